@@ -1,0 +1,143 @@
+"""DAP message framing (``Content-Length`` headers + UTF-8 JSON bodies), sans-IO.
+
+One reader and one encoder serve the adapter, the client and the agent alike. The module is
+standard-library only so the agent can use it inside any debuggee. It does no I/O: feed it bytes
+(``b""`` means end of stream) and take whole messages out, in the style of h11.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+#: Largest body we accept. A bigger Content-Length is refused before any of the body is read.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Largest header block (all header lines together) we accept.
+MAX_HEADER_BYTES = 8 * 1024
+
+_HEADER_END = b"\r\n\r\n"
+_LENGTH_RE = re.compile(rb"content-length[ \t]*:([^\r\n]*)", re.IGNORECASE)
+
+
+class FramingError(Exception):
+    """Raised when the peer's bytes break the framing rules.
+
+    ``recoverable`` says whether the reader skipped past the bad message and can go on (the
+    body was consumed or the header was unusable but delimited), or whether the stream is
+    beyond repair (end of stream in the middle of a message).
+    """
+
+    def __init__(self, message: str, *, recoverable: bool) -> None:
+        super().__init__(message)
+        self.recoverable = recoverable
+
+
+@dataclass(frozen=True, slots=True)
+class BadBody:
+    """A complete frame whose body is not a JSON object; the stream stays usable."""
+
+    error: str
+    raw: bytes
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """Return ``message`` framed for the wire."""
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class MessageReader:
+    """Turns a byte stream into DAP messages.
+
+    Call :meth:`feed` with each chunk read, then :meth:`next_message` until it returns
+    ``None`` (more bytes needed). ``next_message`` returns a ``dict`` for a good message, a
+    :class:`BadBody` for a frame whose body is not a JSON object, and raises
+    :class:`FramingError` for a broken header.
+    """
+
+    def __init__(self, *, max_body: int = MAX_BODY_BYTES) -> None:
+        self._buffer = bytearray()
+        self._eof = False
+        self._max_body = max_body
+        self._skip = 0  # bytes of an oversized body still to discard
+
+    @property
+    def at_eof(self) -> bool:
+        """True once ``feed(b"")`` was called and every buffered message was taken."""
+        return self._eof and not self._buffer
+
+    def feed(self, data: bytes) -> None:
+        """Add bytes read from the peer; ``b""`` marks the end of the stream."""
+        if not data:
+            self._eof = True
+            return
+        if self._skip:
+            dropped = min(self._skip, len(data))
+            self._skip -= dropped
+            data = data[dropped:]
+        self._buffer += data
+
+    def next_message(self) -> dict[str, Any] | BadBody | None:
+        """Return the next whole message, or ``None`` when more bytes are needed."""
+        if self._skip:
+            return None
+        end = self._buffer.find(_HEADER_END)
+        if end < 0:
+            if len(self._buffer) > MAX_HEADER_BYTES:
+                self._buffer.clear()
+                raise FramingError(
+                    f"header block is over {MAX_HEADER_BYTES} bytes without a blank line",
+                    recoverable=not self._eof,
+                )
+            if self._eof and self._buffer.strip():
+                self._buffer.clear()
+                raise FramingError("stream ended in the middle of a header", recoverable=False)
+            return None
+        header = bytes(self._buffer[:end])
+        length = self._content_length(header, end)
+        start = end + len(_HEADER_END)
+        if length > self._max_body:
+            available = len(self._buffer) - start
+            self._skip = max(0, length - available)
+            del self._buffer[: start + min(length, available)]
+            raise FramingError(
+                f"Content-Length {length} is over the limit of {self._max_body} bytes; "
+                "the message was skipped",
+                recoverable=True,
+            )
+        if len(self._buffer) - start < length:
+            if self._eof:
+                self._buffer.clear()
+                raise FramingError("stream ended in the middle of a message body", recoverable=False)
+            return None
+        raw = bytes(self._buffer[start : start + length])
+        del self._buffer[: start + length]
+        try:
+            message = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return BadBody(f"message body is not valid UTF-8 JSON: {exc}", raw)
+        if not isinstance(message, dict):
+            return BadBody(f"message body is a JSON {type(message).__name__}, not an object", raw)
+        return message
+
+    def _content_length(self, header: bytes, end: int) -> int:
+        """Parse the header block; on error drop it (the stream resumes after it).
+
+        The last ``Content-Length`` in the block wins, wherever it stands on its line: after a
+        frame that had no header, its body is glued to the next header, and this way the next
+        good message is still found.
+        """
+        found = _LENGTH_RE.findall(header)
+        if not found:
+            del self._buffer[: end + len(_HEADER_END)]
+            raise FramingError("header block has no Content-Length", recoverable=True)
+        value = found[-1].strip()
+        if not value.isdigit():
+            del self._buffer[: end + len(_HEADER_END)]
+            raise FramingError(
+                f"Content-Length {value.decode('ascii', 'replace')!r} is not a non-negative integer",
+                recoverable=True,
+            )
+        return int(value)
