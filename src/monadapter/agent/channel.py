@@ -1,0 +1,190 @@
+"""The agent's DAP connection to the adapter: one socket, one reading thread, thread-safe sends.
+
+Standard library only (it runs inside the debuggee). Requests are dispatched on the I/O thread to
+handlers registered by command; a handler answers at once or hands the :class:`Request` to another
+thread (a paused user thread, typically) that answers later. Sending is guarded by one lock that
+also assigns ``seq``, so answers and events from any thread never interleave on the wire.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, encode
+
+logger = logging.getLogger(__name__)
+
+_IO_THREAD_NAME = "monadapter.agent.io"
+_RECEIVE_SIZE = 65536
+
+
+class Request:
+    """One request from the adapter. reply()/fail() are thread-safe and may be called once, from any thread."""
+
+    __slots__ = ("seq", "command", "arguments", "_channel", "_answered", "_lock")
+
+    def __init__(self, channel: Channel, seq: int, command: str, arguments: dict[str, Any]) -> None:
+        self.seq = seq
+        self.command = command
+        self.arguments = arguments
+        self._channel = channel
+        self._answered = False
+        self._lock = threading.Lock()
+
+    def reply(self, body: dict[str, Any] | None = None) -> None:
+        """Answer with success and ``body``.
+
+        Raises:
+            RuntimeError: the request was already answered (a second answer is a bug in the caller).
+        """
+        if not self._answer({"success": True, "body": body or {}}):
+            raise RuntimeError(f"request {self.seq} ({self.command}) was already answered")
+
+    def fail(self, message: str) -> None:
+        """Answer with failure; ``message`` is shown to the user, so say what was wrong.
+
+        Raises:
+            RuntimeError: the request was already answered.
+        """
+        if not self._answer({"success": False, "message": message}):
+            raise RuntimeError(f"request {self.seq} ({self.command}) was already answered")
+
+    def _answer(self, fields: dict[str, Any]) -> bool:
+        """Send the response unless one was sent already; return whether this call sent it."""
+        with self._lock:
+            if self._answered:
+                return False
+            self._answered = True
+        self._channel._send(
+            {"type": "response", "request_seq": self.seq, "command": self.command, **fields}
+        )
+        return True
+
+
+class Channel:
+    """The agent's DAP connection to the adapter: one daemon I/O thread reads and dispatches."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._socket = sock
+        self._handlers: dict[str, Callable[[Request], None]] = {}
+        self._send_lock = threading.Lock()
+        self._seq = 0
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def connect(cls, host: str, port: int, *, timeout: float = 10.0) -> Channel:
+        """Connect to the adapter at ``host:port`` (TCP_NODELAY: every message is small and urgent)."""
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(sock)
+
+    def register(self, command: str, handler: Callable[[Request], None]) -> None:
+        """Route requests named ``command`` to ``handler``, which runs on the I/O thread.
+
+        The handler may answer at once or hand the request to another thread. If it raises
+        before answering, the request fails with the exception's text and the traceback is
+        logged; the channel goes on.
+        """
+        self._handlers[command] = handler
+
+    def send_event(self, event: str, body: dict[str, Any] | None = None) -> None:
+        """Send an event to the adapter (thread-safe); silently dropped once the connection is gone."""
+        message: dict[str, Any] = {"type": "event", "event": event}
+        if body is not None:
+            message["body"] = body
+        self._send(message)
+
+    def start(self) -> None:
+        """Start the daemon I/O thread that reads and dispatches requests."""
+        self._thread = threading.Thread(target=self._read_loop, name=_IO_THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    @property
+    def io_thread_id(self) -> int | None:
+        """``threading`` ident of the I/O thread, None before start()."""
+        return self._thread.ident if self._thread is not None else None
+
+    def closed(self) -> threading.Event:
+        """The event that is set when the adapter connection ends."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close the connection; sends are synchronous, so everything sent so far is already out."""
+        with self._send_lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            try:
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the adapter already closed its end
+            self._socket.close()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        """Assign ``seq`` and write ``message`` whole, under the send lock."""
+        with self._send_lock:
+            if self._closed.is_set():
+                return
+            self._seq += 1
+            message["seq"] = self._seq
+            try:
+                self._socket.sendall(encode(message))
+            except OSError:
+                self._closed.set()
+
+    def _read_loop(self) -> None:
+        reader = MessageReader()
+        try:
+            while not reader.at_eof:
+                try:
+                    data = self._socket.recv(_RECEIVE_SIZE)
+                except OSError:
+                    data = b""
+                reader.feed(data)
+                if not self._drain(reader):
+                    break
+        finally:
+            self._closed.set()
+
+    def _drain(self, reader: MessageReader) -> bool:
+        """Dispatch every whole message buffered in ``reader``; False when the stream is beyond repair."""
+        while True:
+            try:
+                message = reader.next_message()
+            except FramingError as exc:
+                logger.warning("bad frame from the adapter: %s", exc)
+                if not exc.recoverable:
+                    return False
+                continue
+            if message is None:
+                return True
+            if isinstance(message, BadBody):
+                logger.warning("bad message from the adapter: %s", message.error)
+            elif message.get("type") == "request":
+                self._dispatch(message)
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        seq = message.get("seq")
+        command = message.get("command")
+        arguments = message.get("arguments")
+        request = Request(
+            self,
+            seq if isinstance(seq, int) else 0,
+            command if isinstance(command, str) else "",
+            arguments if isinstance(arguments, dict) else {},
+        )
+        handler = self._handlers.get(request.command)
+        if handler is None:
+            request.fail(f"unknown command {request.command!r}")
+            return
+        try:
+            handler(request)
+        except Exception as exc:  # a handler bug must not end the channel
+            logger.exception("handler for %r failed", request.command)
+            request._answer({"success": False, "message": f"{exc}"})

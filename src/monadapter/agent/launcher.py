@@ -1,0 +1,128 @@
+"""Entry point of the debuggee process: connect to the adapter, set up the debugger, run the target.
+
+Standard library only. The adapter starts it as (see docs/architecture.md)::
+
+    python -c "import sys; sys.path.insert(0, ROOT); from monadapter.agent.launcher import main; main()" \\
+        --connect 127.0.0.1:PORT [--program PATH | --module NAME | --code TEXT] -- ARGS...
+
+The program runs only after the adapter forwarded ``configurationDone`` (so breakpoints set during
+configuration are in place). Cleanup (debugger stop, channel close) runs from ``atexit`` so that it
+comes after the program's non-daemon threads and the program's own atexit handlers have finished.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+from types import ModuleType
+from typing import Any
+
+from monadapter.agent import runner
+from monadapter.agent.channel import Channel, Request
+
+#: How often the main thread looks whether the adapter went away before configurationDone.
+_WAIT_SLICE = 0.05
+
+
+class LauncherUsageError(Exception):
+    """Raised for a malformed launcher command line (only the adapter writes one, so it is a bug)."""
+
+
+def parse_arguments(argv: list[str]) -> tuple[str, int, runner.Target]:
+    """Parse ``--connect HOST:PORT --program|--module|--code VALUE -- ARGS`` into (host, port, target)."""
+    if "--" in argv:
+        split = argv.index("--")
+        options, args = argv[:split], argv[split + 1 :]
+    else:
+        options, args = argv, []
+    if len(options) != 4 or options[0] != "--connect":
+        raise LauncherUsageError(f"expected --connect HOST:PORT --KIND VALUE, got {options!r}")
+    host, _, port = options[1].rpartition(":")
+    kind = options[2].removeprefix("--")
+    if kind not in ("program", "module", "code") or not port.isdigit():
+        raise LauncherUsageError(f"bad launcher arguments {options!r}")
+    return host, int(port), runner.Target(kind, options[3], args)  # type: ignore[arg-type]
+
+
+def main() -> None:
+    """Run the debuggee: the process exits with the program's exit code."""
+    _forget_root()
+    host, port, target = parse_arguments(sys.argv[1:])
+    channel = Channel.connect(host, port)
+    debugger = _start_debugger(channel)
+    configured = threading.Event()
+    channel.register("monadapter/configure", lambda request: _configure(debugger, request))
+    channel.register("configurationDone", lambda request: (request.reply(), configured.set()))
+    channel.send_event(
+        "monadapter/hello",
+        {"pid": os.getpid(), "pythonVersion": list(sys.version_info[:3]), "executable": sys.executable},
+    )
+    channel.start()
+    while not configured.wait(_WAIT_SLICE) and not channel.closed().is_set():
+        pass  # if the adapter is gone before configurationDone, the program runs on undebugged
+    exit_state = {"interrupted": False}
+    atexit.register(_finish, debugger, channel, exit_state)
+    code = runner.run(target, debugger.program_starting if debugger is not None else None)
+    if code == runner.INTERRUPTED:
+        exit_state["interrupted"] = True
+        code = 128 + signal.SIGINT
+    sys.exit(code)
+
+
+def _forget_root() -> None:
+    """Drop the directory the bootstrap line put first on sys.path: the program must not see it."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.realpath(root):
+        del sys.path[0]
+
+
+def _debugger_module() -> ModuleType | None:
+    """Import the engine's debugger module; None only while that module does not exist yet.
+
+    Temporary integration seam (the engine is written in parallel): the lead removes the
+    fallback once ``monadapter.agent.debugger`` has landed. Any other import error propagates.
+    """
+    try:
+        from monadapter.agent import debugger
+    except ModuleNotFoundError as exc:
+        if exc.name != "monadapter.agent.debugger":
+            raise
+        return None
+    return debugger
+
+
+def _start_debugger(channel: Channel) -> Any:
+    """Create and start the Debugger; on ToolBusyError tell the adapter and exit 1."""
+    module = _debugger_module()
+    if module is None:
+        return None
+    debugger = module.Debugger(channel)
+    try:
+        debugger.start()
+    except module.ToolBusyError as exc:
+        channel.send_event("monadapter/error", {"message": str(exc)})
+        channel.close()
+        sys.exit(1)
+    return debugger
+
+
+def _configure(debugger: Any, request: Request) -> None:
+    """Hand the launch arguments to the debugger (before configurationDone)."""
+    if debugger is not None:
+        debugger.configure(request.arguments)
+    request.reply()
+
+
+def _finish(debugger: Any, channel: Channel, exit_state: dict[str, bool]) -> None:
+    """Last atexit handler: stop debugging, close the connection, and die by SIGINT if python would."""
+    if debugger is not None:
+        debugger.stop()
+    channel.close()
+    if exit_state["interrupted"]:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)

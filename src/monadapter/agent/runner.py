@@ -1,0 +1,139 @@
+"""Runs the debuggee's program, module or code string the way plain ``python`` would.
+
+Standard library only. ``sys.argv``, ``sys.path[0]``, the ``__main__`` module and its globals
+(``__file__``, ``__name__``, ``__spec__``, ``__loader__``...) end up as ``python PROGRAM ARGS``,
+``python -m MODULE ARGS`` and ``python -c CODE ARGS`` set them, because a program that behaves
+differently under the debugger is a program that cannot be debugged.
+
+The launcher runs as ``python -c <bootstrap>``, so the interpreter already made the ``__main__``
+module of a ``-c`` run; :func:`run` reuses that module object (as python does) after dropping the
+names the bootstrap line defined.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import runpy
+import signal
+import sys
+import types
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.machinery import SourceFileLoader
+from typing import Literal
+
+#: The exit code of a program that ended with an uncaught exception, as under plain python.
+UNCAUGHT_EXIT_CODE = 1
+#: What :func:`run` returns after an uncaught KeyboardInterrupt: python then ends the process
+#: by SIGINT once everything else is done, and so must the launcher.
+INTERRUPTED = -signal.SIGINT
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What to run: ``kind`` is ``program`` (a path), ``module`` (a dotted name) or ``code`` (source text)."""
+
+    kind: Literal["program", "module", "code"]
+    value: str
+    args: list[str] = field(default_factory=list)
+
+
+class TargetNotFound(Exception):
+    """Raised when the module to run cannot be found; the message is what python prints then."""
+
+
+def run(target: Target, starting: Callable[[types.CodeType], None] | None = None) -> int:
+    """Run ``target`` in ``__main__`` and return its exit code.
+
+    ``starting`` is called with the main code object right before it runs (the debugger's
+    stopOnEntry hook). An uncaught exception is printed through ``sys.excepthook`` with the
+    traceback starting at the user's code, and gives exit code 1. ``SystemExit`` propagates
+    so that python itself turns it into the exit code (and prints a non-integer code).
+    An uncaught ``KeyboardInterrupt`` returns :data:`INTERRUPTED`.
+    """
+    main_globals = _clean_main_globals()
+    try:
+        code, mod_spec = _prepare(target, main_globals)
+    except TargetNotFound as exc:
+        print(f"{sys.executable}: {exc}", file=sys.stderr)
+        return UNCAUGHT_EXIT_CODE
+    except Exception as exc:  # the program does not compile, or its package fails to import
+        sys.excepthook(type(exc), exc, None if isinstance(exc, SyntaxError) else exc.__traceback__)
+        return UNCAUGHT_EXIT_CODE
+    if starting is not None:
+        starting(code)
+    try:
+        if mod_spec is None:
+            exec(code, main_globals)
+        else:
+            runpy._run_code(code, main_globals, None, "__main__", mod_spec)  # type: ignore[attr-defined]
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        sys.excepthook(type(exc), exc, _user_traceback(exc.__traceback__, code))
+        return INTERRUPTED if isinstance(exc, KeyboardInterrupt) else UNCAUGHT_EXIT_CODE
+    return 0
+
+
+def _clean_main_globals() -> dict[str, object]:
+    """Return ``__main__``'s globals with everything but the interpreter's dunder names removed."""
+    main_globals = sys.modules["__main__"].__dict__
+    for name in [name for name in main_globals if not (name.startswith("__") and name.endswith("__"))]:
+        del main_globals[name]
+    return main_globals
+
+
+def _prepare(
+    target: Target, main_globals: dict[str, object]
+) -> tuple[types.CodeType, object | None]:
+    """Set argv, sys.path[0] and the globals; return the code to run and its module spec (or None)."""
+    if target.kind == "code":
+        sys.argv = ["-c", *target.args]
+        return compile(target.value, "<string>", "exec", dont_inherit=True), None
+    if target.kind == "module":
+        sys.argv = ["-m", *target.args]  # python shows "-m" while it looks the module up
+        _set_path0(os.getcwd())
+        code, spec = _module_code(target.value)
+        sys.argv[0] = spec.origin  # as runpy._run_module_as_main(alter_argv=True) does
+        return code, spec
+    sys.argv = [target.value, *target.args]
+    if os.path.isdir(target.value) or zipfile.is_zipfile(target.value):
+        # python DIR / python ZIP: the directory or archive goes on sys.path and its __main__ runs
+        _set_path0(target.value)
+        return _module_code("__main__")
+    path = os.path.abspath(target.value)
+    _set_path0(os.path.dirname(os.path.realpath(path)))
+    with io.open_code(path) as source:
+        code = compile(source.read(), path, "exec", dont_inherit=True)
+    main_globals.update(
+        __file__=path, __cached__=None, __loader__=SourceFileLoader("__main__", path)
+    )
+    return code, None
+
+
+def _module_code(name: str) -> tuple[types.CodeType, object]:
+    """Find module ``name`` and its code as ``python -m`` does."""
+    if name == "__main__":
+        _, spec, code = runpy._get_main_module_details(TargetNotFound)  # type: ignore[attr-defined]
+    else:
+        _, spec, code = runpy._get_module_details(name, TargetNotFound)  # type: ignore[attr-defined]
+    return code, spec
+
+
+def _set_path0(entry: str) -> None:
+    """Put ``entry`` where python puts the script's directory, unless -P/PYTHONSAFEPATH is on."""
+    if not sys.flags.safe_path:
+        sys.path[0] = entry
+
+
+def _user_traceback(
+    tb: types.TracebackType | None, code: types.CodeType
+) -> types.TracebackType | None:
+    """Skip the runner's (and runpy's) frames so the traceback starts in the user's code."""
+    user = tb
+    while user is not None and user.tb_frame.f_code is not code:
+        user = user.tb_next
+    return user if user is not None else tb
+
