@@ -1,0 +1,67 @@
+/**
+ * Default debug configurations and the rules that complete a user's one before it reaches the adapter.
+ *
+ * No `vscode` import here either: node tests check these rules directly.
+ */
+
+/** The debug type contributed in package.json. */
+export const DEBUG_TYPE = 'monadapter';
+
+/** The subset of `vscode.DebugConfiguration` these rules read and write. */
+export interface Configuration {
+    type?: string;
+    name?: string;
+    request?: string;
+    [key: string]: unknown;
+}
+
+/** What `completeConfiguration` decided: the configuration to run, or why it cannot run. */
+export type Completion = { readonly config: Configuration } | { readonly error: string };
+
+/** "Current file": what F5 runs with no launch.json, and the first entry of a new launch.json. */
+export function currentFileConfiguration(): Configuration {
+    return {
+        type: DEBUG_TYPE,
+        request: 'launch',
+        name: 'Python (monadapter): Current File',
+        program: '${file}',
+    };
+}
+
+/**
+ * Fills in what VS Code leaves out before variables are substituted.
+ *
+ * An empty configuration (F5 without launch.json) becomes "Current File" when a Python file is
+ * open. A launch without `program`, `module` or `code` is refused here, with a message, because
+ * the adapter would only fail later with a less helpful one.
+ *
+ * Args:
+ *   config: the configuration VS Code resolved so far (not modified).
+ *   activeLanguageId: language of the active editor, if any.
+ * Returns:
+ *   The completed configuration, or an error message to show.
+ */
+export function completeConfiguration(config: Configuration, activeLanguageId: string | undefined): Completion {
+    const isEmpty = config.type === undefined && config.request === undefined && config.name === undefined;
+    if (isEmpty) {
+        if (activeLanguageId !== 'python') {
+            return { error: 'Open a Python file to debug it, or add a "monadapter" configuration to launch.json.' };
+        }
+        return { config: currentFileConfiguration() };
+    }
+    const completed: Configuration = { ...config, type: config.type ?? DEBUG_TYPE, request: config.request ?? 'launch' };
+    if (completed.request === 'launch') {
+        const targets = ['program', 'module', 'code'].filter((key) => isSet(completed[key]));
+        if (targets.length === 0) {
+            return { error: 'Set "program", "module" or "code" in the launch configuration: there is nothing to run.' };
+        }
+        if (targets.length > 1) {
+            return { error: `Set only one of "program", "module" and "code" in the launch configuration (found ${targets.join(', ')}).` };
+        }
+    }
+    return { config: completed };
+}
+
+function isSet(value: unknown): boolean {
+    return value !== undefined && value !== null && value !== '';
+}
