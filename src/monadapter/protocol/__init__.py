@@ -1,0 +1,174 @@
+"""DAP message models (generated from the schema) and the validation of incoming requests.
+
+Every model of the DAP schema is importable from here (``from monadapter.protocol import
+Capabilities, StoppedEventBody``); they live in ``_generated.py``, written by
+``scripts/gen_protocol.py``. This module adds what the schema cannot say: which model a command
+maps to (:data:`REQUEST_COMMANDS`) and :func:`parse_request`, which turns a client message into a
+validated request or a :class:`RequestValidationError` whose text can go straight into the
+``message`` of an error response.
+
+Models build their validators on first use (``defer_build``), so importing this module costs the
+class definitions only, and the first ``initialize`` builds just the models it touches.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import ValidationError
+
+from monadapter.protocol import _generated
+from monadapter.protocol._base import DAPModel
+from monadapter.protocol._generated import *  # noqa: F403 (re-export every model)
+
+__all__ = [  # noqa: PLE0604 (the models' names come from _generated.__all__)
+    "DAPModel",
+    "REQUEST_COMMANDS",
+    "ParsedRequest",
+    "RequestValidationError",
+    "parse_request",
+    *_generated.__all__,
+]
+
+#: How many validation problems one error message lists before it says "and N more".
+_MAX_PROBLEMS = 3
+#: Longest rendering of a rejected value inside an error message.
+_MAX_VALUE_CHARS = 60
+
+
+class RequestValidationError(Exception):
+    """A client message is not a valid DAP request; ``str(error)`` says why, for the user.
+
+    ``seq`` and ``command`` are what could still be read from the message (``None`` when they
+    could not), so the caller can address the error response to the request that failed.
+    """
+
+    def __init__(self, message: str, *, seq: int | None = None, command: str | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.command = command
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRequest:
+    """A request that passed validation against its command's model.
+
+    ``arguments`` is the validated arguments model, or ``None`` when the request has none or its
+    command takes none (``threads``). Fields the schema does not know, such as the ``type``,
+    ``name``, ``request`` and ``__sessionId`` VS Code adds to launch arguments, are kept in the
+    model's ``model_extra``; ``raw`` is the message exactly as the client sent it, for relaying.
+    """
+
+    seq: int
+    command: str
+    arguments: DAPModel | None
+    request: _generated.Request
+    raw: dict[str, Any]
+
+
+def _request_commands() -> dict[str, type[_generated.Request]]:
+    """Map each command to its request model, read from the models' ``command`` literals."""
+    commands: dict[str, type[_generated.Request]] = {}
+    for name in _generated.__all__:
+        model = getattr(_generated, name)
+        if issubclass(model, _generated.Request) and model is not _generated.Request:
+            (command,) = typing.get_args(model.model_fields["command"].annotation)
+            commands[command] = model
+    return commands
+
+
+#: command -> request model, for every request in the schema (the reverse requests
+#: ``runInTerminal`` and ``startDebugging`` included: the table says what the schema defines,
+#: the adapter decides what it serves).
+REQUEST_COMMANDS: Mapping[str, type[_generated.Request]] = MappingProxyType(_request_commands())
+
+
+def parse_request(message: dict[str, Any]) -> ParsedRequest:
+    """Validate a client message as a DAP request of a known command.
+
+    Args:
+        message: one decoded message, as ``monadapter.agent.wire`` returns it.
+
+    Returns:
+        The validated request.
+
+    Raises:
+        RequestValidationError: the message is not a request (no ``type: request``, no string
+            ``command``, ``seq`` not a non-negative integer), its command is unknown, or it does
+            not match the command's model. The text names the command and each bad field, e.g.
+            ``invalid arguments for 'setBreakpoints': source: field required``.
+    """
+    if not isinstance(message, dict):
+        raise RequestValidationError(f"a request must be a JSON object, not {type(message).__name__}")
+    seq = message.get("seq")
+    command = message.get("command")
+    known_seq = seq if type(seq) is int and seq >= 0 else None
+    known_command = command if isinstance(command, str) else None
+
+    def fail(text: str) -> RequestValidationError:
+        return RequestValidationError(text, seq=known_seq, command=known_command)
+
+    if message.get("type") != "request":
+        raise fail(f"not a request: {_field_problem(message, 'type', "'request'")}")
+    if known_seq is None:
+        raise fail(f"invalid request: {_field_problem(message, 'seq', 'a non-negative integer')}")
+    if known_command is None:
+        raise fail(f"invalid request: {_field_problem(message, 'command', 'a string')}")
+    model = REQUEST_COMMANDS.get(known_command)
+    if model is None:
+        raise fail(f"unknown command {known_command!r}")
+    try:
+        request = model.model_validate(message)
+    except ValidationError as exc:
+        raise fail(_describe(known_command, exc)) from None
+    arguments = request.arguments if isinstance(request.arguments, DAPModel) else None
+    return ParsedRequest(known_seq, known_command, arguments, request, message)
+
+
+def _describe(command: str, error: ValidationError) -> str:
+    """Turn pydantic's report into one line: the command, then each bad field and what is wrong.
+
+    Problems inside ``arguments`` are named relative to it ("source: field required"), since the
+    user wrote the arguments (a launch configuration, say) and never saw the envelope.
+    """
+    problems = error.errors(include_url=False)
+    in_arguments = all(p["loc"][:1] == ("arguments",) and len(p["loc"]) > 1 for p in problems)
+    heading = f"invalid arguments for {command!r}" if in_arguments else f"invalid {command!r} request"
+    parts = []
+    for problem in problems[:_MAX_PROBLEMS]:
+        loc = problem["loc"][1:] if in_arguments else problem["loc"]
+        text = problem["msg"][:1].lower() + problem["msg"][1:]
+        if problem["type"] != "missing":
+            text += f", not {_shorten(repr(problem['input']))}"
+        parts.append(f"{_format_loc(loc)}: {text}")
+    if len(problems) > _MAX_PROBLEMS:
+        parts.append(f"and {len(problems) - _MAX_PROBLEMS} more")
+    return f"{heading}: {'; '.join(parts)}"
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    """Render a pydantic error location as one writes a JSON path: ``breakpoints[0].line``."""
+    rendered = ""
+    for part in loc:
+        if isinstance(part, int):
+            rendered += f"[{part}]"
+        else:
+            rendered += f".{part}" if rendered else part
+    return rendered or "message"
+
+
+def _field_problem(message: dict[str, Any], key: str, expected: str) -> str:
+    """Say what is wrong with ``message[key]``: that it is missing, or what it is instead."""
+    if key not in message:
+        return f"{key!r} is missing"
+    value = message[key]
+    return f"{key!r} must be {expected}, not {'null' if value is None else _shorten(repr(value))}"
+
+
+def _shorten(text: str) -> str:
+    """Cut ``text`` to a length that fits in an error message."""
+    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 3] + "..."
