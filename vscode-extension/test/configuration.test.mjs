@@ -1,0 +1,44 @@
+// How the extension completes a debug configuration before VS Code substitutes variables.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { completeConfiguration, currentFileConfiguration } from '../out/configuration.js';
+
+describe('completeConfiguration', () => {
+    test('F5 without launch.json debugs the active Python file', () => {
+        assert.deepEqual(completeConfiguration({}, 'python'), { config: currentFileConfiguration() });
+        assert.equal(currentFileConfiguration().program, '${file}');
+    });
+
+    test('F5 without launch.json on a non-Python file says what to do', () => {
+        assert.deepEqual(completeConfiguration({}, 'markdown'), {
+            error: 'Open a Python file to debug it, or add a "monadapter" configuration to launch.json.',
+        });
+        assert.ok('error' in completeConfiguration({}, undefined));
+    });
+
+    test('a launch needs exactly one of program, module and code', () => {
+        const base = { type: 'monadapter', request: 'launch', name: 'x' };
+        assert.match(completeConfiguration(base, 'python').error, /Set "program", "module" or "code"/);
+        assert.match(completeConfiguration({ ...base, program: '' }, 'python').error, /nothing to run/);
+        assert.equal(
+            completeConfiguration({ ...base, program: 'a.py', module: 'a' }, 'python').error,
+            'Set only one of "program", "module" and "code" in the launch configuration (found program, module).',
+        );
+        for (const target of [{ program: 'a.py' }, { module: 'pkg.main' }, { code: 'print(1)' }]) {
+            assert.deepEqual(completeConfiguration({ ...base, ...target }, 'python'), { config: { ...base, ...target } });
+        }
+    });
+
+    test('an attach needs no program, and its keys pass through untouched', () => {
+        const attach = { type: 'monadapter', request: 'attach', name: 'a', connect: { host: '127.0.0.1', port: 5678 } };
+        assert.deepEqual(completeConfiguration(attach, undefined), { config: attach });
+    });
+
+    test('missing type and request default to a monadapter launch; the input is not modified', () => {
+        const input = { name: 'mine', program: 'main.py', justMyCode: false };
+        const result = completeConfiguration(input, undefined);
+        assert.deepEqual(result, { config: { ...input, type: 'monadapter', request: 'launch' } });
+        assert.deepEqual(input, { name: 'mine', program: 'main.py', justMyCode: false });
+    });
+});
