@@ -196,7 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    fresh = generate_module(schema_path)
+    try:
+        fresh = generate_module(schema_path)
+    except ModuleNotFoundError as exc:
+        if exc.name != "datamodel_code_generator":
+            raise
+        print(f"error: {exc}: install the dev extra (pip install -e '.[dev]')", file=sys.stderr)
+        return 2
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
         if current == fresh:
