@@ -1,0 +1,256 @@
+"""Running the client's text in a paused frame: expressions, REPL statements, side-effect-free hovers, assignment."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import operator
+from collections.abc import Callable
+from types import (
+    BuiltinFunctionType,
+    ClassMethodDescriptorType,
+    CodeType,
+    FrameType,
+    FunctionType,
+    GetSetDescriptorType,
+    MemberDescriptorType,
+    MethodDescriptorType,
+    ModuleType,
+    WrapperDescriptorType,
+)
+from typing import Any
+
+from monadapter.agent.formatting import describe_exception, type_name
+from monadapter.agent.handles import InspectError
+from monadapter.agent.variables import fast_local_names, is_function_frame, writable_locals, write_name
+
+#: ``co_filename`` of code compiled from the client's text (shows in tracebacks of REPL-defined functions).
+EVAL_FILENAME = "<debug>"
+
+# Descriptors implemented in C (or plain functions, bound in C): reading them through them runs no user code.
+_SAFE_DESCRIPTORS = (
+    FunctionType,
+    BuiltinFunctionType,
+    MemberDescriptorType,
+    GetSetDescriptorType,
+    MethodDescriptorType,
+    WrapperDescriptorType,
+    ClassMethodDescriptorType,
+    classmethod,
+    staticmethod,
+)
+# ``__getattribute__`` implementations that only do the standard lookup.
+_STANDARD_GETATTRIBUTE = (object.__getattribute__, type.__getattribute__, ModuleType.__getattribute__)
+# Containers whose item lookup hover may do, with the C method it uses.
+_STATIC_GETITEM = {dict: dict.__getitem__, list: list.__getitem__, tuple: tuple.__getitem__}
+
+
+def evaluate_expression(frame: FrameType, source: str) -> Any:
+    """Evaluate the expression ``source`` in ``frame`` and return its value (watch, clipboard, new values).
+
+    Raises:
+        InspectError: ``source`` is not an expression, or evaluating it raised ("NameError: ...").
+    """
+    try:
+        code = compile(source, EVAL_FILENAME, "eval")
+    except SyntaxError as exc:
+        raise InspectError(describe_exception(exc)) from None
+    return _run(frame, code, real_globals=False)
+
+
+def run_repl(frame: FrameType, source: str) -> tuple[bool, Any]:
+    """Run debug-console input in ``frame``: an expression is evaluated, anything else executed.
+
+    Returns ``(True, value)`` for an expression and ``(False, None)`` for statements. Assignments change
+    the paused frame for real (see :func:`writable_locals`).
+
+    Raises:
+        InspectError: a syntax error, a ``del`` of a function's local variable (CPython cannot unbind one in a
+            paused frame), or the exception the code raised.
+    """
+    try:
+        return True, _run(frame, compile(source, EVAL_FILENAME, "eval"), real_globals=False)
+    except SyntaxError:
+        pass
+    try:
+        tree = ast.parse(source, EVAL_FILENAME, "exec")
+    except SyntaxError as exc:
+        raise InspectError(describe_exception(exc)) from None
+    if is_function_frame(frame):
+        _refuse_local_deletes(tree, fast_local_names(frame))
+    # A `global` statement must rebind the module's real globals, not the merged copy.
+    real_globals = any(isinstance(node, ast.Global) for node in _statements_of_this_scope(tree))
+    _run(frame, compile(tree, EVAL_FILENAME, "exec"), real_globals=real_globals)
+    return False, None
+
+
+def _run(frame: FrameType, code: CodeType, *, real_globals: bool) -> Any:
+    """Run ``code`` with the frame's globals and locals; writes to locals reach the frame.
+
+    Locals are also copied into the globals mapping given to ``eval`` (as pydevd does) unless the frame is
+    module code or ``real_globals`` is set: generator expressions and lambdas in the client's text look up
+    free names in globals, so without the copy ``sum(x * k for x in items)`` fails on a local ``k``.
+    """
+    with writable_locals(frame) as local_ns:
+        global_ns = frame.f_globals
+        if not real_globals and local_ns is not global_ns:
+            global_ns = {**global_ns, **local_ns}
+        try:
+            return eval(code, global_ns, local_ns)
+        except BaseException as exc:  # the program's own SystemExit or KeyboardInterrupt included: report it
+            raise InspectError(describe_exception(exc)) from None
+
+
+def _statements_of_this_scope(tree: ast.AST) -> list[ast.AST]:
+    """Return the nodes of ``tree`` outside nested function, lambda and class bodies."""
+    found: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                pending.append(child)
+    return found
+
+
+def _refuse_local_deletes(tree: ast.AST, local_names: set[str]) -> None:
+    for node in _statements_of_this_scope(tree):
+        if isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in local_names:
+                    raise InspectError(f"cannot delete local variable {target.id!r} of a paused function")
+
+
+# --- hovers --------------------------------------------------------------------------------------------------
+
+
+def hover_value(frame: FrameType, source: str) -> Any:
+    """Return the value of ``source`` for a hover, running none of the program's code.
+
+    Only names, attribute chains and subscripts by constants are evaluated, with static lookups
+    (``inspect.getattr_static``, the C ``__getitem__`` of dict, list and tuple). A property, a custom
+    descriptor, a custom ``__getattribute__`` or a call is declined with a short message, so hovering
+    over code never changes the program's state.
+
+    Raises:
+        InspectError: the text is something else, the name is unknown, or the lookup would run code.
+    """
+    try:
+        node = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError:
+        raise InspectError("hover evaluates names, attributes and constant subscripts only") from None
+    return _static_value(frame, node)
+
+
+def _static_value(frame: FrameType, node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) in (int, float, complex)
+    ):
+        return -node.operand.value
+    if isinstance(node, ast.Name):
+        for namespace in (frame.f_locals, frame.f_globals, frame.f_builtins):
+            if node.id in namespace:
+                return namespace[node.id]
+        raise InspectError(f"NameError: name {node.id!r} is not defined")
+    if isinstance(node, ast.Attribute):
+        return _static_attribute(_static_value(frame, node.value), node.attr)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, (ast.Constant, ast.UnaryOp)):
+        return _static_item(_static_value(frame, node.value), _static_value(frame, node.slice))
+    raise InspectError("hover evaluates names, attributes and constant subscripts only")
+
+
+def _static_attribute(owner: Any, name: str) -> Any:
+    if type(owner).__getattribute__ not in _STANDARD_GETATTRIBUTE:
+        raise InspectError(f"hover does not run the custom __getattribute__ of {type_name(owner)}")
+    try:
+        found = inspect.getattr_static(owner, name)
+    except AttributeError:
+        raise InspectError(f"AttributeError: {type_name(owner)!r} object has no attribute {name!r}") from None
+    if not hasattr(type(found), "__get__"):
+        return found
+    if isinstance(found, _SAFE_DESCRIPTORS):
+        try:
+            return getattr(owner, name)  # the standard lookup ends in this C-level descriptor: no user code runs
+        except Exception as exc:
+            raise InspectError(describe_exception(exc)) from None
+    raise InspectError(f"hover does not run {type_name(found)} {name!r}: evaluate it in the watch or debug console")
+
+
+def _static_item(container: Any, key: Any) -> Any:
+    getitem = next((method for kind, method in _STATIC_GETITEM.items() if isinstance(container, kind)), None)
+    if getitem is None or getattr(type(container), "__getitem__", None) is not getitem:
+        raise InspectError(f"hover does not index {type_name(container)} objects")
+    if isinstance(container, dict) and not dict.__contains__(container, key):  # never reach a __missing__
+        raise InspectError(f"KeyError: {key!r}")
+    try:
+        return getitem(container, key)
+    except Exception as exc:
+        raise InspectError(describe_exception(exc)) from None
+
+
+# --- assignment ------------------------------------------------------------------------------------------------
+
+
+def assign_expression(frame: FrameType, target: str, value: Any) -> None:
+    """Assign ``value`` to the assignment target ``target`` (a name, attribute, subscript or tuple of them).
+
+    A name is written like the frame's own code would write it (its local, else the module global), so
+    the program sees the new value when it resumes.
+
+    Raises:
+        InspectError: ``target`` cannot be assigned to, or evaluating its parts or assigning raised.
+    """
+    try:
+        node = ast.parse(target.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise InspectError(describe_exception(exc)) from None
+    _assign(frame, target.strip(), node, value)
+
+
+def _assign(frame: FrameType, source: str, node: ast.expr, value: Any) -> None:
+    if isinstance(node, ast.Name):
+        write_name(frame, node.id, value)
+        return
+    if isinstance(node, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in node.elts):
+        try:
+            values = list(value)
+        except Exception as exc:
+            raise InspectError(describe_exception(exc)) from None
+        if len(values) != len(node.elts):
+            raise InspectError(f"ValueError: expected {len(node.elts)} values to unpack, got {len(values)}")
+        for element, item in zip(node.elts, values):
+            _assign(frame, source, element, item)
+        return
+    if isinstance(node, ast.Attribute):
+        owner = evaluate_expression(frame, _segment(source, node.value))
+        _apply(lambda: setattr(owner, node.attr, value))
+        return
+    if isinstance(node, ast.Subscript):
+        container = evaluate_expression(frame, _segment(source, node.value))
+        index = node.slice
+        if isinstance(index, ast.Slice):  # `a[1:3] = ...`: the slice's parts are expressions, the whole is not
+            parts = [_segment(source, part) if part is not None else "None" for part in (index.lower, index.upper, index.step)]
+            key = evaluate_expression(frame, f"slice({', '.join(parts)})")
+        else:
+            key = evaluate_expression(frame, _segment(source, index))
+        _apply(lambda: operator.setitem(container, key, value))
+        return
+    raise InspectError(f"cannot assign to {ast.get_source_segment(source, node) or source!r}")
+
+
+def _segment(source: str, node: ast.expr) -> str:
+    text = ast.get_source_segment(source, node)
+    return text if text is not None else ast.unparse(node)
+
+
+def _apply(write: Callable[[], object]) -> None:
+    try:
+        write()
+    except Exception as exc:
+        raise InspectError(describe_exception(exc)) from None

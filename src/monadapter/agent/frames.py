@@ -1,0 +1,260 @@
+"""The Inspector: answers stackTrace, scopes, variables, evaluate, setVariable and setExpression for paused frames.
+
+The engine calls these methods on the paused thread itself, inside its monitoring callback, so the code
+they run (a ``__repr__``, an evaluated expression) fires no monitoring events and sees the program's own
+thread-locals (architecture.md, "Agent threads"). Each method takes the request's ``arguments`` as the
+client sent them and returns the response body, or raises :class:`InspectError` with the message to show.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from types import CodeType, FrameType
+from typing import Any
+
+from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
+from monadapter.agent.formatting import display, type_name
+from monadapter.agent.handles import Handles, InspectError
+from monadapter.agent.variables import (
+    Expander,
+    Presentation,
+    ScopeRef,
+    ValueRef,
+    assign_child,
+    is_function_frame,
+    scope_members,
+)
+
+# The directory of the monadapter package: frames of code in it (launcher, runner, engine) are never shown.
+_PACKAGE_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+_CO_VARARGS = 0x4
+_CO_VARKEYWORDS = 0x8
+
+
+@lru_cache(maxsize=4096)
+def is_own_file(filename: str) -> bool:
+    """True when ``filename`` (a ``co_filename``) lies inside the monadapter package."""
+    if filename.startswith("<"):
+        return False
+    return os.path.normcase(os.path.realpath(filename)).startswith(_PACKAGE_DIR + os.sep)
+
+
+def frame_name(frame: FrameType, line: int, options: Mapping[str, Any]) -> str:
+    """Return the name of a stack frame: its qualified name, decorated as the StackFrameFormat asks.
+
+    ``parameters`` (or any of ``parameterNames/Types/Values``) appends the argument list, by default as
+    ``name=value``; ``module`` prefixes the module as ``module!``; ``line`` appends ``Line: N``.
+    """
+    name = frame.f_code.co_qualname
+    detail = {key: options.get(key) is True for key in ("parameterNames", "parameterTypes", "parameterValues")}
+    if options.get("parameters") is True or any(detail.values()):
+        if not any(detail.values()):
+            detail = {"parameterNames": True, "parameterTypes": False, "parameterValues": True}
+        name += f"({', '.join(_describe_parameters(frame, detail))})"
+    if options.get("module") is True:
+        name = f"{frame.f_globals.get('__name__', '?')}!{name}"
+    if options.get("line") is True:
+        name += f" Line: {line}"
+    return name
+
+
+def _describe_parameters(frame: FrameType, detail: dict[str, bool]) -> list[str]:
+    code: CodeType = frame.f_code
+    count = code.co_argcount + code.co_kwonlyargcount
+    count += bool(code.co_flags & _CO_VARARGS) + bool(code.co_flags & _CO_VARKEYWORDS)
+    local_ns = frame.f_locals
+    parts = []
+    for parameter in code.co_varnames[:count]:
+        value = local_ns.get(parameter)
+        text = []
+        if detail["parameterTypes"]:
+            text.append(type_name(value))
+        if detail["parameterNames"]:
+            text.append(parameter)
+        if detail["parameterValues"]:
+            shown = display(value, limit=40)
+            text.append(f"={shown}" if detail["parameterNames"] else shown)
+        parts.append(" ".join(text).replace(" =", "="))
+    return parts
+
+
+class Inspector:
+    """Answers the inspection requests for frames of paused threads."""
+
+    def __init__(
+        self,
+        handles: Handles,
+        *,
+        source_for: Callable[[CodeType], dict[str, Any]],
+        options: dict[str, Any],
+    ) -> None:
+        """``source_for(code)`` gives the DAP Source of a code object; ``options`` are the launch arguments.
+
+        Of the options the Inspector reads ``variablePresentation`` (debugpy's: ``special``, ``function``,
+        ``class``, ``protected`` or ``all`` set to ``group``, ``inline`` or ``hide``).
+        """
+        self.handles = handles
+        self._source_for = source_for
+        self._presentation = Presentation.from_options(options)
+
+    def stack_trace(self, thread_id: int, frames: list[tuple[FrameType, int]], arguments: dict[str, Any]) -> dict[str, Any]:
+        """Answer stackTrace: ``frames`` are the thread's frames, innermost first, each with its current line.
+
+        Frames of monadapter's own code are left out, and ``totalFrames`` counts the rest, so paging with
+        ``startFrame``/``levels`` never shows them.
+        """
+        visible = [(frame, line) for frame, line in frames if not is_own_file(frame.f_code.co_filename)]
+        start = _count_argument(arguments, "startFrame")
+        levels = _count_argument(arguments, "levels")
+        page = visible[start : start + levels if levels else None]
+        options = arguments.get("format") if isinstance(arguments.get("format"), dict) else {}
+        stack_frames = []
+        for frame, line in page:
+            entry: dict[str, Any] = {
+                "id": self.handles.add_frame(thread_id, frame),
+                "name": frame_name(frame, line, options),
+                "line": line,
+                "column": 1,
+            }
+            source = self._source_for(frame.f_code)
+            if source:
+                entry["source"] = source
+            stack_frames.append(entry)
+        return {"stackFrames": stack_frames, "totalFrames": len(visible)}
+
+    def scopes(self, arguments: dict[str, Any], *, return_value: tuple[str, Any] | None = None) -> dict[str, Any]:
+        """Answer scopes: Locals then Globals; a module-level frame gets only Globals.
+
+        Module code's locals *are* its globals, so listing them twice would only double the work of every
+        stop. ``return_value`` (name, value) shows as a read-only ``(return) name`` entry at the top of the
+        frame's first scope.
+        """
+        frame_id = arguments.get("frameId")
+        frame = self._frame(frame_id)
+        thread_id = self._owner(frame_id)
+        expander = self._expander(thread_id, arguments)
+        module_level = not is_function_frame(frame) and frame.f_locals is frame.f_globals
+        scopes = []
+        for which, name in (("locals", "Locals"), ("globals", "Globals")):
+            if which == "locals" and module_level:
+                continue
+            first = not scopes
+            ref = ScopeRef(frame, which, return_value if first else None)
+            groups, inline = expander.layout(scope_members(ref))
+            scope: dict[str, Any] = {
+                "name": name,
+                "variablesReference": self.handles.add(thread_id, ref, key=("scope", id(frame), which)),
+                "namedVariables": len(groups) + len(inline) + (ref.return_value is not None),
+                "expensive": False,
+            }
+            if which == "locals":
+                scope["presentationHint"] = "locals"
+            scopes.append(scope)
+        return {"scopes": scopes}
+
+    def variables(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Answer variables: the children of a scope or value, paged by ``filter``, ``start`` and ``count``."""
+        reference = arguments.get("variablesReference")
+        ref = self._ref(reference)
+        filter = arguments.get("filter")
+        if filter not in (None, "named", "indexed"):
+            raise InspectError(f"filter must be 'named' or 'indexed', got {filter!r}")
+        start = _count_argument(arguments, "start")
+        count = _count_argument(arguments, "count") or None
+        expander = self._expander(self._owner(reference), arguments)
+        return {"variables": expander.children(ref, filter, start, count)}
+
+    def evaluate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Answer evaluate in the contexts watch (the default), repl, hover and clipboard.
+
+        ``repl`` also runs statements; ``hover`` runs no program code (see :func:`hover_value`);
+        ``clipboard`` returns the whole repr, not cut. Without a ``frameId`` it fails with "no frame".
+        """
+        expression = _text_argument(arguments, "expression")
+        context = arguments.get("context") or "watch"
+        frame_id = arguments.get("frameId")
+        if frame_id is None:
+            raise InspectError("no frame")
+        frame = self._frame(frame_id)
+        expander = self._expander(self._owner(frame_id), arguments)
+        if context == "hover":
+            value = hover_value(frame, expression)
+        elif context == "repl":
+            is_expression, value = run_repl(frame, expression)
+            if not is_expression:
+                return {"result": "", "variablesReference": 0}
+        else:
+            value = evaluate_expression(frame, expression)
+        if context == "clipboard":
+            return {"result": display(value, hex_ints=expander.hex_ints, limit=None), "type": type_name(value), "variablesReference": 0}
+        body = expander.describe(value, expression.strip(), frame)
+        body["result"] = body.pop("value")
+        return body
+
+    def set_variable(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Answer setVariable: evaluate ``value`` in the reference's frame and store it in child ``name``."""
+        reference = arguments.get("variablesReference")
+        ref = self._ref(reference)
+        name = _text_argument(arguments, "name")
+        source = _text_argument(arguments, "value")
+        if ref.frame is None:
+            raise InspectError("no frame to evaluate the new value in")
+        value = evaluate_expression(ref.frame, source)
+        evaluate_name = assign_child(ref, name, value)
+        return self._expander(self._owner(reference), arguments).describe(value, evaluate_name, ref.frame)
+
+    def set_expression(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Answer setExpression: evaluate ``value`` in the frame and assign it to the target ``expression``."""
+        target = _text_argument(arguments, "expression")
+        source = _text_argument(arguments, "value")
+        frame_id = arguments.get("frameId")
+        if frame_id is None:
+            raise InspectError("no frame")
+        frame = self._frame(frame_id)
+        value = evaluate_expression(frame, source)
+        assign_expression(frame, target, value)
+        return self._expander(self._owner(frame_id), arguments).describe(value, target.strip(), frame)
+
+    # --- helpers ---
+
+    def _frame(self, frame_id: Any) -> FrameType:
+        frame = self.handles.get(frame_id, what="frameId")
+        if not isinstance(frame, FrameType):
+            raise InspectError(f"{frame_id} is a variablesReference, not a frameId")
+        return frame
+
+    def _ref(self, reference: Any) -> ScopeRef | ValueRef:
+        ref = self.handles.get(reference)
+        if not isinstance(ref, (ScopeRef, ValueRef)):
+            raise InspectError(f"{reference} is a frameId, not a variablesReference")
+        return ref
+
+    def _owner(self, reference: int) -> int:
+        thread_id = self.handles.thread_of(reference)
+        if thread_id is None:  # the thread resumed between the lookup and now
+            raise InspectError(f"unknown reference {reference}: its thread has resumed")
+        return thread_id
+
+    def _expander(self, thread_id: int, arguments: Mapping[str, Any]) -> Expander:
+        value_format = arguments.get("format")
+        hex_ints = isinstance(value_format, dict) and value_format.get("hex") is True
+        return Expander(self.handles, thread_id, self._presentation, hex_ints=hex_ints)
+
+
+def _count_argument(arguments: Mapping[str, Any], name: str) -> int:
+    """Return a non-negative integer argument, 0 when absent."""
+    value = arguments.get(name)
+    if value is None:
+        return 0
+    if type(value) is not int or value < 0:
+        raise InspectError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def _text_argument(arguments: Mapping[str, Any], name: str) -> str:
+    value = arguments.get(name)
+    if not isinstance(value, str):
+        raise InspectError(f"{name} must be a string, got {value!r}")
+    return value

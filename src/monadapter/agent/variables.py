@@ -1,0 +1,536 @@
+"""What a variablesReference expands to, the DAP ``Variable`` entries of its children, and writes to them.
+
+A reference names either a scope of a frame (:class:`ScopeRef`) or a value (:class:`ValueRef`). Children
+come in two kinds, as DAP pages them: *indexed* ones (list and tuple items, dict entries, set members,
+fetched lazily with ``itertools.islice`` so the first page of a 100k list costs the same as a short one)
+and *named* ones (attributes from ``__dict__`` and ``__slots__``, scope variables, the ``len()`` entry and
+the "special/function/class variables" groups, grouped like debugpy's ``variablePresentation``).
+Attributes are read from ``__dict__`` and slots directly, never with ``getattr``, so expanding an object
+never runs a property.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, Set
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+from types import (
+    BuiltinFunctionType,
+    BuiltinMethodType,
+    ClassMethodDescriptorType,
+    FrameType,
+    FunctionType,
+    MemberDescriptorType,
+    MethodDescriptorType,
+    MethodType,
+    MethodWrapperType,
+    WrapperDescriptorType,
+)
+from typing import Any, Literal
+
+from monadapter.agent.formatting import describe_exception, display, type_name
+from monadapter.agent.handles import Handles, InspectError
+
+#: Title of each group node, by the category name used in ``variablePresentation``.
+GROUP_TITLES = {
+    "special": "special variables",
+    "function": "function variables",
+    "class": "class variables",
+    "protected": "protected variables",
+}
+#: Name of the synthetic child that shows a container's length.
+LEN_NAME = "len()"
+#: Prefix of the synthetic entries that show a return value in the Locals scope.
+RETURN_PREFIX = "(return) "
+
+_ROUTINE_TYPES = (
+    FunctionType,
+    MethodType,
+    BuiltinFunctionType,
+    BuiltinMethodType,
+    WrapperDescriptorType,
+    MethodWrapperType,
+    MethodDescriptorType,
+    ClassMethodDescriptorType,
+    classmethod,
+    staticmethod,
+)
+_TEXT_TYPES = (str, bytes, bytearray, memoryview, range)
+_IS_PY313 = sys.version_info >= (3, 13)
+_MISSING = object()
+_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: the code keeps its locals in fast slots (a function body)
+
+Placement = Literal["group", "inline", "hide"]
+
+
+@dataclass(frozen=True, eq=False)
+class ScopeRef:
+    """The Locals or Globals scope of a frame, or one group inside it."""
+
+    frame: FrameType
+    which: Literal["locals", "globals"]
+    return_value: tuple[str, Any] | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ValueRef:
+    """A value whose children can be listed; ``frame`` is where setVariable evaluates new values."""
+
+    frame: FrameType | None
+    value: Any
+    evaluate_name: str | None
+    group: str | None = None
+
+
+Ref = ScopeRef | ValueRef
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """Where each category of named children goes: debugpy's ``variablePresentation`` launch option."""
+
+    special: Placement = "group"
+    function: Placement = "group"
+    klass: Placement = "group"
+    protected: Placement = "inline"
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Presentation:
+        """Read ``variablePresentation`` ({all, special, function, class, protected}: group|inline|hide)."""
+        raw = options.get("variablePresentation")
+        if not isinstance(raw, Mapping):
+            return cls()
+        valid = ("group", "inline", "hide")
+
+        def pick(key: str, default: Placement) -> Placement:
+            value = raw.get(key, raw.get("all", default))
+            return value if value in valid else default
+
+        return cls(
+            special=pick("special", "group"),
+            function=pick("function", "group"),
+            klass=pick("class", "group"),
+            protected=pick("protected", "inline"),
+        )
+
+    def place(self, name: str, value: Any) -> tuple[Placement, str]:
+        """Return where a named child goes and its category."""
+        if name.startswith("__") and name.endswith("__") and len(name) > 4:
+            return self.special, "special"
+        if isinstance(value, _ROUTINE_TYPES):
+            return self.function, "function"
+        if isinstance(value, type):
+            return self.klass, "class"
+        if name.startswith("_"):
+            return self.protected, "protected"
+        return "inline", ""
+
+
+# --- reading values -------------------------------------------------------------------------------------
+
+
+def container_kind(value: Any) -> Literal["mapping", "sequence", "set"] | None:
+    """Return how ``value``'s items are listed, or None when it has no items to show (text counts as scalar)."""
+    if isinstance(value, _TEXT_TYPES) or isinstance(value, type):
+        return None
+    if isinstance(value, Mapping):
+        return "mapping"
+    if isinstance(value, Sequence):
+        return "sequence"
+    if isinstance(value, Set):
+        return "set"
+    return None
+
+
+def item_count(value: Any, kind: str | None) -> int:
+    """Return the number of indexed children; a ``__len__`` that fails counts as none."""
+    if kind is None:
+        return 0
+    try:
+        return len(value)
+    except Exception:
+        return 0
+
+
+def attributes(value: Any) -> list[tuple[str, Any]]:
+    """Return ``value``'s attributes from its ``__dict__`` and ``__slots__`` without running properties."""
+    members: list[tuple[str, Any]] = []
+    try:
+        namespace = object.__getattribute__(value, "__dict__")
+    except Exception:  # no __dict__, or a class that refuses it
+        namespace = None
+    if isinstance(namespace, Mapping):
+        members.extend((name, item) for name, item in namespace.items() if isinstance(name, str))
+    for name, descriptor in _slot_descriptors(type(value)):
+        try:
+            members.append((name, descriptor.__get__(value, type(value))))
+        except AttributeError:  # a slot that was never assigned
+            continue
+    return members
+
+
+@lru_cache(maxsize=1024)
+def _slot_descriptors(cls: type) -> tuple[tuple[str, MemberDescriptorType], ...]:
+    """Return (attribute name, member descriptor) for every ``__slots__`` entry of ``cls`` and its bases."""
+    found = []
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__"):
+                continue
+            name = f"_{klass.__name__.lstrip('_')}{slot}" if slot.startswith("__") and not slot.endswith("__") else slot
+            descriptor = klass.__dict__.get(name)
+            if type(descriptor) is MemberDescriptorType:
+                found.append((name, descriptor))
+    return tuple(found)
+
+
+def postfix_base(expression: str) -> str:
+    """Return ``expression`` ready to take ``[i]`` or ``.name`` after it, parenthesised when it needs it."""
+    return expression if _is_primary(expression) else f"({expression})"
+
+
+@lru_cache(maxsize=4096)
+def _is_primary(expression: str) -> bool:
+    try:
+        body = ast.parse(expression, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(body, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
+
+
+def attribute_expression(parent: str | None, name: str) -> str | None:
+    """Return the expression that reads attribute ``name`` of the value written ``parent``."""
+    if parent is None:
+        return None
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return f"{postfix_base(parent)}.{name}"
+    return f"getattr({parent}, {name!r})"
+
+
+def key_literal(key: Any) -> str | None:
+    """Return source text that evaluates to ``key``, or None when the key has no literal form."""
+    kind = type(key)
+    if kind in (str, bytes, int, bool) or key is None:
+        return repr(key)
+    if kind is float and key == key and key not in (float("inf"), float("-inf")):
+        return repr(key)
+    if kind is tuple:
+        parts = [key_literal(item) for item in key]
+        if all(part is not None for part in parts):
+            return f"({', '.join(parts)}{',' if len(parts) == 1 else ''})"  # type: ignore[arg-type]
+    return None
+
+
+# --- frame namespaces -------------------------------------------------------------------------------------
+
+
+def is_function_frame(frame: FrameType) -> bool:
+    """True when the frame keeps its locals in fast slots (a function body, not module or class code)."""
+    return bool(frame.f_code.co_flags & _CO_OPTIMIZED)
+
+
+def fast_local_names(frame: FrameType) -> set[str]:
+    """Return the names that are real local variables (including cells) of a function frame."""
+    code = frame.f_code
+    return set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
+
+
+@contextmanager
+def writable_locals(frame: FrameType) -> Iterator[MutableMapping[str, Any]]:
+    """Yield ``frame``'s locals mapping; on exit, names bound or rebound in it reach the running frame.
+
+    On 3.13 ``f_locals`` is a write-through proxy (module and class frames give their real dict), so
+    there is nothing to do. On 3.12 a function frame's ``f_locals`` is a snapshot dict: the names that
+    changed in it are copied back into the fast slots (cells too) with ``PyFrame_LocalsToFast(frame, 0)``
+    (sys-monitoring-facts §5, §0.8). Only the changed names are written: the snapshot is taken again just
+    before the copy, so a cell that code run meanwhile changed (a called closure's ``nonlocal``) keeps its
+    new value instead of the stale one from the first snapshot. A deleted name is not unbound: 3.12 cannot
+    do that (callers refuse ``del`` of a function local up front).
+    """
+    namespace = frame.f_locals  # read once: on 3.12 another read would copy the old values over our writes
+    if _IS_PY313 or not is_function_frame(frame):
+        yield namespace
+        return
+    before = dict(namespace)
+    try:
+        yield namespace
+    finally:
+        changed = {name: value for name, value in namespace.items() if before.get(name, _MISSING) is not value}
+        if changed:
+            fresh = frame.f_locals  # the same dict object, refilled from the fast slots
+            fresh.update(changed)
+            _locals_to_fast()(frame, 0)
+
+
+@lru_cache(maxsize=1)
+def _locals_to_fast() -> Callable[[FrameType, int], None]:
+    import ctypes  # only needed on 3.12, and only once a local is written
+
+    function = ctypes.pythonapi.PyFrame_LocalsToFast
+    function.argtypes = [ctypes.py_object, ctypes.c_int]
+    function.restype = None
+    return function
+
+
+def write_name(frame: FrameType, name: str, value: Any, *, which: Literal["locals", "globals", "auto"] = "auto") -> None:
+    """Bind ``name`` to ``value`` in the paused ``frame`` so that the program sees it when it resumes.
+
+    ``auto`` follows assignment in the frame's own code: a function frame writes its local (or cell)
+    variable when ``name`` is one, else the module global; module and class code write their namespace.
+    """
+    if which == "globals" or (which == "auto" and is_function_frame(frame) and name not in fast_local_names(frame)):
+        frame.f_globals[name] = value
+        return
+    with writable_locals(frame) as namespace:
+        namespace[name] = value
+
+
+# --- the children of a reference ---------------------------------------------------------------------------
+
+Segment = tuple[int, Callable[[int, int], list[dict[str, Any]]]]
+
+
+class Expander:
+    """Builds DAP ``Variable`` entries for one request, registering child references for one thread."""
+
+    def __init__(self, handles: Handles, thread_id: int, presentation: Presentation, *, hex_ints: bool) -> None:
+        self.handles = handles
+        self.thread_id = thread_id
+        self.presentation = presentation
+        self.hex_ints = hex_ints
+
+    # -- one variable --
+
+    def variable(
+        self,
+        name: str,
+        value: Any,
+        evaluate_name: str | None,
+        frame: FrameType | None,
+        *,
+        hint: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Return the DAP ``Variable`` for ``value`` shown as ``name``."""
+        entry: dict[str, Any] = {"name": name}
+        entry.update(self.describe(value, evaluate_name, frame))
+        if evaluate_name is not None:
+            entry["evaluateName"] = evaluate_name
+        if hint is not None:
+            entry["presentationHint"] = hint
+        return entry
+
+    def describe(self, value: Any, evaluate_name: str | None, frame: FrameType | None) -> dict[str, Any]:
+        """Return the value, type, variablesReference and child counts shared by Variable and evaluate bodies."""
+        body: dict[str, Any] = {
+            "value": display(value, hex_ints=self.hex_ints),
+            "type": type_name(value),
+            "variablesReference": 0,
+        }
+        indexed, named = self.counts(value)
+        if indexed or named:
+            ref = ValueRef(frame, value, evaluate_name)
+            body["variablesReference"] = self.handles.add(self.thread_id, ref, key=("value", id(value), evaluate_name, id(frame)))
+            if indexed:
+                body["indexedVariables"] = indexed
+            body["namedVariables"] = named
+        return body
+
+    def counts(self, value: Any) -> tuple[int, int]:
+        """Return (indexed, named) children of ``value``; (0, 0) means it does not expand."""
+        indexed = item_count(value, container_kind(value))
+        groups, inline = self.layout(attributes(value))
+        named = len(groups) + len(inline)
+        if indexed or named:
+            named += container_kind(value) is not None  # the len() entry
+        return indexed, named
+
+    def layout(self, members: Iterable[tuple[str, Any]]) -> tuple[list[str], list[tuple[str, Any]]]:
+        """Split named members into the groups that have members and the members shown inline."""
+        groups: list[str] = []
+        inline: list[tuple[str, Any]] = []
+        for name, value in members:
+            placement, category = self.presentation.place(name, value)
+            if placement == "inline":
+                inline.append((name, value))
+            elif placement == "group" and category not in groups:
+                groups.append(category)
+        groups.sort(key=list(GROUP_TITLES).index)
+        return groups, inline
+
+    # -- the children of a reference --
+
+    def children(self, ref: Ref, filter: str | None, start: int, count: int | None) -> list[dict[str, Any]]:
+        """Return the page ``start``..``start+count`` of the children of ``ref`` that pass ``filter``."""
+        segments = self._segments(ref, filter)
+        out: list[dict[str, Any]] = []
+        position = 0
+        for length, fetch in segments:
+            low = max(start - position, 0)
+            high = length if count is None else min(length, start + count - position)
+            if low < high:
+                out.extend(fetch(low, high))
+            position += length
+        return out
+
+    def _segments(self, ref: Ref, filter: str | None) -> list[Segment]:
+        """Return the children of ``ref`` as (length, fetch) runs in display order.
+
+        Order: return values, group nodes, items, other named children, ``len()``; with ``filter`` only
+        the named or the indexed runs, so the client's ``start`` counts within that kind as DAP says.
+        """
+        want_named = filter in (None, "named")
+        want_indexed = filter in (None, "indexed")
+        if isinstance(ref, ScopeRef):
+            if not want_named:
+                return []
+            if ref.group is not None:
+                return [self._group_members(ref, scope_members(ref), ref.group)]
+            segments = [] if ref.return_value is None else [(1, lambda low, high: [self._return_entry(ref)])]
+            return segments + list(self._top_level(ref, scope_members(ref)))
+        if ref.group is not None:
+            return [self._group_members(ref, attributes(ref.value), ref.group)] if want_named else []
+        kind = container_kind(ref.value)
+        groups, inline = self._top_level(ref, attributes(ref.value))
+        segments = [groups] if want_named else []
+        if want_indexed and kind is not None:
+            segments.append(self._indexed_segment(ref, kind))
+        if want_named:
+            segments.append(inline)
+            if kind is not None:
+                segments.append((1, lambda low, high: [self._len_entry(ref)]))
+        return segments
+
+    def _member(self, ref: Ref, name: str, value: Any) -> dict[str, Any]:
+        """Return the Variable of a scope variable or attribute ``name`` under ``ref``."""
+        if isinstance(ref, ScopeRef):
+            expression = name if name.isidentifier() else None
+        else:
+            expression = attribute_expression(ref.evaluate_name, name)
+        return self.variable(name, value, expression, ref.frame)
+
+    def _group_members(self, ref: Ref, members: list[tuple[str, Any]], group: str) -> Segment:
+        chosen = [(n, v) for n, v in members if self.presentation.place(n, v) == ("group", group)]
+        return len(chosen), lambda low, high: [self._member(ref, n, v) for n, v in chosen[low:high]]
+
+    def _top_level(self, ref: Ref, members: list[tuple[str, Any]]) -> tuple[Segment, Segment]:
+        """Return the runs of group nodes and of the members shown inline."""
+        groups, inline = self.layout(members)
+        return (
+            (len(groups), lambda low, high: [self._group_entry(ref, g) for g in groups[low:high]]),
+            (len(inline), lambda low, high: [self._member(ref, n, v) for n, v in inline[low:high]]),
+        )
+
+    def _indexed_segment(self, ref: ValueRef, kind: str) -> Segment:
+        value, parent, frame = ref.value, ref.evaluate_name, ref.frame
+        base = None if parent is None else postfix_base(parent)
+
+        def fetch(low: int, high: int) -> list[dict[str, Any]]:
+            if kind == "mapping":
+                return [
+                    self.variable(display(key, hex_ints=self.hex_ints), item, _key_expression(base, parent, key, index), frame)
+                    for index, (key, item) in enumerate(islice(value.items(), low, high), low)
+                ]
+            if type(value) in (list, tuple):
+                items: Iterable[Any] = value[low:high]
+            else:
+                items = islice(value, low, high)
+            if kind == "set":
+                return [
+                    self.variable(str(index), item, None if parent is None else f"list({parent})[{index}]", frame)
+                    for index, item in enumerate(items, low)
+                ]
+            return [
+                self.variable(str(index), item, None if base is None else f"{base}[{index}]", frame)
+                for index, item in enumerate(items, low)
+            ]
+
+        return item_count(value, kind), fetch
+
+    def _group_entry(self, ref: Ref, group: str) -> dict[str, Any]:
+        if isinstance(ref, ScopeRef):
+            child: Ref = ScopeRef(ref.frame, ref.which, None, group)
+        else:
+            child = ValueRef(ref.frame, ref.value, ref.evaluate_name, group)
+        return {
+            "name": GROUP_TITLES[group],
+            "value": "",
+            # ``ref`` is the registered parent, alive while this stop lasts, so its id is a stable key
+            "variablesReference": self.handles.add(self.thread_id, child, key=("group", id(ref), group)),
+            "presentationHint": {"kind": "virtual"},
+        }
+
+    def _len_entry(self, ref: ValueRef) -> dict[str, Any]:
+        entry = {
+            "name": LEN_NAME,
+            "value": display(item_count(ref.value, container_kind(ref.value)), hex_ints=self.hex_ints),
+            "type": "int",
+            "variablesReference": 0,
+            "presentationHint": {"kind": "virtual", "attributes": ["readOnly"]},
+        }
+        if ref.evaluate_name is not None:
+            entry["evaluateName"] = f"len({ref.evaluate_name})"
+        return entry
+
+    def _return_entry(self, ref: ScopeRef) -> dict[str, Any]:
+        assert ref.return_value is not None
+        name, value = ref.return_value
+        return self.variable(RETURN_PREFIX + name, value, None, ref.frame, hint={"attributes": ["readOnly"]})
+
+
+def _key_expression(base: str | None, parent: str | None, key: Any, index: int) -> str | None:
+    if base is None:
+        return None
+    literal = key_literal(key)
+    return f"{base}[{literal}]" if literal is not None else f"{base}[list({parent})[{index}]]"
+
+
+def scope_members(ref: ScopeRef) -> list[tuple[str, Any]]:
+    """Return the (name, value) pairs of a frame scope, in definition order."""
+    namespace = ref.frame.f_locals if ref.which == "locals" else ref.frame.f_globals
+    return [(name, value) for name, value in namespace.items() if isinstance(name, str)]
+
+
+# --- writes to children -------------------------------------------------------------------------------------
+
+
+def assign_child(ref: Ref, name: str, value: Any) -> str | None:
+    """Set the child shown as ``name`` under ``ref`` to ``value`` (setVariable); return its evaluateName.
+
+    Raises:
+        InspectError: the child is synthetic (len(), a group, a return value), unknown, or refuses the write.
+    """
+    if name == LEN_NAME or name in GROUP_TITLES.values() or name.startswith(RETURN_PREFIX):
+        raise InspectError(f"{name!r} is shown by the debugger and cannot be set")
+    try:
+        if isinstance(ref, ScopeRef):
+            namespace = ref.frame.f_locals if ref.which == "locals" else ref.frame.f_globals
+            if name not in namespace:
+                raise InspectError(f"cannot set {name!r}: no such variable in {ref.which}")
+            write_name(ref.frame, name, value, which=ref.which)
+            return name
+        target, parent = ref.value, ref.evaluate_name
+        base = None if parent is None else postfix_base(parent)
+        kind = container_kind(target) if ref.group is None else None
+        if kind == "mapping":
+            for index, key in enumerate(target):
+                if display(key) == name or display(key, hex_ints=True) == name:
+                    target[key] = value
+                    return _key_expression(base, parent, key, index)
+        if kind == "sequence" and name.isdigit():
+            target[int(name)] = value
+            return None if base is None else f"{base}[{name}]"
+        if kind is None or any(member == name for member, _ in attributes(target)):
+            setattr(target, name, value)
+            return attribute_expression(parent, name)
+    except InspectError:
+        raise
+    except Exception as exc:
+        raise InspectError(f"cannot set {name!r}: {describe_exception(exc)}") from None
+    raise InspectError(f"cannot set {name!r}: no such item")
