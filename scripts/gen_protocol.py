@@ -22,6 +22,7 @@ where CI places ``shared/`` too; ``--schema PATH`` or ``$MONADAPTER_DAP_SCHEMA``
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import difflib
 import json
@@ -49,6 +50,7 @@ _SAFE_INTEGER = 2**53 - 1
 
 _ROOT_MODEL = "class Model(RootModel[Any]):\n    root: Any\n\n\n"
 
+_FUTURE_IMPORT = "from __future__ import annotations\n\n"
 _CLASS_NAME = re.compile(r"^class (\w+)\(", re.MULTILINE)
 _REBUILD_CALL = re.compile(r"^\w+\.model_rebuild\(\)\n", re.MULTILINE)
 
@@ -170,6 +172,7 @@ def _postprocess(generated: str) -> str:
     * It ends with ``X.model_rebuild()`` for the self-referencing models (``Source``,
       ``ExceptionDetails``). That builds their validators at import time, defeating
       ``defer_build``; the deferred build resolves the self-reference by name just as well.
+    * Its ``from __future__ import annotations`` goes too: see :func:`_without_postponed_annotations`.
 
     An ``__all__`` listing every model is added, so ``monadapter.protocol`` can re-export them.
     """
@@ -180,8 +183,40 @@ def _postprocess(generated: str) -> str:
     if "RootModel[" not in body:
         body = body.replace(", RootModel\n", "\n", 1)
     body = _REBUILD_CALL.sub("", body).rstrip("\n") + "\n"
+    body = _without_postponed_annotations(body)
     names = "".join(f'    "{name}",\n' for name in _CLASS_NAME.findall(body))
     return f"{_HEADER}\n{body}\n\n__all__ = [\n{names}]\n"
+
+
+def _without_postponed_annotations(body: str) -> str:
+    """Drop ``from __future__ import annotations``, quoting the few annotations that need it.
+
+    Postponed annotations are strings that pydantic compiles and evaluates one by one when each
+    class is created: about 15 ms of the module's import. Evaluated by the interpreter instead,
+    they cost nearly nothing; only a reference to a class not defined yet (a model that contains
+    itself) has to stay a string.
+    """
+    if _FUTURE_IMPORT not in body:
+        raise RuntimeError("the generator's output changed: no __future__ import; update _postprocess")
+    body = body.replace(_FUTURE_IMPORT, "", 1)
+    classes = [node for node in ast.parse(body).body if isinstance(node, ast.ClassDef)]
+    undefined = {node.name for node in classes}
+    forward: list[ast.expr] = []
+    for node in classes:
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign):
+                names = {n.id for n in ast.walk(statement.annotation) if isinstance(n, ast.Name)}
+                if names & undefined:
+                    forward.append(statement.annotation)
+        undefined.discard(node.name)
+    lines = body.splitlines(keepends=True)
+    for annotation in forward:
+        line = lines[annotation.lineno - 1]
+        start, end = annotation.col_offset, annotation.end_col_offset
+        if annotation.end_lineno != annotation.lineno or not line.isascii() or '"' in line[start:end]:
+            raise RuntimeError(f"cannot quote the forward reference on line {annotation.lineno}: {line!r}")
+        lines[annotation.lineno - 1] = f'{line[:start]}"{line[start:end]}"{line[end:]}'
+    return "".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
