@@ -135,19 +135,21 @@ def validate_session(lines: list[dict[str, Any]]) -> list[str]:
     """
     sent = [line["message"] for line in lines if line.get("direction") == ADAPTER_TO_CLIENT]
     problems = validate_outgoing(sent)
-    pending: dict[int, str] = {}
+    pending: dict[int, str | None] = {}  # request seq -> its command (None: it named none)
     for line in lines:
         message = line.get("message")
         if line.get("direction") == CLIENT_TO_ADAPTER and isinstance(message, dict):
             seq = message.get("seq")
             if message.get("type") == "request" and isinstance(seq, int) and not isinstance(seq, bool):
-                pending[seq] = str(message.get("command"))
+                command = message.get("command")
+                pending[seq] = command if isinstance(command, str) else None
         elif line.get("direction") == ADAPTER_TO_CLIENT and message["type"] == "response":
             request_seq = message.get("request_seq")
-            command = pending.pop(request_seq, None) if isinstance(request_seq, int) else None
-            if command is None:
+            if not isinstance(request_seq, int) or request_seq not in pending:
                 problems.append(f"{_describe(message)}: answers request_seq {request_seq!r}, which is no open request")
-            elif command != message.get("command"):
+                continue
+            command = pending.pop(request_seq)
+            if command is not None and command != message.get("command"):
                 problems.append(f"{_describe(message)}: answers request {request_seq} which was {command!r}")
     for seq, command in sorted(pending.items()):
         problems.append(f"request seq {seq} ({command}) got no response")

@@ -108,6 +108,8 @@ def test_every_request_gets_exactly_one_matching_response() -> None:
         {"direction": ADAPTER_TO_CLIENT, "message": response(1, 1, "initialize", {})},
         {"direction": ADAPTER_TO_CLIENT, "message": response(2, 2, "stackTrace", {"stackFrames": []})},
         {"direction": ADAPTER_TO_CLIENT, "message": response(3, 1, "initialize", {})},
+        {"direction": CLIENT_TO_ADAPTER, "message": {"seq": 4, "type": "request"}},
+        {"direction": ADAPTER_TO_CLIENT, "message": {**response(4, 4, "", {}), "success": False}},
     ]
     assert validate_session(lines) == [
         "seq 2 (stackTrace response): answers request 2 which was 'threads'",
