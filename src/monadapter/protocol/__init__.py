@@ -25,7 +25,7 @@ from monadapter.protocol import _generated
 from monadapter.protocol._base import DAPModel
 from monadapter.protocol._generated import *  # noqa: F403 (re-export every model)
 
-__all__ = [  # noqa: PLE0604 (the models' names come from _generated.__all__)
+__all__ = [
     "DAPModel",
     "REQUEST_COMMANDS",
     "ParsedRequest",
