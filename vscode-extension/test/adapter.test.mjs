@@ -49,7 +49,7 @@ function startServer() {
         const read = (chunk) => {
             said += chunk.toString();
             if (SHOW_STDERR) process.stderr.write(chunk);
-            const match = /127\.0\.0\.1:(\d+)/.exec(said);
+            const match = /monadapter listening on \S+:(\d+)/.exec(said);
             if (match) resolve({ port: Number(match[1]), stop });
         };
         server.stdout.on('data', read);
@@ -129,7 +129,7 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
                 await dc.initializeRequest();
                 await assert.rejects(dc.customRequest('noSuchRequest', {}), /noSuchRequest/);
                 await Promise.all([
-                    dc.configurationSequence(),
+                    dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()),
                     dc.launchRequest({ code: 'print(6 * 7)' }),
                     dc.assertOutput('stdout', '42'),
                     dc.waitForEvent('terminated'),

@@ -30,7 +30,7 @@ describe('completeConfiguration', () => {
         }
     });
 
-    test('an attach needs no program, and its keys pass through untouched', () => {
+    test('other requests pass through untouched, for the adapter to accept or refuse', () => {
         const attach = { type: 'monadapter', request: 'attach', name: 'a', connect: { host: '127.0.0.1', port: 5678 } };
         assert.deepEqual(completeConfiguration(attach, undefined), { config: attach });
     });

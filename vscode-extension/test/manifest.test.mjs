@@ -9,7 +9,9 @@ import { EXTENSION_ROOT } from './support.mjs';
 
 const manifest = JSON.parse(readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8'));
 const [debuggerEntry] = manifest.contributes.debuggers;
-const REQUESTS = ['launch', 'attach'];
+// Only launch: the adapter answers `attach` with an error (not implemented), so offering it
+// in launch.json would only lead users to that error.
+const REQUESTS = ['launch'];
 /** Keys VS Code itself puts in every configuration; they are not configuration attributes. */
 const VSCODE_KEYS = new Set(['type', 'request', 'name']);
 
@@ -120,13 +122,10 @@ describe('initial configurations and snippets', () => {
         ...debuggerEntry.configurationSnippets.map((snippet) => [snippet.label, expandSnippetValue(snippet.body)]),
     ];
 
-    test('offer current file, module and attach', () => {
+    test('offer current file and module, and only launch configurations', () => {
+        assert.deepEqual(Object.keys(debuggerEntry.configurationAttributes), REQUESTS);
         const labels = debuggerEntry.configurationSnippets.map((snippet) => snippet.label);
-        assert.deepEqual(labels, [
-            'Python (monadapter): Current File',
-            'Python (monadapter): Module',
-            'Python (monadapter): Attach',
-        ]);
+        assert.deepEqual(labels, ['Python (monadapter): Current File', 'Python (monadapter): Module']);
         for (const snippet of debuggerEntry.configurationSnippets) {
             assert.equal(typeof snippet.description, 'string');
         }
