@@ -1,0 +1,1 @@
+"""Benchmarks of monadapter beside debugpy and pdb, against plain Python (run ``python -m benchmarks``)."""

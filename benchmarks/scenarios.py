@@ -1,0 +1,213 @@
+"""The scenarios of the benchmark issue (S1 to S12), each a job plus the figures the table shows.
+
+A figure turns the samples of one debugger (and the plain-Python samples of the same program,
+measured in the same run) into a :class:`~benchmarks.stats.Summary`, and carries monadapter's
+target so the report can say plainly whether it was met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from benchmarks import programs
+from benchmarks.jobs import (
+    BigVariables,
+    Breakpoint,
+    Detach,
+    FirstStop,
+    Job,
+    RoundTrips,
+    RunToEnd,
+    StartUp,
+    Step,
+)
+from benchmarks.programs import Program
+from benchmarks.stats import Summary, differences, excess_per, ratios
+
+Samples = Mapping[str, Sequence[float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One row of the table: how to compute it, its unit, and monadapter's target (lower is better)."""
+
+    label: str
+    unit: str
+    compute: Callable[[Samples, Samples], Summary]
+    target: float | None = None
+    #: Name of the plain-Python metric shown as the baseline column (``None``: no baseline).
+    plain_metric: str | None = None
+
+
+def ratio(metric: str, plain_metric: str | None = None, target: float | None = None, label: str = "") -> Figure:
+    """``metric`` under the debugger divided by the plain run's median of ``plain_metric``."""
+    base = plain_metric or metric
+    return Figure(
+        label or f"{metric} ratio",
+        "x",
+        lambda run, plain: ratios(run[metric], plain[base]),
+        target,
+        base,
+    )
+
+
+def absolute(metric: str, unit: str, scale: float, target: float | None = None, label: str = "") -> Figure:
+    """``metric`` as measured, in ``unit`` (seconds times ``scale``)."""
+    return Figure(label or metric, unit, lambda run, plain: Summary.of(run[metric]).scaled(scale), target)
+
+
+def per_hit_us(target: float) -> Figure:
+    """Extra compute time per breakpoint hit, in microseconds, over the plain run's median."""
+    return Figure(
+        "extra time per hit",
+        "us",
+        lambda run, plain: excess_per(run["compute"], plain["compute"], run["hits"][0]).scaled(1e6),
+        target,
+        "compute",
+    )
+
+
+def over_plain(metric: str, plain_metric: str, target: float, label: str) -> Figure:
+    """Seconds the debugger adds over the plain run's median."""
+    return Figure(label, "s", lambda run, plain: differences(run[metric], plain[plain_metric]), target, plain_metric)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One line of the issue: a key (``S3 nbody``), what it does, the job, and its figures."""
+
+    key: str
+    title: str
+    job: Job
+    figures: tuple[Figure, ...]
+
+    @property
+    def baseline(self) -> Program | None:
+        """The program plain Python must run for this scenario's figures (``None``: none needed)."""
+        if any(figure.plain_metric for figure in self.figures):
+            return getattr(self.job, "program", None)
+        return None
+
+
+def _program_runs(program: Program, target: float, memory: bool = False) -> tuple[Figure, ...]:
+    """Figures of a run-to-end scenario: the program's own compute time, wall time, maybe memory."""
+    figures = (
+        ratio("compute", target=target, label="compute time ratio"),
+        ratio("wall", label="wall ratio, launch to terminated"),
+    )
+    if memory:
+        figures += (ratio("maxrss_kb", label="peak RSS ratio of the debuggee"),)
+    return figures
+
+
+def all_scenarios(python_version: tuple[int, int]) -> list[Scenario]:
+    """Every scenario, with the S4 target that belongs to ``python_version`` (3.12 is slower)."""
+    found: list[Scenario] = []
+    for program in programs.COMPUTE:
+        found.append(
+            Scenario(f"S1 {program.name}", "attached, no breakpoints", RunToEnd(program), _program_runs(program, 1.02, memory=True))
+        )
+    for program in programs.COMPUTE:
+        never = Breakpoint(program.path, program.line("never-runs"))
+        found.append(
+            Scenario(
+                f"S2 {program.name}",
+                "one breakpoint in a function that never runs, same file",
+                RunToEnd(program, (never,)),
+                _program_runs(program, 1.02),
+            )
+        )
+    for program in programs.COMPUTE:
+        rare = Breakpoint(program.path, program.line("rare-line"))
+        found.append(
+            Scenario(
+                f"S3 {program.name}",
+                "one breakpoint on a never-reached line inside the hottest function",
+                RunToEnd(program, (rare,)),
+                _program_runs(program, 1.05),
+            )
+        )
+    hot = programs.HOTLOOP
+    found.append(
+        Scenario(
+            "S4",
+            "conditional breakpoint on a hot line, condition always false",
+            RunToEnd(hot, (Breakpoint(hot.path, hot.line("hot-line"), "i < 0"),)),
+            (per_hit_us(1.0 if python_version >= (3, 13) else 2.5),),
+        )
+    )
+    exceptions = programs.EXCEPTIONS
+    found.append(
+        Scenario(
+            "S5",
+            "`raised` filter on, 200k exceptions raised and caught (in library code)",
+            RunToEnd(exceptions, exception_filters=("raised",)),
+            _program_runs(exceptions, 2.0),
+        )
+    )
+    found.append(
+        Scenario(
+            "S6",
+            "only `uncaught` filter on, same program",
+            RunToEnd(exceptions, exception_filters=("uncaught",)),
+            _program_runs(exceptions, 1.02),
+        )
+    )
+    slow = programs.SLOWCALL
+    for key, title, start, command in (
+        ("S7", "`next` over a line calling a ~1 s pure-Python function", "call-line", "next"),
+        ("S8", "`stepOut` of that function from its first line", "slow-first-line", "stepOut"),
+    ):
+        figure = ratio("step", "call", 1.05, label="step time / plain call time")
+        found.append(Scenario(key, title, Step(slow, start, command), (figure,)))
+    found.append(
+        Scenario(
+            "S9",
+            "launch to first stop, program importing ~100 stdlib modules",
+            FirstStop(programs.IMPORTS, "after-imports"),
+            (over_plain("first_stop", "wall", 0.25, "launch to stop minus plain run"),),
+        )
+    )
+    for key, title, inspect, target in (
+        ("S10", "stop/continue round trip, breakpoint in a loop", False, 2.0),
+        ("S10e", "same, fetching threads, stackTrace, scopes, variables at each stop", True, 5.0),
+    ):
+        cycles = (absolute("cycle", "ms", 1e3, target, "median cycle"), absolute("cycle_max", "ms", 1e3, label="worst cycle"))
+        found.append(Scenario(key, title, RoundTrips(programs.LOOP, "loop-line", inspect), cycles))
+    found.append(
+        Scenario(
+            "S11",
+            "`variables` of a 10k dict and of a 100k list, paged",
+            BigVariables(programs.CONTAINERS, "inspect-here"),
+            (
+                absolute("dict", "ms", 1e3, 5.0, "10k dict, one request"),
+                absolute("dict_missing", "entries", 1.0, 0.0, "dict entries not returned"),
+                absolute("list_first_page", "ms", 1e3, 5.0, "100k list, first page of 100"),
+                absolute("list_page_max", "ms", 1e3, 5.0, "100k list, worst page of 1000"),
+                absolute("list_missing", "entries", 1.0, 0.0, "list entries not reachable"),
+            ),
+        )
+    )
+    found.append(
+        Scenario(
+            "S12",
+            "after detach: the program's remaining work",
+            Detach(programs.DETACH, "detach-here"),
+            (ratio("compute", target=1.01, label="compute time ratio"),),
+        )
+    )
+    found.append(
+        Scenario(
+            "start-up",
+            "debugger start: spawn to `initialize` response (pdb: to its first prompt)",
+            StartUp(),
+            (absolute("startup", "ms", 1e3, label="start-up"),),
+        )
+    )
+    return found
+
+
+def smoke_scenario(python_version: tuple[int, int]) -> list[Scenario]:
+    """The single scenario ``--smoke`` runs: S2 on richards (launch, a breakpoint, run to the end)."""
+    return [s for s in all_scenarios(python_version) if s.key == "S2 richards"]
