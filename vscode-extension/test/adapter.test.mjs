@@ -98,6 +98,18 @@ async function topFrameLocals(dc, frameId) {
     return Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value]));
 }
 
+/**
+ * Launches calls.py with a breakpoint at `line` and waits until it stops there.
+ *
+ * monadapter, like debugpy, verifies a breakpoint when the code it is in loads: before the
+ * program runs, `setBreakpoints` answers `verified: false` with a message, and a `breakpoint`
+ * event marks it verified once the module is compiled. Resolves with the stackTrace response.
+ */
+async function hitBreakpointInCalls(dc, line) {
+    const [, , stack] = await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line, verified: false });
+    return stack;
+}
+
 /** Sends `step(threadId)` and checks where the program stops next, reason "step". */
 async function stepTo(dc, step, threadId, line) {
     const [, stack] = await Promise.all([step({ threadId }), dc.assertStoppedLocation('step', { path: CALLS, line })]);
@@ -182,12 +194,20 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
         });
 
         describe('setBreakpoints', () => {
-            test('stops at a verified breakpoint in a function', TEST, async () => {
-                await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line: 5 });
+            test('verifies a breakpoint when its code loads, then stops there', TEST, async () => {
+                const verified = new Promise((resolve) => {
+                    dc.on('breakpoint', (event) => {
+                        if (event.body.breakpoint.verified) resolve(event.body.breakpoint);
+                    });
+                });
+                await hitBreakpointInCalls(dc, 5);
+                const breakpoint = await within(EVENT_TIMEOUT_MS, 'breakpoint verified event', verified);
+                assert.equal(breakpoint.line, 5);
+                assert.equal(breakpoint.source.path, CALLS);
             });
 
             test('continue runs from the breakpoint to the end', TEST, async () => {
-                await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line: 5 });
+                await hitBreakpointInCalls(dc, 5);
                 const threadId = await mainThreadId(dc);
                 await Promise.all([
                     dc.continueRequest({ threadId }),
@@ -199,7 +219,12 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
 
         describe('stackTrace, scopes, variables', () => {
             test('show the stopped function, its caller and its locals', TEST, async () => {
-                const [, , stack] = await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line: 5 });
+                const stack = await hitBreakpointInCalls(dc, 5);
+                // Only the program's frames: the launcher's own frames must not show.
+                assert.deepEqual(
+                    stack.body.stackFrames.map((frame) => [frame.name, frame.line, frame.source?.path]),
+                    [['add', 5, CALLS], ['<module>', 10, CALLS]],
+                );
                 const [top, caller] = stack.body.stackFrames;
                 assert.equal(top.name, 'add');
                 assert.equal(caller.name, '<module>');
@@ -210,7 +235,7 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
 
         describe('evaluate', () => {
             test('evaluates in the stopped frame; a raising expression is an error, not the end', TEST, async () => {
-                const [, , stack] = await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line: 5 });
+                const stack = await hitBreakpointInCalls(dc, 5);
                 const frameId = stack.body.stackFrames[0].id;
                 const sum = await dc.evaluateRequest({ expression: 'a + b * 10', frameId, context: 'repl' });
                 assert.equal(sum.body.result, '21');
@@ -225,7 +250,7 @@ for (const [transport, open] of Object.entries(TRANSPORTS)) {
 
         describe('stepping', () => {
             test('stepIn, next and stepOut follow the program line by line', TEST, async () => {
-                await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line: 10 });
+                await hitBreakpointInCalls(dc, 10);
                 const threadId = await mainThreadId(dc);
                 assert.equal((await stepTo(dc, (a) => dc.stepInRequest(a), threadId, 5)).name, 'add');
                 await stepTo(dc, (a) => dc.nextRequest(a), threadId, 6);
