@@ -32,6 +32,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--cutoff", type=float, default=10.0, help="abandon a single debugger run after this many seconds (default 10)"
     )
+    parser.add_argument(
+        "--cell-budget",
+        type=float,
+        default=20.0,
+        help="stop repeating a scenario for a debugger once its runs took this long, after two (default 20)",
+    )
     parser.add_argument("--only", default="", help="comma-separated scenario keys or prefixes, e.g. S1,S4,S10e")
     parser.add_argument("--debuggers", default="monadapter,debugpy,pdb", help="which debuggers (default: all three)")
     parser.add_argument("--results", type=Path, help="write this interpreter's section of a RESULTS.md file")
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         ctx = Context(python=args.python, scratch=Path(scratch), smoke=args.smoke)
         results = anyio.run(
             lambda: run_all(
-                scenarios, debuggers, ctx, repeats=repeats, cutoff=args.cutoff, progress=lambda line: print(line, file=sys.stderr)
+                scenarios, debuggers, ctx, repeats=repeats, cutoff=args.cutoff, cell_budget=args.cell_budget, progress=lambda line: print(line, file=sys.stderr)
             )
         )
     names = [d.name for d in debuggers]

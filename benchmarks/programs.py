@@ -58,7 +58,7 @@ HOTLOOP = Program("hotloop", size=100_000, smoke_size=100)
 EXCEPTIONS = Program("exceptions", size=200_000, smoke_size=100)
 SLOWCALL = Program("slowcall", size=8_000_000, smoke_size=1000)
 IMPORTS = Program("imports")
-LOOP = Program("loop", size=100, smoke_size=3)
+LOOP = Program("loop", size=30, smoke_size=3)
 CONTAINERS = Program("containers")
 DETACH = Program("detach", size=8, smoke_size=1)
 

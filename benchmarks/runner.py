@@ -2,7 +2,9 @@
 
 Interleaving (repeat 1 of everything, then repeat 2, ...) spreads slow phases of a shared machine
 over all debuggers alike. The order of the debuggers rotates from one repeat to the next. A
-debugger that failed a scenario once, or was cut off for being too slow, is not asked again.
+debugger that failed a scenario once, or was cut off for being too slow, is not asked again; one
+whose runs of a scenario have used up the cell budget stops after two runs (the table shows
+``n=``), so a debugger that is many times slower cannot eat the time of the whole run.
 """
 
 from __future__ import annotations
@@ -62,10 +64,13 @@ async def run_all(
     *,
     repeats: int,
     cutoff: float,
+    cell_budget: float,
     progress: Callable[[str], None],
 ) -> Results:
-    """Measure ``repeats`` times; a single debugger run longer than ``cutoff`` seconds is abandoned."""
+    """Measure ``repeats`` times; a single debugger run longer than ``cutoff`` seconds is abandoned,
+    and a cell that has taken ``cell_budget`` seconds over at least two runs is not run again."""
     results = Results()
+    spent: dict[tuple[str, str], float] = defaultdict(float)
     plain = PlainPython()
     started = time.perf_counter()
     for repeat in range(repeats):
@@ -79,9 +84,11 @@ async def run_all(
                 results.plain[program.name].append(await plain.run(program, ctx))
             for debugger in order:
                 key = (scenario.key, debugger.name)
-                if key in results.outcomes:
+                if key in results.outcomes or (spent[key] >= cell_budget and len(results.samples[key]) >= 2):
                     continue
+                run_started = time.perf_counter()
                 outcome, measured = await _measure_once(debugger, scenario, ctx, cutoff)
+                spent[key] += time.perf_counter() - run_started
                 if outcome is not None:
                     results.outcomes[key] = outcome
                     progress(f"[{repeat + 1}/{repeats}] {scenario.key:<16} {debugger.name:<10} {outcome.kind}: {outcome.message}")

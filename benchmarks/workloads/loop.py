@@ -15,5 +15,5 @@ def main(n):
 
 if __name__ == "__main__":
     t0 = time.perf_counter()
-    main(size_argument(100))
+    main(size_argument(30))
     report(compute=time.perf_counter() - t0)
