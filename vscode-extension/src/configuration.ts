@@ -25,6 +25,8 @@ export function currentFileConfiguration(): Configuration {
         request: 'launch',
         name: 'Python (monadapter): Current File',
         program: '${file}',
+        // As debugpy's: the program can read stdin, which the Debug Console cannot give it.
+        console: 'integratedTerminal',
     };
 }
 
