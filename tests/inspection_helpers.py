@@ -19,6 +19,7 @@ from monadapter.agent.frames import Inspector
 from monadapter.agent.handles import Handles
 
 WAIT = 10.0
+PAUSE_LIMIT = 60.0  # a paused test thread gives up after this long without requests (a test that died)
 _RESUME = object()
 
 
@@ -59,7 +60,7 @@ class PausedThread:
     def _pause(self) -> None:
         self.frame = sys._getframe(1)
         self._paused.set()
-        while (job := self._jobs.get(timeout=WAIT)) is not _RESUME:
+        while (job := self._jobs.get(timeout=PAUSE_LIMIT)) is not _RESUME:
             try:
                 self._results.put((True, job()))
             except BaseException as exc:
@@ -80,3 +81,69 @@ class PausedThread:
         self.thread.join(WAIT)
         assert not self.thread.is_alive(), "the program did not finish"
         return self.result
+
+
+def thread_frames(frame: FrameType) -> list[tuple[FrameType, int]]:
+    """Return ``frame`` and its callers, innermost first, each with its current line (as the engine passes them)."""
+    frames = []
+    current: FrameType | None = frame
+    while current is not None:
+        frames.append((current, current.f_lineno))
+        current = current.f_back
+    return frames
+
+
+class Stop:
+    """A paused program plus an Inspector, with shortcuts that send requests on the paused thread."""
+
+    def __init__(self, program: Callable[[Callable[[], None]], Any], **options: Any) -> None:
+        self.inspector = make_inspector(**options)
+        self.paused = PausedThread(program)
+
+    def __enter__(self) -> Stop:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.paused.thread.is_alive():
+            self.paused.resume()
+
+    @property
+    def frame(self) -> FrameType:
+        assert self.paused.frame is not None
+        return self.paused.frame
+
+    def stack_trace(self, **arguments: Any) -> dict[str, Any]:
+        return self.paused.call(self.inspector.stack_trace, self.paused.ident, thread_frames(self.frame), arguments)
+
+    @property
+    def frame_id(self) -> int:
+        """The frameId of the paused (innermost) frame."""
+        return self.stack_trace(levels=1)["stackFrames"][0]["id"]
+
+    def scopes(self, return_value: tuple[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        """Return the scopes of the paused frame by name."""
+        frame_id = self.frame_id
+        body = self.paused.call(lambda: self.inspector.scopes({"frameId": frame_id}, return_value=return_value))
+        return {scope["name"]: scope for scope in body["scopes"]}
+
+    def variables(self, reference: int, **arguments: Any) -> list[dict[str, Any]]:
+        return self.paused.call(self.inspector.variables, {"variablesReference": reference, **arguments})["variables"]
+
+    def named(self, reference: int, **arguments: Any) -> dict[str, dict[str, Any]]:
+        """Return the children of ``reference`` by name."""
+        return {variable["name"]: variable for variable in self.variables(reference, **arguments)}
+
+    def locals(self) -> dict[str, dict[str, Any]]:
+        return self.named(self.scopes()["Locals"]["variablesReference"])
+
+    def evaluate(self, expression: str, context: str = "watch", **arguments: Any) -> dict[str, Any]:
+        request = {"expression": expression, "context": context, "frameId": self.frame_id, **arguments}
+        return self.paused.call(self.inspector.evaluate, request)
+
+    def set_variable(self, reference: int, name: str, value: str) -> dict[str, Any]:
+        request = {"variablesReference": reference, "name": name, "value": value}
+        return self.paused.call(self.inspector.set_variable, request)
+
+    def set_expression(self, expression: str, value: str) -> dict[str, Any]:
+        request = {"expression": expression, "value": value, "frameId": self.frame_id}
+        return self.paused.call(self.inspector.set_expression, request)

@@ -1,0 +1,351 @@
+"""scopes, variables and setVariable answered by the Inspector on real paused frames (3.12 and 3.13)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from inspection_helpers import PausedThread, Stop
+from monadapter.agent.formatting import REPR_LIMIT, display
+from monadapter.agent.handles import InspectError
+
+MODULE_GLOBAL = "module global"
+
+
+class Point:
+    """Instance attributes in __dict__, a property that counts its runs, a method and a nested class."""
+
+    class Inner:
+        pass
+
+    def __init__(self) -> None:
+        self.x = 1
+        self._hidden = [1, 2]
+        self.property_runs = 0
+
+    @property
+    def doubled(self) -> int:
+        self.property_runs += 1
+        return self.x * 2
+
+    def method(self) -> None:
+        pass
+
+
+class Slotted:
+    __slots__ = ("a", "__private", "unset")
+
+    def __init__(self) -> None:
+        self.a = 1
+        self.__private = 2
+
+
+class Key:
+    def __repr__(self) -> str:
+        return "Key()"
+
+
+class BadRepr:
+    def __repr__(self) -> str:
+        raise ValueError("no repr today")
+
+
+def sample(pause: Callable[[], None]) -> tuple[Any, ...]:
+    number = 7
+    text = "t" * 2000
+    mapping = {"k": [1, 2, {"z": (3,)}], 2: "two", Key(): "object key", (1, "a"): None}
+    sequence = [10, 20, 30]
+    pair = (1, 2)
+    members = {5}
+    point = Point()
+    slotted = Slotted()
+    broken = BadRepr()
+    big = list(range(100_000))
+    wide = {f"key{i}": i for i in range(10_000)}
+    empty: list[int] = []
+
+    def helper() -> int:
+        return number
+
+    pause()
+    return number, mapping, sequence, point.x, MODULE_GLOBAL, helper()
+
+
+def test_scopes_of_a_function_frame() -> None:
+    with Stop(sample) as stop:
+        scopes = stop.scopes()
+        assert list(scopes) == ["Locals", "Globals"]
+        assert scopes["Locals"]["presentationHint"] == "locals"
+        assert "presentationHint" not in scopes["Globals"]
+        assert all(scope["expensive"] is False for scope in scopes.values())
+        for scope in scopes.values():
+            assert scope["namedVariables"] == len(stop.variables(scope["variablesReference"]))
+        local_names = set(stop.locals())
+        assert {"number", "mapping", "point", "big", "function variables"} <= local_names
+        assert "helper" not in local_names  # grouped under "function variables"
+        globals_ = stop.named(scopes["Globals"]["variablesReference"])
+        assert globals_["MODULE_GLOBAL"]["value"] == repr(MODULE_GLOBAL)
+        assert "__name__" not in globals_ and "special variables" in globals_
+        special = stop.named(globals_["special variables"]["variablesReference"])
+        assert special["__name__"]["value"] == repr(__name__)
+
+
+def test_module_level_frame_shows_only_globals() -> None:
+    code = compile("alpha = 1\nbeta = [alpha]\npause()\n", "/virtual/module_code.py", "exec")
+    namespace: dict[str, Any] = {}
+
+    def program(pause: Callable[[], None]) -> None:
+        namespace["pause"] = pause
+        exec(code, namespace)
+
+    with Stop(program) as stop:
+        scopes = stop.scopes(return_value=("f", 3))
+        assert list(scopes) == ["Globals"]
+        names = stop.named(scopes["Globals"]["variablesReference"])
+        assert names["alpha"]["value"] == "1"
+        assert names["(return) f"]["value"] == "3"
+
+
+def test_return_value_entry_comes_first_in_locals() -> None:
+    with Stop(sample) as stop:
+        locals_ref = stop.scopes(return_value=("compute", [1, 2]))["Locals"]["variablesReference"]
+        first = stop.variables(locals_ref)[0]
+        assert first["name"] == "(return) compute"
+        assert first["value"] == "[1, 2]" and first["type"] == "list"
+        assert stop.variables(first["variablesReference"], filter="indexed")[1]["value"] == "2"
+        with pytest.raises(InspectError, match="cannot be set"):
+            stop.set_variable(locals_ref, "(return) compute", "5")
+
+
+def test_dict_children_with_evaluate_names_that_evaluate_back() -> None:
+    with Stop(sample) as stop:
+        mapping = stop.locals()["mapping"]
+        assert mapping["indexedVariables"] == 4
+        children = stop.named(mapping["variablesReference"])
+        assert list(children) == ["'k'", "2", "Key()", "(1, 'a')", "len()"]
+        assert children["'k'"]["evaluateName"] == "mapping['k']"
+        assert children["Key()"]["evaluateName"] == "mapping[list(mapping)[2]]"
+        assert children["(1, 'a')"]["evaluateName"] == "mapping[(1, 'a')]"
+        assert children["len()"]["value"] == "4" and children["len()"]["evaluateName"] == "len(mapping)"
+        inner = stop.named(children["'k'"]["variablesReference"])
+        deepest = stop.named(inner["2"]["variablesReference"])
+        assert deepest["'z'"]["evaluateName"] == "mapping['k'][2]['z']"
+        for variable in [*children.values(), *inner.values(), *deepest.values()]:
+            assert stop.evaluate(variable["evaluateName"])["result"] == variable["value"], variable
+
+
+def test_sequences_sets_and_scalars() -> None:
+    with Stop(sample) as stop:
+        locals_ = stop.locals()
+        items = stop.variables(locals_["sequence"]["variablesReference"])
+        assert [(v["name"], v["value"], v.get("evaluateName")) for v in items] == [
+            ("0", "10", "sequence[0]"),
+            ("1", "20", "sequence[1]"),
+            ("2", "30", "sequence[2]"),
+            ("len()", "3", "len(sequence)"),
+        ]
+        assert [v["value"] for v in stop.variables(locals_["pair"]["variablesReference"], filter="indexed")] == ["1", "2"]
+        member = stop.variables(locals_["members"]["variablesReference"], filter="indexed")[0]
+        assert member["value"] == "5" and stop.evaluate(member["evaluateName"])["result"] == "5"
+        assert locals_["number"]["variablesReference"] == 0 and locals_["number"]["type"] == "int"
+        assert locals_["text"]["variablesReference"] == 0
+        assert locals_["empty"]["variablesReference"] == 0  # nothing to expand
+
+
+def test_objects_list_dict_and_slots_without_running_properties() -> None:
+    with Stop(sample) as stop:
+        point = stop.locals()["point"]
+        assert point["type"] == "Point"
+        attributes = stop.named(point["variablesReference"])
+        assert attributes["x"] == {"name": "x", "value": "1", "type": "int", "variablesReference": 0, "evaluateName": "point.x"}
+        assert attributes["_hidden"]["evaluateName"] == "point._hidden"
+        assert "doubled" not in attributes
+        assert stop.paused.frame is not None and stop.paused.frame.f_locals["point"].property_runs == 0
+        slotted = stop.named(stop.locals()["slotted"]["variablesReference"])
+        assert slotted["a"]["value"] == "1"
+        assert slotted["_Slotted__private"]["value"] == "2"
+        assert "unset" not in slotted
+        assert stop.evaluate(slotted["_Slotted__private"]["evaluateName"])["result"] == "2"
+
+
+def test_classes_group_special_function_and_class_members() -> None:
+    with Stop(sample) as stop:
+        point_class = stop.evaluate("type(point)")
+        top = stop.named(point_class["variablesReference"])
+        assert {"special variables", "function variables", "class variables"} <= set(top)
+        functions = stop.named(top["function variables"]["variablesReference"])
+        assert "method" in functions and "__init__" not in functions
+        assert functions["method"]["evaluateName"] == "type(point).method"
+        assert "Inner" in stop.named(top["class variables"]["variablesReference"])
+        special = stop.named(top["special variables"]["variablesReference"])
+        assert special["__module__"]["value"] == repr(__name__)
+        assert "__init__" in special
+
+
+def test_variable_presentation_option_inlines_or_hides_groups() -> None:
+    presentation = {"special": "inline", "function": "hide"}
+    with Stop(sample, variablePresentation=presentation) as stop:
+        top = stop.named(stop.evaluate("type(point)")["variablesReference"])
+        assert "__module__" in top and "special variables" not in top
+        assert "method" not in top and "function variables" not in top
+        assert "class variables" in top
+
+
+def test_a_100k_list_is_reachable_by_paging() -> None:
+    with Stop(sample) as stop:
+        big = stop.locals()["big"]
+        assert big["indexedVariables"] == 100_000
+        assert len(big["value"]) <= REPR_LIMIT and big["value"].endswith("...")
+        reference = big["variablesReference"]
+        middle = stop.variables(reference, filter="indexed", start=50_000, count=100)
+        assert [v["name"] for v in middle] == [str(i) for i in range(50_000, 50_100)]
+        assert middle[0]["evaluateName"] == "big[50000]"
+        seen = 0
+        for start in range(0, 100_000, 5_000):
+            page = stop.variables(reference, filter="indexed", start=start, count=5_000)
+            assert page[0]["value"] == str(start) and page[-1]["value"] == str(start + 4_999)
+            seen += len(page)
+        assert seen == 100_000
+        assert stop.variables(reference, filter="indexed", start=99_999, count=10)[0]["value"] == "99999"
+        assert [v["name"] for v in stop.variables(reference, filter="named")] == ["len()"]
+
+
+def test_a_10k_dict_is_reachable_by_paging() -> None:
+    with Stop(sample) as stop:
+        wide = stop.locals()["wide"]
+        assert wide["indexedVariables"] == 10_000
+        names = []
+        for start in range(0, 10_000, 1_000):
+            names += [v["name"] for v in stop.variables(wide["variablesReference"], filter="indexed", start=start, count=1_000)]
+        assert names == [repr(f"key{i}") for i in range(10_000)]
+        last = stop.variables(wide["variablesReference"], filter="indexed", start=9_999, count=1)[0]
+        assert last["evaluateName"] == "wide['key9999']" and last["value"] == "9999"
+
+
+def test_paging_without_filter_spans_named_and_indexed_children() -> None:
+    with Stop(sample) as stop:
+        reference = stop.locals()["sequence"]["variablesReference"]
+        everything = stop.variables(reference)
+        assert [v["name"] for v in everything] == ["0", "1", "2", "len()"]
+        assert stop.variables(reference, start=2, count=2) == everything[2:4]
+
+
+def test_values_hex_truncation_and_failing_repr() -> None:
+    with Stop(sample) as stop:
+        locals_ref = stop.scopes()["Locals"]["variablesReference"]
+        hexed = stop.named(locals_ref, format={"hex": True})
+        assert hexed["number"]["value"] == "0x7"
+        assert hexed["sequence"]["value"] == "[0xa, 0x14, 0x1e]"
+        assert hexed["mapping"]["value"].startswith("{'k': [0x1, 0x2, {'z': (0x3,)}], 0x2: 'two'")
+        items = stop.variables(hexed["sequence"]["variablesReference"], format={"hex": True})
+        assert items[0]["value"] == "0xa"
+        text = stop.locals()["text"]["value"]
+        assert len(text) == REPR_LIMIT and text.endswith("...") and text.startswith("'tttt")
+        assert stop.locals()["broken"]["value"] == "<repr raised ValueError: no repr today>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[1, "a", {2: (3,)}], (1,), (), set(), frozenset({1}), {"a": [{}]}, [[[]]], {1: {2: {3: "x"}}}],
+)
+def test_display_matches_repr_for_small_containers(value: object) -> None:
+    assert display(value) == repr(value)
+
+
+def test_display_of_recursive_containers() -> None:
+    loop: list[Any] = [1]
+    loop.append(loop)
+    assert display(loop) == repr(loop) == "[1, [...]]"
+    table: dict[str, Any] = {}
+    table["self"] = table
+    assert display(table) == repr(table)
+
+
+def test_bad_variables_arguments() -> None:
+    with Stop(sample) as stop:
+        frame_id = stop.frame_id
+        with pytest.raises(InspectError, match="is a frameId, not a variablesReference"):
+            stop.variables(frame_id)
+        reference = stop.scopes()["Locals"]["variablesReference"]
+        with pytest.raises(InspectError, match="filter must be 'named' or 'indexed'"):
+            stop.variables(reference, filter="all")
+        with pytest.raises(InspectError, match="count must be a non-negative integer"):
+            stop.variables(reference, count=-1)
+
+
+# --- setVariable ------------------------------------------------------------------------------------------
+
+
+def test_set_variable_in_locals_reaches_the_program_and_its_closure() -> None:
+    """On 3.12 this needs the snapshot write-back (facts §5); helper() reads the cell variable."""
+    with Stop(sample) as stop:
+        locals_ref = stop.scopes()["Locals"]["variablesReference"]
+        body = stop.set_variable(locals_ref, "number", "number * 6")
+        assert (body["value"], body["type"], body["variablesReference"]) == ("42", "int", 0)
+        assert stop.locals()["number"]["value"] == "42"
+        result = stop.paused.resume()
+        assert result[0] == 42 and result[-1] == 42
+
+
+def test_set_variable_from_another_thread_while_paused() -> None:
+    """The same write made by a thread other than the paused one (the I/O thread's view of the frame)."""
+    with Stop(sample) as stop:
+        locals_ref = stop.scopes()["Locals"]["variablesReference"]
+        stop.inspector.set_variable({"variablesReference": locals_ref, "name": "number", "value": "99"})
+        assert stop.paused.resume()[0] == 99
+
+
+def test_set_variable_on_children_of_containers_and_objects() -> None:
+    with Stop(sample) as stop:
+        locals_ = stop.locals()
+        mapping_ref = locals_["mapping"]["variablesReference"]
+        body = stop.set_variable(mapping_ref, "'k'", "[9]")
+        assert body["value"] == "[9]" and body["variablesReference"] > 0
+        stop.set_variable(mapping_ref, "Key()", "'changed'")
+        stop.set_variable(locals_["sequence"]["variablesReference"], "1", "-1")
+        stop.set_variable(locals_["point"]["variablesReference"], "x", "5")
+        with pytest.raises(InspectError, match="cannot set '0': TypeError: 'tuple' object does not support item assignment"):
+            stop.set_variable(locals_["pair"]["variablesReference"], "0", "5")
+        with pytest.raises(InspectError, match="'len\\(\\)' is shown by the debugger and cannot be set"):
+            stop.set_variable(locals_["sequence"]["variablesReference"], "len()", "5")
+        with pytest.raises(InspectError, match="NameError: name 'nope' is not defined"):
+            stop.set_variable(locals_["sequence"]["variablesReference"], "0", "nope")
+        with pytest.raises(InspectError, match="no such variable in locals"):
+            stop.set_variable(stop.scopes()["Locals"]["variablesReference"], "fresh", "1")
+        _, mapping, sequence, x, _, _ = stop.paused.resume()
+        assert mapping["k"] == [9] and "changed" in mapping.values()
+        assert sequence == [10, -1, 30] and x == 5
+
+
+def test_set_variable_in_globals() -> None:
+    with Stop(sample) as stop:
+        globals_ref = stop.scopes()["Globals"]["variablesReference"]
+        try:
+            stop.set_variable(globals_ref, "MODULE_GLOBAL", "'rewritten'")
+            assert stop.paused.resume()[4] == "rewritten"
+        finally:
+            globals()["MODULE_GLOBAL"] = "module global"
+
+
+def test_set_variable_in_a_module_level_frame() -> None:
+    code = compile("alpha = 1\npause()\nseen.append(alpha)\n", "/virtual/module_set.py", "exec")
+    seen: list[int] = []
+
+    def program(pause: Callable[[], None]) -> None:
+        exec(code, {"pause": pause, "seen": seen})
+
+    with Stop(program) as stop:
+        stop.set_variable(stop.scopes()["Globals"]["variablesReference"], "alpha", "2")
+        stop.paused.resume()
+    assert seen == [2]
+
+
+def test_requests_run_on_the_paused_thread_itself() -> None:
+    """Sanity check of the harness: PausedThread.call really runs on the paused thread."""
+    import threading
+
+    paused = PausedThread(sample)
+    assert paused.call(threading.get_ident) == paused.ident
+    paused.resume()
