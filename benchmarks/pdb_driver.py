@@ -69,6 +69,12 @@ class PdbSession:
         await self._process.stdin.send(line.encode() + b"\n")
         return await self.prompt()
 
+    async def breakpoint(self, path: Path, line: int, condition: str | None = None) -> None:
+        """``b FILE:LINE[, CONDITION]``, checking pdb accepted it."""
+        answer = await self.command(f"b {path}:{line}" + (f", {condition}" if condition else ""))
+        if not answer.startswith("Breakpoint "):
+            raise Unsupported(f"pdb refused the breakpoint at line {line}: {answer[:300]!r}")
+
     async def stop_at(self, program: Program, line: int) -> None:
         """``c`` and check pdb stopped where the breakpoint is."""
         answer = await self.command("c")
@@ -122,8 +128,7 @@ class Pdb(Driver):
         async with pdb_session(job.program, ctx, out) as session:
             await session.prompt()
             for bp in job.breakpoints:
-                condition = f", {bp.condition}" if bp.condition else ""
-                await session.command(f"b {bp.path}:{bp.line}{condition}")
+                await session.breakpoint(bp.path, bp.line, bp.condition)
             await session.finish()
             wall = time.perf_counter() - started
         return {**read_result(out), "wall": wall}
@@ -132,7 +137,7 @@ class Pdb(Driver):
         program = job.program
         async with pdb_session(program, ctx, new_result_path(ctx)) as session:
             await session.prompt()
-            await session.command(f"b {program.path}:{program.line(job.start)}")
+            await session.breakpoint(program.path, program.line(job.start))
             await session.stop_at(program, program.line(job.start))
             started = time.perf_counter()
             answer = await session.command(_PDB_STEP[job.command])
@@ -148,7 +153,7 @@ class Pdb(Driver):
         started = time.perf_counter()
         async with pdb_session(program, ctx, new_result_path(ctx)) as session:
             await session.prompt()
-            await session.command(f"b {program.path}:{program.line(job.marker)}")
+            await session.breakpoint(program.path, program.line(job.marker))
             await session.stop_at(program, program.line(job.marker))
             first_stop = time.perf_counter() - started
             await session.command("cl 1")
@@ -161,7 +166,7 @@ class Pdb(Driver):
         cycles: list[float] = []
         async with pdb_session(program, ctx, new_result_path(ctx)) as session:
             await session.prompt()
-            await session.command(f"b {program.path}:{line}")
+            await session.breakpoint(program.path, line)
             await session.stop_at(program, line)
             for _ in range(job.stops(ctx) - 1):
                 started = time.perf_counter()
@@ -182,7 +187,7 @@ class Pdb(Driver):
         out = new_result_path(ctx)
         async with pdb_session(program, ctx, out) as session:
             await session.prompt()
-            await session.command(f"b {program.path}:{program.line(job.marker)}")
+            await session.breakpoint(program.path, program.line(job.marker))
             await session.stop_at(program, program.line(job.marker))
             await session.command("cl 1")
             await session.finish()
