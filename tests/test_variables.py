@@ -349,3 +349,20 @@ def test_requests_run_on_the_paused_thread_itself() -> None:
     paused = PausedThread(sample)
     assert paused.call(threading.get_ident) == paused.ident
     paused.resume()
+
+
+def test_failing_container_methods_become_error_responses() -> None:
+    class Exploding(dict[str, int]):
+        def items(self) -> Any:
+            raise RuntimeError("items exploded")
+
+    def program(pause: Callable[[], None]) -> None:
+        exploding = Exploding(a=1)
+        pause()
+        del exploding
+
+    with Stop(program) as stop:
+        reference = stop.locals()["exploding"]["variablesReference"]
+        with pytest.raises(InspectError, match="^RuntimeError: items exploded$"):
+            stop.variables(reference, filter="indexed")
+        assert stop.variables(reference, filter="named")[0]["name"] == "len()"

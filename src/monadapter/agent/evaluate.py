@@ -172,9 +172,9 @@ def _static_attribute(owner: Any, name: str) -> Any:
         found = inspect.getattr_static(owner, name)
     except AttributeError:
         raise InspectError(f"AttributeError: {type_name(owner)!r} object has no attribute {name!r}") from None
-    if not hasattr(type(found), "__get__"):
-        return found
-    if isinstance(found, _SAFE_DESCRIPTORS):
+    if not hasattr(type(found), "__get__") or (type(found) is property and issubclass(type(owner), type)):
+        return found  # plain data, or a property read on its class (which gives the property itself)
+    if issubclass(type(found), _SAFE_DESCRIPTORS):
         try:
             return getattr(owner, name)  # the standard lookup ends in this C-level descriptor: no user code runs
         except Exception as exc:
@@ -183,10 +183,10 @@ def _static_attribute(owner: Any, name: str) -> Any:
 
 
 def _static_item(container: Any, key: Any) -> Any:
-    getitem = next((method for kind, method in _STATIC_GETITEM.items() if isinstance(container, kind)), None)
+    getitem = next((method for kind, method in _STATIC_GETITEM.items() if issubclass(type(container), kind)), None)
     if getitem is None or getattr(type(container), "__getitem__", None) is not getitem:
         raise InspectError(f"hover does not index {type_name(container)} objects")
-    if isinstance(container, dict) and not dict.__contains__(container, key):  # never reach a __missing__
+    if getitem is dict.__getitem__ and not dict.__contains__(container, key):  # never reach a __missing__
         raise InspectError(f"KeyError: {key!r}")
     try:
         return getitem(container, key)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, wraps
 from types import CodeType, FrameType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
-from monadapter.agent.formatting import display, type_name
+from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.variables import (
     Expander,
@@ -30,6 +30,8 @@ from monadapter.agent.variables import (
 # The directory of the monadapter package: frames of code in it (launcher, runner, engine) are never shown.
 _PACKAGE_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 _CO_VARARGS = 0x4
+P = ParamSpec("P")
+R = TypeVar("R")
 _CO_VARKEYWORDS = 0x8
 
 
@@ -80,6 +82,26 @@ def _describe_parameters(frame: FrameType, detail: dict[str, bool]) -> list[str]
     return parts
 
 
+def _reported(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn any exception escaping a request into an InspectError carrying its text.
+
+    Listing children runs the program's code (``__len__``, ``items()``, a ``__dict__`` another thread is
+    resizing), and whatever it raises must become an error response, never an exception in the engine's
+    callback.
+    """
+
+    @wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except InspectError:
+            raise
+        except Exception as exc:
+            raise InspectError(describe_exception(exc)) from None
+
+    return guarded
+
+
 class Inspector:
     """Answers the inspection requests for frames of paused threads."""
 
@@ -99,6 +121,7 @@ class Inspector:
         self._source_for = source_for
         self._presentation = Presentation.from_options(options)
 
+    @_reported
     def stack_trace(self, thread_id: int, frames: list[tuple[FrameType, int]], arguments: dict[str, Any]) -> dict[str, Any]:
         """Answer stackTrace: ``frames`` are the thread's frames, innermost first, each with its current line.
 
@@ -124,6 +147,7 @@ class Inspector:
             stack_frames.append(entry)
         return {"stackFrames": stack_frames, "totalFrames": len(visible)}
 
+    @_reported
     def scopes(self, arguments: dict[str, Any], *, return_value: tuple[str, Any] | None = None) -> dict[str, Any]:
         """Answer scopes: Locals then Globals; a module-level frame gets only Globals.
 
@@ -154,6 +178,7 @@ class Inspector:
             scopes.append(scope)
         return {"scopes": scopes}
 
+    @_reported
     def variables(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Answer variables: the children of a scope or value, paged by ``filter``, ``start`` and ``count``."""
         reference = arguments.get("variablesReference")
@@ -166,6 +191,7 @@ class Inspector:
         expander = self._expander(self._owner(reference), arguments)
         return {"variables": expander.children(ref, filter, start, count)}
 
+    @_reported
     def evaluate(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Answer evaluate in the contexts watch (the default), repl, hover and clipboard.
 
@@ -193,6 +219,7 @@ class Inspector:
         body["result"] = body.pop("value")
         return body
 
+    @_reported
     def set_variable(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Answer setVariable: evaluate ``value`` in the reference's frame and store it in child ``name``."""
         reference = arguments.get("variablesReference")
@@ -205,6 +232,7 @@ class Inspector:
         evaluate_name = assign_child(ref, name, value)
         return self._expander(self._owner(reference), arguments).describe(value, evaluate_name, ref.frame)
 
+    @_reported
     def set_expression(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Answer setExpression: evaluate ``value`` in the frame and assign it to the target ``expression``."""
         target = _text_argument(arguments, "expression")

@@ -123,9 +123,9 @@ class Presentation:
         """Return where a named child goes and its category."""
         if name.startswith("__") and name.endswith("__") and len(name) > 4:
             return self.special, "special"
-        if isinstance(value, _ROUTINE_TYPES):
+        if issubclass(type(value), _ROUTINE_TYPES):
             return self.function, "function"
-        if isinstance(value, type):
+        if issubclass(type(value), type):
             return self.klass, "class"
         if name.startswith("_"):
             return self.protected, "protected"
@@ -136,14 +136,19 @@ class Presentation:
 
 
 def container_kind(value: Any) -> Literal["mapping", "sequence", "set"] | None:
-    """Return how ``value``'s items are listed, or None when it has no items to show (text counts as scalar)."""
-    if isinstance(value, _TEXT_TYPES) or isinstance(value, type):
+    """Return how ``value``'s items are listed, or None when it has no items to show (text counts as scalar).
+
+    Decided on ``type(value)``: ``isinstance`` would read ``value.__class__``, running a custom
+    ``__getattribute__``.
+    """
+    kind = type(value)
+    if issubclass(kind, (*_TEXT_TYPES, type)):
         return None
-    if isinstance(value, Mapping):
+    if issubclass(kind, Mapping):
         return "mapping"
-    if isinstance(value, Sequence):
+    if issubclass(kind, Sequence):
         return "sequence"
-    if isinstance(value, Set):
+    if issubclass(kind, Set):
         return "set"
     return None
 
