@@ -83,6 +83,17 @@ class PausedThread:
         return self.result
 
 
+def module_program(source: str, namespace: dict[str, Any]) -> Callable[[Callable[[], None]], None]:
+    """Return a program that runs ``source`` as module code in ``namespace``, where ``pause()`` is defined."""
+    code = compile(source, "/virtual/module_code.py", "exec")
+
+    def program(pause: Callable[[], None]) -> None:
+        namespace["pause"] = pause
+        exec(code, namespace)
+
+    return program
+
+
 def thread_frames(frame: FrameType) -> list[tuple[FrameType, int]]:
     """Return ``frame`` and its callers, innermost first, each with its current line (as the engine passes them)."""
     frames = []

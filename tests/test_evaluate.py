@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from inspection_helpers import Stop
+from inspection_helpers import Stop, module_program
 from monadapter.agent.handles import InspectError
 
 COUNTER = 0
@@ -156,13 +156,11 @@ def test_repl_keeps_a_cell_changed_by_called_code() -> None:
         assert result["cell"] == 15 and result["bump"] == 20
 
 
-def test_repl_global_statement_rebinds_the_module_global() -> None:
+def test_repl_global_statement_rebinds_the_module_global(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(globals(), "COUNTER", 0)  # restored after the test
     with Stop(program) as stop:
-        try:
-            stop.evaluate("global COUNTER\nCOUNTER = count + 41", "repl")
-            assert COUNTER == 42
-        finally:
-            globals()["COUNTER"] = 0
+        stop.evaluate("global COUNTER\nCOUNTER = count + 41", "repl")
+        assert COUNTER == 42
 
 
 def test_repl_refuses_to_delete_a_function_local_but_deletes_module_names() -> None:
@@ -172,14 +170,8 @@ def test_repl_refuses_to_delete_a_function_local_but_deletes_module_names() -> N
         stop.evaluate("scratch = 1", "repl")
         assert stop.paused.resume()["count"] == 1
 
-    code = compile("gone = 1\nkept = 2\npause()\n", "/virtual/repl_del.py", "exec")
     namespace: dict[str, Any] = {}
-
-    def module_program(pause: Callable[[], None]) -> None:
-        namespace["pause"] = pause
-        exec(code, namespace)
-
-    with Stop(module_program) as stop:
+    with Stop(module_program("gone = 1\nkept = 2\npause()\n", namespace)) as stop:
         stop.evaluate("del gone", "repl")
         stop.evaluate("kept = 3", "repl")
         stop.paused.resume()
@@ -250,10 +242,8 @@ def test_set_expression_assigns_names_attributes_items_and_tuples() -> None:
         assert (result["total"], result["acc"]) == (7, [1])
 
 
-def test_set_expression_on_a_global_from_a_function_frame() -> None:
+def test_set_expression_on_a_global_from_a_function_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(globals(), "COUNTER", 0)
     with Stop(program) as stop:
-        try:
-            stop.set_expression("COUNTER", "count + 2")
-            assert COUNTER == 3
-        finally:
-            globals()["COUNTER"] = 0
+        stop.set_expression("COUNTER", "count + 2")
+        assert COUNTER == 3

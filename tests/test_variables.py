@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from inspection_helpers import PausedThread, Stop
+from inspection_helpers import PausedThread, Stop, module_program
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import InspectError
 
@@ -93,14 +93,7 @@ def test_scopes_of_a_function_frame() -> None:
 
 
 def test_module_level_frame_shows_only_globals() -> None:
-    code = compile("alpha = 1\nbeta = [alpha]\npause()\n", "/virtual/module_code.py", "exec")
-    namespace: dict[str, Any] = {}
-
-    def program(pause: Callable[[], None]) -> None:
-        namespace["pause"] = pause
-        exec(code, namespace)
-
-    with Stop(program) as stop:
+    with Stop(module_program("alpha = 1\nbeta = [alpha]\npause()\n", {})) as stop:
         scopes = stop.scopes(return_value=("f", 3))
         assert list(scopes) == ["Globals"]
         names = stop.named(scopes["Globals"]["variablesReference"])
@@ -319,24 +312,17 @@ def test_set_variable_on_children_of_containers_and_objects() -> None:
         assert sequence == [10, -1, 30] and x == 5
 
 
-def test_set_variable_in_globals() -> None:
+def test_set_variable_in_globals(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(globals(), "MODULE_GLOBAL", MODULE_GLOBAL)  # restored after the test
     with Stop(sample) as stop:
         globals_ref = stop.scopes()["Globals"]["variablesReference"]
-        try:
-            stop.set_variable(globals_ref, "MODULE_GLOBAL", "'rewritten'")
-            assert stop.paused.resume()[4] == "rewritten"
-        finally:
-            globals()["MODULE_GLOBAL"] = "module global"
+        stop.set_variable(globals_ref, "MODULE_GLOBAL", "'rewritten'")
+        assert stop.paused.resume()[4] == "rewritten"
 
 
 def test_set_variable_in_a_module_level_frame() -> None:
-    code = compile("alpha = 1\npause()\nseen.append(alpha)\n", "/virtual/module_set.py", "exec")
     seen: list[int] = []
-
-    def program(pause: Callable[[], None]) -> None:
-        exec(code, {"pause": pause, "seen": seen})
-
-    with Stop(program) as stop:
+    with Stop(module_program("alpha = 1\npause()\nseen.append(alpha)\n", {"seen": seen})) as stop:
         stop.set_variable(stop.scopes()["Globals"]["variablesReference"], "alpha", "2")
         stop.paused.resume()
     assert seen == [2]
