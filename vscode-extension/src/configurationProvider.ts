@@ -1,7 +1,7 @@
 /** Completes debug configurations and checks their Python before a monadapter session starts. */
 import * as vscode from 'vscode';
 import { completeConfiguration, currentFileConfiguration } from './configuration';
-import { choosePython, probePython, type PythonCommand } from './interpreter';
+import { choosePython, configuredPython, probePython, type PythonCommand } from './interpreter';
 import { hasPythonExtension, selectedInterpreter } from './pythonExtension';
 
 const SELECT_INTERPRETER = 'Select Interpreter';
@@ -15,10 +15,8 @@ export async function pythonFor(
     folder: vscode.WorkspaceFolder | undefined,
     log: vscode.LogOutputChannel,
 ): Promise<PythonCommand> {
-    const configured: unknown = config.python;
-    const hasConfigured = configured !== undefined && configured !== null && configured !== '';
-    const selected = hasConfigured ? undefined : await selectedInterpreter(folder?.uri, log);
-    return choosePython(configured, selected);
+    // Ask the Python extension only when needed: activating it can take a while.
+    return configuredPython(config.python) ?? choosePython(undefined, await selectedInterpreter(folder?.uri, log));
 }
 
 export class ConfigurationProvider implements vscode.DebugConfigurationProvider {

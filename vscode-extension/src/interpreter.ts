@@ -34,6 +34,25 @@ export type ProbeResult =
 export const PATH_FALLBACK = 'python3';
 
 /**
+ * The Python command the launch configuration's `python` names, if it names one.
+ *
+ * Args:
+ *   configured: the configuration's `python`: a path, or an array of the path and its options.
+ * Returns:
+ *   The command, or undefined when `python` is absent, empty or not strings.
+ */
+export function configuredPython(configured: unknown): PythonCommand | undefined {
+    if (typeof configured === 'string' && configured.trim() !== '') {
+        return { executable: configured, args: [], source: 'launch configuration' };
+    }
+    if (Array.isArray(configured) && configured.length > 0 && configured.every((part) => typeof part === 'string')) {
+        const [executable, ...args] = configured as string[];
+        return { executable, args, source: 'launch configuration' };
+    }
+    return undefined;
+}
+
+/**
  * Picks the Python that runs the adapter, in debugpy's order of precedence.
  *
  * Args:
@@ -43,12 +62,9 @@ export const PATH_FALLBACK = 'python3';
  *   The configured command, else the selected interpreter, else `python3` from PATH.
  */
 export function choosePython(configured: unknown, selected: string | undefined): PythonCommand {
-    if (typeof configured === 'string' && configured.trim() !== '') {
-        return { executable: configured, args: [], source: 'launch configuration' };
-    }
-    if (Array.isArray(configured) && configured.length > 0 && configured.every((part) => typeof part === 'string')) {
-        const [executable, ...args] = configured as string[];
-        return { executable, args, source: 'launch configuration' };
+    const fromConfiguration = configuredPython(configured);
+    if (fromConfiguration !== undefined) {
+        return fromConfiguration;
     }
     if (selected !== undefined && selected.trim() !== '') {
         return { executable: selected, args: [], source: 'Python extension' };

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test, before, after } from 'node:test';
 
-import { adapterArgs, choosePython, judgeProbe, probePython } from '../out/interpreter.js';
+import { adapterArgs, choosePython, configuredPython, judgeProbe, probePython } from '../out/interpreter.js';
 import { monadapterPython } from './support.mjs';
 
 const PYTHON = monadapterPython();
@@ -34,6 +34,12 @@ describe('choosePython', () => {
             source: 'Python extension',
         });
         assert.equal(choosePython('', '/venv/bin/python').source, 'Python extension');
+    });
+
+    test('a `python` that is empty or not strings names no interpreter', () => {
+        for (const configured of [undefined, null, '', '  ', [], [3], ['python3', 7], { path: 'python3' }]) {
+            assert.equal(configuredPython(configured), undefined, JSON.stringify(configured));
+        }
     });
 
     test('with neither, python3 from PATH', () => {
