@@ -352,3 +352,28 @@ def test_failing_container_methods_become_error_responses() -> None:
         with pytest.raises(InspectError, match="^RuntimeError: items exploded$"):
             stop.variables(reference, filter="indexed")
         assert stop.variables(reference, filter="named")[0]["name"] == "len()"
+
+
+def test_response_bodies_meet_the_dap_schema() -> None:
+    """Every body the Inspector builds, wrapped as a response, validates against debugAdapterProtocol.json."""
+    from dap_schema import validate_outgoing
+
+    bodies: list[tuple[str, dict[str, Any]]] = []
+    with Stop(sample) as stop:
+        bodies.append(("stackTrace", stop.stack_trace(format={"parameters": True, "line": True})))
+        scopes = stop.scopes(return_value=("f", 1))
+        bodies.append(("scopes", {"scopes": list(scopes.values())}))
+        locals_ref = scopes["Locals"]["variablesReference"]
+        for reference in (locals_ref, stop.locals()["mapping"]["variablesReference"], stop.locals()["point"]["variablesReference"]):
+            bodies.append(("variables", {"variables": stop.variables(reference)}))
+        bodies.append(("variables", {"variables": stop.variables(stop.locals()["function variables"]["variablesReference"])}))
+        bodies.append(("evaluate", stop.evaluate("mapping", "repl")))
+        bodies.append(("evaluate", stop.evaluate("number = 1", "repl")))
+        bodies.append(("evaluate", stop.evaluate("text", "clipboard")))
+        bodies.append(("setVariable", stop.set_variable(locals_ref, "number", "[1]")))
+        bodies.append(("setExpression", stop.set_expression("number", "{}")))
+    messages = [
+        {"seq": seq, "type": "response", "request_seq": seq, "success": True, "command": command, "body": body}
+        for seq, (command, body) in enumerate(bodies, 1)
+    ]
+    assert validate_outgoing(messages) == []
