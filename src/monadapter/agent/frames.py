@@ -70,15 +70,15 @@ def _describe_parameters(frame: FrameType, detail: dict[str, bool]) -> list[str]
     parts = []
     for parameter in code.co_varnames[:count]:
         value = local_ns.get(parameter)
-        text = []
-        if detail["parameterTypes"]:
-            text.append(type_name(value))
-        if detail["parameterNames"]:
-            text.append(parameter)
+        label = " ".join(
+            part
+            for part, wanted in ((type_name(value), detail["parameterTypes"]), (parameter, detail["parameterNames"]))
+            if wanted
+        )
         if detail["parameterValues"]:
             shown = display(value, limit=40)
-            text.append(f"={shown}" if detail["parameterNames"] else shown)
-        parts.append(" ".join(text).replace(" =", "="))
+            label = f"{label}={shown}" if detail["parameterNames"] else f"{label} {shown}".strip()
+        parts.append(label)
     return parts
 
 
