@@ -247,3 +247,18 @@ def test_set_expression_on_a_global_from_a_function_frame(monkeypatch: pytest.Mo
     with Stop(program) as stop:
         stop.set_expression("COUNTER", "count + 2")
         assert COUNTER == 3
+
+
+def test_repl_assignment_in_a_generator_frame() -> None:
+    def generator(pause: Callable[[], None]) -> Any:
+        value = 1
+        pause()
+        yield value
+
+    def program(pause: Callable[[], None]) -> list[int]:
+        return list(generator(pause))
+
+    with Stop(program) as stop:
+        assert stop.stack_trace(levels=1)["stackFrames"][0]["name"].endswith("generator")
+        stop.evaluate("value = 2", "repl")
+        assert stop.paused.resume() == [2]
