@@ -1,0 +1,184 @@
+"""Source breakpoints: what the client asked for, compiled once, and the decision taken at each hit."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+_HIT_CONDITION = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
+_HIT_OPERATORS: dict[str, Callable[[int, int], bool]] = {
+    "==": operator.eq,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "%": lambda hits, n: hits % n == 0,
+}
+
+
+class BreakpointSpecError(ValueError):
+    """A condition, hit condition or log message that cannot be compiled; the message says which."""
+
+
+def parse_hit_condition(text: str) -> Callable[[int], bool]:
+    """``N`` or ``== N`` (stop on the Nth hit), ``>= N``, ``> N``, ``< N``, ``<= N``, ``% N`` (every Nth).
+
+    Raises:
+        BreakpointSpecError: anything else, or ``% 0``.
+    """
+    match = _HIT_CONDITION.match(text)
+    if match is None:
+        raise BreakpointSpecError(
+            f"hit condition {text!r} is not valid: use N, == N, >= N, > N, < N, <= N or % N"
+        )
+    symbol, number = match.group(1) or "==", int(match.group(2))
+    if symbol == "%" and number == 0:
+        raise BreakpointSpecError("hit condition '% 0' is not valid: the modulus must be at least 1")
+    test = _HIT_OPERATORS[symbol]
+    return lambda hits: test(hits, number)
+
+
+def parse_log_message(text: str) -> tuple[str | CodeType, ...]:
+    """Split a logpoint message into literal text and compiled ``{expression}`` parts.
+
+    ``{{`` and ``}}`` stand for literal braces; braces nest inside an expression (``{ {'a': 1} }``).
+
+    Raises:
+        BreakpointSpecError: an unclosed ``{`` or an expression that does not compile.
+    """
+    parts: list[str | CodeType] = []
+    literal: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "{}" and text[index : index + 2] == char * 2:
+            literal.append(char)
+            index += 2
+        elif char == "{":
+            depth, end = 1, index + 1
+            while end < len(text) and depth:
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                end += 1
+            if depth:
+                raise BreakpointSpecError(f"log message {text!r} has an unclosed '{{'")
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(_compile_expression(text[index + 1 : end - 1], "log message expression"))
+            index = end
+        else:
+            literal.append(char)
+            index += 1
+    if literal:
+        parts.append("".join(literal))
+    return tuple(parts)
+
+
+def _compile_expression(source: str, what: str) -> CodeType:
+    try:
+        return compile(source.strip(), f"<{what}>", "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        raise BreakpointSpecError(f"{what} {source.strip()!r} is not valid Python: {exc.msg}") from None
+
+
+@dataclass(eq=False)
+class Breakpoint:
+    """One source breakpoint as bound by the engine. ``line`` is where it really binds."""
+
+    id: int
+    requested_line: int
+    line: int
+    verified: bool = False
+    message: str | None = None
+    condition: CodeType | None = None
+    hit_test: Callable[[int], bool] | None = None
+    log_parts: tuple[str | CodeType, ...] | None = None
+    hits: int = field(default=0)
+
+    @classmethod
+    def from_request(cls, breakpoint_id: int, spec: dict[str, Any]) -> Breakpoint:
+        """Build from one DAP ``SourceBreakpoint``; a spec that does not compile gives an unverified
+        breakpoint whose message says why (the other breakpoints of the request still bind)."""
+        line = spec.get("line")
+        if not isinstance(line, int) or isinstance(line, bool) or line < 1:
+            return cls(breakpoint_id, 0, 0, message=f"line {line!r} is not valid: lines start at 1")
+        breakpoint_ = cls(breakpoint_id, line, line)
+        try:
+            condition = spec.get("condition")
+            if isinstance(condition, str) and condition.strip():
+                breakpoint_.condition = _compile_expression(condition, "condition")
+            hit_condition = spec.get("hitCondition")
+            if isinstance(hit_condition, str) and hit_condition.strip():
+                breakpoint_.hit_test = parse_hit_condition(hit_condition)
+            log_message = spec.get("logMessage")
+            if isinstance(log_message, str) and log_message:
+                breakpoint_.log_parts = parse_log_message(log_message)
+        except BreakpointSpecError as exc:
+            breakpoint_.message = str(exc)
+            breakpoint_.line = 0  # never binds
+        return breakpoint_
+
+    @property
+    def usable(self) -> bool:
+        """Whether the spec compiled (an unusable breakpoint is reported, never bound)."""
+        return self.line > 0
+
+    def to_dap(self, source: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": self.id, "verified": self.verified, "source": source}
+        body["line"] = self.line if self.line else self.requested_line
+        if self.message:
+            body["message"] = self.message
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class HitOutcome:
+    """What a breakpoint hit does: ``stop``; ``log`` text for the debug console; ``error`` text
+    (a condition that failed to evaluate: we stop and say why, bdb's "most conservative" choice)."""
+
+    stop: bool
+    log: str | None = None
+    error: str | None = None
+
+
+def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
+    """Decide what one hit of ``breakpoint_`` in ``frame`` does. Runs on the hitting thread inside its
+    LINE callback, so user code evaluated here fires no monitoring events (facts §0.10).
+
+    Order: the condition first; only hits whose condition holds are counted for the hit condition
+    (as VS Code and debugpy do); then a logpoint logs instead of stopping.
+    """
+    if breakpoint_.condition is not None:
+        try:
+            if not eval(breakpoint_.condition, frame.f_globals, frame.f_locals):
+                return HitOutcome(stop=False)
+        except Exception as exc:
+            return HitOutcome(
+                stop=True,
+                error=f"breakpoint condition at line {breakpoint_.line} raised "
+                f"{type(exc).__name__}: {exc}; stopped there",
+            )
+    breakpoint_.hits += 1
+    if breakpoint_.hit_test is not None and not breakpoint_.hit_test(breakpoint_.hits):
+        return HitOutcome(stop=False)
+    if breakpoint_.log_parts is not None:
+        return HitOutcome(stop=False, log=render_log(breakpoint_.log_parts, frame))
+    return HitOutcome(stop=True)
+
+
+def render_log(parts: tuple[str | CodeType, ...], frame: FrameType) -> str:
+    """Interpolate a logpoint; an expression that raises shows ``<error: ...>`` in its place."""
+    rendered: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            rendered.append(part)
+            continue
+        try:
+            rendered.append(str(eval(part, frame.f_globals, frame.f_locals)))
+        except Exception as exc:
+            rendered.append(f"<error: {type(exc).__name__}: {exc}>")
+    return "".join(rendered)

@@ -1,0 +1,113 @@
+"""Facts about code objects: their line starts, nested code, and how to find the ones that already exist."""
+
+from __future__ import annotations
+
+import dis
+import functools
+import gc
+import os
+import sys
+import types
+from collections.abc import Iterator
+from types import CodeType
+
+_RESUME = dis.opmap["RESUME"]
+#: Directory of the monadapter package (as a comparison key): code there is ours and never stops.
+OWN_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))) + os.sep
+
+
+@functools.lru_cache(maxsize=4096)
+def is_own_file(filename: str) -> bool:
+    """Whether a code object's file lies in the monadapter package (our files are never stopped in).
+    Cached: it runs in callbacks."""
+    if filename.startswith("<"):
+        return False
+    return os.path.normcase(os.path.realpath(filename)).startswith(OWN_DIR)
+
+
+def walk(code: CodeType) -> Iterator[CodeType]:
+    """``code`` and every code object nested in it (defs, lambdas, class bodies, genexprs), depth first."""
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(const for const in current.co_consts if isinstance(const, CodeType))
+
+
+def line_starts(code: CodeType) -> frozenset[int]:
+    """The lines of ``code`` on which a LINE event can fire.
+
+    The prologue of a function (RESUME, and RETURN_GENERATOR for generators) sits on the ``def`` line
+    but never fires LINE; that line counts only if real code shares it (a one-line ``def``).
+    """
+    prologue_end = _prologue_end(code)
+    lines: set[int] = set()
+    for _start, end, line in code.co_lines():
+        if line is not None and end > prologue_end:
+            lines.add(line)
+    return frozenset(lines)
+
+
+def _prologue_end(code: CodeType) -> int:
+    """Offset just past the first RESUME (0 for code without one)."""
+    raw = code.co_code
+    for offset in range(0, len(raw), 2):
+        if raw[offset] == _RESUME:
+            return offset + 2
+    return 0
+
+
+def shared_first_line(code: CodeType) -> int | None:
+    """The line of the first instruction after the prologue when the prologue sits on it too (a
+    one-line ``def`` or ``lambda``): on 3.13 its LINE is not emitted unless PY_START is enabled on the
+    code too (cpython#155992, peers.md row 22). None when the body starts on a line of its own."""
+    prologue_end = _prologue_end(code)
+    prologue_lines: set[int] = set()
+    for start, end, line in code.co_lines():
+        if line is None:
+            continue
+        if end > prologue_end:
+            return line if line in prologue_lines or start < prologue_end else None
+        prologue_lines.add(line)
+    return None
+
+
+def continuation_offsets(code: CodeType, line: int, head_end: int) -> frozenset[int]:
+    """Offsets where ``line`` starts again after the other lines of its own statement head ran.
+
+    ``x = f(\\n 1,\\n 2)`` fires LINE 1, 2, 3 and then 1 again for the call (sys-monitoring-facts
+    §0.12). The second LINE 1 starts at an offset whose previous line range lies in ``(line, head_end]``;
+    a ``while`` header repeated at the loop end follows its body instead, and still counts as a hit.
+    """
+    offsets: set[int] = set()
+    previous: int | None = None
+    for start, _end, current in code.co_lines():
+        if current is None:
+            continue
+        if current == line and previous is not None and line < previous <= head_end:
+            offsets.add(start)
+        previous = current
+    return frozenset(offsets)
+
+
+def existing_code() -> Iterator[CodeType]:
+    """Every code object reachable right now: functions, generators, coroutines and async generators
+    known to gc, and the code of every frame on every thread's stack (sys-monitoring-facts §2).
+
+    Code objects are not gc-tracked, so they are reached through their owners. Nested code is not
+    expanded here: callers walk what they need with ``walk``.
+    """
+    for obj in gc.get_objects():
+        if isinstance(obj, types.FunctionType):
+            yield obj.__code__
+        elif isinstance(obj, types.GeneratorType):
+            yield obj.gi_code
+        elif isinstance(obj, types.CoroutineType):
+            yield obj.cr_code
+        elif isinstance(obj, types.AsyncGeneratorType):
+            yield obj.ag_code
+    for frame in list(sys._current_frames().values()):
+        current: types.FrameType | None = frame
+        while current is not None:
+            yield current.f_code
+            current = current.f_back

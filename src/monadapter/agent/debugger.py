@@ -1,0 +1,177 @@
+"""The agent's debugger: answers the DAP requests the adapter forwards, on top of the engine."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any
+
+from .channel import Channel, Request
+from .engine import Engine, ToolBusyError
+from .frames import Inspector
+from .handles import Handles, InspectError
+from .sources import Sources
+from .threads import ParkedThread
+
+__all__ = ["Debugger", "ToolBusyError"]
+
+#: Requests answered by the paused thread that owns the frame or reference they name.
+FRAME_REQUESTS = ("stackTrace", "scopes", "variables", "evaluate", "setVariable", "setExpression")
+
+
+class Debugger:
+    """The agent's debugger: owns sys.monitoring DEBUGGER_ID and answers the frame/breakpoint requests.
+
+    Requests that need no user frame are answered on the channel's I/O thread; requests about a
+    paused thread's frames are queued to that thread, which runs them inside its monitoring callback
+    (docs/architecture.md, "Agent threads").
+    """
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+        self._options: dict[str, Any] = {}
+        self.sources = Sources()
+        self.engine = Engine(self.sources, channel.send_event, self._own_threads)
+        self.handles = Handles()
+        self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
+        handlers: dict[str, Callable[[Request], None]] = {
+            "setBreakpoints": self._set_breakpoints,
+            "breakpointLocations": self._breakpoint_locations,
+            "threads": self._threads,
+            "source": self._source,
+            "continue": self._continue,
+            "pause": self._pause,
+            "disconnect": self._disconnect,
+            "stackTrace": self._on_paused_thread(self._stack_trace),
+            "scopes": self._on_paused_thread(lambda _parked, arguments: self._inspector.scopes(arguments)),
+            "variables": self._on_paused_thread(lambda _parked, arguments: self._inspector.variables(arguments)),
+            "evaluate": self._on_paused_thread(lambda _parked, arguments: self._inspector.evaluate(arguments)),
+            "setVariable": self._on_paused_thread(lambda _parked, arguments: self._inspector.set_variable(arguments)),
+            "setExpression": self._on_paused_thread(
+                lambda _parked, arguments: self._inspector.set_expression(arguments)
+            ),
+        }
+        for command, handler in handlers.items():
+            channel.register(command, handler)
+
+    # -- lifetime -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Claim DEBUGGER_ID; raises ToolBusyError naming the tool that holds it."""
+        self.engine.start()
+
+    def configure(self, options: dict[str, Any]) -> None:
+        """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
+        self._options = dict(options)
+        self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options=self._options)
+
+    def program_starting(self, code: types.CodeType) -> None:
+        """Called on the main thread right before the program's main code runs."""
+        self.engine.program_starting(code, stop_on_entry=bool(self._options.get("stopOnEntry")))
+
+    def stop(self) -> None:
+        """Idempotent: release paused threads, remove every event, free the tool ids."""
+        self.engine.stop()
+        self.handles.clear()
+
+    def _own_threads(self) -> set[int]:
+        """Idents of threads that are ours and never stop: the channel's I/O thread."""
+        io_thread = self._channel.io_thread_id
+        return {io_thread} if io_thread is not None else set()
+
+    # -- breakpoints --------------------------------------------------------------------------
+
+    def _set_breakpoints(self, request: Request) -> None:
+        arguments = request.arguments
+        source = arguments.get("source")
+        if not isinstance(source, dict):
+            request.fail("setBreakpoints needs a 'source' object")
+            return
+        specs = arguments.get("breakpoints")
+        if specs is None:  # the deprecated form: just line numbers
+            specs = [{"line": line} for line in arguments.get("lines") or []]
+        if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+            request.fail("setBreakpoints 'breakpoints' must be a list of SourceBreakpoint objects")
+            return
+        request.reply({"breakpoints": self.engine.set_breakpoints(source, specs)})
+
+    def _breakpoint_locations(self, request: Request) -> None:
+        arguments = request.arguments
+        source, line, end_line = arguments.get("source"), arguments.get("line"), arguments.get("endLine")
+        if not isinstance(source, dict) or not isinstance(line, int):
+            request.fail("breakpointLocations needs 'source' and an integer 'line'")
+            return
+        end = end_line if isinstance(end_line, int) else None
+        request.reply({"breakpoints": self.engine.breakpoint_locations(source, line, end)})
+
+    def _source(self, request: Request) -> None:
+        try:
+            request.reply({"content": self.sources.content(request.arguments)})
+        except LookupError as exc:
+            request.fail(str(exc.args[0]) if exc.args else str(exc))
+
+    # -- threads, pausing and resuming --------------------------------------------------------
+
+    def _threads(self, request: Request) -> None:
+        request.reply({"threads": self.engine.thread_ids.listing(self._own_threads())})
+
+    def _continue(self, request: Request) -> None:
+        arguments = request.arguments
+        single = bool(arguments.get("singleThread"))
+        ident = self._ident_of(arguments.get("threadId")) if single else None
+        if single and ident is None:
+            request.fail(f"unknown threadId {arguments.get('threadId')!r}")
+            return
+        released = self.engine.resume(ident)
+        for parked in released:
+            self.handles.clear_thread(parked.dap_id)
+        request.reply({"allThreadsContinued": not single})
+
+    def _pause(self, request: Request) -> None:
+        thread_id = request.arguments.get("threadId")
+        ident = self._ident_of(thread_id)
+        self.engine.request_stop("pause", ident)
+        request.reply()
+
+    def _disconnect(self, request: Request) -> None:
+        """Detach: the program runs on at full speed, without us."""
+        self.stop()
+        request.reply()
+
+    def _ident_of(self, thread_id: Any) -> int | None:
+        return self.engine.thread_ids.ident(thread_id) if isinstance(thread_id, int) else None
+
+    # -- requests answered by a paused thread -------------------------------------------------
+
+    def _on_paused_thread(
+        self, answer: Callable[[ParkedThread, dict[str, Any]], dict[str, Any]]
+    ) -> Callable[[Request], None]:
+        """Wrap ``answer(parked, arguments) -> body`` so it runs on the paused thread named by the
+        request's ``threadId``, ``frameId`` or ``variablesReference``; failures become error replies."""
+
+        def handler(request: Request) -> None:
+            arguments = request.arguments
+            dap_id = arguments.get("threadId")
+            if not isinstance(dap_id, int):
+                reference = arguments.get("frameId", arguments.get("variablesReference"))
+                dap_id = self.handles.thread_of(reference) if isinstance(reference, int) else None
+            ident = self._ident_of(dap_id)
+            parked = self.engine.parked(ident) if ident is not None else None
+            if parked is None:
+                request.fail(f"{request.command} needs a paused thread: thread {dap_id!r} is not paused")
+                return
+
+            def job() -> None:
+                try:
+                    request.reply(answer(parked, arguments))
+                except InspectError as exc:
+                    request.fail(str(exc))
+                except Exception as exc:
+                    request.fail(f"{request.command} failed: {type(exc).__name__}: {exc}")
+
+            parked.submit(job)
+
+        return handler
+
+    def _stack_trace(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
+        return self._inspector.stack_trace(parked.dap_id, self.engine.user_frames(parked), arguments)

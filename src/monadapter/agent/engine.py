@@ -1,0 +1,609 @@
+"""The debug engine: the one class that owns our sys.monitoring tool ids, its callbacks and its breakpoint probes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+from . import codes
+from .breakpoints import Breakpoint, evaluate_hit
+from .sources import SourceMap, Sources, is_synthetic, path_key
+from .threads import ParkedThread, ThreadIds
+
+M = sys.monitoring
+E = M.events
+DISABLE = M.DISABLE
+#: Breakpoint probes, first sight of code, stepping in one frame.
+DEBUGGER_ID = M.DEBUGGER_ID
+#: The second id: global LINE only while a stop or pause is in force (it never returns DISABLE for
+#: user code, so it needs no re-arming), and local PY_START for cpython#155992. 4 first: coverage.py
+#: walks up from 1 and profilers take 2, so 4 is the id least likely to be wanted by someone else.
+AUX_CANDIDATES = (4, 3)
+TOOL_NAME = "monadapter"
+#: How many internal errors we report before going quiet (the program keeps running either way).
+MAX_ERROR_REPORTS = 20
+#: Frames between the monitored frame and an ``_on_<event>`` method: the C dispatcher calls the guard
+#: wrapper, which calls the method, so the user frame is ``sys._getframe(2)`` inside the method.
+CALLER_DEPTH = 2
+#: 3.13 drops the first LINE of a one-line def unless PY_START is on for the code (cpython#155992).
+NEEDS_START_FOR_FIRST_LINE = sys.version_info >= (3, 13)
+
+
+class ToolBusyError(Exception):
+    """DEBUGGER_ID is held by another tool; the message names that tool."""
+
+    def __init__(self, tool_id: int, holder: str) -> None:
+        super().__init__(
+            f"sys.monitoring tool id {tool_id} is already in use by {holder!r}: "
+            "another debugger is active in this process"
+        )
+        self.holder = holder
+
+
+def file_key(filename: str) -> str:
+    """The comparison key of a code object's file: the name itself for ``<string>``-like names."""
+    return filename if is_synthetic(filename) else path_key(filename)
+
+
+@dataclass(eq=False, slots=True)
+class CodeState:
+    """What the engine knows about one code object it has seen.
+
+    Held in ``Engine._codes`` keyed by ``id(code)``. The code itself is held by a weak reference whose
+    callback drops the entry: a strong reference would keep every ``exec``'d string's code alive
+    forever, and the callback runs before the id can be reused, so an id never names the wrong code.
+    """
+
+    ref: weakref.ref[CodeType]
+    key: str
+    lines: frozenset[int] | None = None
+    # lines with a breakpoint on which LINE is armed for DEBUGGER_ID
+    armed: frozenset[int] = frozenset()
+    # offsets where an armed line restarts inside its own multi-line statement (facts §0.12)
+    skip: frozenset[int] = frozenset()
+    # local PY_START set on the aux id for cpython#155992
+    start_probe: bool = False
+
+    def line_starts(self, code: CodeType) -> frozenset[int]:
+        if self.lines is None:
+            self.lines = codes.line_starts(code)
+        return self.lines
+
+
+@dataclass(eq=False)
+class FileBreakpoints:
+    """The breakpoints of one file (or one run-time source) as last set by the client."""
+
+    path: str
+    breakpoints: list[Breakpoint]
+    # maps bound line -> breakpoints on it (only usable, located ones)
+    by_line: dict[int, list[Breakpoint]] = field(default_factory=dict)
+    source_map: SourceMap | None = None
+    # whether code of this file has been seen; until then breakpoints stay unverified
+    loaded: bool = False
+    # for breakpoints set by sourceReference: only code compiled from this exact text matches
+    source_object: object | None = None
+
+
+class Engine:
+    """Owns DEBUGGER_ID and one aux tool id; knows every code object that ran; arms breakpoint
+    probes; parks threads that must stop.
+
+    Events we use (and never anything else; never ``restart_events()``, never global LINE on DEBUGGER_ID):
+
+    * DEBUGGER_ID global PY_START: first sight of each code object, returns DISABLE.
+    * DEBUGGER_ID local LINE on code objects with a breakpoint line; other lines DISABLE themselves.
+    * aux global LINE while a stop, pause or entry stop is in force; off (``set_events(aux, 0)``) on resume.
+    * aux local PY_START on code whose breakpoint is on its first line, 3.13 only (cpython#155992).
+    """
+
+    def __init__(
+        self,
+        sources: Sources,
+        send_event: Callable[[str, dict[str, Any]], None],
+        own_threads: Callable[[], set[int]],
+    ) -> None:
+        self.sources = sources
+        self._send_event = send_event
+        self._own_threads = own_threads
+        self.thread_ids = ThreadIds()
+        self._lock = threading.RLock()
+        self._active = False
+        self._aux_id: int | None = None
+        self._error_reports = 0
+        # maps id(code) -> CodeState for every code object seen (weakly held, see CodeState)
+        self._codes: dict[int, CodeState] = {}
+        # maps file key -> ids of the code objects of that file
+        self._by_key: dict[str, set[int]] = {}
+        # maps file key -> the client's breakpoints for it
+        self._files: dict[str, FileBreakpoints] = {}
+        self._next_breakpoint_id = 1
+        # -- stop state (guarded by _lock) --
+        # maps threading ident -> the thread parked in one of our callbacks
+        self._parked: dict[int, ParkedThread] = {}
+        # every user thread must park at its next line (aux global LINE is on)
+        self._halt = False
+        # (reason, ident or None for any thread): the next user line reached reports a stop
+        self._stop_request: tuple[str, int | None] | None = None
+        # threads resumed alone (singleThread) while the others stay parked
+        self._running_alone: set[int] = set()
+        # the program's main code object: frames below it belong to the launcher
+        self._main_code: CodeType | None = None
+
+    # -- lifetime -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Claim DEBUGGER_ID (and an aux id), install global PY_START, index the code that exists.
+
+        Raises:
+            ToolBusyError: another tool holds DEBUGGER_ID.
+        """
+        holder = M.get_tool(DEBUGGER_ID)
+        if holder is not None:
+            raise ToolBusyError(DEBUGGER_ID, holder)
+        try:
+            M.use_tool_id(DEBUGGER_ID, TOOL_NAME)
+        except ValueError:
+            raise ToolBusyError(DEBUGGER_ID, M.get_tool(DEBUGGER_ID) or "an unknown tool") from None
+        for candidate in AUX_CANDIDATES:
+            if M.get_tool(candidate) is None:
+                try:
+                    M.use_tool_id(candidate, TOOL_NAME)
+                except ValueError:
+                    continue
+                self._aux_id = candidate
+                break
+        self._active = True
+        M.register_callback(DEBUGGER_ID, E.PY_START, self._guard(self._on_py_start, local=True))
+        M.register_callback(DEBUGGER_ID, E.LINE, self._guard(self._on_line, local=True))
+        if self._aux_id is not None:
+            M.register_callback(self._aux_id, E.LINE, self._guard(self._on_aux_line, local=True))
+            M.register_callback(self._aux_id, E.PY_START, self._guard(self._on_aux_py_start, local=True))
+        self.sources.start_capture()
+        with self._lock:
+            for code in list(codes.existing_code()):
+                self._register_tree(code)
+        M.set_events(DEBUGGER_ID, E.PY_START)
+        # A non-daemon thread parked in a callback would block interpreter exit forever; atexit runs
+        # too late, threading's own exit hook runs before the join (facts §0.9).
+        threading._register_atexit(self.release_all)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        """Idempotent. Release parked threads, clear every event we set, unregister, free the ids.
+
+        ``free_tool_id`` keeps events and callbacks (facts §0.11), so everything is cleared first.
+        """
+        with self._lock:
+            if not self._active:
+                return
+            self._active = False
+            self._files.clear()
+            states = list(self._codes.values())
+        self.release_all()
+        self.sources.stop_capture()
+        for tool in (DEBUGGER_ID, self._aux_id):
+            if tool is None:
+                continue
+            M.set_events(tool, 0)
+            for state in states:
+                code = state.ref()
+                if code is not None and (state.armed or state.start_probe):
+                    M.set_local_events(tool, code, 0)
+            for event in (E.PY_START, E.LINE):
+                M.register_callback(tool, event, None)
+            M.free_tool_id(tool)
+        self._aux_id = None
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    # -- the guard ----------------------------------------------------------------------------
+
+    def _guard(self, method: Callable[..., Any], *, local: bool) -> Callable[..., Any]:
+        """bdb's callback_wrapper, failing the other way: a bug of ours is reported and swallowed, never
+        raised into the user's code (facts §0.6); DISABLE only ever leaves a local event."""
+
+        @functools.wraps(method)
+        def guarded(*args: Any) -> Any:
+            try:
+                result = method(*args)
+            except Exception as exc:
+                self._internal_error(method.__name__, exc)
+                return None
+            if result is DISABLE and not local:
+                return None
+            return result
+
+        return guarded
+
+    def _internal_error(self, where: str, exc: BaseException) -> None:
+        if not self._active or self._error_reports >= MAX_ERROR_REPORTS:
+            return
+        self._error_reports += 1
+        text = "".join(traceback.format_exception(exc))
+        try:
+            self._send_event(
+                "output",
+                {"category": "stderr", "output": f"monadapter internal error in {where} (ignored):\n{text}"},
+            )
+        except Exception:
+            sys.__stderr__.write(f"monadapter internal error in {where}:\n{text}")
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    def _on_py_start(self, code: CodeType, offset: int) -> Any:
+        """DEBUGGER_ID PY_START, enabled globally for the whole session. First sight of a code object:
+        index it and its nested code, arm breakpoints of its file, verify pending ones. Returns DISABLE
+        (global PY_START is then silent for this code; we never need it back: facts §1, §2)."""
+        if id(code) not in self._codes:
+            with self._lock:
+                self._register_tree(code)
+        return DISABLE
+
+    def _on_line(self, code: CodeType, line: int) -> Any:
+        """DEBUGGER_ID LINE, enabled locally on code objects with a breakpoint line. A line without a
+        breakpoint returns DISABLE; a breakpoint line returns None whatever its condition says (DISABLE
+        is shared by all threads and all frames of the code, facts §0.4)."""
+        state = self._codes.get(id(code))
+        if state is None or line not in state.armed:
+            return DISABLE
+        frame = sys._getframe(CALLER_DEPTH)
+        if state.skip and frame.f_lasti in state.skip:
+            return DISABLE  # the second LINE of a multi-line statement's first line
+        ident = threading.get_ident()
+        if ident in self._own_threads():
+            return None
+        book = self._files.get(state.key)
+        if book is None:
+            return None
+        stop_ids: list[int] = []
+        for breakpoint_ in list(book.by_line.get(line, ())):
+            outcome = evaluate_hit(breakpoint_, frame)
+            if outcome.log is not None:
+                self._output("console", outcome.log + "\n", code, line)
+            if outcome.error is not None:
+                self._output("important", outcome.error + "\n", code, line)
+            if outcome.stop:
+                stop_ids.append(breakpoint_.id)
+        if stop_ids:
+            self._park(ident, frame, line, "breakpoint", hit_ids=stop_ids)
+        return None
+
+    def _on_aux_line(self, code: CodeType, line: int) -> Any:
+        """Aux LINE, enabled globally only while a stop, pause or entry stop is in force. Parks the
+        thread (reporting the stop if a request waits for one). Returns None for user code (the id is
+        switched off as a whole on resume) and DISABLE only in our own files, where we never stop."""
+        if codes.is_own_file(code.co_filename):
+            return DISABLE
+        ident = threading.get_ident()
+        if ident in self._own_threads() or ident in self._parked:
+            return None
+        request = self._stop_request
+        if request is not None and (request[1] is None or request[1] == ident):
+            with self._lock:
+                if self._stop_request != request:
+                    request = None
+                else:
+                    self._stop_request = None
+            if request is not None:
+                self._park(ident, sys._getframe(CALLER_DEPTH), line, request[0])
+                return None
+        if self._halt and ident not in self._running_alone:
+            self._park(ident, sys._getframe(CALLER_DEPTH), line, None)
+        return None
+
+    def _on_aux_py_start(self, code: CodeType, offset: int) -> Any:
+        """Aux PY_START, enabled locally (3.13+) on code whose breakpoint is on its first line. Its only
+        job is to exist: with it, 3.13 emits that first LINE (cpython#155992) and ``_on_line`` does the
+        stop, so the line stops once. Returns None: DISABLE would bring the bug back for later calls."""
+        return None
+
+    # -- code registry ----------------------------------------------------------------------------
+
+    def _register_tree(self, root: CodeType) -> None:
+        """Index ``root`` and its nested code; arm breakpoints of their files. Caller holds the lock."""
+        parent_of: dict[int, CodeType] = {}
+        new_keys: set[str] = set()
+        for code in codes.walk(root):
+            for const in code.co_consts:
+                if isinstance(const, CodeType):
+                    parent_of[id(const)] = code
+            if id(code) in self._codes or codes.is_own_file(code.co_filename):
+                continue
+            key = file_key(code.co_filename)
+            code_id = id(code)
+            self._codes[code_id] = CodeState(weakref.ref(code, functools.partial(self._forget, code_id, key)), key)
+            self._by_key.setdefault(key, set()).add(code_id)
+            if self.sources.is_compiled_name(code.co_filename):
+                self.sources.bind_nested(code, parent_of.get(code_id))
+            new_keys.add(key)
+        for key in new_keys:
+            book = self._files.get(key)
+            if book is None:
+                continue
+            if not book.loaded:
+                self._bind_pending(key, book)
+            self._arm_file(key)
+
+    def _forget(self, code_id: int, key: str, _ref: object) -> None:
+        """Weakref callback of a dead code object. Runs at any moment on any thread: no lock taken."""
+        self._codes.pop(code_id, None)
+        ids = self._by_key.get(key)
+        if ids is not None:
+            ids.discard(code_id)
+
+    def _codes_of(self, key: str) -> list[tuple[CodeState, CodeType]]:
+        result = []
+        for code_id in list(self._by_key.get(key, ())):
+            state = self._codes.get(code_id)
+            code = state.ref() if state is not None else None
+            if state is not None and code is not None:
+                result.append((state, code))
+        return result
+
+    # -- arming -----------------------------------------------------------------------------------
+
+    def _arm_file(self, key: str) -> None:
+        """Bring every known code object of one file in line with its breakpoints. Caller holds the lock."""
+        book = self._files.get(key)
+        lines = frozenset(book.by_line) if book is not None else frozenset()
+        for state, code in self._codes_of(key):
+            if book is not None and book.source_object is not None:
+                if self.sources.source_object(code) is not book.source_object:
+                    continue
+            armed = lines & state.line_starts(code) if lines else frozenset()
+            self._arm(state, code, armed, book.source_map if book is not None else None)
+
+    def _arm(self, state: CodeState, code: CodeType, armed: frozenset[int], source_map: SourceMap | None) -> None:
+        """Set the LINE probe of one code object to exactly ``armed``.
+
+        A line added needs the per-code re-arm ``set_local_events(id, code, 0)`` then ``LINE``: it
+        revives our DISABLEd lines of this code only, never another tool's (facts §1). A line removed
+        needs nothing: it returns DISABLE the next time it fires.
+        """
+        previous = state.armed
+        if armed == previous:
+            return
+        heads = source_map.headers if source_map is not None else {}
+        skip: set[int] = set()
+        for line in armed:
+            if line in heads:
+                skip |= codes.continuation_offsets(code, line, heads[line])
+        state.skip = frozenset(skip)
+        state.armed = armed
+        if not armed:
+            M.set_local_events(DEBUGGER_ID, code, 0)
+        elif armed - previous:
+            M.set_local_events(DEBUGGER_ID, code, 0)
+            M.set_local_events(DEBUGGER_ID, code, E.LINE)
+        needs_start = NEEDS_START_FOR_FIRST_LINE and codes.shared_first_line(code) in armed
+        if self._aux_id is not None and needs_start != state.start_probe:
+            M.set_local_events(self._aux_id, code, E.PY_START if needs_start else 0)
+            state.start_probe = needs_start
+
+    # -- breakpoints --------------------------------------------------------------------------------
+
+    def set_breakpoints(self, source: dict[str, Any], specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace the breakpoints of one source and return their DAP ``Breakpoint`` objects.
+
+        The source is a path (on disk or a name code was compiled under, like ``/virtual/x.py``) or a
+        ``sourceReference`` we handed out. Lines are relocated against the file's text; breakpoints of a
+        file whose code has not run yet stay unverified until it does (then a ``breakpoint`` event).
+        """
+        key, path, source_object = self._resolve_source(source)
+        with self._lock:
+            book = FileBreakpoints(path, [], source_object=source_object)
+            for spec in specs:
+                book.breakpoints.append(Breakpoint.from_request(self._next_breakpoint_id, spec))
+                self._next_breakpoint_id += 1
+            book.loaded = bool(self._codes_of(key))
+            self._files[key] = book
+            self._locate(key, book)
+            self._arm_file(key)
+            source_dict = self._dap_source(book)
+            return [breakpoint_.to_dap(source_dict) for breakpoint_ in book.breakpoints]
+
+    def _resolve_source(self, source: dict[str, Any]) -> tuple[str, str, object | None]:
+        """(file key, display path or name, source object for sourceReference breakpoints).
+
+        Raises:
+            ValueError: neither a path nor a known sourceReference.
+        """
+        reference = source.get("sourceReference")
+        if isinstance(reference, int) and reference > 0:
+            entry = self.sources.reference(reference)
+            if entry is None:
+                raise ValueError(f"unknown sourceReference {reference}")
+            name, text = entry
+            return file_key(name), name, text
+        path = source.get("path")
+        if not isinstance(path, str) or not path:
+            raise ValueError("setBreakpoints needs source.path or source.sourceReference")
+        self.sources.remember_client_path(path)
+        return file_key(path), path, None
+
+    def _dap_source(self, book: FileBreakpoints) -> dict[str, Any]:
+        if book.source_object is not None:
+            return {"name": book.path, "sourceReference": self.sources.reference_of(book.path, book.source_object)}
+        return {"name": book.path.replace("\\", "/").rsplit("/", 1)[-1], "path": book.path}
+
+    def _locate(self, key: str, book: FileBreakpoints) -> None:
+        """Relocate and verify the breakpoints of ``book`` against the best text we have for the file:
+        its source (disk, run-time capture, linecache), else the lines of its loaded code."""
+        text = self._text_for(book)
+        source_map: SourceMap | None = None
+        failure: str | None = None
+        if text is not None:
+            try:
+                source_map = SourceMap.from_text(text, book.path)
+            except (SyntaxError, ValueError) as exc:
+                failure = f"{book.path} does not compile ({exc}); breakpoints bind to the lines of its loaded code"
+        if source_map is None and book.loaded:
+            source_map = SourceMap.from_code([code for _state, code in self._codes_of(key)])
+        book.source_map = source_map
+        book.by_line = {}
+        for breakpoint_ in book.breakpoints:
+            if not breakpoint_.requested_line or (breakpoint_.message and not breakpoint_.usable):
+                continue
+            breakpoint_.verified = False
+            if source_map is None:
+                breakpoint_.line = breakpoint_.requested_line
+                breakpoint_.message = failure or (
+                    f"{book.path} is not loaded and no file has that name yet; "
+                    "the breakpoint binds when code compiled under this name runs"
+                )
+                continue
+            line = source_map.relocate(breakpoint_.requested_line)
+            if line is None:
+                breakpoint_.line = breakpoint_.requested_line
+                breakpoint_.message = (
+                    f"line {breakpoint_.requested_line} is past the last line with code in {book.path} "
+                    f"({source_map.line_count} lines)"
+                )
+                continue
+            breakpoint_.line = line
+            book.by_line.setdefault(line, []).append(breakpoint_)
+            if book.loaded:
+                breakpoint_.verified = True
+                breakpoint_.message = None
+            else:
+                breakpoint_.message = f"{book.path} has not run yet; the breakpoint is verified when its code loads"
+
+    def _text_for(self, book: FileBreakpoints) -> str | None:
+        if book.source_object is not None:
+            return self.sources.decode(book.source_object)
+        return self.sources.text_of_file(book.path)
+
+    def _bind_pending(self, key: str, book: FileBreakpoints) -> None:
+        """The first code of a file with unverified breakpoints just appeared: verify them against the
+        text now known (captured at compile time for ``/virtual/x.py``) and tell the client."""
+        book.loaded = True
+        before = {bp.id: (bp.verified, bp.line) for bp in book.breakpoints}
+        self._locate(key, book)
+        source_dict = self._dap_source(book)
+        for breakpoint_ in book.breakpoints:
+            if before.get(breakpoint_.id) != (breakpoint_.verified, breakpoint_.line) and breakpoint_.usable:
+                self._send_event("breakpoint", {"reason": "changed", "breakpoint": breakpoint_.to_dap(source_dict)})
+
+    def breakpoint_locations(self, source: dict[str, Any], line: int, end_line: int | None) -> list[dict[str, int]]:
+        """Lines between ``line`` and ``end_line`` (inclusive; ``line`` alone when absent) where a
+        breakpoint binds as is."""
+        key, path, source_object = self._resolve_source(source)
+        text = self.sources.decode(source_object) if source_object is not None else self.sources.text_of_file(path)
+        if text is not None:
+            try:
+                source_map = SourceMap.from_text(text, path)
+            except (SyntaxError, ValueError):
+                source_map = SourceMap.from_code([code for _state, code in self._codes_of(key)])
+        else:
+            source_map = SourceMap.from_code([code for _state, code in self._codes_of(key)])
+        last = end_line if end_line is not None else line
+        return [{"line": valid} for valid in sorted(source_map.lines) if line <= valid <= last]
+
+    # -- stopping and resuming --------------------------------------------------------------------
+
+    def _park(self, ident: int, frame: FrameType, line: int, reason: str | None, *, hit_ids: list[int] | None = None) -> None:
+        """Hold the current thread inside its callback until resumed.
+
+        ``reason`` None means a silent stop: the thread stops because another one did. Otherwise a
+        ``stopped`` event reports this thread, and every other user thread is halted at its next line
+        by the aux id's global LINE (threads blocked in C stop when they come back to Python).
+        """
+        parked = ParkedThread(ident, self.thread_ids.dap_id(ident), frame, line)
+        with self._lock:
+            if not self._active or (reason is None and not self._halt):
+                return
+            self._parked[ident] = parked
+            if reason is not None:
+                self._running_alone.clear()
+            self._running_alone.discard(ident)
+            if not self._halt:
+                self._halt = True
+                self._aux_events(E.LINE)
+        if reason is not None:
+            body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
+            if hit_ids:
+                body["hitBreakpointIds"] = hit_ids
+            self._send_event("stopped", body)
+        parked.serve()
+
+    def _aux_events(self, events: int) -> None:
+        if self._aux_id is not None:
+            M.set_events(self._aux_id, events)
+
+    def request_stop(self, reason: str, ident: int | None = None) -> None:
+        """Stop the next user line run by ``ident`` (any thread when None) with ``reason`` ("pause",
+        "entry"), and halt every other thread. Threads blocked in C stop when they return to Python."""
+        with self._lock:
+            if not self._active:
+                return
+            self._stop_request = (reason, ident)
+            self._aux_events(E.LINE)
+
+    def resume(self, ident: int | None = None) -> list[ParkedThread]:
+        """Release every parked thread (``ident`` None) or one (singleThread); returns those released."""
+        with self._lock:
+            if ident is None:
+                released = list(self._parked.values())
+                self._parked.clear()
+                self._halt = False
+                self._running_alone.clear()
+                if self._stop_request is None:
+                    self._aux_events(0)
+            else:
+                parked = self._parked.pop(ident, None)
+                released = [parked] if parked is not None else []
+                self._running_alone.add(ident)
+        for parked_thread in released:
+            parked_thread.release()
+        return released
+
+    def release_all(self) -> None:
+        """Lift every stop and let all threads run (disconnect, interpreter exit)."""
+        with self._lock:
+            self._stop_request = None
+        self.resume()
+
+    def parked(self, ident: int) -> ParkedThread | None:
+        return self._parked.get(ident)
+
+    def parked_threads(self) -> list[ParkedThread]:
+        return list(self._parked.values())
+
+    def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
+        """The runner is about to exec the program's main code on this thread."""
+        self._main_code = code
+        with self._lock:
+            self._register_tree(code)
+        if stop_on_entry:
+            self.request_stop("entry", threading.get_ident())
+
+    def user_frames(self, parked: ParkedThread) -> list[tuple[FrameType, int]]:
+        """The stack of a parked thread, innermost first, each frame with its current line: our own
+        frames and the launcher's frames below the program's main code left out."""
+        frames: list[tuple[FrameType, int]] = []
+        frame: FrameType | None = parked.frame
+        line = parked.line
+        while frame is not None:
+            if not codes.is_own_file(frame.f_code.co_filename):
+                frames.append((frame, line))
+            if frame.f_code is self._main_code:
+                break
+            frame = frame.f_back
+            line = (frame.f_lineno or 0) if frame is not None else 0
+        return frames
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def _output(self, category: str, text: str, code: CodeType, line: int) -> None:
+        self._send_event(
+            "output", {"category": category, "output": text, "source": self.sources.source_for(code), "line": line}
+        )

@@ -1,0 +1,286 @@
+"""Where code comes from: path matching, source text (on disk or compiled at run time) and sourceReferences."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import io
+import linecache
+import os
+import sys
+import threading
+import tokenize
+import weakref
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any
+
+from . import codes
+
+
+@functools.lru_cache(maxsize=4096)
+def path_key(path: str) -> str:
+    """The form of ``path`` used only to *compare* paths: symlinks and ``..`` resolved, case folded
+    where the OS folds it. Never shown to the client, which gets back the path it sent."""
+    return os.path.normcase(os.path.realpath(path))
+
+
+def is_synthetic(filename: str) -> bool:
+    """``<string>``, ``<stdin>``, ``<frozen ...>``: a name that was never a file."""
+    return filename.startswith("<") and filename.endswith(">")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """What a breakpoint needs to know about one file's text.
+
+    ``lines`` holds every line where some code object of the file starts a line (the lines a LINE
+    event can fire on). ``headers`` maps the first line of each statement whose head spans several
+    lines to the head's last line: ``x = f(\\n 1)`` maps 1 -> 2, ``while a and\\n b:`` maps 1 -> 2 (the
+    body is not part of the head). See sys-monitoring-facts §0.12 for why we need it.
+    """
+
+    lines: frozenset[int]
+    headers: dict[int, int]
+    line_count: int
+
+    @classmethod
+    def from_text(cls, text: str, filename: str) -> SourceMap:
+        """Compile ``text`` (never run it) and collect the line starts of all nested code objects.
+
+        Raises:
+            SyntaxError, ValueError: the text does not compile.
+        """
+        tree = ast.parse(text, filename)
+        top = compile(tree, filename, "exec", dont_inherit=True)
+        lines: set[int] = set()
+        for code in codes.walk(top):
+            lines |= codes.line_starts(code)
+        return cls(frozenset(lines), statement_heads(tree), len(text.splitlines()))
+
+    @classmethod
+    def from_code(cls, roots: list[CodeType]) -> SourceMap:
+        """The fallback when no text is available: valid lines from the loaded code objects only."""
+        lines: set[int] = set()
+        for root in roots:
+            for code in codes.walk(root):
+                lines |= codes.line_starts(code)
+        return cls(frozenset(lines), {}, max(lines, default=0))
+
+    def relocate(self, line: int) -> int | None:
+        """The line a breakpoint requested on ``line`` really binds to: the line itself if code starts
+        there, else the next line that has code (a blank line, a comment, the inside of a multi-line
+        statement). None when no code follows."""
+        if line in self.lines:
+            return line
+        later = [candidate for candidate in self.lines if candidate > line]
+        return min(later) if later else None
+
+
+def statement_heads(tree: ast.AST) -> dict[int, int]:
+    """Maps the first line of every statement whose head spans several lines to its head's last line."""
+    heads: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt):
+            continue
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            end = body[0].lineno - 1  # compound statement: the head stops where its body starts
+        else:
+            end = node.end_lineno or node.lineno
+        if end > node.lineno:
+            heads[node.lineno] = max(end, heads.get(node.lineno, 0))
+    return heads
+
+
+class Sources:
+    """Source text for every code object we may show, and the DAP ``Source`` of a code object.
+
+    Text of code compiled at run time (``exec(src)``, ``eval``, ``compile(src, "/virtual/x.py", ...)``)
+    is captured by an audit hook: the "compile" event carries the source and the file name, the
+    "exec" event the code object about to run. We keep only a reference to the source object (no copy)
+    for file names that are not files on disk; nested code objects are bound to their parent's text
+    when the engine first walks them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # maps path_key -> the path exactly as the client sent it (reported back in frames)
+        self._client_paths: dict[str, str] = {}
+        # maps a file name that is not on disk -> the source (str or bytes) of its latest compile
+        self._latest: dict[str, str | bytes] = {}
+        # maps id(code) -> (weak ref keeping the entry honest, source) for run-time compiled code
+        self._bound: dict[int, tuple[weakref.ref[CodeType], str | bytes]] = {}
+        # maps sourceReference -> (name, source); and (name, source) -> sourceReference
+        self._references: dict[int, tuple[str, str | bytes]] = {}
+        self._reference_of: dict[tuple[str, str | bytes], int] = {}
+        self._capturing = False
+        self._hook_installed = False
+
+    # -- capture ------------------------------------------------------------------------------
+
+    def start_capture(self) -> None:
+        """Install the audit hook once (audit hooks cannot be removed: ``stop_capture`` mutes it)."""
+        self._capturing = True
+        if not self._hook_installed:
+            sys.addaudithook(self._audit)
+            self._hook_installed = True
+
+    def stop_capture(self) -> None:
+        self._capturing = False
+
+    def _audit(self, event: str, args: tuple[Any, ...]) -> None:
+        """Runs for every audit event of the process, so it does the least it can: two string compares
+        for unrelated events; for "compile" of a non-file a dict store; for "exec" a dict lookup."""
+        if not self._capturing:
+            return
+        try:
+            if event == "compile":
+                source, filename = args
+                if isinstance(filename, str) and isinstance(source, (str, bytes)):
+                    if is_synthetic(filename) or not os.path.exists(filename):
+                        self._latest[filename] = source
+            elif event == "exec":
+                code = args[0]
+                if isinstance(code, CodeType):
+                    source = self._latest.get(code.co_filename)
+                    if source is not None:
+                        self._bind(code, source)
+        except Exception:  # an audit hook that raises aborts the user's operation: never do that
+            pass
+
+    def _bind(self, code: CodeType, source: str | bytes) -> None:
+        key = id(code)
+        self._bound[key] = (weakref.ref(code, lambda _ref, key=key: self._bound.pop(key, None)), source)
+
+    def bind_nested(self, code: CodeType, parent: CodeType | None) -> None:
+        """Give a code object met for the first time the text of its parent, or the latest text
+        compiled under its file name (run-time code only; files on disk need nothing)."""
+        if id(code) in self._bound:
+            return
+        entry = self._bound.get(id(parent)) if parent is not None else None
+        source = entry[1] if entry is not None else self._latest.get(code.co_filename)
+        if source is not None:
+            self._bind(code, source)
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def text_of_code(self, code: CodeType) -> str | None:
+        entry = self._bound.get(id(code))
+        if entry is not None:
+            return _decode(entry[1])
+        return self.text_of_file(code.co_filename)
+
+    def text_of_file(self, filename: str) -> str | None:
+        """Text of a file on disk, of run-time code compiled under that name, or known to linecache."""
+        if not is_synthetic(filename) and os.path.isfile(filename):
+            try:
+                with open(filename, "rb") as handle:
+                    return _decode(handle.read())
+            except OSError:
+                return None
+        source = self._latest.get(filename)
+        if source is None:
+            for known, candidate in list(self._latest.items()):
+                if not is_synthetic(known) and path_key(known) == path_key(filename):
+                    source = candidate
+                    break
+        if source is not None:
+            return _decode(source)
+        lines = linecache.getlines(filename)
+        return "".join(lines) if lines else None
+
+    def is_compiled_name(self, filename: str) -> bool:
+        """Whether code was compiled at run time under this name (and it is not a file on disk)."""
+        return filename in self._latest
+
+    def source_object(self, code: CodeType) -> str | bytes | None:
+        """The very source object a run-time code object was compiled from (identity matters: it is
+        how breakpoints set by sourceReference find their code)."""
+        entry = self._bound.get(id(code))
+        return entry[1] if entry is not None else self._latest.get(code.co_filename)
+
+    @staticmethod
+    def decode(source: object) -> str | None:
+        return _decode(source) if isinstance(source, (str, bytes)) else None
+
+    # -- DAP Source ---------------------------------------------------------------------------
+
+    def remember_client_path(self, path: str) -> str:
+        key = path_key(path)
+        self._client_paths[key] = path
+        return key
+
+    def client_path(self, filename: str) -> str:
+        """The path to show for a file: the client's own spelling if it sent one, else absolute."""
+        if is_synthetic(filename):
+            return filename
+        return self._client_paths.get(path_key(filename)) or os.path.abspath(filename)
+
+    def source_for(self, code: CodeType) -> dict[str, Any]:
+        """The DAP ``Source`` of a code object.
+
+        A file on disk is named by path. Anything else gets a ``sourceReference`` whose text the
+        ``source`` request returns; a path-like name (``/virtual/x.py``) keeps its ``path`` too so
+        breakpoints the client set on that path line up with frames.
+        """
+        filename = code.co_filename
+        if not is_synthetic(filename) and os.path.isfile(filename):
+            path = self.client_path(filename)
+            return {"name": os.path.basename(path), "path": path}
+        source = self.source_object(code)
+        if source is None:
+            lines = linecache.getlines(filename)
+            source = "".join(lines) if lines else ""
+        source_dict: dict[str, Any] = {"name": filename, "sourceReference": self.reference_of(filename, source)}
+        if not is_synthetic(filename):
+            source_dict["name"] = os.path.basename(filename)
+            source_dict["path"] = self.client_path(filename)
+        return source_dict
+
+    def reference(self, reference: int) -> tuple[str, str | bytes] | None:
+        """(name, source) of a sourceReference we handed out."""
+        return self._references.get(reference)
+
+    def reference_of(self, name: str, source: str | bytes) -> int:
+        with self._lock:
+            reference = self._reference_of.get((name, source))
+            if reference is None:
+                reference = len(self._references) + 1
+                self._references[reference] = (name, source)
+                self._reference_of[(name, source)] = reference
+            return reference
+
+    def content(self, arguments: dict[str, Any]) -> str:
+        """Answer a ``source`` request: by sourceReference, else by path.
+
+        Raises:
+            LookupError: nothing is known for that reference or path (the message says which).
+        """
+        source = arguments.get("source") if isinstance(arguments.get("source"), dict) else {}
+        reference = source.get("sourceReference") or arguments.get("sourceReference")
+        if isinstance(reference, int) and reference > 0:
+            entry = self.reference(reference)
+            if entry is None:
+                raise LookupError(f"unknown sourceReference {reference}")
+            name, text = entry
+            if not text:
+                raise LookupError(f"no source text is available for {name}")
+            return _decode(text)
+        path = source.get("path")
+        if isinstance(path, str) and path:
+            text_or_none = self.text_of_file(path)
+            if text_or_none is None:
+                raise LookupError(f"no source text is available for {path}")
+            return text_or_none
+        raise LookupError("the source request names neither a sourceReference nor a path")
+
+
+def _decode(source: str | bytes) -> str:
+    if isinstance(source, str):
+        return source
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    return source.decode(encoding, errors="replace")
