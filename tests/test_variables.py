@@ -377,3 +377,10 @@ def test_response_bodies_meet_the_dap_schema() -> None:
         for seq, (command, body) in enumerate(bodies, 1)
     ]
     assert validate_outgoing(messages) == []
+
+
+def test_display_of_long_text_is_cut_the_same_way_alone_and_inside_containers() -> None:
+    long_text = "ab" * 100_000
+    assert display(long_text) == repr(long_text)[: REPR_LIMIT - 3] + "..."
+    assert display([long_text]) == repr([long_text])[: REPR_LIMIT - 3] + "..."
+    assert display(long_text.encode(), limit=None) == repr(long_text.encode())

@@ -77,6 +77,9 @@ def _write(value: Any, out: _Writer, hex_ints: bool, active: set[int], depth: in
     if kind is int and hex_ints:
         out.write(hex(value))
         return
+    if kind in (str, bytes) and out.limit is not None and len(value) > out.limit:
+        out.write(repr(value[: out.limit]))  # the cut hides the closing quote; a 10 MB string costs no more
+        return
     if kind not in _OPEN_CLOSE:
         out.write(safe_repr(value))
         return
