@@ -1,0 +1,123 @@
+"""The debuggee process as the adapter sees it: spawn, output capture, exit code, termination.
+
+Exit codes: a process that exits reports its own code; one killed by signal N reports
+``128 + N`` (the shell's convention, so SIGKILL is 137 and SIGTERM 143), because DAP's
+``exitCode`` is an integer and a negative number means nothing to most users.
+
+The debuggee runs in its own session (``start_new_session``), so it is the leader of a new
+process group: terminating the group also ends every child it started that stayed in it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import signal
+import subprocess
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from anyio.abc import ByteReceiveStream, Process
+
+from monadapter.adapter.launch import LaunchPlan
+
+#: After the process exited, how long its pipes may stay open (held by a child) before we stop reading.
+DRAIN_TIMEOUT = 2.0
+#: How long a terminated debuggee gets between SIGTERM and SIGKILL.
+TERMINATE_GRACE = 2.0
+
+Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+def exit_code(returncode: int) -> int:
+    """The DAP exitCode for a process return code: ``128 + N`` when killed by signal N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+class Debuggee:
+    """A running debuggee: its pid, its exit, and how to end it.
+
+    ``process`` is None when the client started it (``runInTerminal``): then the adapter cannot
+    read its exit code or output, and the end of the agent connection marks its end.
+    """
+
+    def __init__(self, pid: int, process: Process | None) -> None:
+        self.pid = pid
+        self.process = process
+        self.exit_code: int | None = None
+        #: set once the process ended and its output was read (or, without a process, the agent left)
+        self.ended = anyio.Event()
+        self.detached = False
+
+    @classmethod
+    async def spawn(cls, plan: LaunchPlan, agent_port: int) -> Debuggee:
+        """Start the debuggee with piped output in its own session."""
+        process = await anyio.open_process(
+            plan.command(agent_port),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=plan.cwd,
+            env=plan.env,
+            start_new_session=True,
+        )
+        return cls(process.pid, process)
+
+    async def watch(self, emit: Emit) -> None:
+        """Forward output as ``output`` events until exit, then send ``exited`` and ``terminated``.
+
+        Both pipes are read to the end before ``exited`` goes out, so no output is lost; a child
+        that keeps a pipe open can delay that by at most :data:`DRAIN_TIMEOUT` seconds.
+        """
+        process = self.process
+        assert process is not None and process.stdout is not None and process.stderr is not None
+        async with anyio.create_task_group() as pumps:
+            pumps.start_soon(_pump, process.stdout, "stdout", emit)
+            pumps.start_soon(_pump, process.stderr, "stderr", emit)
+            returncode = await process.wait()
+            pumps.cancel_scope.deadline = anyio.current_time() + DRAIN_TIMEOUT
+        self.exit_code = exit_code(returncode)
+        if not self.detached:
+            await emit("exited", {"exitCode": self.exit_code})
+            await emit("terminated", {})
+        self.ended.set()
+
+    def signal(self, signum: int) -> None:
+        """Send ``signum`` to the debuggee and the children in its process group."""
+        if self.pid <= 0:
+            return  # a terminal debuggee whose pid we don't know yet: 0 would mean our own group
+        try:
+            if self.process is not None:
+                os.killpg(self.pid, signum)
+            elif os.getpgid(self.pid) != os.getpgrp():  # a terminal made it a job of its own
+                os.killpg(os.getpgid(self.pid), signum)
+            else:
+                os.kill(self.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone
+
+    async def terminate(self, *, grace: float = TERMINATE_GRACE) -> None:
+        """End the debuggee: SIGTERM to its group, SIGKILL if it is still there after ``grace``."""
+        for signum in (signal.SIGTERM, signal.SIGKILL):
+            if self.ended.is_set():
+                return
+            self.signal(signum)
+            with anyio.move_on_after(grace):
+                await self.ended.wait()
+
+
+async def _pump(stream: ByteReceiveStream, category: str, emit: Emit) -> None:
+    """Turn one pipe into ``output`` events, decoding UTF-8 across chunk boundaries."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    while True:
+        try:
+            data = await stream.receive()
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            break
+        text = decoder.decode(data)
+        if text:
+            await emit("output", {"category": category, "output": text})
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        await emit("output", {"category": category, "output": tail})

@@ -1,0 +1,77 @@
+"""Turns one client message into a response: validate, look up the handler, run it, answer.
+
+Nothing a client sends can end the session from here: a message that is not a valid request
+gets an error response (or, when it names no request, an ``important`` output event), and a
+handler's failure becomes an error response with its message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from monadapter.adapter.errors import AdapterError, AgentRequestFailed
+from monadapter.adapter.handlers import HANDLERS, Later, relay
+from monadapter.adapter.session import Session
+from monadapter.protocol import ParsedRequest, RequestValidationError, parse_request
+
+logger = logging.getLogger(__name__)
+
+
+async def dispatch(session: Session, message: dict[str, Any]) -> None:
+    """Handle one decoded client message."""
+    kind = message.get("type")
+    if kind == "response":
+        session.answer_reverse_request(message)
+        return
+    if kind != "request":
+        await session.important(f"monadapter: ignored a message of type {kind!r}: expected a request")
+        return
+    try:
+        request = parse_request(message)
+    except RequestValidationError as exc:
+        await _reject(session, exc)
+        return
+    handler = HANDLERS.get(request.command, relay)
+    try:
+        result = await handler(session, request)
+    except Exception as exc:
+        await _fail(session, request, exc)
+        return
+    if isinstance(result, Later):
+        session.start_soon(_finish_later, session, request, result)
+    else:
+        await session.respond(request.seq, request.command, result)
+
+
+async def _finish_later(session: Session, request: ParsedRequest, later: Later) -> None:
+    """Wait for a deferred answer, send it, then run its follow-up."""
+    try:
+        body = await later.answer
+    except Exception as exc:
+        await _fail(session, request, exc)
+        return
+    await session.respond(request.seq, request.command, body)
+    if later.after is not None:
+        later.after()
+
+
+async def _reject(session: Session, error: RequestValidationError) -> None:
+    """Answer an invalid request, or say so in the output when it cannot be answered."""
+    if error.seq is None:
+        await session.important(f"monadapter: {error}")
+    else:
+        await session.respond_error(error.seq, error.command or "", str(error))
+
+
+async def _fail(session: Session, request: ParsedRequest, exc: Exception) -> None:
+    """Send the error response for a handler that raised."""
+    if isinstance(exc, AgentRequestFailed):
+        await session.respond_error(request.seq, request.command, str(exc), exc.body)
+    elif isinstance(exc, AdapterError):
+        await session.respond_error(request.seq, request.command, str(exc))
+    else:  # a bug in the adapter: keep the session, tell the user, keep the traceback
+        logger.exception("handler for %r failed", request.command)
+        await session.respond_error(
+            request.seq, request.command, f"internal error in monadapter: {type(exc).__name__}: {exc}"
+        )

@@ -1,0 +1,106 @@
+"""The handler table: one async function per request the adapter answers itself; the rest are relayed.
+
+A handler returns the response body (or None), raises an ``AdapterError`` whose text becomes the
+error message, or returns :class:`Later` when the answer has to wait (the agent's reply, the end
+of the configuration phase) so that the session goes on reading the client's messages meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from monadapter.adapter.capabilities import capabilities
+from monadapter.adapter.errors import AdapterError, NotSupportedError
+from monadapter.adapter.session import Session
+from monadapter.protocol import ParsedRequest
+
+Body = dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """A deferred answer: ``answer`` gives the body; ``after`` runs once the response is sent."""
+
+    answer: Awaitable[Body]
+    after: Callable[[], None] | None = None
+
+
+Handler = Callable[[Session, ParsedRequest], Awaitable[Body | Later]]
+
+
+def arguments_of(request: ParsedRequest) -> dict[str, Any]:
+    """The request's arguments as the client sent them (already validated)."""
+    arguments = request.raw.get("arguments")
+    return arguments if isinstance(arguments, dict) else {}
+
+
+async def initialize(session: Session, request: ParsedRequest) -> Body:
+    """Remember what the client can do (runInTerminal...) and say what we can do."""
+    session.client_arguments = arguments_of(request)
+    return capabilities()
+
+
+async def launch(session: Session, request: ParsedRequest) -> Later:
+    """Start the debuggee; the response waits for configurationDone (docs/architecture.md)."""
+    if session.launch_started:
+        raise AdapterError("this session already launched a debuggee")
+    session.launch_started = True
+    return Later(_launch(session, arguments_of(request)))
+
+
+async def _launch(session: Session, arguments: dict[str, Any]) -> Body:
+    from monadapter.adapter.launch import plan_launch  # pydantic's launch model: only when needed
+
+    try:
+        await session.start_debuggee(await plan_launch(arguments))
+    except BaseException:
+        await session.abandon_launch()
+        raise
+    await session.send_event("initialized")
+    await session.wait_configured()
+    return None
+
+
+async def attach(session: Session, request: ParsedRequest) -> Body:
+    """Attaching to a running process is not implemented: say so."""
+    raise NotSupportedError("attach (use launch)")
+
+
+async def configuration_done(session: Session, request: ParsedRequest) -> Later:
+    """Relay to the agent (which then runs the program); the launch response follows ours."""
+    later = await relay(session, request)
+    return Later(later.answer, after=session.configured.set)
+
+
+async def disconnect(session: Session, request: ParsedRequest) -> Body:
+    """End the session: terminate the debuggee (default for launch) or detach from it."""
+    arguments = arguments_of(request)
+    terminate = arguments.get("terminateDebuggee")
+    await session.end_debuggee(terminate=terminate is not False, disconnect_arguments=arguments)
+    session.finished.set()
+    return None
+
+
+async def terminate(session: Session, request: ParsedRequest) -> Body:
+    """Ask the debuggee to end (SIGTERM, then SIGKILL); exited/terminated events follow."""
+    session.start_soon(session.require_debuggee().terminate)
+    return None
+
+
+async def relay(session: Session, request: ParsedRequest) -> Later:
+    """Forward the request as the client sent it; the agent's answer becomes ours."""
+    pending = await session.require_agent().send_request(dict(request.raw))
+    return Later(pending.result())
+
+
+#: command -> handler for the requests the adapter answers itself; any other valid request is relayed.
+HANDLERS: dict[str, Handler] = {
+    "initialize": initialize,
+    "launch": launch,
+    "attach": attach,
+    "configurationDone": configuration_done,
+    "disconnect": disconnect,
+    "terminate": terminate,
+}

@@ -1,0 +1,185 @@
+"""The ``launch`` arguments (debugpy's names), their validation, and the debuggee's command line.
+
+Everything a launch can get wrong on the user's side (two targets, a missing program, a bad
+``cwd``, a missing or too old interpreter) is found here, before any process is started, and
+reported as a :class:`~monadapter.adapter.errors.LaunchError` with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+import monadapter
+from monadapter.adapter.errors import LaunchError
+
+#: Oldest Python the agent runs on (it needs sys.monitoring, PEP 669).
+MIN_PYTHON = (3, 12)
+#: How long the interpreter may take to report its version.
+INTERPRETER_CHECK_TIMEOUT = 10.0
+#: The directory holding the ``monadapter`` package: the debuggee imports the agent from there.
+ROOT = str(Path(monadapter.__file__).resolve().parent.parent)
+#: The ``-c`` line that starts the agent (docs/architecture.md, "Launching the debuggee").
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, {root!r}); "
+    "from monadapter.agent.launcher import main; main()"
+)
+
+
+class LaunchArguments(BaseModel):
+    """``launch`` arguments. Unknown keys are accepted and ignored (VS Code adds ``type``,
+    ``name``, ``request``, ``__sessionId``; debugpy configurations carry options we don't use)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    program: str | None = Field(None, description="Path of the script to run (python PROGRAM).")
+    module: str | None = Field(None, description="Module to run as python -m MODULE.")
+    code: str | None = Field(None, description="Code to run as python -c CODE.")
+    args: list[str] = Field(default_factory=list, description="Command-line arguments of the program.")
+    cwd: str | None = Field(None, description="Working directory; default: the adapter's.")
+    env: dict[str, str | None] = Field(
+        default_factory=dict, description="Environment changes; a null value removes the variable."
+    )
+    python: str | list[str] | None = Field(
+        None, description="Interpreter path, or an argv list; default: the adapter's own interpreter."
+    )
+    pythonArgs: list[str] = Field(default_factory=list, description="Extra interpreter options.")
+    stopOnEntry: bool = Field(False, description="Stop at the first line of the program.")
+    justMyCode: bool = Field(True, description="Debug only user code, not the standard library or site-packages.")
+    console: Literal["internalConsole", "integratedTerminal", "externalTerminal"] = Field(
+        "internalConsole", description="Where the program's output goes."
+    )
+    redirectOutput: bool = Field(True, description="Send the program's output to the debug console.")
+    showReturnValue: bool = Field(False, description="Show the return value of the function stepped out of.")
+    subProcess: bool = Field(True, description="Debug child processes too (accepted; not implemented yet).")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> LaunchArguments:
+        given = [name for name in ("program", "module", "code") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "exactly one of 'program', 'module' or 'code' is required"
+                + (f", got {' and '.join(given)}" if given else "")
+            )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchPlan:
+    """A validated launch: what to run, where, with which interpreter and environment."""
+
+    arguments: LaunchArguments
+    #: the launch arguments exactly as the client sent them (the agent gets these)
+    launch_arguments: dict[str, Any]
+    python: list[str]
+    cwd: str
+    #: changes to the adapter's environment (None = unset), including PYTHONUNBUFFERED
+    env_changes: dict[str, str | None]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The debuggee's full environment."""
+        env = dict(os.environ)
+        for name, value in self.env_changes.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        return env
+
+    @property
+    def target_kind(self) -> str:
+        """``program``, ``module`` or ``code``: the one the arguments name."""
+        return next(name for name in ("program", "module", "code") if getattr(self.arguments, name) is not None)
+
+    @property
+    def target_name(self) -> str:
+        """A name for the debuggee (DAP ``process`` event): the program, the module, or ``-c``."""
+        return "-c" if self.target_kind == "code" else getattr(self.arguments, self.target_kind)
+
+    def command(self, agent_port: int) -> list[str]:
+        """The debuggee's argv: the interpreter running the agent's launcher, then the target."""
+        arguments = self.arguments
+        kind = self.target_kind
+        return [
+            *self.python,
+            *arguments.pythonArgs,
+            "-c",
+            BOOTSTRAP.format(root=ROOT),
+            "--connect",
+            f"127.0.0.1:{agent_port}",
+            f"--{kind}",
+            getattr(arguments, kind),
+            "--",
+            *arguments.args,
+        ]
+
+
+def parse_launch_arguments(raw: dict[str, Any]) -> LaunchArguments:
+    """Validate ``raw`` launch arguments; raise LaunchError naming every bad field."""
+    try:
+        return LaunchArguments.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+        raise LaunchError("invalid launch arguments: " + "; ".join(problems)) from None
+
+
+async def plan_launch(raw: dict[str, Any]) -> LaunchPlan:
+    """Validate the launch request and check the program, cwd and interpreter exist and fit."""
+    arguments = parse_launch_arguments(raw)
+    cwd = os.path.abspath(arguments.cwd) if arguments.cwd is not None else os.getcwd()
+    if not os.path.isdir(cwd):
+        raise LaunchError(f"the working directory {cwd!r} (cwd) does not exist or is not a directory")
+    if arguments.program is not None and not os.path.exists(os.path.join(cwd, arguments.program)):
+        raise LaunchError(f"the program {arguments.program!r} does not exist (looked in {cwd!r})")
+    python = _interpreter_argv(arguments.python)
+    plan = LaunchPlan(arguments, raw, python, cwd, {**arguments.env, "PYTHONUNBUFFERED": "1"})
+    if python != [sys.executable]:  # our own interpreter is known to be new enough
+        await check_interpreter(python, plan.env, cwd)
+    return plan
+
+
+def _interpreter_argv(python: str | list[str] | None) -> list[str]:
+    if python is None:
+        return [sys.executable]
+    argv = [python] if isinstance(python, str) else list(python)
+    if not argv or not argv[0]:
+        raise LaunchError("invalid launch arguments: python: the interpreter path is empty")
+    return argv
+
+
+async def check_interpreter(python: list[str], env: dict[str, str], cwd: str) -> None:
+    """Run the interpreter once to learn its version; raise LaunchError if it's missing, broken or too old."""
+    probe = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
+    try:
+        with anyio.fail_after(INTERPRETER_CHECK_TIMEOUT):
+            result = await anyio.run_process([*python, "-c", probe], check=False, env=env, cwd=cwd)
+    except FileNotFoundError:
+        raise LaunchError(f"the Python interpreter {python[0]!r} was not found") from None
+    except PermissionError:
+        raise LaunchError(f"the Python interpreter {python[0]!r} is not executable") from None
+    except TimeoutError:
+        raise LaunchError(
+            f"the Python interpreter {python[0]!r} did not report its version within "
+            f"{INTERPRETER_CHECK_TIMEOUT:g} s"
+        ) from None
+    output = result.stdout.decode(errors="replace").strip()
+    if result.returncode != 0 or not output.replace(".", "").isdigit():
+        detail = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or [output]
+        raise LaunchError(f"the Python interpreter {python[0]!r} failed to run: {detail[0]}")
+    version = tuple(int(part) for part in output.split("."))
+    if version < MIN_PYTHON:
+        raise LaunchError(
+            f"monadapter needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer, "
+            f"but {python[0]!r} is Python {output}"
+        )

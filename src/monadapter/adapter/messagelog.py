@@ -1,0 +1,69 @@
+"""Per-session message log (``--log-dir``): every DAP message in and out, as JSON lines.
+
+File format (one file per session, named ``session-<adapter pid>-<n>.jsonl``, ``n`` counting
+sessions from 1 in that adapter process). Each line is one JSON object::
+
+    {"time": 1767000000.123, "direction": "client->adapter", "message": {...}}
+
+``time`` is ``time.time()`` when the line was written. ``direction`` is one of
+
+* ``client->adapter``: a message the client sent (as parsed JSON, before validation);
+* ``adapter->client``: a message the adapter sent to the client, exactly as framed (with ``seq``);
+* ``adapter->agent`` / ``agent->adapter``: traffic with the agent inside the debuggee;
+* ``error``: input that was not a message (framing error, non-JSON body). Instead of
+  ``message`` such a line has ``error`` (what was wrong) and ``source`` (``client`` or ``agent``).
+
+Lines are flushed as they are written, so a reader sees them while the session runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+CLIENT_TO_ADAPTER = "client->adapter"
+ADAPTER_TO_CLIENT = "adapter->client"
+ADAPTER_TO_AGENT = "adapter->agent"
+AGENT_TO_ADAPTER = "agent->adapter"
+ERROR = "error"
+
+_session_numbers = itertools.count(1)
+
+
+class MessageLog:
+    """Writes one session's log lines; does nothing when the adapter runs without ``--log-dir``."""
+
+    def __init__(self, file: TextIO | None) -> None:
+        self._file = file
+
+    @classmethod
+    def open(cls, log_dir: Path | None) -> MessageLog:
+        """Start a new session's log file in ``log_dir`` (a no-op log when ``log_dir`` is None)."""
+        if log_dir is None:
+            return cls(None)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / f"session-{os.getpid()}-{next(_session_numbers)}.jsonl"
+        return cls(path.open("w", encoding="utf-8", buffering=1))
+
+    def record(self, direction: str, message: dict[str, Any]) -> None:
+        """Log one message going ``direction``."""
+        if self._file is not None:
+            self._write({"time": time.time(), "direction": direction, "message": message})
+
+    def record_error(self, source: str, error: str) -> None:
+        """Log input from ``source`` that could not be read as a message."""
+        if self._file is not None:
+            self._write({"time": time.time(), "direction": ERROR, "source": source, "error": error})
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write(self, line: dict[str, Any]) -> None:
+        self._file.write(json.dumps(line, ensure_ascii=False, default=repr) + "\n")  # type: ignore[union-attr]

@@ -1,0 +1,70 @@
+"""Serving DAP: one session over stdin/stdout, or a TCP listener with one session per connection.
+
+Importing this module is cheap (anyio, no pydantic): the session machinery and the DAP models are
+imported when the first session starts, or by a warm-up thread right after the listener is up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+import anyio
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+
+from monadapter.adapter.messagelog import MessageLog
+from monadapter.adapter.transport import SocketChannel, StdioChannel
+
+logger = logging.getLogger(__name__)
+
+
+async def serve_stdio(log_dir: Path | None) -> None:
+    """Serve one session on stdin/stdout; return when it ends.
+
+    stdout is kept for DAP only: its file descriptor is duplicated for the session and fd 1 is
+    pointed at stderr, so a stray print anywhere in the process cannot corrupt the protocol.
+    """
+    from monadapter.adapter.session import Session
+
+    dap_out = os.dup(1)
+    os.dup2(2, 1)
+    async with anyio.create_task_group() as background:
+        await Session(StdioChannel(0, dap_out), MessageLog.open(log_dir), background).run()
+        background.cancel_scope.cancel()
+
+
+async def serve_tcp(host: str, port: int, log_dir: Path | None) -> None:
+    """Listen on ``host:port`` (0 = any free port) and serve each connection as its own session.
+
+    Prints ``monadapter listening on HOST:PORT`` to stderr once the socket is bound. Runs until
+    cancelled (Ctrl-C).
+    """
+    listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
+    bound = listener.extra(SocketAttribute.local_port)
+    print(f"monadapter listening on {host}:{bound}", file=sys.stderr, flush=True)
+    threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
+    async with anyio.create_task_group() as background:
+
+        async def handle(stream: SocketStream) -> None:
+            await _serve_connection(stream, log_dir, background)
+
+        await listener.serve(handle, task_group=background)
+
+
+async def _serve_connection(stream: SocketStream, log_dir: Path | None, background: TaskGroup) -> None:
+    """Run one TCP session; whatever happens in it stays in it."""
+    from monadapter.adapter.session import Session
+
+    try:
+        await Session(SocketChannel(stream), MessageLog.open(log_dir), background).run()
+    except Exception:
+        logger.exception("a session ended with an internal error")
+
+
+def _warm_up() -> None:
+    """Import what the first request needs (pydantic, the DAP models) while nobody is waiting yet."""
+    import monadapter.adapter.dispatcher
+    import monadapter.adapter.launch  # noqa: F401

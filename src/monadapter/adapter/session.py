@@ -1,0 +1,304 @@
+"""One DAP session: the client connection, its debuggee and agent link, and their lifetimes.
+
+A session reads the client's messages one at a time and hands each to the dispatcher, so
+requests reach the agent in the order the client sent them. Work that has to wait (a launch
+waiting for ``configurationDone``, a relayed request waiting for the agent) runs as a task in
+the session's task group. When the client leaves or disconnects, a debuggee that was not
+detached is terminated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from anyio.abc import SocketAttribute, TaskGroup
+
+from monadapter.adapter.agentlink import AgentLink, PendingRequest
+from monadapter.adapter.debuggee import Debuggee
+from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
+from monadapter.adapter.launch import LaunchPlan
+from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
+from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
+from monadapter.agent.wire import BadBody, FramingError
+
+logger = logging.getLogger(__name__)
+
+#: How long the debuggee may take to connect back and say hello.
+AGENT_CONNECT_TIMEOUT = 30.0
+#: How long the client may take to answer a reverse request (runInTerminal).
+REVERSE_REQUEST_TIMEOUT = 30.0
+#: How long a detaching agent may take to answer the forwarded disconnect.
+DETACH_TIMEOUT = 5.0
+
+
+class Session:
+    """The state of one client connection; handlers act on it."""
+
+    def __init__(
+        self, channel: ByteChannel, log: MessageLog, background: TaskGroup | None = None
+    ) -> None:
+        self._channel = channel
+        self.log = log
+        self._writer = MessageWriter(channel, log, ADAPTER_TO_CLIENT)
+        #: where debuggee watchers run: outlives the session so a detached debuggee's output is
+        #: still read (a full pipe would block it); None means the session's own task group
+        self._background = background
+        self._task_group: TaskGroup | None = None
+        self._reverse: dict[int, PendingRequest] = {}
+        self.client_arguments: dict[str, Any] = {}
+        self.debuggee: Debuggee | None = None
+        self.agent: AgentLink | None = None
+        self.launch_started = False
+        self.configured = anyio.Event()
+        self.finished = anyio.Event()
+        self._agent_hello: dict[str, Any] | None = None
+        self._agent_error: str | None = None
+        self._agent_greeted = anyio.Event()
+        self._closed = False
+
+    async def run(self) -> None:
+        """Serve the client until it leaves or disconnects; never raises for bad input."""
+        from monadapter.adapter.dispatcher import dispatch
+
+        try:
+            async with anyio.create_task_group() as task_group:
+                self._task_group = task_group
+                try:
+                    async for item in read_messages(self._channel):
+                        if isinstance(item, FramingError):
+                            self.log.record_error("client", str(item))
+                            await self.important(f"monadapter: unreadable message: {item}")
+                        elif isinstance(item, BadBody):
+                            self.log.record_error("client", item.error)
+                            await self.important(f"monadapter: unreadable message: {item.error}")
+                        else:
+                            self.log.record(CLIENT_TO_ADAPTER, item)
+                            await dispatch(self, item)
+                        if self.finished.is_set():
+                            break
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await self._shut_down()
+                    task_group.cancel_scope.cancel()
+        finally:
+            self.log.close()
+
+    async def _shut_down(self) -> None:
+        """End what this session started: the debuggee (unless detached), the agent link."""
+        self._closed = True
+        if self.debuggee is not None and not self.debuggee.detached:
+            await self.debuggee.terminate()
+        if self.agent is not None:
+            await self.agent.aclose()
+        await self._channel.aclose()
+
+    # --- talking to the client -------------------------------------------------------------
+
+    async def respond(self, request_seq: int, command: str, body: dict[str, Any] | None) -> None:
+        """Send a success response."""
+        message: dict[str, Any] = {
+            "type": "response", "request_seq": request_seq, "command": command, "success": True,
+        }
+        if body is not None:
+            message["body"] = body
+        await self._writer.send(message)
+
+    async def respond_error(
+        self, request_seq: int, command: str, error: str, body: dict[str, Any] | None = None
+    ) -> None:
+        """Send a failure response whose ``message`` is ``error``."""
+        message: dict[str, Any] = {
+            "type": "response", "request_seq": request_seq, "command": command,
+            "success": False, "message": error,
+        }
+        if body is not None:
+            message["body"] = body
+        await self._writer.send(message)
+
+    async def send_event(self, event: str, body: dict[str, Any] | None = None) -> None:
+        """Send an event to the client (dropped once the session is closed)."""
+        if self._closed:
+            return
+        message: dict[str, Any] = {"type": "event", "event": event}
+        if body is not None:
+            message["body"] = body
+        await self._writer.send(message)
+
+    async def important(self, text: str) -> None:
+        """Tell the user about a problem that has no request to answer (an ``important`` output event)."""
+        await self.send_event("output", {"category": "important", "output": text + "\n"})
+
+    async def reverse_request(self, command: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Send a request to the client and wait (bounded) for the body of its answer."""
+        pending = PendingRequest(command)
+        await self._writer.send(
+            {"type": "request", "command": command, "arguments": arguments},
+            before_write=lambda seq: self._reverse.__setitem__(seq, pending),
+        )
+        try:
+            with anyio.fail_after(REVERSE_REQUEST_TIMEOUT):
+                return await pending.result()
+        except TimeoutError:
+            raise AdapterError(f"the client did not answer {command!r} in time") from None
+
+    def answer_reverse_request(self, response: dict[str, Any]) -> None:
+        """Hand a client response to the reverse request waiting for it (unknown ones are ignored)."""
+        pending = self._reverse.pop(response.get("request_seq"), None)  # type: ignore[arg-type]
+        if pending is not None:
+            pending.response = response
+            pending.done.set()
+
+    def start_soon(self, function: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``function(*args)`` as a task of this session."""
+        assert self._task_group is not None
+        self._task_group.start_soon(function, *args)
+
+    # --- the debuggee ----------------------------------------------------------------------
+
+    def require_agent(self) -> AgentLink:
+        """The connected agent, or NoDebuggeeError."""
+        if self.agent is None or self.agent.closed.is_set():
+            raise NoDebuggeeError()
+        return self.agent
+
+    def require_debuggee(self) -> Debuggee:
+        """The running debuggee, or NoDebuggeeError."""
+        if self.debuggee is None or self.debuggee.ended.is_set():
+            raise NoDebuggeeError()
+        return self.debuggee
+
+    async def start_debuggee(self, plan: LaunchPlan) -> None:
+        """Start the debuggee, wait for its agent's hello, send it the launch arguments.
+
+        Raises:
+            LaunchError: the process could not start, exited, or its agent failed to start.
+        """
+        async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener:
+            port = listener.extra(SocketAttribute.local_port)
+            if self._use_terminal(plan):
+                self.debuggee = await self._start_in_terminal(plan, port)
+            else:
+                try:
+                    self.debuggee = await Debuggee.spawn(plan, port)
+                except OSError as exc:
+                    raise LaunchError(f"could not start the debuggee: {exc}") from None
+                self._run_in_background(self.debuggee.watch, self.send_event)
+            stream = await self._until_debuggee_ends(
+                listener.listeners[0].accept(), "before the debugger connected"  # type: ignore[attr-defined]
+            )
+        self.agent = AgentLink(SocketChannel(stream), self.log)
+        self.start_soon(self.agent.run, self._on_agent_event)
+        await self._until_debuggee_ends(self._agent_greeted.wait(), "before the debugger started")
+        if self._agent_error is not None:
+            raise LaunchError(self._agent_error)
+        if self.debuggee.process is None and self._agent_hello is not None:
+            self.debuggee.pid = int(self._agent_hello.get("pid", 0))
+        await self.agent.request("monadapter/configure", plan.launch_arguments)
+        await self.send_event("process", {
+            "name": plan.target_name, "systemProcessId": self.debuggee.pid,
+            "isLocalProcess": True, "startMethod": "launch",
+        })
+
+    async def abandon_launch(self) -> None:
+        """After a failed launch: end what was started, and let the client launch again."""
+        with anyio.CancelScope(shield=True):
+            if self.debuggee is not None:
+                await self.debuggee.terminate()
+            if self.agent is not None:
+                await self.agent.aclose()
+        self.agent = None
+        self._agent_hello = self._agent_error = None
+        self._agent_greeted = anyio.Event()
+        self.launch_started = False
+
+    async def wait_configured(self) -> None:
+        """Wait for the configurationDone answer; LaunchError if the debuggee ends first."""
+        await self._until_debuggee_ends(self.configured.wait(), "before configurationDone", timeout=None)
+
+    async def end_debuggee(self, *, terminate: bool, disconnect_arguments: dict[str, Any]) -> None:
+        """Terminate the debuggee, or detach from it (the agent lets the program run on)."""
+        debuggee = self.debuggee
+        if debuggee is None or debuggee.ended.is_set():
+            return
+        if terminate:
+            await debuggee.terminate()
+            return
+        debuggee.detached = True
+        if self.agent is not None:
+            with anyio.move_on_after(DETACH_TIMEOUT):
+                try:
+                    await self.agent.request("disconnect", disconnect_arguments)
+                except AdapterError as exc:
+                    logger.info("agent refused to detach: %s", exc)
+            await self.agent.aclose()
+
+    def _use_terminal(self, plan: LaunchPlan) -> bool:
+        """runInTerminal only when asked for and the client can do it; else the debug console."""
+        return plan.arguments.console != "internalConsole" and bool(
+            self.client_arguments.get("supportsRunInTerminalRequest")
+        )
+
+    async def _start_in_terminal(self, plan: LaunchPlan, port: int) -> Debuggee:
+        kind = "integrated" if plan.arguments.console == "integratedTerminal" else "external"
+        body = await self.reverse_request("runInTerminal", {
+            "kind": kind, "title": "Python Debug Console", "cwd": plan.cwd,
+            "args": plan.command(port), "env": plan.env_changes,
+        })
+        debuggee = Debuggee(int(body.get("processId") or 0), None)
+        self.start_soon(self._watch_terminal_debuggee, debuggee)
+        return debuggee
+
+    async def _watch_terminal_debuggee(self, debuggee: Debuggee) -> None:
+        """Without a process handle, the agent hanging up is the debuggee's end (exit code unknown)."""
+        while self.agent is None:
+            await anyio.sleep(0.05)
+        await self.agent.closed.wait()
+        if not debuggee.detached:
+            await self.send_event("terminated", {})
+        debuggee.ended.set()
+
+    def _run_in_background(self, function: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        (self._background or self._task_group).start_soon(function, *args)  # type: ignore[union-attr]
+
+    async def _until_debuggee_ends(
+        self, awaitable: Awaitable[Any], when: str, *, timeout: float | None = AGENT_CONNECT_TIMEOUT
+    ) -> Any:
+        """Await ``awaitable``; raise LaunchError if the debuggee ends (or ``timeout`` passes) first."""
+        debuggee = self.debuggee
+        assert debuggee is not None
+        result: list[Any] = []
+
+        async def wait_for_it() -> None:
+            result.append(await awaitable)
+            scope.cancel()
+
+        async def wait_for_end() -> None:
+            await debuggee.ended.wait()
+            scope.cancel()
+
+        with anyio.move_on_after(timeout) as scope:
+            async with anyio.create_task_group() as waiters:
+                waiters.start_soon(wait_for_it)
+                waiters.start_soon(wait_for_end)
+        if result:
+            return result[0]
+        if debuggee.ended.is_set():
+            code = f" with code {debuggee.exit_code}" if debuggee.exit_code is not None else ""
+            raise LaunchError(f"the debuggee exited{code} {when} (see its output)")
+        raise LaunchError(f"the debuggee did not respond within {AGENT_CONNECT_TIMEOUT:g} s {when}")
+
+    async def _on_agent_event(self, message: dict[str, Any]) -> None:
+        """Relay an agent event, except the agent-only ``monadapter/*`` ones, which we consume."""
+        event = str(message.get("event"))
+        body = message.get("body")
+        if event == "monadapter/hello":
+            self._agent_hello = body if isinstance(body, dict) else {}
+            self._agent_greeted.set()
+        elif event == "monadapter/error":
+            self._agent_error = str((body or {}).get("message") or "the debugger failed to start")
+            self._agent_greeted.set()
+        elif not event.startswith("monadapter/"):
+            await self.send_event(event, body if isinstance(body, dict) else None)

@@ -1,0 +1,148 @@
+"""Byte channels (TCP socket, stdio) and the framed message reader/writer the adapter runs on them.
+
+Framing is :mod:`monadapter.agent.wire`; this module only moves bytes. Each outgoing stream has
+exactly one :class:`MessageWriter`, which assigns ``seq`` under a lock so concurrent tasks never
+interleave or reorder sequence numbers on the wire.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
+
+import anyio
+from anyio.abc import SocketAttribute, SocketStream
+
+from monadapter.adapter.messagelog import MessageLog
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, encode
+
+_RECEIVE_SIZE = 65536
+
+
+class ByteChannel(Protocol):
+    """A duplex byte stream: ``receive`` returns ``b""`` once the peer is gone."""
+
+    async def receive(self) -> bytes: ...
+
+    async def send(self, data: bytes) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def set_nodelay(stream: SocketStream) -> None:
+    """Turn Nagle off: DAP messages are small and each one is awaited by the peer."""
+    raw = stream.extra(SocketAttribute.raw_socket)
+    if raw.family in (socket.AF_INET, socket.AF_INET6):
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class SocketChannel:
+    """A TCP connection; a reset or closed socket reads as end of stream."""
+
+    def __init__(self, stream: SocketStream) -> None:
+        set_nodelay(stream)
+        self._stream = stream
+
+    async def receive(self) -> bytes:
+        try:
+            return await self._stream.receive(_RECEIVE_SIZE)
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            return b""
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self._stream.send(data)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # the peer left; the reader sees end of stream and ends the session
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+class StdioChannel:
+    """The adapter's stdin/stdout, read and written with raw ``os.read``/``os.write`` in a worker thread.
+
+    ``os.read`` returns whatever is available (a buffered ``read(n)`` would wait for n bytes),
+    and the worker thread keeps a slow or full pipe from blocking the event loop.
+    """
+
+    def __init__(self, read_fd: int, write_fd: int) -> None:
+        self._read_fd = read_fd
+        self._write_fd = write_fd
+
+    async def receive(self) -> bytes:
+        try:
+            return await anyio.to_thread.run_sync(
+                os.read, self._read_fd, _RECEIVE_SIZE, abandon_on_cancel=True
+            )
+        except OSError:
+            return b""
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await anyio.to_thread.run_sync(_write_all, self._write_fd, data)
+        except OSError:
+            pass  # the client closed our stdout; the reader sees end of stream
+
+    async def aclose(self) -> None:
+        """Nothing to do: the process ends with the session."""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+async def read_messages(
+    channel: ByteChannel,
+) -> AsyncIterator[dict[str, Any] | BadBody | FramingError]:
+    """Yield each message, bad body or framing error read from ``channel`` until end of stream.
+
+    A framing error that the reader cannot recover from is yielded last.
+    """
+    reader = MessageReader()
+    while not reader.at_eof:
+        reader.feed(await channel.receive())
+        while True:
+            try:
+                message = reader.next_message()
+            except FramingError as exc:
+                yield exc
+                if not exc.recoverable:
+                    return
+                continue
+            if message is None:
+                break
+            yield message
+
+
+class MessageWriter:
+    """The single writer of one outgoing stream: assigns ``seq``, logs, and sends whole messages."""
+
+    def __init__(self, channel: ByteChannel, log: MessageLog, direction: str) -> None:
+        self._channel = channel
+        self._log = log
+        self._direction = direction
+        self._lock = anyio.Lock()
+        self._seq = 0
+
+    async def send(
+        self, message: dict[str, Any], *, before_write: Callable[[int], None] | None = None
+    ) -> int:
+        """Send ``message`` with the next ``seq`` and return that seq.
+
+        ``before_write(seq)`` runs before any byte is written: a request's waiter must be
+        registered before its response can possibly arrive.
+        """
+        async with self._lock:
+            self._seq += 1
+            message["seq"] = self._seq
+            if before_write is not None:
+                before_write(self._seq)
+            self._log.record(self._direction, message)
+            with anyio.CancelScope(shield=True):  # half a message would wreck the stream
+                await self._channel.send(encode(message))
+            return self._seq

@@ -1,0 +1,452 @@
+"""An async headless DAP client (anyio) for tests, scripts and benchmarks.
+
+It talks to an adapter over TCP (:meth:`DapClient.connect`) or over the stdio of a process it
+starts (:meth:`DapClient.spawn`)::
+
+    async with DapClient.connect("127.0.0.1", port) as client:
+        await client.initialize()
+        launched = await client.launch(program="hello.py")
+        await client.wait_for_event("initialized")
+        await client.set_breakpoints("hello.py", [3])
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+
+The client runs no background task (so it can be entered and left from different tasks, as
+pytest fixtures do). Whoever waits reads: a waiter takes the read lock, reads one message, files
+it (responses by ``request_seq``, events into :attr:`DapClient.events`, reverse requests answered
+at once) and wakes the other waiters. No event is ever lost: :meth:`wait_for_event` looks at what
+was already received first. Every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import anyio
+from anyio.abc import ByteReceiveStream, ByteSendStream, Process
+
+from monadapter.agent.wire import BadBody, MessageReader, encode
+
+#: Default seconds for every wait.
+DEFAULT_TIMEOUT = 10.0
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+class DapError(Exception):
+    """The adapter answered a request with ``success: false``; ``response`` is that answer."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        super().__init__(response.get("message") or f"{response.get('command')} failed")
+        self.response = response
+
+
+class DapTimeout(TimeoutError):
+    """A wait ran out of time; the message says what was awaited."""
+
+
+class DapConnectionClosed(ConnectionError):
+    """The adapter closed the connection while the client was waiting for something."""
+
+
+class PendingResponse:
+    """A request that was sent and whose response has not been awaited yet (``await`` it)."""
+
+    def __init__(self, client: DapClient, seq: int, command: str, timeout: float) -> None:
+        self._client = client
+        self.seq = seq
+        self.command = command
+        self._timeout = timeout
+
+    async def result(self, timeout: float | None = None) -> dict[str, Any]:
+        """Wait for the response and return its body; raise DapError when it failed."""
+        return await self._client._response_body(self.seq, self.command, timeout or self._timeout)
+
+    def __await__(self) -> Generator[Any, None, dict[str, Any]]:
+        return self.result().__await__()
+
+
+class DapClient:
+    """A DAP client session; use it as an async context manager."""
+
+    def __init__(self, opener: Callable[[], Any], *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._opener = opener
+        self.timeout = timeout
+        self._receive: ByteReceiveStream | None = None
+        self._send: ByteSendStream | None = None
+        self._process: Process | None = None
+        self._reader = MessageReader()
+        self._read_lock = anyio.Lock()
+        self._send_lock = anyio.Lock()
+        self._progress = anyio.Event()
+        self._seq = 0
+        self._responses: dict[int, dict[str, Any]] = {}
+        self._closed = False
+        #: every event received, in order
+        self.events: list[dict[str, Any]] = []
+        self._taken_events: set[int] = set()  # indexes in events that wait_for_event returned
+        #: every reverse request the adapter sent (runInTerminal, startDebugging), in order
+        self.reverse_requests: list[dict[str, Any]] = []
+        #: processes started for runInTerminal; killed when the client closes
+        self.terminal_processes: list[subprocess.Popen[bytes]] = []
+        #: the capabilities from the initialize response
+        self.capabilities: dict[str, Any] = {}
+
+    # --- opening and closing ---------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> DapClient:
+        """A client for the adapter listening at ``host:port`` (connects on ``async with``)."""
+
+        async def open_tcp() -> tuple[Any, Any, None]:
+            with anyio.fail_after(timeout):
+                stream = await anyio.connect_tcp(host, port)
+            return stream, stream, None
+
+        return cls(open_tcp, timeout=timeout)
+
+    @classmethod
+    def spawn(
+        cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any
+    ) -> DapClient:
+        """A client for an adapter process started as ``argv`` and spoken to over its stdio."""
+
+        async def open_process() -> tuple[Any, Any, Process]:
+            process = await anyio.open_process(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, **process_options
+            )
+            return process.stdout, process.stdin, process
+
+        return cls(open_process, timeout=timeout)
+
+    async def __aenter__(self) -> DapClient:
+        self._receive, self._send, self._process = await self._opener()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection, stop a spawned adapter and any runInTerminal processes."""
+        with anyio.CancelScope(shield=True):
+            self._closed = True
+            if self._send is not None:
+                await self._send.aclose()
+            if self._receive is not None and self._receive is not self._send:
+                await self._receive.aclose()
+            if self._process is not None:
+                with anyio.move_on_after(self.timeout):
+                    await self._process.wait()
+                if self._process.returncode is None:
+                    self._process.kill()
+                    await self._process.wait()
+            for process in self.terminal_processes:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+
+    # --- requests --------------------------------------------------------------------------
+
+    async def send_request(
+        self, command: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> PendingResponse:
+        """Send a request without waiting for its response; await the returned object for it."""
+        message: dict[str, Any] = {"type": "request", "command": command}
+        if arguments is not None:
+            message["arguments"] = arguments
+        seq = await self.send_message(message)
+        return PendingResponse(self, seq, command, timeout or self.timeout)
+
+    async def request(
+        self, command: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Send a request and return the body of its response.
+
+        Raises:
+            DapError: the response has ``success: false`` (its message is the error's text).
+            DapTimeout: no response within ``timeout`` seconds.
+        """
+        return await (await self.send_request(command, arguments, timeout=timeout))
+
+    async def send_message(self, message: dict[str, Any]) -> int:
+        """Send any message (``seq`` is assigned here) and return its seq."""
+        async with self._send_lock:
+            self._seq += 1
+            message["seq"] = self._seq
+            await self.send_raw(encode(message))
+            return self._seq
+
+    async def send_raw(self, data: bytes) -> None:
+        """Send bytes as they are: for tests of malformed input."""
+        assert self._send is not None, "use the client inside 'async with'"
+        await self._send.send(data)
+
+    async def response(self, seq: int, *, timeout: float | None = None) -> dict[str, Any]:
+        """Wait for the whole response to request ``seq`` (success or not)."""
+        return await self._wait_until(
+            lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout
+        )
+
+    async def _response_body(self, seq: int, command: str, timeout: float) -> dict[str, Any]:
+        response = await self._wait_until(
+            lambda: self._responses.pop(seq, None), f"the response to {command!r}", timeout
+        )
+        if not response.get("success"):
+            raise DapError(response)
+        body = response.get("body")
+        return body if isinstance(body, dict) else {}
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def wait_for_event(
+        self, name: str, predicate: Predicate | None = None, *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Return the first event called ``name`` (matching ``predicate``) not returned before.
+
+        Events received earlier count: each event is returned by at most one call per name.
+        """
+
+        def find() -> dict[str, Any] | None:
+            for index, event in enumerate(self.events):
+                if index not in self._taken_events and event.get("event") == name and (
+                    predicate is None or predicate(event)
+                ):
+                    self._taken_events.add(index)
+                    return event
+            return None
+
+        return await self._wait_until(find, f"a {name!r} event", timeout)
+
+    def output(self, category: str | None = None) -> str:
+        """All ``output`` event text received so far (of ``category`` when given), concatenated."""
+        return "".join(
+            event["body"]["output"]
+            for event in self.events
+            if event.get("event") == "output"
+            and (category is None or event["body"].get("category") == category)
+        )
+
+    async def wait_for_output(self, text: str, *, category: str | None = None, timeout: float | None = None) -> str:
+        """Wait until ``text`` appears in the output (of ``category``); return all output so far."""
+        return await self._wait_until(
+            lambda: self.output(category) if text in self.output(category) else None,
+            f"output containing {text!r}",
+            timeout,
+        )
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def _wait_until(self, check: Callable[[], Any], what: str, timeout: float | None) -> Any:
+        """Read messages until ``check()`` returns something other than None, and return it."""
+        try:
+            with anyio.fail_after(timeout or self.timeout):
+                while True:
+                    found = check()
+                    if found is not None:
+                        return found
+                    if self._closed:
+                        raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
+                    if self._read_lock.locked():
+                        await self._progress.wait()  # somebody else is reading: look again after
+                        continue
+                    async with self._read_lock:
+                        try:
+                            await self._read_some()
+                        finally:  # wake the other waiters even if this one was cancelled
+                            progress, self._progress = self._progress, anyio.Event()
+                            progress.set()
+        except TimeoutError:
+            raise DapTimeout(f"timed out after {timeout or self.timeout:g} s waiting for {what}") from None
+
+    async def _read_some(self) -> None:
+        """Read one chunk and file every whole message in it."""
+        assert self._receive is not None
+        try:
+            data = await self._receive.receive()
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            data = b""
+        self._reader.feed(data)
+        if not data:
+            self._closed = True
+        while (message := self._reader.next_message()) is not None:
+            if isinstance(message, BadBody):
+                raise ValueError(f"the adapter sent a bad message: {message.error}")
+            await self._file(message)
+
+    async def _file(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "response":
+            self._responses[message.get("request_seq", -1)] = message
+        elif kind == "event":
+            self.events.append(message)
+        elif kind == "request":
+            self.reverse_requests.append(message)
+            await self._answer_reverse_request(message)
+
+    async def _answer_reverse_request(self, request: dict[str, Any]) -> None:
+        """runInTerminal: really start the command; startDebugging: note it and say yes."""
+        command = request.get("command")
+        response: dict[str, Any] = {
+            "type": "response", "request_seq": request.get("seq"), "command": command, "success": True,
+        }
+        if command == "runInTerminal":
+            arguments = request.get("arguments") or {}
+            env = dict(os.environ)
+            for name, value in (arguments.get("env") or {}).items():
+                if value is None:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
+            try:
+                process = subprocess.Popen(arguments["args"], cwd=arguments.get("cwd") or None, env=env)
+            except OSError as exc:
+                response.update(success=False, message=f"could not start {arguments['args'][:1]}: {exc}")
+            else:
+                self.terminal_processes.append(process)
+                response["body"] = {"processId": process.pid}
+        elif command != "startDebugging":
+            response.update(success=False, message=f"unknown reverse request {command!r}")
+        await self.send_message(response)
+
+    # --- typed helpers ---------------------------------------------------------------------
+
+    async def initialize(self, **arguments: Any) -> dict[str, Any]:
+        """Send ``initialize`` (VS Code-like defaults, runInTerminal supported) and keep the capabilities."""
+        defaults = {
+            "clientID": "monadapter-client", "adapterID": "monadapter", "linesStartAt1": True,
+            "columnsStartAt1": True, "pathFormat": "path", "supportsRunInTerminalRequest": True,
+            "supportsStartDebuggingRequest": True, "supportsVariableType": True,
+        }
+        self.capabilities = await self.request("initialize", {**defaults, **arguments})
+        return self.capabilities
+
+    async def launch(self, **arguments: Any) -> PendingResponse:
+        """Send ``launch``; its response comes after configurationDone, so await the result later."""
+        return await self.send_request("launch", arguments)
+
+    async def attach(self, **arguments: Any) -> dict[str, Any]:
+        """Send ``attach`` and wait for its response."""
+        return await self.request("attach", arguments)
+
+    async def set_breakpoints(
+        self, path: str | Path, lines_or_breakpoints: list[int] | list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Replace the breakpoints of ``path``; each is a line number or a SourceBreakpoint dict."""
+        breakpoints = [{"line": item} if isinstance(item, int) else item for item in lines_or_breakpoints]
+        body = await self.request(
+            "setBreakpoints", {"source": {"path": str(path)}, "breakpoints": breakpoints}
+        )
+        return body.get("breakpoints", [])
+
+    async def set_exception_breakpoints(self, filters: list[str], **arguments: Any) -> dict[str, Any]:
+        """Choose the exception filters (``raised``, ``uncaught``... as the adapter advertises)."""
+        return await self.request("setExceptionBreakpoints", {"filters": filters, **arguments})
+
+    async def configuration_done(self) -> dict[str, Any]:
+        """End the configuration phase: the program starts running."""
+        return await self.request("configurationDone")
+
+    async def threads(self) -> list[dict[str, Any]]:
+        """The debuggee's threads."""
+        return (await self.request("threads")).get("threads", [])
+
+    async def stack_trace(self, thread_id: int, **arguments: Any) -> list[dict[str, Any]]:
+        """The stack frames of a paused thread, innermost first."""
+        body = await self.request("stackTrace", {"threadId": thread_id, **arguments})
+        return body.get("stackFrames", [])
+
+    async def scopes(self, frame_id: int) -> list[dict[str, Any]]:
+        """The scopes of a frame."""
+        return (await self.request("scopes", {"frameId": frame_id})).get("scopes", [])
+
+    async def variables(self, variables_reference: int, **arguments: Any) -> list[dict[str, Any]]:
+        """The variables under a reference."""
+        body = await self.request("variables", {"variablesReference": variables_reference, **arguments})
+        return body.get("variables", [])
+
+    async def evaluate(
+        self, expression: str, frame_id: int | None = None, *, context: str = "repl", **arguments: Any
+    ) -> dict[str, Any]:
+        """Evaluate ``expression`` (in a frame when ``frame_id`` is given)."""
+        body_arguments: dict[str, Any] = {"expression": expression, "context": context, **arguments}
+        if frame_id is not None:
+            body_arguments["frameId"] = frame_id
+        return await self.request("evaluate", body_arguments)
+
+    async def continue_(self, thread_id: int, **arguments: Any) -> dict[str, Any]:
+        """Resume a paused thread (``continue`` is a Python keyword)."""
+        return await self.request("continue", {"threadId": thread_id, **arguments})
+
+    async def next(self, thread_id: int, **arguments: Any) -> dict[str, Any]:
+        """Step over."""
+        return await self.request("next", {"threadId": thread_id, **arguments})
+
+    async def step_in(self, thread_id: int, **arguments: Any) -> dict[str, Any]:
+        """Step into."""
+        return await self.request("stepIn", {"threadId": thread_id, **arguments})
+
+    async def step_out(self, thread_id: int, **arguments: Any) -> dict[str, Any]:
+        """Step out."""
+        return await self.request("stepOut", {"threadId": thread_id, **arguments})
+
+    async def pause(self, thread_id: int) -> dict[str, Any]:
+        """Pause a running thread."""
+        return await self.request("pause", {"threadId": thread_id})
+
+    async def disconnect(self, *, terminate_debuggee: bool | None = None, **arguments: Any) -> dict[str, Any]:
+        """End the session; ``terminate_debuggee=False`` leaves the program running."""
+        if terminate_debuggee is not None:
+            arguments["terminateDebuggee"] = terminate_debuggee
+        return await self.request("disconnect", arguments)
+
+    async def terminate(self) -> dict[str, Any]:
+        """Ask the adapter to end the debuggee."""
+        return await self.request("terminate")
+
+    # --- conveniences for tests ------------------------------------------------------------
+
+    async def configuration_sequence(
+        self,
+        breakpoints: dict[str | Path, list[int] | list[dict[str, Any]]] | None = None,
+        *,
+        exception_filters: list[str] | None = None,
+        **launch_arguments: Any,
+    ) -> PendingResponse:
+        """launch, wait for ``initialized``, set breakpoints/filters, configurationDone.
+
+        Returns the pending launch response (already answered once this returns normally).
+        """
+        launched = await self.launch(**launch_arguments)
+        await self.wait_for_event("initialized")
+        for path, lines in (breakpoints or {}).items():
+            await self.set_breakpoints(path, lines)
+        if exception_filters is not None:
+            await self.set_exception_breakpoints(exception_filters)
+        await self.configuration_done()
+        await launched
+        return launched
+
+    async def launch_and_stop(
+        self, breakpoints: dict[str | Path, list[int] | list[dict[str, Any]]] | None = None, **launch_arguments: Any
+    ) -> dict[str, Any]:
+        """Run the configuration sequence and return the first ``stopped`` event."""
+        await self.configuration_sequence(breakpoints, **launch_arguments)
+        return await self.wait_for_event("stopped")
+
+    async def run_to_end(self, **launch_arguments: Any) -> int:
+        """Launch without breakpoints and return the exit code once ``terminated`` arrived."""
+        await self.configuration_sequence(**launch_arguments)
+        exited = await self.wait_for_event("exited")
+        await self.wait_for_event("terminated")
+        return int(exited["body"]["exitCode"])
+
+
+def adapter_command() -> list[str]:
+    """The argv that starts the adapter on stdio with this interpreter."""
+    return [sys.executable, "-m", "monadapter"]
