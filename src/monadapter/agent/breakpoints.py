@@ -68,7 +68,7 @@ def parse_log_message(text: str) -> tuple[str | CodeType, ...]:
             if literal:
                 parts.append("".join(literal))
                 literal = []
-            parts.append(_compile_expression(text[index + 1 : end - 1], "log message expression"))
+            parts.append(_compile_placeholder(text[index:end]))
             index = end
         else:
             literal.append(char)
@@ -76,6 +76,14 @@ def parse_log_message(text: str) -> tuple[str | CodeType, ...]:
     if literal:
         parts.append("".join(literal))
     return tuple(parts)
+
+
+def _compile_placeholder(placeholder: str) -> CodeType:
+    """Compile one ``{expression}`` (with f-string ``!r`` and ``:spec`` allowed) as an f-string."""
+    try:
+        return compile("f" + repr(placeholder), "<log message>", "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        raise BreakpointSpecError(f"log message part {placeholder!r} is not valid Python: {exc.msg}") from None
 
 
 def _compile_expression(source: str, what: str) -> CodeType:

@@ -486,11 +486,12 @@ class Engine:
         """The first code of a file with unverified breakpoints just appeared: verify them against the
         text now known (captured at compile time for ``/virtual/x.py``) and tell the client."""
         book.loaded = True
-        before = {bp.id: (bp.verified, bp.line) for bp in book.breakpoints}
+        before = {bp.id: (bp.verified, bp.line, bp.message) for bp in book.breakpoints}
         self._locate(key, book)
         source_dict = self._dap_source(book)
         for breakpoint_ in book.breakpoints:
-            if before.get(breakpoint_.id) != (breakpoint_.verified, breakpoint_.line) and breakpoint_.usable:
+            state = (breakpoint_.verified, breakpoint_.line, breakpoint_.message)
+            if before.get(breakpoint_.id) != state and breakpoint_.usable:
                 self._send_event("breakpoint", {"reason": "changed", "breakpoint": breakpoint_.to_dap(source_dict)})
 
     def breakpoint_locations(self, source: dict[str, Any], line: int, end_line: int | None) -> list[dict[str, int]]:
