@@ -109,14 +109,15 @@ class Session:
     async def respond_error(
         self, request_seq: int, command: str, error: str, body: dict[str, Any] | None = None
     ) -> None:
-        """Send a failure response whose ``message`` is ``error``."""
-        message: dict[str, Any] = {
+        """Send a failure response whose ``message`` is ``error``.
+
+        The schema's ErrorResponse requires a body; its ``error`` (a format string) is left out
+        unless the agent gave one, so clients show ``message`` verbatim, braces and all.
+        """
+        await self._writer.send({
             "type": "response", "request_seq": request_seq, "command": command,
-            "success": False, "message": error,
-        }
-        if body is not None:
-            message["body"] = body
-        await self._writer.send(message)
+            "success": False, "message": error, "body": body if body is not None else {},
+        })
 
     async def send_event(self, event: str, body: dict[str, Any] | None = None) -> None:
         """Send an event to the client (dropped once the session is closed)."""

@@ -1,0 +1,106 @@
+"""Fixtures shared by the test suite: inline programs, a real adapter process, a connected client."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import pytest_asyncio
+
+from dap_schema import dap_log_dir  # noqa: F401 (a fixture: every adapter session is schema-checked)
+from monadapter.client import DapClient
+
+#: The line the adapter prints on stderr once it listens.
+LISTENING = re.compile(r"monadapter listening on (?P<host>\S+):(?P<port>\d+)$")
+#: Seconds the adapter may take to print its listening line, and to exit on Ctrl-C.
+ADAPTER_TIMEOUT = 20.0
+
+
+class AdapterAddress(NamedTuple):
+    """Where the adapter under test listens, and where it writes its session logs."""
+
+    host: str
+    port: int
+    log_dir: Path
+
+
+@pytest.fixture
+def make_program(tmp_path: Path) -> Callable[..., Path]:
+    """Write a program to tmp_path and return its path: ``make_program(text, name="program.py")``.
+
+    The text is dedented, so programs can be written inline and indented with the test.
+    """
+
+    def make(text: str, name: str = "program.py") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return make
+
+
+class AdapterProcess:
+    """``python -m monadapter --port 0 OPTIONS`` running, with the address from its listening line."""
+
+    def __init__(self, *options: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monadapter", "--port", "0", *options],
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stderr is not None
+        first = self.process.stderr.readline().rstrip("\n")
+        match = LISTENING.match(first)
+        if match is None:
+            self.process.kill()
+            rest = self.process.stderr.read()
+            self.process.wait()
+            self.process.stderr.close()
+            raise AssertionError(f"the adapter did not report its port; stderr: {first!r} {rest!r}")
+        self.host = match["host"]
+        self.port = int(match["port"])
+        #: what the adapter wrote to stderr after the listening line
+        self.stderr: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.stderr.extend(self.process.stderr), daemon=True)  # type: ignore[arg-type]
+        self._reader.start()
+
+    def stop(self) -> int:
+        """Interrupt the adapter as Ctrl-C would (kill it if it does not exit in time); return its code."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(ADAPTER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            self._reader.join(ADAPTER_TIMEOUT)
+            self.process.stderr.close()  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def adapter(dap_log_dir: Path) -> Iterator[AdapterAddress]:  # noqa: F811
+    """A real adapter process listening on a free port; its session logs are schema-checked."""
+    process = AdapterProcess("--log-dir", str(dap_log_dir))
+    try:
+        yield AdapterAddress(process.host, process.port, dap_log_dir)
+    finally:
+        process.stop()
+
+
+@pytest_asyncio.fixture
+async def client(adapter: AdapterAddress) -> AsyncIterator[DapClient]:
+    """A client connected to the ``adapter`` fixture, already initialized."""
+    async with DapClient.connect(adapter.host, adapter.port) as connected:
+        await connected.initialize()
+        yield connected

@@ -1,0 +1,180 @@
+"""The adapter as a server: stdio and TCP sessions, bad input of every kind, logs, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any, Callable
+
+import anyio
+import pytest
+
+from conftest import AdapterAddress, AdapterProcess
+from monadapter.adapter.capabilities import capabilities
+from monadapter.agent.wire import MAX_BODY_BYTES, encode
+from monadapter.client import DapClient, DapConnectionClosed, DapError, adapter_command
+
+
+def important(event: dict[str, Any]) -> bool:
+    return event["body"].get("category") == "important"
+
+
+async def still_works(client: DapClient) -> None:
+    """A good request after the bad input: the session must answer it normally."""
+    body = await client.request("initialize", {"adapterID": "monadapter"})
+    assert body["supportsConfigurationDoneRequest"] is True
+
+
+def frame(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+async def test_stdio_session_runs_a_program_and_disconnect_ends_the_adapter(make_program: Callable[..., Path]) -> None:
+    program = make_program("print('over stdio')")
+    client = DapClient.spawn(adapter_command())
+    async with client:
+        assert (await client.initialize())["supportsConfigurationDoneRequest"] is True
+        assert await client.run_to_end(program=str(program)) == 0
+        assert client.output("stdout") == "over stdio\n"
+        await client.disconnect()
+        assert client._process is not None
+        with anyio.fail_after(10):
+            assert await client._process.wait() == 0
+
+
+async def test_initialize_answers_the_capabilities(client: DapClient) -> None:
+    assert client.capabilities == capabilities()
+
+
+async def test_tcp_sessions_run_concurrently_and_independently(
+    adapter: AdapterAddress, make_program: Callable[..., Path]
+) -> None:
+    results: dict[int, str] = {}
+
+    async def session(number: int) -> None:
+        program = make_program(f"import time; time.sleep(0.3); print('session {number}')", name=f"p{number}.py")
+        async with DapClient.connect(adapter.host, adapter.port) as client:
+            await client.initialize()
+            assert await client.run_to_end(program=str(program)) == 0
+            results[number] = client.output("stdout")
+            await client.disconnect()
+
+    async with anyio.create_task_group() as group:
+        for number in range(4):
+            group.start_soon(session, number)
+    assert results == {number: f"session {number}\n" for number in range(4)}
+
+
+async def test_an_empty_connection_is_harmless(adapter: AdapterAddress) -> None:
+    for _ in range(3):
+        with socket.create_connection((adapter.host, adapter.port)):
+            pass
+    async with DapClient.connect(adapter.host, adapter.port) as client:
+        await still_works(client)
+
+
+async def test_a_broken_session_does_not_affect_another(adapter: AdapterAddress) -> None:
+    async with DapClient.connect(adapter.host, adapter.port) as good:
+        await good.initialize()
+        with socket.create_connection((adapter.host, adapter.port)) as bad:
+            bad.sendall(b"Content-Length: 100\r\n\r\n{\"seq\":")  # and then the stream ends mid-body
+        await still_works(good)
+
+
+@pytest.mark.parametrize(
+    ("data", "complaint"),
+    [
+        (frame(b"{not json"), "not valid UTF-8 JSON"),
+        (frame(b"[1, 2, 3]"), "JSON list"),
+        (b"Content-Type: x\r\n\r\n" + b'{"seq":1}', "no Content-Length"),
+        (b"Content-Length: lots\r\n\r\n", "not a non-negative integer"),
+        (frame(json.dumps({"type": "request", "command": "threads"}).encode()), "'seq' is missing"),
+        (frame(json.dumps({"seq": 1, "type": "nonsense"}).encode()), "ignored a message of type 'nonsense'"),
+    ],
+)
+async def test_unreadable_input_is_reported_as_important_output(client: DapClient, data: bytes, complaint: str) -> None:
+    await client.send_raw(data)
+    event = await client.wait_for_event("output", important)
+    assert complaint in event["body"]["output"]
+    await still_works(client)
+
+
+async def test_an_over_limit_body_is_skipped_and_the_session_goes_on(client: DapClient) -> None:
+    body = b'{"pad": "' + b"x" * (MAX_BODY_BYTES - 5) + b'"}'
+    await client.send_raw(frame(body))
+    event = await client.wait_for_event("output", important, timeout=30)
+    assert "over the limit" in event["body"]["output"]
+    await still_works(client)
+
+
+@pytest.mark.parametrize(
+    ("command", "arguments", "message"),
+    [
+        ("frobnicate", None, "unknown command 'frobnicate'"),
+        ("setBreakpoints", {"breakpoints": []}, "source"),
+        ("threads", None, "no debuggee is running"),
+        ("stackTrace", {"threadId": 1}, "no debuggee is running"),
+        ("configurationDone", None, "no debuggee is running"),
+        ("terminate", None, "no debuggee is running"),
+        ("attach", {"processId": 1}, "attach (use launch) is not supported yet"),
+        ("launch", {"program": "a.py", "module": "a"}, "exactly one of 'program', 'module' or 'code'"),
+        ("launch", {}, "exactly one of 'program', 'module' or 'code' is required"),
+        ("launch", {"code": "pass", "args": "not a list"}, "args"),
+    ],
+)
+async def test_bad_requests_get_error_responses_and_the_session_goes_on(
+    client: DapClient, command: str, arguments: dict[str, Any] | None, message: str
+) -> None:
+    with pytest.raises(DapError) as caught:
+        await client.request(command, arguments)
+    assert message in str(caught.value)
+    response = caught.value.response
+    assert response["command"] == command and response["success"] is False and response["request_seq"] > 0
+    await still_works(client)
+
+
+async def test_an_invalid_request_with_a_seq_gets_an_error_response(client: DapClient) -> None:
+    seq = await client.send_message({"type": "request", "command": 42})
+    response = await client.response(seq)
+    assert response["success"] is False and "'command' must be a string" in response["message"]
+    await still_works(client)
+
+
+async def test_disconnect_closes_the_connection(client: DapClient) -> None:
+    await client.disconnect()
+    with pytest.raises(DapConnectionClosed):
+        await client.wait_for_event("never-sent")
+
+
+def test_listening_line_host_option_and_clean_ctrl_c(tmp_path: Path) -> None:
+    adapter = AdapterProcess("--host", "127.0.0.1", "--log-dir", str(tmp_path))
+    assert adapter.host == "127.0.0.1" and adapter.port > 0
+    with socket.create_connection((adapter.host, adapter.port)) as connection:
+        connection.sendall(encode({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}))
+        assert b'"success":true' in connection.recv(65536)
+    assert adapter.stop() == 0
+    assert "Traceback" not in "".join(adapter.stderr)
+
+
+async def test_every_message_in_and_out_is_logged(adapter: AdapterAddress, make_program: Callable[..., Path]) -> None:
+    program = make_program("print('logged')")
+    async with DapClient.connect(adapter.host, adapter.port) as client:
+        await client.initialize()
+        await client.run_to_end(program=str(program))
+        await client.disconnect()
+    (log,) = adapter.log_dir.glob("session-*.jsonl")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    seen = {(line["direction"], line["message"].get("command") or line["message"].get("event")) for line in lines}
+    assert {
+        ("client->adapter", "initialize"),
+        ("adapter->client", "initialize"),
+        ("client->adapter", "launch"),
+        ("adapter->agent", "monadapter/configure"),
+        ("agent->adapter", "monadapter/hello"),
+        ("adapter->client", "initialized"),
+        ("adapter->client", "exited"),
+        ("client->adapter", "disconnect"),
+        ("adapter->client", "disconnect"),
+    } <= seen
+    assert all(isinstance(line["time"], float) for line in lines)

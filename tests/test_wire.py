@@ -1,0 +1,138 @@
+"""The sans-IO framing (agent/wire.py), fed the h11 way: whole, byte by byte, glued, split, broken."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, encode
+
+MESSAGE = {"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "é✓"}}
+OTHER = {"seq": 2, "type": "request", "command": "threads"}
+
+
+def read_all(reader: MessageReader) -> list[Any]:
+    """Take every message the reader has whole (framing errors are returned in place)."""
+    out: list[Any] = []
+    while True:
+        try:
+            message = reader.next_message()
+        except FramingError as exc:
+            out.append(exc)
+            continue
+        if message is None:
+            return out
+        out.append(message)
+
+
+def feed_in_chunks(data: bytes, size: int) -> list[Any]:
+    reader = MessageReader()
+    out: list[Any] = []
+    for start in range(0, len(data), size):
+        reader.feed(data[start : start + size])
+        out += read_all(reader)
+    return out
+
+
+def test_encode_writes_content_length_of_the_utf8_body() -> None:
+    data = encode(MESSAGE)
+    header, _, body = data.partition(b"\r\n\r\n")
+    assert header == b"Content-Length: %d" % len(body)
+    assert json.loads(body) == MESSAGE
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 1000])
+def test_messages_arrive_whole_whatever_the_chunking(size: int) -> None:
+    assert feed_in_chunks(encode(MESSAGE) + encode(OTHER), size) == [MESSAGE, OTHER]
+
+
+def test_two_messages_in_one_chunk() -> None:
+    reader = MessageReader()
+    reader.feed(encode(MESSAGE) + encode(OTHER))
+    assert read_all(reader) == [MESSAGE, OTHER]
+
+
+def test_a_split_header_waits_for_the_rest() -> None:
+    data = encode(MESSAGE)
+    reader = MessageReader()
+    reader.feed(data[:10])
+    assert reader.next_message() is None
+    reader.feed(data[10:])
+    assert reader.next_message() == MESSAGE
+
+
+def test_other_headers_and_case_are_tolerated() -> None:
+    body = json.dumps(OTHER).encode()
+    reader = MessageReader()
+    reader.feed(b"content-type: application/json\r\ncontent-LENGTH:   %d\r\n\r\n" % len(body) + body)
+    assert reader.next_message() == OTHER
+
+
+def test_a_non_numeric_length_is_an_error_and_the_next_message_still_works() -> None:
+    reader = MessageReader()
+    reader.feed(b"Content-Length: twelve\r\n\r\n" + encode(OTHER))
+    with pytest.raises(FramingError, match="twelve") as caught:
+        reader.next_message()
+    assert caught.value.recoverable
+    assert reader.next_message() == OTHER
+
+
+def test_a_missing_length_is_an_error_and_the_next_message_still_works() -> None:
+    reader = MessageReader()
+    reader.feed(b"X-Nothing: 1\r\n\r\n" + encode(OTHER))
+    with pytest.raises(FramingError, match="no Content-Length"):
+        reader.next_message()
+    assert reader.next_message() == OTHER
+
+
+def test_end_of_stream_in_the_middle_of_a_body_is_not_recoverable() -> None:
+    reader = MessageReader()
+    reader.feed(encode(MESSAGE)[:-3])
+    assert reader.next_message() is None
+    reader.feed(b"")
+    with pytest.raises(FramingError, match="middle of a message body") as caught:
+        reader.next_message()
+    assert not caught.value.recoverable
+
+
+def test_end_of_stream_in_the_middle_of_a_header_is_not_recoverable() -> None:
+    reader = MessageReader()
+    reader.feed(b"Content-Len")
+    reader.feed(b"")
+    with pytest.raises(FramingError, match="middle of a header"):
+        reader.next_message()
+
+
+def test_clean_end_of_stream() -> None:
+    reader = MessageReader()
+    reader.feed(encode(OTHER))
+    reader.feed(b"")
+    assert reader.next_message() == OTHER
+    assert reader.next_message() is None
+    assert reader.at_eof
+
+
+def test_an_over_limit_body_is_skipped_then_the_next_message_works() -> None:
+    big = encode({"seq": 1, "type": "request", "command": "x", "arguments": {"pad": "a" * 200}})
+    reader = MessageReader(max_body=100)
+    out = []
+    for start in range(0, len(big), 13):  # the oversized body arrives in pieces
+        reader.feed(big[start : start + 13])
+        out += read_all(reader)
+    reader.feed(encode(OTHER))
+    out += read_all(reader)
+    assert isinstance(out[0], FramingError) and out[0].recoverable and "over the limit" in str(out[0])
+    assert out[1:] == [OTHER]
+
+
+@pytest.mark.parametrize(
+    ("body", "what"), [(b"[1, 2]", "list"), (b"42", "int"), (b"{nope", "not valid"), (b"\xff\xfe", "not valid")]
+)
+def test_a_body_that_is_not_a_json_object_is_a_bad_body_and_the_stream_goes_on(body: bytes, what: str) -> None:
+    reader = MessageReader()
+    reader.feed(b"Content-Length: %d\r\n\r\n" % len(body) + body + encode(OTHER))
+    bad = reader.next_message()
+    assert isinstance(bad, BadBody) and what in bad.error and bad.raw == body
+    assert reader.next_message() == OTHER
