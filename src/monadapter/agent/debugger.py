@@ -122,10 +122,12 @@ class Debugger:
         if single and ident is None:
             request.fail(f"unknown threadId {arguments.get('threadId')!r}")
             return
-        released = self.engine.resume(ident)
-        for parked in released:
-            self.handles.clear_thread(parked.dap_id)
+        for parked in self.engine.parked_threads():
+            if ident is None or parked.ident == ident:
+                self.handles.clear_thread(parked.dap_id)
+        # Reply before releasing: a released program may end (and close the channel) at once.
         request.reply({"allThreadsContinued": not single})
+        self.engine.resume(ident)
 
     def _pause(self, request: Request) -> None:
         thread_id = request.arguments.get("threadId")
@@ -134,9 +136,9 @@ class Debugger:
         request.reply()
 
     def _disconnect(self, request: Request) -> None:
-        """Detach: the program runs on at full speed, without us."""
-        self.stop()
+        """Detach: the program runs on at full speed, without us (reply first: see ``_continue``)."""
         request.reply()
+        self.stop()
 
     def _ident_of(self, thread_id: Any) -> int | None:
         return self.engine.thread_ids.ident(thread_id) if isinstance(thread_id, int) else None

@@ -1,0 +1,80 @@
+"""Helpers for the engine's tests: a real adapter session, programs written inline, stop inspection.
+
+Every test drives ``python -m monadapter`` through the headless client, which launches a real
+debuggee; nothing is mocked. Programs are dedented text written to a temporary directory, with
+``# line N`` markers where a test needs to name a line (``line_of`` finds them).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from monadapter.client import DapClient, adapter_command
+
+#: Seconds for every wait of a test (each test also has pytest-timeout's 60 s).
+WAIT = 20.0
+
+
+def write_program(directory: Path, text: str, name: str = "prog.py") -> Path:
+    """Write dedented ``text`` to ``directory/name`` and return its path."""
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def line_of(path: Path, marker: str) -> int:
+    """The 1-based number of the first line of ``path`` that contains ``marker``."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if marker in line:
+            return number
+    raise AssertionError(f"{marker!r} is not in {path}")
+
+
+@asynccontextmanager
+async def session(**initialize_arguments: Any) -> AsyncIterator[DapClient]:
+    """An initialized client talking to a fresh adapter over stdio."""
+    async with DapClient.spawn(adapter_command(), timeout=WAIT) as client:
+        await client.initialize(**initialize_arguments)
+        yield client
+
+
+def launch_arguments(program: Path, **extra: Any) -> dict[str, Any]:
+    """Launch arguments for ``program`` on this interpreter, output in the debug console."""
+    return {"program": str(program), "python": sys.executable, "console": "internalConsole", **extra}
+
+
+async def top_frame(client: DapClient, stopped: dict[str, Any]) -> dict[str, Any]:
+    """The innermost frame of the thread a ``stopped`` event names."""
+    frames = await client.stack_trace(stopped["body"]["threadId"])
+    return frames[0]
+
+
+async def stop_location(client: DapClient, stopped: dict[str, Any]) -> tuple[str, int]:
+    """(function name, line) where the thread a ``stopped`` event names is stopped."""
+    frame = await top_frame(client, stopped)
+    return frame["name"], frame["line"]
+
+
+async def evaluate_in_top_frame(client: DapClient, stopped: dict[str, Any], expression: str) -> str:
+    frame = await top_frame(client, stopped)
+    return (await client.evaluate(expression, frame["id"], context="watch"))["result"]
+
+
+async def next_stop(client: DapClient, stopped: dict[str, Any]) -> dict[str, Any]:
+    """Continue all threads from ``stopped`` and return the next ``stopped`` event."""
+    await client.continue_(stopped["body"]["threadId"])
+    return await client.wait_for_event("stopped")
+
+
+async def run_to_exit(client: DapClient, stopped: dict[str, Any] | None = None) -> int:
+    """Continue (when stopped) and return the exit code."""
+    if stopped is not None:
+        await client.continue_(stopped["body"]["threadId"])
+    exited = await client.wait_for_event("exited")
+    return int(exited["body"]["exitCode"])

@@ -1,0 +1,387 @@
+"""Source breakpoints through the real adapter: binding, relocation, conditions, hit counts, logpoints, run-time code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from engine_helpers import (
+    evaluate_in_top_frame,
+    launch_arguments,
+    line_of,
+    next_stop,
+    run_to_exit,
+    session,
+    stop_location,
+    top_frame,
+    write_program,
+)
+
+LOOP = """
+    def work(n):
+        doubled = n * 2  # work body
+        return doubled
+
+    total = 0
+    for i in range(4):
+        total += work(i)  # loop body
+    print("total", total)
+"""
+
+
+async def test_breakpoint_in_function_stops_on_every_call(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    body = line_of(program, "# work body")
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
+        seen = []
+        for _ in range(4):
+            assert stopped["body"]["reason"] == "breakpoint"
+            assert stopped["body"]["allThreadsStopped"] is True
+            assert await stop_location(client, stopped) == ("work", body)
+            seen.append(await evaluate_in_top_frame(client, stopped, "n"))
+            if len(seen) < 4:
+                stopped = await next_stop(client, stopped)
+        assert seen == ["0", "1", "2", "3"]
+        assert await run_to_exit(client, stopped) == 0
+        assert "total 12" in client.output("stdout")
+
+
+async def test_breakpoint_ids_and_hit_ids_match(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        answered = await client.set_breakpoints(program, [line_of(program, "# loop body")])
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["hitBreakpointIds"] == [answered[0]["id"]]
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_unloaded_file_is_verified_by_an_event_when_its_module_is_imported(tmp_path: Path) -> None:
+    module = write_program(tmp_path, """
+        def helper(x):
+            return x + 1  # helper body
+    """, name="helpermod.py")
+    program = write_program(tmp_path, """
+        import helpermod
+        print(helpermod.helper(1))
+    """)
+    body = line_of(module, "# helper body")
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        [answer] = await client.set_breakpoints(module, [body])
+        assert answer["verified"] is False and "not run yet" in answer["message"]
+        await client.configuration_done()
+        await launched
+        changed = await client.wait_for_event("breakpoint")
+        assert changed["body"]["reason"] == "changed"
+        assert changed["body"]["breakpoint"]["id"] == answer["id"]
+        assert changed["body"]["breakpoint"]["verified"] is True
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("helper", body)
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_frames_report_the_path_the_client_sent(tmp_path: Path) -> None:
+    program = write_program(tmp_path / "real", LOOP)
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    client_path = str(tmp_path / "link" / ".." / "link" / "prog.py")
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {client_path: [line_of(program, "# work body")]}, **launch_arguments(program)
+        )
+        frame = await top_frame(client, stopped)
+        assert frame["source"]["path"] == client_path
+        await client.set_breakpoints(client_path, [])
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_lines_without_code_move_to_the_next_line_with_code(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        def work(n):
+
+            # a comment
+            doubled = n * 2  # target
+            call = max(
+                doubled,  # inside the call
+                1,
+            )
+            return call  # last line
+        print(work(3))
+    """)
+    target, inside, last = line_of(program, "# target"), line_of(program, "# inside"), line_of(program, "# last")
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        # a blank line, a comment, and the closing line of a multi-line call (no code of its own)
+        answers = await client.set_breakpoints(program, [target - 2, target - 1, inside + 2, 500])
+        assert [answer["line"] for answer in answers[:3]] == [target, target, last]
+        assert answers[3]["verified"] is False
+        assert "past the last line with code" in answers[3]["message"]
+        locations = await client.request(
+            "breakpointLocations", {"source": {"path": str(program)}, "line": 1, "endLine": last}
+        )
+        valid = [location["line"] for location in locations["breakpoints"]]
+        assert target in valid and last in valid and inside in valid
+        assert target - 1 not in valid and inside + 2 not in valid
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("work", target)
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("work", last)
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_missing_file_breakpoint_is_unverified_with_a_message(tmp_path: Path) -> None:
+    program = write_program(tmp_path, "print('hi')\n")
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        [answer] = await client.set_breakpoints(tmp_path / "nowhere.py", [3])
+        assert answer["verified"] is False
+        assert "nowhere.py" in answer["message"]
+        await client.configuration_done()
+        await launched
+        assert await run_to_exit(client) == 0
+
+
+async def test_multi_line_statement_stops_once(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        def pair(a, b):
+            return (a, b)
+        for i in range(2):
+            value = pair(  # statement head
+                i,
+                i + 1,
+            )
+        while i < 4:  # loop head
+            i += 1
+        print("done")
+    """)
+    head, loop = line_of(program, "# statement head"), line_of(program, "# loop head")
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [head, loop]}, **launch_arguments(program))
+        stops = [(await stop_location(client, stopped))[1]]
+        for _ in range(5):
+            stopped = await next_stop(client, stopped)
+            stops.append((await stop_location(client, stopped))[1])
+        # two loop iterations stop once each at the call; the while head stops on each of its 4 tests
+        assert stops == [head, head, loop, loop, loop, loop]
+        assert await run_to_exit(client, stopped) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == 6
+
+
+async def test_one_line_function_stops_on_every_call(tmp_path: Path) -> None:
+    """3.13 emits no LINE for a one-line def's line unless PY_START is on too (cpython#155992)."""
+    program = write_program(tmp_path, """
+        def inc(x): return x + 1
+        square = lambda y: y * y
+        print(inc(1), inc(2), square(3))
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [1, 2]}, **launch_arguments(program))
+        locations = [await stop_location(client, stopped)]
+        for _ in range(4):
+            stopped = await next_stop(client, stopped)
+            locations.append(await stop_location(client, stopped))
+        # module level runs the def line and the lambda line once each, then inc twice, square once
+        assert locations == [("<module>", 1), ("<module>", 2), ("inc", 1), ("inc", 1), ("<lambda>", 2)]
+        assert await run_to_exit(client, stopped) == 0
+        assert "2 3 9" in client.output("stdout")
+
+
+@pytest.mark.parametrize(
+    ("hit_condition", "expected"),
+    [("2", ["1"]), ("== 3", ["2"]), (">= 3", ["2", "3"]), ("> 3", ["3"]), ("< 3", ["0", "1"]),
+     ("<= 2", ["0", "1"]), ("% 2", ["1", "3"])],
+)
+async def test_hit_conditions(tmp_path: Path, hit_condition: str, expected: list[str]) -> None:
+    program = write_program(tmp_path, LOOP)
+    spec = {"line": line_of(program, "# work body"), "hitCondition": hit_condition}
+    async with session() as client:
+        stopped: dict | None = await client.launch_and_stop({program: [spec]}, **launch_arguments(program))
+        seen = []
+        while stopped is not None:
+            seen.append(await evaluate_in_top_frame(client, stopped, "n"))
+            await client.continue_(stopped["body"]["threadId"])
+            if len(seen) == len(expected):
+                break
+            stopped = await client.wait_for_event("stopped")
+        assert seen == expected
+        assert await run_to_exit(client) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == len(expected)
+
+
+async def test_invalid_hit_condition_is_refused_with_a_message(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        [answer] = await client.set_breakpoints(program, [{"line": 2, "hitCondition": "sometimes"}])
+        assert answer["verified"] is False and "hit condition" in answer["message"]
+        await client.configuration_done()
+        await launched
+        assert await run_to_exit(client) == 0
+
+
+async def test_condition_stops_only_where_true_and_keeps_its_probe(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    spec = {"line": line_of(program, "# work body"), "condition": "n in (0, 3)"}
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [spec]}, **launch_arguments(program))
+        assert await evaluate_in_top_frame(client, stopped, "n") == "0"
+        stopped = await next_stop(client, stopped)  # n == 1, 2 were false: the line must still fire at 3
+        assert await evaluate_in_top_frame(client, stopped, "n") == "3"
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_condition_that_raises_stops_and_says_why(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    spec = {"line": line_of(program, "# work body"), "condition": "undefined_name > 1"}
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [spec]}, **launch_arguments(program))
+        assert await evaluate_in_top_frame(client, stopped, "n") == "0"
+        message = await client.wait_for_output("undefined_name", category="important")
+        assert "NameError" in message
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_condition_with_a_syntax_error_is_refused(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        [answer] = await client.set_breakpoints(program, [{"line": 2, "condition": "n >"}])
+        assert answer["verified"] is False and "condition" in answer["message"]
+        await client.configuration_done()
+        await launched
+        assert await run_to_exit(client) == 0
+
+
+async def test_logpoint_interpolates_and_never_stops(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    spec = {"line": line_of(program, "# work body"), "logMessage": "n={n} twice={n * 2!r} {{literal}} {nope}"}
+    async with session() as client:
+        await client.configuration_sequence({program: [spec]}, **launch_arguments(program))
+        assert await run_to_exit(client) == 0
+        console = client.output("console")
+        for n in range(4):
+            assert f"n={n} twice={n * 2} {{literal}} <error: NameError" in console
+        assert not [event for event in client.events if event.get("event") == "stopped"]
+
+
+async def test_removing_a_breakpoint_stops_the_stops(tmp_path: Path) -> None:
+    program = write_program(tmp_path, LOOP)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# work body")]}, **launch_arguments(program))
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == 1
+
+
+async def test_moving_a_breakpoint_rearms_a_line_that_was_disabled(tmp_path: Path) -> None:
+    """The loop line fired once as a non-breakpoint line (DISABLEd); moving the breakpoint there must
+    bring it back (the per-code 0 -> LINE re-arm)."""
+    program = write_program(tmp_path, LOOP)
+    body, loop = line_of(program, "# work body"), line_of(program, "# loop body")
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
+        await client.set_breakpoints(program, [loop])
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("<module>", loop)
+        assert await evaluate_in_top_frame(client, stopped, "i") == "1"
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_code_compiled_under_a_virtual_path(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        SOURCE = "def vf(a):\\n    b = a + 1\\n    return b\\nRESULT = vf(1)\\n"
+        namespace = {}
+        exec(compile(SOURCE, "/virtual/x.py", "exec"), namespace)
+        print("result", namespace["RESULT"])
+    """)
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        [answer] = await client.set_breakpoints("/virtual/x.py", [2])
+        assert answer["verified"] is False and "/virtual/x.py" in answer["message"]
+        await client.configuration_done()
+        await launched
+        changed = await client.wait_for_event("breakpoint")
+        assert changed["body"]["breakpoint"] | {"source": None} == {
+            "id": answer["id"], "verified": True, "line": 2, "source": None
+        }
+        stopped = await client.wait_for_event("stopped")
+        frame = await top_frame(client, stopped)
+        assert (frame["name"], frame["line"], frame["source"]["path"]) == ("vf", 2, "/virtual/x.py")
+        content = await client.request(
+            "source", {"source": frame["source"], "sourceReference": frame["source"]["sourceReference"]}
+        )
+        assert content["content"].startswith("def vf(a):\n    b = a + 1")
+        assert await run_to_exit(client, stopped) == 0
+        assert "result 2" in client.output("stdout")
+
+
+async def test_string_code_gets_a_source_reference_and_takes_breakpoints(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        def helper():
+            return 1  # helper body
+        SOURCE = "def generated():\\n    helper()\\n    x = 2\\n    return x\\n"
+        namespace = {"helper": helper}
+        exec(SOURCE, namespace)
+        namespace["generated"]()
+        namespace["generated"]()
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# helper body")]}, **launch_arguments(program))
+        frames = await client.stack_trace(stopped["body"]["threadId"])
+        generated = frames[1]
+        assert generated["name"] == "generated" and generated["source"]["name"] == "<string>"
+        reference = generated["source"]["sourceReference"]
+        assert reference > 0 and "path" not in generated["source"]
+        content = await client.request("source", {"source": generated["source"], "sourceReference": reference})
+        assert content["content"] == "def generated():\n    helper()\n    x = 2\n    return x\n"
+        await client.set_breakpoints(program, [])
+        answer = await client.request(
+            "setBreakpoints", {"source": generated["source"], "breakpoints": [{"line": 3}]}
+        )
+        assert answer["breakpoints"][0]["verified"] is True
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("generated", 3)
+        stopped = await next_stop(client, stopped)  # the second call stops too
+        assert await stop_location(client, stopped) == ("generated", 3)
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_source_request_for_an_unknown_reference_fails_clearly(tmp_path: Path) -> None:
+    program = write_program(tmp_path, "print('x')\n")
+    async with session() as client:
+        stopped = await client.launch_and_stop(**launch_arguments(program, stopOnEntry=True))
+        pending = await client.send_request("source", {"source": {"sourceReference": 999}, "sourceReference": 999})
+        response = await client.response(pending.seq)
+        assert response["success"] is False and "999" in response["message"]
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_stop_on_entry_stops_at_the_first_line(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        import os
+        print("ran")
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop(**launch_arguments(program, stopOnEntry=True))
+        assert stopped["body"]["reason"] == "entry"
+        assert await stop_location(client, stopped) == ("<module>", 1)
+        assert "ran" not in client.output("stdout")
+        assert await run_to_exit(client, stopped) == 0
+        assert "ran" in client.output("stdout")
