@@ -60,7 +60,9 @@ def run(target: Target, starting: Callable[[types.CodeType], None] | None = None
         print(f"{sys.executable}: {exc}", file=sys.stderr)
         return UNCAUGHT_EXIT_CODE
     except Exception as exc:  # the program does not compile, or its package fails to import
-        sys.excepthook(type(exc), exc, None if isinstance(exc, SyntaxError) else exc.__traceback__)
+        if isinstance(exc, SyntaxError):  # python shows where the syntax is wrong, no traceback
+            exc.__traceback__ = None
+        sys.excepthook(type(exc), exc, exc.__traceback__)
         return UNCAUGHT_EXIT_CODE
     if starting is not None:
         starting(code)
@@ -72,7 +74,9 @@ def run(target: Target, starting: Callable[[types.CodeType], None] | None = None
     except SystemExit:
         raise
     except BaseException as exc:
-        sys.excepthook(type(exc), exc, _user_traceback(exc.__traceback__, code))
+        # on the exception itself, too: 3.13's default excepthook prints exc.__traceback__
+        exc.__traceback__ = _user_traceback(exc.__traceback__, code)
+        sys.excepthook(type(exc), exc, exc.__traceback__)
         return INTERRUPTED if isinstance(exc, KeyboardInterrupt) else UNCAUGHT_EXIT_CODE
     return 0
 

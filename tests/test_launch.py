@@ -1,0 +1,289 @@
+"""Launching: program/module/code run exactly as under plain python; output, exit codes, ending.
+
+Where "the same as plain python" is the claim, the test runs the same program with plain
+``python`` too and compares.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import anyio
+import pytest
+
+from monadapter.client import DapClient, DapError
+
+#: Prints, as one JSON line, everything that tells how the program was started.
+REPORT = """
+import json, os, sys
+print(json.dumps({
+    "argv": sys.argv, "path": sys.path, "file": globals().get("__file__"), "name": __name__,
+    "package": __package__, "spec": getattr(__spec__, "name", None), "loader": type(__loader__).__name__,
+    "globals": sorted(globals()), "cwd": os.getcwd(), "main_is_module": sys.modules["__main__"].__dict__ is globals(),
+    "env": {name: os.environ.get(name) for name in ("MONADAPTER_TEST_SET", "MONADAPTER_TEST_UNSET")},
+}))
+"""
+
+
+def plain_python(arguments: list[str], cwd: Path, env: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGUMENTS`` the plain way, with the same environment changes as a launch."""
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for name, value in env.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return subprocess.run([sys.executable, *arguments], cwd=cwd, env=environment, capture_output=True, text=True, timeout=30)
+
+
+async def debug(client: DapClient, **launch: Any) -> tuple[int, str, str]:
+    """Launch under the adapter and return (exit code, stdout, stderr) once it ended."""
+    code = await client.run_to_end(**launch)
+    return code, client.output("stdout"), client.output("stderr")
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variable the launch will unset, present in the adapter's environment (inherited by the adapter fixture)."""
+    monkeypatch.setenv("MONADAPTER_TEST_UNSET", "inherited")
+
+
+async def test_program_runs_as_under_plain_python(client: DapClient, make_program: Callable[..., Path], tmp_path: Path) -> None:
+    program = make_program(REPORT, name="sub/report.py")
+    env = {"MONADAPTER_TEST_SET": "yes", "MONADAPTER_TEST_UNSET": None}
+    code, stdout, stderr = await debug(
+        client, program="sub/report.py", args=["a", "b c", "--flag"], cwd=str(tmp_path), env=env
+    )
+    plain = plain_python(["sub/report.py", "a", "b c", "--flag"], tmp_path, env)
+    assert (code, stderr) == (0, "")
+    assert json.loads(stdout) == json.loads(plain.stdout)
+    assert json.loads(stdout)["env"] == {"MONADAPTER_TEST_SET": "yes", "MONADAPTER_TEST_UNSET": None}
+    assert json.loads(stdout)["path"][0] == str(program.parent)
+
+
+async def test_module_runs_as_under_plain_python_with_relative_imports(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    make_program("", name="pkg/__init__.py")
+    make_program("VALUE = 'relative import works'", name="pkg/helper.py")
+    make_program("from . import helper\nprint(helper.VALUE)\n" + REPORT, name="pkg/main.py")
+    code, stdout, stderr = await debug(client, module="pkg.main", args=["x"], cwd=str(tmp_path))
+    plain = plain_python(["-m", "pkg.main", "x"], tmp_path, {})
+    assert (code, stderr) == (0, "")
+    first, report = stdout.splitlines()
+    assert first == "relative import works"
+    assert json.loads(report) == json.loads(plain.stdout.splitlines()[1])
+    assert json.loads(report)["argv"][0] == str(tmp_path / "pkg" / "main.py")
+
+
+async def test_code_runs_as_under_plain_python(client: DapClient, tmp_path: Path) -> None:
+    code, stdout, stderr = await debug(client, code=REPORT, args=["1", "2"], cwd=str(tmp_path))
+    plain = plain_python(["-c", REPORT, "1", "2"], tmp_path, {})
+    assert (code, stderr) == (0, "")
+    assert json.loads(stdout) == json.loads(plain.stdout)
+    assert json.loads(stdout)["argv"] == ["-c", "1", "2"]
+
+
+async def test_a_missing_module_fails_like_plain_python(client: DapClient, tmp_path: Path) -> None:
+    code, _, stderr = await debug(client, module="no_such_module_here", cwd=str(tmp_path))
+    plain = plain_python(["-m", "no_such_module_here"], tmp_path, {})
+    assert (code, stderr) == (plain.returncode, plain.stderr) == (1, plain.stderr)
+
+
+async def test_output_is_complete_and_in_order_at_exit(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program("""
+        import sys
+        for i in range(3000):
+            print(f"line {i} é✓")
+        sys.stderr.write("no newline at the end")
+    """)
+    code, stdout, stderr = await debug(client, program=str(program))
+    assert code == 0
+    assert stdout == "".join(f"line {i} é✓\n" for i in range(3000))
+    assert stderr == "no newline at the end"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_code"),
+    [
+        ("pass", 0),
+        ("import sys; sys.exit(3)", 3),
+        ("raise SystemExit(0)", 0),
+        ("import sys; sys.exit('fatal: bye')", 1),
+        ("import os; os._exit(7)", 7),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", 128 + signal.SIGKILL),
+    ],
+)
+async def test_exit_codes(client: DapClient, make_program: Callable[..., Path], tmp_path: Path, text: str, expected_code: int) -> None:
+    program = make_program(text)
+    code, stdout, stderr = await debug(client, program=str(program))
+    plain = plain_python([str(program)], tmp_path, {})
+    assert code == expected_code
+    assert (stdout, stderr) == (plain.stdout, plain.stderr)
+
+
+async def test_an_uncaught_exception_prints_pythons_traceback_and_exits_1(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    program = make_program("""
+        def fail():
+            raise ValueError("bad value")
+
+        try:
+            fail()
+        except ValueError as exc:
+            raise RuntimeError("wrapped") from exc
+    """)
+    code, _, stderr = await debug(client, program=str(program))
+    plain = plain_python([str(program)], tmp_path, {})
+    assert code == plain.returncode == 1
+    assert stderr == plain.stderr
+    assert "launcher" not in stderr and "runner" not in stderr
+
+
+async def test_a_syntax_error_is_reported_like_plain_python(client: DapClient, make_program: Callable[..., Path], tmp_path: Path) -> None:
+    program = make_program("x = (\n")
+    code, _, stderr = await debug(client, program=str(program))
+    plain = plain_python([str(program)], tmp_path, {})
+    assert (code, stderr) == (1, plain.stderr)
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def wait_for_file(path: Path) -> str:
+    with anyio.fail_after(20):
+        while not path.exists() or not path.read_text().endswith("\n"):
+            await anyio.sleep(0.05)
+    return path.read_text()
+
+
+async def test_terminate_ends_the_debuggee_and_its_children(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    program = make_program(f"""
+        import subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        open({str(pid_file)!r}, "w").write(f"{{child.pid}}\\n")
+        time.sleep(60)
+    """)
+    await client.configuration_sequence(program=str(program))
+    child = int(await wait_for_file(pid_file))
+    assert alive(child)
+    await client.terminate()
+    exited = await client.wait_for_event("exited")
+    await client.wait_for_event("terminated")
+    assert exited["body"]["exitCode"] == 128 + signal.SIGTERM
+    with anyio.fail_after(10):
+        while alive(child):
+            await anyio.sleep(0.05)
+
+
+async def test_disconnect_terminates_by_default(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program("import time; print('started', flush=True); time.sleep(60)")
+    await client.configuration_sequence(program=str(program))
+    await client.wait_for_output("started")
+    process = await client.wait_for_event("process")
+    await client.disconnect()
+    assert not alive(process["body"]["systemProcessId"])
+
+
+async def test_disconnect_without_terminate_lets_the_program_run_on(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    done = tmp_path / "done.txt"
+    program = make_program(f"""
+        import time
+        print("started", flush=True)
+        time.sleep(1)
+        for i in range(100):
+            print("more output after the detach")
+        open({str(done)!r}, "w").write("finished\\n")
+    """)
+    await client.configuration_sequence(program=str(program))
+    await client.wait_for_output("started")
+    await client.disconnect(terminate_debuggee=False)
+    assert await wait_for_file(done) == "finished\n"
+
+
+def old_python() -> str:
+    """A real interpreter older than 3.12 (pyenv's or the system's)."""
+    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[01]*/bin/python")))
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        candidates += sorted(glob.glob(f"{root}/versions/3.1[01]*/bin/python"))
+    candidates += [path for path in (shutil.which("python3.11"), shutil.which("python3.10"), "/usr/bin/python3") if path]
+    for candidate in candidates:
+        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info < (3, 12))"], capture_output=True, text=True)
+        if probe.stdout.strip() == "True":
+            return candidate
+    pytest.skip("no Python older than 3.12 on this machine")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"program": "does_not_exist.py"}, "the program 'does_not_exist.py' does not exist"),
+        ({"code": "pass", "cwd": "/no/such/directory"}, "working directory '/no/such/directory' (cwd) does not exist"),
+        ({"code": "pass", "python": "/no/such/python3"}, "the Python interpreter '/no/such/python3' was not found"),
+        ({"code": "pass", "python": ["/bin/sh", "-c", "exit 3"]}, "failed to run"),
+        ({"code": "pass", "python": "OLD"}, "monadapter needs Python 3.12 or newer, but"),
+    ],
+)
+async def test_a_bad_launch_fails_clearly_and_the_session_still_works(
+    client: DapClient, make_program: Callable[..., Path], arguments: dict[str, Any], message: str
+) -> None:
+    if arguments.get("python") == "OLD":
+        arguments = {**arguments, "python": old_python()}
+    launched = await client.launch(**arguments)
+    with pytest.raises(DapError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        await launched
+    program = make_program("print('second try')")
+    assert await client.run_to_end(program=str(program)) == 0
+    assert client.output("stdout") == "second try\n"
+
+
+async def test_a_second_interpreter_given_as_argv_list(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program("import sys; print(sys.flags.dev_mode)")
+    assert await client.run_to_end(program=str(program), python=[sys.executable, "-X", "dev"]) == 0
+    assert client.output("stdout") == "True\n"
+
+
+async def test_integrated_terminal_goes_through_run_in_terminal(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.txt"
+    program = make_program(f"import sys; open({str(out)!r}, 'w').write(' '.join(sys.argv[1:]) + '\\n')")
+    await client.configuration_sequence(program=str(program), args=["in", "terminal"], console="integratedTerminal")
+    await client.wait_for_event("terminated")
+    (request,) = client.reverse_requests
+    assert request["command"] == "runInTerminal" and request["arguments"]["kind"] == "integrated"
+    assert request["arguments"]["env"]["PYTHONUNBUFFERED"] == "1"
+    assert out.read_text() == "in terminal\n"
+    assert not client.output("stdout")
+
+
+async def test_a_terminal_is_not_asked_of_a_client_that_cannot_open_one(
+    adapter: Any, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("print('in the debug console')")
+    async with DapClient.connect(adapter.host, adapter.port) as client:
+        await client.initialize(supportsRunInTerminalRequest=False)
+        assert await client.run_to_end(program=str(program), console="externalTerminal") == 0
+        assert client.output("stdout") == "in the debug console\n"
+        assert client.reverse_requests == []
