@@ -1,0 +1,68 @@
+// The real adapter over stdio and TCP: breakpoints, then what the stopped program looks like.
+import assert from 'node:assert/strict';
+
+import { CALLS, EVENT_TIMEOUT_MS, forEachTransport, hitBreakpointInCalls, mainThreadId, within } from './dap.mjs';
+
+/** The variables of the top frame's first scope whose name says "Locals", as {name: value}. */
+async function topFrameLocals(dc, frameId) {
+    const { body } = await dc.scopesRequest({ frameId });
+    const locals = body.scopes.find((scope) => /local/i.test(scope.name));
+    assert.ok(locals, `no Locals scope in ${JSON.stringify(body.scopes)}`);
+    const variables = await dc.variablesRequest({ variablesReference: locals.variablesReference });
+    return Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value]));
+}
+
+forEachTransport('setBreakpoints', (test) => {
+    test('verifies a breakpoint when its code loads, then stops there', async (dc) => {
+        const verified = new Promise((resolve) => {
+            dc.on('breakpoint', (event) => {
+                if (event.body.breakpoint.verified) resolve(event.body.breakpoint);
+            });
+        });
+        await hitBreakpointInCalls(dc, 5);
+        const breakpoint = await within(EVENT_TIMEOUT_MS, 'breakpoint verified event', verified);
+        assert.equal(breakpoint.line, 5);
+        assert.equal(breakpoint.source.path, CALLS);
+    });
+
+    test('continue runs from the breakpoint to the end', async (dc) => {
+        await hitBreakpointInCalls(dc, 5);
+        const threadId = await mainThreadId(dc);
+        await Promise.all([
+            dc.continueRequest({ threadId }),
+            dc.assertOutput('stdout', 'y is 3'),
+            dc.waitForEvent('terminated'),
+        ]);
+    });
+});
+
+forEachTransport('stackTrace, scopes, variables', (test) => {
+    test('show the stopped function, its caller and its locals', async (dc) => {
+        const stack = await hitBreakpointInCalls(dc, 5);
+        // Only the program's frames: the launcher's own frames must not show.
+        assert.deepEqual(
+            stack.body.stackFrames.map((frame) => [frame.name, frame.line, frame.source?.path]),
+            [['add', 5, CALLS], ['<module>', 10, CALLS]],
+        );
+        const [top, caller] = stack.body.stackFrames;
+        assert.equal(top.name, 'add');
+        assert.equal(caller.name, '<module>');
+        assert.equal(caller.line, 10);
+        assert.deepEqual(await topFrameLocals(dc, top.id), { a: '1', b: '2' });
+    });
+});
+
+forEachTransport('evaluate', (test) => {
+    test('evaluates in the stopped frame; a raising expression is an error, not the end', async (dc) => {
+        const stack = await hitBreakpointInCalls(dc, 5);
+        const frameId = stack.body.stackFrames[0].id;
+        const sum = await dc.evaluateRequest({ expression: 'a + b * 10', frameId, context: 'repl' });
+        assert.equal(sum.body.result, '21');
+        await assert.rejects(
+            dc.evaluateRequest({ expression: '1 / 0', frameId, context: 'repl' }),
+            /ZeroDivisionError/,
+        );
+        const threadId = await mainThreadId(dc);
+        await Promise.all([dc.continueRequest({ threadId }), dc.waitForEvent('terminated')]);
+    });
+});
