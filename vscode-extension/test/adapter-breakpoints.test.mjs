@@ -1,7 +1,7 @@
 // The real adapter over stdio and TCP: breakpoints, then what the stopped program looks like.
 import assert from 'node:assert/strict';
 
-import { CALLS, EVENT_TIMEOUT_MS, forEachTransport, hitBreakpointInCalls, mainThreadId, within } from './dap.mjs';
+import { CALLS, EVENT_TIMEOUT_MS, forEachTransport, hitBreakpointInCalls, LOOP, mainThreadId, within } from './dap.mjs';
 
 /** The variables of the top frame's first scope whose name says "Locals", as {name: value}. */
 async function topFrameLocals(dc, frameId) {
@@ -64,5 +64,70 @@ forEachTransport('evaluate', (test) => {
         );
         const threadId = await mainThreadId(dc);
         await Promise.all([dc.continueRequest({ threadId }), dc.waitForEvent('terminated')]);
+    });
+});
+
+/**
+ * Launches `program` with `breakpoints` set in it, the way VS Code orders it: launch, then on
+ * `initialized` setBreakpoints and configurationDone.
+ */
+function launchWithBreakpoints(dc, program, breakpoints) {
+    return Promise.all([
+        dc
+            .waitForEvent('initialized')
+            .then(() => dc.setBreakpointsRequest({ source: { path: program }, breakpoints }))
+            .then(() => dc.configurationDoneRequest()),
+        dc.launch({ program }),
+    ]);
+}
+
+/** Evaluates `expression` in the top frame of the stopped program. */
+async function valueInTopFrame(dc, stack, expression) {
+    const frameId = stack.body.stackFrames[0].id;
+    return (await dc.evaluateRequest({ expression, frameId, context: 'watch' })).body.result;
+}
+
+forEachTransport('conditions and logpoints', (test) => {
+    test('initialize says conditions, hit counts and log messages are supported', async (dc) => {
+        const { body } = await dc.initializeRequest();
+        assert.equal(body.supportsConditionalBreakpoints, true);
+        assert.equal(body.supportsHitConditionalBreakpoints, true);
+        assert.equal(body.supportsLogPoints, true);
+    });
+
+    test('a conditional breakpoint stops only when its condition holds', async (dc) => {
+        const [stack] = await Promise.all([
+            dc.assertStoppedLocation('breakpoint', { path: LOOP, line: 3 }),
+            launchWithBreakpoints(dc, LOOP, [{ line: 3, condition: 'i == 3' }]),
+        ]);
+        assert.equal(await valueInTopFrame(dc, stack, 'i'), '3');
+        await Promise.all([
+            dc.continueRequest({ threadId: await mainThreadId(dc) }),
+            dc.assertOutput('stdout', 'total 10'),
+            dc.waitForEvent('terminated'),
+        ]);
+    });
+
+    test('a hit count stops on that hit', async (dc) => {
+        const [stack] = await Promise.all([
+            dc.assertStoppedLocation('breakpoint', { path: LOOP, line: 3 }),
+            launchWithBreakpoints(dc, LOOP, [{ line: 3, hitCondition: '2' }]),
+        ]);
+        assert.equal(await valueInTopFrame(dc, stack, 'i'), '1');
+    });
+
+    test('a logpoint writes its message on every hit and never stops', async (dc) => {
+        let logged = '';
+        dc.on('output', (event) => {
+            if (event.body.category !== 'stdout' && event.body.category !== 'stderr') logged += event.body.output;
+        });
+        dc.on('stopped', (event) => assert.fail(`stopped (${event.body.reason}) at a logpoint`));
+        await Promise.all([
+            launchWithBreakpoints(dc, LOOP, [{ line: 3, logMessage: 'i is {i}, total {total}' }]),
+            dc.assertOutput('stdout', 'total 10'),
+            dc.waitForEvent('terminated'),
+        ]);
+        const lines = logged.split('\n').filter((line) => line.startsWith('i is'));
+        assert.deepEqual(lines, ['i is 0, total 0', 'i is 1, total 0', 'i is 2, total 1', 'i is 3, total 3', 'i is 4, total 6']);
     });
 });

@@ -17,6 +17,7 @@ const PYTHON = monadapterPython();
 export const CALLS = path.join(DATA_DIR, 'calls.py');
 export const RAISES = path.join(DATA_DIR, 'raises.py');
 export const EXITS = path.join(DATA_DIR, 'exits.py');
+export const LOOP = path.join(DATA_DIR, 'loop.py');
 
 /** Per test: generous, since a hang (not slowness) is what it guards against. */
 const TEST = { timeout: 30_000 };
