@@ -1,0 +1,128 @@
+"""The headless DapClient: buffered events, errors, timeouts, concurrent waiters, reverse requests."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from anyio.abc import SocketStream
+
+from monadapter.agent.wire import MessageReader, encode
+from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout
+
+
+async def test_events_received_earlier_are_not_lost(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program("import sys\nprint('one')\nprint('two', file=sys.stderr)")
+    await client.run_to_end(program=str(program))
+    # everything already arrived; waiting still finds each event, once
+    first = await client.wait_for_event("output")
+    second = await client.wait_for_event("output")
+    assert [first["body"], second["body"]] == [
+        {"category": "stdout", "output": "one\n"}, {"category": "stderr", "output": "two\n"}
+    ]
+    with pytest.raises(DapTimeout):
+        await client.wait_for_event("output", timeout=0.2)
+    process = await client.wait_for_event("process")
+    assert process["body"]["name"] == str(program)
+
+
+async def test_a_failed_request_raises_dap_error_with_the_response(client: DapClient) -> None:
+    with pytest.raises(DapError, match="no debuggee is running") as caught:
+        await client.threads()
+    assert caught.value.response["command"] == "threads"
+
+
+async def test_waits_time_out_with_a_message_naming_what_was_awaited(client: DapClient) -> None:
+    with pytest.raises(DapTimeout, match="'never-sent' event"):
+        await client.wait_for_event("never-sent", timeout=0.2)
+    await client.request("initialize", {"adapterID": "x"})  # the client is still usable
+
+
+async def test_concurrent_waiters_each_get_their_message(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """As VS Code does it: the launch response is awaited while configuration goes on beside it."""
+    program = make_program("print('configured concurrently')")
+    launched = await client.launch(program=str(program))
+    results: dict[str, Any] = {}
+
+    async def await_launch() -> None:
+        results["launch"] = await launched
+
+    async def configure() -> None:
+        await client.wait_for_event("initialized")
+        results["configurationDone"] = await client.configuration_done()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(await_launch)
+        group.start_soon(configure)
+    assert results == {"launch": {}, "configurationDone": {}}
+    await client.wait_for_event("terminated")
+    assert client.output("stdout") == "configured concurrently\n"
+
+
+async def test_waiting_on_a_closed_connection_raises(client: DapClient) -> None:
+    await client.disconnect()
+    with pytest.raises(DapConnectionClosed):
+        await client.threads()
+
+
+# --- reverse requests, against a minimal DAP peer on a real socket -------------------------------
+
+
+async def serve_once(handler: Callable[[SocketStream], Awaitable[None]]) -> AsyncIterator[int]:
+    """Serve one connection with ``handler``; yield the port."""
+    async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener:
+        async with anyio.create_task_group() as group:
+            group.start_soon(listener.serve, handler)
+            yield listener.extra(anyio.abc.SocketAttribute.local_port)
+            group.cancel_scope.cancel()
+
+
+async def read_message(stream: SocketStream, reader: MessageReader) -> dict[str, Any]:
+    while (message := reader.next_message()) is None:
+        reader.feed(await stream.receive())
+    assert isinstance(message, dict)
+    return message
+
+
+async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
+    out = tmp_path / "env.json"
+    script = f"import json, os; json.dump(dict(os.environ), open({str(out)!r}, 'w'))"
+    answers: list[dict[str, Any]] = []
+
+    async def adapter(stream: SocketStream) -> None:
+        async with stream:
+            await play_adapter(stream)
+
+    async def play_adapter(stream: SocketStream) -> None:
+        reader = MessageReader()
+        await stream.send(encode({"seq": 1, "type": "request", "command": "runInTerminal", "arguments": {
+            "kind": "integrated", "cwd": str(tmp_path), "args": [sys.executable, "-c", script],
+            "env": {"MONADAPTER_ADDED": "1", "HOME": None},
+        }}))
+        await stream.send(encode({"seq": 2, "type": "request", "command": "startDebugging",
+                                  "arguments": {"request": "launch", "configuration": {}}}))
+        await stream.send(encode({"seq": 3, "type": "request", "command": "somethingElse"}))
+        for _ in range(3):
+            answers.append(await read_message(stream, reader))
+        await stream.send(encode({"seq": 4, "type": "event", "event": "done"}))
+
+    async for port in serve_once(adapter):
+        async with DapClient.connect("127.0.0.1", port) as client:
+            await client.wait_for_event("done")
+            run_in_terminal, start_debugging, unknown = answers
+            assert run_in_terminal["success"] and run_in_terminal["body"]["processId"] == client.terminal_processes[0].pid
+            assert start_debugging["success"] and start_debugging["request_seq"] == 2
+            assert not unknown["success"] and "somethingElse" in unknown["message"]
+            assert [request["command"] for request in client.reverse_requests] == [
+                "runInTerminal", "startDebugging", "somethingElse"
+            ]
+            with anyio.fail_after(10):
+                while client.terminal_processes[0].poll() is None:
+                    await anyio.sleep(0.05)
+    environment = json.loads(out.read_text())
+    assert environment["MONADAPTER_ADDED"] == "1" and "HOME" not in environment
