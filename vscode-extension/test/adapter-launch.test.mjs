@@ -59,6 +59,16 @@ forEachTransport('launch', (test) => {
         await assert.rejects(dc.launchRequest({ program: path.join(DATA_DIR, 'missing.py') }), /missing\.py/);
     });
 
+    test('terminate (VS Code\'s stop button) ends a program that would run forever', async (dc) => {
+        const forever = 'import time\nprint("ready", flush=True)\nwhile True:\n    time.sleep(0.05)\n';
+        await Promise.all([
+            dc.configurationSequence(),
+            dc.launch({ code: forever }),
+            dc.assertOutput('stdout', 'ready'),
+        ]);
+        await Promise.all([dc.terminateRequest(), dc.waitForEvent('terminated')]);
+    });
+
     test('stopOnEntry stops before the first line runs', async (dc) => {
         await Promise.all([
             dc.configurationSequence(),
