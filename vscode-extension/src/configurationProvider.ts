@@ -48,6 +48,11 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
         folder: vscode.WorkspaceFolder | undefined,
         config: vscode.DebugConfiguration,
     ): Promise<vscode.DebugConfiguration | undefined> {
+        if (typeof config.debugServer === 'number') {
+            // VS Code then connects to that port and starts no adapter (a "debugServer" attribute
+            // takes precedence over the descriptor factory), so there is no interpreter to check.
+            return config;
+        }
         const command = await pythonFor(config, folder, this.log);
         const probe = await probePython(command);
         if (!probe.ok) {
