@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -15,8 +16,8 @@ from .threads import ParkedThread
 
 __all__ = ["Debugger", "ToolBusyError"]
 
-#: Requests answered by the paused thread that owns the frame or reference they name.
-FRAME_REQUESTS = ("stackTrace", "scopes", "variables", "evaluate", "setVariable", "setExpression")
+#: Seconds a frame request waits for its thread to reach its next line and park during a stop.
+PARK_WAIT = 1.0
 
 
 class Debugger:
@@ -33,6 +34,7 @@ class Debugger:
         self.sources = Sources()
         self.engine = Engine(self.sources, channel.send_event, self._own_threads)
         self.handles = Handles()
+        self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
@@ -59,6 +61,22 @@ class Debugger:
     def start(self) -> None:
         """Claim DEBUGGER_ID; raises ToolBusyError naming the tool that holds it."""
         self.engine.start()
+        self._watcher.start()
+        # A non-daemon thread parked in a callback blocks interpreter exit; plain atexit runs after
+        # threading joins those threads, this hook runs before the join (facts §0.9).
+        threading._register_atexit(self._at_exit)  # type: ignore[attr-defined]
+
+    def _watch_connection(self) -> None:
+        """Runs on our watcher thread: when the adapter goes away, nobody can resume a paused thread,
+        so stop debugging and let the program run on."""
+        self._channel.closed().wait()
+        self.stop()
+
+    def _at_exit(self) -> None:
+        """The main thread is ending: paused threads wait for the user while the adapter is there
+        (as plain python waits for them); without it they are released."""
+        if self._channel.closed().is_set():
+            self.stop()
 
     def configure(self, options: dict[str, Any]) -> None:
         """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
@@ -75,9 +93,8 @@ class Debugger:
         self.handles.clear()
 
     def _own_threads(self) -> set[int]:
-        """Idents of threads that are ours and never stop: the channel's I/O thread."""
-        io_thread = self._channel.io_thread_id
-        return {io_thread} if io_thread is not None else set()
+        """Idents of threads that are ours and never stop: the channel's I/O thread and our watcher."""
+        return {ident for ident in (self._channel.io_thread_id, self._watcher.ident) if ident is not None}
 
     # -- breakpoints --------------------------------------------------------------------------
 
@@ -158,8 +175,13 @@ class Debugger:
                 reference = arguments.get("frameId", arguments.get("variablesReference"))
                 dap_id = self.handles.thread_of(reference) if isinstance(reference, int) else None
             ident = self._ident_of(dap_id)
-            parked = self.engine.parked(ident) if ident is not None else None
+            parked = self.engine.wait_parked(ident, PARK_WAIT) if ident is not None else None
             if parked is None:
+                running = self.engine.running_frames(ident) if ident is not None else []
+                if request.command == "stackTrace" and running:
+                    # blocked in native code: it stops when it returns to Python; show where it is now
+                    request.reply(self._inspector.stack_trace(dap_id, running, arguments))
+                    return
                 request.fail(f"{request.command} needs a paused thread: thread {dap_id!r} is not paused")
                 return
 

@@ -115,6 +115,8 @@ class Engine:
         self._own_threads = own_threads
         self.thread_ids = ThreadIds()
         self._lock = threading.RLock()
+        # notified whenever a thread parks (see wait_parked)
+        self._parked_changed = threading.Condition(self._lock)
         self._active = False
         self._aux_id: int | None = None
         self._error_reports = 0
@@ -171,9 +173,6 @@ class Engine:
             for code in list(codes.existing_code()):
                 self._register_tree(code)
         M.set_events(DEBUGGER_ID, E.PY_START)
-        # A non-daemon thread parked in a callback would block interpreter exit forever; atexit runs
-        # too late, threading's own exit hook runs before the join (facts §0.9).
-        threading._register_atexit(self.release_all)  # type: ignore[attr-defined]
 
     def stop(self) -> None:
         """Idempotent. Release parked threads, clear every event we set, unregister, free the ids.
@@ -523,6 +522,7 @@ class Engine:
             if not self._active or (reason is None and not self._halt):
                 return
             self._parked[ident] = parked
+            self._parked_changed.notify_all()
             if reason is not None:
                 self._running_alone.clear()
             self._running_alone.discard(ident)
@@ -575,6 +575,20 @@ class Engine:
 
     def parked(self, ident: int) -> ParkedThread | None:
         return self._parked.get(ident)
+
+    def wait_parked(self, ident: int, timeout: float) -> ParkedThread | None:
+        """The parked thread ``ident``, waiting up to ``timeout`` while a stop is in force: a thread
+        that runs Python parks at its next line, but a client may ask about it a moment before."""
+        with self._parked_changed:
+            self._parked_changed.wait_for(lambda: ident in self._parked or not self._halt, timeout)
+            return self._parked.get(ident)
+
+    def running_frames(self, ident: int) -> list[tuple[FrameType, int]]:
+        """The stack of a thread that is not parked (blocked in native code during a stop), for display."""
+        frame = sys._current_frames().get(ident)
+        if frame is None:
+            return []
+        return self.user_frames(ParkedThread(ident, self.thread_ids.dap_id(ident), frame, frame.f_lineno or 0))
 
     def parked_threads(self) -> list[ParkedThread]:
         return list(self._parked.values())

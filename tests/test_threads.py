@@ -1,0 +1,208 @@
+"""Threads under the debugger: all-stop, late breakpoints in running loops, pause, thread listing, detach."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+
+from monadapter.client import DapClient
+
+from engine_helpers import (
+    WAIT,
+    evaluate_in_top_frame,
+    launch_arguments,
+    line_of,
+    next_stop,
+    run_to_exit,
+    session,
+    stop_location,
+    write_program,
+)
+
+SPINNER = """
+    import threading
+    state = {"done": False, "spins": 0}
+    def spin():
+        while not state["done"]:
+            state["spins"] += 1  # spin body
+    worker = threading.Thread(target=spin, name="spinner")
+    worker.start()
+    print("spinning", flush=True)
+    worker.join()
+    print("joined")
+"""
+
+
+async def test_breakpoint_added_while_a_loop_runs_takes_effect(tmp_path: Path) -> None:
+    program = write_program(tmp_path, SPINNER)
+    body = line_of(program, "# spin body")
+    async with session() as client:
+        await client.configuration_sequence(**launch_arguments(program))
+        await client.wait_for_output("spinning")
+        await client.set_breakpoints(program, [body])
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("spin", body)
+        threads = {thread["id"]: thread["name"] for thread in await client.threads()}
+        assert threads[stopped["body"]["threadId"]] == "spinner"
+        await client.set_breakpoints(program, [])
+        await client.evaluate("state['done'] = True", (await client.stack_trace(stopped["body"]["threadId"]))[0]["id"])
+        assert await run_to_exit(client, stopped) == 0
+        assert "joined" in client.output("stdout")
+
+
+async def test_a_stop_halts_every_other_thread(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        import threading, time
+        state = {"done": False, "spins": 0}
+        def spin():
+            while not state["done"]:
+                state["spins"] += 1  # spin body
+        worker = threading.Thread(target=spin, name="spinner")
+        worker.start()
+        time.sleep(0.3)
+        stop_here = True  # main stop
+        worker.join()
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# main stop")]}, **launch_arguments(program))
+        assert stopped["body"]["allThreadsStopped"] is True
+        threads = {thread["name"]: thread["id"] for thread in await client.threads()}
+        assert set(threads) == {"MainThread", "spinner"}
+        spinner_frames = await client.stack_trace(threads["spinner"])
+        assert spinner_frames[0]["name"] == "spin"
+        frame_id = spinner_frames[0]["id"]
+        first = (await client.evaluate("state['spins']", frame_id, context="watch"))["result"]
+        await anyio.sleep(0.3)
+        second = (await client.evaluate("state['spins']", frame_id, context="watch"))["result"]
+        assert first == second != "0"
+        await client.evaluate("state['done'] = True", frame_id)
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_two_threads_hitting_breakpoints_are_both_reported(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        import threading
+        def work(tag):
+            value = tag * 2  # work body
+            return value
+        threads = [threading.Thread(target=work, args=(n,), name=f"worker-{n}") for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print("both done")
+    """)
+    body = line_of(program, "# work body")
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
+        reported = {}
+        for _ in range(2):
+            assert await stop_location(client, stopped) == ("work", body)
+            tag = await evaluate_in_top_frame(client, stopped, "tag")
+            reported[tag] = stopped["body"]["threadId"]
+            if len(reported) < 2:
+                stopped = await next_stop(client, stopped)
+        assert set(reported) == {"1", "2"}
+        assert len(set(reported.values())) == 2
+        assert await run_to_exit(client, stopped) == 0
+        assert "both done" in client.output("stdout")
+
+
+async def test_threads_lists_user_threads_and_never_ours(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        import threading
+        gate = threading.Event()
+        helper = threading.Thread(target=gate.wait, name="helper-thread", daemon=True)
+        helper.start()
+        here = 1  # stop
+        gate.set()
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# stop")]}, **launch_arguments(program))
+        threads = await client.threads()
+        names = sorted(thread["name"] for thread in threads)
+        assert names == ["MainThread", "helper-thread"]
+        assert stopped["body"]["threadId"] in [thread["id"] for thread in threads]
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_pause_stops_a_busy_program(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        state = {"done": False, "spins": 0}
+        print("busy", flush=True)
+        while not state["done"]:
+            state["spins"] += 1
+        print("left the loop")
+    """)
+    async with session() as client:
+        await client.configuration_sequence(**launch_arguments(program))
+        await client.wait_for_output("busy")
+        await client.pause(1)
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["reason"] == "pause"
+        assert stopped["body"]["threadId"] == 1
+        assert (await stop_location(client, stopped))[0] == "<module>"
+        await client.evaluate("state['done'] = True", (await client.stack_trace(1))[0]["id"])
+        assert await run_to_exit(client, stopped) == 0
+        assert "left the loop" in client.output("stdout")
+
+
+async def test_detach_lets_the_program_run_on_without_breakpoints(tmp_path: Path) -> None:
+    marker = tmp_path / "finished.txt"
+    program = write_program(tmp_path, f"""
+        import threading
+        def work(n):
+            return n + 1  # work body
+        results = [work(n) for n in range(5)]
+        worker = threading.Thread(target=work, args=(9,))  # a non-daemon thread that also hits it
+        worker.start()
+        worker.join()
+        open({str(marker)!r}, "w").write(str(sum(results)))
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# work body")]}, **launch_arguments(program))
+        await client.disconnect(terminate_debuggee=False)
+    deadline = time.monotonic() + WAIT
+    while not marker.exists() and time.monotonic() < deadline:
+        await anyio.sleep(0.05)
+    assert marker.read_text() == "15"
+    assert stopped["body"]["reason"] == "breakpoint"
+
+
+async def test_adapter_going_away_releases_a_paused_non_daemon_thread(tmp_path: Path) -> None:
+    """Nobody is left to resume a paused thread: it runs on, and the process exits instead of hanging."""
+    marker = tmp_path / "finished.txt"
+    program = write_program(tmp_path, f"""
+        import threading
+        def work():
+            value = 42  # work body
+            open({str(marker)!r}, "w").write(str(value))
+        threading.Thread(target=work).start()
+    """)
+    adapter = subprocess.Popen(
+        [sys.executable, "-m", "monadapter", "--port", "0"], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert adapter.stderr is not None
+        port = int(adapter.stderr.readline().rsplit(":", 1)[1])
+        async with DapClient.connect("127.0.0.1", port, timeout=WAIT) as client:
+            await client.initialize()
+            stopped = await client.launch_and_stop(
+                {program: [line_of(program, "# work body")]}, **launch_arguments(program)
+            )
+            assert stopped["body"]["reason"] == "breakpoint"
+            adapter.kill()  # the agent's connection drops; the debuggee lives on, orphaned
+            adapter.wait(WAIT)
+    finally:
+        adapter.kill()
+        adapter.wait(WAIT)
+        assert adapter.stderr is not None
+        adapter.stderr.close()
+    deadline = time.monotonic() + WAIT
+    while not marker.exists() and time.monotonic() < deadline:
+        await anyio.sleep(0.05)
+    assert marker.read_text() == "42"
