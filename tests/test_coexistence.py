@@ -1,0 +1,111 @@
+"""Living beside other sys.monitoring tools: coverage.py's sysmon core, a tool already holding DEBUGGER_ID,
+and the promise never to call ``restart_events()`` nor set LINE globally on DEBUGGER_ID."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, stop_location, write_program
+from monadapter.client import DapError
+
+MODULE = """
+    def classify(n):
+        if n % 2:
+            kind = "odd"  # odd branch
+        else:
+            kind = "even"
+        if n > 100:
+            kind = "huge"  # never runs
+        return kind
+"""
+
+
+async def test_coverage_sysmon_and_breakpoints_both_see_everything(tmp_path: Path) -> None:
+    module = write_program(tmp_path, MODULE, name="classifier.py")
+    report = tmp_path / "coverage.json"
+    program = write_program(tmp_path, f"""
+        import json, sys
+        import coverage
+        cov = coverage.Coverage(data_file=None, include=[{str(module)!r}])
+        cov.start()
+        import classifier
+        kinds = [classifier.classify(n) for n in range(4)]
+        tools = [sys.monitoring.get_tool(i) for i in range(6)]
+        cov.stop()
+        _, statements, _, missing, _ = cov.analysis2(classifier.__file__)
+        json.dump({{"kinds": kinds, "missing": missing, "statements": statements, "tools": tools}},
+                  open({str(report)!r}, "w"))
+    """)
+    odd = line_of(module, "# odd branch")
+    async with session() as client:
+        arguments = launch_arguments(program, env={"COVERAGE_CORE": "sysmon"}, cwd=str(tmp_path))
+        stopped = await client.launch_and_stop({module: [odd]}, **arguments)
+        stops = [await stop_location(client, stopped)]
+        stopped = await next_stop(client, stopped)
+        stops.append(await stop_location(client, stopped))
+        assert stops == [("classify", odd), ("classify", odd)]
+        assert await run_to_exit(client, stopped) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == 2
+    result = json.loads(report.read_text())
+    assert result["kinds"] == ["even", "odd", "even", "odd"]
+    assert result["missing"] == [line_of(module, "# never runs")]
+    # coverage really ran on sys.monitoring, beside us, with a tool id of its own
+    assert result["tools"][0] == "monadapter"
+    assert any(tool and "coverage" in tool for tool in result["tools"][1:]), result["tools"]
+
+
+RECORDER = """
+    import sys
+    calls = []
+    original = sys.monitoring.restart_events
+    def restart_events():
+        calls.append(1)
+        return original()
+    sys.monitoring.restart_events = restart_events
+    sys.restart_events_calls = calls
+"""
+
+
+async def test_restart_events_is_never_called_and_line_is_never_global(tmp_path: Path) -> None:
+    """A sitecustomize in the debuggee records every restart_events() call from interpreter start;
+    the session sets, moves and removes breakpoints, stops, and detaches."""
+    write_program(tmp_path / "site", RECORDER, name="sitecustomize.py")
+    report = tmp_path / "report.json"
+    program = write_program(tmp_path, f"""
+        import json, sys
+        def work(n):
+            total = n + 1  # work body
+            return total
+        for n in range(6):
+            work(n)  # loop body
+        events = sys.monitoring.get_events(sys.monitoring.DEBUGGER_ID)
+        json.dump({{"restarts": len(sys.restart_events_calls),
+                   "global_line": bool(events & sys.monitoring.events.LINE)}}, open({str(report)!r}, "w"))
+    """)
+    body, loop = line_of(program, "# work body"), line_of(program, "# loop body")
+    async with session() as client:
+        arguments = launch_arguments(program, env={"PYTHONPATH": str(tmp_path / "site")})
+        stopped = await client.launch_and_stop({program: [body]}, **arguments)
+        await client.set_breakpoints(program, [loop])  # move: re-arms the module code
+        stopped = await next_stop(client, stopped)
+        assert (await stop_location(client, stopped))[1] == loop
+        await client.set_breakpoints(program, [body, loop])
+        stopped = await next_stop(client, stopped)
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
+    assert json.loads(report.read_text()) == {"restarts": 0, "global_line": False}
+
+
+async def test_launch_fails_clearly_when_another_tool_holds_debugger_id(tmp_path: Path) -> None:
+    write_program(tmp_path / "site", """
+        import sys
+        sys.monitoring.use_tool_id(sys.monitoring.DEBUGGER_ID, "other-debugger")
+    """, name="sitecustomize.py")
+    program = write_program(tmp_path, "print('never debugged')\n")
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program, env={"PYTHONPATH": str(tmp_path / "site")}))
+        with pytest.raises(DapError, match="other-debugger"):
+            await launched
