@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+from conftest import AdapterAddress
 from dap_schema import read_log, validate_log_dir, validate_outgoing, validate_session
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
+from monadapter.client import DapClient, DapError
 
 
 def response(seq: int, request_seq: int, command: str, body: Any = None, **fields: Any) -> dict[str, Any]:
@@ -132,3 +136,61 @@ def test_session_logs_written_by_the_adapter_are_read_and_checked(tmp_path: Path
     assert validate_log_dir(tmp_path) == {
         path.name: ["seq 2 (threads response): ThreadsResponse.body.threads[0]: 'name' is a required property"]
     }
+
+
+# --- a real session -------------------------------------------------------------------------
+
+PROGRAM = """
+def greet(name):
+    message = "hello " + name
+    return message
+
+items = [1, 2, 3]
+print(greet("world"))
+"""
+
+
+async def test_every_message_of_a_real_session_meets_the_schema(
+    adapter: AdapterAddress, make_program: Callable[..., Path]
+) -> None:
+    """launch, breakpoints, threads, stack, scopes, variables, evaluate (good and bad), continue, exit.
+
+    The ``adapter`` fixture checks its logs at teardown too; checking here as well makes the
+    claim this test is about fail in its own body, with the session's coverage asserted alongside.
+    """
+    program = make_program(PROGRAM)
+    async with DapClient.connect(adapter.host, adapter.port) as client:
+        await client.initialize()
+        stopped = await client.launch_and_stop({program: [2, 3]}, program=str(program))
+        thread_id = stopped["body"]["threadId"]
+        assert [thread["id"] for thread in await client.threads()] == [thread_id]
+        frames = await client.stack_trace(thread_id)
+        assert (frames[0]["name"], frames[0]["line"]) == ("greet", 2)
+        scopes = await client.scopes(frames[0]["id"])
+        local_names = [v["name"] for v in await client.variables(scopes[0]["variablesReference"])]
+        assert "name" in local_names
+        assert (await client.evaluate("name", frames[0]["id"]))["result"] == "'world'"
+        with pytest.raises(DapError):
+            await client.evaluate("no_such_name", frames[0]["id"])
+        with pytest.raises(DapError):
+            await client.request("noSuchCommand", {})
+        await client.continue_(thread_id)
+        await client.wait_for_event("stopped")
+        assert (await client.stack_trace(thread_id))[0]["line"] == 3
+        await client.continue_(thread_id)
+        assert int((await client.wait_for_event("exited"))["body"]["exitCode"]) == 0
+        await client.wait_for_event("terminated")
+        assert client.output("stdout") == "hello world\n"
+        await client.disconnect()
+
+    (log,) = adapter.log_dir.glob("session-*.jsonl")
+    lines = read_log(log)
+    sent = [line["message"] for line in lines if line["direction"] == ADAPTER_TO_CLIENT]
+    answered = {message["command"] for message in sent if message["type"] == "response"}
+    assert answered >= {
+        "initialize", "launch", "setBreakpoints", "configurationDone", "threads", "stackTrace",
+        "scopes", "variables", "evaluate", "noSuchCommand", "continue", "disconnect",
+    }
+    events = {message["event"] for message in sent if message["type"] == "event"}
+    assert events >= {"initialized", "stopped", "output", "exited", "terminated"}
+    assert validate_session(lines) == []
