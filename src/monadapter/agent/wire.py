@@ -116,7 +116,8 @@ class MessageReader:
         del self._buffer[: start + length]
         try:
             message = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            # RecursionError: arrays/objects nested deeper than the json module can decode.
             return BadBody(f"message body is not valid UTF-8 JSON: {exc}", raw)
         if not isinstance(message, dict):
             return BadBody(f"message body is a JSON {type(message).__name__}, not an object", raw)
