@@ -36,7 +36,7 @@ __all__ = [
 
 #: How many validation problems one error message lists before it says "and N more".
 _MAX_PROBLEMS = 3
-#: Longest rendering of a rejected value inside an error message.
+#: Longest rendering of a rejected value, or of a field's location, inside an error message.
 _MAX_VALUE_CHARS = 60
 
 
@@ -144,7 +144,7 @@ def _describe(command: str, error: ValidationError) -> str:
         text = problem["msg"][:1].lower() + problem["msg"][1:]
         if problem["type"] != "missing":
             text += f", not {_shorten(repr(problem['input']))}"
-        parts.append(f"{_format_loc(loc)}: {text}")
+        parts.append(f"{_shorten(_format_loc(loc), keep_end=True)}: {text}")
     if len(problems) > _MAX_PROBLEMS:
         parts.append(f"and {len(problems) - _MAX_PROBLEMS} more")
     return f"{heading}: {'; '.join(parts)}"
@@ -169,6 +169,10 @@ def _field_problem(message: dict[str, Any], key: str, expected: str) -> str:
     return f"{key!r} must be {expected}, not {'null' if value is None else _shorten(repr(value))}"
 
 
-def _shorten(text: str) -> str:
-    """Cut ``text`` to a length that fits in an error message."""
-    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 3] + "..."
+def _shorten(text: str, *, keep_end: bool = False) -> str:
+    """Cut ``text`` to a length that fits in an error message (keeping its end for a location)."""
+    if len(text) <= _MAX_VALUE_CHARS:
+        return text
+    if keep_end:
+        return "..." + text[3 - _MAX_VALUE_CHARS :]
+    return text[: _MAX_VALUE_CHARS - 3] + "..."
