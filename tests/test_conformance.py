@@ -153,7 +153,7 @@ print(greet("world"))
 async def test_every_message_of_a_real_session_meets_the_schema(
     adapter: AdapterAddress, make_program: Callable[..., Path]
 ) -> None:
-    """launch, breakpoints, threads, stack, scopes, variables, evaluate (good and bad), continue, exit.
+    """launch, breakpoint, threads, stack, scopes, variables, evaluate (good and bad), step, continue, exit.
 
     The ``adapter`` fixture checks its logs at teardown too; checking here as well makes the
     claim this test is about fail in its own body, with the session's coverage asserted alongside.
@@ -161,7 +161,7 @@ async def test_every_message_of_a_real_session_meets_the_schema(
     program = make_program(PROGRAM)
     async with DapClient.connect(adapter.host, adapter.port) as client:
         await client.initialize()
-        stopped = await client.launch_and_stop({program: [2, 3]}, program=str(program))
+        stopped = await client.launch_and_stop({program: [2]}, program=str(program))
         thread_id = stopped["body"]["threadId"]
         assert [thread["id"] for thread in await client.threads()] == [thread_id]
         frames = await client.stack_trace(thread_id)
@@ -174,8 +174,8 @@ async def test_every_message_of_a_real_session_meets_the_schema(
             await client.evaluate("no_such_name", frames[0]["id"])
         with pytest.raises(DapError):
             await client.request("noSuchCommand", {})
-        await client.continue_(thread_id)
-        await client.wait_for_event("stopped")
+        await client.next(thread_id)
+        assert (await client.wait_for_event("stopped"))["body"]["reason"] == "step"
         assert (await client.stack_trace(thread_id))[0]["line"] == 3
         await client.continue_(thread_id)
         assert int((await client.wait_for_event("exited"))["body"]["exitCode"]) == 0
@@ -189,7 +189,7 @@ async def test_every_message_of_a_real_session_meets_the_schema(
     answered = {message["command"] for message in sent if message["type"] == "response"}
     assert answered >= {
         "initialize", "launch", "setBreakpoints", "configurationDone", "threads", "stackTrace",
-        "scopes", "variables", "evaluate", "noSuchCommand", "continue", "disconnect",
+        "scopes", "variables", "evaluate", "noSuchCommand", "next", "continue", "disconnect",
     }
     events = {message["event"] for message in sent if message["type"] == "event"}
     assert events >= {"initialized", "stopped", "output", "exited", "terminated"}
