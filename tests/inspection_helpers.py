@@ -12,11 +12,14 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+from engine_helpers import launch_arguments, line_of, top_frame
 from monadapter.agent.frames import Inspector
 from monadapter.agent.handles import Handles
+from monadapter.client import DapClient
 
 WAIT = 10.0
 PAUSE_LIMIT = 60.0  # a paused test thread gives up after this long without requests (a test that died)
@@ -158,3 +161,19 @@ class Stop:
     def set_expression(self, expression: str, value: str) -> dict[str, Any]:
         request = {"expression": expression, "value": value, "frameId": self.frame_id}
         return self.paused.call(self.inspector.set_expression, request)
+
+
+async def stop_at(client: DapClient, program: Path, marker: str) -> tuple[int, dict[str, Any]]:
+    """Launch ``program`` through the real adapter with a breakpoint on the line holding ``marker``.
+
+    Returns the stopped thread's id and its innermost frame.
+    """
+    stopped = await client.launch_and_stop({program: [line_of(program, marker)]}, **launch_arguments(program))
+    assert stopped["body"]["reason"] == "breakpoint"
+    return stopped["body"]["threadId"], await top_frame(client, stopped)
+
+
+async def scope_variables(client: DapClient, frame_id: int, scope: str = "Locals") -> dict[str, dict[str, Any]]:
+    """The variables of one scope of a frame, by name."""
+    scopes = {entry["name"]: entry for entry in await client.scopes(frame_id)}
+    return {v["name"]: v for v in await client.variables(scopes[scope]["variablesReference"])}

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 import pytest
 
-from inspection_helpers import PausedThread, Stop, make_inspector, thread_frames
+from engine_helpers import run_to_exit
+from inspection_helpers import PausedThread, Stop, make_inspector, stop_at, thread_frames
 from monadapter.agent import formatting
 from monadapter.agent.handles import Handles, InspectError
+from monadapter.client import DapClient, DapError
 
 
 def nested(pause: Callable[[], None]) -> None:
@@ -163,3 +166,35 @@ def test_ids_of_a_resumed_thread_are_refused_by_every_request() -> None:
         inspector.variables({"variablesReference": scopes[0]["variablesReference"]})
     with pytest.raises(InspectError, match="unknown frameId"):
         inspector.evaluate({"expression": "1", "frameId": frame_id})
+
+
+# --- through the real adapter -------------------------------------------------------------------------------
+
+
+async def test_stack_trace_paging_through_the_adapter(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program(
+        """
+        def dive(depth):
+            if depth:
+                return dive(depth - 1)
+            return "bottom"  # stop here
+
+        dive(5)
+        print("done")
+        """
+    )
+    thread_id, top = await stop_at(client, program, "# stop here")
+    assert (top["name"], top["line"], top["source"]["path"]) == ("dive", 4, str(program))
+    full = await client.request("stackTrace", {"threadId": thread_id})
+    names = [frame["name"] for frame in full["stackFrames"]]
+    assert names == ["dive"] * 6 + ["<module>"]  # no launcher or runner frames
+    assert full["totalFrames"] == 7
+    assert [frame["line"] for frame in full["stackFrames"]] == [4, 3, 3, 3, 3, 3, 6]
+    first = await client.request("stackTrace", {"threadId": thread_id, "startFrame": 0, "levels": 1})
+    assert first["totalFrames"] == 7 and first["stackFrames"] == full["stackFrames"][:1]
+    rest = await client.request("stackTrace", {"threadId": thread_id, "startFrame": 1, "levels": 20})
+    assert rest["stackFrames"] == full["stackFrames"][1:]
+    with pytest.raises(DapError):
+        await client.request("scopes", {"frameId": 10_000})
+    assert await run_to_exit(client, {"body": {"threadId": thread_id}}) == 0
+    assert "done" in client.output("stdout")
