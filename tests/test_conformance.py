@@ -153,7 +153,10 @@ print(greet("world"))
 async def test_every_message_of_a_real_session_meets_the_schema(
     adapter: AdapterAddress, make_program: Callable[..., Path]
 ) -> None:
-    """launch, breakpoint, threads, stack, scopes, variables, evaluate (good and bad), step, continue, exit.
+    """A session through most of what the adapter serves, every message checked against the schema.
+
+    launch, breakpoint, threads, stack, scopes, variables, evaluate (good and bad), an unknown
+    command, setVariable, completions, modules, loadedSources, step, continue, exit.
 
     The ``adapter`` fixture checks its logs at teardown too; checking here as well makes the
     claim this test is about fail in its own body, with the session's coverage asserted alongside.
@@ -167,20 +170,26 @@ async def test_every_message_of_a_real_session_meets_the_schema(
         frames = await client.stack_trace(thread_id)
         assert (frames[0]["name"], frames[0]["line"]) == ("greet", 2)
         scopes = await client.scopes(frames[0]["id"])
-        local_names = [v["name"] for v in await client.variables(scopes[0]["variablesReference"])]
+        locals_reference = scopes[0]["variablesReference"]
+        local_names = [v["name"] for v in await client.variables(locals_reference)]
         assert "name" in local_names
         assert (await client.evaluate("name", frames[0]["id"]))["result"] == "'world'"
         with pytest.raises(DapError):
             await client.evaluate("no_such_name", frames[0]["id"])
         with pytest.raises(DapError):
             await client.request("noSuchCommand", {})
+        await client.request("setVariable", {"variablesReference": locals_reference, "name": "name", "value": "'there'"})
+        completions = await client.request("completions", {"text": "na", "column": 3, "frameId": frames[0]["id"]})
+        assert "name" in [target["label"] for target in completions["targets"]]
+        assert await client.request("modules", {})
+        assert await client.request("loadedSources")
         await client.next(thread_id)
         assert (await client.wait_for_event("stopped"))["body"]["reason"] == "step"
         assert (await client.stack_trace(thread_id))[0]["line"] == 3
         await client.continue_(thread_id)
         assert int((await client.wait_for_event("exited"))["body"]["exitCode"]) == 0
         await client.wait_for_event("terminated")
-        assert client.output("stdout") == "hello world\n"
+        assert client.output("stdout") == "hello there\n"
         await client.disconnect()
 
     (log,) = adapter.log_dir.glob("session-*.jsonl")
@@ -189,7 +198,8 @@ async def test_every_message_of_a_real_session_meets_the_schema(
     answered = {message["command"] for message in sent if message["type"] == "response"}
     assert answered >= {
         "initialize", "launch", "setBreakpoints", "configurationDone", "threads", "stackTrace",
-        "scopes", "variables", "evaluate", "noSuchCommand", "next", "continue", "disconnect",
+        "scopes", "variables", "evaluate", "noSuchCommand", "setVariable", "completions", "modules",
+        "loadedSources", "next", "continue", "disconnect",
     }
     events = {message["event"] for message in sent if message["type"] == "event"}
     assert events >= {"initialized", "stopped", "output", "exited", "terminated"}
