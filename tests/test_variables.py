@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from inspection_helpers import PausedThread, Stop, module_program
+from inspection_helpers import PausedThread, Stop, module_program, scope_variables, stop_at
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import InspectError
+from monadapter.client import DapClient, DapError
 
 MODULE_GLOBAL = "module global"
 
@@ -384,3 +386,78 @@ def test_display_of_long_text_is_cut_the_same_way_alone_and_inside_containers() 
     assert display(long_text) == repr(long_text)[: REPR_LIMIT - 3] + "..."
     assert display([long_text]) == repr([long_text])[: REPR_LIMIT - 3] + "..."
     assert display(long_text.encode(), limit=None) == repr(long_text.encode())
+
+
+# --- through the real adapter -------------------------------------------------------------------------------
+
+NESTED_PROGRAM = """
+    class Box:
+        def __init__(self):
+            self.items = {"a": [1, {"b": (2, 3)}]}
+
+    def main():
+        box = Box()
+        big = list(range(100_000))
+        count = 1
+        print("ready")  # stop here
+        print("count", count, "first", big[0], "a0", box.items["a"][0])
+
+    main()
+"""
+
+
+async def test_scopes_and_nested_variables_through_the_adapter(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program(NESTED_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    scopes = await client.scopes(top["id"])
+    assert [(s["name"], s.get("presentationHint")) for s in scopes] == [("Locals", "locals"), ("Globals", None)]
+    local_vars = await scope_variables(client, top["id"])
+    assert {"box", "big", "count"} <= set(local_vars)
+    items = {v["name"]: v for v in await client.variables(local_vars["box"]["variablesReference"])}["items"]
+    a_list = (await client.variables(items["variablesReference"], filter="indexed"))[0]
+    assert (a_list["name"], a_list["evaluateName"]) == ("'a'", "box.items['a']")
+    inner = (await client.variables(a_list["variablesReference"], filter="indexed"))[1]
+    b_tuple = (await client.variables(inner["variablesReference"], filter="indexed"))[0]
+    assert (b_tuple["name"], b_tuple["value"], b_tuple["evaluateName"]) == ("'b'", "(2, 3)", "box.items['a'][1]['b']")
+    leaves = await client.variables(b_tuple["variablesReference"], filter="indexed")
+    assert [leaf["value"] for leaf in leaves] == ["2", "3"]
+    globals_ = await scope_variables(client, top["id"], "Globals")
+    assert "main" in {v["name"] for v in await client.variables(globals_["function variables"]["variablesReference"])}
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+
+
+async def test_100k_list_paging_through_the_adapter(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program(NESTED_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    big = (await scope_variables(client, top["id"]))["big"]
+    assert big["indexedVariables"] == 100_000
+    first = await client.variables(big["variablesReference"], filter="indexed", start=0, count=100)
+    assert [v["name"] for v in first] == [str(i) for i in range(100)]
+    last = await client.variables(big["variablesReference"], filter="indexed", start=99_990, count=100)
+    assert [v["value"] for v in last] == [str(i) for i in range(99_990, 100_000)]
+    assert last[-1]["evaluateName"] == "big[99999]"
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+
+
+async def test_set_variable_through_the_adapter_reaches_the_program(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program(NESTED_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    scopes = {s["name"]: s for s in await client.scopes(top["id"])}
+    locals_ref = scopes["Locals"]["variablesReference"]
+    body = await client.request("setVariable", {"variablesReference": locals_ref, "name": "count", "value": "count + 40"})
+    assert (body["value"], body["type"]) == ("41", "int")
+    big = (await scope_variables(client, top["id"]))["big"]
+    await client.request("setVariable", {"variablesReference": big["variablesReference"], "name": "0", "value": "-5"})
+    box = (await scope_variables(client, top["id"]))["box"]
+    items = {v["name"]: v for v in await client.variables(box["variablesReference"])}["items"]
+    a_list = (await client.variables(items["variablesReference"], filter="indexed"))[0]
+    await client.request("setVariable", {"variablesReference": a_list["variablesReference"], "name": "0", "value": "'z'"})
+    with pytest.raises(DapError, match="cannot set 'nothing': no such variable in locals"):
+        await client.request("setVariable", {"variablesReference": locals_ref, "name": "nothing", "value": "1"})
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+    assert "count 41 first -5 a0 z" in client.output("stdout")
