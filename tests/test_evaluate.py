@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from inspection_helpers import Stop, module_program
+from inspection_helpers import Stop, module_program, scope_variables, stop_at
 from monadapter.agent.handles import InspectError
+from monadapter.client import DapClient, DapError
 
 COUNTER = 0
 
@@ -262,3 +264,54 @@ def test_repl_assignment_in_a_generator_frame() -> None:
         assert stop.stack_trace(levels=1)["stackFrames"][0]["name"].endswith("generator")
         stop.evaluate("value = 2", "repl")
         assert stop.paused.resume() == [2]
+
+
+# --- through the real adapter -------------------------------------------------------------------------------
+
+COUNTER_PROGRAM = """
+    class Counter:
+        def __init__(self):
+            self.calls = 0
+
+        @property
+        def value(self):
+            self.calls += 1
+            return self.calls
+
+    def main():
+        counter = Counter()
+        limit = 1
+        print("ready")  # stop here
+        print("limit", limit, "calls", counter.calls)
+
+    main()
+"""
+
+
+async def test_repl_assignment_through_the_adapter_changes_what_the_program_sees(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program(COUNTER_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    assert (await client.evaluate("limit = 7", top["id"], context="repl"))["result"] == ""
+    assert (await client.evaluate("limit * 6", top["id"], context="repl"))["result"] == "42"
+    with pytest.raises(DapError, match="^NameError: name 'q' is not defined"):
+        await client.evaluate("q", top["id"], context="watch")
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+    assert "limit 7 calls 0" in client.output("stdout")
+
+
+async def test_hover_through_the_adapter_never_runs_a_property(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program(COUNTER_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    with pytest.raises(DapError, match="hover does not run property 'value'"):
+        await client.evaluate("counter.value", top["id"], context="hover")
+    assert (await client.evaluate("counter.calls", top["id"], context="hover"))["result"] == "0"
+    counter = (await scope_variables(client, top["id"]))["counter"]
+    assert "value" not in {v["name"] for v in await client.variables(counter["variablesReference"])}
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+    assert "limit 1 calls 0" in client.output("stdout")
