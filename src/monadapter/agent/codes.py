@@ -6,7 +6,9 @@ import dis
 import functools
 import gc
 import os
+import site
 import sys
+import sysconfig
 import types
 from collections.abc import Iterator
 from types import CodeType
@@ -23,6 +25,28 @@ def is_own_file(filename: str) -> bool:
     if filename.startswith("<"):
         return False
     return os.path.normcase(os.path.realpath(filename)).startswith(OWN_DIR)
+
+
+def _library_roots() -> tuple[str, ...]:
+    """Comparison keys of the standard library and site-packages directories of this interpreter."""
+    paths = sysconfig.get_paths()
+    roots = {paths[name] for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths}
+    roots.update(site.getsitepackages())
+    if site.ENABLE_USER_SITE and site.USER_SITE:
+        roots.add(site.USER_SITE)
+    return tuple(os.path.normcase(os.path.realpath(root)) + os.sep for root in roots)
+
+
+_LIBRARY_ROOTS = _library_roots()
+
+
+@functools.lru_cache(maxsize=4096)
+def is_library_file(filename: str) -> bool:
+    """Whether a code object's file is library code (stdlib, site-packages, frozen modules), which
+    justMyCode steps never stop in."""
+    if filename.startswith("<"):
+        return filename.startswith("<frozen ")
+    return os.path.normcase(os.path.realpath(filename)).startswith(_LIBRARY_ROOTS)
 
 
 def walk(code: CodeType) -> Iterator[CodeType]:

@@ -11,7 +11,10 @@ from .channel import Channel, Request
 from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
+from .completions import complete, frame_of
+from .modules import LoadedCode
 from .sources import Sources
+from .stepping import StepKind
 from .threads import ParkedThread
 
 __all__ = ["Debugger", "ToolBusyError"]
@@ -34,6 +37,8 @@ class Debugger:
         self.sources = Sources()
         self.engine = Engine(self.sources, channel.send_event, self._own_threads)
         self.handles = Handles()
+        self.loaded = LoadedCode(self.sources, channel.send_event)
+        self.engine.module_code_hook = self.loaded.module_code_started
         self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
         handlers: dict[str, Callable[[Request], None]] = {
@@ -43,15 +48,21 @@ class Debugger:
             "source": self._source,
             "continue": self._continue,
             "pause": self._pause,
+            "next": lambda request: self._step(request, "over"),
+            "stepIn": lambda request: self._step(request, "in"),
+            "stepOut": lambda request: self._step(request, "out"),
             "disconnect": self._disconnect,
             "stackTrace": self._on_paused_thread(self._stack_trace),
-            "scopes": self._on_paused_thread(lambda _parked, arguments: self._inspector.scopes(arguments)),
+            "scopes": self._on_paused_thread(self._scopes),
             "variables": self._on_paused_thread(lambda _parked, arguments: self._inspector.variables(arguments)),
             "evaluate": self._on_paused_thread(lambda _parked, arguments: self._inspector.evaluate(arguments)),
             "setVariable": self._on_paused_thread(lambda _parked, arguments: self._inspector.set_variable(arguments)),
             "setExpression": self._on_paused_thread(
                 lambda _parked, arguments: self._inspector.set_expression(arguments)
             ),
+            "completions": self._completions,
+            "modules": lambda request: request.reply(self.loaded.modules(request.arguments)),
+            "loadedSources": lambda request: request.reply(self.loaded.loaded_sources()),
         }
         for command, handler in handlers.items():
             channel.register(command, handler)
@@ -81,6 +92,7 @@ class Debugger:
     def configure(self, options: dict[str, Any]) -> None:
         """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
         self._options = dict(options)
+        self.engine.configure(just_my_code=options.get("justMyCode") is not False)
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options=self._options)
 
     def program_starting(self, code: types.CodeType) -> None:
@@ -146,6 +158,20 @@ class Debugger:
         request.reply({"allThreadsContinued": not single})
         self.engine.resume(ident)
 
+    def _step(self, request: Request, kind: StepKind) -> None:
+        arguments = request.arguments
+        ident = self._ident_of(arguments.get("threadId"))
+        parked = self.engine.parked(ident) if ident is not None else None
+        if parked is None:
+            request.fail(f"{request.command} needs a paused thread: thread {arguments.get('threadId')!r} is not paused")
+            return
+        single = bool(arguments.get("singleThread"))
+        for other in self.engine.parked_threads():
+            if not single or other.ident == parked.ident:
+                self.handles.clear_thread(other.dap_id)
+        request.reply()  # before the program runs on (see _continue)
+        self.engine.step(parked.ident, kind, single_thread=single)
+
     def _pause(self, request: Request) -> None:
         thread_id = request.arguments.get("threadId")
         ident = self._ident_of(thread_id)
@@ -196,6 +222,28 @@ class Debugger:
             parked.submit(job)
 
         return handler
+
+    def _scopes(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Scopes; after a step out of a function, its return value heads the top frame's first scope
+        when the client asked for showReturnValue."""
+        top = self.handles.thread_of(arguments.get("frameId", 0)) == parked.dap_id and self._is_top_frame(
+            parked, arguments.get("frameId")
+        )
+        shown = parked.returned if top and self._options.get("showReturnValue") else None
+        return self._inspector.scopes(arguments, return_value=shown)
+
+    def _is_top_frame(self, parked: ParkedThread, frame_id: Any) -> bool:
+        try:
+            return self.handles.get(frame_id, what="frameId") is parked.frame
+        except InspectError:
+            return False
+
+    def _completions(self, request: Request) -> None:
+        """Without a frameId: names of the global scope (``__main__``), here; else on the frame's paused thread."""
+        if request.arguments.get("frameId") is None:
+            request.reply(complete(None, request.arguments))
+            return
+        self._on_paused_thread(lambda _parked, arguments: complete(frame_of(self.handles, arguments), arguments))(request)
 
     def _stack_trace(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         return self._inspector.stack_trace(parked.dap_id, self.engine.user_frames(parked), arguments)

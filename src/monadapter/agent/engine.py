@@ -15,6 +15,7 @@ from typing import Any
 from . import codes
 from .breakpoints import Breakpoint, evaluate_hit
 from .sources import SourceMap, Sources, is_synthetic, path_key
+from .stepping import StepKind, StepPlan
 from .threads import ParkedThread, ThreadIds
 
 M = sys.monitoring
@@ -70,6 +71,14 @@ class CodeState:
     skip: frozenset[int] = frozenset()
     # local PY_START set on the aux id for cpython#155992
     start_probe: bool = False
+    # step plans that need every LINE of this code (over) or its PY_RETURN (over, out)
+    line_watchers: int = 0
+    return_watchers: int = 0
+
+    def wanted_events(self) -> int:
+        """The DEBUGGER_ID local events this code needs now."""
+        events = E.LINE if self.armed or self.line_watchers else 0
+        return events | (E.PY_RETURN if self.return_watchers else 0)
 
     def line_starts(self, code: CodeType) -> frozenset[int]:
         if self.lines is None:
@@ -136,8 +145,17 @@ class Engine:
         self._stop_request: tuple[str, int | None] | None = None
         # threads resumed alone (singleThread) while the others stay parked
         self._running_alone: set[int] = set()
+        # maps threading ident -> its step plan (see stepping.py)
+        self._plans: dict[int, StepPlan] = {}
+        # maps threading ident -> (function, value) returned by the frame a step just left
+        self._returned: dict[int, tuple[str, Any] | None] = {}
+        # the aux id's global events as last set
+        self._aux_current = 0
+        self._just_my_code = True
         # the program's main code object: frames below it belong to the launcher
         self._main_code: CodeType | None = None
+        # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
+        self.module_code_hook: Callable[[CodeType], None] | None = None
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -165,9 +183,11 @@ class Engine:
         self._active = True
         M.register_callback(DEBUGGER_ID, E.PY_START, self._guard(self._on_py_start, local=True))
         M.register_callback(DEBUGGER_ID, E.LINE, self._guard(self._on_line, local=True))
+        M.register_callback(DEBUGGER_ID, E.PY_RETURN, self._guard(self._on_py_return, local=True))
         if self._aux_id is not None:
             M.register_callback(self._aux_id, E.LINE, self._guard(self._on_aux_line, local=True))
             M.register_callback(self._aux_id, E.PY_START, self._guard(self._on_aux_py_start, local=True))
+            M.register_callback(self._aux_id, E.PY_UNWIND, self._guard(self._on_aux_py_unwind, local=False))
         self.sources.start_capture()
         with self._lock:
             for code in list(codes.existing_code()):
@@ -193,9 +213,9 @@ class Engine:
             M.set_events(tool, 0)
             for state in states:
                 code = state.ref()
-                if code is not None and (state.armed or state.start_probe):
+                if code is not None and (state.wanted_events() or state.start_probe):
                     M.set_local_events(tool, code, 0)
-            for event in (E.PY_START, E.LINE):
+            for event in (E.PY_START, E.LINE, E.PY_RETURN, E.PY_UNWIND):
                 M.register_callback(tool, event, None)
             M.free_tool_id(tool)
         self._aux_id = None
@@ -245,15 +265,23 @@ class Engine:
         if id(code) not in self._codes:
             with self._lock:
                 self._register_tree(code)
+            if code.co_name == "<module>" and self.module_code_hook is not None:
+                self.module_code_hook(code)
         return DISABLE
 
     def _on_line(self, code: CodeType, line: int) -> Any:
-        """DEBUGGER_ID LINE, enabled locally on code objects with a breakpoint line. A line without a
-        breakpoint returns DISABLE; a breakpoint line returns None whatever its condition says (DISABLE
-        is shared by all threads and all frames of the code, facts §0.4)."""
+        """DEBUGGER_ID LINE, enabled locally on code objects with a breakpoint line or a step running
+        in one of their frames. A line that neither has a breakpoint nor is watched by a step returns
+        DISABLE; any other returns None, whatever a condition says (DISABLE is shared by all threads
+        and all frames of the code, facts §0.4)."""
         state = self._codes.get(id(code))
-        if state is None or line not in state.armed:
+        if state is None:
             return DISABLE
+        if line not in state.armed:
+            if not state.line_watchers:
+                return DISABLE
+            self._step_line(sys._getframe(CALLER_DEPTH), line)
+            return None
         frame = sys._getframe(CALLER_DEPTH)
         if state.skip and frame.f_lasti in state.skip:
             return DISABLE  # the second LINE of a multi-line statement's first line
@@ -261,10 +289,8 @@ class Engine:
         if ident in self._own_threads():
             return None
         book = self._files.get(state.key)
-        if book is None:
-            return None
         stop_ids: list[int] = []
-        for breakpoint_ in list(book.by_line.get(line, ())):
+        for breakpoint_ in list(book.by_line.get(line, ())) if book is not None else ():
             outcome = evaluate_hit(breakpoint_, frame)
             if outcome.log is not None:
                 self._output("console", outcome.log + "\n", code, line)
@@ -274,7 +300,61 @@ class Engine:
                 stop_ids.append(breakpoint_.id)
         if stop_ids:
             self._park(ident, frame, line, "breakpoint", hit_ids=stop_ids)
+        elif state.line_watchers:
+            self._step_line(frame, line)
         return None
+
+    def _step_line(self, frame: FrameType, line: int) -> None:
+        """A watched line ran: stop if this thread's step plan ends here."""
+        plan = self._plans.get(threading.get_ident())
+        if plan is not None and plan.should_stop(frame):
+            self._park(threading.get_ident(), frame, line, "step")
+
+    def _on_py_return(self, code: CodeType, offset: int, value: Any) -> Any:
+        """DEBUGGER_ID PY_RETURN, enabled locally on the code of a frame being stepped over or out of.
+        When that very frame returns, the step ends in its caller, on the line of the call (as debugpy
+        does: the caller gets no new LINE event for the rest of that line), with the return value.
+        Returns None (other frames of the code may be stepped later)."""
+        ident = threading.get_ident()
+        plan = self._plans.get(ident) if self._plans else None
+        if plan is None:
+            return None
+        frame = sys._getframe(CALLER_DEPTH)
+        if frame is not plan.frame:
+            return None
+        caller = frame.f_back
+        if caller is None or self._skipped_in_steps(caller.f_code.co_filename):
+            self._step_left(frame, (code.co_qualname, value))
+            return None
+        with self._lock:
+            self._returned[ident] = (code.co_qualname, value)
+        self._park(ident, caller, caller.f_lineno or 0, "step")
+        return None
+
+    def _on_aux_py_unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
+        """Aux PY_UNWIND, enabled globally only while a step over or out runs (it cannot be local,
+        facts §6): the stepped frame leaving by an exception continues the step in its caller.
+        Returns None: DISABLE from a global-only event raises in user code (facts §0.6)."""
+        plan = self._plans.get(threading.get_ident()) if self._plans else None
+        if plan is not None:
+            frame = sys._getframe(CALLER_DEPTH)
+            if frame is plan.frame:
+                self._step_left(frame, None)
+        return None
+
+    def _step_left(self, frame: FrameType, returned: tuple[str, Any] | None) -> None:
+        """The frame a step runs in returns or unwinds: continue the step in the caller (over its
+        next line), or anywhere in user code when the caller is not (ours, the library, gone)."""
+        ident = threading.get_ident()
+        caller = frame.f_back
+        if caller is None or self._skipped_in_steps(caller.f_code.co_filename):
+            plan = StepPlan("in", frame, 0)
+        else:
+            plan = StepPlan("over", caller, caller.f_lineno or 0)
+        with self._lock:
+            if ident in self._plans:
+                self._set_plan(ident, plan)
+                self._returned[ident] = returned
 
     def _on_aux_line(self, code: CodeType, line: int) -> Any:
         """Aux LINE, enabled globally only while a stop, pause or entry stop is in force. Parks the
@@ -284,6 +364,10 @@ class Engine:
             return DISABLE
         ident = threading.get_ident()
         if ident in self._own_threads() or ident in self._parked:
+            return None
+        plan = self._plans.get(ident) if self._plans else None
+        if plan is not None and plan.kind == "in" and not self._skipped_in_steps(code.co_filename):
+            self._park(ident, sys._getframe(CALLER_DEPTH), line, "step")
             return None
         request = self._stop_request
         if request is not None and (request[1] is None or request[1] == ident):
@@ -377,16 +461,23 @@ class Engine:
             if line in heads:
                 skip |= codes.continuation_offsets(code, line, heads[line])
         state.skip = frozenset(skip)
+        before = state.wanted_events()
         state.armed = armed
-        if not armed:
-            M.set_local_events(DEBUGGER_ID, code, 0)
-        elif armed - previous:
-            M.set_local_events(DEBUGGER_ID, code, 0)
-            M.set_local_events(DEBUGGER_ID, code, E.LINE)
+        self._set_local(state, code, before, rearm=bool(armed - previous))
         needs_start = NEEDS_START_FOR_FIRST_LINE and codes.shared_first_line(code) in armed
         if self._aux_id is not None and needs_start != state.start_probe:
             M.set_local_events(self._aux_id, code, E.PY_START if needs_start else 0)
             state.start_probe = needs_start
+
+    def _set_local(self, state: CodeState, code: CodeType, before: int, *, rearm: bool) -> None:
+        """Apply ``state.wanted_events()`` to ``code``. With ``rearm``, go through 0 first: that
+        revives our DISABLEd lines of this code only, never another tool's (facts §1)."""
+        wanted = state.wanted_events()
+        if rearm and wanted & E.LINE:
+            M.set_local_events(DEBUGGER_ID, code, 0)
+            M.set_local_events(DEBUGGER_ID, code, wanted)
+        elif wanted != before:
+            M.set_local_events(DEBUGGER_ID, code, wanted)
 
     # -- breakpoints --------------------------------------------------------------------------------
 
@@ -514,8 +605,9 @@ class Engine:
         """Hold the current thread inside its callback until resumed.
 
         ``reason`` None means a silent stop: the thread stops because another one did. Otherwise a
-        ``stopped`` event reports this thread, and every other user thread is halted at its next line
-        by the aux id's global LINE (threads blocked in C stop when they come back to Python).
+        ``stopped`` event reports this thread, every step plan ends, and every other user thread is
+        halted at its next line by the aux id's global LINE (threads blocked in C stop when they come
+        back to Python).
         """
         parked = ParkedThread(ident, self.thread_ids.dap_id(ident), frame, line)
         with self._lock:
@@ -525,10 +617,13 @@ class Engine:
             self._parked_changed.notify_all()
             if reason is not None:
                 self._running_alone.clear()
+                parked.returned = self._returned.pop(ident, None) if reason == "step" else None
+                for stepping in list(self._plans):
+                    self._set_plan(stepping, None)
+                self._returned.clear()
             self._running_alone.discard(ident)
-            if not self._halt:
-                self._halt = True
-                self._aux_events(E.LINE)
+            self._halt = True
+            self._sync_aux()
         if reason is not None:
             body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
             if hit_ids:
@@ -536,9 +631,22 @@ class Engine:
             self._send_event("stopped", body)
         parked.serve()
 
-    def _aux_events(self, events: int) -> None:
-        if self._aux_id is not None:
+    def _sync_aux(self) -> None:
+        """Set the aux id's global events to what the stop and step state needs. Caller holds the lock.
+
+        LINE while threads must halt or a stop is requested, and for step-in (with PY_START, so a
+        one-line function's first line fires on 3.13, cpython#155992); PY_UNWIND while any step runs.
+        Turned off as a whole (``set_events(aux, 0)``), which takes effect at once even in frames
+        already running a loop.
+        """
+        events = E.LINE if self._halt or self._stop_request is not None else 0
+        if any(plan.kind == "in" for plan in self._plans.values()):
+            events |= E.LINE | E.PY_START
+        if self._plans:
+            events |= E.PY_UNWIND
+        if self._aux_id is not None and events != self._aux_current:
             M.set_events(self._aux_id, events)
+            self._aux_current = events
 
     def request_stop(self, reason: str, ident: int | None = None) -> None:
         """Stop the next user line run by ``ident`` (any thread when None) with ``reason`` ("pause",
@@ -547,7 +655,7 @@ class Engine:
             if not self._active:
                 return
             self._stop_request = (reason, ident)
-            self._aux_events(E.LINE)
+            self._sync_aux()
 
     def resume(self, ident: int | None = None) -> list[ParkedThread]:
         """Release every parked thread (``ident`` None) or one (singleThread); returns those released."""
@@ -557,20 +665,71 @@ class Engine:
                 self._parked.clear()
                 self._halt = False
                 self._running_alone.clear()
-                if self._stop_request is None:
-                    self._aux_events(0)
             else:
                 parked = self._parked.pop(ident, None)
                 released = [parked] if parked is not None else []
                 self._running_alone.add(ident)
+            self._sync_aux()
         for parked_thread in released:
             parked_thread.release()
         return released
 
+    def step(self, ident: int, kind: StepKind, *, single_thread: bool = False) -> bool:
+        """Resume with a step plan for the parked thread ``ident``; False when it is not parked.
+
+        The other threads resume too unless ``single_thread`` (DAP's default is all of them).
+        """
+        with self._lock:
+            parked = self._parked.get(ident)
+            if parked is None:
+                return False
+            self._set_plan(ident, StepPlan(kind, parked.frame, parked.line))
+        self.resume(ident if single_thread else None)
+        return True
+
+    def _set_plan(self, ident: int, plan: StepPlan | None) -> None:
+        """Replace the step plan of one thread, watching the code its frame runs. Caller holds the lock.
+
+        ``over`` needs every LINE of the frame's code (revived with the per-code 0 -> LINE re-arm)
+        and its PY_RETURN; ``out`` needs only PY_RETURN; ``in`` uses the aux id's global LINE.
+        """
+        old = self._plans.pop(ident, None)
+        if old is not None:
+            self._watch(old, -1)
+        if plan is not None:
+            self._plans[ident] = plan
+            self._watch(plan, +1)
+        self._sync_aux()
+
+    def _watch(self, plan: StepPlan, delta: int) -> None:
+        if plan.kind == "in":
+            return
+        code = plan.frame.f_code
+        if id(code) not in self._codes:
+            self._register_tree(code)
+        state = self._codes.get(id(code))
+        if state is None:
+            return  # our own code: never stepped in
+        before = state.wanted_events()
+        if plan.kind == "over":
+            state.line_watchers += delta
+        state.return_watchers += delta
+        self._set_local(state, code, before, rearm=delta > 0 and plan.kind == "over")
+
+    def configure(self, *, just_my_code: bool) -> None:
+        self._just_my_code = just_my_code
+
+    def _skipped_in_steps(self, filename: str) -> bool:
+        """Code a step never stops in: ours always; the standard library and site-packages with
+        justMyCode (the default)."""
+        return codes.is_own_file(filename) or (self._just_my_code and codes.is_library_file(filename))
+
     def release_all(self) -> None:
-        """Lift every stop and let all threads run (disconnect, interpreter exit)."""
+        """Lift every stop and step and let all threads run (disconnect, interpreter exit)."""
         with self._lock:
             self._stop_request = None
+            for stepping in list(self._plans):
+                self._set_plan(stepping, None)
         self.resume()
 
     def parked(self, ident: int) -> ParkedThread | None:

@@ -19,7 +19,8 @@ class StepPlan:
     * ``over``: the next line in ``frame`` itself. Other frames running the same code object (other
       threads, other asyncio tasks) never match: identity, not code, decides.
     * ``in``: the next line anywhere (the engine filters our own code and, with justMyCode, library code).
-    * ``out``: no line of ``frame``; when ``frame`` returns, the plan becomes ``over`` its caller.
+    * ``out``: no line of ``frame``; the engine ends the step when ``frame`` returns (in the caller,
+      on the line of the call) or continues it in the caller when ``frame`` unwinds.
     """
 
     kind: StepKind
@@ -33,13 +34,3 @@ class StepPlan:
         if self.kind == "over":
             return frame is self.frame
         return False
-
-    def after_return(self, frame: FrameType) -> StepPlan | None:
-        """The plan that follows ``frame`` returning or unwinding: step over/out of the step's own
-        frame continues as "over" in its caller (``in`` also stops in the caller, as pdb does)."""
-        if frame is not self.frame:
-            return self
-        caller = frame.f_back
-        if caller is None:
-            return None
-        return StepPlan("over", caller, caller.f_lineno or 0)

@@ -62,6 +62,8 @@ class ParkedThread:
     dap_id: int
     frame: FrameType
     line: int
+    # (function, value) the stepped frame returned, shown as ``(return) function`` after a step
+    returned: tuple[str, Any] | None = None
     _jobs: queue.SimpleQueue[Callable[[], None] | None] = field(default_factory=queue.SimpleQueue)
 
     def serve(self) -> None:
