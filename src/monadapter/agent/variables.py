@@ -180,7 +180,6 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
     return members
 
 
-@lru_cache(maxsize=1024)
 def _slot_descriptors(cls: type) -> tuple[tuple[str, MemberDescriptorType], ...]:
     """Return (attribute name, member descriptor) for every ``__slots__`` entry of ``cls`` and its bases."""
     found = []
