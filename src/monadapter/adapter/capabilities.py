@@ -7,7 +7,14 @@ from typing import Any
 #: What the agent inside the debuggee implements (requests the adapter relays to it). The one
 #: place to extend when the engine grows a feature: add the flag here with a comment saying
 #: which agent module implements it.
-AGENT_CAPABILITIES: dict[str, Any] = {}
+AGENT_CAPABILITIES: dict[str, Any] = {
+    # completions: names, attributes and dict keys found by static lookups (agent/completions.py).
+    "supportsCompletionsRequest": True,
+    # modules, and module events for modules imported while debugging (agent/modules.py).
+    "supportsModulesRequest": True,
+    # loadedSources, and loadedSource events for files and exec'd text loaded while debugging (agent/modules.py).
+    "supportsLoadedSourcesRequest": True,
+}
 
 
 def capabilities() -> dict[str, Any]:
