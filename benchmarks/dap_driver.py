@@ -9,9 +9,7 @@ that starts the adapter differs. A request answered with ``success: false`` ends
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -86,11 +84,8 @@ class DapDebugger(Driver):
             if offered:  # an editor sends the filters only to an adapter that offers some
                 await session.request("setExceptionBreakpoints", {"filters": list(exception_filters)})
             await session.request("configurationDone", {})
-            await launch.response()
-            try:
-                yield Launched(session, launched_at, result)
-            finally:
-                _kill_debuggee(session)
+            await session.response(launch)
+            yield Launched(session, launched_at, result)
 
     def _launch_arguments(self, program: Program, result: Path, ctx: Context) -> dict[str, Any]:
         return {
@@ -270,16 +265,3 @@ async def _page_list(session: DapSession, variable: dict[str, Any]) -> Measureme
         seen.update(int(m.group()) for v in body["variables"] if (m := _INDEX.fullmatch(v["name"].strip("[]"))))
     return {"list_first_page": first_page, "list_page_max": worst, "list_missing": float(LIST_SIZE - len(seen))}
 
-
-def _kill_debuggee(session: DapSession) -> None:
-    """End a debuggee left running (a run cut off mid-way) so it cannot slow the next measurement.
-
-    Only while the adapter has not reported its end, so a recycled pid is never hit.
-    """
-    pid = session.debuggee_pid
-    if pid is None or session.ended:
-        return
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

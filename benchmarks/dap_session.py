@@ -1,157 +1,116 @@
-"""One DAP session with an adapter process on stdio, as the benchmark driver needs it.
+"""One DAP session with an adapter process on stdio, on top of :class:`monadapter.client.DapClient`.
 
-Requests are answered in their own time (``launch`` answers only after ``configurationDone``),
-so a request can be started and awaited later. Events are kept in arrival order and consumed
-by name; an event that means the run went wrong (``terminated`` while waiting for a stop) ends
-the run with :class:`~benchmarks.jobs.Unsupported` instead of a hang. The adapter's output is
-read only while the driver waits for something, which it always does in a timed section, so
-no background task (and no task group around the caller's code) is needed.
+The client is the one the project's tests use; this wrapper adds what a measurement needs: every
+failure becomes :class:`~benchmarks.jobs.Unsupported` with the adapter's message (so the table
+can say why a cell is empty), a wait for a stop ends early when the program ends instead, and a
+debuggee left running by a run that was cut off is killed so it cannot slow the next one.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from anyio.abc import Process
 
 from benchmarks.jobs import Unsupported
-from monadapter.agent.wire import BadBody, MessageReader, encode
+from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout, PendingResponse
 
-
-class PendingRequest:
-    """A request sent and not yet answered."""
-
-    def __init__(self, session: DapSession, seq: int, command: str) -> None:
-        self._session = session
-        self._seq = seq
-        self._command = command
-
-    async def response(self) -> dict[str, Any]:
-        """The response body; a failed request raises :class:`Unsupported` with the adapter's message."""
-        return await self._session.wait_response(self._seq, self._command)
+#: How often a wait for one event looks at whether an event that ends the wait arrived instead.
+_UNEXPECTED_CHECK = 0.25
+#: Seconds the client gives the adapter to exit after its stdin closed, before killing it.
+_CLOSE_GRACE = 5.0
 
 
 class DapSession:
-    """Request/response and events over one adapter's stdin/stdout."""
+    """Requests and events of one adapter session, failures reported as :class:`Unsupported`."""
 
-    def __init__(self, process: Process, timeout: float) -> None:
-        self._process = process
+    def __init__(self, client: DapClient, timeout: float) -> None:
+        self._client = client
         self._timeout = timeout
-        self._reader = MessageReader()
-        self._seq = 0
-        self._responses: dict[int, dict[str, Any]] = {}
-        self._events: list[dict[str, Any]] = []
-        self._consumed = 0
-        #: The debuggee's pid from the ``process`` event, for clean-up of a run cut off mid-way.
-        self.debuggee_pid: int | None = None
-        #: True once the adapter reported the program's end (``exited`` or ``terminated``).
-        self.ended = False
 
-    async def start_request(self, command: str, arguments: dict[str, Any]) -> PendingRequest:
-        """Send a request now; await its answer later with :meth:`PendingRequest.response`."""
-        self._seq += 1
-        await self._send({"seq": self._seq, "type": "request", "command": command, "arguments": arguments})
-        return PendingRequest(self, self._seq, command)
+    async def start_request(self, command: str, arguments: dict[str, Any]) -> PendingResponse:
+        """Send a request now (``launch`` answers only after ``configurationDone``); see :meth:`response`."""
+        return await self._client.send_request(command, arguments, timeout=self._timeout)
+
+    async def response(self, pending: PendingResponse) -> dict[str, Any]:
+        """The body of a request sent with :meth:`start_request`."""
+        try:
+            return await pending.result(self._timeout)
+        except DapError as exc:
+            raise Unsupported(f"{pending.command} failed: {exc}") from None
+        except DapConnectionClosed as exc:
+            raise Unsupported(str(exc)) from None
 
     async def request(self, command: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """Send a request and return its response body."""
-        return await (await self.start_request(command, arguments)).response()
-
-    async def wait_response(self, seq: int, command: str) -> dict[str, Any]:
-        """Wait for the answer to request ``seq``."""
-        with anyio.fail_after(self._timeout):
-            while seq not in self._responses:
-                await self._receive(f"the {command} response")
-        response = self._responses.pop(seq)
-        if not response.get("success"):
-            raise Unsupported(f"{command} failed: {response.get('message') or response.get('body')}")
-        return response.get("body") or {}
+        return await self.response(await self.start_request(command, arguments))
 
     async def event(self, name: str, *, unexpected: Sequence[str] = ()) -> dict[str, Any]:
-        """The body of the next ``name`` event; other events before it are skipped, ``unexpected``
-        ones end the run."""
+        """The body of the next ``name`` event; an ``unexpected`` event arriving first ends the run.
+
+        The client waits for one event name at a time, so the wait goes in short slices and looks
+        for the unexpected ones in between; the event itself is returned as soon as it is read.
+        """
+        seen = len(self._client.events)
         with anyio.fail_after(self._timeout):
             while True:
-                while self._consumed < len(self._events):
-                    event = self._events[self._consumed]
-                    self._consumed += 1
-                    if event["event"] == name:
-                        return event.get("body") or {}
-                    if event["event"] in unexpected:
+                try:
+                    event = await self._client.wait_for_event(name, timeout=_UNEXPECTED_CHECK)
+                    return event.get("body") or {}
+                except DapTimeout:
+                    pass
+                except DapConnectionClosed as exc:
+                    raise Unsupported(str(exc)) from None
+                for event in self._client.events[seen:]:
+                    if event.get("event") in unexpected:
                         raise Unsupported(f"got '{event['event']}' {event.get('body') or ''} while waiting for '{name}'")
-                await self._receive(f"the '{name}' event")
+
+    @property
+    def debuggee_pid(self) -> int | None:
+        """The debuggee's pid from the ``process`` event, if one came."""
+        for event in self._client.events:
+            pid = (event.get("body") or {}).get("systemProcessId") if event.get("event") == "process" else None
+            if isinstance(pid, int):
+                return pid
+        return None
+
+    @property
+    def ended(self) -> bool:
+        """True once the adapter reported the program's end (``exited`` or ``terminated``)."""
+        return any(event.get("event") in ("exited", "terminated") for event in self._client.events)
 
     async def farewell(self) -> None:
         """``disconnect`` as an editor does at the end; an adapter already gone is fine."""
         with anyio.move_on_after(2):
             try:
-                await self.request("disconnect", {})
-            except Unsupported:
+                await self._client.request("disconnect", {}, timeout=2)
+            except (DapError, DapConnectionClosed, DapTimeout):
                 pass
 
-    async def _send(self, message: dict[str, Any]) -> None:
-        assert self._process.stdin is not None
+    def kill_debuggee(self) -> None:
+        """End a debuggee left running (a run cut off mid-way) so it cannot slow the next
+        measurement; only while the adapter has not reported its end, so a recycled pid is never hit."""
+        pid = self.debuggee_pid
+        if pid is None or self.ended:
+            return
         try:
-            await self._process.stdin.send(encode(message))
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            raise Unsupported(f"the adapter stopped reading before '{message.get('command')}'") from None
-
-    async def _receive(self, what: str) -> None:
-        """Read one chunk of the adapter's output and file every whole message in it."""
-        assert self._process.stdout is not None
-        try:
-            chunk = await self._process.stdout.receive()
-        except anyio.EndOfStream:
-            raise Unsupported(f"the adapter closed its output before {what}") from None
-        self._reader.feed(chunk)
-        while (message := self._reader.next_message()) is not None:
-            if not isinstance(message, BadBody):
-                await self._dispatch(message)
-
-    async def _dispatch(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "response":
-            self._responses[message["request_seq"]] = message
-        elif kind == "event":
-            body = message.get("body") or {}
-            if message.get("event") == "process" and isinstance(body.get("systemProcessId"), int):
-                self.debuggee_pid = body["systemProcessId"]
-            if message.get("event") in ("exited", "terminated"):
-                self.ended = True
-            self._events.append(message)
-        elif kind == "request":  # a reverse request (runInTerminal, startDebugging): we offer neither
-            self._seq += 1
-            await self._send(
-                {
-                    "seq": self._seq,
-                    "type": "response",
-                    "request_seq": message.get("seq"),
-                    "command": message.get("command"),
-                    "success": False,
-                    "message": "the benchmark client supports no reverse requests",
-                }
-            )
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 @asynccontextmanager
 async def open_session(argv: Sequence[str], timeout: float) -> AsyncIterator[DapSession]:
-    """Start the adapter in its own process group and yield a session; at the end say
-    ``disconnect`` and end the whole group, so nothing the adapter started outlives the run."""
-    process = await anyio.open_process(list(argv), stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        session = DapSession(process, timeout)
-        yield session
-        await session.farewell()
-    finally:
-        with anyio.CancelScope(shield=True):  # clean up even when the run was cut off
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            await process.aclose()
+    """Start the adapter (in its own session, away from our terminal's signals) and yield a
+    session; at the end say ``disconnect``, kill a debuggee still running, stop the adapter."""
+    async with DapClient.spawn(list(argv), timeout=_CLOSE_GRACE, start_new_session=True) as client:
+        session = DapSession(client, timeout)
+        try:
+            yield session
+            await session.farewell()
+        finally:
+            session.kill_debuggee()
