@@ -461,3 +461,29 @@ async def test_set_variable_through_the_adapter_reaches_the_program(
     await client.continue_(thread_id)
     await client.wait_for_event("terminated")
     assert "count 41 first -5 a0 z" in client.output("stdout")
+
+
+def test_named_tuple_fields_and_exception_args_are_listed() -> None:
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "left right")
+
+    def program(pause: Callable[[], None]) -> None:
+        pair = Pair(1, [2])
+        error = KeyError("missing", 3)
+        pause()
+        del pair, error
+
+    with Stop(program) as stop:
+        locals_ = stop.locals()
+        pair = stop.named(locals_["pair"]["variablesReference"])
+        assert [(v["name"], v["value"], v["evaluateName"]) for v in pair.values()] == [
+            ("0", "1", "pair[0]"),
+            ("1", "[2]", "pair[1]"),
+            ("left", "1", "pair.left"),
+            ("right", "[2]", "pair.right"),
+            ("len()", "2", "len(pair)"),
+        ]
+        error = stop.named(locals_["error"]["variablesReference"])
+        assert error["args"]["value"] == "('missing', 3)"
+        assert stop.evaluate(error["args"]["evaluateName"])["result"] == "('missing', 3)"

@@ -164,8 +164,18 @@ def item_count(value: Any, kind: str | None) -> int:
 
 
 def attributes(value: Any) -> list[tuple[str, Any]]:
-    """Return ``value``'s attributes from its ``__dict__`` and ``__slots__`` without running properties."""
+    """Return ``value``'s attributes from its ``__dict__`` and ``__slots__`` without running properties.
+
+    Two kinds of value get the attributes people look for although they live elsewhere: a named tuple's
+    fields (read by index) and an exception's ``args`` (a C-level attribute).
+    """
     members: list[tuple[str, Any]] = []
+    kind = type(value)
+    fields = getattr(kind, "_fields", None) if issubclass(kind, tuple) else None
+    if isinstance(fields, tuple) and all(type(field) is str for field in fields):
+        members.extend((field, tuple.__getitem__(value, index)) for index, field in enumerate(fields) if index < len(value))
+    if issubclass(kind, BaseException):
+        members.append(("args", BaseException.args.__get__(value)))
     try:
         namespace = object.__getattribute__(value, "__dict__")
     except Exception:  # no __dict__, or a class that refuses it
