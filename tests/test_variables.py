@@ -54,6 +54,11 @@ class BadRepr:
         raise ValueError("no repr today")
 
 
+class ExitingRepr:
+    def __repr__(self) -> str:
+        raise SystemExit(4)
+
+
 def sample(pause: Callable[[], None]) -> tuple[Any, ...]:
     number = 7
     text = "t" * 2000
@@ -64,6 +69,7 @@ def sample(pause: Callable[[], None]) -> tuple[Any, ...]:
     point = Point()
     slotted = Slotted()
     broken = BadRepr()
+    exiting = ExitingRepr()
     big = list(range(100_000))
     wide = {f"key{i}": i for i in range(10_000)}
     empty: list[int] = []
@@ -239,6 +245,7 @@ def test_values_hex_truncation_and_failing_repr() -> None:
         text = stop.locals()["text"]["value"]
         assert len(text) == REPR_LIMIT and text.endswith("...") and text.startswith("'tttt")
         assert stop.locals()["broken"]["value"] == "<repr raised ValueError: no repr today>"
+        assert stop.locals()["exiting"]["value"] == "<repr raised SystemExit: 4>"
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def safe_repr(value: Any) -> str:
     """Return ``repr(value)``, or ``<repr raised Type: message>`` when the object's ``__repr__`` fails."""
     try:
         return repr(value)
-    except Exception as exc:
+    except BaseException as exc:  # a SystemExit from a __repr__ must not end the program from the debugger
         return f"<repr raised {describe_exception(exc)}>"
 
 
