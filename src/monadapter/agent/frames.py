@@ -138,7 +138,7 @@ class Inspector:
             entry: dict[str, Any] = {
                 "id": self.handles.add_frame(thread_id, frame),
                 "name": frame_name(frame, line, options),
-                "line": line,
+                "line": line if isinstance(line, int) else 0,  # DAP wants a number; 0 means "no line"
                 "column": 1,
             }
             source = self._source_for(frame.f_code)
