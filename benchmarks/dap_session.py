@@ -31,9 +31,11 @@ class DapSession:
     def __init__(self, client: DapClient, timeout: float) -> None:
         self._client = client
         self._timeout = timeout
+        self._disconnected = False
 
     async def start_request(self, command: str, arguments: dict[str, Any]) -> PendingResponse:
         """Send a request now (``launch`` answers only after ``configurationDone``); see :meth:`response`."""
+        self._disconnected |= command == "disconnect"
         return await self._client.send_request(command, arguments, timeout=self._timeout)
 
     async def response(self, pending: PendingResponse) -> dict[str, Any]:
@@ -84,7 +86,9 @@ class DapSession:
         return any(event.get("event") in ("exited", "terminated") for event in self._client.events)
 
     async def farewell(self) -> None:
-        """``disconnect`` as an editor does at the end; an adapter already gone is fine."""
+        """``disconnect`` as an editor does at the end, unless the job did; an adapter already gone is fine."""
+        if self._disconnected:
+            return
         with anyio.move_on_after(2):
             try:
                 await self._client.request("disconnect", {}, timeout=2)
