@@ -30,13 +30,13 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--python", default=sys.executable, help="interpreter to measure (default: this one)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per scenario and debugger (default 5)")
     parser.add_argument(
-        "--cutoff", type=float, default=10.0, help="abandon a single debugger run after this many seconds (default 10)"
+        "--cutoff", type=float, default=8.0, help="abandon a single debugger run after this many seconds (default 8)"
     )
     parser.add_argument(
         "--cell-budget",
         type=float,
-        default=20.0,
-        help="stop repeating a scenario for a debugger once its runs took this long, after two (default 20)",
+        default=15.0,
+        help="stop repeating a scenario for a debugger once its runs took this long, after two (default 15)",
     )
     parser.add_argument("--only", default="", help="comma-separated scenario keys or prefixes, e.g. S1,S4,S10e")
     parser.add_argument("--debuggers", default="monadapter,debugpy,pdb", help="which debuggers (default: all three)")
