@@ -8,6 +8,24 @@ from typing import Any
 #: place to extend when the engine grows a feature: add the flag here with a comment saying
 #: which agent module implements it.
 AGENT_CAPABILITIES: dict[str, Any] = {
+    # breakpoint conditions, hit counts (N, == N, >= N, > N, < N, <= N, % N) and logpoints with {expression}
+    # (agent/breakpoints.py, evaluated on the hitting thread by agent/engine.py).
+    "supportsConditionalBreakpoints": True,
+    "supportsHitConditionalBreakpoints": True,
+    "supportsLogPoints": True,
+    # breakpointLocations: the lines of a range where code starts (agent/engine.py, agent/sources.py SourceMap).
+    "supportsBreakpointLocationsRequest": True,
+    # continue/next/stepIn/stepOut with singleThread resume only that thread (agent/engine.py).
+    "supportsSingleThreadExecutionRequests": True,
+    # exception filters "raised" and "uncaught", and exceptionInfo for an exception stop (agent/exceptions.py).
+    # The agent accepts exactly these filter names (agent/exceptions.py FILTER_NAMES).
+    "exceptionBreakpointFilters": [
+        {"filter": "raised", "label": "Raised Exceptions", "default": False,
+         "description": "Stop wherever user code raises an exception, caught or not."},
+        {"filter": "uncaught", "label": "Uncaught Exceptions", "default": True,
+         "description": "Stop when an exception leaves the outermost user frame of a thread."},
+    ],
+    "supportsExceptionInfoRequest": True,
     # completions: names, attributes and dict keys found by static lookups (agent/completions.py).
     "supportsCompletionsRequest": True,
     # modules, and module events for modules imported while debugging (agent/modules.py).

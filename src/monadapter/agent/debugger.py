@@ -7,10 +7,12 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from . import completions, exceptions
 from .channel import Channel, Request
 from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
+from .modules import LoadedCode
 from .completions import complete, frame_of
 from .modules import LoadedCode
 from .sources import Sources
@@ -35,7 +37,8 @@ class Debugger:
         self._channel = channel
         self._options: dict[str, Any] = {}
         self.sources = Sources()
-        self.engine = Engine(self.sources, channel.send_event, self._own_threads)
+        self.loaded = LoadedCode(self.sources, channel.send_event)
+        self.engine = Engine(self.sources, channel.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
         self.loaded = LoadedCode(self.sources, channel.send_event)
         self.engine.module_code_hook = self.loaded.module_code_started
@@ -44,6 +47,11 @@ class Debugger:
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
             "breakpointLocations": self._breakpoint_locations,
+            "setExceptionBreakpoints": self._set_exception_breakpoints,
+            "exceptionInfo": self._on_paused_thread(self._exception_info),
+            "modules": lambda request: request.reply(self.loaded.modules(request.arguments)),
+            "loadedSources": lambda request: request.reply(self.loaded.loaded_sources()),
+            "completions": self._completions,
             "threads": self._threads,
             "source": self._source,
             "continue": self._continue,
@@ -123,6 +131,18 @@ class Debugger:
             request.fail("setBreakpoints 'breakpoints' must be a list of SourceBreakpoint objects")
             return
         request.reply({"breakpoints": self.engine.set_breakpoints(source, specs)})
+
+    def _set_exception_breakpoints(self, request: Request) -> None:
+        filters = request.arguments.get("filters") or []
+        options = request.arguments.get("filterOptions") or []
+        names = {name for name in filters if isinstance(name, str)}
+        names |= {option.get("filterId") for option in options if isinstance(option, dict)}
+        unknown = sorted(str(name) for name in names - exceptions.FILTER_NAMES)
+        if unknown:
+            request.fail(f"unknown exception filter(s) {', '.join(unknown)}: use 'raised' or 'uncaught'")
+            return
+        self.engine.set_exception_filters({name for name in names if isinstance(name, str)})
+        request.reply({"breakpoints": [{"verified": True} for _ in [*filters, *options]]})
 
     def _breakpoint_locations(self, request: Request) -> None:
         arguments = request.arguments
@@ -244,6 +264,21 @@ class Debugger:
             request.reply(complete(None, request.arguments))
             return
         self._on_paused_thread(lambda _parked, arguments: complete(frame_of(self.handles, arguments), arguments))(request)
+
+    def _completions(self, request: Request) -> None:
+        """With a frame, completions run on its paused thread (they read its namespaces); without
+        one, only builtins are offered, here on the I/O thread."""
+        if "frameId" in request.arguments:
+            self._on_paused_thread(
+                lambda _parked, arguments: completions.complete(completions.frame_of(self.handles, arguments), arguments)
+            )(request)
+        else:
+            request.reply(completions.complete(None, request.arguments))
+
+    def _exception_info(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
+        if parked.exception is None:
+            raise InspectError(f"thread {parked.dap_id} did not stop because of an exception")
+        return exceptions.exception_info(*parked.exception)
 
     def _stack_trace(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         return self._inspector.stack_trace(parked.dap_id, self.engine.user_frames(parked), arguments)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
-from . import codes
+from . import codes, exceptions
 from .breakpoints import Breakpoint, evaluate_hit
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
@@ -118,8 +118,11 @@ class Engine:
         sources: Sources,
         send_event: Callable[[str, dict[str, Any]], None],
         own_threads: Callable[[], set[int]],
+        module_started: Callable[[CodeType], None] | None = None,
     ) -> None:
         self.sources = sources
+        # told about each ``<module>`` code at first sight (imports, exec, eval: modules.py)
+        self._module_started = module_started
         self._send_event = send_event
         self._own_threads = own_threads
         self.thread_ids = ThreadIds()
@@ -152,8 +155,15 @@ class Engine:
         # the aux id's global events as last set
         self._aux_current = 0
         self._just_my_code = True
+        # exception filters in force (setExceptionBreakpoints)
+        self._break_raised = False
+        self._break_uncaught = False
+        # maps threading ident -> the exception it last stopped for when raised (once per exception)
+        self._last_raised: dict[int, BaseException] = {}
         # the program's main code object: frames below it belong to the launcher
         self._main_code: CodeType | None = None
+        # code of the frames that run the program (launcher, runner, the -c bootstrap line)
+        self._launcher_codes: set[CodeType] = set()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = None
 
@@ -188,6 +198,7 @@ class Engine:
             M.register_callback(self._aux_id, E.LINE, self._guard(self._on_aux_line, local=True))
             M.register_callback(self._aux_id, E.PY_START, self._guard(self._on_aux_py_start, local=True))
             M.register_callback(self._aux_id, E.PY_UNWIND, self._guard(self._on_aux_py_unwind, local=False))
+            M.register_callback(self._aux_id, E.RAISE, self._guard(self._on_aux_raise, local=False))
         self.sources.start_capture()
         with self._lock:
             for code in list(codes.existing_code()):
@@ -215,7 +226,7 @@ class Engine:
                 code = state.ref()
                 if code is not None and (state.wanted_events() or state.start_probe):
                     M.set_local_events(tool, code, 0)
-            for event in (E.PY_START, E.LINE, E.PY_RETURN, E.PY_UNWIND):
+            for event in (E.PY_START, E.LINE, E.PY_RETURN, E.PY_UNWIND, E.RAISE):
                 M.register_callback(tool, event, None)
             M.free_tool_id(tool)
         self._aux_id = None
@@ -332,15 +343,58 @@ class Engine:
         return None
 
     def _on_aux_py_unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
-        """Aux PY_UNWIND, enabled globally only while a step over or out runs (it cannot be local,
-        facts §6): the stepped frame leaving by an exception continues the step in its caller.
+        """Aux PY_UNWIND, enabled globally (it cannot be local, facts §6) only while a step runs or the
+        "uncaught" filter is on. A stepped frame leaving by an exception continues the step in its
+        caller; an exception leaving the outermost user frame of a thread stops there, "uncaught".
         Returns None: DISABLE from a global-only event raises in user code (facts §0.6)."""
-        plan = self._plans.get(threading.get_ident()) if self._plans else None
-        if plan is not None:
-            frame = sys._getframe(CALLER_DEPTH)
-            if frame is plan.frame:
-                self._step_left(frame, None)
+        ident = threading.get_ident()
+        plan = self._plans.get(ident) if self._plans else None
+        if plan is not None and sys._getframe(CALLER_DEPTH) is plan.frame:
+            self._step_left(plan.frame, None)
+        if not self._break_uncaught or ident in self._own_threads() or isinstance(exception, exceptions.QUIET):
+            return None
+        frame = sys._getframe(CALLER_DEPTH)
+        if self._is_program_frame(frame) and exceptions.leaves_user_code(frame, self._is_program_frame):
+            self._park_on_exception(ident, frame, exception, "unhandled")
         return None
+
+    def _on_aux_raise(self, code: CodeType, offset: int, exception: BaseException) -> Any:
+        """Aux RAISE, enabled globally only while the "raised" filter is on: stops where user code
+        raises (once per exception object, not again in each frame it passes). Returns None."""
+        ident = threading.get_ident()
+        if ident in self._own_threads() or self._last_raised.get(ident) is exception:
+            return None
+        if isinstance(exception, exceptions.QUIET):
+            return None
+        frame = sys._getframe(CALLER_DEPTH)
+        if not self._is_user_frame(frame):
+            return None
+        self._last_raised[ident] = exception
+        self._park_on_exception(ident, frame, exception, "always")
+        return None
+
+    def _is_user_frame(self, frame: FrameType) -> bool:
+        return not self._skipped_in_steps(frame.f_code.co_filename) and frame.f_code not in self._launcher_codes
+
+    def _is_program_frame(self, frame: FrameType) -> bool:
+        """Neither ours, the launcher's nor library code, whatever justMyCode says: the frames whose
+        exceptions the "uncaught" filter watches (threading's bootstrap and our runner are where an
+        uncaught exception ends up)."""
+        filename = frame.f_code.co_filename
+        return not (
+            codes.is_own_file(filename) or codes.is_library_file(filename) or frame.f_code in self._launcher_codes
+        )
+
+    def _park_on_exception(self, ident: int, frame: FrameType, exception: BaseException, mode: str) -> None:
+        """Stop with reason "exception"; the stack shown starts where the exception was raised."""
+        inner = exceptions.traceback_frames(exception, frame) if mode == "unhandled" else []
+        line = inner[-1][1] if inner else frame.f_lineno or 0
+        outer = self.user_frames(ParkedThread(ident, 0, frame, line))
+        stack = inner[:-1] + outer if inner else outer
+        self._park(
+            ident, stack[0][0], stack[0][1], "exception",
+            exception=(exception, mode), stack=stack, description=exceptions.describe(exception),
+        )
 
     def _step_left(self, frame: FrameType, returned: tuple[str, Any] | None) -> None:
         """The frame a step runs in returns or unwinds: continue the step in the caller (over its
@@ -601,7 +655,18 @@ class Engine:
 
     # -- stopping and resuming --------------------------------------------------------------------
 
-    def _park(self, ident: int, frame: FrameType, line: int, reason: str | None, *, hit_ids: list[int] | None = None) -> None:
+    def _park(
+        self,
+        ident: int,
+        frame: FrameType,
+        line: int,
+        reason: str | None,
+        *,
+        hit_ids: list[int] | None = None,
+        exception: tuple[BaseException, str] | None = None,
+        stack: list[tuple[FrameType, int]] | None = None,
+        description: str | None = None,
+    ) -> None:
         """Hold the current thread inside its callback until resumed.
 
         ``reason`` None means a silent stop: the thread stops because another one did. Otherwise a
@@ -609,7 +674,7 @@ class Engine:
         halted at its next line by the aux id's global LINE (threads blocked in C stop when they come
         back to Python).
         """
-        parked = ParkedThread(ident, self.thread_ids.dap_id(ident), frame, line)
+        parked = ParkedThread(ident, self.thread_ids.dap_id(ident), frame, line, exception=exception, stack=stack)
         with self._lock:
             if not self._active or (reason is None and not self._halt):
                 return
@@ -628,6 +693,9 @@ class Engine:
             body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
             if hit_ids:
                 body["hitBreakpointIds"] = hit_ids
+            if description:
+                body["description"] = description
+                body["text"] = description
             self._send_event("stopped", body)
         parked.serve()
 
@@ -642,8 +710,10 @@ class Engine:
         events = E.LINE if self._halt or self._stop_request is not None else 0
         if any(plan.kind == "in" for plan in self._plans.values()):
             events |= E.LINE | E.PY_START
-        if self._plans:
+        if self._plans or self._break_uncaught:
             events |= E.PY_UNWIND
+        if self._break_raised:
+            events |= E.RAISE
         if self._aux_id is not None and events != self._aux_current:
             M.set_events(self._aux_id, events)
             self._aux_current = events
@@ -719,6 +789,14 @@ class Engine:
     def configure(self, *, just_my_code: bool) -> None:
         self._just_my_code = just_my_code
 
+    def set_exception_filters(self, filters: set[str]) -> None:
+        """Turn the "raised" and "uncaught" filters on or off (the aux id's RAISE and PY_UNWIND)."""
+        with self._lock:
+            self._break_raised = "raised" in filters
+            self._break_uncaught = "uncaught" in filters
+            if self._active:
+                self._sync_aux()
+
     def _skipped_in_steps(self, filename: str) -> bool:
         """Code a step never stops in: ours always; the standard library and site-packages with
         justMyCode (the default)."""
@@ -753,8 +831,13 @@ class Engine:
         return list(self._parked.values())
 
     def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
-        """The runner is about to exec the program's main code on this thread."""
+        """The runner is about to exec the program's main code on this thread. Every frame below here
+        is the launcher's (its ``-c`` bootstrap line is ``<string>`` code, not in our files)."""
         self._main_code = code
+        caller: FrameType | None = sys._getframe(1)
+        while caller is not None:
+            self._launcher_codes.add(caller.f_code)
+            caller = caller.f_back
         with self._lock:
             self._register_tree(code)
         if stop_on_entry:
@@ -763,6 +846,8 @@ class Engine:
     def user_frames(self, parked: ParkedThread) -> list[tuple[FrameType, int]]:
         """The stack of a parked thread, innermost first, each frame with its current line: our own
         frames and the launcher's frames below the program's main code left out."""
+        if parked.stack is not None:
+            return parked.stack
         frames: list[tuple[FrameType, int]] = []
         frame: FrameType | None = parked.frame
         line = parked.line

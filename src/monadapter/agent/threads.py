@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
@@ -14,30 +15,40 @@ _RESUME = None
 
 
 class ThreadIds:
-    """Maps ``threading`` idents to small DAP thread ids (1, 2, ... in the order first seen).
+    """Maps threads to small DAP thread ids (1, 2, ... in the order first seen).
 
-    Idents are pointer-sized and may exceed what a JavaScript client represents exactly; small ids
-    read better in a client's thread list too. The main thread is registered first, so it is 1.
+    Keyed by the ``threading.Thread`` object, not by its ident: an ident is reused as soon as its
+    thread ends, and two workers run one after the other must not share an id. Idents are also
+    pointer-sized, more than a JavaScript client represents exactly. The main thread is 1.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # maps threading ident -> DAP id, and back
-        self._dap_of: dict[int, int] = {}
-        self._ident_of: dict[int, int] = {}
+        # maps Thread -> DAP id (weakly: a finished thread's entry goes with it); DAP id -> Thread
+        self._dap_of: weakref.WeakKeyDictionary[threading.Thread, int] = weakref.WeakKeyDictionary()
+        self._thread_of: dict[int, weakref.ref[threading.Thread]] = {}
+        self._next = 1
         self.dap_id(threading.main_thread().ident or 0)
 
     def dap_id(self, ident: int) -> int:
+        """The DAP id of the live thread ``ident`` (a new one for a thread not seen before)."""
+        thread = threading._active.get(ident)  # type: ignore[attr-defined]
+        if thread is None:  # a thread started with _thread: current_thread() makes its _DummyThread
+            thread = threading.current_thread() if ident == threading.get_ident() else threading.main_thread()
         with self._lock:
-            dap = self._dap_of.get(ident)
+            dap = self._dap_of.get(thread)
             if dap is None:
-                dap = len(self._dap_of) + 1
-                self._dap_of[ident] = dap
-                self._ident_of[dap] = ident
+                dap = self._next
+                self._next += 1
+                self._dap_of[thread] = dap
+                self._thread_of[dap] = weakref.ref(thread)
             return dap
 
     def ident(self, dap_id: int) -> int | None:
-        return self._ident_of.get(dap_id)
+        """The ident of the live thread with that DAP id, None when unknown or finished."""
+        ref = self._thread_of.get(dap_id)
+        thread = ref() if ref is not None else None
+        return thread.ident if thread is not None and thread.is_alive() else None
 
     def listing(self, own: set[int]) -> list[dict[str, Any]]:
         """DAP ``Thread`` objects for every live thread but ours, main thread first."""
@@ -64,6 +75,10 @@ class ParkedThread:
     line: int
     # (function, value) the stepped frame returned, shown as ``(return) function`` after a step
     returned: tuple[str, Any] | None = None
+    # (exception, DAP breakMode) of an exception stop
+    exception: tuple[BaseException, str] | None = None
+    # the stack to show when it is not the frame's own f_back chain (an exception's traceback frames)
+    stack: list[tuple[FrameType, int]] | None = None
     _jobs: queue.SimpleQueue[Callable[[], None] | None] = field(default_factory=queue.SimpleQueue)
 
     def serve(self) -> None:
