@@ -176,3 +176,20 @@ async def test_step_request_for_a_running_thread_fails_clearly(tmp_path: Path) -
         assert response["success"] is False and "not paused" in response["message"]
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_step_in_reaches_a_one_line_function(tmp_path: Path) -> None:
+    """3.13 emits no LINE for a one-line def's line unless PY_START is on too (cpython#155992): the
+    step-in's global events include it."""
+    program = write_program(tmp_path, """
+        def inc(x): return x + 1
+        value = inc(1)  # call
+        print(value)
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# call")]}, **launch_arguments(program))
+        stopped = await step(client, "stepIn", stopped)
+        assert await stop_location(client, stopped) == ("inc", 1)
+        stopped = await step(client, "stepIn", stopped)  # off the return: back in the caller, at the call
+        assert await stop_location(client, stopped) == ("<module>", line_of(program, "# call"))
+        assert await run_to_exit(client, stopped) == 0

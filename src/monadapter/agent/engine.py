@@ -108,8 +108,11 @@ class Engine:
     Events we use (and never anything else; never ``restart_events()``, never global LINE on DEBUGGER_ID):
 
     * DEBUGGER_ID global PY_START: first sight of each code object, returns DISABLE.
-    * DEBUGGER_ID local LINE on code objects with a breakpoint line; other lines DISABLE themselves.
-    * aux global LINE while a stop, pause or entry stop is in force; off (``set_events(aux, 0)``) on resume.
+    * DEBUGGER_ID local LINE on code objects with a breakpoint line (other lines DISABLE themselves)
+      or with a step over running in one of their frames; local PY_RETURN on the code of a stepped frame.
+    * aux global LINE while a stop, pause or entry stop is in force and during step-in (with PY_START);
+      PY_UNWIND while a step runs or the "uncaught" filter is on; RAISE with the "raised" filter.
+      Switched as a whole with ``set_events(aux, ...)``, which reaches frames already running at once.
     * aux local PY_START on code whose breakpoint is on its first line, 3.13 only (cpython#155992).
     """
 
@@ -446,22 +449,31 @@ class Engine:
     # -- code registry ----------------------------------------------------------------------------
 
     def _register_tree(self, root: CodeType) -> None:
-        """Index ``root`` and its nested code; arm breakpoints of their files. Caller holds the lock."""
-        parent_of: dict[int, CodeType] = {}
+        """Index ``root`` and its nested code; arm breakpoints of their files. Caller holds the lock.
+
+        Runs once per new code object tree (first sight), so it is kept lean: a known code object's
+        subtree is skipped whole (trees are always registered whole), file keys are cached per name.
+        """
+        known = self._codes
         new_keys: set[str] = set()
-        for code in codes.walk(root):
-            for const in code.co_consts:
-                if isinstance(const, CodeType):
-                    parent_of[id(const)] = code
-            if id(code) in self._codes or codes.is_own_file(code.co_filename):
-                continue
-            key = file_key(code.co_filename)
+        stack: list[tuple[CodeType, CodeType | None]] = [(root, None)]
+        while stack:
+            code, parent = stack.pop()
             code_id = id(code)
-            self._codes[code_id] = CodeState(weakref.ref(code, functools.partial(self._forget, code_id, key)), key)
+            if code_id in known:
+                continue
+            filename = code.co_filename
+            if codes.is_own_file(filename):
+                continue
+            key = file_key(filename)
+            known[code_id] = CodeState(weakref.ref(code, functools.partial(self._forget, code_id, key)), key)
             self._by_key.setdefault(key, set()).add(code_id)
-            if self.sources.is_compiled_name(code.co_filename):
-                self.sources.bind_nested(code, parent_of.get(code_id))
+            if self.sources.is_compiled_name(filename):
+                self.sources.bind_nested(code, parent)
             new_keys.add(key)
+            for const in code.co_consts:
+                if type(const) is CodeType:
+                    stack.append((const, code))
         for key in new_keys:
             book = self._files.get(key)
             if book is None:
@@ -761,7 +773,8 @@ class Engine:
         """Replace the step plan of one thread, watching the code its frame runs. Caller holds the lock.
 
         ``over`` needs every LINE of the frame's code (revived with the per-code 0 -> LINE re-arm)
-        and its PY_RETURN; ``out`` needs only PY_RETURN; ``in`` uses the aux id's global LINE.
+        and its PY_RETURN; ``out`` and ``in`` need only PY_RETURN (a return ends them in the caller,
+        on the line of the call); ``in`` also uses the aux id's global LINE.
         """
         old = self._plans.pop(ident, None)
         if old is not None:
@@ -772,8 +785,8 @@ class Engine:
         self._sync_aux()
 
     def _watch(self, plan: StepPlan, delta: int) -> None:
-        if plan.kind == "in":
-            return
+        if plan.kind == "in" and plan.line == 0:
+            return  # a step continuing anywhere after its frame left: no frame to watch
         code = plan.frame.f_code
         if id(code) not in self._codes:
             self._register_tree(code)

@@ -13,7 +13,9 @@ StepKind = Literal["over", "in", "out"]
 class StepPlan:
     """Where a resumed thread should stop next.
 
-    ``frame`` is the frame the step started in; it is held strongly while the step runs (frames are
+    ``frame`` is the frame the step started in (``line`` its line); ``line`` 0 marks an ``in`` step that
+    has left its frame for library or launcher code and now ends at the next user line anywhere. The
+    frame is held strongly while the step runs (frames are
     not weak-referenceable and their ids get reused, sys-monitoring-facts §9) and dropped with the plan.
 
     * ``over``: the next line in ``frame`` itself. Other frames running the same code object (other
