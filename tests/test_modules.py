@@ -76,7 +76,9 @@ async def test_modules_imported_while_running_are_announced_and_listed(
         assert event["body"]["module"]["path"] == str(path)
     fakedist = await client.wait_for_event("module", is_module_event("fakedist"), timeout=WAIT)
     assert fakedist["body"]["module"]["version"] == "4.5.6"  # from fakedist-4.5.6.dist-info, nothing imported
-    await client.wait_for_event("module", is_module_event("colorsys"), timeout=WAIT)
+    colorsys = await client.wait_for_event("module", is_module_event("colorsys"), timeout=WAIT)
+    # announced right before the stop that follows the imports, so the client knows them when it shows it
+    assert client.events.index(colorsys) < client.events.index(stopped)
 
     body = await client.request("modules", {}, timeout=WAIT)
     listed = {module["name"]: module for module in body["modules"]}

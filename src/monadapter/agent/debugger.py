@@ -37,10 +37,10 @@ class Debugger:
         self._channel = channel
         self._options: dict[str, Any] = {}
         self.sources = Sources()
+        # the engine's events pass through it: a stop first announces the modules and sources loaded
         self.loaded = LoadedCode(self.sources, channel.send_event)
-        self.engine = Engine(self.sources, channel.send_event, self._own_threads, self.loaded.module_code_started)
+        self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
-        self.loaded = LoadedCode(self.sources, channel.send_event)
         self.engine.module_code_hook = self.loaded.module_code_started
         self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})

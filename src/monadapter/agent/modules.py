@@ -1,15 +1,15 @@
 """Loaded modules and sources: the ``modules`` and ``loadedSources`` requests and the ``module``/``loadedSource`` events.
 
 How new code is noticed, and why this way: the engine's global PY_START already fires once for every code
-object the first time it runs, to index it (and then DISABLEs itself for that code). A module's ``<module>``
-code is among them, so the engine hands each first-seen ``<module>`` code to :meth:`LoadedCode.module_code_started`
-and the only cost added to code that is not module code is one string comparison on first sight. An import
-has put its module into ``sys.modules`` before that code starts, so the modules added since the last look
-are found there: ``sys.modules`` keeps insertion order, so they are the last ``n`` keys when it grew by ``n``
-(a reversed ``islice``, cost proportional to the new modules only). Extension modules run no Python code; they
-are picked up at the next Python module start (or the next ``modules`` request). Diffing ``sys.modules`` at each
-stop instead would cost nothing while running, but the events would only come at stops.
-Measured on 3.13 (``scripts/measure_module_events.py``): see its docstring.
+object the first time it runs, to index it. A module's ``<module>`` code is among them, so the engine hands
+each first-seen ``<module>`` code (imports, ``exec``, ``eval``) to :meth:`LoadedCode.module_code_started`, which
+only notes it: the cost added to an import is one string comparison and a set insertion, and code that is not
+module code pays one string comparison on first sight. The announcing (``sys.modules`` diffed against the
+modules known, ``module`` and ``loadedSource`` events) happens right before each ``stopped`` event and before
+answering ``modules``/``loadedSources``: a program that runs without stopping sends none of these events and
+runs at full speed, and the client has them when it shows a stop (debugpy too reports modules lazily, as the
+frames of a stop show them). Extension modules, which run no Python code, are found by the same diff.
+Measured with ``scripts/bench_module_events.py``: see its docstring.
 
 Module attributes are read from the module's ``__dict__`` through ModuleType's own member, never with
 ``getattr`` (a lazy module's ``__getattribute__`` would import it; PEP 562 ``__getattr__`` would run).
@@ -24,7 +24,6 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from itertools import islice
 from types import CodeType, ModuleType
 from typing import Any
 
@@ -71,57 +70,69 @@ class LoadedCode:
         self._lock = threading.Lock()
         # modules present when debugging started get no event: the client lists them with ``modules``
         self._known_modules: set[str] = set(sys.modules)
-        self._modules_seen = len(sys.modules)
-        # maps the normcase'd path -> the path of each file announced by a loadedSource event (module files
-        # and files run by exec)
+        # file names of ``<module>`` code seen since the last announcement (imports and exec'd files)
+        self._pending_files: dict[str, None] = {}
+        # maps the normcase'd path -> the path of each file announced by a loadedSource event
         self._announced_files: dict[str, str] = {}
+        # run-time compiled ``<module>`` code not announced yet, and (name, text) of all such code seen
+        self._pending_runtime: list[CodeType] = []
+        self._runtime_seen: set[tuple[str, str | bytes]] = set()
         # DAP Sources of run-time compiled code, by sourceReference, in the order first seen
         self._runtime: dict[int, dict[str, Any]] = {}
         # maps a directory -> {normalized distribution name: version} from its *.dist-info entries
         self._versions_by_dir: dict[str, dict[str, str]] = {}
 
-    # -- the engine's hook ------------------------------------------------------------------------
+    # -- noticing ---------------------------------------------------------------------------------
 
     def module_code_started(self, code: CodeType) -> None:
-        """First sight of a ``<module>`` code object: an import, ``exec`` or ``eval``. Announces the modules
-        that appeared in ``sys.modules`` and the source the code comes from. Never raises."""
+        """The engine's hook, on first sight of a ``<module>`` code object (an import, ``exec`` or ``eval``),
+        on the thread running it: only remember it (the announcement waits for the next stop). Never raises."""
         filename = code.co_filename
         try:
-            if codes.is_own_file(filename):
+            if not self._sources.is_compiled_name(filename):
+                with self._lock:
+                    self._pending_files[filename] = None
                 return
-            if self._sources.is_compiled_name(filename):
-                self._announce_runtime(code)
-                return
-            for name, module in self._new_modules():
-                self._send_event("module", {"reason": "new", "module": self._describe(name, module)})
-                path = _text(module_dict(module), "__file__")
-                if path is not None and path.endswith(".py"):
-                    self._announce_file(path)
-            if not is_synthetic(filename):
-                self._announce_file(filename)
-        except Exception:  # a bug here must not break the user's import; the request lists it anyway
+            text = self._sources.source_object(code)
+            key = (filename, text) if text is not None else None
+            with self._lock:
+                if key is None or key in self._runtime_seen or len(self._runtime_seen) >= MAX_RUNTIME_SOURCES:
+                    return
+                self._runtime_seen.add(key)
+                self._pending_runtime.append(code)
+        except Exception:  # a bug here must not break the user's import; the requests list it anyway
             pass
 
-    def _new_modules(self) -> list[tuple[str, object]]:
-        """Modules added to ``sys.modules`` since the last look (the newest keys: see the module docstring)."""
-        modules = sys.modules
+    def send_event(self, event: str, body: dict[str, Any]) -> None:
+        """The engine's way to send events: before a ``stopped`` event, what loaded since the last stop is
+        announced, so the client knows the modules and sources of the stop it is about to show."""
+        if event == "stopped":
+            self.announce()
+        self._send_event(event, body)
+
+    def announce(self) -> None:
+        """Send ``module`` events for modules added to ``sys.modules`` and ``loadedSource`` events for source
+        files and run-time sources seen since the last call."""
         with self._lock:
-            grown = len(modules) - self._modules_seen
-            self._modules_seen = len(modules)
-            if grown <= 0:
-                return []
-            try:
-                newest = list(islice(reversed(modules), grown))
-            except RuntimeError:  # changed size meanwhile: the next look finds them
-                return []
-            fresh = [name for name in reversed(newest) if name not in self._known_modules]
-            self._known_modules.update(fresh)
-        found = []
-        for name in fresh:
-            module = modules.get(name)
-            if issubclass(type(module), ModuleType) and not self._is_own(module):
-                found.append((name, module))
-        return found
+            files, self._pending_files = self._pending_files, {}
+            compiled, self._pending_runtime = self._pending_runtime, []
+            fresh = [(name, module) for name, module in self._snapshot() if name not in self._known_modules]
+            self._known_modules.update(name for name, _module in fresh)
+        for name, module in fresh:
+            if self._is_own(module):
+                continue
+            self._send_event("module", {"reason": "new", "module": self._describe(name, module)})
+            path = _text(module_dict(module), "__file__")
+            if path is not None and path.endswith(".py"):
+                self._announce_file(path)
+        for filename in files:
+            if not is_synthetic(filename) and not codes.is_own_file(filename):
+                self._announce_file(filename)
+        for code in compiled:
+            source = self._sources.source_for(code)
+            with self._lock:
+                self._runtime[source["sourceReference"]] = source
+            self._send_event("loadedSource", {"reason": "new", "source": source})
 
     def _announce_file(self, path: str) -> None:
         key = os.path.normcase(path)
@@ -130,17 +141,6 @@ class LoadedCode:
                 return
             self._announced_files[key] = path
         self._send_event("loadedSource", {"reason": "new", "source": self._file_source(path)})
-
-    def _announce_runtime(self, code: CodeType) -> None:
-        source = self._sources.source_for(code)
-        reference = source.get("sourceReference")
-        with self._lock:
-            if not isinstance(reference, int) or reference in self._runtime:
-                return
-            if len(self._runtime) >= MAX_RUNTIME_SOURCES:
-                return
-            self._runtime[reference] = source
-        self._send_event("loadedSource", {"reason": "new", "source": source})
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -151,6 +151,7 @@ class LoadedCode:
         Raises:
             ValueError: a paging argument is not a non-negative integer.
         """
+        self.announce()
         start, count = (arguments.get(name) or 0 for name in ("startModule", "moduleCount"))
         if type(start) is not int or type(count) is not int or start < 0 or count < 0:
             raise ValueError(f"startModule and moduleCount must be non-negative integers, got {start!r} and {count!r}")
@@ -161,6 +162,7 @@ class LoadedCode:
     def loaded_sources(self) -> dict[str, Any]:
         """Answer ``loadedSources``: the ``.py`` file of every loaded module, files run by ``exec``, and the
         run-time compiled sources seen (served by ``sourceReference``)."""
+        self.announce()
         paths: dict[str, str] = {}
         for _name, module in self._snapshot():
             path = _text(module_dict(module), "__file__")
