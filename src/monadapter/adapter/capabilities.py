@@ -32,6 +32,16 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     "supportsModulesRequest": True,
     # loadedSources, and loadedSource events for files and exec'd text loaded while debugging (agent/modules.py).
     "supportsLoadedSourcesRequest": True,
+    # stackTrace paging with startFrame/levels and totalFrames; evaluate for hovers by static lookups only
+    # (no program code runs); setVariable and setExpression that really change the paused frame;
+    # evaluate's clipboard context (the whole repr); format.hex (agent/frames.py Inspector,
+    # agent/variables.py, agent/evaluate.py).
+    "supportsDelayedStackTraceLoading": True,
+    "supportsEvaluateForHovers": True,
+    "supportsSetVariable": True,
+    "supportsSetExpression": True,
+    "supportsClipboardContext": True,
+    "supportsValueFormattingOptions": True,
 }
 
 
