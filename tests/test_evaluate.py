@@ -315,3 +315,19 @@ async def test_hover_through_the_adapter_never_runs_a_property(
     await client.continue_(thread_id)
     await client.wait_for_event("terminated")
     assert "limit 1 calls 0" in client.output("stdout")
+
+
+async def test_set_expression_and_clipboard_through_the_adapter(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    assert client.capabilities["supportsSetExpression"] and client.capabilities["supportsClipboardContext"]
+    program = make_program(COUNTER_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    body = await client.request("setExpression", {"expression": "limit", "value": "limit + 99", "frameId": top["id"]})
+    assert (body["value"], body["type"]) == ("100", "int")
+    await client.request("setExpression", {"expression": "counter.calls", "value": "-1", "frameId": top["id"]})
+    whole = await client.evaluate("'y' * 1000", top["id"], context="clipboard")
+    assert whole["result"] == repr("y" * 1000)
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+    assert "limit 100 calls -1" in client.output("stdout")
