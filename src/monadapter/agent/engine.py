@@ -124,8 +124,6 @@ class Engine:
         module_started: Callable[[CodeType], None] | None = None,
     ) -> None:
         self.sources = sources
-        # told about each ``<module>`` code at first sight (imports, exec, eval: modules.py)
-        self._module_started = module_started
         self._send_event = send_event
         self._own_threads = own_threads
         self.thread_ids = ThreadIds()
@@ -168,7 +166,7 @@ class Engine:
         # code of the frames that run the program (launcher, runner, the -c bootstrap line)
         self._launcher_codes: set[CodeType] = set()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
-        self.module_code_hook: Callable[[CodeType], None] | None = None
+        self.module_code_hook: Callable[[CodeType], None] | None = module_started
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -233,10 +231,6 @@ class Engine:
                 M.register_callback(tool, event, None)
             M.free_tool_id(tool)
         self._aux_id = None
-
-    @property
-    def active(self) -> bool:
-        return self._active
 
     # -- the guard ----------------------------------------------------------------------------
 

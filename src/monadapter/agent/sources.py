@@ -165,12 +165,6 @@ class Sources:
 
     # -- text ---------------------------------------------------------------------------------
 
-    def text_of_code(self, code: CodeType) -> str | None:
-        entry = self._bound.get(id(code))
-        if entry is not None:
-            return _decode(entry[1])
-        return self.text_of_file(code.co_filename)
-
     def text_of_file(self, filename: str) -> str | None:
         """Text of a file on disk, of run-time code compiled under that name, or known to linecache."""
         if not is_synthetic(filename) and os.path.isfile(filename):
