@@ -69,9 +69,11 @@ def run_repl(frame: FrameType, source: str) -> tuple[bool, Any]:
             paused frame), or the exception the code raised.
     """
     try:
-        return True, _run(frame, compile(source, EVAL_FILENAME, "eval"), real_globals=False)
+        expression = compile(source, EVAL_FILENAME, "eval")
     except SyntaxError:
-        pass
+        expression = None  # not an expression: run it as statements below
+    if expression is not None:
+        return True, _run(frame, expression, real_globals=False)
     try:
         tree = ast.parse(source, EVAL_FILENAME, "exec")
     except SyntaxError as exc:
