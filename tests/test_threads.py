@@ -36,6 +36,20 @@ SPINNER = """
     print("joined")
 """
 
+#: A thread spins in pure Python while the main thread reaches a breakpoint line.
+SPIN_WHILE_MAIN_STOPS = """
+    import threading, time
+    state = {"done": False, "spins": 0}
+    def spin():
+        while not state["done"]:
+            state["spins"] += 1
+    worker = threading.Thread(target=spin, name="spinner")
+    worker.start()
+    time.sleep(0.3)
+    here = 1  # main stop
+    worker.join()
+"""
+
 
 async def test_breakpoint_added_while_a_loop_runs_takes_effect(tmp_path: Path) -> None:
     program = write_program(tmp_path, SPINNER)
@@ -55,18 +69,7 @@ async def test_breakpoint_added_while_a_loop_runs_takes_effect(tmp_path: Path) -
 
 
 async def test_a_stop_halts_every_other_thread(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
-        import threading, time
-        state = {"done": False, "spins": 0}
-        def spin():
-            while not state["done"]:
-                state["spins"] += 1  # spin body
-        worker = threading.Thread(target=spin, name="spinner")
-        worker.start()
-        time.sleep(0.3)
-        stop_here = True  # main stop
-        worker.join()
-    """)
+    program = write_program(tmp_path, SPIN_WHILE_MAIN_STOPS)
     async with session() as client:
         stopped = await client.launch_and_stop({program: [line_of(program, "# main stop")]}, **launch_arguments(program))
         assert stopped["body"]["allThreadsStopped"] is True
@@ -206,3 +209,23 @@ async def test_adapter_going_away_releases_a_paused_non_daemon_thread(tmp_path: 
     while not marker.exists() and time.monotonic() < deadline:
         await anyio.sleep(0.05)
     assert marker.read_text() == "42"
+
+
+async def test_single_thread_continue_leaves_the_others_paused(tmp_path: Path) -> None:
+    program = write_program(tmp_path, SPIN_WHILE_MAIN_STOPS)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# main stop")]}, **launch_arguments(program))
+        main_id = stopped["body"]["threadId"]
+        spinner = {thread["name"]: thread["id"] for thread in await client.threads()}["spinner"]
+        spinner_frame = (await client.stack_trace(spinner))[0]["id"]
+        before = int((await client.evaluate("state['spins']", spinner_frame, context="watch"))["result"])
+        answer = await client.continue_(spinner, singleThread=True)
+        assert answer["allThreadsContinued"] is False
+        main_frame = (await client.stack_trace(main_id))[0]["id"]
+        deadline = time.monotonic() + WAIT
+        while int((await client.evaluate("state['spins']", main_frame, context="watch"))["result"]) == before:
+            assert time.monotonic() < deadline, "the spinner never ran"
+            await anyio.sleep(0.05)
+        assert (await client.stack_trace(main_id))[0]["line"] == line_of(program, "# main stop")
+        await client.evaluate("state['done'] = True", main_frame)
+        assert await run_to_exit(client, stopped) == 0
