@@ -177,3 +177,10 @@ async def scope_variables(client: DapClient, frame_id: int, scope: str = "Locals
     """The variables of one scope of a frame, by name."""
     scopes = {entry["name"]: entry for entry in await client.scopes(frame_id)}
     return {v["name"]: v for v in await client.variables(scopes[scope]["variablesReference"])}
+
+
+async def finish(client: DapClient, thread_id: int) -> str:
+    """Continue the stopped thread, wait for the session to end and return the program's stdout."""
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+    return client.output("stdout")

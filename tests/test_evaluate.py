@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from inspection_helpers import Stop, module_program, scope_variables, stop_at
+from inspection_helpers import Stop, finish, module_program, scope_variables, stop_at
 from monadapter.agent.handles import InspectError
 from monadapter.client import DapClient, DapError
 
@@ -297,9 +297,7 @@ async def test_repl_assignment_through_the_adapter_changes_what_the_program_sees
     assert (await client.evaluate("limit * 6", top["id"], context="repl"))["result"] == "42"
     with pytest.raises(DapError, match="^NameError: name 'q' is not defined"):
         await client.evaluate("q", top["id"], context="watch")
-    await client.continue_(thread_id)
-    await client.wait_for_event("terminated")
-    assert "limit 7 calls 0" in client.output("stdout")
+    assert "limit 7 calls 0" in await finish(client, thread_id)
 
 
 async def test_hover_through_the_adapter_never_runs_a_property(
@@ -312,9 +310,7 @@ async def test_hover_through_the_adapter_never_runs_a_property(
     assert (await client.evaluate("counter.calls", top["id"], context="hover"))["result"] == "0"
     counter = (await scope_variables(client, top["id"]))["counter"]
     assert "value" not in {v["name"] for v in await client.variables(counter["variablesReference"])}
-    await client.continue_(thread_id)
-    await client.wait_for_event("terminated")
-    assert "limit 1 calls 0" in client.output("stdout")
+    assert "limit 1 calls 0" in await finish(client, thread_id)
 
 
 async def test_set_expression_and_clipboard_through_the_adapter(
@@ -328,6 +324,4 @@ async def test_set_expression_and_clipboard_through_the_adapter(
     await client.request("setExpression", {"expression": "counter.calls", "value": "-1", "frameId": top["id"]})
     whole = await client.evaluate("'y' * 1000", top["id"], context="clipboard")
     assert whole["result"] == repr("y" * 1000)
-    await client.continue_(thread_id)
-    await client.wait_for_event("terminated")
-    assert "limit 100 calls -1" in client.output("stdout")
+    assert "limit 100 calls -1" in await finish(client, thread_id)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from inspection_helpers import PausedThread, Stop, module_program, scope_variables, stop_at
+from inspection_helpers import PausedThread, Stop, finish, module_program, scope_variables, stop_at
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import InspectError
 from monadapter.client import DapClient, DapError
@@ -430,8 +430,7 @@ async def test_scopes_and_nested_variables_through_the_adapter(client: DapClient
     assert [leaf["value"] for leaf in leaves] == ["2", "3"]
     globals_ = await scope_variables(client, top["id"], "Globals")
     assert "main" in {v["name"] for v in await client.variables(globals_["function variables"]["variablesReference"])}
-    await client.continue_(thread_id)
-    await client.wait_for_event("terminated")
+    await finish(client, thread_id)
 
 
 async def test_100k_list_paging_through_the_adapter(client: DapClient, make_program: Callable[..., Path]) -> None:
@@ -444,8 +443,7 @@ async def test_100k_list_paging_through_the_adapter(client: DapClient, make_prog
     last = await client.variables(big["variablesReference"], filter="indexed", start=99_990, count=100)
     assert [v["value"] for v in last] == [str(i) for i in range(99_990, 100_000)]
     assert last[-1]["evaluateName"] == "big[99999]"
-    await client.continue_(thread_id)
-    await client.wait_for_event("terminated")
+    await finish(client, thread_id)
 
 
 async def test_set_variable_through_the_adapter_reaches_the_program(
@@ -465,9 +463,7 @@ async def test_set_variable_through_the_adapter_reaches_the_program(
     await client.request("setVariable", {"variablesReference": a_list["variablesReference"], "name": "0", "value": "'z'"})
     with pytest.raises(DapError, match="cannot set 'nothing': no such variable in locals"):
         await client.request("setVariable", {"variablesReference": locals_ref, "name": "nothing", "value": "1"})
-    await client.continue_(thread_id)
-    await client.wait_for_event("terminated")
-    assert "count 41 first -5 a0 z" in client.output("stdout")
+    assert "count 41 first -5 a0 z" in await finish(client, thread_id)
 
 
 def test_named_tuple_fields_and_exception_args_are_listed() -> None:
