@@ -193,3 +193,20 @@ async def test_step_in_reaches_a_one_line_function(tmp_path: Path) -> None:
         stopped = await step(client, "stepIn", stopped)  # off the return: back in the caller, at the call
         assert await stop_location(client, stopped) == ("<module>", line_of(program, "# call"))
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_next_over_a_multi_line_statement_is_one_step(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        def pair(a, b):
+            return (a, b)
+        value = pair(  # statement head
+            1,
+            2,
+        )
+        after = value  # after statement
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# statement head")]}, **launch_arguments(program))
+        stopped = await step(client, "next", stopped)
+        assert await stop_location(client, stopped) == ("<module>", line_of(program, "# after statement"))
+        assert await run_to_exit(client, stopped) == 0

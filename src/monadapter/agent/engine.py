@@ -155,6 +155,8 @@ class Engine:
         self._returned: dict[int, tuple[str, Any] | None] = {}
         # the aux id's global events as last set
         self._aux_current = 0
+        # maps file key -> its multi-line statement heads, for steps (see _inside_statement)
+        self._heads: dict[str, dict[int, int]] = {}
         self._just_my_code = True
         # exception filters in force (setExceptionBreakpoints)
         self._break_raised = False
@@ -313,10 +315,39 @@ class Engine:
         return None
 
     def _step_line(self, frame: FrameType, line: int) -> None:
-        """A watched line ran: stop if this thread's step plan ends here."""
+        """A watched line ran: stop if this thread's step plan ends here. Stepping over a statement
+        whose head spans several lines does not stop on its other lines, nor on its first line again
+        (facts §0.12): one statement, one step."""
         plan = self._plans.get(threading.get_ident())
-        if plan is not None and plan.should_stop(frame):
-            self._park(threading.get_ident(), frame, line, "step")
+        if plan is None or not plan.should_stop(frame):
+            return
+        if plan.kind == "over" and frame is plan.frame and self._inside_statement(frame, plan.line, line):
+            return
+        self._park(threading.get_ident(), frame, line, "step")
+
+    def _inside_statement(self, frame: FrameType, start: int, line: int) -> bool:
+        """Whether ``line`` (about to run in ``frame``) still belongs to the statement starting at ``start``."""
+        code = frame.f_code
+        head_end = self._statement_heads(code).get(start)
+        if head_end is None:
+            return False
+        if start < line <= head_end:
+            return True
+        return line == start and frame.f_lasti in codes.continuation_offsets(code, start, head_end)
+
+    def _statement_heads(self, code: CodeType) -> dict[int, int]:
+        """The multi-line statement heads of a code object's file (SourceMap.headers), cached per file."""
+        state = self._codes.get(id(code))
+        key = state.key if state is not None else file_key(code.co_filename)
+        heads = self._heads.get(key)
+        if heads is None:
+            text = self.sources.text_of_file(code.co_filename)
+            try:
+                heads = SourceMap.from_text(text, code.co_filename).headers if text is not None else {}
+            except (SyntaxError, ValueError):
+                heads = {}
+            self._heads[key] = heads
+        return heads
 
     def _on_py_return(self, code: CodeType, offset: int, value: Any) -> Any:
         """DEBUGGER_ID PY_RETURN, enabled locally on the code of a frame being stepped over or out of.
