@@ -20,7 +20,10 @@ PROGRAM = """
     import helper
     import fakedist
     import colorsys
+    import mmap
     exec("def made_at_run_time():\\n    return 42\\n")
+    for _ in range(3):
+        exec("same_text = 1")
     exec(compile(open(sys.argv[1]).read(), sys.argv[1], "exec"))
     print(made_at_run_time(), from_script)  # second stop
 """
@@ -51,7 +54,7 @@ async def run_to_second_stop(client: DapClient, make_program: Callable[..., Path
     )
     first = {module["name"] for module in (await client.request("modules", {}, timeout=WAIT))["modules"]}
     assert {"sys", "__main__"} <= first
-    assert not first & {"mypkg", "helper", "fakedist", "colorsys"}
+    assert not first & {"mypkg", "helper", "fakedist", "colorsys", "mmap"}
     await client.continue_(stopped["body"]["threadId"])
     return program, await client.wait_for_event("stopped", timeout=WAIT)
 
@@ -76,6 +79,8 @@ async def test_modules_imported_while_running_are_announced_and_listed(
         assert event["body"]["module"]["path"] == str(path)
     fakedist = await client.wait_for_event("module", is_module_event("fakedist"), timeout=WAIT)
     assert fakedist["body"]["module"]["version"] == "4.5.6"  # from fakedist-4.5.6.dist-info, nothing imported
+    extension = await client.wait_for_event("module", is_module_event("mmap"), timeout=WAIT)
+    assert extension["body"]["module"]["path"].endswith((".so", ".pyd"))  # ran no Python code, found all the same
     colorsys = await client.wait_for_event("module", is_module_event("colorsys"), timeout=WAIT)
     # announced right before the stop that follows the imports, so the client knows them when it shows it
     assert client.events.index(colorsys) < client.events.index(stopped)
@@ -123,6 +128,13 @@ async def test_loaded_sources_cover_module_files_exec_text_and_exec_files(
     assert {str(program), str(directory / "helper.py"), str(directory / "mypkg" / "__init__.py")} <= paths
     assert str(directory / "script.py") in paths  # run by exec, imported by nobody
     assert made["body"]["source"] in sources
+    texts = [
+        (await client.request("source", {"source": source, "sourceReference": source["sourceReference"]}))["content"]
+        for source in sources
+        if source.get("name") == "<string>"
+    ]
+    assert texts.count("same_text = 1") == 1  # exec'd three times, one source
+    assert not [path for path in paths if path and path.endswith((".so", ".pyd"))]
     assert not [path for path in paths if path and "/monadapter/" in path.replace("\\", "/")]
     await client.continue_(stopped["body"]["threadId"])
     await client.wait_for_event("exited", timeout=WAIT)

@@ -264,7 +264,7 @@ def _static_value(frame: FrameType, expression: str) -> Any:
         return _UNKNOWN
     try:
         return hover_value(frame, expression)
-    except InspectError:
+    except Exception:  # InspectError, or a lookup that broke on a strange object: nothing to complete
         return _UNKNOWN
 
 
