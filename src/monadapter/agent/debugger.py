@@ -41,7 +41,6 @@ class Debugger:
         self.loaded = LoadedCode(self.sources, channel.send_event)
         self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
-        self.engine.module_code_hook = self.loaded.module_code_started
         self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
         handlers: dict[str, Callable[[Request], None]] = {
