@@ -1,9 +1,16 @@
-"""Command line: ``python -m monadapter`` speaks DAP on stdin/stdout; ``--port N`` serves TCP."""
+"""Command line: ``python -m monadapter`` speaks DAP on stdin/stdout; ``--port N`` serves TCP.
+
+For TCP the listening socket is bound and announced before anyio, asyncio and the DAP models are
+imported: clients that start the adapter and then connect (nvim-dap, the VS Code extension) can
+connect at once, and their first bytes wait in the socket's backlog while the rest loads.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import socket
+import sys
+import threading
 from pathlib import Path
 
 
@@ -20,22 +27,51 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """Bind and listen on ``host:port`` (0: a free port), then print the listening line on stderr."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(128)
+    print(f"monadapter listening on {host}:{sock.getsockname()[1]}", file=sys.stderr, flush=True)
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the adapter until its session ends (stdio) or until interrupted (TCP)."""
     options = parse_arguments(argv)
-    logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
+    try:
+        sock = listen(options.host, options.port) if options.port is not None else None
+    except OSError as exc:
+        print(f"monadapter: cannot listen on {options.host}:{options.port}: {exc}", file=sys.stderr)
+        return 2
+    import logging
+
     import anyio
 
     from monadapter.adapter import server
 
+    logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
+    # what the first request needs (pydantic, the DAP models) loads while the event loop starts
+    threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
+
     try:
-        if options.port is None:
+        if sock is None:
             anyio.run(server.serve_stdio, options.log_dir)
         else:
-            anyio.run(server.serve_tcp, options.host, options.port, options.log_dir)
+            anyio.run(server.serve_tcp, sock, options.log_dir)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a TCP server is meant to stop: no traceback
     return 0
+
+
+def _warm_up() -> None:
+    """Import what the first request needs while nobody is waiting for it yet."""
+    import monadapter.adapter.dispatcher
+    import monadapter.adapter.launch  # noqa: F401
 
 
 if __name__ == "__main__":

@@ -1,19 +1,18 @@
 """Serving DAP: one session over stdin/stdout, or a TCP listener with one session per connection.
 
 Importing this module is cheap (anyio, no pydantic): the session machinery and the DAP models are
-imported when the first session starts, or by a warm-up thread right after the listener is up.
+imported when the first session starts (``__main__`` warms them up in a thread meanwhile).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
-import threading
+import socket
 from pathlib import Path
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+from anyio.abc import SocketListener, SocketStream, TaskGroup
 
 from monadapter.adapter.messagelog import MessageLog
 from monadapter.adapter.transport import SocketChannel, StdioChannel
@@ -36,16 +35,9 @@ async def serve_stdio(log_dir: Path | None) -> None:
         background.cancel_scope.cancel()
 
 
-async def serve_tcp(host: str, port: int, log_dir: Path | None) -> None:
-    """Listen on ``host:port`` (0 = any free port) and serve each connection as its own session.
-
-    Prints ``monadapter listening on HOST:PORT`` to stderr once the socket is bound. Runs until
-    cancelled (Ctrl-C).
-    """
-    listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
-    bound = listener.extra(SocketAttribute.local_port)
-    print(f"monadapter listening on {host}:{bound}", file=sys.stderr, flush=True)
-    threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
+async def serve_tcp(sock: socket.socket, log_dir: Path | None) -> None:
+    """Serve each connection to the listening ``sock`` as its own session, until cancelled (Ctrl-C)."""
+    listener = await SocketListener.from_socket(sock)
     async with anyio.create_task_group() as background:
 
         async def handle(stream: SocketStream) -> None:
@@ -63,8 +55,3 @@ async def _serve_connection(stream: SocketStream, log_dir: Path | None, backgrou
     except Exception:
         logger.exception("a session ended with an internal error")
 
-
-def _warm_up() -> None:
-    """Import what the first request needs (pydantic, the DAP models) while nobody is waiting yet."""
-    import monadapter.adapter.dispatcher
-    import monadapter.adapter.launch  # noqa: F401
