@@ -96,6 +96,7 @@ async def test_capabilities_announce_completions_modules_and_loaded_sources(adap
     async with DapClient.connect(adapter.host, adapter.port) as client:
         capabilities = await client.initialize()
     assert capabilities["supportsCompletionsRequest"] is True
+    assert capabilities["completionTriggerCharacters"] == [".", "["]
     assert capabilities["supportsModulesRequest"] is True
     assert capabilities["supportsLoadedSourcesRequest"] is True
 

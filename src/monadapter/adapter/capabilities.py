@@ -26,8 +26,10 @@ AGENT_CAPABILITIES: dict[str, Any] = {
          "description": "Stop when an exception leaves the outermost user frame of a thread."},
     ],
     "supportsExceptionInfoRequest": True,
-    # completions: names, attributes and dict keys found by static lookups (agent/completions.py).
+    # completions: names, attributes and dict keys found by static lookups (agent/completions.py);
+    # typing "." asks for attributes and "[" for dict keys.
     "supportsCompletionsRequest": True,
+    "completionTriggerCharacters": [".", "["],
     # modules, and module events for modules imported while debugging (agent/modules.py).
     "supportsModulesRequest": True,
     # loadedSources, and loadedSource events for files and exec'd text loaded while debugging (agent/modules.py).
