@@ -287,3 +287,20 @@ async def test_a_terminal_is_not_asked_of_a_client_that_cannot_open_one(
         assert await client.run_to_end(program=str(program), console="externalTerminal") == 0
         assert client.output("stdout") == "in the debug console\n"
         assert client.reverse_requests == []
+
+
+async def test_a_debugger_tool_already_in_use_fails_the_launch_with_the_agents_message(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    """sitecustomize runs before the agent: another tool holds DEBUGGER_ID, as a second debugger would."""
+    make_program("import sys\nsys.monitoring.use_tool_id(sys.monitoring.DEBUGGER_ID, 'other-debugger')\n",
+                 name="site/sitecustomize.py")
+    program = make_program("print('never runs')")
+    launched = await client.launch(program=str(program), env={"PYTHONPATH": str(tmp_path / "site")})
+    with pytest.raises(DapError, match="other-debugger"):
+        await launched
+    for event in ("exited", "terminated"):  # the first debuggee's end
+        await client.wait_for_event(event)
+    assert "never runs" not in client.output()
+    assert await client.run_to_end(program=str(program)) == 0
+    assert client.output("stdout") == "never runs\n"

@@ -98,13 +98,22 @@ class Debuggee:
             pass  # already gone
 
     async def terminate(self, *, grace: float = TERMINATE_GRACE) -> None:
-        """End the debuggee: SIGTERM to its group, SIGKILL if it is still there after ``grace``."""
+        """End the debuggee: SIGTERM to its group, SIGKILL if it is still there after ``grace``.
+
+        Returns once the process is gone; its ``exited``/``terminated`` events may still be on
+        their way (wait for :attr:`ended` for those).
+        """
         for signum in (signal.SIGTERM, signal.SIGKILL):
-            if self.ended.is_set():
+            if self.pid <= 0 or self._gone():
                 return
             self.signal(signum)
             with anyio.move_on_after(grace):
-                await self.ended.wait()
+                await (self.process.wait() if self.process is not None else self.ended.wait())
+
+    def _gone(self) -> bool:
+        if self.process is not None:
+            return self.process.returncode is not None
+        return self.ended.is_set()
 
 
 async def _pump(stream: ByteReceiveStream, category: str, emit: Emit) -> None:

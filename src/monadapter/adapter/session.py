@@ -17,7 +17,7 @@ import anyio
 from anyio.abc import SocketAttribute, TaskGroup
 
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
-from monadapter.adapter.debuggee import Debuggee
+from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
 from monadapter.adapter.launch import LaunchPlan
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
@@ -192,6 +192,8 @@ class Session:
             )
         self.agent = AgentLink(SocketChannel(stream), self.log)
         self.start_soon(self.agent.run, self._on_agent_event)
+        if self.debuggee.process is None:
+            self.start_soon(self._watch_terminal_debuggee, self.debuggee, self.agent)
         await self._until_debuggee_ends(self._agent_greeted.wait(), "before the debugger started")
         if self._agent_error is not None:
             raise LaunchError(self._agent_error)
@@ -226,6 +228,8 @@ class Session:
             return
         if terminate:
             await debuggee.terminate()
+            with anyio.move_on_after(DRAIN_TIMEOUT + 1):  # let exited/terminated go out first
+                await debuggee.ended.wait()
             return
         debuggee.detached = True
         if self.agent is not None:
@@ -248,15 +252,11 @@ class Session:
             "kind": kind, "title": "Python Debug Console", "cwd": plan.cwd,
             "args": plan.command(port), "env": plan.env_changes,
         })
-        debuggee = Debuggee(int(body.get("processId") or 0), None)
-        self.start_soon(self._watch_terminal_debuggee, debuggee)
-        return debuggee
+        return Debuggee(int(body.get("processId") or 0), None)
 
-    async def _watch_terminal_debuggee(self, debuggee: Debuggee) -> None:
+    async def _watch_terminal_debuggee(self, debuggee: Debuggee, agent: AgentLink) -> None:
         """Without a process handle, the agent hanging up is the debuggee's end (exit code unknown)."""
-        while self.agent is None:
-            await anyio.sleep(0.05)
-        await self.agent.closed.wait()
+        await agent.closed.wait()
         if not debuggee.detached:
             await self.send_event("terminated", {})
         debuggee.ended.set()
