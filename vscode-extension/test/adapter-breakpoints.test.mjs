@@ -3,12 +3,18 @@ import assert from 'node:assert/strict';
 
 import { CALLS, EVENT_TIMEOUT_MS, forEachTransport, hitBreakpointInCalls, LOOP, mainThreadId, within } from './dap.mjs';
 
-/** The variables of the top frame's first scope whose name says "Locals", as {name: value}. */
-async function topFrameLocals(dc, frameId) {
+/** The frame's first scope whose name says "Locals". */
+async function localsScope(dc, frameId) {
     const { body } = await dc.scopesRequest({ frameId });
     const locals = body.scopes.find((scope) => /local/i.test(scope.name));
     assert.ok(locals, `no Locals scope in ${JSON.stringify(body.scopes)}`);
-    const variables = await dc.variablesRequest({ variablesReference: locals.variablesReference });
+    return locals;
+}
+
+/** The frame's local variables as {name: value}. */
+async function localsOf(dc, frameId) {
+    const { variablesReference } = await localsScope(dc, frameId);
+    const variables = await dc.variablesRequest({ variablesReference });
     return Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value]));
 }
 
@@ -44,11 +50,19 @@ forEachTransport('stackTrace, scopes, variables', (test) => {
             stack.body.stackFrames.map((frame) => [frame.name, frame.line, frame.source?.path]),
             [['add', 5, CALLS], ['<module>', 10, CALLS]],
         );
-        const [top, caller] = stack.body.stackFrames;
-        assert.equal(top.name, 'add');
-        assert.equal(caller.name, '<module>');
-        assert.equal(caller.line, 10);
-        assert.deepEqual(await topFrameLocals(dc, top.id), { a: '1', b: '2' });
+        assert.deepEqual(await localsOf(dc, stack.body.stackFrames[0].id), { a: '1', b: '2' });
+    });
+
+    test('setVariable changes a local, and the program goes on with the new value', async (dc) => {
+        const stack = await hitBreakpointInCalls(dc, 5);
+        const { variablesReference } = await localsScope(dc, stack.body.stackFrames[0].id);
+        const set = await dc.setVariableRequest({ variablesReference, name: 'a', value: '40' });
+        assert.equal(set.body.value, '40');
+        await Promise.all([
+            dc.continueRequest({ threadId: await mainThreadId(dc) }),
+            dc.assertOutput('stdout', 'y is 42'),
+            dc.waitForEvent('terminated'),
+        ]);
     });
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { CALLS, EXITS, forEachTransport } from './dap.mjs';
+import { CALLS, EXITS, forEachTransport, FOREVER } from './dap.mjs';
 import { DATA_DIR } from './support.mjs';
 
 forEachTransport('initialize', (test) => {
@@ -60,10 +60,9 @@ forEachTransport('launch', (test) => {
     });
 
     test('terminate (VS Code\'s stop button) ends a program that would run forever', async (dc) => {
-        const forever = 'import time\nprint("ready", flush=True)\nwhile True:\n    time.sleep(0.05)\n';
         await Promise.all([
             dc.configurationSequence(),
-            dc.launch({ code: forever }),
+            dc.launch({ program: FOREVER }),
             dc.assertOutput('stdout', 'ready'),
         ]);
         await Promise.all([dc.terminateRequest(), dc.waitForEvent('terminated')]);

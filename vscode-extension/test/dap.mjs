@@ -18,6 +18,8 @@ export const CALLS = path.join(DATA_DIR, 'calls.py');
 export const RAISES = path.join(DATA_DIR, 'raises.py');
 export const EXITS = path.join(DATA_DIR, 'exits.py');
 export const LOOP = path.join(DATA_DIR, 'loop.py');
+/** Prints "ready", then sleeps in a loop until it is stopped (lines 4-5). */
+export const FOREVER = path.join(DATA_DIR, 'forever.py');
 
 /** Per test: generous, since a hang (not slowness) is what it guards against. */
 const TEST = { timeout: 30_000 };
