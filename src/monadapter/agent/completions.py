@@ -34,7 +34,7 @@ MAX_KEYS_SCANNED = 10_000
 #: Key types whose ``repr`` is the builtin one (a key of another type could run the program's ``__repr__``).
 _PLAIN_KEYS = (str, bytes, int, float, bool, type(None))
 #: ``d[``, ``d['ab``, ``d["ab``, ``d[12``: an open subscript whose text so far can only be a key.
-_OPEN_KEY = re.compile(r"""\[\s*(?:(?P<quote>['"])(?P<text>[^'"\\]*)|(?P<number>-?\d*))$""")
+_OPEN_KEY = re.compile(r"""\[\s*(?:(?P<quote>['"])[^'"\\]*|(?P<number>-?\d*))$""")
 
 _FUNCTIONS = (FunctionType, BuiltinFunctionType)
 _METHODS = (
@@ -60,7 +60,8 @@ def complete(frame: FrameType | None, arguments: Mapping[str, Any]) -> dict[str,
     With a frame, names are its locals, globals and builtins, and ``a.b.`` / ``d[`` complete attributes and
     keys of the value ``a.b`` / ``d`` read by :func:`hover_value` (static lookups only). Without a frame (the
     program is running) the DAP "global scope" is ``__main__``'s globals, and only names are completed:
-    reading a value's attributes needs the paused thread. Positions are 1-based, in UTF-16 code units.
+    reading a value's attributes needs the paused thread. Positions are in UTF-16 code units and 1-based, as
+    the agent sees every position (the client's ``columnsStartAt1`` stays with the adapter).
 
     Raises:
         InspectError: ``text``, ``column`` or ``line`` has the wrong type.
@@ -72,7 +73,7 @@ def complete(frame: FrameType | None, arguments: Mapping[str, Any]) -> dict[str,
         raise InspectError(f"text must be a string, got {text!r}")
     if type(column) is not int or type(line_number) is not int:
         raise InspectError(f"column and line must be integers, got {column!r} and {line_number!r}")
-    lines = text.split("\n") or [""]
+    lines = text.split("\n")
     line = lines[min(max(line_number, 1), len(lines)) - 1].rstrip("\r")
     cursor = index_of_utf16(line, column - 1)
     before = line[:cursor]
@@ -232,7 +233,10 @@ def _key_items(container: dict[Any, Any], quote: str | None, typed: str, start: 
     for key in islice(dict.keys(container), MAX_KEYS_SCANNED):
         if type(key) not in _PLAIN_KEYS or (quote and type(key) is not str):
             continue
-        label = quoted(key, quote) if type(key) is str else repr(key)
+        try:
+            label = quoted(key, quote) if type(key) is str else repr(key)
+        except ValueError:  # an int past sys.get_int_max_str_digits()
+            continue
         if label.startswith(typed):
             labels.append(label)
     for label in sorted(labels):
