@@ -304,3 +304,11 @@ async def test_a_debugger_tool_already_in_use_fails_the_launch_with_the_agents_m
     assert "never runs" not in client.output()
     assert await client.run_to_end(program=str(program)) == 0
     assert client.output("stdout") == "never runs\n"
+
+
+async def test_redirect_output_false_keeps_output_out_of_the_debug_console(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("for i in range(20000): print('a line that fills the pipe if nobody reads it')")
+    assert await client.run_to_end(program=str(program), redirectOutput=False) == 0
+    assert client.output() == ""

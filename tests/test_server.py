@@ -178,3 +178,24 @@ async def test_every_message_in_and_out_is_logged(adapter: AdapterAddress, make_
         ("adapter->client", "disconnect"),
     } <= seen
     assert all(isinstance(line["time"], float) for line in lines)
+    assert not any(event["event"].startswith("monadapter/") for event in client.events)
+
+
+async def test_requests_are_relayed_and_one_pending_when_the_debuggee_dies_fails(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("""
+        import os
+        x = 41
+        x += 1  # stop here
+    """)
+    stopped = await client.launch_and_stop({program: [3]}, program=str(program))
+    thread_id = stopped["body"]["threadId"]
+    (frame, *_) = await client.stack_trace(thread_id)
+    assert (await client.evaluate("x", frame["id"]))["result"] == "41"
+    with pytest.raises(DapError, match="the debuggee ended before it answered 'evaluate'"):
+        await client.evaluate("os._exit(9)", frame["id"])
+    assert (await client.wait_for_event("exited"))["body"]["exitCode"] == 9
+    with pytest.raises(DapError, match="no debuggee is running"):
+        await client.threads()
+    await still_works(client)

@@ -64,8 +64,11 @@ class Debuggee:
         )
         return cls(process.pid, process)
 
-    async def watch(self, emit: Emit) -> None:
+    async def watch(self, emit: Emit, redirect_output: bool = True) -> None:
         """Forward output as ``output`` events until exit, then send ``exited`` and ``terminated``.
+
+        With ``redirect_output`` false (the launch's ``redirectOutput``) the output is read and
+        dropped: the pipes must still be emptied or the program would block writing.
 
         Both pipes are read to the end before ``exited`` goes out, so no output is lost; a child
         that keeps a pipe open can delay that by at most :data:`DRAIN_TIMEOUT` seconds.
@@ -73,10 +76,12 @@ class Debuggee:
         process = self.process
         assert process is not None and process.stdout is not None and process.stderr is not None
         async with anyio.create_task_group() as pumps:
-            pumps.start_soon(_pump, process.stdout, "stdout", emit)
-            pumps.start_soon(_pump, process.stderr, "stderr", emit)
+            pumps.start_soon(_pump, process.stdout, "stdout", emit if redirect_output else None)
+            pumps.start_soon(_pump, process.stderr, "stderr", emit if redirect_output else None)
             returncode = await process.wait()
             pumps.cancel_scope.deadline = anyio.current_time() + DRAIN_TIMEOUT
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
         self.exit_code = exit_code(returncode)
         if not self.detached:
             await emit("exited", {"exitCode": self.exit_code})
@@ -116,17 +121,16 @@ class Debuggee:
         return self.ended.is_set()
 
 
-async def _pump(stream: ByteReceiveStream, category: str, emit: Emit) -> None:
-    """Turn one pipe into ``output`` events, decoding UTF-8 across chunk boundaries."""
+async def _pump(stream: ByteReceiveStream, category: str, emit: Emit | None) -> None:
+    """Turn one pipe into ``output`` events (or drop it, without ``emit``), decoding UTF-8 across chunks."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while True:
         try:
             data = await stream.receive()
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            break
-        text = decoder.decode(data)
-        if text:
+            data = b""
+        text = decoder.decode(data, final=not data)
+        if text and emit is not None:
             await emit("output", {"category": category, "output": text})
-    tail = decoder.decode(b"", final=True)
-    if tail:
-        await emit("output", {"category": category, "output": tail})
+        if not data:
+            return

@@ -186,7 +186,7 @@ class Session:
                     self.debuggee = await Debuggee.spawn(plan, port)
                 except OSError as exc:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
-                self._run_in_background(self.debuggee.watch, self.send_event)
+                self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)
             stream = await self._until_debuggee_ends(
                 listener.listeners[0].accept(), "before the debugger connected"  # type: ignore[attr-defined]
             )
