@@ -57,7 +57,7 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
         const probe = await probePython(command);
         if (!probe.ok) {
             this.log.error(probe.message);
-            const actions = probe.canChooseAnother && hasPythonExtension() ? [SELECT_INTERPRETER] : [];
+            const actions = hasPythonExtension() ? [SELECT_INTERPRETER] : [];
             void vscode.window.showErrorMessage(probe.message, ...actions).then((choice) => {
                 if (choice === SELECT_INTERPRETER) {
                     void vscode.commands.executeCommand('python.setInterpreter');

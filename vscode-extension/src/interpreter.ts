@@ -28,7 +28,7 @@ export interface PythonCommand {
 /** The result of checking a Python command: usable (with its version) or not (with what to do). */
 export type ProbeResult =
     | { readonly ok: true; readonly version: readonly [number, number] }
-    | { readonly ok: false; readonly message: string; readonly canChooseAnother: boolean };
+    | { readonly ok: false; readonly message: string };
 
 /** Executable used when neither the launch configuration nor the Python extension names one. */
 export const PATH_FALLBACK = 'python3';
@@ -121,7 +121,6 @@ export function judgeProbe(command: PythonCommand, exitCode: number | null, stdo
         return {
             ok: false,
             message: `${name} (from ${command.source}) does not look like a working Python: ${detail}. ${chooseAnotherAdvice(command)}.`,
-            canChooseAnother: true,
         };
     }
     const version: [number, number] = [Number(match[1]), Number(match[2])];
@@ -132,7 +131,6 @@ export function judgeProbe(command: PythonCommand, exitCode: number | null, stdo
             message:
                 `monadapter needs Python ${minMajor}.${minMinor} or newer; ${name} (from ${command.source}) is ` +
                 `${version[0]}.${version[1]}. ${chooseAnotherAdvice(command)}.`,
-            canChooseAnother: true,
         };
     }
     if (exitCode !== 0) {
@@ -142,7 +140,6 @@ export function judgeProbe(command: PythonCommand, exitCode: number | null, stdo
                 `monadapter is not installed for ${name} (Python ${version[0]}.${version[1]}, from ${command.source}): ` +
                 `${lastLine(stderr) || `exit code ${exitCode}`}. Run "${name} -m pip install monadapter", ` +
                 `or ${lowerFirst(chooseAnotherAdvice(command))}.`,
-            canChooseAnother: true,
         };
     }
     return { ok: true, version };
@@ -172,8 +169,7 @@ export function probePython(command: PythonCommand, timeoutMs: number = DEFAULT_
                         message:
                             `Cannot run ${name} (from ${command.source}): ${error.code === 'ENOENT' ? 'not found' : error.code}. ` +
                             `${chooseAnotherAdvice(command)}.`,
-                        canChooseAnother: true,
-                    });
+                                });
                     return;
                 }
                 if (error !== null && error.killed) {
@@ -182,8 +178,7 @@ export function probePython(command: PythonCommand, timeoutMs: number = DEFAULT_
                         message:
                             `${name} (from ${command.source}) did not answer within ${timeoutMs / 1000} s ` +
                             `when asked for its version. ${chooseAnotherAdvice(command)}.`,
-                        canChooseAnother: true,
-                    });
+                                });
                     return;
                 }
                 const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : null;

@@ -114,7 +114,6 @@ describe('judgeProbe', () => {
             message:
                 'monadapter needs Python 3.12 or newer; /usr/bin/python3 (from Python extension) is 3.11. ' +
                 'Choose another interpreter with "Python: Select Interpreter", or set "python" in the launch configuration.',
-            canChooseAnother: true,
         });
     });
 
