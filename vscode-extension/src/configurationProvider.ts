@@ -54,7 +54,7 @@ export class ConfigurationProvider implements vscode.DebugConfigurationProvider 
             return config;
         }
         const command = await pythonFor(config, folder, this.log);
-        const probe = await probePython(command);
+        const probe = await probePython(command, { cwd: folder?.uri.fsPath });
         if (!probe.ok) {
             this.log.error(probe.message);
             const actions = hasPythonExtension() ? [SELECT_INTERPRETER] : [];

@@ -150,17 +150,22 @@ export function judgeProbe(command: PythonCommand, exitCode: number | null, stdo
  *
  * Args:
  *   command: the Python command to check.
- *   timeoutMs: how long it may take; an interpreter that hangs is reported, not waited for.
+ *   options.cwd: where to run it: the workspace folder, where the adapter runs too, so that a
+ *     relative `python` such as `.venv/bin/python` means the same thing to both.
+ *   options.timeoutMs: how long it may take; an interpreter that hangs is reported, not waited for.
  * Returns:
  *   `ok` with the version, or a message that says what is wrong and what to do. Never rejects.
  */
-export function probePython(command: PythonCommand, timeoutMs: number = DEFAULT_PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+export function probePython(
+    command: PythonCommand,
+    { cwd, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS }: { cwd?: string; timeoutMs?: number } = {},
+): Promise<ProbeResult> {
     const name = commandLine(command);
     return new Promise((resolve) => {
         execFile(
             command.executable,
             [...command.args, '-c', PROBE_SCRIPT],
-            { timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true },
+            { cwd, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true },
             (error, stdout, stderr) => {
                 if (error !== null && typeof error.code === 'string') {
                     // A string code is a spawn failure (ENOENT, EACCES): nothing ran at all.

@@ -80,6 +80,12 @@ describe('probePython', () => {
         assert.match(result.message, /Python: Select Interpreter/);
     });
 
+    test('runs a relative `python` from the given folder, as the adapter will', TIMEOUT, async () => {
+        const result = await probePython(choosePython(path.join('bin', 'python'), undefined), { cwd: venv });
+        assert.equal(result.ok, false);
+        assert.match(result.message, /^monadapter is not installed for bin\/python \(Python 3\.\d+, from launch configuration\)/);
+    });
+
     test('names a missing executable and where it came from', TIMEOUT, async () => {
         const missing = path.join(venv, 'no-such-python');
         const result = await probePython(choosePython(missing, undefined));
@@ -91,7 +97,7 @@ describe('probePython', () => {
     });
 
     test('gives up on an interpreter that does not answer in time', TIMEOUT, async () => {
-        const result = await probePython(choosePython(PYTHON, undefined), 1);
+        const result = await probePython(choosePython(PYTHON, undefined), { timeoutMs: 1 });
         assert.equal(result.ok, false);
         assert.match(result.message, /did not answer within 0.001 s when asked for its version/);
     });
