@@ -8,6 +8,7 @@ offered options that do nothing, or cannot discover ones that work (style.md ite
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +103,30 @@ def test_env_values_may_be_strings_or_null_in_both() -> None:
     assert ours == adapters == {"string", "null"}
 
 
+def snippet_value(value: Any) -> Any:
+    """A snippet body value as it lands in launch.json: ``^"\\${file}"`` -> ``${file}``,
+    ``^${2:5678}`` -> 5678, ``${1:pkg.main}`` -> ``pkg.main`` (VS Code's snippet syntax)."""
+    if isinstance(value, dict):
+        return {key: snippet_value(item) for key, item in value.items()}
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"\$\{\d+:([^}]*)\}", r"\1", value).replace("\\$", "$")
+    return json.loads(text[1:]) if text.startswith("^") else text
+
+
+def test_snippet_values_decode_like_vscode_inserts_them() -> None:
+    assert snippet_value('^"\\${file}"') == "${file}"
+    assert snippet_value("${1:package.module}") == "package.module"
+    assert snippet_value("^${2:5678}") == 5678
+
+
 def test_the_adapter_accepts_every_launch_snippet() -> None:
     """What the extension writes into launch.json for the user must launch as written."""
     entry = debugger_contribution()
     configurations = [*entry["initialConfigurations"]]
-    configurations += [s["body"] for s in entry["configurationSnippets"] if s["body"]["request"] == "launch"]
-    assert configurations
+    configurations += [snippet_value(s["body"]) for s in entry["configurationSnippets"]]
+    assert len(configurations) == 3
     for configuration in configurations:
-        LaunchArguments.model_validate(configuration)
+        assert configuration["request"] == "launch"
+        arguments = LaunchArguments.model_validate(configuration)
+        assert "\\" not in str(arguments.model_dump()), "a snippet escape leaked into the arguments"
