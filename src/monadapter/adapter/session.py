@@ -10,7 +10,8 @@ detached is terminated.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -61,30 +62,35 @@ class Session:
 
     async def run(self) -> None:
         """Serve the client until it leaves or disconnects; never raises for bad input."""
-        from monadapter.adapter.dispatcher import dispatch
-
         try:
             async with anyio.create_task_group() as task_group:
                 self._task_group = task_group
                 try:
-                    async for item in read_messages(self._channel):
-                        if isinstance(item, FramingError):
-                            self.log.record_error("client", str(item))
-                            await self.important(f"monadapter: unreadable message: {item}")
-                        elif isinstance(item, BadBody):
-                            self.log.record_error("client", item.error)
-                            await self.important(f"monadapter: unreadable message: {item.error}")
-                        else:
-                            self.log.record(CLIENT_TO_ADAPTER, item)
-                            await dispatch(self, item)
-                        if self.finished.is_set():
-                            break
+                    async with aclosing(read_messages(self._channel)) as messages:
+                        await self._serve(messages)
                 finally:
                     with anyio.CancelScope(shield=True):
                         await self._shut_down()
                     task_group.cancel_scope.cancel()
         finally:
             self.log.close()
+
+    async def _serve(self, messages: AsyncIterator[dict[str, Any] | BadBody | FramingError]) -> None:
+        """Dispatch the client's messages one by one until the stream ends or a disconnect."""
+        from monadapter.adapter.dispatcher import dispatch
+
+        async for item in messages:
+            if isinstance(item, FramingError):
+                self.log.record_error("client", str(item))
+                await self.important(f"monadapter: unreadable message: {item}")
+            elif isinstance(item, BadBody):
+                self.log.record_error("client", item.error)
+                await self.important(f"monadapter: unreadable message: {item.error}")
+            else:
+                self.log.record(CLIENT_TO_ADAPTER, item)
+                await dispatch(self, item)
+            if self.finished.is_set():
+                return
 
     async def _shut_down(self) -> None:
         """End what this session started: the debuggee (unless detached), the agent link."""
