@@ -312,3 +312,11 @@ async def test_redirect_output_false_keeps_output_out_of_the_debug_console(
     program = make_program("for i in range(20000): print('a line that fills the pipe if nobody reads it')")
     assert await client.run_to_end(program=str(program), redirectOutput=False) == 0
     assert client.output() == ""
+
+
+async def test_null_launch_arguments_count_as_unset(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """dap-python sends every optional field, the unset ones as null (notes/dap-clients.md)."""
+    program = make_program("import sys; print(sys.argv[1:])")
+    nulls = {"module": None, "code": None, "args": None, "cwd": None, "python": None, "console": None}
+    assert await client.run_to_end(program=str(program), **nulls) == 0
+    assert client.output("stdout") == "[]\n"

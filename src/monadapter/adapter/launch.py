@@ -59,6 +59,14 @@ class LaunchArguments(BaseModel):
     showReturnValue: bool = Field(False, description="Show the return value of the function stepped out of.")
     subProcess: bool = Field(True, description="Debug child processes too (accepted; not implemented yet).")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_unset(cls, data: Any) -> Any:
+        """Some clients (dap-python) send every optional field, the unset ones as null."""
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
     @model_validator(mode="after")
     def _one_target(self) -> LaunchArguments:
         given = [name for name in ("program", "module", "code") if getattr(self, name) is not None]
