@@ -7,6 +7,7 @@ import sys
 import threading
 import traceback
 import weakref
+from _thread import get_ident  # bound once: callbacks must not depend on a program patching threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
@@ -295,7 +296,7 @@ class Engine:
         frame = sys._getframe(CALLER_DEPTH)
         if state.skip and frame.f_lasti in state.skip:
             return DISABLE  # the second LINE of a multi-line statement's first line
-        ident = threading.get_ident()
+        ident = get_ident()
         if ident in self._own_threads():
             return None
         book = self._files.get(state.key)
@@ -318,12 +319,12 @@ class Engine:
         """A watched line ran: stop if this thread's step plan ends here. Stepping over a statement
         whose head spans several lines does not stop on its other lines, nor on its first line again
         (facts §0.12): one statement, one step."""
-        plan = self._plans.get(threading.get_ident())
+        plan = self._plans.get(get_ident())
         if plan is None or not plan.should_stop(frame):
             return
         if plan.kind == "over" and frame is plan.frame and self._inside_statement(frame, plan.line, line):
             return
-        self._park(threading.get_ident(), frame, line, "step")
+        self._park(get_ident(), frame, line, "step")
 
     def _inside_statement(self, frame: FrameType, start: int, line: int) -> bool:
         """Whether ``line`` (about to run in ``frame``) still belongs to the statement starting at ``start``."""
@@ -354,7 +355,7 @@ class Engine:
         When that very frame returns, the step ends in its caller, on the line of the call (as debugpy
         does: the caller gets no new LINE event for the rest of that line), with the return value.
         Returns None (other frames of the code may be stepped later)."""
-        ident = threading.get_ident()
+        ident = get_ident()
         plan = self._plans.get(ident) if self._plans else None
         if plan is None:
             return None
@@ -375,7 +376,7 @@ class Engine:
         "uncaught" filter is on. A stepped frame leaving by an exception continues the step in its
         caller; an exception leaving the outermost user frame of a thread stops there, "uncaught".
         Returns None: DISABLE from a global-only event raises in user code (facts §0.6)."""
-        ident = threading.get_ident()
+        ident = get_ident()
         plan = self._plans.get(ident) if self._plans else None
         if plan is not None and sys._getframe(CALLER_DEPTH) is plan.frame:
             self._step_left(plan.frame, None)
@@ -389,7 +390,7 @@ class Engine:
     def _on_aux_raise(self, code: CodeType, offset: int, exception: BaseException) -> Any:
         """Aux RAISE, enabled globally only while the "raised" filter is on: stops where user code
         raises (once per exception object, not again in each frame it passes). Returns None."""
-        ident = threading.get_ident()
+        ident = get_ident()
         if ident in self._own_threads() or self._last_raised.get(ident) is exception:
             return None
         if isinstance(exception, exceptions.QUIET):
@@ -427,7 +428,7 @@ class Engine:
     def _step_left(self, frame: FrameType, returned: tuple[str, Any] | None) -> None:
         """The frame a step runs in returns or unwinds: continue the step in the caller (over its
         next line), or anywhere in user code when the caller is not (ours, the library, gone)."""
-        ident = threading.get_ident()
+        ident = get_ident()
         caller = frame.f_back
         if caller is None or self._skipped_in_steps(caller.f_code.co_filename):
             plan = StepPlan("in", frame, 0)
@@ -444,7 +445,7 @@ class Engine:
         switched off as a whole on resume) and DISABLE only in our own files, where we never stop."""
         if codes.is_own_file(code.co_filename):
             return DISABLE
-        ident = threading.get_ident()
+        ident = get_ident()
         if ident in self._own_threads() or ident in self._parked:
             return None
         plan = self._plans.get(ident) if self._plans else None
@@ -879,7 +880,7 @@ class Engine:
         with self._lock:
             self._register_tree(code)
         if stop_on_entry:
-            self.request_stop("entry", threading.get_ident())
+            self.request_stop("entry", get_ident())
 
     def user_frames(self, parked: ParkedThread) -> list[tuple[FrameType, int]]:
         """The stack of a parked thread, innermost first, each frame with its current line: our own
