@@ -253,14 +253,17 @@ async def test_condition_stops_only_where_true_and_keeps_its_probe(tmp_path: Pat
         assert await run_to_exit(client, stopped) == 0
 
 
-async def test_condition_that_raises_stops_and_says_why(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("condition", "error"), [("undefined_name > 1", "NameError"), ("exit(3)", "SystemExit")]
+)
+async def test_condition_that_raises_stops_and_says_why(tmp_path: Path, condition: str, error: str) -> None:
     program = write_program(tmp_path, LOOP)
-    spec = {"line": line_of(program, "# work body"), "condition": "undefined_name > 1"}
+    spec = {"line": line_of(program, "# work body"), "condition": condition}
     async with session() as client:
         stopped = await client.launch_and_stop({program: [spec]}, **launch_arguments(program))
         assert await evaluate_in_top_frame(client, stopped, "n") == "0"
-        message = await client.wait_for_output("undefined_name", category="important")
-        assert "NameError" in message
+        message = await client.wait_for_output("condition at line", category="important")
+        assert error in message
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, stopped) == 0
 

@@ -164,7 +164,7 @@ def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
         try:
             if not eval(breakpoint_.condition, frame.f_globals, frame.f_locals):
                 return HitOutcome(stop=False)
-        except Exception as exc:
+        except BaseException as exc:  # even SystemExit: the debugger's evaluation must not end the program
             return HitOutcome(
                 stop=True,
                 error=f"breakpoint condition at line {breakpoint_.line} raised "
@@ -187,6 +187,6 @@ def render_log(parts: tuple[str | CodeType, ...], frame: FrameType) -> str:
             continue
         try:
             rendered.append(str(eval(part, frame.f_globals, frame.f_locals)))
-        except Exception as exc:
+        except BaseException as exc:  # as for conditions: a logpoint never ends the program
             rendered.append(f"<error: {type(exc).__name__}: {exc}>")
     return "".join(rendered)
