@@ -67,18 +67,27 @@ function startServer() {
     });
 }
 
-/** How each transport opens a session: a started DebugClient and a function that ends it all. */
+/**
+ * How each transport opens a session: a started DebugClient and a function that ends it all.
+ * Ending never leaves a process behind, even when the adapter does not answer `disconnect`.
+ */
 const TRANSPORTS = {
     stdio: async () => {
         const dc = new DebugClient(PYTHON, '-mmonadapter', 'monadapter', {}, SHOW_STDERR);
         dc.defaultTimeout = EVENT_TIMEOUT_MS;
         await dc.start();
-        return { dc, close: () => within(EVENT_TIMEOUT_MS, 'disconnect', dc.stop()) };
+        // stopAdapter() (what stop() ends with) kills the adapter; it does nothing the second time.
+        return { dc, close: () => within(EVENT_TIMEOUT_MS, 'disconnect', dc.stop()).finally(() => dc.stopAdapter()) };
     },
     tcp: async () => {
         const server = await startServer();
         const dc = new DebugClient(PYTHON, '-mmonadapter', 'monadapter');
-        await within(EVENT_TIMEOUT_MS, `connecting to port ${server.port}`, dc.start(server.port));
+        try {
+            await within(EVENT_TIMEOUT_MS, `connecting to port ${server.port}`, dc.start(server.port));
+        } catch (error) {
+            server.stop();
+            throw error;
+        }
         return {
             dc,
             close: () => within(EVENT_TIMEOUT_MS, 'disconnect', dc.stop()).finally(server.stop),
