@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -320,3 +321,77 @@ async def test_null_launch_arguments_count_as_unset(client: DapClient, make_prog
     nulls = {"module": None, "code": None, "args": None, "cwd": None, "python": None, "console": None}
     assert await client.run_to_end(program=str(program), **nulls) == 0
     assert client.output("stdout") == "[]\n"
+
+
+class ListeningProgram:
+    """A program started with ``python -m monadapter.agent --listen 127.0.0.1:0``, waiting for attach."""
+
+    def __init__(self, program: Path, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monadapter.agent", "--listen", "127.0.0.1:0", str(program), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=program.parent,
+        )
+        assert self.process.stderr is not None
+        line = self.process.stderr.readline()
+        assert line.startswith("monadapter agent listening on 127.0.0.1:"), line
+        self.port = int(line.rsplit(":", 1)[1])
+
+    def finish(self) -> tuple[int, str, str]:
+        """Wait for the program to end; return (exit code, stdout, stderr)."""
+        stdout, stderr = self.process.communicate(timeout=30)
+        return self.process.returncode, stdout, stderr
+
+
+async def test_attach_to_a_listening_program_and_stop_at_a_breakpoint(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    program = make_program('import sys\nvalue = sys.argv[1]\nprint("attached run", value)  # line 3\n' + REPORT)
+    listening = ListeningProgram(program, "arg")
+    attached = await client.send_request("attach", {"connect": {"host": "127.0.0.1", "port": listening.port}})
+    await client.wait_for_event("initialized")
+    await client.set_breakpoints(program, [3])
+    await client.configuration_done()
+    await attached
+    process = await client.wait_for_event("process")
+    assert process["body"]["startMethod"] == "attach" and process["body"]["systemProcessId"] == listening.process.pid
+    stopped = await client.wait_for_event("stopped")
+    (frame, *_) = await client.stack_trace(stopped["body"]["threadId"])
+    assert frame["line"] == 3
+    with pytest.raises(DapError, match="not ours to terminate"):
+        await client.terminate()
+    await client.continue_(stopped["body"]["threadId"])
+    await client.wait_for_event("terminated")
+    code, stdout, stderr = listening.finish()
+    first, report = stdout.splitlines()
+    plain = plain_python([str(program), "arg"], program.parent, {})
+    assert (code, first, stderr) == (0, "attached run arg", "")
+    assert json.loads(report) == json.loads(plain.stdout.splitlines()[1])
+
+
+async def test_disconnecting_from_an_attached_program_lets_it_run_on(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("""
+        import time
+        time.sleep(0.5)
+        print("ran to the end")
+    """)
+    listening = ListeningProgram(program)
+    attached = await client.send_request("attach", {"connect": {"port": listening.port}})
+    await client.wait_for_event("initialized")
+    await client.configuration_done()
+    await attached
+    await client.disconnect()  # terminateDebuggee defaults to false for attach: it must not die
+    assert listening.finish() == (0, "ran to the end\n", "")
+
+
+async def test_attach_to_nothing_fails_clearly_and_the_session_still_works(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with pytest.raises(DapError, match=f"could not connect to 127.0.0.1:{port}.*--listen"):
+        await client.attach(connect={"host": "127.0.0.1", "port": port})
+    program = make_program("print('launch after a failed attach')")
+    assert await client.run_to_end(program=str(program)) == 0

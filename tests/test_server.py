@@ -117,7 +117,7 @@ async def test_an_over_limit_body_is_skipped_and_the_session_goes_on(client: Dap
         ("stackTrace", {"threadId": 1}, "no debuggee is running"),
         ("configurationDone", None, "no debuggee is running"),
         ("terminate", None, "no debuggee is running"),
-        ("attach", {"processId": 1}, "attach (use launch) is not supported yet"),
+        ("attach", {"processId": 1}, "attach needs 'connect'"),
         ("launch", {"program": "a.py", "module": "a"}, "exactly one of 'program', 'module' or 'code'"),
         ("launch", {}, "exactly one of 'program', 'module' or 'code' is required"),
         ("launch", {"code": "pass", "args": "not a list"}, "args"),

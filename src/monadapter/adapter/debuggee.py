@@ -38,13 +38,16 @@ def exit_code(returncode: int) -> int:
 class Debuggee:
     """A running debuggee: its pid, its exit, and how to end it.
 
-    ``process`` is None when the client started it (``runInTerminal``): then the adapter cannot
-    read its exit code or output, and the end of the agent connection marks its end.
+    ``process`` is None when the client started it (``runInTerminal``) or when we attached to it:
+    then the adapter cannot read its exit code or output, and the end of the agent connection
+    marks its end.
     """
 
-    def __init__(self, pid: int, process: Process | None) -> None:
+    def __init__(self, pid: int, process: Process | None, *, attached: bool = False) -> None:
         self.pid = pid
         self.process = process
+        #: attached to a program someone else started: never signalled, only detached from
+        self.attached = attached
         self.exit_code: int | None = None
         #: set once the process ended and its output was read (or, without a process, the agent left)
         self.ended = anyio.Event()
@@ -105,11 +108,13 @@ class Debuggee:
     async def terminate(self, *, grace: float = TERMINATE_GRACE) -> None:
         """End the debuggee: SIGTERM to its group, SIGKILL if it is still there after ``grace``.
 
+        Does nothing to a program we attached to: it is not ours to end.
+
         Returns once the process is gone; its ``exited``/``terminated`` events may still be on
         their way (wait for :attr:`ended` for those).
         """
         for signum in (signal.SIGTERM, signal.SIGKILL):
-            if self.pid <= 0 or self._gone():
+            if self.attached or self.pid <= 0 or self._gone():
                 return
             self.signal(signum)
             with anyio.move_on_after(grace):

@@ -34,9 +34,3 @@ class AgentRequestFailed(AdapterError):
         super().__init__(message)
         self.body = body
 
-
-class NotSupportedError(AdapterError):
-    """Raised for a request monadapter does not implement yet."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} is not supported yet")

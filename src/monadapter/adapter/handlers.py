@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monadapter.adapter.capabilities import capabilities
-from monadapter.adapter.errors import AdapterError, NotSupportedError
+from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.session import Session
 from monadapter.protocol import ParsedRequest
 
@@ -45,16 +45,22 @@ async def initialize(session: Session, request: ParsedRequest) -> Body:
 async def launch(session: Session, request: ParsedRequest) -> Later:
     """Start the debuggee; the response waits for configurationDone (docs/architecture.md)."""
     if session.launch_started:
-        raise AdapterError("this session already launched a debuggee")
+        raise AdapterError("this session already has a debuggee")
     session.launch_started = True
-    return Later(_launch(session, arguments_of(request)))
+    return Later(_start(session, _launch(session, arguments_of(request))))
 
 
-async def _launch(session: Session, arguments: dict[str, Any]) -> Body:
+async def _launch(session: Session, arguments: dict[str, Any]) -> None:
     from monadapter.adapter.launch import plan_launch  # pydantic's launch model: only when needed
 
+    await session.start_debuggee(await plan_launch(arguments))
+
+
+async def _start(session: Session, connected: Awaitable[None]) -> Body:
+    """Common tail of launch and attach: once the agent is there, ``initialized``, then wait for
+    configurationDone; a failure ends whatever was started and lets the client try again."""
     try:
-        await session.start_debuggee(await plan_launch(arguments))
+        await connected
     except BaseException:
         await session.abandon_launch()
         raise
@@ -63,9 +69,12 @@ async def _launch(session: Session, arguments: dict[str, Any]) -> Body:
     return None
 
 
-async def attach(session: Session, request: ParsedRequest) -> Body:
-    """Attaching to a running process is not implemented: say so."""
-    raise NotSupportedError("attach (use launch)")
+async def attach(session: Session, request: ParsedRequest) -> Later:
+    """Connect to a program waiting under ``python -m monadapter.agent --listen``; answer after configurationDone."""
+    if session.launch_started:
+        raise AdapterError("this session already has a debuggee")
+    session.launch_started = True
+    return Later(_start(session, session.attach_debuggee(arguments_of(request))))
 
 
 async def configuration_done(session: Session, request: ParsedRequest) -> Later:
@@ -85,7 +94,10 @@ async def disconnect(session: Session, request: ParsedRequest) -> Body:
 
 async def terminate(session: Session, request: ParsedRequest) -> Body:
     """Ask the debuggee to end (SIGTERM, then SIGKILL); exited/terminated events follow."""
-    session.start_soon(session.require_debuggee().terminate)
+    debuggee = session.require_debuggee()
+    if debuggee.attached:
+        raise AdapterError("an attached program is not ours to terminate: disconnect leaves it running")
+    session.start_soon(debuggee.terminate)
     return None
 
 

@@ -15,7 +15,7 @@ from contextlib import aclosing
 from typing import Any
 
 import anyio
-from anyio.abc import SocketAttribute, TaskGroup
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 AGENT_CONNECT_TIMEOUT = 30.0
 #: How long the client may take to answer a reverse request (runInTerminal).
 REVERSE_REQUEST_TIMEOUT = 30.0
+#: How long attach keeps trying to connect to a program that is not listening yet.
+ATTACH_CONNECT_TIMEOUT = 5.0
 #: How long a detaching agent may take to answer the forwarded disconnect.
 DETACH_TIMEOUT = 5.0
 
@@ -96,7 +98,10 @@ class Session:
         """End what this session started: the debuggee (unless detached), the agent link."""
         self._closed = True
         if self.debuggee is not None and not self.debuggee.detached:
-            await self.debuggee.terminate()
+            if self.debuggee.attached:  # not ours to end: let it run on
+                await self.end_debuggee(terminate=False, disconnect_arguments={})
+            else:
+                await self.debuggee.terminate()
         if self.agent is not None:
             await self.agent.aclose()
         await self._channel.aclose()
@@ -196,19 +201,45 @@ class Session:
             stream = await self._until_debuggee_ends(
                 listener.listeners[0].accept(), "before the debugger connected"  # type: ignore[attr-defined]
             )
+        await self._greet_agent(stream, plan.launch_arguments, plan.target_name, "launch")
+
+    async def attach_debuggee(self, arguments: dict[str, Any]) -> None:
+        """Connect to a program started with ``python -m monadapter.agent --listen``.
+
+        Raises:
+            AdapterError: bad ``connect`` arguments, or nothing listens there.
+        """
+        host, port = attach_address(arguments)
+        try:
+            with anyio.fail_after(ATTACH_CONNECT_TIMEOUT):
+                stream = await _connect_when_listening(host, port)
+        except (OSError, TimeoutError) as exc:
+            raise AdapterError(
+                f"could not connect to {host}:{port} ({exc or 'timed out'}); start the program with "
+                f"python -m monadapter.agent --listen {host}:{port} PROGRAM"
+            ) from None
+        self.debuggee = Debuggee(0, None, attached=True)
+        await self._greet_agent(stream, arguments, f"{host}:{port}", "attach")
+
+    async def _greet_agent(
+        self, stream: SocketStream, arguments: dict[str, Any], name: str, start_method: str
+    ) -> None:
+        """Run the agent link: wait for hello, send the client's arguments, announce the process."""
+        debuggee = self.debuggee
+        assert debuggee is not None
         self.agent = AgentLink(SocketChannel(stream), self.log)
         self.start_soon(self.agent.run, self._on_agent_event)
-        if self.debuggee.process is None:
-            self.start_soon(self._watch_terminal_debuggee, self.debuggee, self.agent)
+        if debuggee.process is None:
+            self.start_soon(self._watch_agent_only_debuggee, debuggee, self.agent)
         await self._until_debuggee_ends(self._agent_greeted.wait(), "before the debugger started")
         if self._agent_error is not None:
             raise LaunchError(self._agent_error)
-        if self.debuggee.process is None and self._agent_hello is not None:
-            self.debuggee.pid = int(self._agent_hello.get("pid", 0))
-        await self.agent.request("monadapter/configure", plan.launch_arguments)
+        if debuggee.process is None and self._agent_hello is not None:
+            debuggee.pid = int(self._agent_hello.get("pid", 0))
+        await self.agent.request("monadapter/configure", arguments)
         await self.send_event("process", {
-            "name": plan.target_name, "systemProcessId": self.debuggee.pid,
-            "isLocalProcess": True, "startMethod": "launch",
+            "name": name, "systemProcessId": debuggee.pid,
+            "isLocalProcess": not debuggee.attached, "startMethod": start_method,
         })
 
     async def abandon_launch(self) -> None:
@@ -232,7 +263,7 @@ class Session:
         debuggee = self.debuggee
         if debuggee is None or debuggee.ended.is_set():
             return
-        if terminate:
+        if terminate and not debuggee.attached:
             await debuggee.terminate()
             with anyio.move_on_after(DRAIN_TIMEOUT + 1):  # let exited/terminated go out first
                 await debuggee.ended.wait()
@@ -260,7 +291,7 @@ class Session:
         })
         return Debuggee(int(body.get("processId") or 0), None)
 
-    async def _watch_terminal_debuggee(self, debuggee: Debuggee, agent: AgentLink) -> None:
+    async def _watch_agent_only_debuggee(self, debuggee: Debuggee, agent: AgentLink) -> None:
         """Without a process handle, the agent hanging up is the debuggee's end (exit code unknown)."""
         await agent.closed.wait()
         if not debuggee.detached:
@@ -309,3 +340,25 @@ class Session:
             self._agent_greeted.set()
         elif not event.startswith("monadapter/"):
             await self.send_event(event, body if isinstance(body, dict) else None)
+
+
+def attach_address(arguments: dict[str, Any]) -> tuple[str, int]:
+    """``connect: {host, port}`` (or debugpy's older top-level ``host``/``port``) of an attach."""
+    connect = arguments.get("connect")
+    source = connect if isinstance(connect, dict) else arguments
+    host, port = source.get("host") or "127.0.0.1", source.get("port")
+    if not isinstance(host, str) or not isinstance(port, int) or isinstance(port, bool):
+        raise AdapterError(
+            "attach needs 'connect': {'host': ..., 'port': ...} naming where "
+            "'python -m monadapter.agent --listen' waits"
+        )
+    return host, port
+
+
+async def _connect_when_listening(host: str, port: int) -> SocketStream:
+    """Connect, retrying while the program is still starting (connection refused)."""
+    while True:
+        try:
+            return await anyio.connect_tcp(host, port)
+        except ConnectionRefusedError:
+            await anyio.sleep(0.1)

@@ -84,6 +84,19 @@ class Channel:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return cls(sock)
 
+    @classmethod
+    def listen(
+        cls, host: str, port: int, *, announce: Callable[[str, int], None] | None = None
+    ) -> Channel:
+        """Wait for the adapter to connect to ``host:port`` (attach); ``announce(host, port)``
+        is called once the socket listens (port 0 picks a free one)."""
+        with socket.create_server((host, port)) as server:
+            if announce is not None:
+                announce(host, server.getsockname()[1])
+            sock, _ = server.accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(sock)
+
     def register(self, command: str, handler: Callable[[Request], None]) -> None:
         """Route requests named ``command`` to ``handler``, which runs on the I/O thread.
 

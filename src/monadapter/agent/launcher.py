@@ -1,11 +1,12 @@
-"""Entry point of the debuggee process: connect to the adapter, set up the debugger, run the target.
+"""Entry points of the debuggee process: connect to the adapter (or wait for it), set up the debugger, run the target.
 
 Standard library only. The adapter starts it as (see docs/architecture.md)::
 
     python -c "import sys; sys.path.insert(0, ROOT); from monadapter.agent.launcher import main; main()" \\
         --connect 127.0.0.1:PORT [--program PATH | --module NAME | --code TEXT] -- ARGS...
 
-The program runs only after the adapter forwarded ``configurationDone`` (so breakpoints set during
+For ``attach``, ``python -m monadapter.agent --listen [HOST:]PORT PROGRAM ARGS...`` waits for the
+adapter to connect instead. The program runs only after the adapter forwarded ``configurationDone`` (so breakpoints set during
 configuration are in place). Cleanup (debugger stop, channel close) runs from ``atexit`` so that it
 comes after the program's non-daemon threads and the program's own atexit handlers have finished.
 """
@@ -47,11 +48,46 @@ def parse_arguments(argv: list[str]) -> tuple[str, int, runner.Target]:
     return host, int(port), runner.Target(kind, options[3], args)  # type: ignore[arg-type]
 
 
+def parse_listen_arguments(argv: list[str]) -> tuple[str, int, runner.Target]:
+    """Parse ``--listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) [ARGS...]`` (the attach command line)."""
+    if len(argv) < 3 or argv[0] != "--listen":
+        raise LauncherUsageError("expected --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) [ARGS...]")
+    host, _, port = argv[1].rpartition(":")
+    if not port.isdigit():
+        raise LauncherUsageError(f"--listen wants [HOST:]PORT, got {argv[1]!r}")
+    if argv[2] in ("-m", "-c"):
+        if len(argv) < 4:
+            raise LauncherUsageError(f"{argv[2]} needs a value")
+        kind = "module" if argv[2] == "-m" else "code"
+        return host or "127.0.0.1", int(port), runner.Target(kind, argv[3], argv[4:])
+    return host or "127.0.0.1", int(port), runner.Target("program", argv[2], argv[3:])
+
+
 def main() -> None:
-    """Run the debuggee: the process exits with the program's exit code."""
+    """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
     host, port, target = parse_arguments(sys.argv[1:])
-    channel = Channel.connect(host, port)
+    _debug(Channel.connect(host, port), target)
+
+
+def attach_main() -> None:
+    """``python -m monadapter.agent --listen ...``: wait for the adapter to attach, then run the program."""
+    try:
+        host, port, target = parse_listen_arguments(sys.argv[1:])
+    except LauncherUsageError as exc:
+        print(f"usage: python -m monadapter.agent --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) "
+              f"[ARGS...]\nerror: {exc}", file=sys.stderr)
+        sys.exit(2)
+    _debug(Channel.listen(host, port, announce=_announce), target)
+
+
+def _announce(host: str, port: int) -> None:
+    """Tell the user where to attach (port 0 picked a free port)."""
+    print(f"monadapter agent listening on {host}:{port}", file=sys.stderr, flush=True)
+
+
+def _debug(channel: Channel, target: runner.Target) -> None:
+    """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit."""
     debugger = _start_debugger(channel)
     configured = threading.Event()
     channel.register("monadapter/configure", lambda request: _configure(debugger, request))

@@ -5,9 +5,8 @@ Standard library only. ``sys.argv``, ``sys.path[0]``, the ``__main__`` module an
 ``python -m MODULE ARGS`` and ``python -c CODE ARGS`` set them, because a program that behaves
 differently under the debugger is a program that cannot be debugged.
 
-The launcher runs as ``python -c <bootstrap>``, so the interpreter already made the ``__main__``
-module of a ``-c`` run; :func:`run` reuses that module object (as python does) after dropping the
-names the bootstrap line defined.
+The interpreter already made the ``__main__`` module; :func:`run` reuses that module object (as
+python does) after resetting its globals to what a fresh ``python -c`` run has.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import types
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.machinery import SourceFileLoader
+from importlib.machinery import BuiltinImporter, SourceFileLoader
 from typing import Literal
 
 #: The exit code of a program that ended with an uncaught exception, as under plain python.
@@ -82,10 +81,18 @@ def run(target: Target, starting: Callable[[types.CodeType], None] | None = None
 
 
 def _clean_main_globals() -> dict[str, object]:
-    """Return ``__main__``'s globals with everything but the interpreter's dunder names removed."""
+    """Return ``__main__``'s globals as ``python -c`` leaves them before running any code.
+
+    The launcher ran as ``-c`` (names of the bootstrap line to drop) or as ``-m
+    monadapter.agent`` (runpy's ``__file__``, ``__spec__``... to reset). Interpreter-made
+    entries such as ``__builtins__`` and ``__annotations__`` stay as they are.
+    """
     main_globals = sys.modules["__main__"].__dict__
     for name in [name for name in main_globals if not (name.startswith("__") and name.endswith("__"))]:
         del main_globals[name]
+    for name in ("__file__", "__cached__"):
+        main_globals.pop(name, None)
+    main_globals.update(__doc__=None, __package__=None, __spec__=None, __loader__=BuiltinImporter)
     return main_globals
 
 
@@ -95,6 +102,7 @@ def _prepare(
     """Set argv, sys.path[0] and the globals; return the code to run and its module spec (or None)."""
     if target.kind == "code":
         sys.argv = ["-c", *target.args]
+        _set_path0("")
         return compile(target.value, "<string>", "exec", dont_inherit=True), None
     if target.kind == "module":
         sys.argv = ["-m", *target.args]  # python shows "-m" while it looks the module up

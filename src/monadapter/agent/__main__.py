@@ -1,0 +1,10 @@
+"""``python -m monadapter.agent --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) [ARGS...]``.
+
+Starts a program that a DAP client attaches to (``attach`` with ``connect: {host, port}``): the
+agent waits for the adapter, and the program runs once the client's configuration is done.
+"""
+
+from monadapter.agent.launcher import attach_main
+
+if __name__ == "__main__":
+    attach_main()
