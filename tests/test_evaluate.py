@@ -46,6 +46,21 @@ class Sneaky:
         raise RuntimeError("should not run")
 
 
+class Watching(type):
+    """A metaclass whose __getattribute__ would run on any lookup through the class."""
+
+    looked_up: list[str] = []
+
+    def __getattribute__(cls, name: str) -> Any:
+        Watching.looked_up.append(name)
+        return super().__getattribute__(name)
+
+
+class Watched(metaclass=Watching):
+    def __init__(self) -> None:
+        self.value = 5
+
+
 class Defaulting(dict[str, int]):
     def __missing__(self, key: str) -> int:
         raise RuntimeError("__missing__ ran")
@@ -57,6 +72,7 @@ def program(pause: Callable[[], None]) -> dict[str, Any]:
     gadget = Gadget()
     sneaky = Sneaky()
     defaulting = Defaulting(a=1)
+    watched = Watched()
     text = "x" * 3000
     acc: list[int] = []
     total = 0
@@ -219,6 +235,12 @@ def test_hover_runs_no_program_code() -> None:
                 stop.evaluate(expression, "hover")
             assert str(caught.value).startswith(message), expression
         assert stop.evaluate("gadget.runs", "hover")["result"] == "0"
+        Watching.looked_up.clear()
+        assert stop.evaluate("watched.value", "hover")["result"] == "5"
+        watched = stop.evaluate("watched", "hover")
+        assert watched["type"] == "Watched"
+        assert stop.named(watched["variablesReference"])["value"]["value"] == "5"
+        assert Watching.looked_up == []  # not even the metaclass's __getattribute__ ran
         assert stop.paused.resume()["runs"] == 0
 
 

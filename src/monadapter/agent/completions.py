@@ -26,6 +26,7 @@ from typing import Any
 from monadapter.agent.evaluate import hover_value
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.modules import module_dict
+from monadapter.agent.static import TYPE_DICT, TYPE_MRO, instance_dict
 
 #: Most items one answer holds: a console popup shows a few dozen, and every item costs JSON.
 MAX_ITEMS = 1000
@@ -46,10 +47,6 @@ _METHODS = (
     classmethod,
     staticmethod,
 )
-# The C descriptors of ``__dict__`` and ``__mro__``: calling them runs no user code, unlike attribute access
-# on an object or class whose (meta)class overrides ``__getattribute__`` or defines ``__dict__`` itself.
-_TYPE_DICT = type.__dict__["__dict__"]
-_TYPE_MRO = type.__dict__["__mro__"]
 #: What :func:`_static_value` gives for an expression it cannot read without running code.
 _UNKNOWN = object()
 
@@ -191,35 +188,18 @@ def attribute_kinds(owner: Any) -> Iterator[tuple[str, str]]:
                 yield name, value_kind(value, "variable")
         return
     if issubclass(type(owner), type):
-        classes = _TYPE_MRO.__get__(owner)
+        classes = TYPE_MRO.__get__(owner)
     else:
-        instance = _instance_dict(owner)
+        instance = instance_dict(owner)
         for name, value in list(instance.items()):
             if type(name) is str:
                 yield name, value_kind(value, "field")
-        classes = _TYPE_MRO.__get__(type(owner))
+        classes = TYPE_MRO.__get__(type(owner))
     for klass in classes:
-        for name, value in list(_TYPE_DICT.__get__(klass).items()):
+        for name, value in list(TYPE_DICT.__get__(klass).items()):
             if type(name) is str:
                 kind = value_kind(value, "field")
                 yield name, "method" if kind == "function" else kind
-
-
-def _instance_dict(owner: Any) -> Mapping[str, Any]:
-    """``owner.__dict__`` when the C slot of its type provides it; {} when a class defines ``__dict__``
-    itself (a property there would run) or the object has none."""
-    for klass in _TYPE_MRO.__get__(type(owner)):
-        descriptor = _TYPE_DICT.__get__(klass).get("__dict__")
-        if descriptor is None:
-            continue
-        if type(descriptor) is not GetSetDescriptorType:
-            return {}
-        try:
-            namespace = descriptor.__get__(owner, type(owner))
-        except Exception:
-            return {}
-        return namespace if type(namespace) is dict else {}
-    return {}
 
 
 # --- dict keys -------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import inspect
 import operator
 from collections.abc import Callable
 from types import (
@@ -22,6 +21,7 @@ from typing import Any
 
 from monadapter.agent.formatting import describe_exception, type_name
 from monadapter.agent.handles import InspectError
+from monadapter.agent.static import MISSING, class_lookup, instance_dict, qualname
 from monadapter.agent.variables import fast_local_names, is_function_frame, writable_locals, write_name
 
 #: ``co_filename`` of code compiled from the client's text (shows in tracebacks of REPL-defined functions).
@@ -131,7 +131,7 @@ def hover_value(frame: FrameType, source: str) -> Any:
     """Return the value of ``source`` for a hover, running none of the program's code.
 
     Only names, attribute chains and subscripts by constants are evaluated, with static lookups
-    (``inspect.getattr_static``, the C ``__getitem__`` of dict, list and tuple). A property, a custom
+    (``monadapter.agent.static``, the C ``__getitem__`` of dict, list and tuple). A property, a custom
     descriptor, a custom ``__getattribute__`` or a call is declined with a short message, so hovering
     over code never changes the program's state.
 
@@ -168,25 +168,38 @@ def _static_value(frame: FrameType, node: ast.expr) -> Any:
 
 
 def _static_attribute(owner: Any, name: str) -> Any:
-    if type(owner).__getattribute__ not in _STANDARD_GETATTRIBUTE:
-        raise InspectError(f"hover does not run the custom __getattribute__ of {type_name(owner)}")
-    try:
-        found = inspect.getattr_static(owner, name)
-    except AttributeError:
-        raise InspectError(f"AttributeError: {type_name(owner)!r} object has no attribute {name!r}") from None
-    if not hasattr(type(found), "__get__") or (type(found) is property and issubclass(type(owner), type)):
+    klass = type(owner)
+    if class_lookup(klass, "__getattribute__") not in _STANDARD_GETATTRIBUTE:
+        raise InspectError(f"hover does not run the custom __getattribute__ of {qualname(klass)}")
+    found = _static_lookup(owner, name)
+    if found is MISSING:
+        raise InspectError(f"AttributeError: {qualname(klass)!r} object has no attribute {name!r}")
+    if class_lookup(type(found), "__get__") is MISSING or (type(found) is property and issubclass(klass, type)):
         return found  # plain data, or a property read on its class (which gives the property itself)
     if issubclass(type(found), _SAFE_DESCRIPTORS):
         try:
             return getattr(owner, name)  # the standard lookup ends in this C-level descriptor: no user code runs
         except Exception as exc:
             raise InspectError(describe_exception(exc)) from None
-    raise InspectError(f"hover does not run {type_name(found)} {name!r}: evaluate it in the watch or debug console")
+    raise InspectError(f"hover does not run {qualname(type(found))} {name!r}: evaluate it in the watch or debug console")
+
+
+def _static_lookup(owner: Any, name: str) -> Any:
+    """What ``owner.name`` finds, by Python's precedence, without running code: a data descriptor of the
+    class, else the instance (or, for a class, its own MRO; for a module, its dict), else the class."""
+    on_class = class_lookup(type(owner), name)
+    if on_class is not MISSING and class_lookup(type(on_class), "__set__") is not MISSING:
+        return on_class
+    if issubclass(type(owner), type):
+        found = class_lookup(owner, name)
+    else:
+        found = instance_dict(owner).get(name, MISSING)
+    return on_class if found is MISSING else found
 
 
 def _static_item(container: Any, key: Any) -> Any:
     getitem = next((method for kind, method in _STATIC_GETITEM.items() if issubclass(type(container), kind)), None)
-    if getitem is None or getattr(type(container), "__getitem__", None) is not getitem:
+    if getitem is None or class_lookup(type(container), "__getitem__") is not getitem:
         raise InspectError(f"hover does not index {type_name(container)} objects")
     if getitem is dict.__getitem__ and not dict.__contains__(container, key):  # never reach a __missing__
         raise InspectError(f"KeyError: {key!r}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from monadapter.agent.static import qualname
+
 #: Longest value string sent for a variable, a watch or a hover; longer ones end in "...".
 REPR_LIMIT = 512
 #: Nesting depth past which the container formatter writes "..." instead of descending.
@@ -33,8 +35,8 @@ def safe_repr(value: Any) -> str:
 
 
 def type_name(value: Any) -> str:
-    """Return the name shown in the ``type`` field: the class's qualified name."""
-    return type(value).__qualname__
+    """Return the name shown in the ``type`` field: the class's qualified name (read without its metaclass)."""
+    return qualname(type(value))
 
 
 def display(value: Any, *, hex_ints: bool = False, limit: int | None = REPR_LIMIT) -> str:

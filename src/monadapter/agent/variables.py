@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
+from monadapter.agent.static import TYPE_DICT, TYPE_MRO, class_lookup, class_name, instance_dict
 
 #: Title of each group node, by the category name used in ``variablePresentation``.
 GROUP_TITLES = {
@@ -171,17 +172,13 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
     """
     members: list[tuple[str, Any]] = []
     kind = type(value)
-    fields = getattr(kind, "_fields", None) if issubclass(kind, tuple) else None
+    fields = class_lookup(kind, "_fields") if issubclass(kind, tuple) else None
     if isinstance(fields, tuple) and all(type(field) is str for field in fields):
         members.extend((field, tuple.__getitem__(value, index)) for index, field in enumerate(fields) if index < len(value))
     if issubclass(kind, BaseException):
         members.append(("args", BaseException.args.__get__(value)))
-    try:
-        namespace = object.__getattribute__(value, "__dict__")
-    except Exception:  # no __dict__, or a class that refuses it
-        namespace = None
-    if isinstance(namespace, Mapping):
-        members.extend((name, item) for name, item in namespace.items() if isinstance(name, str))
+    namespace = TYPE_DICT.__get__(value) if issubclass(kind, type) else instance_dict(value)
+    members.extend((name, item) for name, item in namespace.items() if type(name) is str)
     for name, descriptor in _slot_descriptors(type(value)):
         try:
             members.append((name, descriptor.__get__(value, type(value))))
@@ -193,13 +190,14 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
 def _slot_descriptors(cls: type) -> tuple[tuple[str, MemberDescriptorType], ...]:
     """Return (attribute name, member descriptor) for every ``__slots__`` entry of ``cls`` and its bases."""
     found = []
-    for klass in cls.__mro__:
-        slots = klass.__dict__.get("__slots__", ())
+    for klass in TYPE_MRO.__get__(cls):
+        namespace = TYPE_DICT.__get__(klass)
+        slots = namespace.get("__slots__", ())
         for slot in (slots,) if isinstance(slots, str) else slots:
             if slot in ("__dict__", "__weakref__"):
                 continue
-            name = f"_{klass.__name__.lstrip('_')}{slot}" if slot.startswith("__") and not slot.endswith("__") else slot
-            descriptor = klass.__dict__.get(name)
+            name = f"_{class_name(klass).lstrip('_')}{slot}" if slot.startswith("__") and not slot.endswith("__") else slot
+            descriptor = namespace.get(name)
             if type(descriptor) is MemberDescriptorType:
                 found.append((name, descriptor))
     return tuple(found)
