@@ -395,3 +395,14 @@ async def test_attach_to_nothing_fails_clearly_and_the_session_still_works(
         await client.attach(connect={"host": "127.0.0.1", "port": port})
     program = make_program("print('launch after a failed attach')")
     assert await client.run_to_end(program=str(program)) == 0
+
+
+async def test_terminate_ends_a_debuggee_running_in_a_terminal(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("import time; time.sleep(60)")
+    await client.configuration_sequence(program=str(program), console="integratedTerminal")
+    await client.terminate()
+    await client.wait_for_event("terminated")
+    (terminal,) = client.terminal_processes
+    assert terminal.wait(timeout=10) == -signal.SIGTERM

@@ -92,14 +92,16 @@ class Debuggee:
         self.ended.set()
 
     def signal(self, signum: int) -> None:
-        """Send ``signum`` to the debuggee and the children in its process group."""
+        """Send ``signum`` to the debuggee and the children in its process group.
+
+        A debuggee the client started in a terminal is not a group leader of ours: its group may
+        hold the terminal's shell or the client itself, so only the process gets the signal.
+        """
         if self.pid <= 0:
             return  # a terminal debuggee whose pid we don't know yet: 0 would mean our own group
         try:
             if self.process is not None:
                 os.killpg(self.pid, signum)
-            elif os.getpgid(self.pid) != os.getpgrp():  # a terminal made it a job of its own
-                os.killpg(os.getpgid(self.pid), signum)
             else:
                 os.kill(self.pid, signum)
         except (ProcessLookupError, PermissionError):
