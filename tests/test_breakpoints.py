@@ -386,3 +386,17 @@ async def test_stop_on_entry_stops_at_the_first_line(tmp_path: Path) -> None:
         assert "ran" not in client.output("stdout")
         assert await run_to_exit(client, stopped) == 0
         assert "ran" in client.output("stdout")
+
+
+async def test_stop_on_entry_of_a_code_string_shows_its_text(tmp_path: Path) -> None:
+    async with session() as client:
+        arguments = {"code": "x = 1\nprint('from code', x)\n", "console": "internalConsole", "cwd": str(tmp_path)}
+        stopped = await client.launch_and_stop(stopOnEntry=True, **arguments)
+        assert stopped["body"]["reason"] == "entry"
+        frame = await top_frame(client, stopped)
+        assert (frame["name"], frame["line"], frame["source"]["name"]) == ("<module>", 1, "<string>")
+        reference = frame["source"]["sourceReference"]
+        content = await client.request("source", {"source": frame["source"], "sourceReference": reference})
+        assert content["content"] == "x = 1\nprint('from code', x)\n"
+        assert await run_to_exit(client, stopped) == 0
+        assert "from code 1" in client.output("stdout")

@@ -42,6 +42,7 @@ class Debugger:
         self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
         self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
+        self._own: set[int] | None = None
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
@@ -112,8 +113,17 @@ class Debugger:
         self.handles.clear()
 
     def _own_threads(self) -> set[int]:
-        """Idents of threads that are ours and never stop: the channel's I/O thread and our watcher."""
-        return {ident for ident in (self._channel.io_thread_id, self._watcher.ident) if ident is not None}
+        """Idents of threads that are ours and never stop: the channel's I/O thread and our watcher.
+
+        Asked in callbacks (every breakpoint hit, every line while threads halt), so the set is kept
+        once both threads run; before that it is rebuilt on each call.
+        """
+        if self._own is None:
+            own = {ident for ident in (self._channel.io_thread_id, self._watcher.ident) if ident is not None}
+            if len(own) < 2:
+                return own
+            self._own = own
+        return self._own
 
     # -- breakpoints --------------------------------------------------------------------------
 
