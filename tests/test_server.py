@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -199,3 +201,17 @@ async def test_requests_are_relayed_and_one_pending_when_the_debuggee_dies_fails
     with pytest.raises(DapError, match="no debuggee is running"):
         await client.threads()
     await still_works(client)
+
+
+@pytest.mark.parametrize(
+    ("modules", "absent"),
+    [
+        ("monadapter.adapter.server", ("pydantic", "monadapter.protocol")),
+        ("monadapter.agent.launcher", ("pydantic", "anyio", "monadapter.adapter", "monadapter.protocol")),
+    ],
+)
+def test_imports_stay_light(modules: str, absent: tuple[str, ...]) -> None:
+    """The adapter starts without pydantic; the agent (inside any debuggee) never loads it or anyio."""
+    probe = f"import sys, {modules}; print([name for name in {absent!r} if name in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert result.stdout.strip() == "[]", result.stderr

@@ -22,6 +22,7 @@ was already received first. Every wait has a timeout.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Generator
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process
+from anyio.abc import ByteReceiveStream, ByteSendStream, Process, SocketAttribute
 
 from monadapter.agent.wire import BadBody, MessageReader, encode
 
@@ -107,6 +108,8 @@ class DapClient:
         async def open_tcp() -> tuple[Any, Any, None]:
             with anyio.fail_after(timeout):
                 stream = await anyio.connect_tcp(host, port)
+            raw = stream.extra(SocketAttribute.raw_socket)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small messages, each awaited
             return stream, stream, None
 
         return cls(open_tcp, timeout=timeout)
