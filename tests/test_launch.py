@@ -406,3 +406,17 @@ async def test_terminate_ends_a_debuggee_running_in_a_terminal(
     await client.wait_for_event("terminated")
     (terminal,) = client.terminal_processes
     assert terminal.wait(timeout=10) == -signal.SIGTERM
+
+
+@pytest.mark.parametrize("packaging", ["directory", "zip"])
+async def test_a_directory_or_zip_with_main_runs_as_under_plain_python(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path, packaging: str
+) -> None:
+    main = make_program(REPORT, name="app/__main__.py")
+    target = main.parent
+    if packaging == "zip":
+        target = Path(shutil.make_archive(str(tmp_path / "app"), "zip", main.parent))
+    code, stdout, stderr = await debug(client, program=str(target), args=["z"], cwd=str(tmp_path))
+    plain = plain_python([str(target), "z"], tmp_path, {})
+    assert (code, stderr) == (0, "")
+    assert json.loads(stdout) == json.loads(plain.stdout)

@@ -8,15 +8,13 @@ also assigns ``seq``, so answers and events from any thread never interleave on 
 
 from __future__ import annotations
 
-import logging
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from monadapter.agent.wire import BadBody, FramingError, MessageReader, encode
-
-logger = logging.getLogger(__name__)
 
 _IO_THREAD_NAME = "monadapter.agent.io"
 _RECEIVE_SIZE = 65536
@@ -171,14 +169,14 @@ class Channel:
             try:
                 message = reader.next_message()
             except FramingError as exc:
-                logger.warning("bad frame from the adapter: %s", exc)
+                _complain(f"bad frame from the adapter: {exc}")
                 if not exc.recoverable:
                     return False
                 continue
             if message is None:
                 return True
             if isinstance(message, BadBody):
-                logger.warning("bad message from the adapter: %s", message.error)
+                _complain(f"bad message from the adapter: {message.error}")
             elif message.get("type") == "request":
                 self._dispatch(message)
 
@@ -199,5 +197,15 @@ class Channel:
         try:
             handler(request)
         except Exception as exc:  # a handler bug must not end the channel
-            logger.exception("handler for %r failed", request.command)
+            _complain(f"handler for {request.command!r} failed", with_traceback=True)
             request._answer({"success": False, "message": f"{exc}"})
+
+
+def _complain(text: str, *, with_traceback: bool = False) -> None:
+    """Report a problem of ours on the debuggee's stderr, which the user sees (no logging import:
+    it would cost every debuggee start-up time for messages that should never appear)."""
+    print(f"monadapter agent: {text}", file=sys.stderr)
+    if with_traceback:
+        import traceback
+
+        traceback.print_exc()

@@ -17,7 +17,7 @@ import runpy
 import signal
 import sys
 import types
-import zipfile
+import zipimport
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.machinery import BuiltinImporter, SourceFileLoader
@@ -111,7 +111,7 @@ def _prepare(
         sys.argv[0] = spec.origin  # as runpy._run_module_as_main(alter_argv=True) does
         return code, spec
     sys.argv = [target.value, *target.args]
-    if os.path.isdir(target.value) or zipfile.is_zipfile(target.value):
+    if os.path.isdir(target.value) or _is_zip(target.value):
         # python DIR / python ZIP: the directory or archive goes on sys.path and its __main__ runs
         _set_path0(target.value)
         return _module_code("__main__")
@@ -132,6 +132,15 @@ def _module_code(name: str) -> tuple[types.CodeType, object]:
     else:
         _, spec, code = runpy._get_module_details(name, TargetNotFound)  # type: ignore[attr-defined]
     return code, spec
+
+
+def _is_zip(path: str) -> bool:
+    """Whether python would run ``path`` as a zip archive (zipimport is loaded already; zipfile is not)."""
+    try:
+        zipimport.zipimporter(path)
+    except zipimport.ZipImportError:
+        return False
+    return True
 
 
 def _set_path0(entry: str) -> None:
