@@ -7,12 +7,11 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import completions, exceptions
+from . import exceptions
 from .channel import Channel, Request
 from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
-from .modules import LoadedCode
 from .completions import complete, frame_of
 from .modules import LoadedCode
 from .sources import Sources
@@ -49,9 +48,6 @@ class Debugger:
             "breakpointLocations": self._breakpoint_locations,
             "setExceptionBreakpoints": self._set_exception_breakpoints,
             "exceptionInfo": self._on_paused_thread(self._exception_info),
-            "modules": lambda request: request.reply(self.loaded.modules(request.arguments)),
-            "loadedSources": lambda request: request.reply(self.loaded.loaded_sources()),
-            "completions": self._completions,
             "threads": self._threads,
             "source": self._source,
             "continue": self._continue,
@@ -273,16 +269,6 @@ class Debugger:
             request.reply(complete(None, request.arguments))
             return
         self._on_paused_thread(lambda _parked, arguments: complete(frame_of(self.handles, arguments), arguments))(request)
-
-    def _completions(self, request: Request) -> None:
-        """With a frame, completions run on its paused thread (they read its namespaces); without
-        one, only builtins are offered, here on the I/O thread."""
-        if "frameId" in request.arguments:
-            self._on_paused_thread(
-                lambda _parked, arguments: completions.complete(completions.frame_of(self.handles, arguments), arguments)
-            )(request)
-        else:
-            request.reply(completions.complete(None, request.arguments))
 
     def _exception_info(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         if parked.exception is None:
