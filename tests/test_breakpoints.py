@@ -400,3 +400,20 @@ async def test_stop_on_entry_of_a_code_string_shows_its_text(tmp_path: Path) -> 
         assert content["content"] == "x = 1\nprint('from code', x)\n"
         assert await run_to_exit(client, stopped) == 0
         assert "from code 1" in client.output("stdout")
+
+
+async def test_breakpoint_builtin_stops_on_the_next_line(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        def work():
+            before = 1
+            breakpoint()
+            after = 2  # after the call
+            return after
+        print(work())
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop(**launch_arguments(program))
+        assert stopped["body"]["reason"] == "breakpoint"
+        assert await stop_location(client, stopped) == ("work", line_of(program, "# after the call"))
+        assert await run_to_exit(client, stopped) == 0
+        assert "2" in client.output("stdout")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import types
 from collections.abc import Callable
@@ -77,6 +79,10 @@ class Debugger:
         """Claim DEBUGGER_ID; raises ToolBusyError naming the tool that holds it."""
         self.engine.start()
         self._watcher.start()
+        # breakpoint() stops here rather than starting pdb on the program's stdin, unless the user
+        # chose a hook with PYTHONBREAKPOINT (python's own rule for breakpoint()).
+        if not os.environ.get("PYTHONBREAKPOINT") and sys.breakpointhook is sys.__breakpointhook__:
+            sys.breakpointhook = self._breakpoint_hook
         # A non-daemon thread parked in a callback blocks interpreter exit; plain atexit runs after
         # threading joins those threads, this hook runs before the join (facts §0.9).
         threading._register_atexit(self._at_exit)  # type: ignore[attr-defined]
@@ -105,8 +111,15 @@ class Debugger:
 
     def stop(self) -> None:
         """Idempotent: release paused threads, remove every event, free the tool ids."""
+        if sys.breakpointhook == self._breakpoint_hook:
+            sys.breakpointhook = sys.__breakpointhook__
         self.engine.stop()
         self.handles.clear()
+
+    def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
+        """``breakpoint()`` in the program: stop this thread at the next line it runs (reason
+        "breakpoint"), which is the line after the call in the caller."""
+        self.engine.request_stop("breakpoint", threading.get_ident())
 
     def _own_threads(self) -> set[int]:
         """Idents of threads that are ours and never stop: the channel's I/O thread and our watcher.
