@@ -49,12 +49,14 @@ def machine_description() -> dict[str, str]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=REPO_ROOT)
+    revision = (commit.stdout.strip() or "unknown") + (" plus uncommitted changes in src/" if dirty.stdout.strip() else "")
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return {
         "os": platform.platform(),
         "cpu": f"{cpu}, {os.cpu_count()} cores",
         "load average at start": " ".join(f"{x:.2f}" for x in load),
-        "monadapter commit": commit.stdout.strip() or "unknown",
+        "monadapter commit": revision,
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
