@@ -417,3 +417,40 @@ async def test_breakpoint_builtin_stops_on_the_next_line(tmp_path: Path) -> None
         assert await stop_location(client, stopped) == ("work", line_of(program, "# after the call"))
         assert await run_to_exit(client, stopped) == 0
         assert "2" in client.output("stdout")
+
+
+async def test_function_breakpoints_stop_on_entry_by_name(tmp_path: Path) -> None:
+    write_program(tmp_path, """
+        class Greeter:
+            def greet(self, who):
+                text = "hi " + who  # greet body
+                return text
+        def shout(word): return word.upper()
+    """, name="greetings.py")
+    program = write_program(tmp_path, """
+        import greetings
+        for who in ("a", "b"):
+            greetings.Greeter().greet(who)
+        print(greetings.shout("x"))
+    """)
+    module = tmp_path / "greetings.py"
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        answers = (await client.request("setFunctionBreakpoints", {"breakpoints": [
+            {"name": "Greeter.greet", "hitCondition": "2"}, {"name": "greetings.shout"}, {"name": "nowhere"},
+        ]}))["breakpoints"]
+        assert [answer["verified"] for answer in answers] == [False, False, False]
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("Greeter.greet", line_of(module, "# greet body"))
+        assert await evaluate_in_top_frame(client, stopped, "who") == "'b'"  # the second call (hit count 2)
+        assert stopped["body"]["hitBreakpointIds"] == [answers[0]["id"]]
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("shout", line_of(module, "def shout"))  # one-line def
+        changed = [event["body"]["breakpoint"] for event in client.events if event.get("event") == "breakpoint"]
+        assert {item["id"] for item in changed if item["verified"]} == {answers[0]["id"], answers[1]["id"]}
+        await client.request("setFunctionBreakpoints", {"breakpoints": []})
+        assert await run_to_exit(client, stopped) == 0
+        assert "X" in client.output("stdout")

@@ -13,6 +13,9 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     "supportsConditionalBreakpoints": True,
     "supportsHitConditionalBreakpoints": True,
     "supportsLogPoints": True,
+    # setFunctionBreakpoints: stop on entry to functions by (qualified, optionally module-prefixed) name
+    # (agent/breakpoints.py FunctionBreakpoint, armed by agent/engine.py).
+    "supportsFunctionBreakpoints": True,
     # breakpointLocations: the lines of a range where code starts (agent/engine.py, agent/sources.py SourceMap).
     "supportsBreakpointLocationsRequest": True,
     # continue/next/stepIn/stepOut with singleThread resume only that thread (agent/engine.py).

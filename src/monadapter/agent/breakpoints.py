@@ -143,6 +143,44 @@ class Breakpoint:
         return body
 
 
+@dataclass(eq=False)
+class FunctionBreakpoint:
+    """A breakpoint on entry to every function named ``name``: its qualified name (``Class.method``),
+    its plain name, or either prefixed by its module (``package.module.function``)."""
+
+    name: str
+    breakpoint: Breakpoint
+    # the DAP Source of the first function matched (where the breakpoint is shown)
+    source: dict[str, Any] | None = None
+
+    @classmethod
+    def from_request(cls, breakpoint_id: int, spec: dict[str, Any]) -> FunctionBreakpoint:
+        """Build from one DAP ``FunctionBreakpoint``; a bad spec gives an unusable, unverified one."""
+        name = spec.get("name")
+        if not isinstance(name, str) or not name.strip():
+            return cls("", Breakpoint(breakpoint_id, 0, 0, message=f"function name {name!r} is not valid"))
+        breakpoint_ = Breakpoint.from_request(breakpoint_id, {**spec, "line": 1})
+        breakpoint_.message = breakpoint_.message or f"no function named {name.strip()!r} has been loaded yet"
+        return cls(name.strip(), breakpoint_)
+
+    def matches(self, code: CodeType) -> bool:
+        if not self.breakpoint.usable:
+            return False
+        qualified = code.co_qualname
+        if self.name in (qualified, code.co_name):
+            return True
+        suffix = "." + qualified
+        return self.name.endswith(suffix) and _module_matches(self.name[: -len(suffix)], code.co_filename)
+
+
+def _module_matches(module: str, filename: str) -> bool:
+    """Whether ``filename`` can be the file of ``module`` (its last dotted part, or a package's __init__)."""
+    parts = filename.replace("\\", "/").rsplit("/", 2)
+    stem = parts[-1].rsplit(".", 1)[0]
+    last = module.rsplit(".", 1)[-1]
+    return stem == last or (stem == "__init__" and len(parts) > 1 and parts[-2] == last)
+
+
 @dataclass(frozen=True, slots=True)
 class HitOutcome:
     """What a breakpoint hit does: ``stop``; ``log`` text for the debug console; ``error`` text

@@ -96,6 +96,16 @@ def shared_first_line(code: CodeType) -> int | None:
     return None
 
 
+def entry_point(code: CodeType) -> tuple[int, int] | None:
+    """(offset, line) of the first LINE event a call of ``code`` fires: where a function breakpoint
+    stops. None for code without lines."""
+    prologue_end = _prologue_end(code)
+    for start, end, line in code.co_lines():
+        if line is not None and end > prologue_end:
+            return max(start, prologue_end), line
+    return None
+
+
 def continuation_offsets(code: CodeType, line: int, head_end: int) -> frozenset[int]:
     """Offsets where ``line`` starts again after the other lines of its own statement head ran.
 

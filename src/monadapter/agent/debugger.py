@@ -49,6 +49,7 @@ class Debugger:
             "setBreakpoints": self._set_breakpoints,
             "breakpointLocations": self._breakpoint_locations,
             "setExceptionBreakpoints": self._set_exception_breakpoints,
+            "setFunctionBreakpoints": self._set_function_breakpoints,
             "exceptionInfo": self._on_paused_thread(self._exception_info),
             "threads": self._threads,
             "source": self._source,
@@ -149,6 +150,13 @@ class Debugger:
             request.fail("setBreakpoints 'breakpoints' must be a list of SourceBreakpoint objects")
             return
         request.reply({"breakpoints": self.engine.set_breakpoints(source, specs)})
+
+    def _set_function_breakpoints(self, request: Request) -> None:
+        specs = request.arguments.get("breakpoints")
+        if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+            request.fail("setFunctionBreakpoints 'breakpoints' must be a list of FunctionBreakpoint objects")
+            return
+        request.reply({"breakpoints": self.engine.set_function_breakpoints(specs)})
 
     def _set_exception_breakpoints(self, request: Request) -> None:
         filters = request.arguments.get("filters") or []

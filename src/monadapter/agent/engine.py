@@ -14,7 +14,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import codes, exceptions
-from .breakpoints import Breakpoint, evaluate_hit
+from .breakpoints import Breakpoint, FunctionBreakpoint, evaluate_hit
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
 from .threads import ParkedThread, ThreadIds
@@ -72,6 +72,9 @@ class CodeState:
     skip: frozenset[int] = frozenset()
     # local PY_START set on the aux id for cpython#155992
     start_probe: bool = False
+    # function breakpoints on entry to this code, and the (offset, line) of its first LINE
+    entry: tuple[FunctionBreakpoint, ...] = ()
+    entry_point: tuple[int, int] | None = None
     # step plans that need every LINE of this code (over) or its PY_RETURN (over, out)
     line_watchers: int = 0
     return_watchers: int = 0
@@ -141,6 +144,8 @@ class Engine:
         # maps file key -> the client's breakpoints for it
         self._files: dict[str, FileBreakpoints] = {}
         self._next_breakpoint_id = 1
+        # function breakpoints (setFunctionBreakpoints), matched against every code object seen
+        self._function_bps: list[FunctionBreakpoint] = []
         # -- stop state (guarded by _lock) --
         # maps threading ident -> the thread parked in one of our callbacks
         self._parked: dict[int, ParkedThread] = {}
@@ -300,8 +305,11 @@ class Engine:
         if ident in self._own_threads():
             return None
         book = self._files.get(state.key)
+        candidates = list(book.by_line.get(line, ())) if book is not None else []
+        if state.entry and state.entry_point == (frame.f_lasti, line):
+            candidates += [function.breakpoint for function in state.entry]
         stop_ids: list[int] = []
-        for breakpoint_ in list(book.by_line.get(line, ())) if book is not None else ():
+        for breakpoint_ in candidates:
             outcome = evaluate_hit(breakpoint_, frame)
             if outcome.log is not None:
                 self._output("console", outcome.log + "\n", code, line)
@@ -497,6 +505,8 @@ class Engine:
             if self.sources.is_compiled_name(filename):
                 self.sources.bind_nested(code, parent)
             new_keys.add(key)
+            if self._function_bps and self._match_functions(known[code_id], code) and key not in self._files:
+                self._rearm(known[code_id], code)
             for const in code.co_consts:
                 if type(const) is CodeType:
                     stack.append((const, code))
@@ -528,14 +538,19 @@ class Engine:
 
     def _arm_file(self, key: str) -> None:
         """Bring every known code object of one file in line with its breakpoints. Caller holds the lock."""
-        book = self._files.get(key)
-        lines = frozenset(book.by_line) if book is not None else frozenset()
         for state, code in self._codes_of(key):
-            if book is not None and book.source_object is not None:
-                if self.sources.source_object(code) is not book.source_object:
-                    continue
-            armed = lines & state.line_starts(code) if lines else frozenset()
-            self._arm(state, code, armed, book.source_map if book is not None else None)
+            self._rearm(state, code)
+
+    def _rearm(self, state: CodeState, code: CodeType) -> None:
+        """Arm one code object for its file's breakpoint lines and its function breakpoints."""
+        book = self._files.get(state.key)
+        if book is not None and book.source_object is not None:
+            if self.sources.source_object(code) is not book.source_object:
+                book = None  # same name, other text: not the source these breakpoints are in
+        lines = frozenset(book.by_line) & state.line_starts(code) if book is not None and book.by_line else frozenset()
+        if state.entry and state.entry_point is not None:
+            lines |= {state.entry_point[1]}
+        self._arm(state, code, lines, book.source_map if book is not None else None)
 
     def _arm(self, state: CodeState, code: CodeType, armed: frozenset[int], source_map: SourceMap | None) -> None:
         """Set the LINE probe of one code object to exactly ``armed``.
@@ -592,6 +607,49 @@ class Engine:
             self._arm_file(key)
             source_dict = self._dap_source(book)
             return [breakpoint_.to_dap(source_dict) for breakpoint_ in book.breakpoints]
+
+    def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace the function breakpoints; each stops on entry to every function of that name,
+        already loaded or loaded later (a ``breakpoint`` event verifies it then)."""
+        with self._lock:
+            self._function_bps = []
+            for spec in specs:
+                self._function_bps.append(FunctionBreakpoint.from_request(self._next_breakpoint_id, spec))
+                self._next_breakpoint_id += 1
+            for state in list(self._codes.values()):
+                code = state.ref()
+                if code is None:
+                    continue
+                had_entry = bool(state.entry)
+                if self._match_functions(state, code) or had_entry:
+                    self._rearm(state, code)
+            return [self._function_dap(function) for function in self._function_bps]
+
+    def _match_functions(self, state: CodeState, code: CodeType) -> bool:
+        """Attach the function breakpoints naming ``code`` to its state (verifying them on first match).
+        Returns whether any matched. Caller holds the lock."""
+        matching = tuple(function for function in self._function_bps if function.matches(code))
+        state.entry = matching
+        if not matching:
+            return False
+        state.entry_point = codes.entry_point(code)
+        for function in matching:
+            if not function.breakpoint.verified and state.entry_point is not None:
+                function.breakpoint.verified = True
+                function.breakpoint.message = None
+                function.breakpoint.line = state.entry_point[1]
+                function.source = self.sources.source_for(code)
+                self._send_event("breakpoint", {"reason": "changed", "breakpoint": self._function_dap(function)})
+        return True
+
+    @staticmethod
+    def _function_dap(function: FunctionBreakpoint) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": function.breakpoint.id, "verified": function.breakpoint.verified}
+        if function.breakpoint.message:
+            body["message"] = function.breakpoint.message
+        if function.source is not None:
+            body |= {"source": function.source, "line": function.breakpoint.line}
+        return body
 
     def _resolve_source(self, source: dict[str, Any]) -> tuple[str, str, object | None]:
         """(file key, display path or name, source object for sourceReference breakpoints).
