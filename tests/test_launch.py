@@ -20,7 +20,7 @@ from typing import Any, Callable
 import anyio
 import pytest
 
-from monadapter.client import DapClient, DapError
+from monadapter.client import DapClient, DapError, adapter_command
 
 #: Prints, as one JSON line, everything that tells how the program was started.
 REPORT = """
@@ -203,18 +203,23 @@ async def test_disconnect_terminates_by_default(client: DapClient, make_program:
     assert not alive(process["body"]["systemProcessId"])
 
 
+def printing_on_after_detach(make_program: Callable[..., Path], done: Path) -> Path:
+    """A program that prints "started", then a second later prints a lot, then writes ``done``."""
+    return make_program(f"""
+        import time
+        print("started", flush=True)
+        time.sleep(1)
+        for i in range(1000):
+            print("printing after the detach", flush=True)
+        open({str(done)!r}, "w").write("finished\\n")
+    """)
+
+
 async def test_disconnect_without_terminate_lets_the_program_run_on(
     client: DapClient, make_program: Callable[..., Path], tmp_path: Path
 ) -> None:
     done = tmp_path / "done.txt"
-    program = make_program(f"""
-        import time
-        print("started", flush=True)
-        time.sleep(1)
-        for i in range(100):
-            print("more output after the detach")
-        open({str(done)!r}, "w").write("finished\\n")
-    """)
+    program = printing_on_after_detach(make_program, done)
     await client.configuration_sequence(program=str(program))
     await client.wait_for_output("started")
     await client.disconnect(terminate_debuggee=False)
@@ -420,3 +425,17 @@ async def test_a_directory_or_zip_with_main_runs_as_under_plain_python(
     plain = plain_python([str(target), "z"], tmp_path, {})
     assert (code, stderr) == (0, "")
     assert json.loads(stdout) == json.loads(plain.stdout)
+
+
+async def test_a_detached_program_keeps_printing_after_a_stdio_adapter_exits(
+    make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Over stdio the adapter ends with the session, closing the output pipes: printing must not fail."""
+    done = tmp_path / "done.txt"
+    program = printing_on_after_detach(make_program, done)
+    async with DapClient.spawn(adapter_command()) as client:
+        await client.initialize()
+        await client.configuration_sequence(program=str(program))
+        await client.wait_for_output("started")
+        await client.disconnect(terminate_debuggee=False)
+    assert await wait_for_file(done) == "finished\n"

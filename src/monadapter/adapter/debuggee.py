@@ -6,19 +6,23 @@ Exit codes: a process that exits reports its own code; one killed by signal N re
 
 The debuggee runs in its own session (``start_new_session``), so it is the leader of a new
 process group: terminating the group also ends every child it started that stayed in it.
+
+It is a plain ``subprocess.Popen`` whose pipes and exit are waited for in worker threads, not an
+asyncio subprocess: asyncio kills the subprocesses it still tracks when its loop closes, and a
+debuggee the user detached from must outlive the adapter.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+import select
 import signal
 import subprocess
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-from anyio.abc import ByteReceiveStream, Process
 
 from monadapter.adapter.launch import LaunchPlan
 
@@ -26,6 +30,14 @@ from monadapter.adapter.launch import LaunchPlan
 DRAIN_TIMEOUT = 2.0
 #: How long a terminated debuggee gets between SIGTERM and SIGKILL.
 TERMINATE_GRACE = 2.0
+#: How often terminate() looks whether the process is gone.
+_POLL_INTERVAL = 0.02
+_READ_SIZE = 65536
+#: How long a chunk that ends mid-line waits for the rest of its line.
+_LINE_WAIT = 0.002
+#: Worker threads for pipes and exits: three per debuggee for its whole life, so they get their
+#: own limiter rather than eating anyio's default pool of 40 that the rest of the adapter shares.
+_PIPE_THREADS = anyio.CapacityLimiter(1_000_000)
 
 Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -43,7 +55,9 @@ class Debuggee:
     marks its end.
     """
 
-    def __init__(self, pid: int, process: Process | None, *, attached: bool = False) -> None:
+    def __init__(
+        self, pid: int, process: subprocess.Popen[bytes] | None, *, attached: bool = False
+    ) -> None:
         self.pid = pid
         self.process = process
         #: attached to a program someone else started: never signalled, only detached from
@@ -54,9 +68,9 @@ class Debuggee:
         self.detached = False
 
     @classmethod
-    async def spawn(cls, plan: LaunchPlan, agent_port: int) -> Debuggee:
-        """Start the debuggee with piped output in its own session."""
-        process = await anyio.open_process(
+    def spawn(cls, plan: LaunchPlan, agent_port: int) -> Debuggee:
+        """Start the debuggee with piped output in its own session (raises OSError)."""
+        process = subprocess.Popen(
             plan.command(agent_port),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -79,12 +93,17 @@ class Debuggee:
         process = self.process
         assert process is not None and process.stdout is not None and process.stderr is not None
         async with anyio.create_task_group() as pumps:
-            pumps.start_soon(_pump, process.stdout, "stdout", emit if redirect_output else None)
-            pumps.start_soon(_pump, process.stderr, "stderr", emit if redirect_output else None)
-            returncode = await process.wait()
+            pumps.start_soon(_pump, process.stdout.fileno(), "stdout", emit if redirect_output else None)
+            pumps.start_soon(_pump, process.stderr.fileno(), "stderr", emit if redirect_output else None)
+            returncode = await anyio.to_thread.run_sync(
+                process.wait, abandon_on_cancel=True, limiter=_PIPE_THREADS
+            )
             pumps.cancel_scope.deadline = anyio.current_time() + DRAIN_TIMEOUT
-        with anyio.CancelScope(shield=True):
-            await process.aclose()
+        if not pumps.cancel_scope.cancelled_caught:
+            # read to the end: safe to close. Otherwise a worker thread may still be reading
+            # (a child holds the pipe open); closing would let the fd number be reused under it.
+            process.stdout.close()
+            process.stderr.close()
         self.exit_code = exit_code(returncode)
         if not self.detached:
             await emit("exited", {"exitCode": self.exit_code})
@@ -120,24 +139,47 @@ class Debuggee:
                 return
             self.signal(signum)
             with anyio.move_on_after(grace):
-                await (self.process.wait() if self.process is not None else self.ended.wait())
+                while not self._gone():
+                    await anyio.sleep(_POLL_INTERVAL)
 
     def _gone(self) -> bool:
         if self.process is not None:
-            return self.process.returncode is not None
+            return self.process.poll() is not None
         return self.ended.is_set()
 
 
-async def _pump(stream: ByteReceiveStream, category: str, emit: Emit | None) -> None:
+async def _pump(fd: int, category: str, emit: Emit | None) -> None:
     """Turn one pipe into ``output`` events (or drop it, without ``emit``), decoding UTF-8 across chunks."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while True:
         try:
-            data = await stream.receive()
-        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            data = await anyio.to_thread.run_sync(
+                _read_lines, fd, abandon_on_cancel=True, limiter=_PIPE_THREADS
+            )
+        except OSError:
             data = b""
         text = decoder.decode(data, final=not data)
         if text and emit is not None:
             await emit("output", {"category": category, "output": text})
         if not data:
             return
+
+
+def _read_lines(fd: int) -> bytes:
+    """Read what the pipe has; if that ends mid-line, wait a moment for the rest of the line.
+
+    An unbuffered ``print("x")`` writes "x" and the newline separately; without this the two
+    would often become two ``output`` events.
+    """
+    data = os.read(fd, _READ_SIZE)
+    while (
+        data
+        and not data.endswith(b"\n")
+        and len(data) < _READ_SIZE  # a stream without newlines still goes out in pieces
+        and select.select([fd], [], [], _LINE_WAIT)[0]
+    ):
+        more = os.read(fd, _READ_SIZE)
+        if not more:
+            break  # end of stream: the next read says so again
+        data += more
+    return data

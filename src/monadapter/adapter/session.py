@@ -194,7 +194,7 @@ class Session:
                 self.debuggee = await self._start_in_terminal(plan, port)
             else:
                 try:
-                    self.debuggee = await Debuggee.spawn(plan, port)
+                    self.debuggee = Debuggee.spawn(plan, port)
                 except OSError as exc:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
                 self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)

@@ -72,6 +72,8 @@ class Channel:
         self._send_lock = threading.Lock()
         self._seq = 0
         self._closed = threading.Event()
+        self._closed_here = False  # close() was called: the adapter did not hang up on us
+        self._hang_up_hooks: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -121,6 +123,10 @@ class Channel:
         """``threading`` ident of the I/O thread, None before start()."""
         return self._thread.ident if self._thread is not None else None
 
+    def on_hang_up(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` on the I/O thread if the adapter ends the connection (not after close())."""
+        self._hang_up_hooks.append(hook)
+
     def closed(self) -> threading.Event:
         """The event that is set when the adapter connection ends."""
         return self._closed
@@ -130,6 +136,7 @@ class Channel:
         with self._send_lock:
             if self._closed.is_set():
                 return
+            self._closed_here = True
             self._closed.set()
             try:
                 self._socket.shutdown(socket.SHUT_RDWR)
@@ -162,6 +169,12 @@ class Channel:
                     break
         finally:
             self._closed.set()
+        if not self._closed_here:
+            for hook in self._hang_up_hooks:
+                try:
+                    hook()
+                except Exception:  # a hook bug must not leave the others undone
+                    _complain("a hang-up hook failed", with_traceback=True)
 
     def _drain(self, reader: MessageReader) -> bool:
         """Dispatch every whole message buffered in ``reader``; False when the stream is beyond repair."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import stat
 import sys
 import threading
 from types import ModuleType
@@ -67,7 +68,9 @@ def main() -> None:
     """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
     host, port, target = parse_arguments(sys.argv[1:])
-    _debug(Channel.connect(host, port), target)
+    channel = Channel.connect(host, port)
+    channel.on_hang_up(_silence_piped_output)
+    _debug(channel, target)
 
 
 def attach_main() -> None:
@@ -106,6 +109,24 @@ def _debug(channel: Channel, target: runner.Target) -> None:
         exit_state["interrupted"] = True
         code = 128 + signal.SIGINT
     sys.exit(code)
+
+
+def _silence_piped_output() -> None:
+    """The adapter detached (or died): its ends of our stdout/stderr pipes are about to close.
+
+    A program that goes on printing would then get BrokenPipeError, so output that went to the
+    adapter through a pipe now goes to /dev/null. A terminal (runInTerminal) is left alone.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            try:
+                if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                    os.dup2(devnull, fd)
+            except OSError:
+                pass  # fd closed by the program itself: nothing to protect
+    finally:
+        os.close(devnull)
 
 
 def _forget_root() -> None:
