@@ -236,7 +236,9 @@ class Session:
             raise LaunchError(self._agent_error)
         if debuggee.process is None and self._agent_hello is not None:
             debuggee.pid = int(self._agent_hello.get("pid", 0))
-        await self.agent.request("monadapter/configure", arguments)
+        await self._until_debuggee_ends(
+            self.agent.request("monadapter/configure", arguments), "while it was being configured"
+        )
         await self.send_event("process", {
             "name": name, "systemProcessId": debuggee.pid,
             "isLocalProcess": not debuggee.attached, "startMethod": start_method,
