@@ -74,9 +74,11 @@ class AdapterProcess:
         self._reader = threading.Thread(target=lambda: self.stderr.extend(self.process.stderr), daemon=True)  # type: ignore[arg-type]
         self._reader.start()
 
-    def stop(self) -> int:
-        """Interrupt the adapter as Ctrl-C would (kill it if it does not exit in time); return its code."""
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, signum: int | None = signal.SIGINT) -> int:
+        """Stop the adapter with ``signum`` (default: as Ctrl-C would; None: it was told already)
+        and return its exit code; kill it if it does not exit in time."""
+        if signum is not None:
+            self.process.send_signal(signum)
         try:
             return self.process.wait(ADAPTER_TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import anyio
 import pytest
 
 from conftest import AdapterAddress, AdapterProcess
+from test_launch import alive
 from monadapter.adapter.capabilities import capabilities
 from monadapter.agent.wire import MAX_BODY_BYTES, encode
 from monadapter.client import DapClient, DapConnectionClosed, DapError, adapter_command
@@ -215,3 +217,23 @@ def test_imports_stay_light(modules: str, absent: tuple[str, ...]) -> None:
     probe = f"import sys, {modules}; print([name for name in {absent!r} if name in sys.modules])"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_stopping_the_adapter_terminates_the_debuggees_it_launched(
+    make_program: Callable[..., Path], signum: int
+) -> None:
+    program = make_program("import time; print('running', flush=True); time.sleep(60)")
+    adapter = AdapterProcess()
+    try:
+        async with DapClient.connect(adapter.host, adapter.port) as client:
+            await client.initialize()
+            await client.configuration_sequence(program=str(program))
+            await client.wait_for_output("running")
+            pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
+            code = adapter.stop(signum)
+    finally:
+        if adapter.process.poll() is None:
+            adapter.stop()
+    assert code == 0 and "Traceback" not in "".join(adapter.stderr)
+    assert not alive(pid)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 from pathlib import Path
 
 import anyio
+from anyio import CancelScope
 from anyio.abc import SocketListener, SocketStream, TaskGroup
 
 from monadapter.adapter.messagelog import MessageLog
@@ -31,19 +33,30 @@ async def serve_stdio(log_dir: Path | None) -> None:
     dap_out = os.dup(1)
     os.dup2(2, 1)
     async with anyio.create_task_group() as background:
+        background.start_soon(_stop_on_signal, background.cancel_scope)
         await Session(StdioChannel(0, dap_out), MessageLog.open(log_dir), background).run()
         background.cancel_scope.cancel()
 
 
 async def serve_tcp(sock: socket.socket, log_dir: Path | None) -> None:
-    """Serve each connection to the listening ``sock`` as its own session, until cancelled (Ctrl-C)."""
+    """Serve each connection to the listening ``sock`` as its own session, until Ctrl-C or SIGTERM."""
     listener = await SocketListener.from_socket(sock)
     async with anyio.create_task_group() as background:
+        background.start_soon(_stop_on_signal, background.cancel_scope)
 
         async def handle(stream: SocketStream) -> None:
             await _serve_connection(stream, log_dir, background)
 
         await listener.serve(handle, task_group=background)
+
+
+async def _stop_on_signal(scope: CancelScope) -> None:
+    """SIGTERM/SIGHUP (an editor closing us, a terminal going away) end the adapter as Ctrl-C
+    does: every session shuts down, terminating the debuggees it launched."""
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
 
 
 async def _serve_connection(stream: SocketStream, log_dir: Path | None, background: TaskGroup) -> None:
