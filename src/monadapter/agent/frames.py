@@ -8,12 +8,12 @@ client sent them and returns the response body, or raises :class:`InspectError` 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
-from functools import lru_cache, wraps
+from functools import wraps
 from types import CodeType, FrameType
 from typing import Any, ParamSpec, TypeVar
 
+from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
@@ -27,20 +27,10 @@ from monadapter.agent.variables import (
     scope_members,
 )
 
-# The directory of the monadapter package: frames of code in it (launcher, runner, engine) are never shown.
-_PACKAGE_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 _CO_VARARGS = 0x4
 P = ParamSpec("P")
 R = TypeVar("R")
 _CO_VARKEYWORDS = 0x8
-
-
-@lru_cache(maxsize=4096)
-def is_own_file(filename: str) -> bool:
-    """True when ``filename`` (a ``co_filename``) lies inside the monadapter package."""
-    if filename.startswith("<"):
-        return False
-    return os.path.normcase(os.path.realpath(filename)).startswith(_PACKAGE_DIR + os.sep)
 
 
 def frame_name(frame: FrameType, line: int, options: Mapping[str, Any]) -> str:
