@@ -439,3 +439,19 @@ async def test_a_detached_program_keeps_printing_after_a_stdio_adapter_exits(
         await client.wait_for_output("started")
         await client.disconnect(terminate_debuggee=False)
     assert await wait_for_file(done) == "finished\n"
+
+
+async def test_no_debug_runs_the_program_without_the_debugger(client: DapClient, make_program: Callable[..., Path]) -> None:
+    program = make_program("""
+        import sys
+        x = 1  # a breakpoint here must not stop
+        print(sys.monitoring.get_tool(sys.monitoring.DEBUGGER_ID))
+    """)
+    launched = await client.launch(program=str(program), noDebug=True)
+    await client.wait_for_event("initialized")
+    await client.set_breakpoints(program, [2])
+    await client.configuration_done()
+    await launched
+    assert (await client.wait_for_event("exited"))["body"]["exitCode"] == 0
+    assert client.output("stdout") == "None\n"
+    assert not any(event["event"] == "stopped" for event in client.events)

@@ -93,7 +93,8 @@ def _debug(channel: Channel, target: runner.Target) -> None:
     """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit."""
     debugger = _start_debugger(channel)
     configured = threading.Event()
-    channel.register("monadapter/configure", lambda request: _configure(debugger, request))
+    options: dict[str, Any] = {}
+    channel.register("monadapter/configure", lambda request: _configure(debugger, request, options))
     channel.register("configurationDone", lambda request: (request.reply(), configured.set()))
     channel.send_event(
         "monadapter/hello",
@@ -102,6 +103,9 @@ def _debug(channel: Channel, target: runner.Target) -> None:
     channel.start()
     while not configured.wait(_WAIT_SLICE) and not channel.closed().is_set():
         pass  # if the adapter is gone before configurationDone, the program runs on undebugged
+    if debugger is not None and options.get("noDebug"):
+        debugger.stop()  # "Run Without Debugging": nothing may slow the program down or stop it
+        debugger = None
     exit_state = {"interrupted": False}
     atexit.register(_finish, debugger, channel, exit_state)
     code = runner.run(target, debugger.program_starting if debugger is not None else None)
@@ -166,8 +170,9 @@ def _start_debugger(channel: Channel) -> Any:
     return debugger
 
 
-def _configure(debugger: Any, request: Request) -> None:
-    """Hand the launch arguments to the debugger (before configurationDone)."""
+def _configure(debugger: Any, request: Request, options: dict[str, Any]) -> None:
+    """Keep the launch arguments and hand them to the debugger (before configurationDone)."""
+    options.update(request.arguments)
     if debugger is not None:
         debugger.configure(request.arguments)
     request.reply()
