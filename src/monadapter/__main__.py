@@ -55,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     from monadapter.adapter import server
 
     logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
-    # what the first request needs (pydantic, the DAP models) loads while the event loop starts
-    threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
+    if sock is not None:
+        # a server's clients may come later: load what requests need (pydantic, the DAP models)
+        # meanwhile. Not for stdio, whose first request is already waiting: the import would
+        # only compete with the one the request makes for the interpreter lock.
+        threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
 
     try:
         if sock is None:

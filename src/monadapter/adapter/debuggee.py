@@ -20,11 +20,12 @@ import select
 import signal
 import subprocess
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from monadapter.adapter.launch import LaunchPlan
+if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
+    from monadapter.adapter.launch import LaunchPlan
 
 #: After the process exited, how long its pipes may stay open (held by a child) before we stop reading.
 DRAIN_TIMEOUT = 2.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import SocketAttribute, SocketStream, TaskGroup
@@ -20,10 +20,12 @@ from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
-from monadapter.adapter.launch import LaunchPlan
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
 from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
 from monadapter.agent.wire import BadBody, FramingError
+
+if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
+    from monadapter.adapter.launch import LaunchPlan
 
 logger = logging.getLogger(__name__)
 
