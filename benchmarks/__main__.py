@@ -41,7 +41,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default="", help="comma-separated scenario keys or prefixes, e.g. S1,S4,S10e")
     parser.add_argument("--debuggers", default="monadapter,debugpy,pdb", help="which debuggers (default: all three)")
     parser.add_argument("--results", type=Path, help="write this interpreter's section of a RESULTS.md file")
-    parser.add_argument("--smoke", action="store_true", help="one scenario, tiny sizes, one run: checks the runner works")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run, and only S2 richards unless --only says otherwise: checks the runner works")
     return parser.parse_args(argv)
 
 
@@ -79,15 +79,12 @@ def main(argv: list[str] | None = None) -> None:
     """Measure, print the table, and write RESULTS.md when asked."""
     args = _parse(sys.argv[1:] if argv is None else argv)
     version = _python_version(args.python)
-    if args.smoke:
-        scenarios = smoke_scenario(version)
-        repeats = 1
+    repeats = 1 if args.smoke else args.repeats
+    if args.only:
+        wanted = [key.strip() for key in args.only.split(",") if key.strip()]
+        scenarios = [s for s in all_scenarios(version) if any(s.key == w or s.key.startswith(w + " ") for w in wanted)]
     else:
-        scenarios = all_scenarios(version)
-        repeats = args.repeats
-        if args.only:
-            wanted = [key.strip() for key in args.only.split(",") if key.strip()]
-            scenarios = [s for s in scenarios if any(s.key == w or s.key.startswith(w + " ") for w in wanted)]
+        scenarios = smoke_scenario(version) if args.smoke else all_scenarios(version)
     debuggers = _debuggers([n.strip() for n in args.debuggers.split(",") if n.strip()], args.python)
     machine = report.machine_description()  # before the run, so the load average is the machine's own
     with tempfile.TemporaryDirectory(prefix="monadapter-bench-") as scratch:
