@@ -20,6 +20,12 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     "supportsBreakpointLocationsRequest": True,
     # continue/next/stepIn/stepOut with singleThread resume only that thread (agent/engine.py).
     "supportsSingleThreadExecutionRequests": True,
+    # gotoTargets/goto: jump within the top frame of a thread paused at a line, run by that thread in its own
+    # LINE callback; loop bodies, other functions and deeper blocks refused up front (agent/goto.py).
+    "supportsGotoTargetsRequest": True,
+    # stepInTargets: the calls the paused line is still to make; stepIn with targetId enters that one
+    # (agent/step_targets.py, the engine's CALL event in agent/engine.py).
+    "supportsStepInTargetsRequest": True,
     # exception filters "raised" and "uncaught", and exceptionInfo for an exception stop (agent/exceptions.py).
     # The agent accepts exactly these filter names (agent/exceptions.py FILTER_NAMES).
     "exceptionBreakpointFilters": [

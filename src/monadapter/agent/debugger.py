@@ -9,14 +9,14 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from . import exceptions
+from . import exceptions, goto, step_targets
 from .channel import Channel, Request
 from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
 from .completions import complete, frame_of
 from .modules import LoadedCode
-from .sources import Sources
+from .sources import Sources, path_key
 from .stepping import StepKind
 from .threads import ParkedThread
 
@@ -58,6 +58,9 @@ class Debugger:
             "next": lambda request: self._step(request, "over"),
             "stepIn": lambda request: self._step(request, "in"),
             "stepOut": lambda request: self._step(request, "out"),
+            "stepInTargets": self._on_paused_thread(self._step_in_targets),
+            "gotoTargets": self._goto_targets,
+            "goto": self._goto,
             "disconnect": self._disconnect,
             "stackTrace": self._on_paused_thread(self._stack_trace),
             "scopes": self._on_paused_thread(self._scopes),
@@ -212,11 +215,88 @@ class Debugger:
             request.fail(f"{request.command} needs a paused thread: thread {arguments.get('threadId')!r} is not paused")
             return
         single = bool(arguments.get("singleThread"))
+        target = arguments.get("targetId") if kind == "in" else None
+        if target is not None:
+            if not isinstance(target, int) or not step_targets.is_target(parked.frame.f_code, target):
+                request.fail(f"stepIn targetId {target!r} is not a call of the paused line (ask stepInTargets)")
+                return
+            kind = "over"  # over the line's other calls, into this one (StepPlan.target)
         for other in self.engine.parked_threads():
             if not single or other.ident == parked.ident:
                 self.handles.clear_thread(other.dap_id)
         request.reply()  # before the program runs on (see _continue)
-        self.engine.step(parked.ident, kind, single_thread=single)
+        if not single:
+            # clients take a step to resume only the stepped thread (a step response says nothing else)
+            self.loaded.send_event("continued", {"threadId": parked.dap_id, "allThreadsContinued": True})
+        self.engine.step(parked.ident, kind, single_thread=single, target=target)
+
+    def _step_in_targets(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The calls the top frame's line is still to make (step_targets.py); other frames have none
+        a step could reach."""
+        if not self._is_top_frame(parked, arguments.get("frameId")):
+            raise InspectError("stepInTargets lists the calls of the paused line: ask for the top frame")
+        text = self.sources.text_of_file(parked.frame.f_code.co_filename)
+        return {"targets": step_targets.calls(parked.frame, parked.line, text)}
+
+    def _goto_targets(self, request: Request) -> None:
+        """One target (id = the line) when a paused thread's top frame may jump to the line; answered
+        here from the frame's code alone (no frame state changes, nothing runs)."""
+        source, line = request.arguments.get("source"), request.arguments.get("line")
+        if not isinstance(source, dict) or not isinstance(line, int):
+            request.fail("gotoTargets needs 'source' and an integer 'line'")
+            return
+        paused = [parked for parked in self.engine.parked_threads() if self._in_source(parked, source)]
+        if not paused:
+            request.fail("gotoTargets: no thread is paused in that source (goto moves a paused thread's top frame)")
+            return
+        for parked in paused:
+            targets = goto.targets(parked.frame, line) if parked.event == "line" else []
+            if targets:
+                request.reply({"targets": targets})
+                return
+        request.reply({"targets": []})
+
+    def _in_source(self, parked: ParkedThread, source: dict[str, Any]) -> bool:
+        """Whether the top frame of ``parked`` runs code of the DAP ``source``."""
+        shown = self.sources.source_for(parked.frame.f_code)
+        reference = source.get("sourceReference")
+        if isinstance(reference, int) and reference > 0:
+            return shown.get("sourceReference") == reference
+        path, own = source.get("path"), shown.get("path")
+        return isinstance(path, str) and isinstance(own, str) and path_key(path) == path_key(own)
+
+    def _goto(self, request: Request) -> None:
+        """Jump the paused thread's top frame to line ``targetId``, on that thread inside its LINE
+        callback (the only place CPython allows it, facts §4). The target line then runs without a
+        LINE event of its own, so the thread stays parked and reports a stop there ("goto"): continue
+        runs the target line, next stops on the line after it."""
+        arguments = request.arguments
+        target, dap_id = arguments.get("targetId"), arguments.get("threadId")
+        ident = self._ident_of(dap_id)
+        parked = self.engine.parked(ident) if ident is not None else None
+        if parked is None or not isinstance(target, int):
+            request.fail(f"goto needs a paused thread and an integer targetId: thread {dap_id!r} is not paused")
+            return
+        if parked.event != "line":
+            request.fail(
+                f"goto: thread {dap_id} is paused at a{'n' if parked.event == 'exception' else ''} {parked.event}, "
+                "not at the start of a line; step once, then goto"
+            )
+            return
+
+        def job() -> None:
+            try:
+                goto.jump(parked.frame, target, self.engine.file_code(parked.frame.f_code))
+            except goto.GotoRefused as exc:
+                request.fail(str(exc))
+                return
+            parked.line = target
+            parked.returned = None
+            self.handles.clear_thread(parked.dap_id)
+            request.reply()
+            self.loaded.send_event("stopped", {"reason": "goto", "threadId": parked.dap_id, "allThreadsStopped": True})
+
+        parked.submit(job)
 
     def _pause(self, request: Request) -> None:
         thread_id = request.arguments.get("threadId")

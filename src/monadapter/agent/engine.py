@@ -17,7 +17,7 @@ from . import codes, exceptions
 from .breakpoints import Breakpoint, FunctionBreakpoint, evaluate_hit
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
-from .threads import ParkedThread, ThreadIds
+from .threads import ParkedThread, ThreadIds, runs_our_code
 
 M = sys.monitoring
 E = M.events
@@ -34,6 +34,10 @@ MAX_ERROR_REPORTS = 20
 #: Frames between the monitored frame and an ``_on_<event>`` method: the C dispatcher calls the guard
 #: wrapper, which calls the method, so the user frame is ``sys._getframe(2)`` inside the method.
 CALLER_DEPTH = 2
+#: Code every ``threading.Thread`` runs first and returns from last: aux local PY_START and PY_RETURN
+#: on it alone give ``thread`` events at no cost to any other code.
+THREAD_BOOTSTRAP: CodeType = threading.Thread._bootstrap_inner.__code__  # type: ignore[attr-defined]
+THREAD_EVENTS = E.PY_START | E.PY_RETURN
 #: 3.13 drops the first LINE of a one-line def unless PY_START is on for the code (cpython#155992).
 NEEDS_START_FOR_FIRST_LINE = sys.version_info >= (3, 13)
 
@@ -78,10 +82,13 @@ class CodeState:
     # step plans that need every LINE of this code (over) or its PY_RETURN (over, out)
     line_watchers: int = 0
     return_watchers: int = 0
+    # step plans aimed at one call of this code (stepIn with a targetId) need its CALL events
+    call_watchers: int = 0
 
     def wanted_events(self) -> int:
         """The DEBUGGER_ID local events this code needs now."""
         events = E.LINE if self.armed or self.line_watchers else 0
+        events |= E.CALL if self.call_watchers else 0
         return events | (E.PY_RETURN if self.return_watchers else 0)
 
     def line_starts(self, code: CodeType) -> frozenset[int]:
@@ -175,6 +182,8 @@ class Engine:
         self._launcher_codes: set[CodeType] = set()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
+        # the code whose aux PY_START/PY_RETURN announce threads starting and ending (_thread_event)
+        self._thread_code = THREAD_BOOTSTRAP
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -203,7 +212,9 @@ class Engine:
         M.register_callback(DEBUGGER_ID, E.PY_START, self._guard(self._on_py_start, local=True))
         M.register_callback(DEBUGGER_ID, E.LINE, self._guard(self._on_line, local=True))
         M.register_callback(DEBUGGER_ID, E.PY_RETURN, self._guard(self._on_py_return, local=True))
+        M.register_callback(DEBUGGER_ID, E.CALL, self._guard(self._on_call, local=True))
         if self._aux_id is not None:
+            M.register_callback(self._aux_id, E.PY_RETURN, self._guard(self._on_aux_py_return, local=True))
             M.register_callback(self._aux_id, E.LINE, self._guard(self._on_aux_line, local=True))
             M.register_callback(self._aux_id, E.PY_START, self._guard(self._on_aux_py_start, local=True))
             M.register_callback(self._aux_id, E.PY_UNWIND, self._guard(self._on_aux_py_unwind, local=False))
@@ -212,6 +223,8 @@ class Engine:
         with self._lock:
             for code in list(codes.existing_code()):
                 self._register_tree(code)
+            if self._aux_id is not None:
+                M.set_local_events(self._aux_id, self._thread_code, THREAD_EVENTS)
         M.set_events(DEBUGGER_ID, E.PY_START)
 
     def stop(self) -> None:
@@ -235,7 +248,8 @@ class Engine:
                 code = state.ref()
                 if code is not None and (state.wanted_events() or state.start_probe):
                     M.set_local_events(tool, code, 0)
-            for event in (E.PY_START, E.LINE, E.PY_RETURN, E.PY_UNWIND, E.RAISE):
+            M.set_local_events(tool, self._thread_code, 0)
+            for event in (E.PY_START, E.LINE, E.PY_RETURN, E.PY_UNWIND, E.RAISE, E.CALL):
                 M.register_callback(tool, event, None)
             M.free_tool_id(tool)
         self._aux_id = None
@@ -376,7 +390,7 @@ class Engine:
             return None
         with self._lock:
             self._returned[ident] = (code.co_qualname, value)
-        self._park(ident, caller, caller.f_lineno or 0, "step")
+        self._park(ident, caller, caller.f_lineno or 0, "step", event="return")
         return None
 
     def _on_aux_py_unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
@@ -429,7 +443,7 @@ class Engine:
         outer = self.user_frames(ParkedThread(ident, 0, frame, line))
         stack = inner[:-1] + outer if inner else outer
         self._park(
-            ident, stack[0][0], stack[0][1], "exception",
+            ident, stack[0][0], stack[0][1], "exception", event="exception",
             exception=(exception, mode), stack=stack, description=exceptions.describe(exception),
         )
 
@@ -471,6 +485,9 @@ class Engine:
                 self._park(ident, sys._getframe(CALLER_DEPTH), line, request[0])
                 return None
         if self._halt and ident not in self._running_alone:
+            state = self._codes.get(id(code))
+            if state is not None and line in state.armed:
+                return None  # DEBUGGER_ID's LINE comes next (tools fire highest id first): it reports the breakpoint
             self._park(ident, sys._getframe(CALLER_DEPTH), line, None)
         return None
 
@@ -478,6 +495,40 @@ class Engine:
         """Aux PY_START, enabled locally (3.13+) on code whose breakpoint is on its first line. Its only
         job is to exist: with it, 3.13 emits that first LINE (cpython#155992) and ``_on_line`` does the
         stop, so the line stops once. Returns None: DISABLE would bring the bug back for later calls."""
+        if code is self._thread_code:
+            self._thread_event(sys._getframe(CALLER_DEPTH), "started")
+        return None
+
+    def _on_aux_py_return(self, code: CodeType, offset: int, value: Any) -> Any:
+        """Aux PY_RETURN, enabled locally on threading's bootstrap code only: a thread is ending."""
+        if code is self._thread_code:
+            self._thread_event(sys._getframe(CALLER_DEPTH), "exited")
+        return None
+
+    def _thread_event(self, bootstrap: FrameType, reason: str) -> None:
+        """Send ``thread`` started/exited for the ``threading.Thread`` whose bootstrap frame is running.
+
+        The thread is the frame's ``self``: at PY_START it has no ident yet and at PY_RETURN it is
+        already off threading's list. Our own threads are never announced. Threads started with
+        ``_thread`` alone never run this code and get no events (they appear in ``threads``).
+        """
+        thread = bootstrap.f_locals.get("self")
+        if not isinstance(thread, threading.Thread) or runs_our_code(thread) or get_ident() in self._own_threads():
+            return
+        self._send_event("thread", {"reason": reason, "threadId": self.thread_ids.dap_id_of(thread)})
+
+    def _on_call(self, code: CodeType, offset: int, callee: object, arg0: object) -> Any:
+        """DEBUGGER_ID CALL, enabled locally on the code of a frame stepping into one chosen call (stepIn
+        with a targetId, ``StepPlan.target``). That call about to run in that very frame turns the step
+        into a plain step in, which stops on the callee's first user line; the other calls of the line
+        run at full speed. Returns None, never DISABLE (other frames and threads run this code)."""
+        ident = get_ident()
+        plan = self._plans.get(ident) if self._plans else None
+        if plan is None or plan.target != offset or sys._getframe(CALLER_DEPTH) is not plan.frame:
+            return None
+        with self._lock:
+            if self._plans.get(ident) is plan:
+                self._set_plan(ident, StepPlan("in", plan.frame, plan.line))
         return None
 
     # -- code registry ----------------------------------------------------------------------------
@@ -573,7 +624,8 @@ class Engine:
         self._set_local(state, code, before, rearm=bool(armed - previous))
         needs_start = NEEDS_START_FOR_FIRST_LINE and codes.shared_first_line(code) in armed
         if self._aux_id is not None and needs_start != state.start_probe:
-            M.set_local_events(self._aux_id, code, E.PY_START if needs_start else 0)
+            thread_events = THREAD_EVENTS if code is self._thread_code else 0
+            M.set_local_events(self._aux_id, code, (E.PY_START if needs_start else 0) | thread_events)
             state.start_probe = needs_start
 
     def _set_local(self, state: CodeState, code: CodeType, before: int, *, rearm: bool) -> None:
@@ -762,6 +814,7 @@ class Engine:
         exception: tuple[BaseException, str] | None = None,
         stack: list[tuple[FrameType, int]] | None = None,
         description: str | None = None,
+        event: str = "line",
     ) -> None:
         """Hold the current thread inside its callback until resumed.
 
@@ -770,7 +823,9 @@ class Engine:
         halted at its next line by the aux id's global LINE (threads blocked in C stop when they come
         back to Python).
         """
-        parked = ParkedThread(ident, self.thread_ids.dap_id(ident), frame, line, exception=exception, stack=stack)
+        parked = ParkedThread(
+            ident, self.thread_ids.dap_id(ident), frame, line, event, exception=exception, stack=stack
+        )
         with self._lock:
             if not self._active or (reason is None and not self._halt):
                 return
@@ -840,16 +895,17 @@ class Engine:
             parked_thread.release()
         return released
 
-    def step(self, ident: int, kind: StepKind, *, single_thread: bool = False) -> bool:
+    def step(self, ident: int, kind: StepKind, *, single_thread: bool = False, target: int | None = None) -> bool:
         """Resume with a step plan for the parked thread ``ident``; False when it is not parked.
 
         The other threads resume too unless ``single_thread`` (DAP's default is all of them).
+        ``target`` (kind "over"): the offset of the one call of the line to step into.
         """
         with self._lock:
             parked = self._parked.get(ident)
             if parked is None:
                 return False
-            self._set_plan(ident, StepPlan(kind, parked.frame, parked.line))
+            self._set_plan(ident, StepPlan(kind, parked.frame, parked.line, target))
         self.resume(ident if single_thread else None)
         return True
 
@@ -880,6 +936,7 @@ class Engine:
         before = state.wanted_events()
         if plan.kind == "over":
             state.line_watchers += delta
+            state.call_watchers += delta if plan.target is not None else 0
         state.return_watchers += delta
         self._set_local(state, code, before, rearm=delta > 0 and plan.kind == "over")
 
@@ -923,6 +980,11 @@ class Engine:
         if frame is None:
             return []
         return self.user_frames(ParkedThread(ident, self.thread_ids.dap_id(ident), frame, frame.f_lineno or 0))
+
+    def file_code(self, code: CodeType) -> list[CodeType]:
+        """The known code objects of the file ``code`` belongs to (goto names the function of a line)."""
+        state = self._codes.get(id(code))
+        return [other for _state, other in self._codes_of(state.key)] if state is not None else []
 
     def parked_threads(self) -> list[ParkedThread]:
         return list(self._parked.values())

@@ -23,11 +23,16 @@ class StepPlan:
     * ``in``: the next line anywhere (the engine filters our own code and, with justMyCode, library code).
     * ``out``: no line of ``frame``; the engine ends the step when ``frame`` returns (in the caller,
       on the line of the call) or continues it in the caller when ``frame`` unwinds.
+
+    ``target`` (an ``over`` step only): the offset of the CALL instruction a stepIn with a targetId
+    chose (step_targets.py). When that call is about to run in ``frame`` the step becomes ``in``;
+    until then, and when the line ends without it, the step is an ``over``.
     """
 
     kind: StepKind
     frame: FrameType
     line: int
+    target: int | None = None
 
     def should_stop(self, frame: FrameType) -> bool:
         """Whether a LINE event in ``frame`` ends this step."""

@@ -10,8 +10,19 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from . import codes
+
 #: The message that tells a parked thread to leave its callback.
 _RESUME = None
+
+
+def runs_our_code(thread: threading.Thread) -> bool:
+    """Whether ``thread`` runs the agent's code (its I/O and watcher threads): its target is in our files.
+
+    Asked when a thread starts, before it has an ident that ``Debugger._own_threads`` could know.
+    """
+    code = getattr(getattr(thread, "_target", None), "__code__", None)
+    return code is not None and codes.is_own_file(code.co_filename)
 
 
 class ThreadIds:
@@ -35,6 +46,10 @@ class ThreadIds:
         thread = threading._active.get(ident)  # type: ignore[attr-defined]
         if thread is None:  # a thread started with _thread: current_thread() makes its _DummyThread
             thread = threading.current_thread() if ident == threading.get_ident() else threading.main_thread()
+        return self.dap_id_of(thread)
+
+    def dap_id_of(self, thread: threading.Thread) -> int:
+        """The DAP id of ``thread`` (a new one for a thread not seen before), even before it has an ident."""
         with self._lock:
             dap = self._dap_of.get(thread)
             if dap is None:
@@ -66,13 +81,16 @@ class ParkedThread:
 
     While parked it runs the jobs queued to it (stackTrace, variables, evaluate...) on itself, so the
     code they run sees the program's thread-locals and fires no monitoring events (facts §0.10).
-    ``frame`` is the user frame the thread stopped in and ``line`` the line it stopped on.
+    ``frame`` is the user frame the thread stopped in and ``line`` the line it stopped on; ``event``
+    is the monitoring event whose callback holds it ("line", "return" after a step out of a frame,
+    "exception"): only a thread held in ``frame``'s own LINE callback may move it (goto, facts §4).
     """
 
     ident: int
     dap_id: int
     frame: FrameType
     line: int
+    event: str = "line"
     # (function, value) the stepped frame returned, shown as ``(return) function`` after a step
     returned: tuple[str, Any] | None = None
     # (exception, DAP breakMode) of an exception stop
