@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from engine_helpers import launch_arguments, line_of, run_to_exit, session, stop_location, write_program
+from engine_helpers import (
+    evaluate_in_top_frame,
+    launch_arguments,
+     line_of,
+    run_to_exit,
+    session,
+    stop_location,
+    write_program,
+)
 from monadapter.client import DapClient, DapError
 
 TRACE = """
@@ -52,11 +60,6 @@ async def goto(client: DapClient, stopped: dict[str, Any], line: int) -> dict[st
     return event
 
 
-async def evaluate(client: DapClient, stopped: dict[str, Any], expression: str) -> str:
-    [frame, *_] = await client.stack_trace(stopped["body"]["threadId"])
-    return (await client.evaluate(expression, frame["id"], context="watch"))["result"]
-
-
 async def test_goto_forwards_skips_lines_and_next_stops_after_the_target(tmp_path: Path) -> None:
     program = write_program(tmp_path, TRACE)
     line_a, line_c = line_of(program, "# line a"), line_of(program, "# line c")
@@ -66,12 +69,12 @@ async def test_goto_forwards_skips_lines_and_next_stops_after_the_target(tmp_pat
         assert await goto_targets(client, program, line_c) == [{"id": line_c, "label": f"line {line_c}", "line": line_c}]
         stopped = await goto(client, stopped, line_c)
         assert await stop_location(client, stopped) == ("work", line_c)
-        assert await evaluate(client, stopped, "trace") == "[]"  # nothing ran yet: the target runs next
+        assert await evaluate_in_top_frame(client, stopped, "trace") == "[]"  # nothing ran yet: the target runs next
         await client.next(stopped["body"]["threadId"])
         stopped = await client.wait_for_event("stopped")
         assert stopped["body"]["reason"] == "step"
         assert await stop_location(client, stopped) == ("work", line_of(program, "# line return"))
-        assert await evaluate(client, stopped, "trace") == "['c']"
+        assert await evaluate_in_top_frame(client, stopped, "trace") == "['c']"
         assert await run_to_exit(client, stopped) == 0
         assert "['c']" in client.output("stdout")
 
@@ -81,7 +84,7 @@ async def test_goto_backwards_runs_lines_again(tmp_path: Path) -> None:
     line_a, line_c = line_of(program, "# line a"), line_of(program, "# line c")
     async with session() as client:
         stopped = await client.launch_and_stop({program: [line_c]}, **launch_arguments(program))
-        assert await evaluate(client, stopped, "trace") == "['a', 'b']"
+        assert await evaluate_in_top_frame(client, stopped, "trace") == "['a', 'b']"
         stopped = await goto(client, stopped, line_a)
         assert await stop_location(client, stopped) == ("work", line_a)
         await client.set_breakpoints(program, [])
@@ -102,7 +105,7 @@ async def test_goto_refuses_bad_targets_and_the_thread_stays_paused(tmp_path: Pa
         with pytest.raises(DapError, match=reason):
             await client.request("goto", {"threadId": stopped["body"]["threadId"], "targetId": target})
         assert await stop_location(client, stopped) == ("work", start)
-        assert await evaluate(client, stopped, "'total' in locals()") == "False"  # still paused before it
+        assert await evaluate_in_top_frame(client, stopped, "'total' in locals()") == "False"  # still paused before it
         assert await run_to_exit(client, stopped) == 0
         assert "3 1" in client.output("stdout")
 
@@ -115,7 +118,7 @@ async def test_goto_inside_the_loop_it_is_in_is_allowed(tmp_path: Path) -> None:
             {program: [{"line": body, "condition": "i == 2"}]}, **launch_arguments(program)
         )
         stopped = await goto(client, stopped, line_of(program, "# end"))  # out of the loop: allowed
-        assert await evaluate(client, stopped, "total") == "1"
+        assert await evaluate_in_top_frame(client, stopped, "total") == "1"
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, stopped) == 0
         assert "1 1" in client.output("stdout")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -22,6 +24,17 @@ from engine_helpers import (
     stop_location,
     write_program,
 )
+
+#: The end of a program whose ``work(tag)`` runs in two threads, worker-2 started first (appended to
+#: a dedented head, so it is written at the left margin).
+RUN_TWO_WORKERS = """
+threads = [threading.Thread(target=work, args=(n,), name=f"worker-{n}") for n in (2, 1)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("both done")
+"""
 
 SPINNER = """
     import threading
@@ -87,18 +100,12 @@ async def test_a_stop_halts_every_other_thread(tmp_path: Path) -> None:
 
 
 async def test_two_threads_hitting_breakpoints_are_both_reported(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(tmp_path, textwrap.dedent("""
         import threading
         def work(tag):
             value = tag * 2  # work body
             return value
-        threads = [threading.Thread(target=work, args=(n,), name=f"worker-{n}") for n in (1, 2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        print("both done")
-    """)
+    """) + RUN_TWO_WORKERS)
     body = line_of(program, "# work body")
     async with session() as client:
         stopped = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
@@ -229,3 +236,146 @@ async def test_single_thread_continue_leaves_the_others_paused(tmp_path: Path) -
         assert (await client.stack_trace(main_id))[0]["line"] == line_of(program, "# main stop")
         await client.evaluate("state['done'] = True", main_frame)
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_thread_events_announce_user_threads_starting_and_ending(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        import threading
+        def work():
+            value = 1  # work body
+            return value
+        worker = threading.Thread(target=work, name="worker")
+        worker.start()
+        worker.join()
+        print("joined", flush=True)
+        done = 1  # after join
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# work body")]}, **launch_arguments(program))
+        started = await client.wait_for_event("thread")
+        assert started["body"]["reason"] == "started"
+        assert started["body"]["threadId"] == stopped["body"]["threadId"] != 1
+        assert client.events.index(started) < client.events.index(stopped)  # announced before it stops
+        threads = {thread["name"]: thread["id"] for thread in await client.threads()}
+        assert threads["worker"] == started["body"]["threadId"]
+        await client.set_breakpoints(program, [line_of(program, "# after join")])
+        stopped = await next_stop(client, stopped)
+        exited = await client.wait_for_event("thread")  # join has returned: the event came before
+        assert exited["body"] == {"reason": "exited", "threadId": started["body"]["threadId"]}
+        assert client.events.index(exited) < client.events.index(stopped)
+        assert "worker" not in {thread["name"] for thread in await client.threads()}
+        assert await run_to_exit(client, stopped) == 0
+        thread_events = [event["body"] for event in client.events if event["event"] == "thread"]
+        assert len(thread_events) == 2  # the agent's own threads are never announced
+
+
+async def test_stepping_one_thread_never_stops_in_another_running_the_same_code(tmp_path: Path) -> None:
+    program = write_program(tmp_path, textwrap.dedent("""
+        import threading
+        barrier = threading.Barrier(2)
+        def work(tag):
+            barrier.wait()
+            total = 0  # work start
+            for i in range(3):
+                total += i  # work loop
+            return total
+    """) + RUN_TWO_WORKERS)
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [{"line": line_of(program, "# work start"), "condition": "tag == 1"}]},
+            **launch_arguments(program),
+        )
+        thread_id = stopped["body"]["threadId"]
+        for _ in range(4):  # the other worker runs the same lines meanwhile
+            await client.next(thread_id)
+            stopped = await client.wait_for_event("stopped")
+            assert stopped["body"]["reason"] == "step" and stopped["body"]["threadId"] == thread_id
+            assert await evaluate_in_top_frame(client, stopped, "tag") == "1"
+        assert await run_to_exit(client, stopped) == 0
+        assert "both done" in client.output("stdout")
+
+
+async def test_stops_in_two_threads_at_once_are_both_reported_and_both_resume(tmp_path: Path) -> None:
+    """A stops at the breakpoint; B can only get there once A's stop lets it (the gate), so it is
+    paused silently; B resumed alone then hits the breakpoint too: two threads stopped and reported
+    at the same time, each then stepped or continued on its own."""
+    program = write_program(tmp_path, textwrap.dedent("""
+        import threading
+        gate = threading.Event()
+        def work(tag):
+            if tag == 2:
+                gate.wait()
+            value = tag * 2  # work body
+            return value  # work return
+    """) + RUN_TWO_WORKERS)
+    body = line_of(program, "# work body")
+    async with session() as client:
+        first = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
+        assert await evaluate_in_top_frame(client, first, "tag") == "1"
+        await evaluate_in_top_frame(client, first, "gate.set()")
+        threads = {thread["name"]: thread["id"] for thread in await client.threads()}
+        await client.continue_(threads["worker-2"], singleThread=True)
+        second = await client.wait_for_event("stopped")
+        assert second["body"]["threadId"] == threads["worker-2"] and second["body"]["reason"] == "breakpoint"
+        assert await stop_location(client, second) == ("work", body)
+        assert await stop_location(client, first) == ("work", body)  # still stopped too
+        assert await evaluate_in_top_frame(client, second, "tag") == "2"
+        await client.next(first["body"]["threadId"], singleThread=True)
+        stepped = await client.wait_for_event("stopped")
+        assert stepped["body"]["threadId"] == first["body"]["threadId"]
+        assert await stop_location(client, stepped) == ("work", line_of(program, "# work return"))
+        assert await stop_location(client, second) == ("work", body)
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stepped) == 0
+        assert "both done" in client.output("stdout")
+
+
+async def test_breakpoint_in_a_thread_started_before_the_debugger_attached(tmp_path: Path) -> None:
+    """``sitecustomize`` starts a spinning thread before ``python -m monadapter.agent --listen`` even
+    runs: its frame was running long before our tool id existed, and its breakpoint still stops it."""
+    write_program(tmp_path, """
+        import threading
+        import early
+        threading.Thread(target=early.spin, name="early", daemon=True).start()
+    """, name="site/sitecustomize.py")
+    early = write_program(tmp_path, """
+        state = {"done": False, "spins": 0}
+        def spin():
+            while not state["done"]:
+                state["spins"] += 1  # spin body
+    """, name="site/early.py")
+    program = write_program(tmp_path, """
+        import time
+        import early
+        while not early.state["done"]:
+            time.sleep(0.01)
+        print("released", early.state["spins"] > 0)
+    """)
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    listening = subprocess.Popen(
+        [sys.executable, "-m", "monadapter.agent", "--listen", "127.0.0.1:0", str(program)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment,
+    )
+    try:
+        assert listening.stderr is not None
+        port = int(listening.stderr.readline().rsplit(":", 1)[1])
+        async with session() as client:
+            attached = await client.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}})
+            await client.wait_for_event("initialized")
+            await client.set_breakpoints(early, [line_of(early, "# spin body")])
+            await client.configuration_done()
+            await attached
+            stopped = await client.wait_for_event("stopped")
+            assert await stop_location(client, stopped) == ("spin", line_of(early, "# spin body"))
+            threads = {thread["id"]: thread["name"] for thread in await client.threads()}
+            assert threads[stopped["body"]["threadId"]] == "early"
+            await client.set_breakpoints(early, [])
+            await evaluate_in_top_frame(client, stopped, "state.update(done=True)")
+            await client.continue_(stopped["body"]["threadId"])
+            await client.wait_for_event("terminated")
+        stdout, _stderr = listening.communicate(timeout=WAIT)
+        assert (listening.returncode, stdout) == (0, "released True\n")
+    finally:
+        if listening.poll() is None:
+            listening.kill()
+            listening.communicate(timeout=WAIT)

@@ -217,7 +217,7 @@ class Debugger:
         single = bool(arguments.get("singleThread"))
         target = arguments.get("targetId") if kind == "in" else None
         if target is not None:
-            if not isinstance(target, int) or not step_targets.is_target(parked.frame.f_code, target):
+            if not isinstance(target, int) or target not in step_targets.call_offsets(parked.frame, parked.line):
                 request.fail(f"stepIn targetId {target!r} is not a call of the paused line (ask stepInTargets)")
                 return
             kind = "over"  # over the line's other calls, into this one (StepPlan.target)

@@ -46,12 +46,9 @@ def calls(frame: FrameType, line: int, text: str | None) -> list[dict[str, Any]]
     return targets
 
 
-def is_target(code: CodeType, offset: int) -> bool:
-    """Whether ``offset`` is a call instruction of ``code`` a step can aim at."""
-    return any(
-        instruction.offset == offset and instruction.opname in CALL_OPCODES
-        for instruction in dis.get_instructions(code)
-    )
+def call_offsets(frame: FrameType, line: int) -> set[int]:
+    """The ids of ``calls(frame, line, ...)``: what a stepIn targetId may name."""
+    return {target["id"] for target in calls(frame, line, None)}
 
 
 def _segment(lines: list[str], positions: dis.Positions) -> str:
