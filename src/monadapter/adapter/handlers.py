@@ -74,7 +74,13 @@ async def attach(session: Session, request: ParsedRequest) -> Later:
     if session.launch_started:
         raise AdapterError("this session already has a debuggee")
     session.launch_started = True
-    return Later(_start(session, session.attach_debuggee(arguments_of(request))))
+    return Later(_start(session, _attach(session, arguments_of(request))))
+
+
+async def _attach(session: Session, arguments: dict[str, Any]) -> None:
+    from monadapter.adapter.launch import parse_attach_arguments  # pydantic's attach model: only when needed
+
+    await session.attach_debuggee(parse_attach_arguments(arguments), arguments)
 
 
 async def configuration_done(session: Session, request: ParsedRequest) -> Later:

@@ -1,8 +1,9 @@
-"""The ``launch`` arguments (debugpy's names), their validation, and the debuggee's command line.
+"""The ``launch`` and ``attach`` arguments (debugpy's names), their validation, and the debuggee's command line.
 
-Everything a launch can get wrong on the user's side (two targets, a missing program, a bad
-``cwd``, a missing or too old interpreter) is found here, before any process is started, and
-reported as a :class:`~monadapter.adapter.errors.LaunchError` with a message that says what to fix.
+Everything a launch or attach can get wrong on the user's side (two targets, a missing program, a
+bad ``cwd``, a missing or too old interpreter, no ``connect`` port) is found here, before any
+process is started or connection made, and reported as a
+:class:`~monadapter.adapter.errors.LaunchError` with a message that says what to fix.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -32,11 +33,32 @@ BOOTSTRAP = (
 )
 
 
-class LaunchArguments(BaseModel):
-    """``launch`` arguments. Unknown keys are accepted and ignored (VS Code adds ``type``,
-    ``name``, ``request``, ``__sessionId``; debugpy configurations carry options we don't use)."""
+class ClientArguments(BaseModel):
+    """Arguments of a request that starts a session. Unknown keys are accepted and ignored (VS Code
+    adds ``type``, ``name``, ``request``, ``__sessionId``; debugpy configurations carry options we
+    don't use)."""
 
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_unset(cls, data: Any) -> Any:
+        """Some clients (dap-python) send every optional field, the unset ones as null."""
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+class AgentOptions(ClientArguments):
+    """The options the agent reads from ``monadapter/configure``, the same for launch and attach."""
+
+    stopOnEntry: bool = Field(False, description="Stop at the first line of the program.")
+    justMyCode: bool = Field(True, description="Debug only user code, not the standard library or site-packages.")
+    showReturnValue: bool = Field(False, description="Show the return value of the function stepped out of.")
+
+
+class LaunchArguments(AgentOptions):
+    """``launch`` arguments."""
 
     program: str | None = Field(None, description="Path of the script to run (python PROGRAM).")
     module: str | None = Field(None, description="Module to run as python -m MODULE.")
@@ -50,22 +72,11 @@ class LaunchArguments(BaseModel):
         None, description="Interpreter path, or an argv list; default: the adapter's own interpreter."
     )
     pythonArgs: list[str] = Field(default_factory=list, description="Extra interpreter options.")
-    stopOnEntry: bool = Field(False, description="Stop at the first line of the program.")
-    justMyCode: bool = Field(True, description="Debug only user code, not the standard library or site-packages.")
     console: Literal["internalConsole", "integratedTerminal", "externalTerminal"] = Field(
         "internalConsole", description="Where the program's output goes."
     )
     redirectOutput: bool = Field(True, description="Send the program's output to the debug console.")
-    showReturnValue: bool = Field(False, description="Show the return value of the function stepped out of.")
     subProcess: bool = Field(True, description="Debug child processes too (accepted; not implemented yet).")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_means_unset(cls, data: Any) -> Any:
-        """Some clients (dap-python) send every optional field, the unset ones as null."""
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
 
     @model_validator(mode="after")
     def _one_target(self) -> LaunchArguments:
@@ -76,6 +87,52 @@ class LaunchArguments(BaseModel):
                 + (f", got {' and '.join(given)}" if given else "")
             )
         return self
+
+
+#: The host attach connects to when none is given (where ``--listen PORT`` listens by default).
+DEFAULT_ATTACH_HOST = "127.0.0.1"
+#: A TCP port one can connect to (0 only asks --listen to pick one); strict: "5678" is a mistake.
+TcpPort = Annotated[int, Field(strict=True, ge=1, le=65535)]
+
+
+class ConnectAddress(ClientArguments):
+    """``attach``'s ``connect``: where ``python -m monadapter.agent --listen [HOST:]PORT`` waits."""
+
+    host: str = Field(DEFAULT_ATTACH_HOST, description="Host the program listens on.")
+    port: TcpPort = Field(description="Port the program listens on (the one --listen printed when given port 0).")
+
+
+class AttachArguments(AgentOptions):
+    """``attach`` arguments: the address of a program started with ``python -m monadapter.agent
+    --listen``. The agent options (stopOnEntry, ...) apply because the program waits for the
+    client's configurationDone before it runs."""
+
+    connect: ConnectAddress | None = Field(
+        None, description="Where the program waits: {host, port} of its --listen option."
+    )
+    host: str | None = Field(
+        None, description="debugpy's older form of connect.host, read only when connect is not given."
+    )
+    port: TcpPort | None = Field(
+        None, description="debugpy's older form of connect.port, read only when connect is not given."
+    )
+
+    @model_validator(mode="after")
+    def _has_port(self) -> AttachArguments:
+        if self.connect is None and self.port is None:
+            raise ValueError(
+                "attach needs 'connect': {'host': ..., 'port': ...} naming where "
+                "'python -m monadapter.agent --listen' waits"
+            )
+        return self
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port) to connect to: ``connect``, else the top-level ``host``/``port``."""
+        if self.connect is not None:
+            return self.connect.host or DEFAULT_ATTACH_HOST, self.connect.port
+        assert self.port is not None  # _has_port
+        return self.host or DEFAULT_ATTACH_HOST, self.port
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,22 +186,30 @@ class LaunchPlan:
         ]
 
 
-def parse_launch_arguments(raw: dict[str, Any]) -> LaunchArguments:
-    """Validate ``raw`` launch arguments; raise LaunchError naming every bad field."""
+Arguments = TypeVar("Arguments", bound=ClientArguments)
+
+
+def parse_arguments(model: type[Arguments], raw: dict[str, Any], request: str) -> Arguments:
+    """Validate the ``raw`` arguments of ``request``; raise LaunchError naming every bad field."""
     try:
-        return LaunchArguments.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{where}: {message}" if where else message)
-        raise LaunchError("invalid launch arguments: " + "; ".join(problems)) from None
+        raise LaunchError(f"invalid {request} arguments: " + "; ".join(problems)) from None
+
+
+def parse_attach_arguments(raw: dict[str, Any]) -> AttachArguments:
+    """Validate ``raw`` attach arguments (the address is checked here, the connection later)."""
+    return parse_arguments(AttachArguments, raw, "attach")
 
 
 async def plan_launch(raw: dict[str, Any]) -> LaunchPlan:
     """Validate the launch request and check the program, cwd and interpreter exist and fit."""
-    arguments = parse_launch_arguments(raw)
+    arguments = parse_arguments(LaunchArguments, raw, "launch")
     cwd = os.path.abspath(arguments.cwd) if arguments.cwd is not None else os.getcwd()
     if not os.path.isdir(cwd):
         raise LaunchError(f"the working directory {cwd!r} (cwd) does not exist or is not a directory")

@@ -25,7 +25,7 @@ from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChann
 from monadapter.agent.wire import BadBody, FramingError
 
 if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
-    from monadapter.adapter.launch import LaunchPlan
+    from monadapter.adapter.launch import AttachArguments, LaunchPlan
 
 logger = logging.getLogger(__name__)
 
@@ -205,13 +205,14 @@ class Session:
             )
         await self._greet_agent(stream, plan.launch_arguments, plan.target_name, "launch")
 
-    async def attach_debuggee(self, arguments: dict[str, Any]) -> None:
-        """Connect to a program started with ``python -m monadapter.agent --listen``.
+    async def attach_debuggee(self, attach: AttachArguments, arguments: dict[str, Any]) -> None:
+        """Connect to a program started with ``python -m monadapter.agent --listen``; ``arguments``
+        (as the client sent them) go to its agent.
 
         Raises:
-            AdapterError: bad ``connect`` arguments, or nothing listens there.
+            AdapterError: nothing listens there.
         """
-        host, port = attach_address(arguments)
+        host, port = attach.address
         try:
             with anyio.fail_after(ATTACH_CONNECT_TIMEOUT):
                 stream = await _connect_when_listening(host, port)
@@ -344,19 +345,6 @@ class Session:
             self._agent_greeted.set()
         elif not event.startswith("monadapter/"):
             await self.send_event(event, body if isinstance(body, dict) else None)
-
-
-def attach_address(arguments: dict[str, Any]) -> tuple[str, int]:
-    """``connect: {host, port}`` (or debugpy's older top-level ``host``/``port``) of an attach."""
-    connect = arguments.get("connect")
-    source = connect if isinstance(connect, dict) else arguments
-    host, port = source.get("host") or "127.0.0.1", source.get("port")
-    if not isinstance(host, str) or not isinstance(port, int) or isinstance(port, bool):
-        raise AdapterError(
-            "attach needs 'connect': {'host': ..., 'port': ...} naming where "
-            "'python -m monadapter.agent --listen' waits"
-        )
-    return host, port
 
 
 async def _connect_when_listening(host: str, port: int) -> SocketStream:
