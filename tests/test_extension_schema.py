@@ -1,26 +1,25 @@
-"""The VS Code extension's launch.json schema matches the launch arguments the adapter reads.
+"""The VS Code extension's launch.json schema matches the launch and attach arguments the adapter reads.
 
 The schema in ``vscode-extension/package.json`` is what VS Code validates and completes
-launch.json with; ``LaunchArguments`` is what the adapter accepts. If they drift apart, users are
-offered options that do nothing, or cannot discover ones that work (style.md item 14).
+launch.json with; ``LaunchArguments`` and ``AttachArguments`` are what the adapter accepts. If they
+drift apart, users are offered options that do nothing, or cannot discover ones that work
+(style.md item 14).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from monadapter.adapter.launch import LaunchArguments
+from monadapter.adapter.launch import AttachArguments, ConnectAddress, LaunchArguments
 
 PACKAGE_JSON = Path(__file__).resolve().parent.parent / "vscode-extension" / "package.json"
-
-#: Attributes the extension itself reads; the adapter never sees a use for them.
-EXTENSION_ONLY = {"logToFile"}
 
 
 def debugger_contribution() -> dict[str, Any]:
@@ -41,7 +40,8 @@ def model_keys(model: type[BaseModel]) -> set[str]:
 
 
 def json_types(schema: dict[str, Any]) -> set[str]:
-    """The JSON types a schema fragment admits, from ``type``, ``enum``, ``oneOf`` or ``anyOf``."""
+    """The JSON types a schema fragment admits, from ``type``, ``enum``, ``oneOf``, ``anyOf`` or
+    ``$ref`` (pydantic's reference to a nested model, always an object)."""
     for combinator in ("oneOf", "anyOf"):
         if combinator in schema:
             return set().union(*(json_types(option) for option in schema[combinator]))
@@ -51,6 +51,8 @@ def json_types(schema: dict[str, Any]) -> set[str]:
     if "enum" in schema:
         names = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
         return {names[type(value)] for value in schema["enum"]}
+    if "$ref" in schema:
+        return {"object"}
     raise AssertionError(f"cannot tell the type of schema fragment {schema!r}")
 
 
@@ -59,42 +61,74 @@ def model_schema_of(model: type[BaseModel], key: str) -> dict[str, Any]:
     return model.model_json_schema(by_alias=True)["properties"][key]
 
 
+@dataclass(frozen=True)
+class Schema:
+    """One set of properties in package.json and the adapter model that reads them."""
+
+    where: str
+    properties: dict[str, dict[str, Any]]
+    model: type[BaseModel]
+    #: attributes the extension itself reads; the adapter never sees a use for them
+    extension_only: frozenset[str] = frozenset()
+
+    def __str__(self) -> str:
+        return self.where
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted(model_keys(self.model))
+
+
+SCHEMAS = [
+    Schema("launch", schema_properties("launch"), LaunchArguments, frozenset({"logToFile"})),
+    # For attach, `python` only chooses the interpreter the extension runs the adapter with.
+    Schema("attach", schema_properties("attach"), AttachArguments, frozenset({"logToFile", "python"})),
+    Schema("attach.connect", schema_properties("attach")["connect"]["properties"], ConnectAddress),
+]
+KEYS = [pytest.param(schema, key, id=f"{schema}.{key}") for schema in SCHEMAS for key in schema.keys]
 LAUNCH_SCHEMA = schema_properties("launch")
-LAUNCH_KEYS = sorted(model_keys(LaunchArguments))
 
 
-def test_every_launch_argument_the_adapter_reads_is_in_the_schema() -> None:
-    missing = set(LAUNCH_KEYS) - set(LAUNCH_SCHEMA)
-    assert not missing, f"package.json launch properties lack {sorted(missing)}"
+@pytest.mark.parametrize("schema", SCHEMAS, ids=str)
+def test_every_argument_the_adapter_reads_is_in_the_schema(schema: Schema) -> None:
+    missing = set(schema.keys) - set(schema.properties)
+    assert not missing, f"package.json {schema} properties lack {sorted(missing)}"
 
 
-def test_every_launch_property_in_the_schema_is_read_by_the_adapter() -> None:
-    unknown = set(LAUNCH_SCHEMA) - set(LAUNCH_KEYS) - EXTENSION_ONLY
-    assert not unknown, f"package.json offers {sorted(unknown)}, which the adapter ignores"
+@pytest.mark.parametrize("schema", SCHEMAS, ids=str)
+def test_every_property_in_the_schema_is_read_by_the_adapter(schema: Schema) -> None:
+    unknown = set(schema.properties) - set(schema.keys) - schema.extension_only
+    assert not unknown, f"package.json offers {sorted(unknown)} in {schema}, which the adapter ignores"
 
 
-@pytest.mark.parametrize("key", LAUNCH_KEYS)
-def test_launch_property_admits_the_types_the_adapter_accepts(key: str) -> None:
+@pytest.mark.parametrize(("schema", "key"), KEYS)
+def test_property_admits_the_types_the_adapter_accepts(schema: Schema, key: str) -> None:
     # null is how a client leaves an optional field unset; the schema need not offer it.
-    expected = json_types(model_schema_of(LaunchArguments, key)) - {"null"}
-    assert json_types(LAUNCH_SCHEMA[key]) - {"null"} == expected
+    expected = json_types(model_schema_of(schema.model, key)) - {"null"}
+    assert json_types(schema.properties[key]) - {"null"} == expected
 
 
-@pytest.mark.parametrize("key", LAUNCH_KEYS)
-def test_launch_property_default_is_the_adapter_default(key: str) -> None:
-    """A default the adapter applies must be the one the schema shows; ``None`` means "not set",
-    where the schema's default is only a suggestion to fill in (e.g. ``${file}`` for program)."""
-    (field,) = [field for name, field in LaunchArguments.model_fields.items() if (field.alias or name) == key]
+@pytest.mark.parametrize(("schema", "key"), KEYS)
+def test_property_default_is_the_adapter_default(schema: Schema, key: str) -> None:
+    """A default the adapter applies must be the one the schema shows; ``None`` (or a required
+    field) means "not set", where the schema's default is only a suggestion to fill in (e.g.
+    ``${file}`` for program, 5678 for a port)."""
+    (field,) = [field for name, field in schema.model.model_fields.items() if (field.alias or name) == key]
+    if field.is_required():
+        return
     adapter_default = field.get_default(call_default_factory=True)
     if adapter_default is not None:
-        assert LAUNCH_SCHEMA[key]["default"] == adapter_default
+        assert schema.properties[key]["default"] == adapter_default
 
 
-def test_enumerated_launch_properties_offer_exactly_the_accepted_values() -> None:
-    for key in LAUNCH_KEYS:
-        accepted = model_schema_of(LaunchArguments, key).get("enum")
-        if accepted is not None:
-            assert LAUNCH_SCHEMA[key]["enum"] == accepted, key
+@pytest.mark.parametrize(("schema", "key"), KEYS)
+def test_bounds_of_a_property_are_the_adapter_bounds(schema: Schema, key: str) -> None:
+    """Enumerated values and numeric limits (a port's 1-65535): what the schema offers is what the adapter accepts."""
+    accepted = model_schema_of(schema.model, key)
+    options = [accepted, *accepted.get("anyOf", [])]
+    for bound in ("enum", "minimum", "maximum"):
+        (adapters, *_) = [option[bound] for option in options if bound in option] or [None]
+        assert schema.properties[key].get(bound) == adapters, bound
 
 
 def test_env_values_may_be_strings_or_null_in_both() -> None:
@@ -120,13 +154,14 @@ def test_snippet_values_decode_like_vscode_inserts_them() -> None:
     assert snippet_value("^${2:5678}") == 5678
 
 
-def test_the_adapter_accepts_every_launch_snippet() -> None:
-    """What the extension writes into launch.json for the user must launch as written."""
+def test_the_adapter_accepts_every_snippet() -> None:
+    """What the extension writes into launch.json for the user must launch or attach as written."""
     entry = debugger_contribution()
     configurations = [*entry["initialConfigurations"]]
     configurations += [snippet_value(s["body"]) for s in entry["configurationSnippets"]]
-    assert len(configurations) == 3
+    models: dict[str, type[BaseModel]] = {"launch": LaunchArguments, "attach": AttachArguments}
+    assert [configuration["request"] for configuration in configurations] == ["launch", "launch", "launch", "attach"]
     for configuration in configurations:
-        assert configuration["request"] == "launch"
-        arguments = LaunchArguments.model_validate(configuration)
+        arguments = models[configuration["request"]].model_validate(configuration)
         assert "\\" not in str(arguments.model_dump()), "a snippet escape leaked into the arguments"
+    assert AttachArguments.model_validate(configurations[-1]).address == ("localhost", 5678)

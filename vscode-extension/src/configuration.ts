@@ -34,8 +34,9 @@ export function currentFileConfiguration(): Configuration {
  * Fills in what VS Code leaves out before variables are substituted.
  *
  * An empty configuration (F5 without launch.json) becomes "Current File" when a Python file is
- * open. A launch without `program`, `module` or `code` is refused here, with a message, because
- * the adapter would only fail later with a less helpful one.
+ * open. A launch without `program`, `module` or `code`, or an attach without a port, is refused
+ * here, with a message, because the adapter would only fail later with a less helpful one. Values
+ * are not checked: `${input:...}` variables are still unsubstituted at this point.
  *
  * Args:
  *   config: the configuration VS Code resolved so far (not modified).
@@ -61,7 +62,23 @@ export function completeConfiguration(config: Configuration, activeLanguageId: s
             return { error: `Set only one of "program", "module" and "code" in the launch configuration (found ${targets.join(', ')}).` };
         }
     }
+    if (completed.request === 'attach' && !attachHasPort(completed)) {
+        return {
+            error:
+                'Set "connect": {"host": "localhost", "port": PORT} in the attach configuration, where PORT is the ' +
+                'one the program was started with: python -m monadapter.agent --listen PORT PROGRAM.',
+        };
+    }
     return { config: completed };
+}
+
+/** An attach names its port in `connect.port`, or (debugpy's older form) `port` when there is no `connect`. */
+function attachHasPort(config: Configuration): boolean {
+    const connect = config.connect;
+    if (connect === undefined || connect === null) {
+        return isSet(config.port);
+    }
+    return typeof connect === 'object' && isSet((connect as Record<string, unknown>).port);
 }
 
 function isSet(value: unknown): boolean {

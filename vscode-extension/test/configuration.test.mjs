@@ -30,9 +30,30 @@ describe('completeConfiguration', () => {
         }
     });
 
-    test('other requests pass through untouched, for the adapter to accept or refuse', () => {
-        const attach = { type: 'monadapter', request: 'attach', name: 'a', connect: { host: '127.0.0.1', port: 5678 } };
-        assert.deepEqual(completeConfiguration(attach, undefined), { config: attach });
+    test('an attach with a port passes through untouched, for the adapter to check its values', () => {
+        const base = { type: 'monadapter', request: 'attach', name: 'a' };
+        for (const address of [
+            { connect: { host: '127.0.0.1', port: 5678 } },
+            { connect: { port: 5678 } },
+            { connect: { host: 'localhost', port: '${input:port}' } },
+            { host: 'localhost', port: 5678 },
+            { port: 5678, connect: null },
+        ]) {
+            const attach = { ...base, ...address };
+            assert.deepEqual(completeConfiguration(attach, undefined), { config: attach });
+        }
+    });
+
+    test('an attach without a port says where the port goes', () => {
+        const base = { type: 'monadapter', request: 'attach', name: 'a' };
+        const expected = {
+            error:
+                'Set "connect": {"host": "localhost", "port": PORT} in the attach configuration, where PORT is the ' +
+                'one the program was started with: python -m monadapter.agent --listen PORT PROGRAM.',
+        };
+        for (const address of [{}, { connect: { host: 'localhost' } }, { connect: 'localhost:5678' }, { processId: 42 }, { port: '' }]) {
+            assert.deepEqual(completeConfiguration({ ...base, ...address }, 'python'), expected, JSON.stringify(address));
+        }
     });
 
     test('missing type and request default to a monadapter launch; the input is not modified', () => {

@@ -9,9 +9,8 @@ import { EXTENSION_ROOT } from './support.mjs';
 
 const manifest = JSON.parse(readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8'));
 const [debuggerEntry] = manifest.contributes.debuggers;
-// Only launch: the adapter answers `attach` with an error (not implemented), so offering it
-// in launch.json would only lead users to that error.
-const REQUESTS = ['launch'];
+// launch starts the program; attach connects to one started with `python -m monadapter.agent --listen`.
+const REQUESTS = ['launch', 'attach'];
 /** Keys VS Code itself puts in every configuration; they are not configuration attributes. */
 const VSCODE_KEYS = new Set(['type', 'request', 'name']);
 
@@ -122,10 +121,14 @@ describe('initial configurations and snippets', () => {
         ...debuggerEntry.configurationSnippets.map((snippet) => [snippet.label, expandSnippetValue(snippet.body)]),
     ];
 
-    test('offer current file and module, and only launch configurations', () => {
+    test('offer current file, module and attach', () => {
         assert.deepEqual(Object.keys(debuggerEntry.configurationAttributes), REQUESTS);
         const labels = debuggerEntry.configurationSnippets.map((snippet) => snippet.label);
-        assert.deepEqual(labels, ['Python (monadapter): Current File', 'Python (monadapter): Module']);
+        assert.deepEqual(labels, [
+            'Python (monadapter): Current File',
+            'Python (monadapter): Module',
+            'monadapter: Attach to a listening process',
+        ]);
         for (const snippet of debuggerEntry.configurationSnippets) {
             assert.equal(typeof snippet.description, 'string');
         }
@@ -143,6 +146,22 @@ describe('initial configurations and snippets', () => {
                 assert.ok(fits(properties[key], value), `${where}: ${key}=${JSON.stringify(value)} does not fit the schema`);
             }
         }
+    });
+
+    test('the attach snippet connects to localhost:5678, where --listen 5678 waits', () => {
+        const [, attach] = bodies.find(([where]) => where === 'monadapter: Attach to a listening process');
+        assert.equal(attach.request, 'attach');
+        assert.deepEqual(attach.connect, { host: 'localhost', port: 5678 });
+    });
+
+    test('attach.connect needs a port from 1 to 65535, and takes no other keys', () => {
+        const { connect } = debuggerEntry.configurationAttributes.attach.properties;
+        assert.ok(fits(connect, { port: 5678 }));
+        assert.ok(fits(connect, { host: '10.0.0.2', port: 65535 }));
+        assert.ok(!fits(connect, { host: 'localhost' }), 'port is required');
+        assert.ok(!fits(connect, { port: '5678' }), 'the adapter wants a number, not a string');
+        assert.ok(!fits(connect, { prot: 5678, port: 5678 }), 'a misspelt key is flagged');
+        assert.deepEqual([connect.properties.port.minimum, connect.properties.port.maximum], [1, 65535]);
     });
 
     test('the first launch.json entry is what F5 runs without one', () => {
