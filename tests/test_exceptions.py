@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, write_program
-from monadapter.client import DapError
+from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, stop_location, write_program
+from monadapter.client import DapClient, DapError
 
 PROGRAM = """
     import threading
@@ -77,19 +78,32 @@ async def test_raised_stops_once_where_each_exception_is_raised(tmp_path: Path) 
         assert len([event for event in client.events if event.get("event") == "stopped"]) == 3
 
 
-async def test_no_filter_no_stop_and_system_exit_never_stops(tmp_path: Path) -> None:
+async def test_system_exit_zero_never_stops_system_exit_3_stops_as_uncaught(tmp_path: Path) -> None:
     program = write_program(tmp_path, """
         import sys
-        try:
-            raise ValueError("caught")
-        except ValueError:
-            pass
-        sys.exit(3)
+        def quiet():
+            try:
+                raise ValueError("caught")
+            except ValueError:
+                pass
+            try:
+                sys.exit(0)
+            except SystemExit:
+                pass
+        quiet()
+        sys.exit(int(sys.argv[1]))  # exit here
     """)
     async with session() as client:
-        await client.configuration_sequence(exception_filters=["uncaught"], **launch_arguments(program))
-        assert await run_to_exit(client) == 3
-        assert not [event for event in client.events if event.get("event") == "stopped"]
+        # the ValueError stops as raised; neither SystemExit(0) does, raised or ending the program
+        await launch_with(client, program, {"filters": ["uncaught", "raised"]}, args=["0"])
+        assert await stops_until_exit(client, 1) == [("ValueError", "always", line_of(program, "caught"))]
+    async with session() as client:
+        stopped = await client.launch_and_stop(exception_filters=["uncaught"], **launch_arguments(program, args=["3"]))
+        assert stopped["body"]["description"] == "SystemExit: 3"
+        assert await stop_location(client, stopped) == ("<module>", line_of(program, "# exit here"))
+        info = await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
+        assert (info["exceptionId"], info["breakMode"]) == ("SystemExit", "unhandled")
+        assert await run_to_exit(client, stopped) == 3
 
 
 async def test_unknown_filter_is_refused(tmp_path: Path) -> None:
@@ -111,3 +125,251 @@ async def test_exception_info_on_a_breakpoint_stop_fails_clearly(tmp_path: Path)
         with pytest.raises(DapError, match="did not stop because of an exception"):
             await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
         assert await run_to_exit(client, stopped) == 0
+
+
+async def launch_with(client: DapClient, program: Path, arguments: dict[str, Any], **extra: Any) -> None:
+    """The configuration sequence with setExceptionBreakpoints ``arguments`` (filterOptions, exceptionOptions)."""
+    launched = await client.launch(**launch_arguments(program, **extra))
+    await client.wait_for_event("initialized")
+    response = await client.set_exception_breakpoints(**arguments)
+    count = sum(len(arguments.get(name) or []) for name in ("filters", "filterOptions", "exceptionOptions"))
+    assert response["breakpoints"] == [{"verified": True}] * count
+    await client.configuration_done()
+    await launched
+
+
+async def stops_until_exit(client: DapClient, count: int) -> list[tuple[str, str, int]]:
+    """(exception type, breakMode, line) of the next ``count`` stops, continuing each; then the program
+    must end without stopping again."""
+    seen: list[tuple[str, str, int]] = []
+    for _ in range(count):
+        thread_id = (await client.wait_for_event("stopped"))["body"]["threadId"]
+        info = await client.request("exceptionInfo", {"threadId": thread_id})
+        frames = await client.stack_trace(thread_id)
+        seen.append((info["exceptionId"], info["breakMode"], frames[0]["line"]))
+        await client.continue_(thread_id)
+    await client.wait_for_event("exited")
+    stops = [event for event in client.events if event.get("event") == "stopped"]
+    assert len(stops) == count, [event["body"].get("description") for event in stops[count:]]
+    return seen
+
+
+DEPTHS = """
+    import json
+    def level2(kind):
+        raise kind("deep")  # raise 2
+    def level1(kind):
+        level2(kind)
+    def at_depth(depth, kind):
+        try:
+            if depth == 0:
+                raise kind("here")  # raise 0
+            elif depth == 1:
+                level2(kind)
+            else:
+                level1(kind)
+        except Exception as exc:
+            return type(exc).__name__
+    print(at_depth(0, ValueError), at_depth(1, KeyError), at_depth(2, TypeError))
+    try:
+        json.loads("{")
+    except json.JSONDecodeError:
+        print("bad json")
+"""
+
+
+async def test_raised_stops_at_every_raise_at_any_depth_and_uncaught_never_for_caught_ones(tmp_path: Path) -> None:
+    program = write_program(tmp_path, DEPTHS)
+    raise0, raise2 = line_of(program, "# raise 0"), line_of(program, "# raise 2")
+    async with session() as client:
+        await launch_with(client, program, {"filters": ["raised", "uncaught"]})
+        # json raises inside the library: with justMyCode the stop is where it reaches user code
+        assert await stops_until_exit(client, 4) == [
+            ("ValueError", "always", raise0), ("KeyError", "always", raise2), ("TypeError", "always", raise2),
+            ("json.decoder.JSONDecodeError", "always", line_of(program, "json.loads")),
+        ]
+        assert "ValueError KeyError TypeError" in client.output("stdout")
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("ValueError, KeyError", ["ValueError", "KeyError", "json.decoder.JSONDecodeError"]),
+        ("  builtins.LookupError ", ["KeyError"]),  # a subclass matches its base's name
+        ("not KeyError", ["ValueError", "TypeError", "json.decoder.JSONDecodeError"]),
+        ("!ValueError,KeyError", ["TypeError"]),
+    ],
+)
+async def test_filter_condition_narrows_by_exception_type(tmp_path: Path, condition: str, expected: list[str]) -> None:
+    program = write_program(tmp_path, DEPTHS)
+    async with session() as client:
+        await launch_with(client, program, {"filters": [], "filterOptions": [{"filterId": "raised", "condition": condition}]})
+        assert [kind for kind, _mode, _line in await stops_until_exit(client, len(expected))] == expected
+
+
+async def test_condition_names_a_library_subclass_by_its_dotted_name(tmp_path: Path) -> None:
+    """json.JSONDecodeError (a ValueError) raised inside json: seen by "raised" without justMyCode only."""
+    program = write_program(tmp_path, DEPTHS)
+    async with session() as client:
+        await launch_with(
+            client, program, {"filters": [], "filterOptions": [{"filterId": "raised", "condition": "json.JSONDecodeError"}]},
+            justMyCode=False,
+        )
+        assert [kind for kind, _mode, _line in await stops_until_exit(client, 1)] == ["json.decoder.JSONDecodeError"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"filters": [], "filterOptions": [{"filterId": "raised", "condition": "ValueError KeyError"}]},
+         "'ValueError KeyError' is not an exception type name"),
+        ({"filters": [], "filterOptions": [{"filterId": "uncaught", "condition": "not"}]}, "'not' needs exception"),
+        ({"filters": [], "filterOptions": [{"filterId": "raised", "condition": "x > 1"}]}, "not an exception type name"),
+        ({"filters": [], "exceptionOptions": [{"breakMode": "sometimes"}]}, "breakMode"),
+        ({"filters": [], "exceptionOptions": [{"breakMode": "always", "path": [{"names": ["Python Exceptions"]},
+                                                                               {"names": ["1x"]}]}]},
+         r"exceptionOptions\[0\].path\[1\]: '1x'"),
+    ],
+)
+async def test_bad_condition_or_option_fails_clearly_and_the_session_goes_on(
+    tmp_path: Path, arguments: dict[str, Any], message: str
+) -> None:
+    program = write_program(tmp_path, "raise ValueError('end')\n")
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        with pytest.raises(DapError, match=message):
+            await client.set_exception_breakpoints(**arguments)
+        await client.set_exception_breakpoints(["uncaught"])
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["description"] == "ValueError: end"
+        assert await run_to_exit(client, stopped) == 1
+
+
+async def test_exception_options_choose_the_break_mode_per_type_most_specific_first(tmp_path: Path) -> None:
+    program = write_program(tmp_path, DEPTHS + '    raise KeyError("the end")\n')
+    category = {"names": ["Python Exceptions"]}
+    options = [
+        {"path": [category], "breakMode": "always"},
+        {"path": [category, {"names": ["LookupError"]}], "breakMode": "never"},  # KeyError is a LookupError
+        {"path": [category, {"names": ["TypeError"]}], "breakMode": "unhandled"},
+    ]
+    async with session() as client:
+        # the uncaught filter is on too, but "never" decides for KeyError: the program ends without a stop
+        await launch_with(client, program, {"filters": ["uncaught"], "exceptionOptions": options})
+        assert await stops_until_exit(client, 2) == [
+            ("ValueError", "always", line_of(program, "# raise 0")),
+            ("json.decoder.JSONDecodeError", "always", line_of(program, "json.loads")),
+        ]
+
+
+USER_UNHANDLED = """
+    import copy, threading
+    class Fragile:
+        def __deepcopy__(self, memo):
+            raise RuntimeError("cannot copy")  # callback raises
+    def copy_it():
+        try:
+            copy.deepcopy([Fragile()])  # into the library
+        except RuntimeError:
+            return "caught by the user"
+    print(copy_it())
+    def worker():
+        raise LookupError("worker fails")  # worker raises
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+"""
+
+
+async def test_user_unhandled_stops_where_an_exception_leaves_user_code_for_the_library(tmp_path: Path) -> None:
+    program = write_program(tmp_path, USER_UNHANDLED)
+    async with session() as client:
+        await launch_with(client, program, {"filters": ["uncaught", "userUnhandled"]})
+        stopped = await client.wait_for_event("stopped")
+        thread_id = stopped["body"]["threadId"]
+        frames = await client.stack_trace(thread_id)
+        # the user frame is alive and on top; below it the library frame it escapes into, then the user caller
+        assert (frames[0]["name"], frames[0]["line"]) == ("Fragile.__deepcopy__", line_of(program, "# callback raises"))
+        assert frames[1]["source"]["path"].endswith("copy.py")
+        assert "copy_it" in [frame["name"] for frame in frames]
+        assert (await client.evaluate("memo", frames[0]["id"], context="watch"))["result"].startswith("{")
+        info = await client.request("exceptionInfo", {"threadId": thread_id})
+        assert (info["exceptionId"], info["breakMode"]) == ("RuntimeError", "userUnhandled")
+        await client.continue_(thread_id)
+        # the worker's exception escapes into threading: one stop (userUnhandled), not a second as uncaught
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["description"] == "LookupError: worker fails"
+        assert await stop_location(client, stopped) == ("worker", line_of(program, "# worker raises"))
+        info = await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
+        assert info["breakMode"] == "userUnhandled"
+        assert await run_to_exit(client, stopped) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == 2
+        assert "caught by the user" in client.output("stdout")
+
+
+async def test_user_unhandled_follows_just_my_code(tmp_path: Path) -> None:
+    """Without justMyCode the library is user code too: nothing escapes into the library; the worker's
+    exception ends its thread, which "uncaught" sees."""
+    program = write_program(tmp_path, USER_UNHANDLED)
+    async with session() as client:
+        await launch_with(client, program, {"filters": ["userUnhandled", "uncaught"]}, justMyCode=False)
+        assert await stops_until_exit(client, 1) == [("LookupError", "unhandled", line_of(program, "# worker raises"))]
+
+
+async def test_exception_info_has_the_traceback_text_and_the_chain(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        class Broken(Exception):
+            pass
+        def parse(text):
+            try:
+                return int(text)
+            except ValueError as exc:
+                raise Broken("cannot parse") from exc  # raise broken
+        def load():
+            try:
+                parse("x")
+            finally:
+                cleanup = {}["missing"]  # during handling
+        load()
+    """)
+    async with session() as client:
+        await launch_with(client, program, {"filters": ["uncaught"]})
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("load", line_of(program, "# during handling"))
+        info = await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
+        assert info["exceptionId"] == "KeyError" and info["description"] == "KeyError: 'missing'"
+        details = info["details"]
+        assert (details["typeName"], details["fullTypeName"], details["message"]) == ("KeyError", "KeyError", "'missing'")
+        text = details["stackTrace"]
+        # python's own text: both chained exceptions, the linking sentences, the lines of the program
+        assert text.startswith("Traceback (most recent call last):") and text.endswith("KeyError: 'missing'\n")
+        assert "The above exception was the direct cause of the following exception:" in text
+        assert "During handling of the above exception, another exception occurred:" in text
+        assert 'raise Broken("cannot parse") from exc' in text
+        broken = details["innerException"][0]  # the context
+        assert (broken["typeName"], broken["fullTypeName"], broken["message"]) == ("Broken", "__main__.Broken", "cannot parse")
+        assert "During handling" not in broken["stackTrace"] and "in parse" in broken["stackTrace"]
+        cause = broken["innerException"][0]
+        assert cause["typeName"] == "ValueError" and "invalid literal" in cause["message"]
+        assert "innerException" not in cause
+        assert await run_to_exit(client, stopped) == 1
+
+
+async def test_keyboard_interrupt_stops_as_uncaught(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        import signal
+        def interrupt():
+            signal.raise_signal(signal.SIGINT)  # interrupted
+        interrupt()
+    """)
+    async with session() as client:
+        await launch_with(client, program, {"filters": ["uncaught"]})
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["description"] == "KeyboardInterrupt"
+        assert await stop_location(client, stopped) == ("interrupt", line_of(program, "# interrupted"))
+        info = await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
+        assert (info["exceptionId"], info["breakMode"]) == ("KeyboardInterrupt", "unhandled")
+        assert await run_to_exit(client, stopped) in (130, -2)

@@ -113,6 +113,11 @@ class Debugger:
         """Called on the main thread right before the program's main code runs."""
         self.engine.program_starting(code, stop_on_entry=bool(self._options.get("stopOnEntry")))
 
+    def program_ending(self) -> None:
+        """Called on the main thread while the runner handles the exception that ends the program
+        (before python reports it): the "uncaught" stop happens in here (exceptions.program_ending)."""
+        exceptions.program_ending()
+
     def stop(self) -> None:
         """Idempotent: release paused threads, remove every event, free the tool ids."""
         if sys.breakpointhook == self._breakpoint_hook:
@@ -162,16 +167,16 @@ class Debugger:
         request.reply({"breakpoints": self.engine.set_function_breakpoints(specs)})
 
     def _set_exception_breakpoints(self, request: Request) -> None:
-        filters = request.arguments.get("filters") or []
-        options = request.arguments.get("filterOptions") or []
-        names = {name for name in filters if isinstance(name, str)}
-        names |= {option.get("filterId") for option in options if isinstance(option, dict)}
-        unknown = sorted(str(name) for name in names - exceptions.FILTER_NAMES)
-        if unknown:
-            request.fail(f"unknown exception filter(s) {', '.join(unknown)}: use 'raised' or 'uncaught'")
+        """Filters (with conditions) and exceptionOptions; one verified entry per element of the
+        ``filters``, ``filterOptions`` and ``exceptionOptions`` arrays, in that order (DAP)."""
+        try:
+            filters = exceptions.ExceptionFilters.from_arguments(request.arguments)
+        except ValueError as exc:
+            request.fail(str(exc))
             return
-        self.engine.set_exception_filters({name for name in names if isinstance(name, str)})
-        request.reply({"breakpoints": [{"verified": True} for _ in [*filters, *options]]})
+        self.engine.set_exception_filters(filters)
+        count = sum(len(request.arguments.get(name) or []) for name in ("filters", "filterOptions", "exceptionOptions"))
+        request.reply({"breakpoints": [{"verified": True} for _ in range(count)]})
 
     def _breakpoint_locations(self, request: Request) -> None:
         arguments = request.arguments

@@ -1,78 +1,320 @@
-"""Exception breakpoints: the filters we offer, when an exception counts as uncaught, and what the client sees."""
+"""Exception breakpoints: the filters and exception options a client sets, which exceptions they stop for, and what the client sees."""
 
 from __future__ import annotations
 
+import keyword
+import threading
 import traceback
-from collections.abc import Callable
-from types import FrameType
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any, Literal
 
-#: The filters setExceptionBreakpoints accepts (the adapter advertises them: adapter/capabilities.py).
-FILTER_NAMES = frozenset({"raised", "uncaught"})
-#: Exceptions no filter stops for: how programs end on purpose, and generator plumbing.
-QUIET = (SystemExit, GeneratorExit)
+#: A stop kind is also the id of the filter that asks for it (adapter/capabilities.py announces them).
+StopKind = Literal["raised", "userUnhandled", "uncaught"]
+FILTER_NAMES: frozenset[str] = frozenset({"raised", "userUnhandled", "uncaught"})
+#: The DAP breakMode a stop of each kind reports in exceptionInfo.
+BREAK_MODES: dict[str, str] = {"raised": "always", "userUnhandled": "userUnhandled", "uncaught": "unhandled"}
+#: What each exceptionOptions breakMode stops for (as debugpy: "userUnhandled" includes "unhandled").
+MODE_KINDS: dict[str, frozenset[str]] = {
+    "never": frozenset(),
+    "always": frozenset({"raised"}),
+    "unhandled": frozenset({"uncaught"}),
+    "userUnhandled": frozenset({"userUnhandled", "uncaught"}),
+}
+#: The category clients put first in an exceptionOptions path (Visual Studio's convention, as debugpy reads it).
+CATEGORY = "Python Exceptions"
+#: Iteration and generator protocol signals: they stop only where a condition or option names them.
+PROTOCOL = (StopIteration, StopAsyncIteration, GeneratorExit)
+#: The text of the filters' conditionDescription (adapter/capabilities.py) and of the README.
+CONDITION_HELP = (
+    "Exception types, comma-separated: 'ValueError, KeyError' stops only for those (subclasses included); "
+    "'not KeyError' or '!KeyError' stops for all but those. A bare name matches the class in any module; "
+    "a dotted one the class in that module or its submodules (json.JSONDecodeError)."
+)
 
 
-def leaves_user_code(frame: FrameType, is_user: Callable[[FrameType], bool]) -> bool:
-    """Whether an exception unwinding ``frame`` (user code) goes nowhere but library or our own code.
+def _check_name(name: str, where: str) -> str:
+    """``name`` stripped, when it is a (dotted) Python name; ValueError saying ``where`` otherwise."""
+    name = name.strip()
+    if not name or not all(part.isidentifier() and not keyword.iskeyword(part) for part in name.split(".")):
+        raise ValueError(f"{where}: {name!r} is not an exception type name")
+    return name
 
-    That is our "uncaught": the thread's top (threading's bootstrap, our runner) reports it and ends.
-    We decide it at PY_UNWIND of the outermost user frame, the last moment its frame and callers are
-    still alive; ``sys.excepthook`` and ``threading.excepthook`` come too late (the stack is unwound
-    by then). Code reached only through library callers (an asyncio task's coroutine) counts as
-    outermost too, even if user code awaits the task later: the stack cannot tell.
+
+def _names_class(name: str, kind: type) -> bool:
+    """Whether ``name`` is the class's qualified name, alone or after its module or a package of its
+    module (``json.JSONDecodeError`` names ``json.decoder.JSONDecodeError``, as json exports it)."""
+    qualname = kind.__qualname__
+    if name == qualname:
+        return True
+    prefix = name[: -len(qualname) - 1]
+    module = kind.__module__
+    return name.endswith("." + qualname) and (module == prefix or module.startswith(prefix + "."))
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSelector:
+    """Exception types by name: the named ones and their subclasses, or (``negate``) all others."""
+
+    names: tuple[str, ...]
+    negate: bool = False
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> TypeSelector | None:
+        """Read a filter condition (syntax: CONDITION_HELP); None for an empty one (every exception).
+
+        Raises:
+            ValueError: the text is not that syntax; the message quotes ``where`` and the syntax.
+        """
+        body = text.strip()
+        negate = False
+        if body.startswith("!"):
+            negate, body = True, body[1:]
+        elif body.split(None, 1)[:1] == ["not"]:
+            negate, body = True, body[3:]
+        if not body.strip():
+            if negate:
+                raise ValueError(f"{where}: 'not' needs exception type names after it. {CONDITION_HELP}")
+            return None
+        try:
+            names = tuple(_check_name(name, where) for name in body.split(","))
+        except ValueError as exc:
+            raise ValueError(f"{exc}. {CONDITION_HELP}") from None
+        return cls(names, negate)
+
+    def depth(self, kind: type) -> int | None:
+        """How near ``kind`` the match is: the MRO index of the nearest named class; ``len(mro)`` (the
+        least specific) for a negated selector naming none of them; None when it does not match."""
+        mro = kind.__mro__
+        for index, base in enumerate(mro):
+            if any(_names_class(name, base) for name in self.names):
+                return None if self.negate else index
+        return len(mro) if self.negate else None
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRule:
+    """One ``exceptionOptions`` entry: the exceptions its path selects stop for its breakMode's kinds."""
+
+    segments: tuple[TypeSelector, ...]
+    kinds: frozenset[str]
+
+    @classmethod
+    def parse(cls, option: Any, index: int) -> ExceptionRule:
+        where = f"exceptionOptions[{index}]"
+        if not isinstance(option, Mapping):
+            raise ValueError(f"{where} must be an ExceptionOptions object")
+        mode = option.get("breakMode")
+        if mode not in MODE_KINDS:
+            raise ValueError(f"{where}.breakMode must be one of {', '.join(MODE_KINDS)}, not {mode!r}")
+        path = option.get("path") or []
+        if not isinstance(path, list):
+            raise ValueError(f"{where}.path must be a list of ExceptionPathSegment objects")
+        segments: list[TypeSelector] = []
+        for position, segment in enumerate(path):
+            names = segment.get("names") if isinstance(segment, Mapping) else None
+            if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+                raise ValueError(f"{where}.path[{position}] needs 'names', a non-empty list of strings")
+            if position == 0 and CATEGORY in names:
+                continue  # the category: every Python exception
+            checked = tuple(_check_name(name, f"{where}.path[{position}]") for name in names)
+            segments.append(TypeSelector(checked, bool(segment.get("negate"))))
+        return cls(tuple(segments), MODE_KINDS[mode])
+
+    def depth(self, kind: type) -> int | None:
+        """How specifically the path selects ``kind`` (see TypeSelector.depth); None when it does not."""
+        best = len(kind.__mro__)
+        for segment in self.segments:
+            depth = segment.depth(kind)
+            if depth is None:
+                return None
+            best = min(best, depth)
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionFilters:
+    """What setExceptionBreakpoints asked for last: the enabled filters, each with its condition
+    (None: every exception), and the exceptionOptions rules.
+
+    A rule that selects an exception decides for it (the most specific one: nearest in the exception's
+    MRO, the last of equals), so ``never`` on KeyError silences even the "uncaught" filter for it.
+    Exceptions no rule selects stop where an enabled filter's condition accepts them.
     """
-    caller = frame.f_back
-    while caller is not None:
-        if is_user(caller):
+
+    filters: Mapping[str, TypeSelector | None] = field(default_factory=dict)
+    rules: tuple[ExceptionRule, ...] = ()
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any]) -> ExceptionFilters:
+        """Read setExceptionBreakpoints' ``filters``, ``filterOptions`` (with conditions) and ``exceptionOptions``.
+
+        Raises:
+            ValueError: an unknown filter, a malformed entry or a condition that is not CONDITION_HELP's syntax.
+        """
+        filters: dict[str, TypeSelector | None] = {}
+        names = arguments.get("filters") or []
+        options = arguments.get("filterOptions") or []
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise ValueError("setExceptionBreakpoints 'filters' must be a list of filter ids")
+        if not isinstance(options, list) or not all(
+            isinstance(option, Mapping) and isinstance(option.get("filterId"), str) for option in options
+        ):
+            raise ValueError("setExceptionBreakpoints 'filterOptions' must be a list of objects with a 'filterId'")
+        unknown = sorted({*names, *(option["filterId"] for option in options)} - FILTER_NAMES)
+        if unknown:
+            raise ValueError(
+                f"unknown exception filter(s) {', '.join(unknown)}: use {', '.join(sorted(FILTER_NAMES))}"
+            )
+        for name in names:
+            filters[name] = None
+        for option in options:
+            condition = option.get("condition")
+            if condition is not None and not isinstance(condition, str):
+                raise ValueError(f"the condition of filter {option['filterId']!r} must be a string")
+            filters[option["filterId"]] = (
+                TypeSelector.parse(condition, f"condition of filter {option['filterId']!r}") if condition else None
+            )
+        exception_options = arguments.get("exceptionOptions") or []
+        if not isinstance(exception_options, list):
+            raise ValueError("setExceptionBreakpoints 'exceptionOptions' must be a list")
+        rules = tuple(ExceptionRule.parse(option, index) for index, option in enumerate(exception_options))
+        return cls(filters, rules)
+
+    def armed(self, kind: StopKind) -> bool:
+        """Whether any exception may stop as ``kind`` (so its events must be on)."""
+        return kind in self.filters or any(kind in rule.kinds for rule in self.rules)
+
+    def stops(self, kind: StopKind, exception: BaseException) -> bool:
+        """Whether ``exception`` stops as ``kind``. SystemExit with code 0 or None never stops (a program
+        ending on purpose); iteration protocol signals only where a condition or rule names them."""
+        if isinstance(exception, SystemExit) and _is_success(exception.code):
             return False
-        caller = caller.f_back
-    return True
+        exc_type = type(exception)
+        explicit_depth = len(exc_type.__mro__)
+        chosen: tuple[int, ExceptionRule] | None = None
+        for rule in self.rules:
+            depth = rule.depth(exc_type)
+            if depth is not None and (chosen is None or depth <= chosen[0]):
+                chosen = (depth, rule)
+        if chosen is not None:
+            depth, rule = chosen
+            return kind in rule.kinds and (depth < explicit_depth or not isinstance(exception, PROTOCOL))
+        if kind not in self.filters:
+            return False
+        selector = self.filters[kind]
+        depth = selector.depth(exc_type) if selector is not None else explicit_depth
+        if depth is None:
+            return False
+        return depth < explicit_depth or not isinstance(exception, PROTOCOL)
 
 
-def traceback_frames(exception: BaseException, outer: FrameType) -> list[tuple[FrameType, int]]:
-    """The frames the exception already left, innermost first, each with its line, down to and
-    including ``outer`` (they stay inspectable: the traceback keeps them alive)."""
+def _is_success(code: object) -> bool:
+    """Whether ``SystemExit(code)`` ends the process with status 0 (None, 0, False)."""
+    return code is None or (type(code) in (int, bool) and code == 0)
+
+
+def program_ending() -> None:
+    """Called by the runner (through Debugger.program_ending) while it handles the exception that ends
+    the program: the main thread's counterpart of threading's ``invoke_excepthook``.
+
+    It does nothing itself. The engine watches its start (see ending_probes), so the "uncaught" stop
+    happens inside a monitoring callback, where code run for the client fires no events (facts §0.10).
+    """
+
+
+def ending_probes() -> tuple[CodeType, ...]:
+    """The code objects whose start means "an exception is about to end this thread", with the
+    exception being handled (``sys.exception()``): ours for the main thread, and the function
+    ``threading`` makes per thread to report an exception that escaped ``run`` (every thread started
+    with threading; it runs before any ``threading.excepthook``, which the program may replace)."""
+    probes = [program_ending.__code__]
+    maker = getattr(threading, "_make_invoke_excepthook", None)
+    if maker is not None:
+        probes += [const for const in maker.__code__.co_consts if isinstance(const, CodeType)]
+    return tuple(probes)
+
+
+def exception_stack(exception: BaseException, shown: Callable[[FrameType], bool]) -> list[tuple[FrameType, int]]:
+    """The stack of an exception stop, innermost first, each frame with its line: the frames the
+    exception already left (its traceback: finished, but their locals stay readable), then the live
+    callers of the frame it is in now (the traceback's first frame). Only frames ``shown`` accepts."""
     entries: list[tuple[FrameType, int]] = []
     tb = exception.__traceback__
-    seen_outer = False
+    current = tb.tb_frame if tb is not None else None
     while tb is not None:
-        if tb.tb_frame is outer:
-            seen_outer = True
-            entries = []
         entries.append((tb.tb_frame, tb.tb_lineno))
         tb = tb.tb_next
-    if not seen_outer:
-        entries.insert(0, (outer, outer.f_lineno or 0))
-    return entries[::-1]
+    entries.reverse()
+    caller = current.f_back if current is not None else None
+    while caller is not None:
+        entries.append((caller, caller.f_lineno or 0))
+        caller = caller.f_back
+    return [(frame, line) for frame, line in entries if shown(frame)]
 
 
 def describe(exception: BaseException) -> str:
     """``Type: message`` for the stopped event's description; never raises (a broken __str__)."""
-    try:
-        message = str(exception)
-    except Exception as exc:
-        message = f"<str() failed: {type(exc).__name__}>"
+    message = _message(exception)
     name = type(exception).__qualname__
     return f"{name}: {message}" if message else name
 
 
-def exception_info(exception: BaseException, break_mode: str) -> dict[str, Any]:
-    """The body of an ``exceptionInfo`` response."""
-    kind = type(exception)
-    full_name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+def _message(exception: BaseException) -> str:
     try:
-        stack = "".join(traceback.format_exception(exception))
+        return str(exception)
     except Exception as exc:
-        stack = f"<traceback could not be formatted: {type(exc).__name__}>"
+        return f"<str() failed: {type(exc).__name__}>"
+
+
+def _full_name(kind: type) -> str:
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _format(exception: BaseException, *, chain: bool) -> str:
+    try:
+        return "".join(traceback.format_exception(exception, chain=chain))
+    except Exception as exc:
+        return f"<traceback could not be formatted: {type(exc).__name__}>"
+
+
+#: How deep innerException nests (a cause of a cause ...); deeper links are left out.
+MAX_INNER_DEPTH = 8
+
+
+def _details(exception: BaseException, *, chain: bool, depth: int, seen: set[int]) -> dict[str, Any]:
+    """DAP ExceptionDetails; ``innerException`` holds the cause (or the context python would print) and,
+    for an exception group, its members."""
+    seen.add(id(exception))
+    kind = type(exception)
+    details: dict[str, Any] = {
+        "message": _message(exception),
+        "typeName": kind.__qualname__,
+        "fullTypeName": _full_name(kind),
+        "stackTrace": _format(exception, chain=chain),
+    }
+    inner: list[BaseException] = []
+    linked = exception.__cause__ or (None if exception.__suppress_context__ else exception.__context__)
+    if linked is not None:
+        inner.append(linked)
+    if isinstance(exception, BaseExceptionGroup):
+        inner.extend(exception.exceptions)
+    if depth < MAX_INNER_DEPTH:
+        nested = [
+            _details(other, chain=False, depth=depth + 1, seen=seen) for other in inner if id(other) not in seen
+        ]
+        if nested:
+            details["innerException"] = nested
+    return details
+
+
+def exception_info(exception: BaseException, break_mode: str) -> dict[str, Any]:
+    """The body of an ``exceptionInfo`` response: ``details.stackTrace`` is the whole text python
+    prints for the exception (chain included); each inner exception carries its own traceback."""
     return {
-        "exceptionId": full_name,
+        "exceptionId": _full_name(type(exception)),
         "description": describe(exception),
         "breakMode": break_mode,
-        "details": {
-            "message": describe(exception),
-            "typeName": kind.__qualname__,
-            "fullTypeName": full_name,
-            "stackTrace": stack,
-        },
+        "details": _details(exception, chain=True, depth=0, seen=set()),
     }

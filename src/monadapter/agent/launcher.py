@@ -108,7 +108,11 @@ def _debug(channel: Channel, target: runner.Target) -> None:
         debugger = None
     exit_state = {"interrupted": False}
     atexit.register(_finish, debugger, channel, exit_state)
-    code = runner.run(target, debugger.program_starting if debugger is not None else None)
+    code = runner.run(
+        target,
+        debugger.program_starting if debugger is not None else None,
+        debugger.program_ending if debugger is not None else None,
+    )
     if code == runner.INTERRUPTED:
         exit_state["interrupted"] = True
         code = 128 + signal.SIGINT

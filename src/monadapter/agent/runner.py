@@ -43,12 +43,18 @@ class TargetNotFound(Exception):
     """Raised when the module to run cannot be found; the message is what python prints then."""
 
 
-def run(target: Target, starting: Callable[[types.CodeType], None] | None = None) -> int:
+def run(
+    target: Target,
+    starting: Callable[[types.CodeType], None] | None = None,
+    ending: Callable[[], None] | None = None,
+) -> int:
     """Run ``target`` in ``__main__`` and return its exit code.
 
     ``starting`` is called with the main code object right before it runs (the debugger's
-    stopOnEntry hook). An uncaught exception is printed through ``sys.excepthook`` with the
-    traceback starting at the user's code, and gives exit code 1. ``SystemExit`` propagates
+    stopOnEntry hook); ``ending`` while an exception (SystemExit too) that escaped the program is
+    being handled, before anything reports it (the debugger's uncaught-exception stop). An
+    uncaught exception is printed through ``sys.excepthook`` with the traceback starting at the
+    user's code, and gives exit code 1. ``SystemExit`` propagates
     so that python itself turns it into the exit code (and prints a non-integer code).
     An uncaught ``KeyboardInterrupt`` returns :data:`INTERRUPTED`.
     """
@@ -71,8 +77,12 @@ def run(target: Target, starting: Callable[[types.CodeType], None] | None = None
         else:
             runpy._run_code(code, main_globals, None, "__main__", mod_spec)  # type: ignore[attr-defined]
     except SystemExit:
+        if ending is not None:
+            ending()
         raise
     except BaseException as exc:
+        if ending is not None:
+            ending()
         # on the exception itself, too: 3.13's default excepthook prints exc.__traceback__
         exc.__traceback__ = _user_traceback(exc.__traceback__, code)
         sys.excepthook(type(exc), exc, exc.__traceback__)
