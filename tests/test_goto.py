@@ -170,3 +170,53 @@ async def test_goto_and_goto_targets_reject_bad_arguments(tmp_path: Path) -> Non
             await client.request("gotoTargets", {"source": {"path": str(tmp_path / "elsewhere.py")}, "line": 1})
         assert await stop_location(client, stopped) == ("work", line_of(program, "# line a"))
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_goto_after_a_step_in_then_next_stops_after_the_target(tmp_path: Path) -> None:
+    """A step in stops in the aux id's LINE callback; DEBUGGER_ID's LINE callback (breakpoints in the
+    same function) runs after it for the same event, on the line the goto left: it must not stop there."""
+    program = write_program(tmp_path, """
+        def work():
+            a = 1  # work first
+            b = 2  # work second
+            c = 3  # work third
+            return c  # work return
+        print(work())  # call
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# call"), line_of(program, "# work return")]}, **launch_arguments(program)
+        )
+        await client.step_in(stopped["body"]["threadId"])
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("work", line_of(program, "# work first"))
+        stopped = await goto(client, stopped, line_of(program, "# work third"))
+        await client.next(stopped["body"]["threadId"])
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("work", line_of(program, "# work return"))
+        # CPython sets the locals a jump skipped to None (with a RuntimeWarning on the program's stderr)
+        assert await evaluate_in_top_frame(client, stopped, "(a, b, c)") == "(None, None, 3)"
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_a_step_in_onto_a_breakpoint_line_stops_once(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        def work():
+            a = 1  # work first
+            return a
+        print(work())  # call
+        print("end")  # end
+    """)
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# call"), line_of(program, "# work first")]}, **launch_arguments(program)
+        )
+        await client.step_in(stopped["body"]["threadId"])
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("work", line_of(program, "# work first"))
+        await client.set_breakpoints(program, [line_of(program, "# work first"), line_of(program, "# end")])
+        await client.continue_(stopped["body"]["threadId"])
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("<module>", line_of(program, "# end"))
+        assert await run_to_exit(client, stopped) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import dis
 import sys
-from types import CodeType, FrameType
+from types import FrameType
 from typing import Any
 
 #: Instructions that make a call the CALL monitoring event reports (its offset is the instruction's).
