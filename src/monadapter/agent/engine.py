@@ -171,15 +171,19 @@ class Engine:
         # maps file key -> its multi-line statement heads, for steps (see _inside_statement)
         self._heads: dict[str, dict[int, int]] = {}
         self._just_my_code = True
-        # exception filters in force (setExceptionBreakpoints)
-        self._break_raised = False
-        self._break_uncaught = False
+        # exception filters and options in force (setExceptionBreakpoints)
+        self._exception_filters = exceptions.ExceptionFilters()
         # maps threading ident -> the exception it last stopped for when raised (once per exception)
         self._last_raised: dict[int, BaseException] = {}
+        # maps threading ident -> the exception it last stopped for as userUnhandled (not again as uncaught)
+        self._reported: dict[int, BaseException] = {}
+        # ids of the code objects whose start means an exception is ending a thread (exceptions.ending_probes)
+        self._ending_probes: dict[int, CodeType] = {}
         # the program's main code object: frames below it belong to the launcher
         self._main_code: CodeType | None = None
-        # code of the frames that run the program (launcher, runner, the -c bootstrap line)
-        self._launcher_codes: set[CodeType] = set()
+        # ids of the code of the frames that run the program (launcher, runner, the -c bootstrap line);
+        # ids, not codes: hashing a code object hashes all its constants, and these live as long as we do
+        self._launcher_codes: set[int] = set()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
         # the code whose aux PY_START/PY_RETURN announce threads starting and ending (_thread_event)
@@ -221,6 +225,9 @@ class Engine:
             M.register_callback(self._aux_id, E.PY_START, self._guard(self._on_aux_py_start, local=True))
             M.register_callback(self._aux_id, E.PY_UNWIND, self._guard(self._on_aux_py_unwind, local=False))
             M.register_callback(self._aux_id, E.RAISE, self._guard(self._on_aux_raise, local=False))
+            self._ending_probes = {id(code): code for code in exceptions.ending_probes()}
+            for code in self._ending_probes.values():
+                M.set_local_events(self._aux_id, code, E.PY_START)
         self.sources.start_capture()
         with self._lock:
             for code in list(codes.existing_code()):
@@ -250,6 +257,8 @@ class Engine:
                 code = state.ref()
                 if code is not None and (state.wanted_events() or state.start_probe):
                     M.set_local_events(tool, code, 0)
+            for code in self._ending_probes.values():
+                M.set_local_events(tool, code, 0)
             M.set_local_events(tool, self._thread_code, 0)
             for event in (E.PY_START, E.LINE, E.PY_RETURN, E.PY_UNWIND, E.RAISE, E.CALL):
                 M.register_callback(tool, event, None)
@@ -400,57 +409,73 @@ class Engine:
         return None
 
     def _on_aux_py_unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
-        """Aux PY_UNWIND, enabled globally (it cannot be local, facts §6) only while a step runs or the
-        "uncaught" filter is on. A stepped frame leaving by an exception continues the step in its
-        caller; an exception leaving the outermost user frame of a thread stops there, "uncaught".
-        Returns None: DISABLE from a global-only event raises in user code (facts §0.6)."""
+        """Aux PY_UNWIND, enabled globally (it cannot be local, facts §6) only while a step runs or
+        userUnhandled may stop: it fires for every frame an exception leaves, so "uncaught" alone never
+        turns it on (see _on_thread_ending). A stepped frame leaving by an exception continues the step
+        in its caller; an exception leaving user code for library code (justMyCode's idea of both)
+        stops in the user frame, "userUnhandled". Returns None: DISABLE from a
+        global-only event raises in user code (facts §0.6)."""
         ident = get_ident()
-        plan = self._plans.get(ident) if self._plans else None
-        if plan is not None and sys._getframe(CALLER_DEPTH) is plan.frame:
-            self._step_left(plan.frame, None)
-        if not self._break_uncaught or ident in self._own_threads() or isinstance(exception, exceptions.QUIET):
-            return None
         frame = sys._getframe(CALLER_DEPTH)
-        if self._is_program_frame(frame) and exceptions.leaves_user_code(frame, self._is_program_frame):
-            self._park_on_exception(ident, frame, exception, "unhandled")
+        plan = self._plans.get(ident) if self._plans else None
+        if plan is not None and frame is plan.frame:
+            self._step_left(plan.frame, None)
+        if not self._exception_filters.armed("userUnhandled") or not self._is_user_frame(frame):
+            return None
+        caller = frame.f_back
+        if caller is None or self._is_user_frame(caller) or not self._shown(caller):
+            return None  # into user code; or to the thread's or program's top: "uncaught" covers that
+        if ident in self._own_threads() or self._reported.get(ident) is exception:
+            return None
+        if self._exception_filters.stops("userUnhandled", exception):
+            self._reported[ident] = exception
+            self._park_on_exception(ident, exceptions.exception_stack(exception, self._shown), exception, "userUnhandled")
         return None
 
     def _on_aux_raise(self, code: CodeType, offset: int, exception: BaseException) -> Any:
-        """Aux RAISE, enabled globally only while the "raised" filter is on: stops where user code
+        """Aux RAISE, enabled globally only while raised exceptions may stop: stops where user code
         raises (once per exception object, not again in each frame it passes). Returns None."""
         ident = get_ident()
         if ident in self._own_threads() or self._last_raised.get(ident) is exception:
             return None
-        if isinstance(exception, exceptions.QUIET):
-            return None
         frame = sys._getframe(CALLER_DEPTH)
-        if not self._is_user_frame(frame):
+        if not self._is_user_frame(frame) or not self._exception_filters.stops("raised", exception):
             return None
         self._last_raised[ident] = exception
-        self._park_on_exception(ident, frame, exception, "always")
+        line = frame.f_lineno or 0
+        self._park_on_exception(ident, self.user_frames(ParkedThread(ident, 0, frame, line)), exception, "raised")
         return None
 
+    def _on_thread_ending(self) -> None:
+        """An exception is about to end this thread (or the program): the aux PY_START of one of the
+        ending probes, with that exception being handled. Stops "uncaught" unless it already stopped as
+        userUnhandled. Costs nothing until then: no event fires for exceptions that are caught."""
+        exception = sys.exception()
+        ident = get_ident()
+        reported = self._reported.pop(ident, None)
+        self._last_raised.pop(ident, None)
+        if exception is None or reported is exception or ident in self._own_threads():
+            return
+        if self._exception_filters.stops("uncaught", exception):
+            self._park_on_exception(ident, exceptions.exception_stack(exception, self._shown), exception, "uncaught")
+
     def _is_user_frame(self, frame: FrameType) -> bool:
-        return not self._skipped_in_steps(frame.f_code.co_filename) and frame.f_code not in self._launcher_codes
+        return not self._skipped_in_steps(frame.f_code.co_filename) and id(frame.f_code) not in self._launcher_codes
 
-    def _is_program_frame(self, frame: FrameType) -> bool:
-        """Neither ours, the launcher's nor library code, whatever justMyCode says: the frames whose
-        exceptions the "uncaught" filter watches (threading's bootstrap and our runner are where an
-        uncaught exception ends up)."""
-        filename = frame.f_code.co_filename
-        return not (
-            codes.is_own_file(filename) or codes.is_library_file(filename) or frame.f_code in self._launcher_codes
-        )
+    def _shown(self, frame: FrameType) -> bool:
+        """Whether a frame appears in a stack trace: all but ours and the launcher's (as user_frames)."""
+        return not codes.is_own_file(frame.f_code.co_filename) and id(frame.f_code) not in self._launcher_codes
 
-    def _park_on_exception(self, ident: int, frame: FrameType, exception: BaseException, mode: str) -> None:
-        """Stop with reason "exception"; the stack shown starts where the exception was raised."""
-        inner = exceptions.traceback_frames(exception, frame) if mode == "unhandled" else []
-        line = inner[-1][1] if inner else frame.f_lineno or 0
-        outer = self.user_frames(ParkedThread(ident, 0, frame, line))
-        stack = inner[:-1] + outer if inner else outer
+    def _park_on_exception(
+        self, ident: int, stack: list[tuple[FrameType, int]], exception: BaseException, kind: exceptions.StopKind
+    ) -> None:
+        """Stop with reason "exception" showing ``stack`` (innermost first, where the exception was raised)."""
+        if not stack:
+            return
         self._park(
             ident, stack[0][0], stack[0][1], "exception", event="exception",
-            exception=(exception, mode), stack=stack, description=exceptions.describe(exception),
+            exception=(exception, exceptions.BREAK_MODES[kind]), stack=stack,
+            description=exceptions.describe(exception),
         )
 
     def _step_left(self, frame: FrameType, returned: tuple[str, Any] | None) -> None:
@@ -512,9 +537,12 @@ class Engine:
             self._parked_by_aux[ident] = (frame, line)
 
     def _on_aux_py_start(self, code: CodeType, offset: int) -> Any:
-        """Aux PY_START, enabled locally (3.13+) on code whose breakpoint is on its first line. Its only
-        job is to exist: with it, 3.13 emits that first LINE (cpython#155992) and ``_on_line`` does the
-        stop, so the line stops once. Returns None: DISABLE would bring the bug back for later calls."""
+        """Aux PY_START, enabled locally on the ending probes (see _on_thread_ending) and (3.13+) on code
+        whose breakpoint is on its first line. For the latter its only job is to exist: with it, 3.13
+        emits that first LINE (cpython#155992) and ``_on_line`` does the stop, so the line stops once.
+        Returns None: DISABLE would bring the bug back for later calls."""
+        if id(code) in self._ending_probes:
+            self._on_thread_ending()
         if code is self._thread_code:
             self._thread_event(sys._getframe(CALLER_DEPTH), "started")
         return None
@@ -882,9 +910,9 @@ class Engine:
         events = E.LINE if self._halt or self._stop_request is not None else 0
         if any(plan.kind == "in" for plan in self._plans.values()):
             events |= E.LINE | E.PY_START
-        if self._plans or self._break_uncaught:
+        if self._plans or self._exception_filters.armed("userUnhandled"):
             events |= E.PY_UNWIND
-        if self._break_raised:
+        if self._exception_filters.armed("raised"):
             events |= E.RAISE
         if self._aux_id is not None and events != self._aux_current:
             M.set_events(self._aux_id, events)
@@ -964,11 +992,10 @@ class Engine:
     def configure(self, *, just_my_code: bool) -> None:
         self._just_my_code = just_my_code
 
-    def set_exception_filters(self, filters: set[str]) -> None:
-        """Turn the "raised" and "uncaught" filters on or off (the aux id's RAISE and PY_UNWIND)."""
+    def set_exception_filters(self, filters: exceptions.ExceptionFilters) -> None:
+        """Replace the exception filters and options (turning the aux id's RAISE and PY_UNWIND on or off)."""
         with self._lock:
-            self._break_raised = "raised" in filters
-            self._break_uncaught = "uncaught" in filters
+            self._exception_filters = filters
             if self._active:
                 self._sync_aux()
 
@@ -1016,7 +1043,7 @@ class Engine:
         self._main_code = code
         caller: FrameType | None = sys._getframe(1)
         while caller is not None:
-            self._launcher_codes.add(caller.f_code)
+            self._launcher_codes.add(id(caller.f_code))
             caller = caller.f_back
         with self._lock:
             self._register_tree(code)
