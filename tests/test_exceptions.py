@@ -1,4 +1,5 @@
-"""Exception breakpoints through the real adapter: the "uncaught" and "raised" filters, exceptionInfo."""
+"""Exception breakpoints through the real adapter: the raised, uncaught and userUnhandled filters, their
+conditions, exceptionOptions, SystemExit and KeyboardInterrupt, exceptionInfo."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, stop_location, write_program
+from monadapter.agent import exceptions
 from monadapter.client import DapClient, DapError
 
 PROGRAM = """
@@ -29,6 +31,33 @@ PROGRAM = """
     thread.join()
     deep(0)  # main call
 """
+
+
+async def launch_with(client: DapClient, program: Path, arguments: dict[str, Any], **extra: Any) -> None:
+    """The configuration sequence with setExceptionBreakpoints ``arguments`` (filterOptions, exceptionOptions)."""
+    launched = await client.launch(**launch_arguments(program, **extra))
+    await client.wait_for_event("initialized")
+    response = await client.set_exception_breakpoints(**arguments)
+    count = sum(len(arguments.get(name) or []) for name in ("filters", "filterOptions", "exceptionOptions"))
+    assert response["breakpoints"] == [{"verified": True}] * count
+    await client.configuration_done()
+    await launched
+
+
+async def stops_until_exit(client: DapClient, count: int) -> list[tuple[str, str, int]]:
+    """(exception type, breakMode, line) of the next ``count`` stops, continuing each; then the program
+    must end without stopping again."""
+    seen: list[tuple[str, str, int]] = []
+    for _ in range(count):
+        thread_id = (await client.wait_for_event("stopped"))["body"]["threadId"]
+        info = await client.request("exceptionInfo", {"threadId": thread_id})
+        frames = await client.stack_trace(thread_id)
+        seen.append((info["exceptionId"], info["breakMode"], frames[0]["line"]))
+        await client.continue_(thread_id)
+    await client.wait_for_event("exited")
+    stops = [event for event in client.events if event.get("event") == "stopped"]
+    assert len(stops) == count, [event["body"].get("description") for event in stops[count:]]
+    return seen
 
 
 async def test_uncaught_stops_in_the_raising_frame_of_each_thread_with_the_whole_stack(tmp_path: Path) -> None:
@@ -125,33 +154,6 @@ async def test_exception_info_on_a_breakpoint_stop_fails_clearly(tmp_path: Path)
         with pytest.raises(DapError, match="did not stop because of an exception"):
             await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
         assert await run_to_exit(client, stopped) == 0
-
-
-async def launch_with(client: DapClient, program: Path, arguments: dict[str, Any], **extra: Any) -> None:
-    """The configuration sequence with setExceptionBreakpoints ``arguments`` (filterOptions, exceptionOptions)."""
-    launched = await client.launch(**launch_arguments(program, **extra))
-    await client.wait_for_event("initialized")
-    response = await client.set_exception_breakpoints(**arguments)
-    count = sum(len(arguments.get(name) or []) for name in ("filters", "filterOptions", "exceptionOptions"))
-    assert response["breakpoints"] == [{"verified": True}] * count
-    await client.configuration_done()
-    await launched
-
-
-async def stops_until_exit(client: DapClient, count: int) -> list[tuple[str, str, int]]:
-    """(exception type, breakMode, line) of the next ``count`` stops, continuing each; then the program
-    must end without stopping again."""
-    seen: list[tuple[str, str, int]] = []
-    for _ in range(count):
-        thread_id = (await client.wait_for_event("stopped"))["body"]["threadId"]
-        info = await client.request("exceptionInfo", {"threadId": thread_id})
-        frames = await client.stack_trace(thread_id)
-        seen.append((info["exceptionId"], info["breakMode"], frames[0]["line"]))
-        await client.continue_(thread_id)
-    await client.wait_for_event("exited")
-    stops = [event for event in client.events if event.get("event") == "stopped"]
-    assert len(stops) == count, [event["body"].get("description") for event in stops[count:]]
-    return seen
 
 
 DEPTHS = """
@@ -373,3 +375,17 @@ async def test_keyboard_interrupt_stops_as_uncaught(tmp_path: Path) -> None:
         info = await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
         assert (info["exceptionId"], info["breakMode"]) == ("KeyboardInterrupt", "unhandled")
         assert await run_to_exit(client, stopped) in (130, -2)
+
+
+async def test_the_adapter_announces_the_filters_and_condition_syntax_the_agent_implements(tmp_path: Path) -> None:
+    """The adapter may not import the agent's modules, so the filter list and condition help are
+    written twice; this keeps the copies equal."""
+    async with session() as client:
+        capabilities = client.capabilities
+    filters = {entry["filter"]: entry for entry in capabilities["exceptionBreakpointFilters"]}
+    assert set(filters) == exceptions.FILTER_NAMES
+    assert filters["userUnhandled"]["label"] == "User Uncaught Exceptions" and not filters["userUnhandled"]["default"]
+    assert filters["uncaught"]["default"] and not filters["raised"]["default"]
+    assert all(entry["supportsCondition"] for entry in filters.values())
+    assert {entry["conditionDescription"] for entry in filters.values()} == {exceptions.CONDITION_HELP}
+    assert capabilities["supportsExceptionOptions"] and capabilities["supportsExceptionFilterOptions"]

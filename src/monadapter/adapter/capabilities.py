@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The conditionDescription of every exception filter (the agent parses it: agent/exceptions.py CONDITION_HELP).
+_CONDITION_HELP = (
+    "Exception types, comma-separated: 'ValueError, KeyError' stops only for those (subclasses included); "
+    "'not KeyError' or '!KeyError' stops for all but those. A bare name matches the class in any module; "
+    "a dotted one the class in that module or its submodules (json.JSONDecodeError)."
+)
+
 #: What the agent inside the debuggee implements (requests the adapter relays to it). The one
 #: place to extend when the engine grows a feature: add the flag here with a comment saying
 #: which agent module implements it.
@@ -26,14 +33,25 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     # stepInTargets: the calls the paused line is still to make; stepIn with targetId enters that one
     # (agent/step_targets.py, the engine's CALL event in agent/engine.py).
     "supportsStepInTargetsRequest": True,
-    # exception filters "raised" and "uncaught", and exceptionInfo for an exception stop (agent/exceptions.py).
-    # The agent accepts exactly these filter names (agent/exceptions.py FILTER_NAMES).
+    # exception filters "raised", "uncaught" and "userUnhandled", and exceptionInfo for an exception stop
+    # (agent/exceptions.py). The agent accepts exactly these filter names (agent/exceptions.py FILTER_NAMES);
+    # each takes a condition naming exception types (agent/exceptions.py TypeSelector, CONDITION_HELP).
     "exceptionBreakpointFilters": [
         {"filter": "raised", "label": "Raised Exceptions", "default": False,
-         "description": "Stop wherever user code raises an exception, caught or not."},
+         "description": "Stop wherever user code raises an exception, caught or not.",
+         "supportsCondition": True, "conditionDescription": _CONDITION_HELP},
         {"filter": "uncaught", "label": "Uncaught Exceptions", "default": True,
-         "description": "Stop when an exception leaves the outermost user frame of a thread."},
+         "description": "Stop when an exception is about to end a thread or the program.",
+         "supportsCondition": True, "conditionDescription": _CONDITION_HELP},
+        {"filter": "userUnhandled", "label": "User Uncaught Exceptions", "default": False,
+         "description": "Stop when an exception escapes from user code into library code.",
+         "supportsCondition": True, "conditionDescription": _CONDITION_HELP},
     ],
+    # setExceptionBreakpoints' filterOptions carry those conditions (agent/exceptions.py ExceptionFilters).
+    "supportsExceptionFilterOptions": True,
+    # exceptionOptions: a break mode per exception type path, the most specific rule deciding
+    # (agent/exceptions.py ExceptionRule).
+    "supportsExceptionOptions": True,
     "supportsExceptionInfoRequest": True,
     # completions: names, attributes and dict keys found by static lookups (agent/completions.py);
     # typing "." asks for attributes and "[" for dict keys.
