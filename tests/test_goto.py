@@ -220,3 +220,22 @@ async def test_a_step_in_onto_a_breakpoint_line_stops_once(tmp_path: Path) -> No
         stopped = await client.wait_for_event("stopped")
         assert await stop_location(client, stopped) == ("<module>", line_of(program, "# end"))
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_goto_is_refused_at_an_exception_stop(tmp_path: Path) -> None:
+    program = write_program(tmp_path, """
+        try:
+            raise ValueError("x")  # raise
+        except ValueError:
+            pass
+        print("done")
+    """)
+    async with session() as client:
+        await client.configuration_sequence(exception_filters=["raised"], **launch_arguments(program))
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["reason"] == "exception"
+        with pytest.raises(DapError, match="paused at an exception, not at the start of a line"):
+            await client.request("goto", {"threadId": stopped["body"]["threadId"], "targetId": line_of(program, "print")})
+        assert await stop_location(client, stopped) == ("<module>", line_of(program, "# raise"))
+        assert await run_to_exit(client, stopped) == 0
+        assert client.output("stdout") == "done\n"
