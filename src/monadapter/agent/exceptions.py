@@ -26,6 +26,8 @@ MODE_KINDS: dict[str, frozenset[str]] = {
 CATEGORY = "Python Exceptions"
 #: Iteration and generator protocol signals: they stop only where a condition or option names them.
 PROTOCOL = (StopIteration, StopAsyncIteration, GeneratorExit)
+#: How many (stop kind, exception type) decisions ExceptionFilters keeps.
+MAX_DECISIONS = 1024
 #: The text of the filters' conditionDescription (adapter/capabilities.py) and of the README.
 CONDITION_HELP = (
     "Exception types, comma-separated: 'ValueError, KeyError' stops only for those (subclasses included); "
@@ -145,6 +147,15 @@ class ExceptionFilters:
 
     filters: Mapping[str, TypeSelector | None] = field(default_factory=dict)
     rules: tuple[ExceptionRule, ...] = ()
+    # the stop kinds any exception may stop as (see armed)
+    _armed: frozenset[str] = field(init=False, repr=False, compare=False)
+    # maps (stop kind, exception type) -> whether it stops: callbacks ask per raise or unwind, and
+    # matching names against an MRO costs a microsecond (cleared when full: types can be made at run time)
+    _decisions: dict[tuple[str, type], bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kinds = set(self.filters).union(*(rule.kinds for rule in self.rules))
+        object.__setattr__(self, "_armed", frozenset(kinds))
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any]) -> ExceptionFilters:
@@ -184,14 +195,22 @@ class ExceptionFilters:
 
     def armed(self, kind: StopKind) -> bool:
         """Whether any exception may stop as ``kind`` (so its events must be on)."""
-        return kind in self.filters or any(kind in rule.kinds for rule in self.rules)
+        return kind in self._armed
 
     def stops(self, kind: StopKind, exception: BaseException) -> bool:
         """Whether ``exception`` stops as ``kind``. SystemExit with code 0 or None never stops (a program
         ending on purpose); iteration protocol signals only where a condition or rule names them."""
         if isinstance(exception, SystemExit) and _is_success(exception.code):
             return False
-        exc_type = type(exception)
+        key = (kind, type(exception))
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= MAX_DECISIONS:
+                self._decisions.clear()
+            decision = self._decisions[key] = self._decide(kind, key[1])
+        return decision
+
+    def _decide(self, kind: str, exc_type: type[BaseException]) -> bool:
         explicit_depth = len(exc_type.__mro__)
         chosen: tuple[int, ExceptionRule] | None = None
         for rule in self.rules:
@@ -200,14 +219,14 @@ class ExceptionFilters:
                 chosen = (depth, rule)
         if chosen is not None:
             depth, rule = chosen
-            return kind in rule.kinds and (depth < explicit_depth or not isinstance(exception, PROTOCOL))
+            return kind in rule.kinds and (depth < explicit_depth or not issubclass(exc_type, PROTOCOL))
         if kind not in self.filters:
             return False
         selector = self.filters[kind]
         depth = selector.depth(exc_type) if selector is not None else explicit_depth
         if depth is None:
             return False
-        return depth < explicit_depth or not isinstance(exception, PROTOCOL)
+        return depth < explicit_depth or not issubclass(exc_type, PROTOCOL)
 
 
 def _is_success(code: object) -> bool:
@@ -236,10 +255,10 @@ def ending_probes() -> tuple[CodeType, ...]:
     return tuple(probes)
 
 
-def exception_stack(exception: BaseException, shown: Callable[[FrameType], bool]) -> list[tuple[FrameType, int]]:
+def exception_stack(exception: BaseException, shown: Callable[[CodeType], bool]) -> list[tuple[FrameType, int]]:
     """The stack of an exception stop, innermost first, each frame with its line: the frames the
     exception already left (its traceback: finished, but their locals stay readable), then the live
-    callers of the frame it is in now (the traceback's first frame). Only frames ``shown`` accepts."""
+    callers of the frame it is in now (the traceback's first frame). Only frames whose code ``shown`` accepts."""
     entries: list[tuple[FrameType, int]] = []
     tb = exception.__traceback__
     current = tb.tb_frame if tb is not None else None
@@ -251,7 +270,7 @@ def exception_stack(exception: BaseException, shown: Callable[[FrameType], bool]
     while caller is not None:
         entries.append((caller, caller.f_lineno or 0))
         caller = caller.f_back
-    return [(frame, line) for frame, line in entries if shown(frame)]
+    return [(frame, line) for frame, line in entries if shown(frame.f_code)]
 
 
 def describe(exception: BaseException) -> str:

@@ -123,7 +123,12 @@ class Sources:
         """Install the audit hook once (audit hooks cannot be removed: ``stop_capture`` mutes it)."""
         self._capturing = True
         if not self._hook_installed:
-            sys.addaudithook(self._audit)
+            # A function, not the bound method: for each event python looks the hook up for
+            # ``__cantrace__``, and on a bound method that miss raises and swallows an AttributeError,
+            # tripling the hook's cost (~0.9 against ~0.3 µs per audit event; every ``id()``,
+            # ``sys._getframe`` and ``frame.f_code`` in our callbacks is one).
+            audit = self._audit
+            sys.addaudithook(lambda event, args: audit(event, args))
             self._hook_installed = True
 
     def stop_capture(self) -> None:
