@@ -19,11 +19,11 @@ import signal
 import stat
 import sys
 import threading
-from types import ModuleType
 from typing import Any
 
 from monadapter.agent import runner
 from monadapter.agent.channel import Channel, Request
+from monadapter.agent.debugger import Debugger, ToolBusyError
 
 #: How often the main thread looks whether the adapter went away before configurationDone.
 _WAIT_SLICE = 0.05
@@ -91,10 +91,10 @@ def _announce(host: str, port: int) -> None:
 
 def _debug(channel: Channel, target: runner.Target) -> None:
     """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit."""
-    debugger = _start_debugger(channel)
+    started = _start_debugger(channel)
     configured = threading.Event()
     options: dict[str, Any] = {}
-    channel.register("monadapter/configure", lambda request: _configure(debugger, request, options))
+    channel.register("monadapter/configure", lambda request: _configure(started, request, options))
     channel.register("configurationDone", lambda request: (request.reply(), configured.set()))
     channel.send_event(
         "monadapter/hello",
@@ -103,8 +103,9 @@ def _debug(channel: Channel, target: runner.Target) -> None:
     channel.start()
     while not configured.wait(_WAIT_SLICE) and not channel.closed().is_set():
         pass  # if the adapter is gone before configurationDone, the program runs on undebugged
-    if debugger is not None and options.get("noDebug"):
-        debugger.stop()  # "Run Without Debugging": nothing may slow the program down or stop it
+    debugger: Debugger | None = started
+    if options.get("noDebug"):
+        started.stop()  # "Run Without Debugging": nothing may slow the program down or stop it
         debugger = None
     exit_state = {"interrupted": False}
     atexit.register(_finish, debugger, channel, exit_state)
@@ -144,45 +145,26 @@ def _forget_root() -> None:
         del sys.path[0]
 
 
-def _debugger_module() -> ModuleType | None:
-    """Import the engine's debugger module; None only while that module does not exist yet.
-
-    Temporary integration seam (the engine is written in parallel): the lead removes the
-    fallback once ``monadapter.agent.debugger`` has landed. Any other import error propagates.
-    """
-    try:
-        from monadapter.agent import debugger
-    except ModuleNotFoundError as exc:
-        if exc.name != "monadapter.agent.debugger":
-            raise
-        return None
-    return debugger
-
-
-def _start_debugger(channel: Channel) -> Any:
+def _start_debugger(channel: Channel) -> Debugger:
     """Create and start the Debugger; on ToolBusyError tell the adapter and exit 1."""
-    module = _debugger_module()
-    if module is None:
-        return None
-    debugger = module.Debugger(channel)
+    debugger = Debugger(channel)
     try:
         debugger.start()
-    except module.ToolBusyError as exc:
+    except ToolBusyError as exc:
         channel.send_event("monadapter/error", {"message": str(exc)})
         channel.close()
         sys.exit(1)
     return debugger
 
 
-def _configure(debugger: Any, request: Request, options: dict[str, Any]) -> None:
+def _configure(debugger: Debugger, request: Request, options: dict[str, Any]) -> None:
     """Keep the launch arguments and hand them to the debugger (before configurationDone)."""
     options.update(request.arguments)
-    if debugger is not None:
-        debugger.configure(request.arguments)
+    debugger.configure(request.arguments)
     request.reply()
 
 
-def _finish(debugger: Any, channel: Channel, exit_state: dict[str, bool]) -> None:
+def _finish(debugger: Debugger | None, channel: Channel, exit_state: dict[str, bool]) -> None:
     """Last atexit handler: stop debugging, close the connection, and die by SIGINT if python would."""
     if debugger is not None:
         debugger.stop()
