@@ -3,6 +3,7 @@ conditions, exceptionOptions, SystemExit and KeyboardInterrupt, exceptionInfo.""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -389,3 +390,27 @@ async def test_the_adapter_announces_the_filters_and_condition_syntax_the_agent_
     assert all(entry["supportsCondition"] for entry in filters.values())
     assert {entry["conditionDescription"] for entry in filters.values()} == {exceptions.CONDITION_HELP}
     assert capabilities["supportsExceptionOptions"] and capabilities["supportsExceptionFilterOptions"]
+
+
+async def test_uncaught_in_a_module_run_with_m_shows_no_frame_below_its_main_code(tmp_path: Path) -> None:
+    write_program(tmp_path, """
+        def fail():
+            raise ValueError("from -m")  # raise here
+        fail()  # call here
+    """, name="failing.py")
+    program = tmp_path / "failing.py"
+    async with session() as client:
+        launched = await client.launch(
+            module="failing", cwd=str(tmp_path), python=sys.executable, console="internalConsole"
+        )
+        await client.wait_for_event("initialized")
+        await client.set_exception_breakpoints(["uncaught"])
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        frames = await client.stack_trace(stopped["body"]["threadId"])
+        # runpy's frames under the module's code are the launcher's, not the program's
+        assert [(frame["name"], frame["line"]) for frame in frames] == [
+            ("fail", line_of(program, "# raise here")), ("<module>", line_of(program, "# call here"))
+        ]
+        assert await run_to_exit(client, stopped) == 1

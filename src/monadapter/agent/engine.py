@@ -434,7 +434,8 @@ class Engine:
             return None  # into user code; or to the thread's or program's top: "uncaught" covers that
         if ident not in self._own_threads():
             self._reported[ident] = exception
-            self._park_on_exception(ident, exceptions.exception_stack(exception, self._shown), exception, "userUnhandled")
+            stack = exceptions.exception_stack(exception, self._shown, self._main_code)
+            self._park_on_exception(ident, stack, exception, "userUnhandled")
         return None
 
     def _on_aux_raise(self, code: CodeType, offset: int, exception: BaseException) -> Any:
@@ -462,7 +463,8 @@ class Engine:
         if exception is None or reported is exception or ident in self._own_threads():
             return
         if self._exception_filters.stops("uncaught", exception):
-            self._park_on_exception(ident, exceptions.exception_stack(exception, self._shown), exception, "uncaught")
+            stack = exceptions.exception_stack(exception, self._shown, self._main_code)
+            self._park_on_exception(ident, stack, exception, "uncaught")
 
     def _is_user_code(self, code: CodeType) -> bool:
         return not self._skipped_in_steps(code.co_filename) and not self._is_launcher_code(code)

@@ -255,10 +255,14 @@ def ending_probes() -> tuple[CodeType, ...]:
     return tuple(probes)
 
 
-def exception_stack(exception: BaseException, shown: Callable[[CodeType], bool]) -> list[tuple[FrameType, int]]:
+def exception_stack(
+    exception: BaseException, shown: Callable[[CodeType], bool], bottom: CodeType | None
+) -> list[tuple[FrameType, int]]:
     """The stack of an exception stop, innermost first, each frame with its line: the frames the
     exception already left (its traceback: finished, but their locals stay readable), then the live
-    callers of the frame it is in now (the traceback's first frame). Only frames whose code ``shown`` accepts."""
+    callers of the frame it is in now (the traceback's first frame). Only frames whose code ``shown``
+    accepts, and none below a frame running ``bottom`` (the program's main code: runpy's frames under
+    it are the launcher's, as in Engine.user_frames)."""
     entries: list[tuple[FrameType, int]] = []
     tb = exception.__traceback__
     current = tb.tb_frame if tb is not None else None
@@ -270,7 +274,14 @@ def exception_stack(exception: BaseException, shown: Callable[[CodeType], bool])
     while caller is not None:
         entries.append((caller, caller.f_lineno or 0))
         caller = caller.f_back
-    return [(frame, line) for frame, line in entries if shown(frame.f_code)]
+    stack: list[tuple[FrameType, int]] = []
+    for frame, line in entries:
+        code = frame.f_code
+        if shown(code):
+            stack.append((frame, line))
+        if code is bottom:
+            break
+    return stack
 
 
 def describe(exception: BaseException) -> str:
