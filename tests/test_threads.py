@@ -379,3 +379,41 @@ async def test_breakpoint_in_a_thread_started_before_the_debugger_attached(tmp_p
         if listening.poll() is None:
             listening.kill()
             listening.communicate(timeout=WAIT)
+
+
+async def test_a_thread_reaching_a_breakpoint_while_another_is_stopped_is_reported(tmp_path: Path) -> None:
+    """worker-2 is blocked in C (select) when worker-1 stops, so the halt cannot park it earlier;
+    woken by the test, it comes back to Python right on the breakpoint line: that is a second
+    reported stop, not a silent halt."""
+    program = write_program(tmp_path, """
+        import dis, os, select, sys, threading
+        r, w = os.pipe()
+        def work(tag):
+            if tag == 2:
+                select.select([r], [], [])  # blocked in C
+            value = tag * 2  # work body
+            return value
+        line = work.__code__.co_firstlineno + 2
+        call = [i.offset for i in dis.get_instructions(work) if i.opname == "CALL" and i.positions.lineno == line][-1]
+        second = threading.Thread(target=work, args=(2,), name="worker-2")
+        second.start()
+        while (frame := sys._current_frames().get(second.ident)) is None or frame.f_lasti != call:
+            pass  # until worker-2 is inside the select call
+        first = threading.Thread(target=work, args=(1,), name="worker-1")
+        first.start()
+        first.join()
+        second.join()
+        print("both done")
+    """)
+    body = line_of(program, "# work body")
+    async with session() as client:
+        first = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
+        assert await evaluate_in_top_frame(client, first, "tag") == "1"
+        await evaluate_in_top_frame(client, first, "os.write(w, b'x')")
+        second = await client.wait_for_event("stopped")
+        assert second["body"]["reason"] == "breakpoint" and second["body"]["threadId"] != first["body"]["threadId"]
+        assert await evaluate_in_top_frame(client, second, "tag") == "2"
+        assert await stop_location(client, first) == ("work", body)
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, second) == 0
+        assert "both done" in client.output("stdout")
