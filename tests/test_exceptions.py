@@ -414,3 +414,11 @@ async def test_uncaught_in_a_module_run_with_m_shows_no_frame_below_its_main_cod
             ("fail", line_of(program, "# raise here")), ("<module>", line_of(program, "# call here"))
         ]
         assert await run_to_exit(client, stopped) == 1
+
+
+async def test_a_program_that_does_not_compile_ends_without_an_exception_stop(tmp_path: Path) -> None:
+    program = write_program(tmp_path, "x = (\n")
+    async with session() as client:
+        await launch_with(client, program, {"filters": ["raised", "uncaught", "userUnhandled"]})
+        assert await stops_until_exit(client, 0) == []
+        assert "SyntaxError" in client.output("stderr")

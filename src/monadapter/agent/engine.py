@@ -216,6 +216,9 @@ class Engine:
                 self._aux_id = candidate
                 break
         self._active = True
+        # the frames starting us are the launcher's; a program that fails to compile never reaches
+        # program_starting, and its SystemExit(1) must not stop as raised in the -c bootstrap line
+        self._add_launcher_frames(sys._getframe(1))
         M.register_callback(DEBUGGER_ID, E.PY_START, self._guard(self._on_py_start, local=True))
         M.register_callback(DEBUGGER_ID, E.LINE, self._guard(self._on_line, local=True))
         M.register_callback(DEBUGGER_ID, E.PY_RETURN, self._guard(self._on_py_return, local=True))
@@ -1055,14 +1058,19 @@ class Engine:
         """The runner is about to exec the program's main code on this thread. Every frame below here
         is the launcher's (its ``-c`` bootstrap line is ``<string>`` code, not in our files)."""
         self._main_code = code
-        caller: FrameType | None = sys._getframe(1)
-        while caller is not None:
-            self._launcher_codes.setdefault(caller.f_code.co_filename, []).append(caller.f_code)
-            caller = caller.f_back
+        self._add_launcher_frames(sys._getframe(1))
         with self._lock:
             self._register_tree(code)
         if stop_on_entry:
             self.request_stop("entry", get_ident())
+
+    def _add_launcher_frames(self, frame: FrameType | None) -> None:
+        """Count the code of ``frame`` and its callers as the launcher's (never user code)."""
+        while frame is not None:
+            launcher = self._launcher_codes.setdefault(frame.f_code.co_filename, [])
+            if not any(code is frame.f_code for code in launcher):
+                launcher.append(frame.f_code)
+            frame = frame.f_back
 
     def user_frames(self, parked: ParkedThread) -> list[tuple[FrameType, int]]:
         """The stack of a parked thread, innermost first, each frame with its current line: our own
