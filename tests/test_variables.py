@@ -160,9 +160,16 @@ def test_objects_list_dict_and_slots_without_running_properties() -> None:
         point = stop.locals()["point"]
         assert point["type"] == "Point"
         attributes = stop.named(point["variablesReference"])
-        assert attributes["x"] == {"name": "x", "value": "1", "type": "int", "variablesReference": 0, "evaluateName": "point.x"}
+        assert attributes["x"] == {
+            "name": "x",
+            "value": "1",
+            "type": "int",
+            "variablesReference": 0,
+            "evaluateName": "point.x",
+            "presentationHint": {"kind": "data"},
+        }
         assert attributes["_hidden"]["evaluateName"] == "point._hidden"
-        assert "doubled" not in attributes
+        assert attributes["doubled"]["presentationHint"]["lazy"] is True  # listed, not run
         assert stop.paused.frame is not None and stop.paused.frame.f_locals["point"].property_runs == 0
         slotted = stop.named(stop.locals()["slotted"]["variablesReference"])
         assert slotted["a"]["value"] == "1"
@@ -183,6 +190,118 @@ def test_classes_group_special_function_and_class_members() -> None:
         special = stop.named(top["special variables"]["variablesReference"])
         assert special["__module__"]["value"] == repr(__name__)
         assert "__init__" in special
+
+
+def test_presentation_hints_give_kind_visibility_and_read_only() -> None:
+    with Stop(sample) as stop:
+        locals_ref = stop.scopes(return_value=("f", len))["Locals"]["variablesReference"]
+        locals_ = stop.named(locals_ref)
+        assert locals_["number"]["presentationHint"] == {"kind": "data"}
+        assert locals_["(return) f"]["presentationHint"] == {"kind": "method", "attributes": ["readOnly"]}
+        assert locals_["function variables"]["presentationHint"] == {"kind": "virtual"}
+        helper = stop.named(locals_["function variables"]["variablesReference"])["helper"]
+        assert helper["presentationHint"] == {"kind": "method"}
+        items = stop.named(locals_["sequence"]["variablesReference"])
+        assert items["0"]["presentationHint"] == {"kind": "data"}
+        assert items["len()"]["presentationHint"] == {"kind": "virtual", "attributes": ["readOnly"]}
+        point = stop.named(locals_["point"]["variablesReference"])
+        assert point["_hidden"]["presentationHint"] == {"kind": "data", "visibility": "protected"}
+        assert point["x"]["presentationHint"] == {"kind": "data"}
+        slotted = stop.named(locals_["slotted"]["variablesReference"])
+        assert slotted["_Slotted__private"]["presentationHint"] == {"kind": "data", "visibility": "private"}
+        point_class = stop.named(stop.evaluate("type(point)")["variablesReference"])
+        inner = stop.named(point_class["class variables"]["variablesReference"])["Inner"]
+        assert inner["presentationHint"] == {"kind": "class"}
+        special = stop.named(point_class["special variables"]["variablesReference"])
+        assert special["__init__"]["presentationHint"] == {"kind": "method"}  # special names are not private
+
+
+class Account:
+    """Properties of every sort: counting, read-write, raising, name-mangled, and one a subclass hides."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self._balance = 10
+
+    @property
+    def counted(self) -> int:
+        self.runs += 1
+        return self.runs
+
+    @property
+    def balance(self) -> int:
+        return self._balance
+
+    @balance.setter
+    def balance(self, value: int) -> None:
+        self._balance = value
+
+    @property
+    def broken(self) -> int:
+        raise ValueError("no balance today")
+
+    @property
+    def exiting(self) -> int:
+        raise SystemExit(3)
+
+    @property
+    def __secret(self) -> str:
+        return "hidden"
+
+    @property
+    def hidden_later(self) -> int:
+        raise AssertionError("shadowed by Savings")
+
+
+class Savings(Account):
+    hidden_later = 5
+
+
+def accounts(pause: Callable[[], None]) -> Savings:
+    account = Savings()
+    pause()
+    return account
+
+
+def test_properties_are_lazy_and_only_their_expansion_runs_the_getter() -> None:
+    with Stop(accounts) as stop:
+        reference = stop.locals()["account"]["variablesReference"]
+        listed = stop.named(reference)
+        account = stop.frame.f_locals["account"]
+        assert account.runs == 0
+        counted = listed["counted"]
+        assert counted["presentationHint"] == {"kind": "property", "attributes": ["readOnly"], "lazy": True}
+        assert counted["variablesReference"] > 0 and counted["evaluateName"] == "account.counted"
+        assert listed["balance"]["presentationHint"] == {"kind": "property", "lazy": True}
+        assert listed["_Account__secret"]["presentationHint"]["visibility"] == "private"
+        assert "hidden_later" not in listed  # the subclass's class attribute hides the property
+        assert stop.variables(reference) == list(listed.values())  # listed again: same ids, still no run
+        assert account.runs == 0
+        [value] = stop.variables(counted["variablesReference"])
+        assert account.runs == 1
+        assert value == {
+            "name": "counted",
+            "value": "1",
+            "type": "int",
+            "variablesReference": 0,
+            "evaluateName": "account.counted",
+            "presentationHint": {"kind": "property", "attributes": ["readOnly"]},
+        }
+        assert stop.variables(counted["variablesReference"], filter="indexed") == []
+        [error] = stop.variables(listed["broken"]["variablesReference"])
+        assert (error["value"], error["type"]) == ("<property raised ValueError: no balance today>", "ValueError")
+        [exiting] = stop.variables(listed["exiting"]["variablesReference"])
+        assert exiting["value"] == "<property raised SystemExit: 3>"
+        [secret] = stop.variables(listed["_Account__secret"]["variablesReference"])
+        assert secret["value"] == "'hidden'" and secret["presentationHint"]["visibility"] == "private"
+        assert account.runs == 1
+        balance_ref = listed["balance"]["variablesReference"]
+        body = stop.set_variable(balance_ref, "balance", "42")  # through the setter
+        assert body["value"] == "42"
+        assert stop.variables(balance_ref)[0]["value"] == "42"
+        with pytest.raises(InspectError, match="AttributeError"):
+            stop.set_variable(counted["variablesReference"], "counted", "0")
+        assert stop.paused.resume()._balance == 42
 
 
 def test_variable_presentation_option_inlines_or_hides_groups() -> None:
@@ -376,6 +495,8 @@ def test_response_bodies_meet_the_dap_schema() -> None:
         for reference in (locals_ref, stop.locals()["mapping"]["variablesReference"], stop.locals()["point"]["variablesReference"]):
             bodies.append(("variables", {"variables": stop.variables(reference)}))
         bodies.append(("variables", {"variables": stop.variables(stop.locals()["function variables"]["variablesReference"])}))
+        doubled = stop.named(stop.locals()["point"]["variablesReference"])["doubled"]
+        bodies.append(("variables", {"variables": stop.variables(doubled["variablesReference"])}))
         bodies.append(("evaluate", stop.evaluate("mapping", "repl")))
         bodies.append(("evaluate", stop.evaluate("number = 1", "repl")))
         bodies.append(("evaluate", stop.evaluate("text", "clipboard")))
@@ -464,6 +585,42 @@ async def test_set_variable_through_the_adapter_reaches_the_program(
     with pytest.raises(DapError, match="cannot set 'nothing': no such variable in locals"):
         await client.request("setVariable", {"variablesReference": locals_ref, "name": "nothing", "value": "1"})
     assert "count 41 first -5 a0 z" in await finish(client, thread_id)
+
+
+PROPERTY_PROGRAM = """
+    class Meter:
+        def __init__(self):
+            self.runs = 0
+
+        @property
+        def reading(self):
+            self.runs += 1
+            return [self.runs]
+
+    def main():
+        meter = Meter()
+        print("ready")  # stop here
+        print("runs", meter.runs)
+
+    main()
+"""
+
+
+async def test_a_lazy_property_runs_only_when_expanded_through_the_adapter(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program(PROPERTY_PROGRAM)
+    thread_id, top = await stop_at(client, program, "# stop here")
+    meter = (await scope_variables(client, top["id"]))["meter"]
+    children = {v["name"]: v for v in await client.variables(meter["variablesReference"])}
+    reading = children["reading"]
+    assert reading["presentationHint"] == {"kind": "property", "attributes": ["readOnly"], "lazy": True}
+    assert children["runs"]["value"] == "0"
+    [value] = await client.variables(reading["variablesReference"])
+    assert (value["name"], value["value"], value["evaluateName"]) == ("reading", "[1]", "meter.reading")
+    assert value["presentationHint"] == {"kind": "property", "attributes": ["readOnly"]}
+    assert value["variablesReference"] > 0  # the getter's list expands like any value
+    assert "runs 1" in await finish(client, thread_id)
 
 
 def test_named_tuple_fields_and_exception_args_are_listed() -> None:

@@ -20,6 +20,7 @@ from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.variables import (
     Expander,
     Presentation,
+    PropertyRef,
     ScopeRef,
     ValueRef,
     assign_child,
@@ -243,9 +244,9 @@ class Inspector:
             raise InspectError(f"{frame_id} is a variablesReference, not a frameId")
         return frame
 
-    def _ref(self, reference: Any) -> ScopeRef | ValueRef:
+    def _ref(self, reference: Any) -> ScopeRef | ValueRef | PropertyRef:
         ref = self.handles.get(reference)
-        if not isinstance(ref, (ScopeRef, ValueRef)):
+        if not isinstance(ref, (ScopeRef, ValueRef, PropertyRef)):
             raise InspectError(f"{reference} is a frameId, not a variablesReference")
         return ref
 

@@ -6,7 +6,8 @@ fetched lazily with ``itertools.islice`` so the first page of a 100k list costs 
 and *named* ones (attributes from ``__dict__`` and ``__slots__``, scope variables, the ``len()`` entry and
 the "special/function/class variables" groups, grouped like debugpy's ``variablePresentation``).
 Attributes are read from ``__dict__`` and slots directly, never with ``getattr``, so expanding an object
-never runs a property.
+never runs a property: properties are listed as *lazy* entries (DAP ``presentationHint.lazy``) whose
+reference (:class:`PropertyRef`) runs the getter only when the client expands it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ _ROUTINE_TYPES = (
 _TEXT_TYPES = (str, bytes, bytearray, memoryview, range)
 _IS_PY313 = sys.version_info >= (3, 13)
 _MISSING = object()
+_PROPERTY_FSET = property.__dict__["fset"]  # a subclass of property may override ``fset``: read the C member
 _CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: the code keeps its locals in fast slots (a function body)
 
 Placement = Literal["group", "inline", "hide"]
@@ -89,7 +91,25 @@ class ValueRef:
     group: str | None = None
 
 
-Ref = ScopeRef | ValueRef
+@dataclass(frozen=True, eq=False)
+class PropertyRef:
+    """A property of ``owner`` not yet read: expanding it runs the getter (the lazy entry's only child)."""
+
+    frame: FrameType | None
+    owner: Any
+    name: str
+    descriptor: property
+    evaluate_name: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Unread:
+    """Stands for a property among an object's members, so that listing them runs no getter."""
+
+    descriptor: property
+
+
+Ref = ScopeRef | ValueRef | PropertyRef
 
 
 @dataclass(frozen=True)
@@ -122,15 +142,50 @@ class Presentation:
 
     def place(self, name: str, value: Any) -> tuple[Placement, str]:
         """Return where a named child goes and its category."""
-        if name.startswith("__") and name.endswith("__") and len(name) > 4:
+        if is_dunder(name):
             return self.special, "special"
-        if issubclass(type(value), _ROUTINE_TYPES):
+        kind = value_kind(value)
+        if kind == "method":
             return self.function, "function"
-        if issubclass(type(value), type):
+        if kind == "class":
             return self.klass, "class"
         if name.startswith("_"):
             return self.protected, "protected"
         return "inline", ""
+
+
+def is_dunder(name: str) -> bool:
+    """True for special names such as ``__init__``, which Python neither mangles nor treats as private."""
+    return name.startswith("__") and name.endswith("__") and len(name) > 4
+
+
+def value_kind(value: Any) -> Literal["method", "class", "data"]:
+    """Return the DAP ``presentationHint.kind`` of a value, decided on ``type(value)`` alone."""
+    kind = type(value)
+    if issubclass(kind, _ROUTINE_TYPES):
+        return "method"
+    return "class" if issubclass(kind, type) else "data"
+
+
+def visibility(name: str, owner: type | None) -> Literal["private", "protected"] | None:
+    """Return the DAP ``visibility`` of attribute ``name`` of an instance (or subclass) of ``owner``.
+
+    ``private`` for names Python mangles: ``__x`` and its stored form ``_Class__x`` for a class of
+    ``owner``'s MRO; ``protected`` for other ``_x`` names (debugpy's "protected" category); None otherwise.
+    """
+    if not name.startswith("_") or is_dunder(name):
+        return None
+    if name.startswith("__"):
+        return "private"
+    if owner is not None and "__" in name[2:]:
+        if any(name.startswith(mangle_prefix(klass) + "__") for klass in TYPE_MRO.__get__(owner)):
+            return "private"
+    return "protected"
+
+
+def mangle_prefix(klass: type) -> str:
+    """Return what Python puts before a ``__name`` written in the body of ``klass``: ``_Class``."""
+    return f"_{class_name(klass).lstrip('_')}"
 
 
 # --- reading values -------------------------------------------------------------------------------------
@@ -196,11 +251,28 @@ def _slot_descriptors(cls: type) -> tuple[tuple[str, MemberDescriptorType], ...]
         for slot in (slots,) if isinstance(slots, str) else slots:
             if slot in ("__dict__", "__weakref__"):
                 continue
-            name = f"_{class_name(klass).lstrip('_')}{slot}" if slot.startswith("__") and not slot.endswith("__") else slot
+            name = mangle_prefix(klass) + slot if slot.startswith("__") and not slot.endswith("__") else slot
             descriptor = namespace.get(name)
             if type(descriptor) is MemberDescriptorType:
                 found.append((name, descriptor))
     return tuple(found)
+
+
+def class_properties(cls: type) -> list[tuple[str, property]]:
+    """Return (name, property) for the properties of ``cls`` and its bases that no earlier class shadows.
+
+    Read from the class namespaces with the C descriptors of ``type``: finding a property runs no code.
+    """
+    seen: set[str] = set()
+    found = []
+    for klass in TYPE_MRO.__get__(cls):
+        for name, member in TYPE_DICT.__get__(klass).items():
+            if type(name) is not str or name in seen:
+                continue
+            seen.add(name)
+            if issubclass(type(member), property):
+                found.append((name, member))
+    return found
 
 
 def postfix_base(expression: str) -> str:
@@ -317,6 +389,8 @@ class Expander:
         self.thread_id = thread_id
         self.presentation = presentation
         self.hex_ints = hex_ints
+        # id(class) -> (class, its properties): found once per request, not once per listed value
+        self._properties: dict[int, tuple[type, list[tuple[str, property]]]] = {}
 
     # -- one variable --
 
@@ -329,13 +403,12 @@ class Expander:
         *,
         hint: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Return the DAP ``Variable`` for ``value`` shown as ``name``."""
+        """Return the DAP ``Variable`` for ``value`` shown as ``name``; ``hint`` defaults to the value's kind."""
         entry: dict[str, Any] = {"name": name}
         entry.update(self.describe(value, evaluate_name, frame))
         if evaluate_name is not None:
             entry["evaluateName"] = evaluate_name
-        if hint is not None:
-            entry["presentationHint"] = hint
+        entry["presentationHint"] = {"kind": value_kind(value)} if hint is None else hint
         return entry
 
     def describe(self, value: Any, evaluate_name: str | None, frame: FrameType | None) -> dict[str, Any]:
@@ -357,11 +430,21 @@ class Expander:
     def counts(self, value: Any) -> tuple[int, int]:
         """Return (indexed, named) children of ``value``; (0, 0) means it does not expand."""
         indexed = item_count(value, container_kind(value))
-        groups, inline = self.layout(attributes(value))
+        groups, inline = self.layout(self.members(value))
         named = len(groups) + len(inline)
         if indexed or named:
             named += container_kind(value) is not None  # the len() entry
         return indexed, named
+
+    def members(self, value: Any) -> list[tuple[str, Any]]:
+        """Return ``value``'s attributes, then its properties (as :class:`Unread`) that no attribute hides."""
+        found = attributes(value)
+        kind = type(value)
+        _, properties = self._properties.setdefault(id(kind), (kind, class_properties(kind)))
+        if properties:
+            names = {name for name, _ in found}
+            found.extend((name, Unread(descriptor)) for name, descriptor in properties if name not in names)
+        return found
 
     def layout(self, members: Iterable[tuple[str, Any]]) -> tuple[list[str], list[tuple[str, Any]]]:
         """Split named members into the groups that have members and the members shown inline."""
@@ -399,6 +482,8 @@ class Expander:
         """
         want_named = filter in (None, "named")
         want_indexed = filter in (None, "indexed")
+        if isinstance(ref, PropertyRef):
+            return [(1, lambda low, high: [self._property_value(ref)])] if want_named else []
         if isinstance(ref, ScopeRef):
             if not want_named:
                 return []
@@ -407,9 +492,9 @@ class Expander:
             segments = [] if ref.return_value is None else [(1, lambda low, high: [self._return_entry(ref)])]
             return segments + list(self._top_level(ref, scope_members(ref)))
         if ref.group is not None:
-            return [self._group_members(ref, attributes(ref.value), ref.group)] if want_named else []
+            return [self._group_members(ref, self.members(ref.value), ref.group)] if want_named else []
         kind = container_kind(ref.value)
-        groups, inline = self._top_level(ref, attributes(ref.value))
+        groups, inline = self._top_level(ref, self.members(ref.value))
         segments = [groups] if want_named else []
         if want_indexed and kind is not None:
             segments.append(self._indexed_segment(ref, kind))
@@ -419,19 +504,59 @@ class Expander:
                 segments.append((1, lambda low, high: [self._len_entry(ref)]))
         return segments
 
-    def _member(self, ref: Ref, name: str, value: Any) -> dict[str, Any]:
+    def _member(self, ref: ScopeRef | ValueRef, name: str, value: Any) -> dict[str, Any]:
         """Return the Variable of a scope variable or attribute ``name`` under ``ref``."""
         if isinstance(ref, ScopeRef):
             expression = name if name.isidentifier() else None
+            owner = None
         else:
             expression = attribute_expression(ref.evaluate_name, name)
-        return self.variable(name, value, expression, ref.frame)
+            owner = ref.value if issubclass(type(ref.value), type) else type(ref.value)
+        shown = visibility(name, owner)
+        if type(value) is Unread and isinstance(ref, ValueRef):
+            return self._lazy_entry(ref, name, value.descriptor, expression, shown)
+        hint: dict[str, Any] = {"kind": value_kind(value)}
+        if shown is not None:
+            hint["visibility"] = shown
+        return self.variable(name, value, expression, ref.frame, hint=hint)
 
-    def _group_members(self, ref: Ref, members: list[tuple[str, Any]], group: str) -> Segment:
+    def _lazy_entry(
+        self, ref: ValueRef, name: str, descriptor: property, expression: str | None, shown: str | None
+    ) -> dict[str, Any]:
+        """Return the entry of a property: no value yet, a reference whose expansion runs the getter."""
+        child = PropertyRef(ref.frame, ref.value, name, descriptor, expression)
+        hint = _property_hint(descriptor, shown)
+        entry = {
+            "name": name,
+            "value": "(...)",
+            # ``ref`` is the registered parent, alive while this stop lasts, so its id is a stable key
+            "variablesReference": self.handles.add(self.thread_id, child, key=("property", id(ref), name)),
+            "presentationHint": {**hint, "lazy": True},
+        }
+        if expression is not None:
+            entry["evaluateName"] = expression
+        return entry
+
+    def _property_value(self, ref: PropertyRef) -> dict[str, Any]:
+        """Run the property's getter on the paused thread; a getter that raises shows the error as the value."""
+        hint = _property_hint(ref.descriptor, visibility(ref.name, type(ref.owner)))
+        try:
+            value = ref.descriptor.__get__(ref.owner, type(ref.owner))
+        except BaseException as exc:  # even a SystemExit is only the getter's result here
+            return {
+                "name": ref.name,
+                "value": f"<property raised {describe_exception(exc)}>",
+                "type": type_name(exc),
+                "variablesReference": 0,
+                "presentationHint": hint,
+            }
+        return self.variable(ref.name, value, ref.evaluate_name, ref.frame, hint=hint)
+
+    def _group_members(self, ref: ScopeRef | ValueRef, members: list[tuple[str, Any]], group: str) -> Segment:
         chosen = [(n, v) for n, v in members if self.presentation.place(n, v) == ("group", group)]
         return len(chosen), lambda low, high: [self._member(ref, n, v) for n, v in chosen[low:high]]
 
-    def _top_level(self, ref: Ref, members: list[tuple[str, Any]]) -> tuple[Segment, Segment]:
+    def _top_level(self, ref: ScopeRef | ValueRef, members: list[tuple[str, Any]]) -> tuple[Segment, Segment]:
         """Return the runs of group nodes and of the members shown inline."""
         groups, inline = self.layout(members)
         return (
@@ -465,7 +590,7 @@ class Expander:
 
         return item_count(value, kind), fetch
 
-    def _group_entry(self, ref: Ref, group: str) -> dict[str, Any]:
+    def _group_entry(self, ref: ScopeRef | ValueRef, group: str) -> dict[str, Any]:
         if isinstance(ref, ScopeRef):
             child: Ref = ScopeRef(ref.frame, ref.which, None, group)
         else:
@@ -493,7 +618,18 @@ class Expander:
     def _return_entry(self, ref: ScopeRef) -> dict[str, Any]:
         assert ref.return_value is not None
         name, value = ref.return_value
-        return self.variable(RETURN_PREFIX + name, value, None, ref.frame, hint={"attributes": ["readOnly"]})
+        hint = {"kind": value_kind(value), "attributes": ["readOnly"]}
+        return self.variable(RETURN_PREFIX + name, value, None, ref.frame, hint=hint)
+
+
+def _property_hint(descriptor: property, shown: str | None) -> dict[str, Any]:
+    """Return the presentationHint of a property: ``readOnly`` without a setter (read from the C slot)."""
+    hint: dict[str, Any] = {"kind": "property"}
+    if _PROPERTY_FSET.__get__(descriptor) is None:
+        hint["attributes"] = ["readOnly"]
+    if shown is not None:
+        hint["visibility"] = shown
+    return hint
 
 
 def _key_expression(base: str | None, parent: str | None, key: Any, index: int) -> str | None:
@@ -521,6 +657,11 @@ def assign_child(ref: Ref, name: str, value: Any) -> str | None:
     if name == LEN_NAME or name in GROUP_TITLES.values() or name.startswith(RETURN_PREFIX):
         raise InspectError(f"{name!r} is shown by the debugger and cannot be set")
     try:
+        if isinstance(ref, PropertyRef):
+            if name != ref.name:
+                raise InspectError(f"cannot set {name!r}: no such item")
+            setattr(ref.owner, name, value)  # runs the property's setter, as the program's assignment would
+            return ref.evaluate_name
         if isinstance(ref, ScopeRef):
             namespace = ref.frame.f_locals if ref.which == "locals" else ref.frame.f_globals
             if name not in namespace:
