@@ -331,7 +331,8 @@ async def test_hover_through_the_adapter_never_runs_a_property(
         await client.evaluate("counter.value", top["id"], context="hover")
     assert (await client.evaluate("counter.calls", top["id"], context="hover"))["result"] == "0"
     counter = (await scope_variables(client, top["id"]))["counter"]
-    assert "value" not in {v["name"] for v in await client.variables(counter["variablesReference"])}
+    listed = {v["name"]: v for v in await client.variables(counter["variablesReference"])}
+    assert listed["value"]["presentationHint"]["lazy"] is True  # listed as a lazy property, not run
     assert "limit 1 calls 0" in await finish(client, thread_id)
 
 
