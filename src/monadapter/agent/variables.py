@@ -440,7 +440,10 @@ class Expander:
         """Return ``value``'s attributes, then its properties (as :class:`Unread`) that no attribute hides."""
         found = attributes(value)
         kind = type(value)
-        _, properties = self._properties.setdefault(id(kind), (kind, class_properties(kind)))
+        cached = self._properties.get(id(kind))
+        if cached is None:
+            cached = self._properties[id(kind)] = (kind, class_properties(kind))
+        properties = cached[1]
         if properties:
             names = {name for name, _ in found}
             found.extend((name, Unread(descriptor)) for name, descriptor in properties if name not in names)
