@@ -482,6 +482,7 @@ class Expander:
 
         Order: return values, group nodes, items, other named children, ``len()``; with ``filter`` only
         the named or the indexed runs, so the client's ``start`` counts within that kind as DAP says.
+        A property's reference has one named child: the value its getter returns now.
         """
         want_named = filter in (None, "named")
         want_indexed = filter in (None, "indexed")
