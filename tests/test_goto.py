@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from dap_schema import validate_outgoing
 from engine_helpers import (
     evaluate_in_top_frame,
     launch_arguments,
@@ -48,7 +49,10 @@ LOOP = """
 
 
 async def goto_targets(client: DapClient, program: Path, line: int) -> list[dict[str, Any]]:
+    """The gotoTargets answer for ``line``, checked against the DAP schema."""
     body = await client.request("gotoTargets", {"source": {"path": str(program)}, "line": line})
+    response = {"type": "response", "seq": 1, "request_seq": 1, "command": "gotoTargets", "success": True}
+    assert validate_outgoing([{**response, "body": body}]) == []
     return body["targets"]
 
 
@@ -66,7 +70,8 @@ async def test_goto_forwards_skips_lines_and_next_stops_after_the_target(tmp_pat
     async with session() as client:
         assert client.capabilities["supportsGotoTargetsRequest"] is True
         stopped = await client.launch_and_stop({program: [line_a]}, **launch_arguments(program))
-        assert await goto_targets(client, program, line_c) == [{"id": line_c, "label": f"line {line_c}", "line": line_c}]
+        targets = await goto_targets(client, program, line_c)
+        assert targets == [{"id": line_c, "label": f"line {line_c}", "line": line_c}]
         stopped = await goto(client, stopped, line_c)
         assert await stop_location(client, stopped) == ("work", line_c)
         assert await evaluate_in_top_frame(client, stopped, "trace") == "[]"  # nothing ran yet: the target runs next
@@ -77,6 +82,7 @@ async def test_goto_forwards_skips_lines_and_next_stops_after_the_target(tmp_pat
         assert await evaluate_in_top_frame(client, stopped, "trace") == "['c']"
         assert await run_to_exit(client, stopped) == 0
         assert "['c']" in client.output("stdout")
+        assert validate_outgoing(client.events) == []
 
 
 async def test_goto_backwards_runs_lines_again(tmp_path: Path) -> None:
@@ -235,7 +241,8 @@ async def test_goto_is_refused_at_an_exception_stop(tmp_path: Path) -> None:
         stopped = await client.wait_for_event("stopped")
         assert stopped["body"]["reason"] == "exception"
         with pytest.raises(DapError, match="paused at an exception, not at the start of a line"):
-            await client.request("goto", {"threadId": stopped["body"]["threadId"], "targetId": line_of(program, "print")})
+            target = line_of(program, "print")
+            await client.request("goto", {"threadId": stopped["body"]["threadId"], "targetId": target})
         assert await stop_location(client, stopped) == ("<module>", line_of(program, "# raise"))
         assert await run_to_exit(client, stopped) == 0
         assert client.output("stdout") == "done\n"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from dap_schema import validate_outgoing
 from engine_helpers import (
     evaluate_in_top_frame,
     launch_arguments,
@@ -240,8 +241,12 @@ TWO_CALLS = """
 
 
 async def step_in_targets(client: DapClient, stopped: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stepInTargets answer for the top frame, checked against the DAP schema."""
     [frame, *_] = await client.stack_trace(stopped["body"]["threadId"])
-    return (await client.request("stepInTargets", {"frameId": frame["id"]}))["targets"]
+    body = await client.request("stepInTargets", {"frameId": frame["id"]})
+    response = {"type": "response", "seq": 1, "request_seq": 1, "command": "stepInTargets", "success": True}
+    assert validate_outgoing([{**response, "body": body}]) == []
+    return body["targets"]
 
 
 async def test_step_in_targets_lists_the_calls_and_step_in_enters_the_chosen_one(tmp_path: Path) -> None:
@@ -297,6 +302,7 @@ async def test_a_step_that_resumes_every_thread_says_so_with_continued(tmp_path:
         assert len([event for event in client.events if event["event"] == "continued"]) == 1
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, stopped) == 0
+        assert validate_outgoing(client.events) == []
 
 
 async def test_next_over_a_yield_stops_in_the_same_generator_after_it_resumes(tmp_path: Path) -> None:

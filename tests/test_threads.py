@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 
+from dap_schema import validate_outgoing
 from monadapter.client import DapClient
 
 from engine_helpers import (
@@ -267,6 +268,7 @@ async def test_thread_events_announce_user_threads_starting_and_ending(tmp_path:
         assert await run_to_exit(client, stopped) == 0
         thread_events = [event["body"] for event in client.events if event["event"] == "thread"]
         assert len(thread_events) == 2  # the agent's own threads are never announced
+        assert validate_outgoing(client.events) == []
 
 
 async def test_stepping_one_thread_never_stops_in_another_running_the_same_code(tmp_path: Path) -> None:

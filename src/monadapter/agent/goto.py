@@ -113,7 +113,9 @@ def check(frame: FrameType, line: int, file_code: Iterable[CodeType] = ()) -> No
     inside_now = {loop for loop in loops if loop[0] <= current < loop[1]}
     candidates = [offset for offset in starts[line] if {l for l in loops if l[0] <= offset < l[1]} <= inside_now]
     if not candidates:
-        raise GotoRefused(f"line {line} is inside a 'for' loop the current line is not in: goto cannot enter a loop body")
+        raise GotoRefused(
+            f"line {line} is inside a 'for' loop the current line is not in: goto cannot enter a loop body"
+        )
     try:
         depths = stack_depths(code)
     except (ValueError, KeyError, IndexError):

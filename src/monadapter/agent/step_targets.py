@@ -1,4 +1,4 @@
-"""Step-in targets: the calls a paused line is still to make, read from its bytecode and labelled with their source text."""
+"""Step-in targets: the calls a paused line is still to make, read from its bytecode, labelled with their source."""
 
 from __future__ import annotations
 
