@@ -67,15 +67,21 @@ function startServer() {
     });
 }
 
+/** A started DebugClient talking to its own `python -m monadapter` over stdio; `stopAdapter()` kills it. */
+export async function startStdioClient() {
+    const dc = new DebugClient(PYTHON, '-mmonadapter', 'monadapter', {}, SHOW_STDERR);
+    dc.defaultTimeout = EVENT_TIMEOUT_MS;
+    await dc.start();
+    return dc;
+}
+
 /**
  * How each transport opens a session: a started DebugClient and a function that ends it all.
  * Ending never leaves a process behind, even when the adapter does not answer `disconnect`.
  */
 const TRANSPORTS = {
     stdio: async () => {
-        const dc = new DebugClient(PYTHON, '-mmonadapter', 'monadapter', {}, SHOW_STDERR);
-        dc.defaultTimeout = EVENT_TIMEOUT_MS;
-        await dc.start();
+        const dc = await startStdioClient();
         // stopAdapter() (what stop() ends with) kills the adapter; it does nothing the second time.
         return { dc, close: () => within(EVENT_TIMEOUT_MS, 'disconnect', dc.stop()).finally(() => dc.stopAdapter()) };
     },
