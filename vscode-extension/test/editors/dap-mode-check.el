@@ -3,7 +3,8 @@
 ;; Not part of `npm test' (CI has no Emacs). To run it by hand, with Debian's packages:
 ;;   apt-get install emacs-nox elpa-dap-mode
 ;;   MONADAPTER_PYTHON=/path/to/venv/bin/python emacs --batch -l test/editors/dap-mode-check.el
-;; from the vscode-extension folder. For each template (stdio and TCP) it sets a breakpoint in
+;; from the vscode-extension folder. For each template (stdio, TCP, and attach to calls.py started
+;; with `python -m monadapter.agent --listen 127.0.0.1:0') it sets a breakpoint in
 ;; test/data/calls.py, starts the session, checks it stops in `add' at line 5, continues, and
 ;; waits for the session to end. Exits non-zero on any failure.
 
@@ -33,14 +34,18 @@
     (unless (funcall predicate)
       (error "No %s within %s s" what seconds))))
 
-(defun check-template (template)
-  "Debug test/data/calls.py with TEMPLATE and check the stop at its breakpoint."
+(defun check-template (template &optional port)
+  "Debug test/data/calls.py with TEMPLATE and check the stop at its breakpoint.
+PORT, for an attach template, replaces the port of its :connect."
   (setq check-stopped nil check-terminated nil)
   (find-file (expand-file-name "test/data/calls.py" check-root))
   (goto-char (point-min))
   (forward-line 4)
   (dap-breakpoint-add)
-  (dap-debug (copy-tree (cdr (assoc template dap-debug-template-configurations))))
+  (let ((conf (copy-tree (cdr (assoc template dap-debug-template-configurations)))))
+    (when port
+      (plist-put (plist-get conf :connect) :port port))
+    (dap-debug conf))
   (check-wait (lambda () check-stopped) 20 "stopped event")
   (check-wait (lambda () (dap--debug-session-active-frame check-stopped)) 10 "stack trace")
   (let* ((frame (dap--debug-session-active-frame check-stopped))
@@ -57,7 +62,24 @@
 (setq monadapter-python (or (getenv "MONADAPTER_PYTHON") (error "Set MONADAPTER_PYTHON")))
 (add-hook 'dap-stopped-hook (lambda (session) (setq check-stopped session)))
 (add-hook 'dap-terminated-hook (lambda (_session) (setq check-terminated t)))
+(defun check-start-listening-program ()
+  "Start calls.py under `python -m monadapter.agent --listen 127.0.0.1:0'; return the port it printed."
+  (let* ((said (generate-new-buffer " *listening program*"))
+         (found nil))
+    (make-process :name "listening-program" :buffer said :stderr said :noquery t
+                  :command (list monadapter-python "-m" "monadapter.agent" "--listen" "127.0.0.1:0"
+                                 (expand-file-name "test/data/calls.py" check-root)))
+    (check-wait (lambda ()
+                  (with-current-buffer said
+                    (goto-char (point-min))
+                    (setq found (and (re-search-forward
+                                      "monadapter agent listening on 127\\.0\\.0\\.1:\\([0-9]+\\)" nil t)
+                                     (string-to-number (match-string 1))))))
+                10 "agent announcing its port")
+    found))
+
 (check-template "monadapter :: current file")
 (check-template "monadapter :: current file over TCP")
+(check-template "monadapter :: attach to localhost:5678" (check-start-listening-program))
 
 ;;; dap-mode-check.el ends here

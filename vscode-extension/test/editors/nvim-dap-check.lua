@@ -4,9 +4,10 @@
 -- with Neovim 0.10+ and a checkout of nvim-dap:
 --   MONADAPTER_PYTHON=/path/to/venv/bin/python NVIM_DAP=/path/to/nvim-dap \
 --     nvim --headless --clean -l test/editors/nvim-dap-check.lua
--- For each configuration (stdio with runInTerminal, and TCP) it sets a breakpoint in
--- test/data/calls.py, checks the session stops in `add` at line 5, continues, and waits for the
--- session to end. Exits non-zero on any failure.
+-- For each configuration (stdio with runInTerminal, TCP, and attach to calls.py started with
+-- `python -m monadapter.agent --listen 127.0.0.1:0`) it sets a breakpoint in test/data/calls.py,
+-- checks the session stops in `add` at line 5, continues, and waits for the session to end.
+-- Exits non-zero on any failure.
 
 local python = assert(os.getenv('MONADAPTER_PYTHON'), 'set MONADAPTER_PYTHON')
 vim.opt.runtimepath:prepend(assert(os.getenv('NVIM_DAP'), 'set NVIM_DAP to a checkout of nvim-dap'))
@@ -63,9 +64,29 @@ local function check(name)
   dap.clear_breakpoints()
 end
 
+--- Starts calls.py under `python -m monadapter.agent --listen 127.0.0.1:0`; returns the port it printed.
+local function start_listening_program()
+  local said = ''
+  vim.fn.jobstart({ python, '-m', 'monadapter.agent', '--listen', '127.0.0.1:0', root .. '/test/data/calls.py' }, {
+    on_stderr = function(_, lines) said = said .. table.concat(lines, '\n') end,
+  })
+  local port
+  wait('the agent announcing its port', function()
+    port = said:match('monadapter agent listening on 127%.0%.0%.1:(%d+)')
+    return port ~= nil
+  end)
+  return port
+end
+
 local ok, problem = pcall(function()
   check('monadapter: current file')
   check('monadapter over TCP: current file')
+  -- The attach configuration asks for the port with vim.fn.input: answer with the program's.
+  local port = start_listening_program()
+  local input = vim.fn.input
+  vim.fn.input = function() return port end
+  check('monadapter: attach to a listening program')
+  vim.fn.input = input
 end)
 if not ok then
   io.stderr:write('FAILED: ' .. tostring(problem) .. '\n')
