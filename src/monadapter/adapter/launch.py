@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -34,9 +34,9 @@ BOOTSTRAP = (
 
 
 class ClientArguments(BaseModel):
-    """Arguments of a request that starts a session. Unknown keys are accepted and ignored (VS Code
-    adds ``type``, ``name``, ``request``, ``__sessionId``; debugpy configurations carry options we
-    don't use)."""
+    """A JSON object in the arguments of ``launch`` or ``attach``. Unknown keys are accepted and
+    ignored (VS Code adds ``type``, ``name``, ``request``, ``__sessionId``; debugpy configurations
+    carry options we don't use)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -186,10 +186,7 @@ class LaunchPlan:
         ]
 
 
-Arguments = TypeVar("Arguments", bound=ClientArguments)
-
-
-def parse_arguments(model: type[Arguments], raw: dict[str, Any], request: str) -> Arguments:
+def parse_arguments[Arguments: ClientArguments](model: type[Arguments], raw: dict[str, Any], request: str) -> Arguments:
     """Validate the ``raw`` arguments of ``request``; raise LaunchError naming every bad field."""
     try:
         return model.model_validate(raw)
