@@ -14,6 +14,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import codes, exceptions
+from .codes import code_key
 from .breakpoints import Breakpoint, FunctionBreakpoint, evaluate_hit
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
@@ -62,7 +63,7 @@ def file_key(filename: str) -> str:
 class CodeState:
     """What the engine knows about one code object it has seen.
 
-    Held in ``Engine._codes`` keyed by ``id(code)``. The code itself is held by a weak reference whose
+    Held in ``Engine._codes`` keyed by ``code_key(code)``. The code itself is held by a weak reference whose
     callback drops the entry: a strong reference would keep every ``exec``'d string's code alive
     forever, and the callback runs before the id can be reused, so an id never names the wrong code.
     """
@@ -144,7 +145,7 @@ class Engine:
         self._active = False
         self._aux_id: int | None = None
         self._error_reports = 0
-        # maps id(code) -> CodeState for every code object seen (weakly held, see CodeState)
+        # maps code_key(code) -> CodeState for every code object seen (weakly held, see CodeState)
         self._codes: dict[int, CodeState] = {}
         # maps file key -> ids of the code objects of that file
         self._by_key: dict[str, set[int]] = {}
@@ -182,8 +183,8 @@ class Engine:
         # the program's main code object: frames below it belong to the launcher
         self._main_code: CodeType | None = None
         # maps file name -> code of the frames that run the program (launcher, runner, the -c bootstrap
-        # line), matched by identity: hashing a code object hashes all its constants, and ``id()`` raises
-        # an audit event (the Sources hook runs), both too slow for callbacks that ask per exception
+        # line), matched by identity: hashing a code object hashes all its constants, too slow for
+        # callbacks that ask per exception
         self._launcher_codes: dict[str, list[CodeType]] = {}
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
@@ -307,7 +308,7 @@ class Engine:
         """DEBUGGER_ID PY_START, enabled globally for the whole session. First sight of a code object:
         index it and its nested code, arm breakpoints of its file, verify pending ones. Returns DISABLE
         (global PY_START is then silent for this code; we never need it back: facts §1, §2)."""
-        if id(code) not in self._codes:
+        if code_key(code) not in self._codes:
             with self._lock:
                 self._register_tree(code)
             if code.co_name == "<module>" and self.module_code_hook is not None:
@@ -323,7 +324,7 @@ class Engine:
             skipped = self._parked_by_aux.pop(get_ident(), None)
             if skipped is not None and skipped == (sys._getframe(CALLER_DEPTH), line):
                 return None  # this event already stopped the thread in the aux id's callback (_park_in_aux)
-        state = self._codes.get(id(code))
+        state = self._codes.get(code_key(code))
         if state is None:
             return DISABLE
         if line not in state.armed:
@@ -379,7 +380,7 @@ class Engine:
 
     def _statement_heads(self, code: CodeType) -> dict[int, int]:
         """The multi-line statement heads of a code object's file (SourceMap.headers), cached per file."""
-        state = self._codes.get(id(code))
+        state = self._codes.get(code_key(code))
         key = state.key if state is not None else file_key(code.co_filename)
         heads = self._heads.get(key)
         if heads is None:
@@ -420,8 +421,8 @@ class Engine:
         stops in the user frame, "userUnhandled". Returns None: DISABLE from a
         global-only event raises in user code (facts §0.6).
 
-        Cheap tests first, on ``code`` and the exception type: ``sys._getframe``, ``frame.f_code`` and
-        ``id()`` raise audit events, which run the audit hook of Sources (0.3 µs each)."""
+        Cheap tests first, on ``code`` and the exception type: ``sys._getframe`` and ``frame.f_code``
+        raise audit events, which run the audit hook of Sources (0.3 µs each)."""
         ident = get_ident()
         plan = self._plans.get(ident) if self._plans else None
         if plan is not None and sys._getframe(CALLER_DEPTH) is plan.frame:
@@ -532,7 +533,7 @@ class Engine:
                 self._park_in_aux(ident, code, line, request[0])
                 return None
         if self._halt and ident not in self._running_alone:
-            state = self._codes.get(id(code))
+            state = self._codes.get(code_key(code))
             if state is not None and line in state.armed:
                 return None  # DEBUGGER_ID's LINE comes next (tools fire highest id first): it reports the breakpoint
             self._park_in_aux(ident, code, line, None)
@@ -548,7 +549,7 @@ class Engine:
         frame = sys._getframe(CALLER_DEPTH + 1)
         if not self._park(ident, frame, line, reason):
             return
-        state = self._codes.get(id(code))
+        state = self._codes.get(code_key(code))
         if state is not None and (line in state.armed or state.line_watchers):
             self._parked_by_aux[ident] = (frame, line)
 
@@ -609,7 +610,7 @@ class Engine:
         stack: list[tuple[CodeType, CodeType | None]] = [(root, None)]
         while stack:
             code, parent = stack.pop()
-            code_id = id(code)
+            code_id = code_key(code)
             if code_id in known:
                 continue
             filename = code.co_filename
@@ -994,9 +995,9 @@ class Engine:
         if plan.kind == "in" and plan.line == 0:
             return  # a step continuing anywhere after its frame left: no frame to watch
         code = plan.frame.f_code
-        if id(code) not in self._codes:
+        if code_key(code) not in self._codes:
             self._register_tree(code)
-        state = self._codes.get(id(code))
+        state = self._codes.get(code_key(code))
         if state is None:
             return  # our own code: never stepped in
         before = state.wanted_events()
@@ -1048,7 +1049,7 @@ class Engine:
 
     def file_code(self, code: CodeType) -> list[CodeType]:
         """The known code objects of the file ``code`` belongs to (goto names the function of a line)."""
-        state = self._codes.get(id(code))
+        state = self._codes.get(code_key(code))
         return [other for _state, other in self._codes_of(state.key)] if state is not None else []
 
     def parked_threads(self) -> list[ParkedThread]:

@@ -16,6 +16,7 @@ from types import CodeType
 from typing import Any
 
 from . import codes
+from .codes import code_key
 
 
 @functools.lru_cache(maxsize=4096)
@@ -109,7 +110,7 @@ class Sources:
         self._client_paths: dict[str, str] = {}
         # maps a file name that is not on disk -> the source (str or bytes) of its latest compile
         self._latest: dict[str, str | bytes] = {}
-        # maps id(code) -> (weak ref keeping the entry honest, source) for run-time compiled code
+        # maps code_key(code) -> (weak ref keeping the entry honest, source) for run-time compiled code
         self._bound: dict[int, tuple[weakref.ref[CodeType], str | bytes]] = {}
         # maps sourceReference -> (name, source); and (name, source) -> sourceReference
         self._references: dict[int, tuple[str, str | bytes]] = {}
@@ -155,15 +156,15 @@ class Sources:
             pass
 
     def _bind(self, code: CodeType, source: str | bytes) -> None:
-        key = id(code)
+        key = code_key(code)
         self._bound[key] = (weakref.ref(code, lambda _ref, key=key: self._bound.pop(key, None)), source)
 
     def bind_nested(self, code: CodeType, parent: CodeType | None) -> None:
         """Give a code object met for the first time the text of its parent, or the latest text
         compiled under its file name (run-time code only; files on disk need nothing)."""
-        if id(code) in self._bound:
+        if code_key(code) in self._bound:
             return
-        entry = self._bound.get(id(parent)) if parent is not None else None
+        entry = self._bound.get(code_key(parent)) if parent is not None else None
         source = entry[1] if entry is not None else self._latest.get(code.co_filename)
         if source is not None:
             self._bind(code, source)
@@ -196,7 +197,7 @@ class Sources:
     def source_object(self, code: CodeType) -> str | bytes | None:
         """The very source object a run-time code object was compiled from (identity matters: it is
         how breakpoints set by sourceReference find their code)."""
-        entry = self._bound.get(id(code))
+        entry = self._bound.get(code_key(code))
         return entry[1] if entry is not None else self._latest.get(code.co_filename)
 
     @staticmethod
