@@ -7,13 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 import anyio
 import pytest
 
-from conftest import AdapterAddress, AdapterProcess
+from conftest import ADAPTER_TIMEOUT, AdapterAddress, AdapterProcess
 from test_launch import alive
 from monadapter.adapter.capabilities import capabilities
 from monadapter.agent.wire import MAX_BODY_BYTES, encode
@@ -240,4 +241,41 @@ async def test_stopping_the_adapter_terminates_the_debuggees_it_launched(
         if adapter.process.poll() is None:
             adapter.stop()
     assert code == 0 and "Traceback" not in "".join(adapter.stderr)
+    assert not alive(pid)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_ends_a_stdio_adapter_whose_stdin_stays_open(signum: int) -> None:
+    """The client still holds our stdin open: the signal alone must end the adapter, cleanly."""
+    adapter = subprocess.Popen(adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert adapter.stdin is not None and adapter.stdout is not None
+    try:
+        adapter.stdin.write(encode({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}))
+        adapter.stdin.flush()
+        assert b'"success":true' in adapter.stdout.read1(65536)
+        time.sleep(0.5)  # let the adapter go back to waiting for stdin: the wait that used to hold it
+        adapter.send_signal(signum)
+        code = adapter.wait(ADAPTER_TIMEOUT)
+        stderr = adapter.stderr.read().decode()  # type: ignore[union-attr]
+    finally:
+        if adapter.poll() is None:
+            adapter.kill()
+            adapter.wait()
+        adapter.stdin.close()
+        adapter.stdout.close()
+        adapter.stderr.close()  # type: ignore[union-attr]
+    assert code == 0 and "Traceback" not in stderr, stderr
+
+
+async def test_sigterm_ends_a_stdio_adapter_and_the_debuggee_it_launched(make_program: Callable[..., Path]) -> None:
+    program = make_program("import time; print('running', flush=True); time.sleep(60)")
+    async with DapClient.spawn(adapter_command()) as client:
+        await client.initialize()
+        await client.configuration_sequence(program=str(program))
+        await client.wait_for_output("running")
+        pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
+        assert client._process is not None
+        client._process.send_signal(signal.SIGTERM)
+        with anyio.fail_after(ADAPTER_TIMEOUT):
+            assert await client._process.wait() == 0
     assert not alive(pid)

@@ -62,23 +62,35 @@ class SocketChannel:
 
 
 class StdioChannel:
-    """The adapter's stdin/stdout, read and written with raw ``os.read``/``os.write`` in a worker thread.
+    """The adapter's stdin/stdout: stdin is read on the event loop, stdout written in a worker thread.
 
-    ``os.read`` returns whatever is available (a buffered ``read(n)`` would wait for n bytes),
-    and the worker thread keeps a slow or full pipe from blocking the event loop.
+    stdin is read with ``os.read`` once the event loop says it is readable, never by a blocked
+    worker thread: anyio's worker threads are not daemons, so one stuck in a read would keep the
+    process alive after SIGTERM until the client closed our stdin. ``os.read`` returns whatever
+    is available (a buffered ``read(n)`` would wait for n bytes). The worker thread for writes
+    keeps a slow or full pipe from blocking the event loop.
     """
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
         self._read_fd = read_fd
         self._write_fd = write_fd
+        #: False once the event loop refused to watch stdin: epoll rejects regular files and
+        #: /dev/null (``python -m monadapter < messages``), which are always readable anyway
+        self._pollable = True
 
     async def receive(self) -> bytes:
-        try:
-            return await anyio.to_thread.run_sync(
-                os.read, self._read_fd, _RECEIVE_SIZE, abandon_on_cancel=True
-            )
-        except OSError:
-            return b""
+        while True:
+            if self._pollable:
+                try:
+                    await anyio.wait_readable(self._read_fd)
+                except OSError:
+                    self._pollable = False
+            try:
+                return os.read(self._read_fd, _RECEIVE_SIZE)
+            except BlockingIOError:
+                continue  # our stdin is non-blocking (set by the client) and was not ready after all
+            except OSError:
+                return b""
 
     async def send(self, data: bytes) -> None:
         try:
