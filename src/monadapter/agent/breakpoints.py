@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import CodeType, FrameType
+from types import CodeType, FrameType, FunctionType
 from typing import Any
 
+from .codes import code_key
+
+_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function body, whose locals are fast locals
 _HIT_CONDITION = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
 _HIT_OPERATORS: dict[str, Callable[[int, int], bool]] = {
     "==": operator.eq,
@@ -93,6 +97,58 @@ def _compile_expression(source: str, what: str) -> CodeType:
         raise BreakpointSpecError(f"{what} {source.strip()!r} is not valid Python: {exc.msg}") from None
 
 
+class Condition:
+    """A breakpoint condition, evaluated as cheaply as the frame allows.
+
+    In a function frame, the expression is compiled once per code object into a function whose
+    parameters are the code's local variables it reads (free names stay globals and builtins, as
+    in the frame). A hit then costs one call: ``eval`` would raise the "exec" audit event (our
+    source-capture hook runs for it) and resolve every name through a locals mapping. Module and
+    class bodies, an unbound local, or a frame whose globals are not the function's fall back to
+    ``eval``, which has the exact semantics.
+    """
+
+    __slots__ = ("text", "code", "_compiled")
+
+    def __init__(self, text: str) -> None:
+        self.text = text.strip()
+        self.code = _compile_expression(text, "condition")
+        # maps code_key(code) -> (that code, the function or None for "use eval", its parameter names)
+        self._compiled: dict[int, tuple[CodeType, FunctionType | None, tuple[str, ...]]] = {}
+
+    def holds(self, frame: FrameType, code: CodeType) -> bool:
+        """The condition's truth in ``frame``, which runs ``code``. Raises what the expression raises."""
+        entry = self._compiled.get(code_key(code))
+        if entry is None or entry[0] is not code:
+            entry = self._compiled[code_key(code)] = (code, *self._compile_for(code, frame.f_globals))
+        _, function, names = entry
+        if function is not None and function.__globals__ is frame.f_globals:
+            if not names:
+                return bool(function())
+            namespace = frame.f_locals
+            try:
+                arguments = [namespace[name] for name in names]
+            except KeyError:
+                pass  # an unbound local: eval looks the name up in globals, as the frame would not
+            else:
+                return bool(function(*arguments))
+        return bool(eval(self.code, frame.f_globals, frame.f_locals))
+
+    def _compile_for(self, code: CodeType, globals_: dict[str, Any]) -> tuple[FunctionType | None, tuple[str, ...]]:
+        if not code.co_flags & _CO_OPTIMIZED:
+            return None, ()  # module or class body: names resolve through a namespace, eval does it right
+        local = set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
+        used = {node.id for node in ast.walk(ast.parse(self.text, mode="eval")) if isinstance(node, ast.Name)}
+        names = tuple(sorted(used & local))
+        source = f"def condition({', '.join(names)}):\n return ({self.text})"
+        namespace: dict[str, Any] = {}
+        try:
+            exec(compile(source, "<condition>", "exec", dont_inherit=True), globals_, namespace)
+        except SyntaxError:
+            return None, ()  # e.g. a walrus or a yield that only works as a bare expression
+        return namespace["condition"], names
+
+
 @dataclass(eq=False)
 class Breakpoint:
     """One source breakpoint as bound by the engine. ``line`` is where it really binds."""
@@ -102,7 +158,7 @@ class Breakpoint:
     line: int
     verified: bool = False
     message: str | None = None
-    condition: CodeType | None = None
+    condition: Condition | None = None
     hit_test: Callable[[int], bool] | None = None
     log_parts: tuple[str | CodeType, ...] | None = None
     hits: int = field(default=0)
@@ -118,7 +174,7 @@ class Breakpoint:
         try:
             condition = spec.get("condition")
             if isinstance(condition, str) and condition.strip():
-                breakpoint_.condition = _compile_expression(condition, "condition")
+                breakpoint_.condition = Condition(condition)
             hit_condition = spec.get("hitCondition")
             if isinstance(hit_condition, str) and hit_condition.strip():
                 breakpoint_.hit_test = parse_hit_condition(hit_condition)
@@ -191,7 +247,11 @@ class HitOutcome:
     error: str | None = None
 
 
-def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
+#: The outcome of most hits of a conditional breakpoint: shared, it costs no allocation.
+NO_STOP = HitOutcome(stop=False)
+
+
+def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType, code: CodeType) -> HitOutcome:
     """Decide what one hit of ``breakpoint_`` in ``frame`` does. Runs on the hitting thread inside its
     LINE callback, so user code evaluated here fires no monitoring events (facts §0.10).
 
@@ -200,8 +260,8 @@ def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
     """
     if breakpoint_.condition is not None:
         try:
-            if not eval(breakpoint_.condition, frame.f_globals, frame.f_locals):
-                return HitOutcome(stop=False)
+            if not breakpoint_.condition.holds(frame, code):
+                return NO_STOP
         except BaseException as exc:  # even SystemExit: the debugger's evaluation must not end the program
             return HitOutcome(
                 stop=True,
@@ -210,7 +270,7 @@ def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
             )
     breakpoint_.hits += 1
     if breakpoint_.hit_test is not None and not breakpoint_.hit_test(breakpoint_.hits):
-        return HitOutcome(stop=False)
+        return NO_STOP
     if breakpoint_.log_parts is not None:
         return HitOutcome(stop=False, log=render_log(breakpoint_.log_parts, frame))
     return HitOutcome(stop=True)

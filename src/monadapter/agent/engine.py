@@ -8,14 +8,14 @@ import threading
 import traceback
 import weakref
 from _thread import get_ident  # bound once: callbacks must not depend on a program patching threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
 from . import codes, exceptions
 from .codes import code_key
-from .breakpoints import Breakpoint, FunctionBreakpoint, evaluate_hit
+from .breakpoints import NO_STOP, Breakpoint, FunctionBreakpoint, evaluate_hit
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
 from .threads import ParkedThread, ThreadIds, runs_our_code
@@ -335,16 +335,19 @@ class Engine:
         frame = sys._getframe(CALLER_DEPTH)
         if state.skip and frame.f_lasti in state.skip:
             return DISABLE  # the second LINE of a multi-line statement's first line
-        ident = get_ident()
-        if ident in self._own_threads():
-            return None
         book = self._files.get(state.key)
-        candidates = list(book.by_line.get(line, ())) if book is not None else []
+        candidates: Iterable[Breakpoint] = book.by_line.get(line, ()) if book is not None else ()
         if state.entry and state.entry_point == (frame.f_lasti, line):
-            candidates += [function.breakpoint for function in state.entry]
+            candidates = [*candidates, *(function.breakpoint for function in state.entry)]
+        # The hot path of a conditional breakpoint is a false condition: no allocation, no output,
+        # and the thread is only asked about (is it ours?) once something is to be reported.
         stop_ids: list[int] = []
         for breakpoint_ in candidates:
-            outcome = evaluate_hit(breakpoint_, frame)
+            outcome = evaluate_hit(breakpoint_, frame, code)
+            if outcome is NO_STOP:
+                continue
+            if get_ident() in self._own_threads():
+                return None
             if outcome.log is not None:
                 self._output("console", outcome.log + "\n", code, line)
             if outcome.error is not None:
@@ -352,7 +355,7 @@ class Engine:
             if outcome.stop:
                 stop_ids.append(breakpoint_.id)
         if stop_ids:
-            self._park(ident, frame, line, "breakpoint", hit_ids=stop_ids)
+            self._park(get_ident(), frame, line, "breakpoint", hit_ids=stop_ids)
         elif state.line_watchers:
             self._step_line(frame, line)
         return None
