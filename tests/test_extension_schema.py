@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from monadapter.adapter.launch import AttachArguments, ConnectAddress, LaunchArguments
+from monadapter.adapter.launch import AttachArguments, ConnectAddress, LaunchArguments, VariablePresentation
+from monadapter.agent.variables import Presentation
 
 PACKAGE_JSON = Path(__file__).resolve().parent.parent / "vscode-extension" / "package.json"
 
@@ -84,6 +85,11 @@ SCHEMAS = [
     # For attach, `python` only chooses the interpreter the extension runs the adapter with.
     Schema("attach", schema_properties("attach"), AttachArguments, frozenset({"logToFile", "python"})),
     Schema("attach.connect", schema_properties("attach")["connect"]["properties"], ConnectAddress),
+    *(
+        Schema(f"{request}.variablePresentation", schema_properties(request)["variablePresentation"]["properties"],
+               VariablePresentation)
+        for request in ("launch", "attach")
+    ),
 ]
 KEYS = [pytest.param(schema, key, id=f"{schema}.{key}") for schema in SCHEMAS for key in schema.keys]
 LAUNCH_SCHEMA = schema_properties("launch")
@@ -135,6 +141,21 @@ def test_env_values_may_be_strings_or_null_in_both() -> None:
     ours = json_types(LAUNCH_SCHEMA["env"]["additionalProperties"])
     adapters = json_types(model_schema_of(LaunchArguments, "env")["additionalProperties"])
     assert ours == adapters == {"string", "null"}
+
+
+@pytest.mark.parametrize("request_kind", ["launch", "attach"])
+def test_variable_presentation_defaults_are_the_agents(request_kind: str) -> None:
+    """The adapter leaves the categories unset (a missing one takes ``all``); the defaults the schema
+    shows for them are the ones the agent applies when neither is given. (``all`` has no default in
+    the agent; the schema's is only what VS Code suggests when the user adds the key.)"""
+    schema = schema_properties(request_kind)["variablePresentation"]
+    agent = Presentation()
+    expected = {
+        "special": agent.special, "function": agent.function, "class": agent.klass, "protected": agent.protected,
+    }
+    assert {key: value["default"] for key, value in schema["properties"].items() if key != "all"} == expected
+    assert schema["default"] == expected
+    assert schema["additionalProperties"] is False  # as the adapter, which refuses an unknown category
 
 
 def snippet_value(value: Any) -> Any:

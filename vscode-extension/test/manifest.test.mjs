@@ -164,6 +164,15 @@ describe('initial configurations and snippets', () => {
         assert.deepEqual([connect.properties.port.minimum, connect.properties.port.maximum], [1, 65535]);
     });
 
+    for (const request of REQUESTS) {
+        test(`${request}.variablePresentation takes group, inline or hide per kind, and no other keys`, () => {
+            const { variablePresentation } = debuggerEntry.configurationAttributes[request].properties;
+            assert.ok(fits(variablePresentation, { all: 'inline', special: 'hide', class: 'group' }));
+            assert.ok(!fits(variablePresentation, { special: 'hidden' }), 'the adapter refuses other values');
+            assert.ok(!fits(variablePresentation, { specials: 'hide' }), 'a misspelt kind is flagged');
+        });
+    }
+
     test('the first launch.json entry is what F5 runs without one', () => {
         assert.deepEqual(debuggerEntry.initialConfigurations, [currentFileConfiguration()]);
     });

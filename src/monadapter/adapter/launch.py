@@ -49,12 +49,47 @@ class ClientArguments(BaseModel):
         return data
 
 
+#: Where a category of an object's members goes in the Variables view (debugpy's values).
+Placement = Literal["group", "inline", "hide"]
+
+
+class VariablePresentation(BaseModel):
+    """debugpy's ``variablePresentation``: where each category of members is listed when an object
+    is expanded. A category left out takes ``all``, else the agent's default (agent/variables.py,
+    ``Presentation``), so no default is filled in here. Unknown keys are refused: a misspelt
+    category would otherwise be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    all: Placement | None = Field(None, description="Every category not given on its own.")
+    special: Placement | None = Field(None, description="Special names such as __init__ (default group).")
+    function: Placement | None = Field(None, description="Functions and methods (default group).")
+    class_: Placement | None = Field(None, alias="class", description="Classes (default group).")
+    protected: Placement | None = Field(None, description="Names starting with _ (default inline).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_categories(cls, data: Any) -> Any:
+        """Name the categories there are (pydantic would only say "Extra inputs are not permitted")."""
+        if isinstance(data, dict):
+            known = [field.alias or name for name, field in cls.model_fields.items()]
+            unknown = [key for key in data if key not in known]
+            if unknown:
+                raise ValueError(
+                    f"unknown category {', '.join(map(repr, unknown))}; the categories are {', '.join(known)}"
+                )
+        return data
+
+
 class AgentOptions(ClientArguments):
     """The options the agent reads from ``monadapter/configure``, the same for launch and attach."""
 
     stopOnEntry: bool = Field(False, description="Stop at the first line of the program.")
     justMyCode: bool = Field(True, description="Debug only user code, not the standard library or site-packages.")
     showReturnValue: bool = Field(False, description="Show the return value of the function stepped out of.")
+    variablePresentation: VariablePresentation | None = Field(
+        None, description="Group, inline or hide special names, functions, classes and _protected members."
+    )
 
 
 class LaunchArguments(AgentOptions):
@@ -77,6 +112,9 @@ class LaunchArguments(AgentOptions):
     )
     redirectOutput: bool = Field(True, description="Send the program's output to the debug console.")
     subProcess: bool = Field(True, description="Debug child processes too (accepted; not implemented yet).")
+    noDebug: bool = Field(
+        False, description="Run the program with the debugger off (VS Code's Run Without Debugging)."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> LaunchArguments:
