@@ -249,6 +249,17 @@ def old_python() -> str:
         ({"code": "pass", "python": "/no/such/python3"}, "the Python interpreter '/no/such/python3' was not found"),
         ({"code": "pass", "python": ["/bin/sh", "-c", "exit 3"]}, "failed to run"),
         ({"code": "pass", "python": "OLD"}, "monadapter needs Python 3.12 or newer, but"),
+        (
+            {"code": "pass", "variablePresentation": {"special": "hidden"}},
+            "invalid launch arguments: variablePresentation.special: Input should be 'group', 'inline' or 'hide'",
+        ),
+        (
+            {"code": "pass", "variablePresentation": {"specials": "hide"}},
+            "variablePresentation: unknown category 'specials'; the categories are all, special, function, class, "
+            "protected",
+        ),
+        ({"code": "pass", "variablePresentation": "hide"}, "variablePresentation: Input should be a valid dictionary"),
+        ({"code": "pass", "noDebug": "maybe"}, "noDebug: input should be a valid boolean"),
     ],
 )
 async def test_a_bad_launch_fails_clearly_and_the_session_still_works(
@@ -458,3 +469,38 @@ async def test_no_debug_runs_the_program_without_the_debugger(client: DapClient,
     assert (await client.wait_for_event("exited"))["body"]["exitCode"] == 0
     assert client.output("stdout") == "None\n"
     assert not any(event["event"] == "stopped" for event in client.events)
+
+
+async def test_variable_presentation_hides_or_groups_an_objects_members(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("""
+        class Point:
+            def __init__(self):
+                self.x = 1
+                self._cache = 2
+
+            def norm(self):
+                return self.x
+
+        point = Point()
+        print("done")  # line 10
+    """)
+    stopped = await client.launch_and_stop(
+        {program: [10]}, program=str(program), variablePresentation={"special": "hide", "protected": "group"}
+    )
+    (frame, *_) = await client.stack_trace(stopped["body"]["threadId"])
+
+    async def members(expression: str) -> dict[str, dict[str, Any]]:
+        reference = (await client.evaluate(expression, frame["id"]))["variablesReference"]
+        return {v["name"]: v for v in await client.variables(reference)}
+
+    point, point_class = await members("point"), await members("Point")
+    for listed in (point, point_class):
+        assert "special variables" not in listed and not any(name.startswith("__") for name in listed), listed
+    assert set(point) == {"x", "protected variables"}, point
+    protected = await client.variables(point["protected variables"]["variablesReference"])
+    assert [(v["name"], v["value"]) for v in protected] == [("_cache", "2")]
+    assert set(point_class) == {"function variables"}, point_class  # "function" kept its default: group
+    functions = await client.variables(point_class["function variables"]["variablesReference"])
+    assert [v["name"] for v in functions] == ["norm"]

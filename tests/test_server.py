@@ -127,6 +127,11 @@ async def test_an_over_limit_body_is_skipped_and_the_session_goes_on(client: Dap
         ("attach", {"connect": {"host": "127.0.0.1"}}, "connect.port: Field required"),
         ("attach", {"connect": "127.0.0.1:5678"}, "connect: Input should be a valid dictionary"),
         ("attach", {"port": 70000}, "port: Input should be less than or equal to 65535"),
+        (
+            "attach",
+            {"port": 5678, "variablePresentation": {"all": "flat"}},
+            "invalid attach arguments: variablePresentation.all: Input should be 'group', 'inline' or 'hide'",
+        ),
         ("launch", {"program": "a.py", "module": "a"}, "exactly one of 'program', 'module' or 'code'"),
         ("launch", {}, "exactly one of 'program', 'module' or 'code' is required"),
         ("launch", {"code": "pass", "args": "not a list"}, "args"),
@@ -247,10 +252,13 @@ async def test_stopping_the_adapter_terminates_the_debuggees_it_launched(
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_ends_a_stdio_adapter_whose_stdin_stays_open(signum: int) -> None:
     """The client still holds our stdin open: the signal alone must end the adapter, cleanly."""
-    adapter = subprocess.Popen(adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    adapter = subprocess.Popen(
+        adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert adapter.stdin is not None and adapter.stdout is not None
+    initialize = {"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}
     try:
-        adapter.stdin.write(encode({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}))
+        adapter.stdin.write(encode(initialize))
         adapter.stdin.flush()
         assert b'"success":true' in adapter.stdout.read1(65536)
         time.sleep(0.5)  # let the adapter go back to waiting for stdin: the wait that used to hold it
@@ -267,7 +275,9 @@ def test_a_signal_ends_a_stdio_adapter_whose_stdin_stays_open(signum: int) -> No
     assert code == 0 and "Traceback" not in stderr, stderr
 
 
-async def test_sigterm_ends_a_stdio_adapter_and_the_debuggee_it_launched(make_program: Callable[..., Path]) -> None:
+async def test_sigterm_ends_a_stdio_adapter_and_the_debuggee_it_launched(
+    make_program: Callable[..., Path],
+) -> None:
     program = make_program("import time; print('running', flush=True); time.sleep(60)")
     async with DapClient.spawn(adapter_command()) as client:
         await client.initialize()
