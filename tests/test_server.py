@@ -275,8 +275,9 @@ def test_a_signal_ends_a_stdio_adapter_whose_stdin_stays_open(signum: int) -> No
     assert code == 0 and "Traceback" not in stderr, stderr
 
 
-async def test_sigterm_ends_a_stdio_adapter_and_the_debuggee_it_launched(
-    make_program: Callable[..., Path],
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+async def test_a_signal_ends_a_stdio_adapter_and_the_debuggee_it_launched(
+    make_program: Callable[..., Path], signum: int
 ) -> None:
     program = make_program("import time; print('running', flush=True); time.sleep(60)")
     async with DapClient.spawn(adapter_command()) as client:
@@ -285,7 +286,7 @@ async def test_sigterm_ends_a_stdio_adapter_and_the_debuggee_it_launched(
         await client.wait_for_output("running")
         pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
         assert client._process is not None
-        client._process.send_signal(signal.SIGTERM)
+        client._process.send_signal(signum)
         with anyio.fail_after(ADAPTER_TIMEOUT):
             assert await client._process.wait() == 0
     assert not alive(pid)
