@@ -454,3 +454,20 @@ async def test_function_breakpoints_stop_on_entry_by_name(tmp_path: Path) -> Non
         await client.request("setFunctionBreakpoints", {"breakpoints": []})
         assert await run_to_exit(client, stopped) == 0
         assert "X" in client.output("stdout")
+
+
+async def test_the_deprecated_lines_array_sets_breakpoints(tmp_path: Path) -> None:
+    """Old clients send ``lines`` instead of ``breakpoints`` (the field is deprecated, not gone)."""
+    program = write_program(tmp_path, LOOP)
+    body = line_of(program, "# work body")
+    async with session() as client:
+        launched = await client.launch(**launch_arguments(program))
+        await client.wait_for_event("initialized")
+        answered = await client.request("setBreakpoints", {"source": {"path": str(program)}, "lines": [body]})
+        assert [item["line"] for item in answered["breakpoints"]] == [body]  # verified once the file loads
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        assert await stop_location(client, stopped) == ("work", body)
+        await client.set_breakpoints(program, [])
+        assert await run_to_exit(client, stopped) == 0
