@@ -25,9 +25,26 @@ def size_argument(default: int) -> int:
     return int(sys.argv[2]) if len(sys.argv) > 2 else default
 
 
+def peak_rss_kb() -> int:
+    """This program's peak resident set size in KiB.
+
+    ``VmHWM`` belongs to the process's own address space. ``ru_maxrss`` is not usable here: Linux
+    keeps it across ``exec``, so a program reports the high-water mark of whatever spawned it
+    (the runner, an adapter) whenever that was bigger.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def report(**values: float | int | str) -> None:
     """Write ``values`` plus the process's peak RSS; replace atomically so a poller never reads half."""
-    values["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    values["maxrss_kb"] = peak_rss_kb()
     values["reported_at"] = time.time()
     path = result_path()
     if path is None:
