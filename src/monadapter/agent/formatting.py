@@ -26,14 +26,6 @@ def describe_exception(exc: BaseException) -> str:
     return f"{name}: {message}" if message else name
 
 
-def safe_repr(value: Any) -> str:
-    """Return ``repr(value)``, or ``<repr raised Type: message>`` when the object's ``__repr__`` fails."""
-    try:
-        return repr(value)
-    except BaseException as exc:  # a SystemExit from a __repr__ must not end the program from the debugger
-        return f"<repr raised {describe_exception(exc)}>"
-
-
 def type_name(value: Any) -> str:
     """Return the name shown in the ``type`` field: the class's qualified name (read without its metaclass)."""
     return qualname(type(value))
@@ -47,6 +39,11 @@ def display(value: Any, *, hex_ints: bool = False, limit: int | None = REPR_LIMI
     one; their output equals ``repr()`` otherwise. ``hex_ints`` writes exact ``int`` values, alone or
     inside those containers, in hexadecimal (DAP ``format.hex``).
     """
+    if type(value) not in _OPEN_CLOSE:  # a scalar needs no writer: the common case, once per listed child
+        text = _scalar_text(value, hex_ints, limit)
+        if limit is not None and len(text) > limit:
+            return text[: max(limit - 3, 0)] + "..."
+        return text
     out = _Writer(limit)
     _write(value, out, hex_ints, set(), 0)
     text = "".join(out.parts)
@@ -74,16 +71,24 @@ class _Writer:
         self.size += len(text)
 
 
-def _write(value: Any, out: _Writer, hex_ints: bool, active: set[int], depth: int) -> None:
+def _scalar_text(value: Any, hex_ints: bool, limit: int | None) -> str:
+    """Return the text of a value that is not a built-in container (before the cut to ``limit``): its repr,
+    or ``<repr raised Type: message>`` when the object's ``__repr__`` fails."""
     kind = type(value)
     if kind is int and hex_ints:
-        out.write(hex(value))
-        return
-    if kind in (str, bytes) and out.limit is not None and len(value) > out.limit:
-        out.write(repr(value[: out.limit]))  # the cut hides the closing quote; a 10 MB string costs no more
-        return
+        return hex(value)
+    if kind in (str, bytes) and limit is not None and len(value) > limit:
+        return repr(value[:limit])  # the cut hides the closing quote; a 10 MB string costs no more
+    try:
+        return repr(value)
+    except BaseException as exc:  # a SystemExit from a __repr__ must not end the program from the debugger
+        return f"<repr raised {describe_exception(exc)}>"
+
+
+def _write(value: Any, out: _Writer, hex_ints: bool, active: set[int], depth: int) -> None:
+    kind = type(value)
     if kind not in _OPEN_CLOSE:
-        out.write(safe_repr(value))
+        out.write(_scalar_text(value, hex_ints, out.limit))
         return
     if not value:
         out.write(_EMPTY[kind])

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
-from monadapter.agent.static import TYPE_DICT, TYPE_MRO, class_lookup, class_name, instance_dict
+from monadapter.agent.static import MISSING, TYPE_DICT, TYPE_MRO, class_lookup, class_name, instance_dict, qualname
 
 #: Title of each group node, by the category name used in ``variablePresentation``.
 GROUP_TITLES = {
@@ -161,7 +161,10 @@ def is_dunder(name: str) -> bool:
 
 def value_kind(value: Any) -> Literal["method", "class", "data"]:
     """Return the DAP ``presentationHint.kind`` of a value, decided on ``type(value)`` alone."""
-    kind = type(value)
+    return _kind_of_type(type(value))
+
+
+def _kind_of_type(kind: type) -> Literal["method", "class", "data"]:
     if issubclass(kind, _ROUTINE_TYPES):
         return "method"
     return "class" if issubclass(kind, type) else "data"
@@ -197,7 +200,10 @@ def container_kind(value: Any) -> Literal["mapping", "sequence", "set"] | None:
     Decided on ``type(value)``: ``isinstance`` would read ``value.__class__``, running a custom
     ``__getattribute__``.
     """
-    kind = type(value)
+    return _container_kind_of_type(type(value))
+
+
+def _container_kind_of_type(kind: type) -> Literal["mapping", "sequence", "set"] | None:
     if issubclass(kind, (*_TEXT_TYPES, type)):
         return None
     if issubclass(kind, Mapping):
@@ -381,6 +387,34 @@ def write_name(frame: FrameType, name: str, value: Any, *, which: Literal["local
 Segment = tuple[int, Callable[[int, int], list[dict[str, Any]]]]
 
 
+@dataclass(frozen=True, slots=True)
+class TypeFacts:
+    """What listing a value needs to know about its class: found once per class and request, not per value."""
+
+    klass: type  # held so that the identity hash the facts are cached under cannot be reused meanwhile
+    name: str
+    kind: Literal["method", "class", "data"]
+    container: Literal["mapping", "sequence", "set"] | None
+    properties: list[tuple[str, property]]
+    #: no instance can have children: not a container, a class or an exception, no ``__dict__``, slots or
+    #: properties (an ``int``, a ``str``...), so its Variable needs no member scan and no reference
+    childless: bool
+
+    @classmethod
+    def of(cls, klass: type) -> TypeFacts:
+        """Read the facts of ``klass`` with the C descriptors of ``type`` (no program code runs)."""
+        properties = class_properties(klass)
+        container = _container_kind_of_type(klass)
+        childless = (
+            container is None
+            and not issubclass(klass, (type, BaseException))
+            and class_lookup(klass, "__dict__") is MISSING
+            and not _slot_descriptors(klass)
+            and not properties
+        )
+        return cls(klass, qualname(klass), _kind_of_type(klass), container, properties, childless)
+
+
 class Expander:
     """Builds DAP ``Variable`` entries for one request, registering child references for one thread."""
 
@@ -389,8 +423,9 @@ class Expander:
         self.thread_id = thread_id
         self.presentation = presentation
         self.hex_ints = hex_ints
-        # id(class) -> (class, its properties): found once per request, not once per listed value
-        self._properties: dict[int, tuple[type, list[tuple[str, property]]]] = {}
+        # identity hash of a class -> its facts. Not the class itself as the key: a metaclass's __hash__
+        # would be program code; not id(): with the source-capture audit hook each id() costs ~0.2 us more
+        self._types: dict[int, TypeFacts] = {}
 
     # -- one variable --
 
@@ -404,46 +439,62 @@ class Expander:
         hint: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Return the DAP ``Variable`` for ``value`` shown as ``name``; ``hint`` defaults to the value's kind."""
+        facts = self.facts(type(value))
         entry: dict[str, Any] = {"name": name}
-        entry.update(self.describe(value, evaluate_name, frame))
+        self._fill(entry, value, facts, evaluate_name, frame)
         if evaluate_name is not None:
             entry["evaluateName"] = evaluate_name
-        entry["presentationHint"] = {"kind": value_kind(value)} if hint is None else hint
+        entry["presentationHint"] = {"kind": facts.kind} if hint is None else hint
         return entry
 
     def describe(self, value: Any, evaluate_name: str | None, frame: FrameType | None) -> dict[str, Any]:
         """Return the value, type, variablesReference and child counts shared by Variable and evaluate bodies."""
-        body: dict[str, Any] = {
-            "value": display(value, hex_ints=self.hex_ints),
-            "type": type_name(value),
-            "variablesReference": 0,
-        }
-        indexed, named = self.counts(value)
+        body: dict[str, Any] = {}
+        self._fill(body, value, self.facts(type(value)), evaluate_name, frame)
+        return body
+
+    def _fill(
+        self, body: dict[str, Any], value: Any, facts: TypeFacts, evaluate_name: str | None, frame: FrameType | None
+    ) -> None:
+        """Add the value, type, variablesReference and child counts of ``value`` to ``body``.
+
+        A value of a childless type (an ``int``, a ``str``...) skips the member scan and gets no reference:
+        the common case when listing a big container.
+        """
+        body["value"] = display(value, hex_ints=self.hex_ints)
+        body["type"] = facts.name
+        indexed, named = (0, 0) if facts.childless else self.counts(value)
         if indexed or named:
             ref = ValueRef(frame, value, evaluate_name)
             body["variablesReference"] = self.handles.add(self.thread_id, ref, key=("value", id(value), evaluate_name, id(frame)))
             if indexed:
                 body["indexedVariables"] = indexed
             body["namedVariables"] = named
-        return body
+        else:
+            body["variablesReference"] = 0
 
     def counts(self, value: Any) -> tuple[int, int]:
         """Return (indexed, named) children of ``value``; (0, 0) means it does not expand."""
-        indexed = item_count(value, container_kind(value))
+        container = self.facts(type(value)).container
+        indexed = item_count(value, container)
         groups, inline = self.layout(self.members(value))
         named = len(groups) + len(inline)
         if indexed or named:
-            named += container_kind(value) is not None  # the len() entry
+            named += container is not None  # the len() entry
         return indexed, named
+
+    def facts(self, klass: type) -> TypeFacts:
+        """Return the :class:`TypeFacts` of ``klass``, read once per request."""
+        key = object.__hash__(klass)
+        facts = self._types.get(key)
+        if facts is None:
+            facts = self._types[key] = TypeFacts.of(klass)
+        return facts
 
     def members(self, value: Any) -> list[tuple[str, Any]]:
         """Return ``value``'s attributes, then its properties (as :class:`Unread`) that no attribute hides."""
         found = attributes(value)
-        kind = type(value)
-        cached = self._properties.get(id(kind))
-        if cached is None:
-            cached = self._properties[id(kind)] = (kind, class_properties(kind))
-        properties = cached[1]
+        properties = self.facts(type(value)).properties
         if properties:
             names = {name for name, _ in found}
             found.extend((name, Unread(descriptor)) for name, descriptor in properties if name not in names)
@@ -519,7 +570,7 @@ class Expander:
         shown = visibility(name, owner)
         if type(value) is Unread and isinstance(ref, ValueRef):
             return self._lazy_entry(ref, name, value.descriptor, expression, shown)
-        hint: dict[str, Any] = {"kind": value_kind(value)}
+        hint: dict[str, Any] = {"kind": self.facts(type(value)).kind}
         if shown is not None:
             hint["visibility"] = shown
         return self.variable(name, value, expression, ref.frame, hint=hint)
