@@ -1,7 +1,14 @@
-"""The adapter's DAP connection to the agent inside the debuggee: requests out, answers and events in."""
+"""The adapter's DAP connection to the agent inside the debuggee: requests out, answers and events in.
+
+A successful answer to a relayed request is passed on undecoded (:class:`RawBody`) when its envelope
+has the exact form the agent's channel writes, ``{"type":"response","request_seq":N,"command":"C",
+"success":true,"body":{...},"seq":M}``, and answers a pending relayed request for that command.
+Anything else (a failure, another form, a body that is not an object) is decoded as before.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,19 +16,41 @@ import anyio
 
 from monadapter.adapter.errors import AgentGoneError, AgentRequestFailed
 from monadapter.adapter.messagelog import ADAPTER_TO_AGENT, AGENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import MessageWriter, SocketChannel, read_messages
-from monadapter.agent.wire import BadBody, FramingError
+from monadapter.adapter.transport import MessageWriter, RawBody, SocketChannel, read_frames
+from monadapter.agent.wire import BadBody, FramingError, decode
+
+_ANSWER_HEAD = re.compile(rb'\{"type":"response","request_seq":([0-9]{1,18}),"command":"([A-Za-z0-9_/]+)","success":true,"body":\{')
+_ANSWER_TAIL = re.compile(rb'\},"seq":[0-9]{1,18}\}')
+
+
+def split_answer(raw: bytes) -> tuple[int, str, RawBody] | None:
+    """Return (request_seq, command, body) of a successful agent answer in the channel's exact form, else None.
+
+    Only the envelope is read: the head by a regular expression anchored at the start, the tail
+    (``},"seq":M}``) at the end. The body between them starts with ``{`` and ends with ``}``.
+    """
+    head = _ANSWER_HEAD.match(raw)
+    if head is None:
+        return None
+    tail = raw.rfind(b',"seq":') - 1
+    if tail < head.end() or _ANSWER_TAIL.fullmatch(raw, tail) is None:
+        return None
+    return int(head[1]), head[2].decode("ascii"), RawBody(raw[head.end() - 1 : tail + 1])
 
 
 class PendingRequest:
-    """A request sent to the agent whose answer has not come yet."""
+    """A request sent to the agent whose answer has not come yet.
 
-    def __init__(self, command: str) -> None:
+    With ``pass_through`` a successful answer's body may arrive as a :class:`RawBody` (see the module).
+    """
+
+    def __init__(self, command: str, *, pass_through: bool = False) -> None:
         self.command = command
+        self.pass_through = pass_through
         self.response: dict[str, Any] | None = None
         self.done = anyio.Event()
 
-    async def result(self) -> dict[str, Any]:
+    async def result(self) -> dict[str, Any] | RawBody:
         """Wait for the answer and return its body.
 
         Raises:
@@ -36,7 +65,13 @@ class PendingRequest:
             message = response.get("message") or f"{self.command} failed"
             raise AgentRequestFailed(str(message), response.get("body"))
         body = response.get("body")
-        return body if isinstance(body, dict) else {}
+        return body if isinstance(body, (dict, RawBody)) else {}
+
+    async def decoded_result(self) -> dict[str, Any]:
+        """:meth:`result` of a request made without ``pass_through``, whose body is always decoded."""
+        body = await self.result()
+        assert isinstance(body, dict), "only a pass-through request gets a RawBody"
+        return body
 
 
 class AgentLink:
@@ -49,9 +84,10 @@ class AgentLink:
         self._pending: dict[int, PendingRequest] = {}
         self.closed = anyio.Event()
 
-    async def send_request(self, message: dict[str, Any]) -> PendingRequest:
-        """Send a request (its ``seq`` is replaced by ours) and return its pending answer."""
-        pending = PendingRequest(str(message.get("command")))
+    async def send_request(self, message: dict[str, Any], *, pass_through: bool = False) -> PendingRequest:
+        """Send a request (its ``seq`` is replaced by ours) and return its pending answer;
+        ``pass_through``: its body may come as a :class:`RawBody`."""
+        pending = PendingRequest(str(message.get("command")), pass_through=pass_through)
         if self.closed.is_set():
             pending.done.set()
             return pending
@@ -63,14 +99,20 @@ class AgentLink:
         message: dict[str, Any] = {"type": "request", "command": command}
         if arguments is not None:
             message["arguments"] = arguments
-        return await (await self.send_request(message)).result()
+        return await (await self.send_request(message)).decoded_result()
 
     async def run(self, on_event: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         """Read until the agent goes away: answers go to their waiters, events to ``on_event``."""
         try:
-            async for item in read_messages(self._channel):
-                if isinstance(item, (BadBody, FramingError)):
-                    self._log.record_error("agent", str(item.error if isinstance(item, BadBody) else item))
+            async for raw in read_frames(self._channel):
+                if isinstance(raw, FramingError):
+                    self._log.record_error("agent", str(raw))
+                    continue
+                if self._passed_through(raw):
+                    continue
+                item = decode(raw)
+                if isinstance(item, BadBody):
+                    self._log.record_error("agent", item.error)
                     continue
                 self._log.record(AGENT_TO_ADAPTER, item)
                 if item.get("type") == "response":
@@ -85,6 +127,23 @@ class AgentLink:
             for pending in self._pending.values():
                 pending.done.set()
             self._pending.clear()
+
+    def _passed_through(self, raw: bytes) -> bool:
+        """Hand an answer to its pending pass-through request undecoded, if it is one; say whether it was."""
+        answer = split_answer(raw)
+        if answer is None:
+            return False
+        request_seq, command, body = answer
+        pending = self._pending.get(request_seq)
+        if pending is None or not pending.pass_through or pending.command != command:
+            return False
+        del self._pending[request_seq]
+        message = {"type": "response", "request_seq": request_seq, "command": command, "success": True}
+        if self._log.enabled:
+            self._log.record(AGENT_TO_ADAPTER, {**message, "body": body.decoded()})
+        pending.response = {**message, "body": body}
+        pending.done.set()
+        return True
 
     async def aclose(self) -> None:
         """Close the connection; the reading loop then ends and fails what is pending."""

@@ -14,9 +14,10 @@ from typing import Any
 from monadapter.adapter.capabilities import capabilities
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.session import Session
+from monadapter.adapter.transport import RawBody
 from monadapter.protocol import ParsedRequest
 
-Body = dict[str, Any] | None
+Body = dict[str, Any] | RawBody | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,8 @@ async def terminate(session: Session, request: ParsedRequest) -> Body:
 
 
 async def relay(session: Session, request: ParsedRequest) -> Later:
-    """Forward the request as the client sent it; the agent's answer becomes ours."""
-    pending = await session.require_agent().send_request(dict(request.raw))
+    """Forward the request as the client sent it; the agent's answer becomes ours (its body undecoded)."""
+    pending = await session.require_agent().send_request(dict(request.raw), pass_through=True)
     return Later(pending.result())
 
 

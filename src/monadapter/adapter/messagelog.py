@@ -49,6 +49,11 @@ class MessageLog:
         path = log_dir / f"session-{os.getpid()}-{next(_session_numbers)}.jsonl"
         return cls(path.open("w", encoding="utf-8", buffering=1))
 
+    @property
+    def enabled(self) -> bool:
+        """True when lines are written: a relay decodes a passed-through body only for the log."""
+        return self._file is not None
+
     def record(self, direction: str, message: dict[str, Any]) -> None:
         """Log one message going ``direction``."""
         if self._file is not None:

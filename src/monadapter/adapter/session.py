@@ -21,7 +21,7 @@ from monadapter.adapter.agentlink import AgentLink, PendingRequest
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
+from monadapter.adapter.transport import ByteChannel, MessageWriter, RawBody, SocketChannel, read_messages
 from monadapter.agent.wire import BadBody, FramingError
 
 if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
@@ -110,8 +110,8 @@ class Session:
 
     # --- talking to the client -------------------------------------------------------------
 
-    async def respond(self, request_seq: int, command: str, body: dict[str, Any] | None) -> None:
-        """Send a success response."""
+    async def respond(self, request_seq: int, command: str, body: dict[str, Any] | RawBody | None) -> None:
+        """Send a success response (a :class:`RawBody` goes out as the agent wrote it)."""
         message: dict[str, Any] = {
             "type": "response", "request_seq": request_seq, "command": command, "success": True,
         }
@@ -154,7 +154,7 @@ class Session:
         )
         try:
             with anyio.fail_after(REVERSE_REQUEST_TIMEOUT):
-                return await pending.result()
+                return await pending.decoded_result()
         except TimeoutError:
             raise AdapterError(f"the client did not answer {command!r} in time") from None
 

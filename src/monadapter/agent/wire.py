@@ -42,10 +42,28 @@ class BadBody:
     raw: bytes
 
 
-def encode(message: dict[str, Any]) -> bytes:
-    """Return ``message`` framed for the wire."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+def encode(message: dict[str, Any], *, raw_body: bytes | None = None) -> bytes:
+    """Return ``message`` framed for the wire.
+
+    ``raw_body``, the UTF-8 JSON text of an object, becomes the message's ``body`` as it is: a relay
+    passes a big body on without decoding and encoding it again.
+    """
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if raw_body is not None:
+        text = b"%s,\"body\":%s}" % (text[:-1], raw_body) if message else b'{"body":%s}' % raw_body
+    return b"Content-Length: %d\r\n\r\n" % len(text) + text
+
+
+def decode(raw: bytes) -> dict[str, Any] | BadBody:
+    """Return the message a frame's body holds, or a :class:`BadBody` when it is not a JSON object."""
+    try:
+        message = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: arrays/objects nested deeper than the json module can decode.
+        return BadBody(f"message body is not valid UTF-8 JSON: {exc}", raw)
+    if not isinstance(message, dict):
+        return BadBody(f"message body is a JSON {type(message).__name__}, not an object", raw)
+    return message
 
 
 class MessageReader:
@@ -54,7 +72,8 @@ class MessageReader:
     Call :meth:`feed` with each chunk read, then :meth:`next_message` until it returns
     ``None`` (more bytes needed). ``next_message`` returns a ``dict`` for a good message, a
     :class:`BadBody` for a frame whose body is not a JSON object, and raises
-    :class:`FramingError` for a broken header.
+    :class:`FramingError` for a broken header. :meth:`next_frame` gives the body's bytes
+    undecoded instead, for a relay that passes them on.
     """
 
     def __init__(self, *, max_body: int = MAX_BODY_BYTES) -> None:
@@ -81,6 +100,11 @@ class MessageReader:
 
     def next_message(self) -> dict[str, Any] | BadBody | None:
         """Return the next whole message, or ``None`` when more bytes are needed."""
+        raw = self.next_frame()
+        return None if raw is None else decode(raw)
+
+    def next_frame(self) -> bytes | None:
+        """Return the body of the next whole frame, undecoded, or ``None`` when more bytes are needed."""
         if self._skip:
             return None
         end = self._buffer.find(_HEADER_END)
@@ -114,14 +138,7 @@ class MessageReader:
             return None
         raw = bytes(self._buffer[start : start + length])
         del self._buffer[: start + length]
-        try:
-            message = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            # RecursionError: arrays/objects nested deeper than the json module can decode.
-            return BadBody(f"message body is not valid UTF-8 JSON: {exc}", raw)
-        if not isinstance(message, dict):
-            return BadBody(f"message body is a JSON {type(message).__name__}, not an object", raw)
-        return message
+        return raw
 
     def _content_length(self, header: bytes, end: int) -> int:
         """Parse the header block; on error drop it (the stream resumes after it).

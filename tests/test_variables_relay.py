@@ -1,0 +1,135 @@
+"""Big ``variables`` answers end to end: the adapter relays the agent's body undecoded, checking only its envelope,
+and every entry of a big dict or list reaches the client, in one answer or page by page."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monadapter.adapter.agentlink import split_answer
+from monadapter.adapter.transport import RawBody
+from monadapter.agent.channel import Channel, Request
+from monadapter.agent.wire import MessageReader
+from monadapter.client import DapClient, adapter_command
+
+WAIT = 10.0
+
+
+def agent_answer(command: str, body: dict[str, Any] | None = None, *, failure: str | None = None) -> bytes:
+    """The frame body a real agent Channel writes when it answers request 7 (``reply(body)`` or ``fail()``)."""
+    left, right = socket.socketpair()
+    right.settimeout(WAIT)
+    with left, right:
+        request = Request(Channel(left), 7, command, {})
+        if failure is None:
+            request.reply(body)
+        else:
+            request.fail(failure)
+        reader = MessageReader()
+        while (raw := reader.next_frame()) is None:
+            reader.feed(right.recv(65536))
+        return raw
+
+
+# Text that looks like the envelope's tail, inside the body, and text JSON must escape.
+TRICKY = {"variables": [{"name": "'é\"}\\'", "value": ',"seq":1}', "variablesReference": 0}], "x": {"seq": 3}}
+
+
+def test_an_agent_answer_splits_into_its_envelope_and_the_body_as_the_agent_wrote_it() -> None:
+    raw = agent_answer("variables", TRICKY)
+    answer = split_answer(raw)
+    assert answer is not None
+    request_seq, command, body = answer
+    assert (request_seq, command) == (7, "variables")
+    assert json.loads(body.text) == TRICKY
+    assert body.text in raw  # untouched bytes: nothing was decoded and encoded again
+
+
+
+
+def answer(head: bytes = b'"request_seq":7,"command":"threads"', body: bytes = b"{}", tail: bytes = b',"seq":3}') -> bytes:
+    """A successful answer in the agent's form, with one part changed."""
+    return b'{"type":"response",' + head + b',"success":true,"body":' + body + tail
+
+
+def test_the_unchanged_form_splits() -> None:
+    """The control for the cases below: each changes one part of this answer."""
+    assert split_answer(answer()) == (7, "threads", RawBody(b"{}"))
+    assert split_answer(agent_answer("threads")) == (7, "threads", RawBody(b"{}"))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(agent_answer("variables", failure="no such reference"), id="a failure"),
+        pytest.param(b'{"type":"event","event":"stopped","body":{},"seq":3}', id="an event"),
+        pytest.param(answer(body=b"[1]"), id="a body that is not an object"),
+        pytest.param(answer(tail=b"}"), id="no seq at the end"),
+        pytest.param(answer(tail=b',"seq":3} '), id="bytes after the end"),
+        pytest.param(answer(body=b"{"), id="a body cut short"),
+        pytest.param(answer(head=b'"request_seq":"7","command":"threads"'), id="a request_seq that is a string"),
+        pytest.param(answer(head=b'"request_seq":7,"command":"th\\"reads"'), id="an escaped command"),
+        pytest.param(json.dumps(json.loads(answer())).encode(), id="another spacing"),
+        pytest.param(b"not json at all", id="not JSON"),
+    ],
+)
+def test_anything_else_is_left_to_the_decoding_path(raw: bytes) -> None:
+    assert split_answer(raw) is None
+
+
+PROGRAM = """
+big_dict = {f"k\\u00e9y\\"{i}\\\\": f"v{i}\\n" for i in range(3000)}
+big_dict[("tuple", 1)] = None
+big_list = list(range(100_000))
+ready = len(big_dict)  # stop here
+"""
+
+
+async def check_big_containers(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """Stop in PROGRAM and read its dict in one request and its list page by page."""
+    program = make_program(PROGRAM)
+    stopped = await client.launch_and_stop({program: [4]}, program=str(program))
+    frames = await client.stack_trace(stopped["body"]["threadId"])
+    scopes = await client.scopes(frames[0]["id"])
+    local = {v["name"]: v for v in await client.variables(scopes[0]["variablesReference"])}
+
+    listed = local["big_dict"]
+    assert listed["indexedVariables"] == 3001
+    entries = await client.variables(listed["variablesReference"])
+    keys = [f'k\u00e9y"{i}\\' for i in range(3000)]
+    assert [v["name"] for v in entries[:3000]] == [repr(key) for key in keys]
+    assert [v["value"] for v in entries[:3000]] == [repr(f"v{i}\n") for i in range(3000)]
+    assert [v["evaluateName"] for v in entries[:3000]] == [f"big_dict[{key!r}]" for key in keys]
+    assert {v["variablesReference"] for v in entries[:3000]} == {0}
+    assert entries[3000]["name"] == "('tuple', 1)" and entries[3000]["evaluateName"] == "big_dict[('tuple', 1)]"
+    assert entries[-1]["name"] == "len()" and entries[-1]["value"] == "3001"
+    page = await client.variables(listed["variablesReference"], filter="indexed", start=2998, count=10)
+    assert [v["name"] for v in page] == [repr(keys[2998]), repr(keys[2999]), "('tuple', 1)"]
+
+    numbers = local["big_list"]
+    assert numbers["indexedVariables"] == 100_000
+    seen: list[str] = []
+    for start in range(0, 100_000, 25_000):
+        page = await client.variables(numbers["variablesReference"], filter="indexed", start=start, count=25_000)
+        assert [v["value"] for v in page] == [str(i) for i in range(start, start + 25_000)]
+        seen += [v["name"] for v in page]
+    assert seen == [str(i) for i in range(100_000)]
+    hexed = await client.variables(numbers["variablesReference"], filter="indexed", start=255, count=2, format={"hex": True})
+    assert [(v["name"], v["value"], v["evaluateName"]) for v in hexed] == [("255", "0xff", "big_list[255]"), ("256", "0x100", "big_list[256]")]
+    await client.disconnect()
+
+
+async def test_big_containers_through_an_adapter_that_logs(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """The ``client`` fixture's adapter logs every message (its log is schema-checked at teardown)."""
+    await check_big_containers(client, make_program)
+
+
+async def test_big_containers_through_a_stdio_adapter_without_a_log(make_program: Callable[..., Path]) -> None:
+    async with DapClient.spawn(adapter_command()) as client:
+        await client.initialize()
+        await check_big_containers(client, make_program)
