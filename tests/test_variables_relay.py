@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from monadapter.adapter.agentlink import split_answer
-from monadapter.adapter.transport import RawBody
 from monadapter.agent.channel import Channel, Request
-from monadapter.agent.wire import MessageReader
+from monadapter.agent.handles import Handles
+from monadapter.agent.variables import Expander, Presentation
+from monadapter.agent.wire import MessageReader, RawJSON
 from monadapter.client import DapClient, adapter_command
 
 WAIT = 10.0
@@ -59,8 +60,8 @@ def answer(head: bytes = b'"request_seq":7,"command":"threads"', body: bytes = b
 
 def test_the_unchanged_form_splits() -> None:
     """The control for the cases below: each changes one part of this answer."""
-    assert split_answer(answer()) == (7, "threads", RawBody(b"{}"))
-    assert split_answer(agent_answer("threads")) == (7, "threads", RawBody(b"{}"))
+    assert split_answer(answer()) == (7, "threads", RawJSON(b"{}"))
+    assert split_answer(agent_answer("threads")) == (7, "threads", RawJSON(b"{}"))
 
 
 @pytest.mark.parametrize(
@@ -133,3 +134,34 @@ async def test_big_containers_through_a_stdio_adapter_without_a_log(make_program
     async with DapClient.spawn(adapter_command()) as client:
         await client.initialize()
         await check_big_containers(client, make_program)
+
+
+class Odd:
+    """A childless class (``__slots__ = ()``, no properties) whose name JSON must escape."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return 'Odd("\\u2603\t%s")'
+
+
+Odd.__qualname__ = 'Odd "%s" \\ é'
+
+
+@pytest.mark.parametrize("hex_ints", [False, True])
+@pytest.mark.parametrize("evaluate_name", [None, 'big["k\\"ey"]'])
+@pytest.mark.parametrize(
+    "value", [0, -255, 2**70, 1.5, float("nan"), True, None, 3j, "é\"\\\n\x00", b"\xff'", "x" * 600, range(3), Odd()]
+)
+def test_an_item_written_as_json_text_is_the_variable_as_a_dict(value: object, evaluate_name: str | None, hex_ints: bool) -> None:
+    expander = Expander(Handles(), 1, Presentation(), hex_ints=hex_ints)
+    text = expander.item("name \"é\"", value, evaluate_name, None)
+    assert isinstance(text, str)
+    assert json.loads(text) == expander.variable("name \"é\"", value, evaluate_name, None)
+
+
+def test_an_item_with_children_is_a_dict_with_a_reference() -> None:
+    expander = Expander(Handles(), 1, Presentation(), hex_ints=False)
+    for value in ([1], {"a": 1}, Odd, ValueError("x"), Path(".")):
+        entry = expander.item("0", value, "x[0]", None)
+        assert isinstance(entry, dict) and entry["variablesReference"] > 0, value

@@ -1,9 +1,11 @@
 """The adapter's DAP connection to the agent inside the debuggee: requests out, answers and events in.
 
-A successful answer to a relayed request is passed on undecoded (:class:`RawBody`) when its envelope
+A successful answer to a relayed request is passed on undecoded (:class:`RawJSON`) when its envelope
 has the exact form the agent's channel writes, ``{"type":"response","request_seq":N,"command":"C",
-"success":true,"body":{...},"seq":M}``, and answers a pending relayed request for that command.
-Anything else (a failure, another form, a body that is not an object) is decoded as before.
+"success":true,"body":{...},"seq":M}`` (or ``..."success":true,"seq":M,"body":{...}}`` for a body the
+agent wrote as text itself), and answers a pending relayed request for that command. Anything else
+(a failure, another form, a body that is not an object) is decoded as before. The body itself is
+not parsed: the agent's ``json`` wrote it, and the frame's length keeps the stream in step whatever it holds.
 """
 
 from __future__ import annotations
@@ -16,32 +18,41 @@ import anyio
 
 from monadapter.adapter.errors import AgentGoneError, AgentRequestFailed
 from monadapter.adapter.messagelog import ADAPTER_TO_AGENT, AGENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import MessageWriter, RawBody, SocketChannel, read_frames
-from monadapter.agent.wire import BadBody, FramingError, decode
+from monadapter.adapter.transport import MessageWriter, SocketChannel, read_frames
+from monadapter.agent.wire import BadBody, FramingError, RawJSON, decode
 
-_ANSWER_HEAD = re.compile(rb'\{"type":"response","request_seq":([0-9]{1,18}),"command":"([A-Za-z0-9_/]+)","success":true,"body":\{')
+_ANSWER_HEAD = re.compile(
+    rb'\{"type":"response","request_seq":([0-9]{1,18}),"command":"([A-Za-z0-9_/]+)","success":true,'
+    rb'("seq":[0-9]{1,18},)?"body":\{'
+)
 _ANSWER_TAIL = re.compile(rb'\},"seq":[0-9]{1,18}\}')
 
 
-def split_answer(raw: bytes) -> tuple[int, str, RawBody] | None:
+def split_answer(raw: bytes) -> tuple[int, str, RawJSON] | None:
     """Return (request_seq, command, body) of a successful agent answer in the channel's exact form, else None.
 
     Only the envelope is read: the head by a regular expression anchored at the start, the tail
-    (``},"seq":M}``) at the end. The body between them starts with ``{`` and ends with ``}``.
+    (``},"seq":M}``, or ``}}`` when ``seq`` came before the body) at the end. The body between them
+    starts with ``{`` and ends with ``}``.
     """
     head = _ANSWER_HEAD.match(raw)
     if head is None:
         return None
-    tail = raw.rfind(b',"seq":') - 1
-    if tail < head.end() or _ANSWER_TAIL.fullmatch(raw, tail) is None:
-        return None
-    return int(head[1]), head[2].decode("ascii"), RawBody(raw[head.end() - 1 : tail + 1])
+    if head[3]:
+        tail = len(raw) - 2
+        if tail < head.end() or not raw.endswith(b"}}"):
+            return None
+    else:
+        tail = raw.rfind(b',"seq":') - 1
+        if tail < head.end() or _ANSWER_TAIL.fullmatch(raw, tail) is None:
+            return None
+    return int(head[1]), head[2].decode("ascii"), RawJSON(raw[head.end() - 1 : tail + 1])
 
 
 class PendingRequest:
     """A request sent to the agent whose answer has not come yet.
 
-    With ``pass_through`` a successful answer's body may arrive as a :class:`RawBody` (see the module).
+    With ``pass_through`` a successful answer's body may arrive as :class:`RawJSON` (see the module).
     """
 
     def __init__(self, command: str, *, pass_through: bool = False) -> None:
@@ -50,7 +61,7 @@ class PendingRequest:
         self.response: dict[str, Any] | None = None
         self.done = anyio.Event()
 
-    async def result(self) -> dict[str, Any] | RawBody:
+    async def result(self) -> dict[str, Any] | RawJSON:
         """Wait for the answer and return its body.
 
         Raises:
@@ -65,12 +76,12 @@ class PendingRequest:
             message = response.get("message") or f"{self.command} failed"
             raise AgentRequestFailed(str(message), response.get("body"))
         body = response.get("body")
-        return body if isinstance(body, (dict, RawBody)) else {}
+        return body if isinstance(body, (dict, RawJSON)) else {}
 
     async def decoded_result(self) -> dict[str, Any]:
         """:meth:`result` of a request made without ``pass_through``, whose body is always decoded."""
         body = await self.result()
-        assert isinstance(body, dict), "only a pass-through request gets a RawBody"
+        assert isinstance(body, dict), "only a pass-through request gets RawJSON"
         return body
 
 
@@ -86,7 +97,7 @@ class AgentLink:
 
     async def send_request(self, message: dict[str, Any], *, pass_through: bool = False) -> PendingRequest:
         """Send a request (its ``seq`` is replaced by ours) and return its pending answer;
-        ``pass_through``: its body may come as a :class:`RawBody`."""
+        ``pass_through``: its body may come as :class:`RawJSON`."""
         pending = PendingRequest(str(message.get("command")), pass_through=pass_through)
         if self.closed.is_set():
             pending.done.set()

@@ -14,10 +14,10 @@ from typing import Any
 from monadapter.adapter.capabilities import capabilities
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.session import Session
-from monadapter.adapter.transport import RawBody
+from monadapter.agent.wire import RawJSON
 from monadapter.protocol import ParsedRequest
 
-Body = dict[str, Any] | RawBody | None
+Body = dict[str, Any] | RawJSON | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from monadapter.adapter.agentlink import AgentLink, PendingRequest
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import ByteChannel, MessageWriter, RawBody, SocketChannel, read_messages
-from monadapter.agent.wire import BadBody, FramingError
+from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
+from monadapter.agent.wire import BadBody, FramingError, RawJSON
 
 if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
     from monadapter.adapter.launch import AttachArguments, LaunchPlan
@@ -110,8 +110,8 @@ class Session:
 
     # --- talking to the client -------------------------------------------------------------
 
-    async def respond(self, request_seq: int, command: str, body: dict[str, Any] | RawBody | None) -> None:
-        """Send a success response (a :class:`RawBody` goes out as the agent wrote it)."""
+    async def respond(self, request_seq: int, command: str, body: dict[str, Any] | RawJSON | None) -> None:
+        """Send a success response (a :class:`RawJSON` body goes out as the agent wrote it)."""
         message: dict[str, Any] = {
             "type": "response", "request_seq": request_seq, "command": command, "success": True,
         }

@@ -2,44 +2,25 @@
 
 Framing is :mod:`monadapter.agent.wire`; this module only moves bytes. Each outgoing stream has
 exactly one :class:`MessageWriter`, which assigns ``seq`` under a lock so concurrent tasks never
-interleave or reorder sequence numbers on the wire. A body the agent encoded can travel on as a
-:class:`RawBody`, never decoded here.
+interleave or reorder sequence numbers on the wire. A body the agent encoded can travel on as
+:class:`~monadapter.agent.wire.RawJSON`, never decoded here.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
 from anyio.abc import SocketAttribute, SocketStream
 
 from monadapter.adapter.messagelog import MessageLog
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, decode, encode
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, decode, encode
 
 _RECEIVE_SIZE = 65536
-
-
-@dataclass(frozen=True, slots=True)
-class RawBody:
-    """A response body relayed as the agent encoded it: the UTF-8 JSON text of an object.
-
-    Decoding and encoding again the body of a 10k-entry ``variables`` answer costs the adapter
-    about 25 ms; the agent wrote it with ``json.dumps``, so the relay checks only the envelope
-    around it (agentlink.py) and sends the bytes on.
-    """
-
-    text: bytes
-
-    def decoded(self) -> dict[str, Any]:
-        """The body as an object (for the message log, which is off unless ``--log-dir`` is given)."""
-        body = json.loads(self.text)
-        return body if isinstance(body, dict) else {}
 
 
 class ByteChannel(Protocol):
@@ -175,8 +156,8 @@ class MessageWriter:
         """Send ``message`` with the next ``seq`` and return that seq.
 
         ``before_write(seq)`` runs before any byte is written: a request's waiter must be
-        registered before its response can possibly arrive. A :class:`RawBody` as the ``body``
-        goes out as it is.
+        registered before its response can possibly arrive. A :class:`RawJSON` ``body`` goes out
+        as it is (decoded only for the log, which is off unless ``--log-dir`` is given).
         """
         async with self._lock:
             self._seq += 1
@@ -184,14 +165,11 @@ class MessageWriter:
             if before_write is not None:
                 before_write(self._seq)
             body = message.get("body")
-            if isinstance(body, RawBody):
+            if isinstance(body, RawJSON):
                 if self._log.enabled:
                     self._log.record(self._direction, {**message, "body": body.decoded()})
-                envelope = {key: value for key, value in message.items() if key != "body"}
-                data = encode(envelope, raw_body=body.text)
             else:
                 self._log.record(self._direction, message)
-                data = encode(message)
             with anyio.CancelScope(shield=True):  # half a message would wreck the stream
-                await self._channel.send(data)
+                await self._channel.send(encode(message))
             return self._seq

@@ -64,7 +64,7 @@ class Debugger:
             "disconnect": self._disconnect,
             "stackTrace": self._on_paused_thread(self._stack_trace),
             "scopes": self._on_paused_thread(self._scopes),
-            "variables": self._on_paused_thread(lambda _parked, arguments: self._inspector.variables(arguments)),
+            "variables": self._on_paused_thread(lambda _parked, arguments: self._inspector.variables_json(arguments)),
             "evaluate": self._on_paused_thread(lambda _parked, arguments: self._inspector.evaluate(arguments)),
             "setVariable": self._on_paused_thread(lambda _parked, arguments: self._inspector.set_variable(arguments)),
             "setExpression": self._on_paused_thread(

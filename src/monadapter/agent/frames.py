@@ -17,6 +17,7 @@ from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
+from monadapter.agent.wire import RawJSON
 from monadapter.agent.variables import (
     Expander,
     Presentation,
@@ -169,9 +170,16 @@ class Inspector:
             scopes.append(scope)
         return {"scopes": scopes}
 
-    @_reported
     def variables(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        """Answer variables: the children of a scope or value, paged by ``filter``, ``start`` and ``count``."""
+        """:meth:`variables_json` as an object, for callers in this process."""
+        return self.variables_json(arguments).decoded()
+
+    @_reported
+    def variables_json(self, arguments: dict[str, Any]) -> RawJSON:
+        """Answer variables: the children of a scope or value, paged by ``filter``, ``start`` and ``count``.
+
+        The body comes as JSON text (the channel sends it as it is): see :meth:`Expander.item`.
+        """
         reference = arguments.get("variablesReference")
         ref = self._ref(reference)
         filter = arguments.get("filter")
@@ -180,7 +188,7 @@ class Inspector:
         start = _count_argument(arguments, "start")
         count = _count_argument(arguments, "count") or None
         expander = self._expander(self._owner(reference), arguments)
-        return {"variables": expander.children(ref, filter, start, count)}
+        return expander.children(ref, filter, start, count)
 
     @_reported
     def evaluate(self, arguments: dict[str, Any]) -> dict[str, Any]:
