@@ -1,13 +1,14 @@
-"""Breakpoint conditions compiled per code object give exactly eval's answers, on real frames."""
+"""Breakpoint conditions compiled per code object (LineProbe) give exactly eval's answers, on real frames."""
 
 from __future__ import annotations
 
 import sys
+import types
 from types import FrameType
 
 import pytest
 
-from monadapter.agent.breakpoints import Condition
+from monadapter.agent.breakpoints import Breakpoint, Condition, HitOutcome, LineProbe
 
 LIMIT = 10
 
@@ -25,6 +26,14 @@ def frame_of_function(value: int) -> FrameType:
     return inner() if value > 100 else sys._getframe()
 
 
+def probe_for(text: str) -> LineProbe:
+    return LineProbe(Breakpoint(1, 1, 1, condition=Condition(text)))
+
+
+def hit(probe: LineProbe, frame: FrameType) -> HitOutcome:
+    return probe.hit(frame, frame.f_code)
+
+
 @pytest.mark.parametrize(
     ("text", "value", "expected"),
     [
@@ -38,21 +47,51 @@ def frame_of_function(value: int) -> FrameType:
 )
 def test_a_condition_gives_evals_answer_in_a_function_frame(text: str, value: int, expected: bool) -> None:
     frame = frame_of_function(value)
-    condition = Condition(text)
-    assert condition.holds(frame, frame.f_code) is expected
-    assert condition.holds(frame, frame.f_code) is expected  # the compiled function, reused
-    assert bool(eval(condition.code, frame.f_globals, frame.f_locals)) is expected
+    probe = probe_for(text)
+    assert hit(probe, frame).stop is expected
+    assert hit(probe, frame).stop is expected  # the compiled test function, reused
+    assert probe.breakpoint.condition is not None
+    assert probe.breakpoint.condition.evaluate(frame) is expected
+    assert probe.breakpoint.hits == (2 if expected else 0)  # only hits whose condition holds count
 
 
 def test_free_variables_of_a_closure_frame_are_read() -> None:
     frame = frame_of_function(200)
-    assert Condition("seen == 400 and captured == 400").holds(frame, frame.f_code)
+    assert hit(probe_for("seen == 400 and captured == 400"), frame).stop
 
 
 def test_an_unbound_local_falls_back_to_eval_and_raises_like_it() -> None:
     frame = frame_of_function(3)  # unbound_later was deleted
-    with pytest.raises(NameError):
-        Condition("unbound_later is None").holds(frame, frame.f_code)
+    outcome = hit(probe_for("unbound_later is None"), frame)
+    assert outcome.stop
+    assert outcome.error is not None and "raised NameError" in outcome.error
+
+
+def test_a_raising_condition_stops_and_says_why_once_compiled() -> None:
+    frame = frame_of_function(3)
+    probe = probe_for("value / 0 > 1")
+    for _ in range(2):
+        outcome = hit(probe, frame)
+        assert outcome.stop
+        assert outcome.error == "breakpoint condition at line 1 raised ZeroDivisionError: division by zero; stopped there"
+
+
+def test_a_condition_ending_in_a_comment_or_naming_our_parameters_still_works() -> None:
+    frame = frame_of_function(5)
+    assert hit(probe_for("value == 5  # the fifth"), frame).stop
+    _monadapter_locals = 1  # a name the test function uses itself: eval decides instead
+    assert not hit(probe_for("_monadapter_locals == 2"), sys._getframe()).stop
+
+
+def test_a_frame_running_other_globals_uses_eval() -> None:
+    namespace: dict[str, object] = {"LIMIT": 100}
+    exec("import sys\ndef probe(value):\n    return sys._getframe()\n", namespace)
+    other_globals = {"LIMIT": 1, "sys": sys}
+    shared_code = namespace["probe"].__code__  # type: ignore[attr-defined]
+    probe = probe_for("value > LIMIT")
+    assert not hit(probe, namespace["probe"](50)).stop  # type: ignore[operator]
+    rerun = types.FunctionType(shared_code, other_globals)
+    assert hit(probe, rerun(50)).stop  # the same code in other globals: LIMIT is 1 there
 
 
 def test_module_level_code_uses_the_module_namespace() -> None:
@@ -60,4 +99,4 @@ def test_module_level_code_uses_the_module_namespace() -> None:
     exec("import sys\nframe = sys._getframe()\nlocal_name = 5", namespace)
     frame = namespace["frame"]
     assert isinstance(frame, FrameType)
-    assert Condition("local_name > LIMIT").holds(frame, frame.f_code)
+    assert hit(probe_for("local_name > LIMIT"), frame).stop

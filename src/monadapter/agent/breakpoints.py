@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
-from .codes import code_key
 
 _CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function body, whose locals are fast locals
 _HIT_CONDITION = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
@@ -100,53 +99,58 @@ def _compile_expression(source: str, what: str) -> CodeType:
 class Condition:
     """A breakpoint condition, evaluated as cheaply as the frame allows.
 
-    In a function frame, the expression is compiled once per code object into a function whose
-    parameters are the code's local variables it reads (free names stay globals and builtins, as
-    in the frame). A hit then costs one call: ``eval`` would raise the "exec" audit event (our
-    source-capture hook runs for it) and resolve every name through a locals mapping. Module and
-    class bodies, an unbound local, or a frame whose globals are not the function's fall back to
-    ``eval``, which has the exact semantics.
+    In a function frame, the expression is compiled once per code object (``test_for``, held by that
+    code's ``LineProbe``) into a test function that reads the code's local variables it needs from the
+    frame's locals mapping into its own fast locals (free names stay globals and builtins, as in the
+    frame), then evaluates the expression. A hit then costs one call (benchmarks S4: ~60 ns on 3.13
+    plus ~130 for ``f_locals``; building an argument list instead cost ~250 more). ``eval`` would
+    raise the "exec" audit event (our source-capture hook runs for it) and resolve every name through
+    a locals mapping. Module and class bodies, an unbound local, or a frame whose globals are not the
+    function's fall back to ``evaluate``, which has the exact semantics.
     """
 
-    __slots__ = ("text", "code", "_compiled")
+    __slots__ = ("text", "code")
 
     def __init__(self, text: str) -> None:
         self.text = text.strip()
         self.code = _compile_expression(text, "condition")
-        # maps code_key(code) -> (that code, the function or None for "use eval", its parameter names)
-        self._compiled: dict[int, tuple[CodeType, FunctionType | None, tuple[str, ...]]] = {}
 
-    def holds(self, frame: FrameType, code: CodeType) -> bool:
-        """The condition's truth in ``frame``, which runs ``code``. Raises what the expression raises."""
-        entry = self._compiled.get(code_key(code))
-        if entry is None or entry[0] is not code:
-            entry = self._compiled[code_key(code)] = (code, *self._compile_for(code, frame.f_globals))
-        _, function, names = entry
-        if function is not None and function.__globals__ is frame.f_globals:
-            if not names:
-                return bool(function())
-            namespace = frame.f_locals
-            try:
-                arguments = [namespace[name] for name in names]
-            except KeyError:
-                pass  # an unbound local: eval looks the name up in globals, as the frame would not
-            else:
-                return bool(function(*arguments))
+    def evaluate(self, frame: FrameType) -> bool:
+        """The condition's truth in ``frame`` through ``eval`` (exact, slower). Raises what the expression raises."""
         return bool(eval(self.code, frame.f_globals, frame.f_locals))
 
-    def _compile_for(self, code: CodeType, globals_: dict[str, Any]) -> tuple[FunctionType | None, tuple[str, ...]]:
+    def test_for(self, code: CodeType, globals_: dict[str, Any]) -> FunctionType | None:
+        """The test function of this condition for frames of ``code`` run in ``globals_``: called with
+        the frame's locals mapping it returns True, False, or ``UNBOUND``. None where only ``evaluate``
+        is right."""
         if not code.co_flags & _CO_OPTIMIZED:
-            return None, ()  # module or class body: names resolve through a namespace, eval does it right
+            return None  # module or class body: names resolve through a namespace, eval does it right
         local = set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
         used = {node.id for node in ast.walk(ast.parse(self.text, mode="eval")) if isinstance(node, ast.Name)}
-        names = tuple(sorted(used & local))
-        source = f"def condition({', '.join(names)}):\n return ({self.text})"
+        if used & set(_TEST_PARAMETERS):  # a name of the program's that the test function would shadow
+            return None
+        reads = "".join(f"  {name} = _monadapter_locals[{name!r}]\n" for name in sorted(used & local))
+        source = (
+            f"def condition({', '.join(_TEST_PARAMETERS)}):\n"
+            f" try:\n{reads}  pass\n"
+            " except _monadapter_missing:\n  return _monadapter_unbound\n"
+            f" return True if (\n{self.text}\n ) else False"  # own lines: the text may end in a comment
+        )
         namespace: dict[str, Any] = {}
         try:
             exec(compile(source, "<condition>", "exec", dont_inherit=True), globals_, namespace)
         except SyntaxError:
-            return None, ()  # e.g. a walrus or a yield that only works as a bare expression
-        return namespace["condition"], names
+            return None  # e.g. a walrus or a yield that only works as a bare expression
+        test: FunctionType = namespace["condition"]
+        test.__defaults__ = (KeyError, UNBOUND)
+        return test
+
+
+#: What a condition's test function returns when a local it reads is unbound (then ``eval`` decides).
+UNBOUND = object()
+#: The test function's parameters: the frame's locals mapping, then KeyError and UNBOUND as defaults
+#: (not globals: the function runs in the program's globals, which may name anything).
+_TEST_PARAMETERS = ("_monadapter_locals", "_monadapter_missing", "_monadapter_unbound")
 
 
 @dataclass(eq=False)
@@ -251,23 +255,66 @@ class HitOutcome:
 NO_STOP = HitOutcome(stop=False)
 
 
-def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType, code: CodeType) -> HitOutcome:
-    """Decide what one hit of ``breakpoint_`` in ``frame`` does. Runs on the hitting thread inside its
-    LINE callback, so user code evaluated here fires no monitoring events (facts §0.10).
+class LineProbe:
+    """One breakpoint as armed in one code object (``CodeState.probes`` in the engine): the hit of a
+    conditional breakpoint whose condition is false, the hot path of S4, is one call of ``hit`` and
+    one of the condition's test function, compiled for that code on its first hit. Holds no
+    reference to the code: the engine's registry holds code weakly, and the callback passes it in."""
+
+    __slots__ = ("breakpoint", "_test")
+
+    def __init__(self, breakpoint_: Breakpoint) -> None:
+        self.breakpoint = breakpoint_
+        # the condition's test function for this code; _PENDING until the first hit, None: use eval
+        self._test: FunctionType | None | object = _PENDING if breakpoint_.condition is not None else None
+
+    def hit(self, frame: FrameType, code: CodeType) -> HitOutcome:
+        """Decide what one hit in ``frame``, which runs ``code``, does. Runs on the hitting thread inside
+        its LINE callback, so user code evaluated here fires no monitoring events (facts §0.10)."""
+        test = self._test
+        if test is _PENDING:
+            condition = self.breakpoint.condition
+            test = self._test = condition.test_for(code, frame.f_globals) if condition is not None else None
+        if test is not None and test.__globals__ is frame.f_globals:  # type: ignore[union-attr]
+            try:
+                result = test(frame.f_locals)  # type: ignore[operator]
+            except BaseException as exc:  # even SystemExit: the debugger's evaluation must not end the program
+                return _condition_raised(self.breakpoint, exc)
+            if result is False:
+                return NO_STOP
+            if result is True:
+                return _counted_hit(self.breakpoint, frame)
+        return evaluate_hit(self.breakpoint, frame)
+
+
+#: LineProbe._test before the first hit.
+_PENDING = object()
+
+
+def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
+    """Decide what one hit of ``breakpoint_`` in ``frame`` does, the condition evaluated by ``eval``.
 
     Order: the condition first; only hits whose condition holds are counted for the hit condition
     (as VS Code and debugpy do); then a logpoint logs instead of stopping.
     """
     if breakpoint_.condition is not None:
         try:
-            if not breakpoint_.condition.holds(frame, code):
+            if not breakpoint_.condition.evaluate(frame):
                 return NO_STOP
-        except BaseException as exc:  # even SystemExit: the debugger's evaluation must not end the program
-            return HitOutcome(
-                stop=True,
-                error=f"breakpoint condition at line {breakpoint_.line} raised "
-                f"{type(exc).__name__}: {exc}; stopped there",
-            )
+        except BaseException as exc:  # as in LineProbe.hit
+            return _condition_raised(breakpoint_, exc)
+    return _counted_hit(breakpoint_, frame)
+
+
+def _condition_raised(breakpoint_: Breakpoint, exc: BaseException) -> HitOutcome:
+    return HitOutcome(
+        stop=True,
+        error=f"breakpoint condition at line {breakpoint_.line} raised {type(exc).__name__}: {exc}; stopped there",
+    )
+
+
+def _counted_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
+    """A hit whose condition holds (or that has none): count it, apply the hit condition, log or stop."""
     breakpoint_.hits += 1
     if breakpoint_.hit_test is not None and not breakpoint_.hit_test(breakpoint_.hits):
         return NO_STOP

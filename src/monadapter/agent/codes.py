@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from types import CodeType
 
 _RESUME = dis.opmap["RESUME"]
-#: Directory of the monadapter package (as a comparison key): code there is ours and never stops.
 #: The identity key of a code object for our registries. ``object.__hash__`` is the address-based
 #: hash (a bit rotation of the address: distinct for distinct live objects), like ``id()``, but
 #: ``id()`` raises the audit event "builtins.id": with our audit hook installed (agent/sources.py)
 #: every audited call costs ~0.2 µs more, and the registries are read in every callback.
 code_key = object.__hash__
+#: Directory of the monadapter package (as a comparison key): code there is ours and never stops.
 OWN_DIR = os.path.normcase(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))) + os.sep
 
 
