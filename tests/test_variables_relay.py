@@ -14,7 +14,8 @@ import pytest
 from monadapter.adapter.agentlink import split_answer
 from monadapter.agent.channel import Channel, Request
 from monadapter.agent.handles import Handles
-from monadapter.agent.variables import Expander, Presentation
+from monadapter.agent.formatting import REPR_LIMIT, display
+from monadapter.agent.variables import Expander, Presentation, ValueRef
 from monadapter.agent.wire import MessageReader, RawJSON
 from monadapter.client import DapClient, adapter_command
 
@@ -165,3 +166,21 @@ def test_an_item_with_children_is_a_dict_with_a_reference() -> None:
     for value in ([1], {"a": 1}, Odd, ValueError("x"), Path(".")):
         entry = expander.item("0", value, "x[0]", None)
         assert isinstance(entry, dict) and entry["variablesReference"] > 0, value
+
+
+@pytest.mark.parametrize("value", [[10**2000], {"k": "x" * 2000}, (b"y" * 2000, 1)], ids=["int", "str", "bytes"])
+def test_a_scalar_past_the_limit_inside_a_container_is_cut_as_the_whole_repr(value: object) -> None:
+    assert display(value) == repr(value)[: REPR_LIMIT - 3] + "..."
+
+
+def test_a_str_key_is_named_by_its_repr_unless_that_is_too_long() -> None:
+    long_key = "k" * (REPR_LIMIT + 5)
+    expander = Expander(Handles(), 1, Presentation(), hex_ints=True)
+    body = expander.children(ValueRef(None, {"a'b": 1, long_key: 2, 255: 3}, "d"), "indexed", 0, None).decoded()
+    names = [(v["name"], v["evaluateName"], v["value"]) for v in body["variables"]]
+    assert names == [
+        ('"a\'b"', "d[\"a'b\"]", "0x1"),
+        (display(long_key), f"d[{long_key!r}]", "0x2"),
+        ("0xff", "d[255]", "0x3"),
+    ]
+    assert names[1][0].endswith("...") and len(names[1][0]) == REPR_LIMIT

@@ -39,14 +39,20 @@ def display(value: Any, *, hex_ints: bool = False, limit: int | None = REPR_LIMI
     one; their output equals ``repr()`` otherwise. ``hex_ints`` writes exact ``int`` values, alone or
     inside those containers, in hexadecimal (DAP ``format.hex``).
     """
-    if type(value) not in _OPEN_CLOSE:  # a scalar needs no writer: the common case, once per listed child
-        text = _scalar_text(value, hex_ints, limit)
-        if limit is not None and len(text) > limit:
-            return text[: max(limit - 3, 0)] + "..."
-        return text
-    out = _Writer(limit)
-    _write(value, out, hex_ints, set(), 0)
-    text = "".join(out.parts)
+    kind = type(value)
+    if kind in _OPEN_CLOSE:
+        out = _Writer(limit)
+        _write(value, out, hex_ints, set(), 0)
+        text = "".join(out.parts)
+    elif kind is int and hex_ints:
+        text = hex(value)
+    elif kind in (str, bytes) and limit is not None and len(value) > limit:
+        text = repr(value[:limit])  # the cut hides the closing quote; a 10 MB string costs no more
+    else:
+        try:
+            text = repr(value)
+        except BaseException as exc:  # a SystemExit from a __repr__ must not end the program from the debugger
+            text = f"<repr raised {describe_exception(exc)}>"
     if limit is not None and len(text) > limit:
         return text[: max(limit - 3, 0)] + "..."
     return text
@@ -71,24 +77,11 @@ class _Writer:
         self.size += len(text)
 
 
-def _scalar_text(value: Any, hex_ints: bool, limit: int | None) -> str:
-    """Return the text of a value that is not a built-in container (before the cut to ``limit``): its repr,
-    or ``<repr raised Type: message>`` when the object's ``__repr__`` fails."""
-    kind = type(value)
-    if kind is int and hex_ints:
-        return hex(value)
-    if kind in (str, bytes) and limit is not None and len(value) > limit:
-        return repr(value[:limit])  # the cut hides the closing quote; a 10 MB string costs no more
-    try:
-        return repr(value)
-    except BaseException as exc:  # a SystemExit from a __repr__ must not end the program from the debugger
-        return f"<repr raised {describe_exception(exc)}>"
-
-
 def _write(value: Any, out: _Writer, hex_ints: bool, active: set[int], depth: int) -> None:
     kind = type(value)
     if kind not in _OPEN_CLOSE:
-        out.write(_scalar_text(value, hex_ints, out.limit))
+        # cut alone to the limit, a scalar still fills the writer past it, and the final cut keeps less of it
+        out.write(display(value, hex_ints=hex_ints, limit=out.limit))
         return
     if not value:
         out.write(_EMPTY[kind])

@@ -36,7 +36,7 @@ from types import (
 )
 from typing import Any, Literal
 
-from monadapter.agent.formatting import describe_exception, display, type_name
+from monadapter.agent.formatting import REPR_LIMIT, describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.wire import RawJSON
 from monadapter.agent.static import MISSING, TYPE_DICT, TYPE_MRO, class_lookup, class_name, instance_dict, qualname
@@ -650,10 +650,13 @@ class Expander:
 
         def fetch(low: int, high: int) -> list[Entry]:
             if kind == "mapping":
-                return [
-                    self.item(display(key, hex_ints=self.hex_ints), item, _key_expression(base, parent, key, index), frame)
-                    for index, (key, item) in enumerate(islice(value.items(), low, high), low)
-                ]
+                entries = []
+                for index, (key, item) in enumerate(islice(value.items(), low, high), low):
+                    literal = key_literal(key)
+                    # a str key's literal is its repr, which is what display() shows unless it must be cut
+                    name = literal if type(key) is str and len(literal) <= REPR_LIMIT else display(key, hex_ints=self.hex_ints)  # type: ignore[arg-type]
+                    entries.append(self.item(name, item, _key_expression(base, parent, literal, index), frame))
+                return entries
             if type(value) in (list, tuple):
                 items: Iterable[Any] = value[low:high]
             else:
@@ -712,10 +715,10 @@ def _property_hint(descriptor: property, shown: str | None) -> dict[str, Any]:
     return hint
 
 
-def _key_expression(base: str | None, parent: str | None, key: Any, index: int) -> str | None:
+def _key_expression(base: str | None, parent: str | None, literal: str | None, index: int) -> str | None:
+    """Return the expression of the item whose key is written ``literal`` (None: no literal; found by position)."""
     if base is None:
         return None
-    literal = key_literal(key)
     return f"{base}[{literal}]" if literal is not None else f"{base}[list({parent})[{index}]]"
 
 
@@ -755,7 +758,7 @@ def assign_child(ref: Ref, name: str, value: Any) -> str | None:
             for index, key in enumerate(target):
                 if display(key) == name or display(key, hex_ints=True) == name:
                     target[key] = value
-                    return _key_expression(base, parent, key, index)
+                    return _key_expression(base, parent, key_literal(key), index)
         if kind == "sequence" and name.isdigit():
             target[int(name)] = value
             return None if base is None else f"{base}[{name}]"
