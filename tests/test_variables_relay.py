@@ -184,3 +184,36 @@ def test_a_str_key_is_named_by_its_repr_unless_that_is_too_long() -> None:
         ("0xff", "d[255]", "0x3"),
     ]
     assert names[1][0].endswith("...") and len(names[1][0]) == REPR_LIMIT
+
+
+class Surrogate:
+    """A repr that is not valid UTF-8 text: a lone surrogate."""
+
+    def __repr__(self) -> str:
+        return "half \ud800 of a pair"
+
+
+def test_a_repr_with_a_lone_surrogate_is_listed_with_the_others() -> None:
+    expander = Expander(Handles(), 1, Presentation(), hex_ints=False)
+    body = expander.children(ValueRef(None, [Surrogate(), 1], "x"), "indexed", 0, None).decoded()
+    assert [v["value"] for v in body["variables"]] == ["half \ud800 of a pair", "1"]
+
+
+async def test_a_lone_surrogate_reaches_the_client_through_an_adapter_that_logs(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    program = make_program("""
+        class Surrogate:
+            def __repr__(self):
+                return "half \\ud800 of a pair"
+
+        items = [Surrogate()]
+        print(len(items))  # stop here
+    """)
+    stopped = await client.launch_and_stop({program: [6]}, program=str(program))
+    frames = await client.stack_trace(stopped["body"]["threadId"])
+    scopes = await client.scopes(frames[0]["id"])
+    local = {v["name"]: v for v in await client.variables(scopes[0]["variablesReference"])}
+    [item] = await client.variables(local["items"]["variablesReference"], filter="indexed")
+    assert item["value"] == "half \ud800 of a pair"
+    await client.disconnect()

@@ -47,7 +47,8 @@ class MessageLog:
             return cls(None)
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / f"session-{os.getpid()}-{next(_session_numbers)}.jsonl"
-        return cls(path.open("w", encoding="utf-8", buffering=1))
+        # a lone surrogate (in a value's repr) can only stand inside a JSON string, where \udXXX is its escape
+        return cls(path.open("w", encoding="utf-8", errors="backslashreplace", buffering=1))
 
     @property
     def enabled(self) -> bool:

@@ -551,7 +551,9 @@ class Expander:
             if low < high:
                 out.extend(entry if type(entry) is str else _ENTRY_TO_JSON(entry) for entry in fetch(low, high))
             position += length
-        return RawJSON(f'{{"variables":[{",".join(out)}]}}'.encode("utf-8"))
+        # a lone surrogate (a __repr__ may return one) can only stand inside a JSON string: written as \udXXX it
+        # is the JSON escape of itself, where strict UTF-8 would fail the whole answer
+        return RawJSON(f'{{"variables":[{",".join(out)}]}}'.encode("utf-8", "backslashreplace"))
 
     def _segments(self, ref: Ref, filter: str | None) -> list[Segment]:
         """Return the children of ``ref`` as (length, fetch) runs in display order.
