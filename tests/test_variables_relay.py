@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inspection_helpers import scope_variables, stop_at
 
 from monadapter.adapter.agentlink import split_answer
 from monadapter.agent.channel import Channel, Request
@@ -94,11 +95,8 @@ ready = len(big_dict)  # stop here
 
 async def check_big_containers(client: DapClient, make_program: Callable[..., Path]) -> None:
     """Stop in PROGRAM and read its dict in one request and its list page by page."""
-    program = make_program(PROGRAM)
-    stopped = await client.launch_and_stop({program: [4]}, program=str(program))
-    frames = await client.stack_trace(stopped["body"]["threadId"])
-    scopes = await client.scopes(frames[0]["id"])
-    local = {v["name"]: v for v in await client.variables(scopes[0]["variablesReference"])}
+    _, frame = await stop_at(client, make_program(PROGRAM), "stop here")
+    local = await scope_variables(client, frame["id"], "Globals")
 
     listed = local["big_dict"]
     assert listed["indexedVariables"] == 3001
@@ -210,10 +208,8 @@ async def test_a_lone_surrogate_reaches_the_client_through_an_adapter_that_logs(
         items = [Surrogate()]
         print(len(items))  # stop here
     """)
-    stopped = await client.launch_and_stop({program: [6]}, program=str(program))
-    frames = await client.stack_trace(stopped["body"]["threadId"])
-    scopes = await client.scopes(frames[0]["id"])
-    local = {v["name"]: v for v in await client.variables(scopes[0]["variablesReference"])}
+    _, frame = await stop_at(client, program, "stop here")
+    local = await scope_variables(client, frame["id"], "Globals")
     [item] = await client.variables(local["items"]["variablesReference"], filter="indexed")
     assert item["value"] == "half \ud800 of a pair"
     await client.disconnect()
