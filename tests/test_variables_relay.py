@@ -17,20 +17,20 @@ from monadapter.agent.channel import Channel, Request
 from monadapter.agent.handles import Handles
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.variables import Expander, Presentation, ValueRef
-from monadapter.agent.wire import MessageReader, RawJSON
+from monadapter.agent.wire import MessageReader, RawJSON, decode
 from monadapter.client import DapClient, adapter_command
 
 WAIT = 10.0
 
 
-def agent_answer(command: str, body: dict[str, Any] | None = None, *, failure: str | None = None) -> bytes:
+def agent_answer(command: str, body: dict[str, Any] | RawJSON | None = None, *, failure: str | None = None) -> bytes:
     """The frame body a real agent Channel writes when it answers request 7 (``reply(body)`` or ``fail()``)."""
     left, right = socket.socketpair()
     right.settimeout(WAIT)
     with left, right:
         request = Request(Channel(left), 7, command, {})
         if failure is None:
-            request.reply(body)
+            request.reply(body)  # type: ignore[arg-type]  # RawJSON: as the debugger replies to variables
         else:
             request.fail(failure)
         reader = MessageReader()
@@ -60,6 +60,14 @@ def answer(head: bytes = b'"request_seq":7,"command":"threads"', body: bytes = b
     return b'{"type":"response",' + head + b',"success":true,"body":' + body + tail
 
 
+def test_an_answer_the_agent_wrote_as_text_splits_too() -> None:
+    text = json.dumps(TRICKY, ensure_ascii=False, separators=(",", ":")).encode()
+    raw = agent_answer("variables", RawJSON(text))
+    assert raw.endswith(b"}}") and b'"success":true,"seq":' in raw  # the body went in last, as it was
+    assert split_answer(raw) == (7, "variables", RawJSON(text))
+    assert decode(raw) == {"type": "response", "request_seq": 7, "command": "variables", "success": True, "seq": 1, "body": TRICKY}
+
+
 def test_the_unchanged_form_splits() -> None:
     """The control for the cases below: each changes one part of this answer."""
     assert split_answer(answer()) == (7, "threads", RawJSON(b"{}"))
@@ -73,6 +81,8 @@ def test_the_unchanged_form_splits() -> None:
         pytest.param(b'{"type":"event","event":"stopped","body":{},"seq":3}', id="an event"),
         pytest.param(answer(body=b"[1]"), id="a body that is not an object"),
         pytest.param(answer(tail=b"}"), id="no seq at the end"),
+        pytest.param(b'{"type":"response","request_seq":7,"command":"threads","success":true,"seq":3,"body":{}',
+                     id="seq first, the end cut off"),
         pytest.param(answer(tail=b',"seq":3} '), id="bytes after the end"),
         pytest.param(answer(body=b"{"), id="a body cut short"),
         pytest.param(answer(head=b'"request_seq":"7","command":"threads"'), id="a request_seq that is a string"),
