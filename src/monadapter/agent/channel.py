@@ -86,14 +86,25 @@ class Channel:
 
     @classmethod
     def listen(
-        cls, host: str, port: int, *, announce: Callable[[str, int], None] | None = None
+        cls,
+        host: str,
+        port: int,
+        *,
+        announce: Callable[[str, int], None] | None = None,
+        timeout: float | None = None,
     ) -> Channel:
         """Wait for the adapter to connect to ``host:port`` (attach); ``announce(host, port)``
-        is called once the socket listens (port 0 picks a free one)."""
+        is called once the socket listens (port 0 picks a free one).
+
+        Raises:
+            TimeoutError: no adapter connected within ``timeout`` seconds (None: wait for ever).
+        """
         with socket.create_server((host, port)) as server:
             if announce is not None:
                 announce(host, server.getsockname()[1])
+            server.settimeout(timeout)
             sock, _ = server.accept()
+        sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return cls(sock)
 
@@ -143,6 +154,17 @@ class Channel:
             except OSError:
                 pass  # the adapter already closed its end
             self._socket.close()
+
+    def forget_after_fork(self) -> None:
+        """In a child made by ``fork``: the connection is the parent's and the I/O thread did not
+        come along. Close this process's copy of the socket without ``shutdown()`` (that would cut
+        the parent's connection too) and send nothing ever again. The send lock and the closed
+        event are made anew first: a thread of the parent may have held them at the fork."""
+        self._send_lock = threading.Lock()
+        self._closed._at_fork_reinit()  # type: ignore[attr-defined]
+        self._closed_here = True
+        self._closed.set()
+        self._socket.close()
 
     def _send(self, message: dict[str, Any]) -> None:
         """Assign ``seq`` and write ``message`` whole, under the send lock."""

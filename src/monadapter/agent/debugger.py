@@ -125,6 +125,14 @@ class Debugger:
         self.engine.stop()
         self.handles.clear()
 
+    def forget_after_fork(self) -> None:
+        """In a child made by ``fork``: the session is the parent's, and so are the threads that
+        could resume a stop here. Stop debugging without waiting for a lock a parent thread may have
+        held at the fork (the engine's and the handles' are made anew first)."""
+        self.engine.forget_other_threads()
+        self.handles = Handles()
+        self.stop()
+
     def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
         """``breakpoint()`` in the program: stop this thread at the next line it runs (reason
         "breakpoint"), which is the line after the call in the caller."""

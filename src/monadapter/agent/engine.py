@@ -277,6 +277,16 @@ class Engine:
             M.free_tool_id(tool)
         self._aux_id = None
 
+    def forget_other_threads(self) -> None:
+        """In a child made by ``fork`` (before ``stop``): only the forking thread came along. Another
+        thread of the parent may have held our lock at the fork, and the parked threads and the halt
+        are the parent's, so the lock is made anew and the stop state dropped."""
+        self._lock = threading.RLock()
+        self._parked_changed = threading.Condition(self._lock)
+        self._parked.clear()
+        self._halt = False
+        self._stop_request = None
+
     # -- the guard ----------------------------------------------------------------------------
 
     def _guard(self, method: Callable[..., Any], *, local: bool) -> Callable[..., Any]:

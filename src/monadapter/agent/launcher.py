@@ -18,15 +18,10 @@ import os
 import signal
 import stat
 import sys
-import threading
-from typing import Any
 
-from monadapter.agent import runner
-from monadapter.agent.channel import Channel, Request
-from monadapter.agent.debugger import Debugger, ToolBusyError
-
-#: How often the main thread looks whether the adapter went away before configurationDone.
-_WAIT_SLICE = 0.05
+from monadapter.agent import children, handshake, runner
+from monadapter.agent.channel import Channel
+from monadapter.agent.debugger import Debugger
 
 
 class LauncherUsageError(Exception):
@@ -68,6 +63,7 @@ def main() -> None:
     """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
     host, port, target = parse_arguments(sys.argv[1:])
+    children.pass_on_to_children()
     channel = Channel.connect(host, port)
     channel.on_hang_up(_silence_piped_output)
     _debug(channel, target)
@@ -91,22 +87,12 @@ def _announce(host: str, port: int) -> None:
 
 def _debug(channel: Channel, target: runner.Target) -> None:
     """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit."""
-    started = _start_debugger(channel)
-    configured = threading.Event()
-    options: dict[str, Any] = {}
-    channel.register("monadapter/configure", lambda request: _configure(started, request, options))
-    channel.register("configurationDone", lambda request: (request.reply(), configured.set()))
-    channel.send_event(
-        "monadapter/hello",
-        {"pid": os.getpid(), "pythonVersion": list(sys.version_info[:3]), "executable": sys.executable},
-    )
-    channel.start()
-    while not configured.wait(_WAIT_SLICE) and not channel.closed().is_set():
-        pass  # if the adapter is gone before configurationDone, the program runs on undebugged
-    debugger: Debugger | None = started
-    if options.get("noDebug"):
-        started.stop()  # "Run Without Debugging": nothing may slow the program down or stop it
-        debugger = None
+    started = handshake.start_debugger(channel)
+    if started is None:
+        sys.exit(1)
+    debugger = handshake.serve_until_configured(channel, started)
+    if debugger is not None:
+        children.follow_forks(debugger, channel)
     exit_state = {"interrupted": False}
     atexit.register(_finish, debugger, channel, exit_state)
     code = runner.run(
@@ -145,30 +131,9 @@ def _forget_root() -> None:
         del sys.path[0]
 
 
-def _start_debugger(channel: Channel) -> Debugger:
-    """Create and start the Debugger; on ToolBusyError tell the adapter and exit 1."""
-    debugger = Debugger(channel)
-    try:
-        debugger.start()
-    except ToolBusyError as exc:
-        channel.send_event("monadapter/error", {"message": str(exc)})
-        channel.close()
-        sys.exit(1)
-    return debugger
-
-
-def _configure(debugger: Debugger, request: Request, options: dict[str, Any]) -> None:
-    """Keep the launch arguments and hand them to the debugger (before configurationDone)."""
-    options.update(request.arguments)
-    debugger.configure(request.arguments)
-    request.reply()
-
-
 def _finish(debugger: Debugger | None, channel: Channel, exit_state: dict[str, bool]) -> None:
     """Last atexit handler: stop debugging, close the connection, and die by SIGINT if python would."""
-    if debugger is not None:
-        debugger.stop()
-    channel.close()
+    handshake.finish(debugger, channel)
     if exit_state["interrupted"]:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -1,0 +1,174 @@
+"""Child processes of a debuggee: a forked or newly started Python 3.12+ child becomes a debug session of its own.
+
+Standard library only. With ``subProcess`` on, the adapter puts the address of its *child notify*
+listener in the debuggee's environment (:data:`NOTIFY_ENV`, ``HOST:PORT:TOKEN``), and the launcher
+puts :data:`BOOTSTRAP_DIR` (our ``sitecustomize``) on the ``PYTHONPATH`` its children inherit. A
+child then listens on a free loopback port, tells the adapter ``{pid, ppid, port, token, name,
+argv}`` (one framed message), and waits, bounded, for an adapter to attach (the client's child
+session, started by ``startDebugging``) and to send configurationDone. If nobody comes, or the
+listener is gone, the child runs on undebugged.
+
+A child made by ``fork`` (multiprocessing's fork and forkserver) inherits our monitoring callbacks,
+armed breakpoints and the parent's socket, but not the I/O thread that could ever resume a stop.
+The fork hook (:func:`follow_forks`) therefore always drops the parent's session in the child,
+without touching the parent's connection, before the child does anything else; only then, with the
+notify address in the environment, does the child become its own session.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import sys
+
+from monadapter.agent import handshake
+from monadapter.agent.channel import Channel
+from monadapter.agent.debugger import Debugger
+from monadapter.agent.wire import encode
+
+#: The environment variable naming the adapter's child notify listener: ``HOST:PORT:TOKEN``.
+#: (adapter/children.py sets it; the adapter may not import this module.)
+NOTIFY_ENV = "MONADAPTER_CHILD_NOTIFY"
+#: The directory holding the ``sitecustomize`` that starts a session in a new Python child.
+BOOTSTRAP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap")
+#: How long a child waits for the adapter to attach after telling it where to.
+ATTACH_TIMEOUT = 15.0
+#: How long an attached child then waits for configurationDone before its program runs anyway.
+CONFIGURE_TIMEOUT = 30.0
+#: How long telling the notify listener may take.
+NOTIFY_TIMEOUT = 5.0
+#: ``-c`` code of multiprocessing's helper processes that are no program of the user's: the
+#: resource tracker is never debugged; the fork server is not, but the workers it forks are.
+_RESOURCE_TRACKER = "from multiprocessing.resource_tracker import"
+_FORK_SERVER = "from multiprocessing.forkserver import"
+#: Interpreter options that take the next argument as their value.
+_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
+
+#: the debugger and channel of this process's session: what a forked child must leave behind
+_current: tuple[Debugger, Channel] | None = None
+_hook_registered = False
+
+
+def pass_on_to_children() -> None:
+    """In the launched debuggee: when the adapter follows children, put our ``sitecustomize`` first
+    on the ``PYTHONPATH`` they inherit. Done here, not by the adapter, so that the debuggee's own
+    ``sys.path`` stays what plain python gives, and its own start-up does not run the bootstrap."""
+    if not os.environ.get(NOTIFY_ENV):
+        return
+    path = os.environ.get("PYTHONPATH", "")
+    if BOOTSTRAP_DIR not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join([BOOTSTRAP_DIR, path]) if path else BOOTSTRAP_DIR
+
+
+def follow_forks(debugger: Debugger, channel: Channel) -> None:
+    """Note this process's session, and make sure forked children leave it behind (one hook per process)."""
+    global _current
+    _current = (debugger, channel)
+    _register_fork_hook()
+
+
+def follow_this_process() -> None:
+    """The bootstrap ``sitecustomize``'s entry, in a new Python 3.12+ child with :data:`NOTIFY_ENV` set."""
+    code = _code_argument(sys.orig_argv)
+    if code is not None and code.lstrip().startswith(_RESOURCE_TRACKER):
+        return
+    if code is not None and code.lstrip().startswith(_FORK_SERVER):
+        _register_fork_hook()  # the workers it forks are the user's
+        return
+    _start_session(_program(sys.orig_argv))
+
+
+def _register_fork_hook() -> None:
+    global _hook_registered
+    if not _hook_registered:
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _hook_registered = True
+
+
+def _after_fork_in_child() -> None:
+    """Runs in every forked child, in the forking thread, before ``fork()`` returns there. It must
+    never raise (that would print in the user's program) and never wait for the parent's threads."""
+    global _current
+    try:
+        current, _current = _current, None
+        if current is not None:
+            debugger, channel = current
+            channel.forget_after_fork()
+            debugger.forget_after_fork()
+        if os.environ.get(NOTIFY_ENV) and not _about_to_exec():
+            _start_session(f"{os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else 'python'} (fork)")
+    except Exception as exc:
+        print(f"monadapter agent: the forked child runs on undebugged ({type(exc).__name__}: {exc})", file=sys.stderr)
+
+
+def _about_to_exec() -> bool:
+    """Whether this fork is subprocess's with a ``preexec_fn``: the child execs a new program at
+    once (which, if it is Python, starts its own session through the bootstrap)."""
+    forking = sys._getframe(1).f_back  # our caller is the hook; the hook's is the code that forked
+    return forking is not None and os.path.basename(forking.f_code.co_filename) == "subprocess.py"
+
+
+def _start_session(program: str) -> None:
+    """Listen on a free loopback port, tell the adapter, and serve it until configurationDone
+    (bounded); return at once if the notify listener is gone, after the timeout if no adapter comes."""
+    notify = _notify_address()
+    if notify is None:
+        return
+    try:
+        channel = Channel.listen(
+            "127.0.0.1", 0, announce=lambda _host, port: _notify(notify, port, program), timeout=ATTACH_TIMEOUT
+        )
+    except OSError:  # the listener is gone (refused), or nobody attached in time
+        return
+    debugger = handshake.start_debugger(channel)
+    if debugger is None:
+        return
+    running = handshake.serve_until_configured(channel, debugger, CONFIGURE_TIMEOUT)
+    if running is not None:
+        follow_forks(running, channel)
+    atexit.register(handshake.finish, running, channel)
+
+
+def _notify_address() -> tuple[str, int, str] | None:
+    """(host, port, token) from :data:`NOTIFY_ENV`, None when it is missing or malformed."""
+    host, _, rest = os.environ.get(NOTIFY_ENV, "").partition(":")
+    port, _, token = rest.partition(":")
+    return (host, int(port), token) if host and port.isdigit() and token else None
+
+
+def _notify(notify: tuple[str, int, str], port: int, program: str) -> None:
+    """Tell the adapter's notify listener where this child waits (raises OSError when it is gone)."""
+    host, notify_port, token = notify
+    body = {
+        "pid": os.getpid(), "ppid": os.getppid(), "port": port, "token": token,
+        "name": f"{program} (pid {os.getpid()})", "argv": sys.orig_argv,
+    }
+    with socket.create_connection((host, notify_port), timeout=NOTIFY_TIMEOUT) as sock:
+        sock.sendall(encode({"type": "event", "event": "monadapter/child", "body": body, "seq": 1}))
+
+
+def _code_argument(argv: list[str]) -> str | None:
+    """The ``-c`` code of an interpreter command line, None without one."""
+    for index, arg in enumerate(argv[1:-1], start=1):
+        if arg == "-c":
+            return argv[index + 1]
+        if not arg.startswith("-") or arg == "-m":
+            return None
+    return None
+
+
+def _program(argv: list[str]) -> str:
+    """What an interpreter command line runs, to name the child session: the script's file name,
+    the ``-m`` module, ``-c`` (``multiprocessing`` for its spawned workers)."""
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in _OPTIONS_WITH_VALUE:
+            next(args, None)
+        elif arg == "-m":
+            return next(args, "-m")
+        elif arg == "-c":
+            return "multiprocessing" if "--multiprocessing-fork" in argv else "-c"
+        elif not arg.startswith("-"):
+            return os.path.basename(arg)
+    return os.path.basename(argv[0]) if argv else "python"

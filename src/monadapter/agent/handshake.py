@@ -1,0 +1,70 @@
+"""The agent's side of the start of a session: hello, the adapter's options, the wait for configurationDone.
+
+Standard library only. The launcher (launch and attach) and child processes (agent/children.py)
+start their sessions the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from monadapter.agent.channel import Channel, Request
+from monadapter.agent.debugger import Debugger, ToolBusyError
+
+#: How often the waiting thread looks whether the adapter went away before configurationDone.
+_WAIT_SLICE = 0.05
+
+
+def start_debugger(channel: Channel) -> Debugger | None:
+    """Create and start the Debugger; None when it cannot claim its tool id (the adapter is told
+    with ``monadapter/error``, which fails its launch or attach, and the channel is closed)."""
+    debugger = Debugger(channel)
+    try:
+        debugger.start()
+    except ToolBusyError as exc:
+        channel.send_event("monadapter/error", {"message": str(exc)})
+        channel.close()
+        return None
+    return debugger
+
+
+def serve_until_configured(channel: Channel, debugger: Debugger, limit: float | None = None) -> Debugger | None:
+    """Say hello, serve the adapter until configurationDone, and return the debugger to run the
+    program under: None for ``noDebug`` (it is stopped then). The wait also ends when the adapter
+    goes away, or after ``limit`` seconds when given: the program then runs on (undebugged if the
+    adapter is gone)."""
+    configured = threading.Event()
+    options: dict[str, Any] = {}
+    channel.register("monadapter/configure", lambda request: _configure(debugger, request, options))
+    channel.register("configurationDone", lambda request: (request.reply(), configured.set()))
+    channel.send_event(
+        "monadapter/hello",
+        {"pid": os.getpid(), "pythonVersion": list(sys.version_info[:3]), "executable": sys.executable},
+    )
+    channel.start()
+    deadline = None if limit is None else time.monotonic() + limit
+    while not configured.wait(_WAIT_SLICE) and not channel.closed().is_set():
+        if deadline is not None and time.monotonic() > deadline:
+            break
+    if options.get("noDebug"):
+        debugger.stop()  # "Run Without Debugging": nothing may slow the program down or stop it
+        return None
+    return debugger
+
+
+def _configure(debugger: Debugger, request: Request, options: dict[str, Any]) -> None:
+    """Keep the launch arguments and hand them to the debugger (before configurationDone)."""
+    options.update(request.arguments)
+    debugger.configure(request.arguments)
+    request.reply()
+
+
+def finish(debugger: Debugger | None, channel: Channel) -> None:
+    """At exit (an atexit handler): stop debugging, then close the connection."""
+    if debugger is not None:
+        debugger.stop()
+    channel.close()
