@@ -25,7 +25,8 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ class DapClient:
         self.terminal_processes: list[subprocess.Popen[bytes]] = []
         #: the capabilities from the initialize response
         self.capabilities: dict[str, Any] = {}
+        #: makes a client for a child session: to the same adapter server, or a new adapter process
+        self._sibling: Callable[[], DapClient] | None = None
+        self._children_taken = 0  # how many startDebugging requests wait_for_child returned
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -112,7 +116,9 @@ class DapClient:
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small messages, each awaited
             return stream, stream, None
 
-        return cls(open_tcp, timeout=timeout)
+        client = cls(open_tcp, timeout=timeout)
+        client._sibling = lambda: cls.connect(host, port, timeout=timeout)
+        return client
 
     @classmethod
     def spawn(
@@ -126,7 +132,9 @@ class DapClient:
             )
             return process.stdout, process.stdin, process
 
-        return cls(open_process, timeout=timeout)
+        client = cls(open_process, timeout=timeout)
+        client._sibling = lambda: cls.spawn(argv, timeout=timeout, **process_options)
+        return client
 
     async def __aenter__(self) -> DapClient:
         self._receive, self._send, self._process = await self._opener()
@@ -242,6 +250,45 @@ class DapClient:
             f"output containing {text!r}",
             timeout,
         )
+
+    # --- child sessions (startDebugging) -----------------------------------------------------
+
+    async def wait_for_child(self, *, timeout: float | None = None) -> dict[str, Any]:
+        """The arguments (``request``, ``configuration``) of the next ``startDebugging`` request not
+        returned before: a child process waits for a session (the client already said yes)."""
+
+        def find() -> dict[str, Any] | None:
+            starts = [request for request in self.reverse_requests if request.get("command") == "startDebugging"]
+            if len(starts) <= self._children_taken:
+                return None
+            self._children_taken += 1
+            arguments = starts[self._children_taken - 1].get("arguments")
+            return arguments if isinstance(arguments, dict) else {}
+
+        return await self._wait_until(find, "a startDebugging request", timeout)
+
+    def child_client(self) -> DapClient:
+        """A new client (enter it with ``async with``) for a child session, as an editor makes one:
+        to the same adapter server, or to a new adapter process started like this one's."""
+        if self._sibling is None:
+            raise RuntimeError("only a client made by connect() or spawn() can open child sessions")
+        return self._sibling()
+
+    @asynccontextmanager
+    async def attached_child(
+        self,
+        start: dict[str, Any],
+        breakpoints: dict[str | Path, list[int] | list[dict[str, Any]]] | None = None,
+    ) -> AsyncIterator[DapClient]:
+        """Open the child session that ``start`` (from :meth:`wait_for_child`) asks for: a new client
+        runs initialize and the attach configuration with ``breakpoints``, then configurationDone,
+        and is yielded once the child's program runs. The client closes on exit."""
+        async with self.child_client() as child:
+            await child.initialize()
+            await child.configuration_sequence(
+                breakpoints, request=str(start.get("request", "attach")), **(start.get("configuration") or {})
+            )
+            yield child
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -419,13 +466,14 @@ class DapClient:
         breakpoints: dict[str | Path, list[int] | list[dict[str, Any]]] | None = None,
         *,
         exception_filters: list[str] | None = None,
+        request: str = "launch",
         **launch_arguments: Any,
     ) -> PendingResponse:
-        """launch, wait for ``initialized``, set breakpoints/filters, configurationDone.
+        """launch (or ``request="attach"``), wait for ``initialized``, set breakpoints/filters, configurationDone.
 
         Returns the pending launch response (already answered once this returns normally).
         """
-        launched = await self.launch(**launch_arguments)
+        launched = await self.send_request(request, launch_arguments)
         await self.wait_for_event("initialized")
         for path, lines in (breakpoints or {}).items():
             await self.set_breakpoints(path, lines)

@@ -52,9 +52,10 @@ async def launch(session: Session, request: ParsedRequest) -> Later:
 
 
 async def _launch(session: Session, arguments: dict[str, Any]) -> None:
-    from monadapter.adapter.launch import plan_launch  # pydantic's launch model: only when needed
+    from monadapter.adapter.children import follow_children  # pydantic's launch model: only when needed
+    from monadapter.adapter.launch import plan_launch
 
-    await session.start_debuggee(await plan_launch(arguments))
+    await session.start_debuggee(await follow_children(session, await plan_launch(arguments)))
 
 
 async def _start(session: Session, connected: Awaitable[None]) -> Body:

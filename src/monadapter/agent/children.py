@@ -48,6 +48,8 @@ _OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
 #: the debugger and channel of this process's session: what a forked child must leave behind
 _current: tuple[Debugger, Channel] | None = None
 _hook_registered = False
+#: what a forked child's session is named after: the program (the fork server's workers: multiprocessing)
+_fork_program: str | None = None
 
 
 def pass_on_to_children() -> None:
@@ -70,10 +72,12 @@ def follow_forks(debugger: Debugger, channel: Channel) -> None:
 
 def follow_this_process() -> None:
     """The bootstrap ``sitecustomize``'s entry, in a new Python 3.12+ child with :data:`NOTIFY_ENV` set."""
+    global _fork_program
     code = _code_argument(sys.orig_argv)
     if code is not None and code.lstrip().startswith(_RESOURCE_TRACKER):
         return
     if code is not None and code.lstrip().startswith(_FORK_SERVER):
+        _fork_program = "multiprocessing"
         _register_fork_hook()  # the workers it forks are the user's
         return
     _start_session(_program(sys.orig_argv))
@@ -97,7 +101,8 @@ def _after_fork_in_child() -> None:
             channel.forget_after_fork()
             debugger.forget_after_fork()
         if os.environ.get(NOTIFY_ENV) and not _about_to_exec():
-            _start_session(f"{os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else 'python'} (fork)")
+            program = _fork_program or (os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python")
+            _start_session(f"{program} (fork)")
     except Exception as exc:
         print(f"monadapter agent: the forked child runs on undebugged ({type(exc).__name__}: {exc})", file=sys.stderr)
 

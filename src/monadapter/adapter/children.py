@@ -1,0 +1,99 @@
+"""The adapter's side of ``subProcess``: a launch's child notify listener, and one ``startDebugging`` per child.
+
+A launch with ``subProcess`` on (and a client that said ``supportsStartDebuggingRequest``) gets a
+loopback listener whose address and a random token go into the debuggee's environment. Each Python
+child (agent/children.py) listens on a port of its own and sends here one framed message,
+``monadapter/child`` ``{pid, ppid, port, token, name, argv}``; the adapter answers it with the reverse
+request ``startDebugging`` ``{request: "attach", configuration: {name, connect, subProcessId, ...}}``,
+and the client's child session is an ordinary attach. The configuration carries no ``type``: the
+DAP schema says the client fills in what is its own (VS Code uses the parent session's type).
+The listener lives as long as the session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from typing import Any
+
+import anyio
+from anyio.abc import SocketAttribute, SocketListener, SocketStream
+
+from monadapter.adapter.errors import AdapterError
+from monadapter.adapter.launch import AgentOptions, LaunchPlan
+from monadapter.adapter.session import Session
+from monadapter.agent.wire import FramingError, MessageReader
+
+#: The variable naming the listener, ``HOST:PORT:TOKEN`` (agent/children.py reads it: same name there).
+NOTIFY_ENV = "MONADAPTER_CHILD_NOTIFY"
+#: How long a child may take to send its one message.
+NOTIFY_READ_TIMEOUT = 5.0
+#: The launch options a child session inherits: the agent's options, except the stop at the entry
+#: of a program the child does not start from its first line.
+INHERITED = tuple(
+    field.alias or name for name, field in AgentOptions.model_fields.items() if name != "stopOnEntry"
+)
+
+
+async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
+    """The plan to launch: with a child notify listener in its environment when children are to be
+    debugged (``subProcess``, not ``noDebug``, a client that can start child sessions)."""
+    arguments = plan.arguments
+    if not arguments.subProcess or arguments.noDebug:
+        return plan
+    if not session.client_arguments.get("supportsStartDebuggingRequest"):
+        return plan
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(SocketAttribute.local_port)
+    token = secrets.token_hex(16)
+    inherited = {name: plan.launch_arguments[name] for name in INHERITED if name in plan.launch_arguments}
+    session.start_soon(_serve, session, listener, token, inherited)
+    return dataclasses.replace(plan, env_changes={**plan.env_changes, NOTIFY_ENV: f"127.0.0.1:{port}:{token}"})
+
+
+async def _serve(session: Session, listener: SocketListener, token: str, inherited: dict[str, Any]) -> None:
+    """Serve the notify listener until the session ends (its task group is cancelled then)."""
+
+    async def on_child(stream: SocketStream) -> None:
+        async with stream:
+            child = await _read_notice(stream, token)
+        if child is not None:
+            await _start_child_session(session, child, inherited)
+
+    async with listener:
+        await listener.serve(on_child)  # type: ignore[arg-type]
+
+
+async def _read_notice(stream: SocketStream, token: str) -> dict[str, Any] | None:
+    """The body of the child's ``monadapter/child`` message; None for anything else (a stranger, a
+    wrong token, garbage, a child too slow to write)."""
+    reader = MessageReader()
+    message: Any = None
+    with anyio.move_on_after(NOTIFY_READ_TIMEOUT):
+        try:
+            while message is None:
+                reader.feed(await stream.receive())
+                message = reader.next_message()
+        except (anyio.EndOfStream, anyio.BrokenResourceError, FramingError):
+            return None
+    body = message.get("body") if isinstance(message, dict) and message.get("event") == "monadapter/child" else None
+    if not isinstance(body, dict) or not secrets.compare_digest(str(body.get("token", "")), token):
+        return None
+    if not isinstance(body.get("port"), int) or not isinstance(body.get("pid"), int):
+        return None
+    return body
+
+
+async def _start_child_session(session: Session, child: dict[str, Any], inherited: dict[str, Any]) -> None:
+    """Ask the client to start the child's session: an attach to the port the child waits on."""
+    pid = child["pid"]
+    configuration = {
+        **inherited,
+        "name": str(child.get("name") or f"child process (pid {pid})"),
+        "connect": {"host": "127.0.0.1", "port": child["port"]},
+        "subProcessId": pid,
+    }
+    try:
+        await session.reverse_request("startDebugging", {"request": "attach", "configuration": configuration})
+    except AdapterError as exc:
+        await session.important(f"monadapter: child process {pid} is not debugged: {exc}")
