@@ -113,6 +113,7 @@ async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
 
     async for port in serve_once(adapter):
         async with DapClient.connect("127.0.0.1", port) as client:
+            client.follow_children = True
             await client.wait_for_event("done")
             run_in_terminal, start_debugging, unknown = answers
             assert run_in_terminal["success"] and run_in_terminal["body"]["processId"] == client.terminal_processes[0].pid

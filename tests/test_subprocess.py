@@ -64,6 +64,7 @@ async def follow(parent: DapClient, count: int, session: Callable[[dict[str, Any
 async def test_breakpoint_in_a_subprocess_run_child(client: DapClient, make_program: Callable[..., Path]) -> None:
     parent = make_program(PARENT, "parent.py")
     child_program = make_program(CHILD, "child.py")
+    client.follow_children = True
     await client.configuration_sequence(program=str(parent), justMyCode=False, stopOnEntry=False)
     start = await client.wait_for_child(timeout=20)
     configuration = start["configuration"]
@@ -102,6 +103,7 @@ async def test_breakpoint_in_multiprocessing_workers(
             await child.continue_(stopped["body"]["threadId"])
             await child.wait_for_event("terminated", timeout=20)
 
+    client.follow_children = True
     await client.configuration_sequence(program=str(program), args=[method])
     await follow(client, 2, worker)
     exited = await client.wait_for_event("exited", timeout=20)
@@ -112,18 +114,21 @@ async def test_breakpoint_in_multiprocessing_workers(
     assert len(names) == 2  # the workers only: neither the resource tracker nor the fork server
 
 
-@pytest.mark.parametrize("how", ["subProcess false", "client without startDebugging"])
+@pytest.mark.parametrize("how", ["subProcess false", "client without startDebugging", "client declines"])
 async def test_children_run_undebugged_when_not_followed(
     client: DapClient, make_program: Callable[..., Path], how: str
 ) -> None:
+    """Not asked for, or the client cannot or will not open child sessions: the child runs on at once
+    (a declined child is told so on its notify connection and does not wait for an attach)."""
     parent = make_program(PARENT, "parent.py")
     make_program(CHILD, "child.py")
     if how == "client without startDebugging":
         await client.initialize(supportsStartDebuggingRequest=False)
     arguments = {"subProcess": False} if how == "subProcess false" else {}
     assert await client.run_to_end(program=str(parent), **arguments) == 4
-    assert client.output("stdout") == "child says 42 ['x'] False\nchild exit code 5\n"
-    assert client.reverse_requests == []
+    notified = how == "client declines"
+    assert client.output("stdout") == f"child says 42 ['x'] {notified}\nchild exit code 5\n"
+    assert [request["command"] for request in client.reverse_requests] == ["startDebugging"] * notified
 
 
 def older_python() -> str:
@@ -170,6 +175,7 @@ async def test_ending_the_parent_session_ends_the_child_and_its_session(
 ) -> None:
     parent = make_program(PARENT, "parent.py")
     child_program = make_program("import time\ntime.sleep(60)  # child line\n", "child.py")
+    client.follow_children = True
     await client.configuration_sequence(program=str(parent))
     start = await client.wait_for_child(timeout=20)
     async with client.attached_child(start, {child_program: [2]}) as child:

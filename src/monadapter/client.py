@@ -102,6 +102,10 @@ class DapClient:
         #: makes a client for a child session: to the same adapter server, or a new adapter process
         self._sibling: Callable[[], DapClient] | None = None
         self._children_taken = 0  # how many startDebugging requests wait_for_child returned
+        #: say yes to startDebugging (then open each child's session: wait_for_child, attached_child);
+        #: off, the client declines, and a child process runs on undebugged at once instead of
+        #: waiting for a session nobody opens
+        self.follow_children = False
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -340,7 +344,7 @@ class DapClient:
             await self._answer_reverse_request(message)
 
     async def _answer_reverse_request(self, request: dict[str, Any]) -> None:
-        """runInTerminal: really start the command; startDebugging: note it and say yes."""
+        """runInTerminal: really start the command; startDebugging: note it, and say yes when following children."""
         command = request.get("command")
         response: dict[str, Any] = {
             "type": "response", "request_seq": request.get("seq"), "command": command, "success": True,
@@ -360,6 +364,8 @@ class DapClient:
             else:
                 self.terminal_processes.append(process)
                 response["body"] = {"processId": process.pid}
+        elif command == "startDebugging" and not self.follow_children:
+            response.update(success=False, message="this client does not follow child processes (follow_children)")
         elif command != "startDebugging":
             response.update(success=False, message=f"unknown reverse request {command!r}")
         await self.send_message(response)

@@ -5,7 +5,9 @@ loopback listener whose address and a random token go into the debuggee's enviro
 child (agent/children.py) listens on a port of its own and sends here one framed message,
 ``monadapter/child`` ``{pid, ppid, port, token, name, argv}``; the adapter answers it with the reverse
 request ``startDebugging`` ``{request: "attach", configuration: {name, connect, subProcessId, ...}}``,
-and the client's child session is an ordinary attach. The configuration carries no ``type``: the
+and the client's child session is an ordinary attach. The adapter then answers the child on the
+notify connection (a response, ``success`` true if the client said yes), so a child nobody will
+attach to runs on at once. The configuration carries no ``type``: the
 DAP schema says the client fills in what is its own (VS Code uses the parent session's type).
 The listener lives as long as the session.
 """
@@ -13,6 +15,7 @@ The listener lives as long as the session.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
 from typing import Any
 
@@ -22,7 +25,9 @@ from anyio.abc import SocketAttribute, SocketListener, SocketStream
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.launch import AgentOptions, LaunchPlan
 from monadapter.adapter.session import Session
-from monadapter.agent.wire import FramingError, MessageReader
+from monadapter.agent.wire import FramingError, MessageReader, encode
+
+logger = logging.getLogger(__name__)
 
 #: The variable naming the listener, ``HOST:PORT:TOKEN`` (agent/children.py reads it: same name there).
 NOTIFY_ENV = "MONADAPTER_CHILD_NOTIFY"
@@ -57,8 +62,14 @@ async def _serve(session: Session, listener: SocketListener, token: str, inherit
     async def on_child(stream: SocketStream) -> None:
         async with stream:
             child = await _read_notice(stream, token)
-        if child is not None:
-            await _start_child_session(session, child, inherited)
+            if child is not None:
+                accepted = await _start_child_session(session, child, inherited)
+                with anyio.move_on_after(NOTIFY_READ_TIMEOUT):
+                    try:  # the child stops waiting at once when no session comes
+                        await stream.send(encode({"type": "response", "seq": 1, "request_seq": 1,
+                                                  "command": "startDebugging", "success": accepted}))
+                    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                        pass  # the child gave up waiting already
 
     async with listener:
         await listener.serve(on_child)  # type: ignore[arg-type]
@@ -84,8 +95,9 @@ async def _read_notice(stream: SocketStream, token: str) -> dict[str, Any] | Non
     return body
 
 
-async def _start_child_session(session: Session, child: dict[str, Any], inherited: dict[str, Any]) -> None:
-    """Ask the client to start the child's session: an attach to the port the child waits on."""
+async def _start_child_session(session: Session, child: dict[str, Any], inherited: dict[str, Any]) -> bool:
+    """Ask the client to start the child's session, an attach to the port the child waits on;
+    return whether it said yes."""
     pid = child["pid"]
     configuration = {
         **inherited,
@@ -95,5 +107,7 @@ async def _start_child_session(session: Session, child: dict[str, Any], inherite
     }
     try:
         await session.reverse_request("startDebugging", {"request": "attach", "configuration": configuration})
-    except AdapterError as exc:
-        await session.important(f"monadapter: child process {pid} is not debugged: {exc}")
+    except AdapterError as exc:  # the client declined (its choice) or did not answer: the child runs on
+        logger.info("child process %s is not debugged: %s", pid, exc)
+        return False
+    return True

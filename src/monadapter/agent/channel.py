@@ -86,25 +86,14 @@ class Channel:
 
     @classmethod
     def listen(
-        cls,
-        host: str,
-        port: int,
-        *,
-        announce: Callable[[str, int], None] | None = None,
-        timeout: float | None = None,
+        cls, host: str, port: int, *, announce: Callable[[str, int], None] | None = None
     ) -> Channel:
         """Wait for the adapter to connect to ``host:port`` (attach); ``announce(host, port)``
-        is called once the socket listens (port 0 picks a free one).
-
-        Raises:
-            TimeoutError: no adapter connected within ``timeout`` seconds (None: wait for ever).
-        """
+        is called once the socket listens (port 0 picks a free one)."""
         with socket.create_server((host, port)) as server:
             if announce is not None:
                 announce(host, server.getsockname()[1])
-            server.settimeout(timeout)
             sock, _ = server.accept()
-        sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return cls(sock)
 

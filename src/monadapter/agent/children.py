@@ -5,8 +5,9 @@ listener in the debuggee's environment (:data:`NOTIFY_ENV`, ``HOST:PORT:TOKEN``)
 puts :data:`BOOTSTRAP_DIR` (our ``sitecustomize``) on the ``PYTHONPATH`` its children inherit. A
 child then listens on a free loopback port, tells the adapter ``{pid, ppid, port, token, name,
 argv}`` (one framed message), and waits, bounded, for an adapter to attach (the client's child
-session, started by ``startDebugging``) and to send configurationDone. If nobody comes, or the
-listener is gone, the child runs on undebugged.
+session, started by ``startDebugging``) and to send configurationDone. The adapter answers on the
+notify connection whether the client accepted ``startDebugging``; if it did not, if nobody comes,
+or if the listener is gone, the child runs on undebugged at once (or after the timeout).
 
 A child made by ``fork`` (multiprocessing's fork and forkserver) inherits our monitoring callbacks,
 armed breakpoints and the parent's socket, but not the I/O thread that could ever resume a stop.
@@ -19,13 +20,15 @@ from __future__ import annotations
 
 import atexit
 import os
+import select
 import socket
 import sys
+import time
 
 from monadapter.agent import handshake
 from monadapter.agent.channel import Channel
 from monadapter.agent.debugger import Debugger
-from monadapter.agent.wire import encode
+from monadapter.agent.wire import FramingError, MessageReader, encode
 
 #: The environment variable naming the adapter's child notify listener: ``HOST:PORT:TOKEN``.
 #: (adapter/children.py sets it; the adapter may not import this module.)
@@ -121,11 +124,15 @@ def _start_session(program: str) -> None:
     if notify is None:
         return
     try:
-        channel = Channel.listen(
-            "127.0.0.1", 0, announce=lambda _host, port: _notify(notify, port, program), timeout=ATTACH_TIMEOUT
-        )
-    except OSError:  # the listener is gone (refused), or nobody attached in time
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            with _notify(notify, server.getsockname()[1], program) as notice:
+                accepted = _wait_for_attach(server, notice)
+    except OSError:  # the listener is gone (refused) or broke off
         return
+    if accepted is None:
+        return
+    accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    channel = Channel(accepted)
     debugger = handshake.start_debugger(channel)
     if debugger is None:
         return
@@ -142,15 +149,50 @@ def _notify_address() -> tuple[str, int, str] | None:
     return (host, int(port), token) if host and port.isdigit() and token else None
 
 
-def _notify(notify: tuple[str, int, str], port: int, program: str) -> None:
-    """Tell the adapter's notify listener where this child waits (raises OSError when it is gone)."""
+def _notify(notify: tuple[str, int, str], port: int, program: str) -> socket.socket:
+    """Tell the adapter's notify listener where this child waits; return the connection, on which
+    the adapter answers whether a session comes (raises OSError when the listener is gone)."""
     host, notify_port, token = notify
     body = {
         "pid": os.getpid(), "ppid": os.getppid(), "port": port, "token": token,
         "name": f"{program} (pid {os.getpid()})", "argv": sys.orig_argv,
     }
-    with socket.create_connection((host, notify_port), timeout=NOTIFY_TIMEOUT) as sock:
+    sock = socket.create_connection((host, notify_port), timeout=NOTIFY_TIMEOUT)
+    try:
         sock.sendall(encode({"type": "event", "event": "monadapter/child", "body": body, "seq": 1}))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _wait_for_attach(server: socket.socket, notice: socket.socket) -> socket.socket | None:
+    """The adapter's connection, once it attaches; None when the adapter says no session comes (the
+    client declined ``startDebugging``), goes away, or nobody attached within :data:`ATTACH_TIMEOUT`.
+
+    The attach is accepted whenever it comes, even before the answer: a client may answer
+    ``startDebugging`` only once the child session it started is under way.
+    """
+    reader = MessageReader()
+    waiting = [server, notice]
+    deadline = time.monotonic() + ATTACH_TIMEOUT
+    while (left := deadline - time.monotonic()) > 0:
+        ready = select.select(waiting, [], [], left)[0]
+        if server in ready:
+            return server.accept()[0]
+        if notice in ready:
+            try:
+                data = notice.recv(4096)
+                reader.feed(data)
+                answer = reader.next_message()
+            except (OSError, FramingError):
+                return None
+            if answer is None and data:
+                continue  # the rest of the answer is on its way
+            if not isinstance(answer, dict) or not answer.get("success"):
+                return None
+            waiting = [server]  # a session is coming: wait for it alone
+    return None
 
 
 def _code_argument(argv: list[str]) -> str | None:
