@@ -48,3 +48,27 @@ async def test_forked_children_run_undebugged_without_subprocess(
     assert exited["body"]["exitCode"] == 3
     assert [event for event in client.events if event["event"] == "stopped"] == [stopped]
     assert client.reverse_requests == []
+
+
+STEP_INTO_FORK = """
+import os, sys
+pid = os.fork()  # fork line
+if pid == 0:
+    print("child runs", flush=True)
+    os._exit(7)
+print("fork child exit code", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+async def test_a_step_into_fork_does_not_hold_the_child(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """A step-in turns on LINE everywhere; the child's first lines (threading's own fork hooks, in
+    the child, before ours dropped the session there) must not stop where nobody can resume them."""
+    program = make_program(STEP_INTO_FORK)
+    await client.configuration_sequence({program: [2]}, program=str(program), justMyCode=False, subProcess=False)
+    stopped = await client.wait_for_event("stopped", timeout=30)
+    await client.step_in(stopped["body"]["threadId"])
+    stepped = await client.wait_for_event("stopped", timeout=30)  # in the parent: where is not the point
+    await client.continue_(stepped["body"]["threadId"])
+    exited = await client.wait_for_event("exited", timeout=30)
+    assert exited["body"]["exitCode"] == 0
+    assert client.output("stdout") == "child runs\nfork child exit code 7\n"

@@ -89,8 +89,19 @@ def follow_this_process() -> None:
 def _register_fork_hook() -> None:
     global _hook_registered
     if not _hook_registered:
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+        os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
         _hook_registered = True
+
+
+def _before_fork() -> None:
+    """Runs in the forking thread first of all before-fork hooks (they run last registered first)."""
+    if _current is not None:
+        _current[0].fork_starting()
+
+
+def _after_fork_in_parent() -> None:
+    if _current is not None:
+        _current[0].fork_ended()
 
 
 def _after_fork_in_child() -> None:

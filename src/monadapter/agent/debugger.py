@@ -44,6 +44,7 @@ class Debugger:
         self.handles = Handles()
         self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
         self._own: set[int] | None = None
+        self._forking: int | None = None  # the thread between os.fork's before and after hooks
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
@@ -145,11 +146,25 @@ class Debugger:
         once both threads run; before that it is rebuilt on each call.
         """
         if self._own is None:
-            own = {ident for ident in (self._channel.io_thread_id, self._watcher.ident) if ident is not None}
-            if len(own) < 2:
+            ours = (self._channel.io_thread_id, self._watcher.ident)
+            own = {ident for ident in (*ours, self._forking) if ident is not None}
+            if None in ours or self._forking is not None:
                 return own
             self._own = own
         return self._own
+
+    def fork_starting(self) -> None:
+        """``os.register_at_fork(before=...)``: this thread forks. The child runs Python (the at-fork
+        hooks of threading and others) under a copy of our callbacks before our hook drops the session
+        there, and nobody could resume a stop in it; so until the fork returned, in the parent and in
+        the child, this thread counts as one of ours and never stops."""
+        self._forking = threading.get_ident()
+        self._own = None
+
+    def fork_ended(self) -> None:
+        """``os.register_at_fork(after_in_parent=...)``: the fork returned; the thread is the user's again."""
+        self._forking = None
+        self._own = None
 
     # -- breakpoints --------------------------------------------------------------------------
 
