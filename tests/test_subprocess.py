@@ -193,3 +193,27 @@ def running(pid: int) -> bool:
             return stat.read().rpartition(")")[2].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
+
+
+async def test_an_uncaught_exception_stops_the_child(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """python itself runs a started child's program: the "uncaught" stop comes from its excepthook,
+    and the traceback python then prints is the program's own."""
+    parent = make_program(PARENT, "parent.py")
+    make_program("def fail():\n    raise ValueError('boom')\nfail()\n", "child.py")
+    client.follow_children = True
+    await client.configuration_sequence(program=str(parent))
+    start = await client.wait_for_child(timeout=20)
+    async with client.child_client() as child:
+        await child.initialize()
+        await child.configuration_sequence(exception_filters=["uncaught"], request="attach", **start["configuration"])
+        stopped = await child.wait_for_event("stopped", timeout=20)
+        assert (stopped["body"]["reason"], stopped["body"]["description"]) == ("exception", "ValueError: boom")
+        frames = await child.stack_trace(stopped["body"]["threadId"])
+        assert [(frame["name"], frame["line"]) for frame in frames] == [("fail", 2), ("<module>", 3)]
+        await child.continue_(stopped["body"]["threadId"])
+        await child.wait_for_event("terminated", timeout=20)
+    assert await client.wait_for_event("exited", timeout=20)
+    assert client.output("stdout") == "child exit code 1\n"
+    traceback = client.output("stderr")
+    assert traceback.startswith("Traceback (most recent call last):\n") and traceback.endswith("ValueError: boom\n")
+    assert "monadapter" not in traceback

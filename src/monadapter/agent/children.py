@@ -23,7 +23,9 @@ import os
 import select
 import socket
 import sys
+import threading
 import time
+from types import TracebackType
 
 from monadapter.agent import handshake
 from monadapter.agent.channel import Channel
@@ -83,7 +85,9 @@ def follow_this_process() -> None:
         _fork_program = "multiprocessing"
         _register_fork_hook()  # the workers it forks are the user's
         return
-    _start_session(_program(sys.orig_argv))
+    debugger = _start_session(_program(sys.orig_argv))
+    if debugger is not None:
+        _report_uncaught(debugger)
 
 
 def _register_fork_hook() -> None:
@@ -128,9 +132,10 @@ def _about_to_exec() -> bool:
     return forking is not None and os.path.basename(forking.f_code.co_filename) == "subprocess.py"
 
 
-def _start_session(program: str) -> None:
+def _start_session(program: str) -> Debugger | None:
     """Listen on a free loopback port, tell the adapter, and serve it until configurationDone
-    (bounded); return at once if the notify listener is gone, after the timeout if no adapter comes."""
+    (bounded); return at once if the notify listener is gone, after the timeout if no adapter comes.
+    Returns the debugger the program runs under, None when it runs undebugged."""
     notify = _notify_address()
     if notify is None:
         return
@@ -139,18 +144,38 @@ def _start_session(program: str) -> None:
             with _notify(notify, server.getsockname()[1], program) as notice:
                 accepted = _wait_for_attach(server, notice)
     except OSError:  # the listener is gone (refused) or broke off
-        return
+        return None
     if accepted is None:
-        return
+        return None
     accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     channel = Channel(accepted)
     debugger = handshake.start_debugger(channel)
     if debugger is None:
-        return
+        return None
     running = handshake.serve_until_configured(channel, debugger, CONFIGURE_TIMEOUT)
     if running is not None:
         follow_forks(running, channel)
     atexit.register(handshake.finish, running, channel)
+    return running
+
+
+def _report_uncaught(debugger: Debugger) -> None:
+    """In a child started by the bootstrap, python itself runs the program and reports an exception
+    that ends it through ``sys.excepthook``, with no exception being handled; the launcher's runner
+    is not there to call ``program_ending`` (the engine's "uncaught" stop). This hook does, with the
+    exception made the one being handled, then hands over to the hook it replaced."""
+    previous = sys.excepthook
+
+    def excepthook(kind: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
+        if isinstance(value, BaseException) and threading.current_thread() is threading.main_thread():
+            try:
+                raise value
+            except BaseException:
+                debugger.program_ending()
+            value.__traceback__ = traceback  # raising added our frame
+        previous(kind, value, traceback)
+
+    sys.excepthook = excepthook
 
 
 def _notify_address() -> tuple[str, int, str] | None:
