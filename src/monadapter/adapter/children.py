@@ -42,12 +42,12 @@ INHERITED = tuple(
 
 async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
     """The plan to launch: with a child notify listener in its environment when children are to be
-    debugged (``subProcess``, not ``noDebug``, a client that can start child sessions)."""
+    debugged (``subProcess``, not ``noDebug``, a client that can start child sessions); else with
+    no such variable at all (the adapter may itself run under a debuggee that follows children)."""
     arguments = plan.arguments
-    if not arguments.subProcess or arguments.noDebug:
-        return plan
-    if not session.client_arguments.get("supportsStartDebuggingRequest"):
-        return plan
+    follow = arguments.subProcess and not arguments.noDebug
+    if not follow or not session.client_arguments.get("supportsStartDebuggingRequest"):
+        return dataclasses.replace(plan, env_changes={**plan.env_changes, NOTIFY_ENV: None})
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     port = listener.extra(SocketAttribute.local_port)
     token = secrets.token_hex(16)

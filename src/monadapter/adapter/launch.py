@@ -111,7 +111,11 @@ class LaunchArguments(AgentOptions):
         "internalConsole", description="Where the program's output goes."
     )
     redirectOutput: bool = Field(True, description="Send the program's output to the debug console.")
-    subProcess: bool = Field(True, description="Debug child processes too (accepted; not implemented yet).")
+    subProcess: bool = Field(
+        True,
+        description="Debug the Python 3.12+ child processes the program starts (subprocess, multiprocessing "
+        "fork/spawn/forkserver), each as a session of its own (startDebugging).",
+    )
     noDebug: bool = Field(
         False, description="Run the program with the debugger off (VS Code's Run Without Debugging)."
     )
