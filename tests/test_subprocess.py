@@ -217,3 +217,19 @@ async def test_an_uncaught_exception_stops_the_child(client: DapClient, make_pro
     traceback = client.output("stderr")
     assert traceback.startswith("Traceback (most recent call last):\n") and traceback.endswith("ValueError: boom\n")
     assert "monadapter" not in traceback
+
+
+async def test_a_preexec_fn_fork_is_no_session_of_its_own(client: DapClient, make_program: Callable[..., Path]) -> None:
+    """subprocess forks, runs ``preexec_fn`` (so the at-fork hooks run in that child) and execs: only
+    the program it execs becomes a session."""
+    parent = make_program(PARENT.replace(', "x"])', ', "x"], preexec_fn=lambda: None)'), "parent.py")
+    child_program = make_program(CHILD, "child.py")
+    client.follow_children = True
+    await client.configuration_sequence(program=str(parent))
+    async with client.attached_child(await client.wait_for_child(timeout=20), {child_program: [2]}) as child:
+        stopped = await child.wait_for_event("stopped", timeout=20)
+        await child.continue_(stopped["body"]["threadId"])
+    exited = await client.wait_for_event("exited", timeout=20)
+    assert exited["body"]["exitCode"] == 4
+    assert client.output("stdout") == "child says 42 ['x'] True\nchild exit code 5\n"
+    assert [request["command"] for request in client.reverse_requests] == ["startDebugging"]
