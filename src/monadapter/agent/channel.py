@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, encode
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
 
 _IO_THREAD_NAME = "monadapter.agent.io"
 _RECEIVE_SIZE = 65536
@@ -33,7 +33,7 @@ class Request:
         self._answered = False
         self._lock = threading.Lock()
 
-    def reply(self, body: dict[str, Any] | None = None) -> None:
+    def reply(self, body: dict[str, Any] | RawJSON | None = None) -> None:
         """Answer with success and ``body``.
 
         Raises:

@@ -19,6 +19,7 @@ from .modules import LoadedCode
 from .sources import Sources, path_key
 from .stepping import StepKind
 from .threads import ParkedThread
+from .wire import RawJSON
 
 __all__ = ["Debugger", "ToolBusyError"]
 
@@ -343,7 +344,7 @@ class Debugger:
     # -- requests answered by a paused thread -------------------------------------------------
 
     def _on_paused_thread(
-        self, answer: Callable[[ParkedThread, dict[str, Any]], dict[str, Any]]
+        self, answer: Callable[[ParkedThread, dict[str, Any]], dict[str, Any] | RawJSON]
     ) -> Callable[[Request], None]:
         """Wrap ``answer(parked, arguments) -> body`` so it runs on the paused thread named by the
         request's ``threadId``, ``frameId`` or ``variablesReference``; failures become error replies."""
