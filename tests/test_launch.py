@@ -384,18 +384,23 @@ async def test_attach_to_a_listening_program_and_stop_at_a_breakpoint(
     assert json.loads(report) == json.loads(plain.stdout.splitlines()[1])
 
 
-@pytest.mark.parametrize("form", ["connect", "top-level"])
+@pytest.mark.parametrize("form", ["connect", "top-level", "text port"])
 async def test_disconnecting_from_an_attached_program_lets_it_run_on(
     client: DapClient, make_program: Callable[..., Path], form: str
 ) -> None:
-    """Both address forms: ``connect: {port}`` and debugpy's older top-level ``host``/``port``."""
+    """Both address forms: ``connect: {port}`` and debugpy's older top-level ``host``/``port``; and a
+    port given as text, as VS Code's ``${input:...}`` variables give it."""
     program = make_program("""
         import time
         time.sleep(0.5)
         print("ran to the end")
     """)
     listening = ListeningProgram(program)
-    address = {"connect": {"port": listening.port}} if form == "connect" else {"host": "127.0.0.1", "port": listening.port}
+    address: dict[str, Any] = {
+        "connect": {"connect": {"port": listening.port}},
+        "top-level": {"host": "127.0.0.1", "port": listening.port},
+        "text port": {"connect": {"host": "127.0.0.1", "port": f" {listening.port}"}},
+    }[form]
     attached = await client.send_request("attach", address)
     await client.wait_for_event("initialized")
     await client.configuration_done()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 import monadapter
 from monadapter.adapter.errors import LaunchError
@@ -134,7 +134,17 @@ class LaunchArguments(AgentOptions):
 #: The host attach connects to when none is given (where ``--listen PORT`` listens by default).
 DEFAULT_ATTACH_HOST = "127.0.0.1"
 #: A TCP port one can connect to (0 only asks --listen to pick one); strict: "5678" is a mistake.
-TcpPort = Annotated[int, Field(strict=True, ge=1, le=65535)]
+
+
+def _port_from_text(value: object) -> object:
+    """A port given as decimal text is that number: VS Code's ``${input:...}`` and ``${command:...}``
+    variables substitute strings, and debugpy accepts ``"port": "5678"`` too."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+TcpPort = Annotated[int, BeforeValidator(_port_from_text), Field(strict=True, ge=1, le=65535)]
 
 
 class ConnectAddress(ClientArguments):
