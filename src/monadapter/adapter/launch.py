@@ -144,7 +144,7 @@ def _port_from_text(value: object) -> object:
     return value
 
 
-TcpPort = Annotated[int, BeforeValidator(_port_from_text), Field(strict=True, ge=1, le=65535)]
+TcpPort = Annotated[int, Field(strict=True, ge=1, le=65535), BeforeValidator(_port_from_text)]
 
 
 class ConnectAddress(ClientArguments):
