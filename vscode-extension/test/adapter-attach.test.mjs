@@ -118,15 +118,15 @@ describe('attach (over stdio)', () => {
         await disconnect();
     });
 
-    test('a port that is not a number is refused with a message naming it', TEST, async () => {
+    test('a port that is not a number is refused with a message naming it; one given as text works', TEST, async () => {
         await dc.initializeRequest();
         await assert.rejects(
-            dc.attachRequest({ connect: { host: 'localhost', port: String(program.port) } }),
+            dc.attachRequest({ connect: { host: 'localhost', port: 'five' } }),
             /invalid attach arguments: connect\.port: Input should be a valid integer/,
         );
-        // The session goes on: the corrected attach works.
+        // The session goes on; a port as text (what a ${input:...} variable substitutes) is the number it spells.
         const initialized = dc.waitForEvent('initialized');
-        const attached = dc.attachRequest({ connect: { host: 'localhost', port: program.port } });
+        const attached = dc.attachRequest({ connect: { host: 'localhost', port: String(program.port) } });
         await initialized;
         await Promise.all([dc.configurationDoneRequest(), attached, dc.waitForEvent('terminated')]);
         assert.equal((await program.ended).stdout, 'y is 3\n');
