@@ -36,6 +36,7 @@ MAX_ERROR_REPORTS = 20
 MAX_FILE_VERDICTS = 4096
 #: Frames between the monitored frame and an ``_on_<event>`` method: the C dispatcher calls the guard
 #: wrapper, which calls the method, so the user frame is ``sys._getframe(2)`` inside the method.
+#: ``_on_line`` and ``_on_aux_raise`` are registered bare (hot paths): their user frame is one up.
 CALLER_DEPTH = 2
 #: Code every ``threading.Thread`` runs first and returns from last: aux local PY_START and PY_RETURN
 #: on it alone give ``thread`` events at no cost to any other code.
