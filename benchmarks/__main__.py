@@ -41,7 +41,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", default="", help="comma-separated scenario keys or prefixes, e.g. S1,S4,S10e")
     parser.add_argument("--debuggers", default="monadapter,debugpy,pdb", help="which debuggers (default: all three)")
     parser.add_argument("--results", type=Path, help="write this interpreter's section of a RESULTS.md file")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one run, and only S2 richards unless --only says otherwise: checks the runner works")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, one run, and only S2 richards unless --only says otherwise: checks the runner works",
+    )
     return parser.parse_args(argv)
 
 
@@ -50,7 +54,9 @@ def _importable(python: str, module: str) -> bool:
 
 
 def _python_version(python: str) -> tuple[int, int]:
-    out = subprocess.run([python, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True, check=True
+    )
     major, minor = out.stdout.split()
     return int(major), int(minor)
 
@@ -67,7 +73,10 @@ def _debuggers(names: list[str], python: str) -> list[Driver]:
             if _importable(python, "debugpy"):
                 found.append(DapDebugger("debugpy", [python, "-m", "debugpy.adapter"]))
             else:
-                print(f"debugpy is not installed for {python}; skipping it. To include it: {python} -m {INSTALL_HINT}", file=sys.stderr)
+                print(
+                    f"debugpy is not installed for {python}; skipping it. To include it: {python} -m {INSTALL_HINT}",
+                    file=sys.stderr,
+                )
         elif name == "pdb":
             found.append(Pdb())
         else:
@@ -91,12 +100,20 @@ def main(argv: list[str] | None = None) -> None:
         ctx = Context(python=args.python, scratch=Path(scratch), smoke=args.smoke)
         results = anyio.run(
             lambda: run_all(
-                scenarios, debuggers, ctx, repeats=repeats, cutoff=args.cutoff, cell_budget=args.cell_budget, progress=lambda line: print(line, file=sys.stderr)
+                scenarios,
+                debuggers,
+                ctx,
+                repeats=repeats,
+                cutoff=args.cutoff,
+                cell_budget=args.cell_budget,
+                progress=lambda line: print(line, file=sys.stderr),
             )
         )
     names = [d.name for d in debuggers]
     command = "python -m benchmarks " + shlex.join(sys.argv[1:] if argv is None else argv)
-    text = report.section(scenarios, names, results, machine=machine, python=args.python, repeats=repeats, command=command.strip())
+    text = report.section(
+        scenarios, names, results, machine=machine, python=args.python, repeats=repeats, command=command.strip()
+    )
     print(text)
     if args.results:
         report.write_section(args.results, ".".join(map(str, version)), text)

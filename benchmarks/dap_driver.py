@@ -20,13 +20,12 @@ from typing import Any
 
 from benchmarks.dap_session import DapSession, open_session
 from benchmarks.jobs import (
-    Driver,
     BigVariables,
     Breakpoint,
     Context,
     Detach,
+    Driver,
     FirstStop,
-    Job,
     Measurements,
     RoundTrips,
     RunToEnd,
@@ -73,7 +72,9 @@ class DapDebugger(Driver):
             offered = {f["filter"] for f in capabilities.get("exceptionBreakpointFilters") or []}
             missing = set(exception_filters) - offered
             if missing:
-                raise Unsupported(f"the adapter offers no exception filter {sorted(missing)} (it offers {sorted(offered)})")
+                raise Unsupported(
+                    f"the adapter offers no exception filter {sorted(missing)} (it offers {sorted(offered)})"
+                )
             if any(bp.condition for bp in breakpoints) and not capabilities.get("supportsConditionalBreakpoints"):
                 raise Unsupported("the adapter does not advertise supportsConditionalBreakpoints")
             result = new_result_path(ctx)
@@ -248,7 +249,9 @@ async def _fetch_dict(session: DapSession, variable: dict[str, Any]) -> Measurem
     elapsed = time.perf_counter() - started
     keys = {v["name"] for v in body["variables"] if _DICT_KEY.search(v["name"])}
     started = time.perf_counter()
-    await session.request("variables", {"variablesReference": reference, "filter": "indexed", "start": 0, "count": FIRST_PAGE})
+    await session.request(
+        "variables", {"variablesReference": reference, "filter": "indexed", "start": 0, "count": FIRST_PAGE}
+    )
     first_page = time.perf_counter() - started
     return {"dict": elapsed, "dict_missing": float(DICT_SIZE - len(keys)), "dict_first_page": first_page}
 
@@ -257,7 +260,9 @@ async def _page_list(session: DapSession, variable: dict[str, Any]) -> Measureme
     """Time the first page of the list, then walk it page by page and count the indices seen."""
     reference = variable["variablesReference"]
     started = time.perf_counter()
-    await session.request("variables", {"variablesReference": reference, "filter": "indexed", "start": 0, "count": FIRST_PAGE})
+    await session.request(
+        "variables", {"variablesReference": reference, "filter": "indexed", "start": 0, "count": FIRST_PAGE}
+    )
     first_page = time.perf_counter() - started
     seen: set[int] = set()
     worst = 0.0
@@ -269,4 +274,3 @@ async def _page_list(session: DapSession, variable: dict[str, Any]) -> Measureme
         worst = max(worst, time.perf_counter() - started)
         seen.update(int(m.group()) for v in body["variables"] if (m := _INDEX.fullmatch(v["name"].strip("[]"))))
     return {"list_first_page": first_page, "list_page_max": worst, "list_missing": float(LIST_SIZE - len(seen))}
-

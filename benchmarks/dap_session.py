@@ -69,7 +69,9 @@ class DapSession:
                     raise Unsupported(str(exc)) from None
                 for event in self._client.events[seen:]:
                     if event.get("event") in unexpected:
-                        raise Unsupported(f"got '{event['event']}' {event.get('body') or ''} while waiting for '{name}'")
+                        raise Unsupported(
+                            f"got '{event['event']}' {event.get('body') or ''} while waiting for '{name}'"
+                        )
 
     @property
     def debuggee_pid(self) -> int | None:

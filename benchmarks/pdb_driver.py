@@ -19,12 +19,11 @@ import anyio
 from anyio.abc import Process
 
 from benchmarks.jobs import (
-    Driver,
     BigVariables,
     Context,
     Detach,
+    Driver,
     FirstStop,
-    Job,
     Measurements,
     NotApplicable,
     RoundTrips,
@@ -60,7 +59,9 @@ class PdbSession:
                 try:
                     buffer += await self._process.stdout.receive()
                 except anyio.EndOfStream:
-                    raise Unsupported(f"pdb exited; its last output: {buffer[-400:].decode(errors='replace')}") from None
+                    raise Unsupported(
+                        f"pdb exited; its last output: {buffer[-400:].decode(errors='replace')}"
+                    ) from None
         return buffer.decode(errors="replace")
 
     async def command(self, line: str) -> str:
@@ -192,4 +193,3 @@ class Pdb(Driver):
             await session.command("cl 1")
             await session.finish()
         return read_result(out)
-

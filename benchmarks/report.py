@@ -50,7 +50,9 @@ def machine_description() -> dict[str, str]:
                 break
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_ROOT)
     dirty = subprocess.run(["git", "status", "--porcelain", "src"], capture_output=True, text=True, cwd=REPO_ROOT)
-    revision = (commit.stdout.strip() or "unknown") + (" plus uncommitted changes in src/" if dirty.stdout.strip() else "")
+    revision = (commit.stdout.strip() or "unknown") + (
+        " plus uncommitted changes in src/" if dirty.stdout.strip() else ""
+    )
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return {
         "os": platform.platform(),
@@ -88,7 +90,9 @@ def _plain_cell(figure: Figure, scenario: Scenario, results: Results) -> str:
     return f"{summary.median:.3f} s"
 
 
-def _cell(figure: Figure, scenario: Scenario, debugger: str, results: Results, repeats: int) -> tuple[str, Summary | None]:
+def _cell(
+    figure: Figure, scenario: Scenario, debugger: str, results: Results, repeats: int
+) -> tuple[str, Summary | None]:
     key = (scenario.key, debugger)
     if key in results.outcomes and key not in results.samples:
         return _outcome_cell(results.outcomes[key]), None

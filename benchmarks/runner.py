@@ -91,7 +91,9 @@ async def run_all(
                 spent[key] += time.perf_counter() - run_started
                 if outcome is not None:
                     results.outcomes[key] = outcome
-                    progress(f"[{repeat + 1}/{repeats}] {scenario.key:<16} {debugger.name:<10} {outcome.kind}: {outcome.message}")
+                    progress(
+                        f"[{repeat + 1}/{repeats}] {scenario.key:<16} {debugger.name:<10} {outcome.kind}: {outcome.message}"
+                    )
                 else:
                     assert measured is not None
                     results.samples[key].append(measured)

@@ -106,7 +106,12 @@ def all_scenarios(python_version: tuple[int, int]) -> list[Scenario]:
     found: list[Scenario] = []
     for program in programs.COMPUTE:
         found.append(
-            Scenario(f"S1 {program.name}", "attached, no breakpoints", RunToEnd(program), _program_runs(program, 1.02, memory=True))
+            Scenario(
+                f"S1 {program.name}",
+                "attached, no breakpoints",
+                RunToEnd(program),
+                _program_runs(program, 1.02, memory=True),
+            )
         )
     for program in programs.COMPUTE:
         never = Breakpoint(program.path, program.line("never-runs"))
@@ -173,7 +178,10 @@ def all_scenarios(python_version: tuple[int, int]) -> list[Scenario]:
         ("S10", "stop/continue round trip, breakpoint in a loop", False, 2.0),
         ("S10e", "same, fetching threads, stackTrace, scopes, variables at each stop", True, 5.0),
     ):
-        cycles = (absolute("cycle", "ms", 1e3, target, "median cycle"), absolute("cycle_max", "ms", 1e3, label="worst cycle"))
+        cycles = (
+            absolute("cycle", "ms", 1e3, target, "median cycle"),
+            absolute("cycle_max", "ms", 1e3, label="worst cycle"),
+        )
         found.append(Scenario(key, title, RoundTrips(programs.LOOP, "loop-line", inspect), cycles))
     found.append(
         Scenario(

@@ -22,9 +22,7 @@ async def main() -> None:
     async with DapClient.spawn(adapter_command()) as client:
         capabilities = await client.initialize(clientID="monadapter-demo")
         print(f"adapter capabilities: {sorted(k for k, v in capabilities.items() if v is True)}")
-        stopped = await client.launch_and_stop(
-            {PROGRAM: [BREAKPOINT_LINE]}, program=str(PROGRAM), args=["5"]
-        )
+        stopped = await client.launch_and_stop({PROGRAM: [BREAKPOINT_LINE]}, program=str(PROGRAM), args=["5"])
         thread_id = stopped["body"]["threadId"]
         print(f"\nstopped: reason={stopped['body']['reason']} thread={thread_id}")
         frames = await client.stack_trace(thread_id)

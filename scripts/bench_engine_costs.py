@@ -12,7 +12,7 @@ from pathlib import Path
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
-CASE = r'''
+CASE = r"""
 import sys, time, os, tempfile
 sys.path.insert(0, {src!r})
 mode, op = sys.argv[1], sys.argv[2]
@@ -51,7 +51,7 @@ for _ in range(9):
 print(f"{{best:.0f}}")
 if engine is not None:
     engine.stop()
-'''
+"""
 
 
 def main() -> None:

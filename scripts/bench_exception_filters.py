@@ -14,7 +14,7 @@ from pathlib import Path
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 
-CASE = r'''
+CASE = r"""
 import sys, time
 sys.path.insert(0, {src!r})
 mode = sys.argv[1]
@@ -63,7 +63,7 @@ for name, run in cases.items():
         best = min(best, (time.perf_counter_ns() - start) / 50000)
     results.append(f"{{best:.0f}}")
 print(" ".join(results))
-'''
+"""
 
 MODES = ["plain", "no filter", "uncaught", "uncaught+userUnhandled", "raised (not ValueError)"]
 CASES = ["same_frame", "one_frame", "two_frames"]

@@ -29,7 +29,7 @@ SRC = str(Path(__file__).resolve().parent.parent / "src")
 MODULES = 400
 ROUNDS = 5
 
-CASE = r'''
+CASE = r"""
 import sys, time, socket, threading
 sys.path.insert(0, {src!r})
 mode, op, directory = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -72,14 +72,16 @@ for round_ in range({rounds}):
 print(f"{{best / 1000:.1f}} {{announce / 1000:.1f}}")
 if engine is not None:
     engine.stop()
-'''
+"""
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         for round_ in range(ROUNDS):
             for index in range(MODULES):
-                Path(directory, f"bench_mod_{round_}_{index}.py").write_text(f"VALUE = {index}\n\ndef f():\n    return VALUE\n")
+                Path(directory, f"bench_mod_{round_}_{index}.py").write_text(
+                    f"VALUE = {index}\n\ndef f():\n    return VALUE\n"
+                )
         script = CASE.format(src=SRC, modules=MODULES, rounds=ROUNDS)
         subprocess.run([sys.executable, "-c", script, "plain", "import", directory], check=True, capture_output=True)
         print(f"python {sys.version.split()[0]}; microseconds per operation, best of {ROUNDS}")

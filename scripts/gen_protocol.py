@@ -226,7 +226,9 @@ def _without_postponed_annotations(body: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write or check the generated module; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--schema", help=f"path of debugAdapterProtocol.json (default: ${SCHEMA_ENV} or beside the repo)")
+    parser.add_argument(
+        "--schema", help=f"path of debugAdapterProtocol.json (default: ${SCHEMA_ENV} or beside the repo)"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="module to write or check")
     parser.add_argument("--check", action="store_true", help="exit 1 if the module differs from a fresh generation")
     args = parser.parse_args(argv)

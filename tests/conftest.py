@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import pytest
 import pytest_asyncio
-
 from dap_schema import dap_log_dir  # noqa: F401 (a fixture: every adapter session is schema-checked)
+
 from monadapter.client import DapClient
 
 #: The line the adapter prints on stderr once it listens.

@@ -17,6 +17,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from engine_helpers import launch_arguments, line_of, top_frame
+
 from monadapter.agent.frames import Inspector
 from monadapter.agent.handles import Handles
 from monadapter.client import DapClient

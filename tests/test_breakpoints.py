@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import (
     evaluate_in_top_frame,
     launch_arguments,
@@ -64,14 +63,21 @@ async def test_breakpoint_ids_and_hit_ids_match(tmp_path: Path) -> None:
 
 
 async def test_unloaded_file_is_verified_by_an_event_when_its_module_is_imported(tmp_path: Path) -> None:
-    module = write_program(tmp_path, """
+    module = write_program(
+        tmp_path,
+        """
         def helper(x):
             return x + 1  # helper body
-    """, name="helpermod.py")
-    program = write_program(tmp_path, """
+    """,
+        name="helpermod.py",
+    )
+    program = write_program(
+        tmp_path,
+        """
         import helpermod
         print(helpermod.helper(1))
-    """)
+    """,
+    )
     body = line_of(module, "# helper body")
     async with session() as client:
         launched = await client.launch(**launch_arguments(program))
@@ -104,7 +110,9 @@ async def test_frames_report_the_path_the_client_sent(tmp_path: Path) -> None:
 
 
 async def test_lines_without_code_move_to_the_next_line_with_code(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def work(n):
 
             # a comment
@@ -115,7 +123,8 @@ async def test_lines_without_code_move_to_the_next_line_with_code(tmp_path: Path
             )
             return call  # last line
         print(work(3))
-    """)
+    """,
+    )
     target, inside, last = line_of(program, "# target"), line_of(program, "# inside"), line_of(program, "# last")
     async with session() as client:
         launched = await client.launch(**launch_arguments(program))
@@ -154,7 +163,9 @@ async def test_missing_file_breakpoint_is_unverified_with_a_message(tmp_path: Pa
 
 
 async def test_multi_line_statement_stops_once(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def pair(a, b):
             return (a, b)
         for i in range(2):
@@ -165,7 +176,8 @@ async def test_multi_line_statement_stops_once(tmp_path: Path) -> None:
         while i < 4:  # loop head
             i += 1
         print("done")
-    """)
+    """,
+    )
     head, loop = line_of(program, "# statement head"), line_of(program, "# loop head")
     async with session() as client:
         stopped = await client.launch_and_stop({program: [head, loop]}, **launch_arguments(program))
@@ -181,11 +193,14 @@ async def test_multi_line_statement_stops_once(tmp_path: Path) -> None:
 
 async def test_one_line_function_stops_on_every_call(tmp_path: Path) -> None:
     """3.13 emits no LINE for a one-line def's line unless PY_START is on too (cpython#155992)."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def inc(x): return x + 1
         square = lambda y: y * y
         print(inc(1), inc(2), square(3))
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop({program: [1, 2]}, **launch_arguments(program))
         locations = [await stop_location(client, stopped)]
@@ -200,8 +215,15 @@ async def test_one_line_function_stops_on_every_call(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("hit_condition", "expected"),
-    [("2", ["1"]), ("== 3", ["2"]), (">= 3", ["2", "3"]), ("> 3", ["3"]), ("< 3", ["0", "1"]),
-     ("<= 2", ["0", "1"]), ("% 2", ["1", "3"])],
+    [
+        ("2", ["1"]),
+        ("== 3", ["2"]),
+        (">= 3", ["2", "3"]),
+        ("> 3", ["3"]),
+        ("< 3", ["0", "1"]),
+        ("<= 2", ["0", "1"]),
+        ("% 2", ["1", "3"]),
+    ],
 )
 async def test_hit_conditions(tmp_path: Path, hit_condition: str, expected: list[str]) -> None:
     program = write_program(tmp_path, LOOP)
@@ -222,14 +244,14 @@ async def test_hit_conditions(tmp_path: Path, hit_condition: str, expected: list
 
 @pytest.mark.parametrize(
     ("spec", "complaint"),
-    [({"hitCondition": "sometimes"}, "hit condition 'sometimes' is not valid"),
-     ({"condition": "n >"}, "condition 'n >' is not valid Python"),
-     ({"logMessage": "{n"}, "unclosed"),
-     ({"line": 0}, "lines start at 1")],
+    [
+        ({"hitCondition": "sometimes"}, "hit condition 'sometimes' is not valid"),
+        ({"condition": "n >"}, "condition 'n >' is not valid Python"),
+        ({"logMessage": "{n"}, "unclosed"),
+        ({"line": 0}, "lines start at 1"),
+    ],
 )
-async def test_spec_that_does_not_compile_is_refused_with_a_message(
-    tmp_path: Path, spec: dict, complaint: str
-) -> None:
+async def test_spec_that_does_not_compile_is_refused_with_a_message(tmp_path: Path, spec: dict, complaint: str) -> None:
     program = write_program(tmp_path, LOOP)
     async with session() as client:
         launched = await client.launch(**launch_arguments(program))
@@ -253,9 +275,7 @@ async def test_condition_stops_only_where_true_and_keeps_its_probe(tmp_path: Pat
         assert await run_to_exit(client, stopped) == 0
 
 
-@pytest.mark.parametrize(
-    ("condition", "error"), [("undefined_name > 1", "NameError"), ("exit(3)", "SystemExit")]
-)
+@pytest.mark.parametrize(("condition", "error"), [("undefined_name > 1", "NameError"), ("exit(3)", "SystemExit")])
 async def test_condition_that_raises_stops_and_says_why(tmp_path: Path, condition: str, error: str) -> None:
     program = write_program(tmp_path, LOOP)
     spec = {"line": line_of(program, "# work body"), "condition": condition}
@@ -283,7 +303,9 @@ async def test_logpoint_interpolates_and_never_stops(tmp_path: Path) -> None:
 async def test_removing_a_breakpoint_stops_the_stops(tmp_path: Path) -> None:
     program = write_program(tmp_path, LOOP)
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# work body")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# work body")]}, **launch_arguments(program)
+        )
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, stopped) == 0
         assert len([event for event in client.events if event.get("event") == "stopped"]) == 1
@@ -305,12 +327,15 @@ async def test_moving_a_breakpoint_rearms_a_line_that_was_disabled(tmp_path: Pat
 
 
 async def test_code_compiled_under_a_virtual_path(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         SOURCE = "def vf(a):\\n    b = a + 1\\n    return b\\nRESULT = vf(1)\\n"
         namespace = {}
         exec(compile(SOURCE, "/virtual/x.py", "exec"), namespace)
         print("result", namespace["RESULT"])
-    """)
+    """,
+    )
     async with session() as client:
         launched = await client.launch(**launch_arguments(program))
         await client.wait_for_event("initialized")
@@ -320,7 +345,10 @@ async def test_code_compiled_under_a_virtual_path(tmp_path: Path) -> None:
         await launched
         changed = await client.wait_for_event("breakpoint")
         assert changed["body"]["breakpoint"] | {"source": None} == {
-            "id": answer["id"], "verified": True, "line": 2, "source": None
+            "id": answer["id"],
+            "verified": True,
+            "line": 2,
+            "source": None,
         }
         stopped = await client.wait_for_event("stopped")
         frame = await top_frame(client, stopped)
@@ -334,7 +362,9 @@ async def test_code_compiled_under_a_virtual_path(tmp_path: Path) -> None:
 
 
 async def test_string_code_gets_a_source_reference_and_takes_breakpoints(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def helper():
             return 1  # helper body
         SOURCE = "def generated():\\n    helper()\\n    x = 2\\n    return x\\n"
@@ -342,9 +372,12 @@ async def test_string_code_gets_a_source_reference_and_takes_breakpoints(tmp_pat
         exec(SOURCE, namespace)
         namespace["generated"]()
         namespace["generated"]()
-    """)
+    """,
+    )
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# helper body")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# helper body")]}, **launch_arguments(program)
+        )
         frames = await client.stack_trace(stopped["body"]["threadId"])
         generated = frames[1]
         assert generated["name"] == "generated" and generated["source"]["name"] == "<string>"
@@ -353,9 +386,7 @@ async def test_string_code_gets_a_source_reference_and_takes_breakpoints(tmp_pat
         content = await client.request("source", {"source": generated["source"], "sourceReference": reference})
         assert content["content"] == "def generated():\n    helper()\n    x = 2\n    return x\n"
         await client.set_breakpoints(program, [])
-        answer = await client.request(
-            "setBreakpoints", {"source": generated["source"], "breakpoints": [{"line": 3}]}
-        )
+        answer = await client.request("setBreakpoints", {"source": generated["source"], "breakpoints": [{"line": 3}]})
         assert answer["breakpoints"][0]["verified"] is True
         stopped = await next_stop(client, stopped)
         assert await stop_location(client, stopped) == ("generated", 3)
@@ -375,10 +406,13 @@ async def test_source_request_for_an_unknown_reference_fails_clearly(tmp_path: P
 
 
 async def test_stop_on_entry_stops_at_the_first_line(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import os
         print("ran")
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(**launch_arguments(program, stopOnEntry=True))
         assert stopped["body"]["reason"] == "entry"
@@ -403,14 +437,17 @@ async def test_stop_on_entry_of_a_code_string_shows_its_text(tmp_path: Path) -> 
 
 
 async def test_breakpoint_builtin_stops_on_the_next_line(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def work():
             before = 1
             breakpoint()
             after = 2  # after the call
             return after
         print(work())
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(**launch_arguments(program))
         assert stopped["body"]["reason"] == "breakpoint"
@@ -420,26 +457,42 @@ async def test_breakpoint_builtin_stops_on_the_next_line(tmp_path: Path) -> None
 
 
 async def test_function_breakpoints_stop_on_entry_by_name(tmp_path: Path) -> None:
-    write_program(tmp_path, """
+    write_program(
+        tmp_path,
+        """
         class Greeter:
             def greet(self, who):
                 text = "hi " + who  # greet body
                 return text
         def shout(word): return word.upper()
-    """, name="greetings.py")
-    program = write_program(tmp_path, """
+    """,
+        name="greetings.py",
+    )
+    program = write_program(
+        tmp_path,
+        """
         import greetings
         for who in ("a", "b"):
             greetings.Greeter().greet(who)
         print(greetings.shout("x"))
-    """)
+    """,
+    )
     module = tmp_path / "greetings.py"
     async with session() as client:
         launched = await client.launch(**launch_arguments(program))
         await client.wait_for_event("initialized")
-        answers = (await client.request("setFunctionBreakpoints", {"breakpoints": [
-            {"name": "Greeter.greet", "hitCondition": "2"}, {"name": "greetings.shout"}, {"name": "nowhere"},
-        ]}))["breakpoints"]
+        answers = (
+            await client.request(
+                "setFunctionBreakpoints",
+                {
+                    "breakpoints": [
+                        {"name": "Greeter.greet", "hitCondition": "2"},
+                        {"name": "greetings.shout"},
+                        {"name": "nowhere"},
+                    ]
+                },
+            )
+        )["breakpoints"]
         assert [answer["verified"] for answer in answers] == [False, False, False]
         await client.configuration_done()
         await launched

@@ -100,12 +100,31 @@ async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
 
     async def play_adapter(stream: SocketStream) -> None:
         reader = MessageReader()
-        await stream.send(encode({"seq": 1, "type": "request", "command": "runInTerminal", "arguments": {
-            "kind": "integrated", "cwd": str(tmp_path), "args": [sys.executable, "-c", script],
-            "env": {"MONADAPTER_ADDED": "1", "HOME": None},
-        }}))
-        await stream.send(encode({"seq": 2, "type": "request", "command": "startDebugging",
-                                  "arguments": {"request": "launch", "configuration": {}}}))
+        await stream.send(
+            encode(
+                {
+                    "seq": 1,
+                    "type": "request",
+                    "command": "runInTerminal",
+                    "arguments": {
+                        "kind": "integrated",
+                        "cwd": str(tmp_path),
+                        "args": [sys.executable, "-c", script],
+                        "env": {"MONADAPTER_ADDED": "1", "HOME": None},
+                    },
+                }
+            )
+        )
+        await stream.send(
+            encode(
+                {
+                    "seq": 2,
+                    "type": "request",
+                    "command": "startDebugging",
+                    "arguments": {"request": "launch", "configuration": {}},
+                }
+            )
+        )
         await stream.send(encode({"seq": 3, "type": "request", "command": "somethingElse"}))
         for _ in range(3):
             answers.append(await read_message(stream, reader))
@@ -116,11 +135,15 @@ async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
             client.follow_children = True
             await client.wait_for_event("done")
             run_in_terminal, start_debugging, unknown = answers
-            assert run_in_terminal["success"] and run_in_terminal["body"]["processId"] == client.terminal_processes[0].pid
+            assert (
+                run_in_terminal["success"] and run_in_terminal["body"]["processId"] == client.terminal_processes[0].pid
+            )
             assert start_debugging["success"] and start_debugging["request_seq"] == 2
             assert not unknown["success"] and "somethingElse" in unknown["message"]
             assert [request["command"] for request in client.reverse_requests] == [
-                "runInTerminal", "startDebugging", "somethingElse"
+                "runInTerminal",
+                "startDebugging",
+                "somethingElse",
             ]
             with anyio.fail_after(10):
                 while client.terminal_processes[0].poll() is None:

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, stop_location, write_program
+
 from monadapter.client import DapError
 
 MODULE = """
@@ -26,7 +26,9 @@ MODULE = """
 async def test_coverage_sysmon_and_breakpoints_both_see_everything(tmp_path: Path) -> None:
     module = write_program(tmp_path, MODULE, name="classifier.py")
     report = tmp_path / "coverage.json"
-    program = write_program(tmp_path, f"""
+    program = write_program(
+        tmp_path,
+        f"""
         import json, sys
         import coverage
         cov = coverage.Coverage(data_file=None, include=[{str(module)!r}])
@@ -38,7 +40,8 @@ async def test_coverage_sysmon_and_breakpoints_both_see_everything(tmp_path: Pat
         _, statements, _, missing, _ = cov.analysis2(classifier.__file__)
         json.dump({{"kinds": kinds, "missing": missing, "statements": statements, "tools": tools}},
                   open({str(report)!r}, "w"))
-    """)
+    """,
+    )
     odd = line_of(module, "# odd branch")
     async with session() as client:
         arguments = launch_arguments(program, env={"COVERAGE_CORE": "sysmon"}, cwd=str(tmp_path))
@@ -74,7 +77,9 @@ async def test_restart_events_is_never_called_and_line_is_never_global(tmp_path:
     the session sets, moves and removes breakpoints, stops, and detaches."""
     write_program(tmp_path / "site", RECORDER, name="sitecustomize.py")
     report = tmp_path / "report.json"
-    program = write_program(tmp_path, f"""
+    program = write_program(
+        tmp_path,
+        f"""
         import json, sys
         def work(n):
             total = n + 1  # work body
@@ -84,7 +89,8 @@ async def test_restart_events_is_never_called_and_line_is_never_global(tmp_path:
         events = sys.monitoring.get_events(sys.monitoring.DEBUGGER_ID)
         json.dump({{"restarts": len(sys.restart_events_calls),
                    "global_line": bool(events & sys.monitoring.events.LINE)}}, open({str(report)!r}, "w"))
-    """)
+    """,
+    )
     body, loop = line_of(program, "# work body"), line_of(program, "# loop body")
     async with session() as client:
         arguments = launch_arguments(program, env={"PYTHONPATH": str(tmp_path / "site")})
@@ -100,10 +106,14 @@ async def test_restart_events_is_never_called_and_line_is_never_global(tmp_path:
 
 
 async def test_launch_fails_clearly_when_another_tool_holds_debugger_id(tmp_path: Path) -> None:
-    write_program(tmp_path / "site", """
+    write_program(
+        tmp_path / "site",
+        """
         import sys
         sys.monitoring.use_tool_id(sys.monitoring.DEBUGGER_ID, "other-debugger")
-    """, name="sitecustomize.py")
+    """,
+        name="sitecustomize.py",
+    )
     program = write_program(tmp_path, "print('never debugged')\n")
     async with session() as client:
         launched = await client.launch(**launch_arguments(program, env={"PYTHONPATH": str(tmp_path / "site")}))

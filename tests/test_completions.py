@@ -72,7 +72,9 @@ async def stop_in_work(client: DapClient, make_program: Callable[..., Path]) -> 
     return stopped, frames[0]["id"]
 
 
-async def complete(client: DapClient, frame_id: int | None, text: str, column: int | None = None) -> list[dict[str, Any]]:
+async def complete(
+    client: DapClient, frame_id: int | None, text: str, column: int | None = None
+) -> list[dict[str, Any]]:
     arguments: dict[str, Any] = {"text": text, "column": len(text) + 1 if column is None else column}
     if frame_id is not None:
         arguments["frameId"] = frame_id

@@ -73,7 +73,9 @@ def test_a_raising_condition_stops_and_says_why_once_compiled() -> None:
     for _ in range(2):
         outcome = hit(probe, frame)
         assert outcome.stop
-        assert outcome.error == "breakpoint condition at line 1 raised ZeroDivisionError: division by zero; stopped there"
+        assert (
+            outcome.error == "breakpoint condition at line 1 raised ZeroDivisionError: division by zero; stopped there"
+        )
 
 
 def test_a_condition_ending_in_a_comment_or_naming_our_parameters_still_works() -> None:

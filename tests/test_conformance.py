@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import AdapterAddress
 from dap_schema import read_log, validate_log_dir, validate_outgoing, validate_session
+
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
 from monadapter.client import DapClient, DapError
 
@@ -57,9 +58,7 @@ def test_a_conforming_session_has_no_problems() -> None:
 
 def test_a_missing_required_body_field_is_named() -> None:
     problems = validate_outgoing([response(1, 1, "stackTrace", {"totalFrames": 0})])
-    assert problems == [
-        "seq 1 (stackTrace response): StackTraceResponse.body: 'stackFrames' is a required property"
-    ]
+    assert problems == ["seq 1 (stackTrace response): StackTraceResponse.body: 'stackFrames' is a required property"]
 
 
 def test_wrong_types_deep_in_a_body_are_found() -> None:
@@ -178,7 +177,9 @@ async def test_every_message_of_a_real_session_meets_the_schema(
             await client.evaluate("no_such_name", frames[0]["id"])
         with pytest.raises(DapError):
             await client.request("noSuchCommand", {})
-        await client.request("setVariable", {"variablesReference": locals_reference, "name": "name", "value": "'there'"})
+        await client.request(
+            "setVariable", {"variablesReference": locals_reference, "name": "name", "value": "'there'"}
+        )
         completions = await client.request("completions", {"text": "na", "column": 3, "frameId": frames[0]["id"]})
         assert "name" in [target["label"] for target in completions["targets"]]
         assert await client.request("modules", {})
@@ -197,9 +198,23 @@ async def test_every_message_of_a_real_session_meets_the_schema(
     sent = [line["message"] for line in lines if line["direction"] == ADAPTER_TO_CLIENT]
     answered = {message["command"] for message in sent if message["type"] == "response"}
     assert answered >= {
-        "initialize", "launch", "setBreakpoints", "configurationDone", "threads", "stackTrace",
-        "scopes", "variables", "evaluate", "noSuchCommand", "setVariable", "completions", "modules",
-        "loadedSources", "next", "continue", "disconnect",
+        "initialize",
+        "launch",
+        "setBreakpoints",
+        "configurationDone",
+        "threads",
+        "stackTrace",
+        "scopes",
+        "variables",
+        "evaluate",
+        "noSuchCommand",
+        "setVariable",
+        "completions",
+        "modules",
+        "loadedSources",
+        "next",
+        "continue",
+        "disconnect",
     }
     events = {message["event"] for message in sent if message["type"] == "event"}
     assert events >= {"initialized", "stopped", "output", "exited", "terminated"}

@@ -8,9 +8,7 @@ DEMO = Path(__file__).parents[1] / "examples" / "demo_session.py"
 
 
 def test_demo_session_stops_inspects_and_changes_the_program() -> None:
-    result = subprocess.run(
-        [sys.executable, str(DEMO)], capture_output=True, text=True, timeout=60, check=False
-    )
+    result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "stopped: reason=breakpoint" in out

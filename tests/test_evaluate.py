@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from inspection_helpers import Stop, finish, module_program, scope_variables, stop_at
+
 from monadapter.agent.handles import InspectError
 from monadapter.client import DapClient, DapError
 
@@ -84,7 +84,15 @@ def program(pause: Callable[[], None]) -> dict[str, Any]:
         return cell
 
     pause()
-    return {"count": count, "items": items, "acc": acc, "total": total, "cell": cell, "bump": bump(), "runs": gadget.runs}
+    return {
+        "count": count,
+        "items": items,
+        "acc": acc,
+        "total": total,
+        "cell": cell,
+        "bump": bump(),
+        "runs": gadget.runs,
+    }
 
 
 # --- watch -----------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, stop_location, write_program
+
 from monadapter.agent import exceptions
 from monadapter.client import DapClient, DapError
 
@@ -71,7 +71,9 @@ async def test_uncaught_stops_in_the_raising_frame_of_each_thread_with_the_whole
         assert stopped["body"]["description"] == "KeyError: 'boom'"
         frames = await client.stack_trace(stopped["body"]["threadId"])
         assert [(frame["name"], frame["line"]) for frame in frames[:4]] == [
-            ("deep", raise_line), ("deep", raise_line + 1), ("deep", raise_line + 1),
+            ("deep", raise_line),
+            ("deep", raise_line + 1),
+            ("deep", raise_line + 1),
             ("worker", line_of(program, "# worker call")),
         ]
         threads = {thread["id"]: thread["name"] for thread in await client.threads()}
@@ -83,7 +85,8 @@ async def test_uncaught_stops_in_the_raising_frame_of_each_thread_with_the_whole
         stopped = await next_stop(client, stopped)  # then the main thread's
         frames = await client.stack_trace(stopped["body"]["threadId"])
         assert [(frame["name"], frame["line"]) for frame in frames] == [
-            ("deep", raise_line), ("<module>", line_of(program, "# main call"))
+            ("deep", raise_line),
+            ("<module>", line_of(program, "# main call")),
         ]
         assert await run_to_exit(client, stopped) == 1
         assert "KeyError: 'boom'" in client.output("stderr")
@@ -109,7 +112,9 @@ async def test_raised_stops_once_where_each_exception_is_raised(tmp_path: Path) 
 
 
 async def test_system_exit_zero_never_stops_system_exit_3_stops_as_uncaught(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import sys
         def quiet():
             try:
@@ -122,7 +127,8 @@ async def test_system_exit_zero_never_stops_system_exit_3_stops_as_uncaught(tmp_
                 pass
         quiet()
         sys.exit(int(sys.argv[1]))  # exit here
-    """)
+    """,
+    )
     async with session() as client:
         # the ValueError stops as raised; neither SystemExit(0) does, raised or ending the program
         await launch_with(client, program, {"filters": ["uncaught", "raised"]}, args=["0"])
@@ -188,7 +194,9 @@ async def test_raised_stops_at_every_raise_at_any_depth_and_uncaught_never_for_c
         await launch_with(client, program, {"filters": ["raised", "uncaught"]})
         # json raises inside the library: with justMyCode the stop is where it reaches user code
         assert await stops_until_exit(client, 4) == [
-            ("ValueError", "always", raise0), ("KeyError", "always", raise2), ("TypeError", "always", raise2),
+            ("ValueError", "always", raise0),
+            ("KeyError", "always", raise2),
+            ("TypeError", "always", raise2),
             ("json.decoder.JSONDecodeError", "always", line_of(program, "json.loads")),
         ]
         assert "ValueError KeyError TypeError" in client.output("stdout")
@@ -206,7 +214,9 @@ async def test_raised_stops_at_every_raise_at_any_depth_and_uncaught_never_for_c
 async def test_filter_condition_narrows_by_exception_type(tmp_path: Path, condition: str, expected: list[str]) -> None:
     program = write_program(tmp_path, DEPTHS)
     async with session() as client:
-        await launch_with(client, program, {"filters": [], "filterOptions": [{"filterId": "raised", "condition": condition}]})
+        await launch_with(
+            client, program, {"filters": [], "filterOptions": [{"filterId": "raised", "condition": condition}]}
+        )
         assert [kind for kind, _mode, _line in await stops_until_exit(client, len(expected))] == expected
 
 
@@ -215,7 +225,9 @@ async def test_condition_names_a_library_subclass_by_its_dotted_name(tmp_path: P
     program = write_program(tmp_path, DEPTHS)
     async with session() as client:
         await launch_with(
-            client, program, {"filters": [], "filterOptions": [{"filterId": "raised", "condition": "json.JSONDecodeError"}]},
+            client,
+            program,
+            {"filters": [], "filterOptions": [{"filterId": "raised", "condition": "json.JSONDecodeError"}]},
             justMyCode=False,
         )
         assert [kind for kind, _mode, _line in await stops_until_exit(client, 1)] == ["json.decoder.JSONDecodeError"]
@@ -224,14 +236,25 @@ async def test_condition_names_a_library_subclass_by_its_dotted_name(tmp_path: P
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"filters": [], "filterOptions": [{"filterId": "raised", "condition": "ValueError KeyError"}]},
-         "'ValueError KeyError' is not an exception type name"),
+        (
+            {"filters": [], "filterOptions": [{"filterId": "raised", "condition": "ValueError KeyError"}]},
+            "'ValueError KeyError' is not an exception type name",
+        ),
         ({"filters": [], "filterOptions": [{"filterId": "uncaught", "condition": "not"}]}, "'not' needs exception"),
-        ({"filters": [], "filterOptions": [{"filterId": "raised", "condition": "x > 1"}]}, "not an exception type name"),
+        (
+            {"filters": [], "filterOptions": [{"filterId": "raised", "condition": "x > 1"}]},
+            "not an exception type name",
+        ),
         ({"filters": [], "exceptionOptions": [{"breakMode": "sometimes"}]}, "breakMode"),
-        ({"filters": [], "exceptionOptions": [{"breakMode": "always", "path": [{"names": ["Python Exceptions"]},
-                                                                               {"names": ["1x"]}]}]},
-         r"exceptionOptions\[0\].path\[1\]: '1x'"),
+        (
+            {
+                "filters": [],
+                "exceptionOptions": [
+                    {"breakMode": "always", "path": [{"names": ["Python Exceptions"]}, {"names": ["1x"]}]}
+                ],
+            },
+            r"exceptionOptions\[0\].path\[1\]: '1x'",
+        ),
     ],
 )
 async def test_bad_condition_or_option_fails_clearly_and_the_session_goes_on(
@@ -323,7 +346,9 @@ async def test_user_unhandled_follows_just_my_code(tmp_path: Path) -> None:
 
 
 async def test_exception_info_has_the_traceback_text_and_the_chain(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         class Broken(Exception):
             pass
         def parse(text):
@@ -337,7 +362,8 @@ async def test_exception_info_has_the_traceback_text_and_the_chain(tmp_path: Pat
             finally:
                 cleanup = {}["missing"]  # during handling
         load()
-    """)
+    """,
+    )
     async with session() as client:
         await launch_with(client, program, {"filters": ["uncaught"]})
         stopped = await client.wait_for_event("stopped")
@@ -345,7 +371,11 @@ async def test_exception_info_has_the_traceback_text_and_the_chain(tmp_path: Pat
         info = await client.request("exceptionInfo", {"threadId": stopped["body"]["threadId"]})
         assert info["exceptionId"] == "KeyError" and info["description"] == "KeyError: 'missing'"
         details = info["details"]
-        assert (details["typeName"], details["fullTypeName"], details["message"]) == ("KeyError", "KeyError", "'missing'")
+        assert (details["typeName"], details["fullTypeName"], details["message"]) == (
+            "KeyError",
+            "KeyError",
+            "'missing'",
+        )
         text = details["stackTrace"]
         # python's own text: both chained exceptions, the linking sentences, the lines of the program
         assert text.startswith("Traceback (most recent call last):") and text.endswith("KeyError: 'missing'\n")
@@ -353,7 +383,11 @@ async def test_exception_info_has_the_traceback_text_and_the_chain(tmp_path: Pat
         assert "During handling of the above exception, another exception occurred:" in text
         assert 'raise Broken("cannot parse") from exc' in text
         broken = details["innerException"][0]  # the context
-        assert (broken["typeName"], broken["fullTypeName"], broken["message"]) == ("Broken", "__main__.Broken", "cannot parse")
+        assert (broken["typeName"], broken["fullTypeName"], broken["message"]) == (
+            "Broken",
+            "__main__.Broken",
+            "cannot parse",
+        )
         assert "During handling" not in broken["stackTrace"] and "in parse" in broken["stackTrace"]
         cause = broken["innerException"][0]
         assert cause["typeName"] == "ValueError" and "invalid literal" in cause["message"]
@@ -362,12 +396,15 @@ async def test_exception_info_has_the_traceback_text_and_the_chain(tmp_path: Pat
 
 
 async def test_keyboard_interrupt_stops_as_uncaught(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import signal
         def interrupt():
             signal.raise_signal(signal.SIGINT)  # interrupted
         interrupt()
-    """)
+    """,
+    )
     async with session() as client:
         await launch_with(client, program, {"filters": ["uncaught"]})
         stopped = await client.wait_for_event("stopped")
@@ -393,11 +430,15 @@ async def test_the_adapter_announces_the_filters_and_condition_syntax_the_agent_
 
 
 async def test_uncaught_in_a_module_run_with_m_shows_no_frame_below_its_main_code(tmp_path: Path) -> None:
-    write_program(tmp_path, """
+    write_program(
+        tmp_path,
+        """
         def fail():
             raise ValueError("from -m")  # raise here
         fail()  # call here
-    """, name="failing.py")
+    """,
+        name="failing.py",
+    )
     program = tmp_path / "failing.py"
     async with session() as client:
         launched = await client.launch(
@@ -411,7 +452,8 @@ async def test_uncaught_in_a_module_run_with_m_shows_no_frame_below_its_main_cod
         frames = await client.stack_trace(stopped["body"]["threadId"])
         # runpy's frames under the module's code are the launcher's, not the program's
         assert [(frame["name"], frame["line"]) for frame in frames] == [
-            ("fail", line_of(program, "# raise here")), ("<module>", line_of(program, "# call here"))
+            ("fail", line_of(program, "# raise here")),
+            ("<module>", line_of(program, "# call here")),
         ]
         assert await run_to_exit(client, stopped) == 1
 

@@ -86,8 +86,11 @@ SCHEMAS = [
     Schema("attach", schema_properties("attach"), AttachArguments, frozenset({"logToFile", "python"})),
     Schema("attach.connect", schema_properties("attach")["connect"]["properties"], ConnectAddress),
     *(
-        Schema(f"{request}.variablePresentation", schema_properties(request)["variablePresentation"]["properties"],
-               VariablePresentation)
+        Schema(
+            f"{request}.variablePresentation",
+            schema_properties(request)["variablePresentation"]["properties"],
+            VariablePresentation,
+        )
         for request in ("launch", "attach")
     ),
 ]
@@ -151,7 +154,10 @@ def test_variable_presentation_defaults_are_the_agents(request_kind: str) -> Non
     schema = schema_properties(request_kind)["variablePresentation"]
     agent = Presentation()
     expected = {
-        "special": agent.special, "function": agent.function, "class": agent.klass, "protected": agent.protected,
+        "special": agent.special,
+        "function": agent.function,
+        "class": agent.klass,
+        "protected": agent.protected,
     }
     assert {key: value["default"] for key, value in schema["properties"].items() if key != "all"} == expected
     assert schema["default"] == expected

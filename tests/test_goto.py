@@ -6,17 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dap_schema import validate_outgoing
 from engine_helpers import (
     evaluate_in_top_frame,
     launch_arguments,
-     line_of,
+    line_of,
     run_to_exit,
     session,
     stop_location,
     write_program,
 )
+
 from monadapter.client import DapClient, DapError
 
 TRACE = """
@@ -152,11 +152,14 @@ async def test_goto_is_refused_where_the_thread_is_not_paused_at_a_line(tmp_path
 async def test_goto_from_an_entry_stop_moves_the_first_line(tmp_path: Path) -> None:
     """stopOnEntry stops in the first LINE event of the program (a line stop, not PY_START), where
     CPython allows the jump: skipping the first statement is possible."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         first = "ran"  # first line
         second = globals().get("first", "skipped")  # second line
         print(second)
-    """)
+    """,
+    )
     async with session() as client:
         await client.configuration_sequence(**launch_arguments(program, stopOnEntry=True))
         stopped = await client.wait_for_event("stopped")
@@ -181,14 +184,17 @@ async def test_goto_and_goto_targets_reject_bad_arguments(tmp_path: Path) -> Non
 async def test_goto_after_a_step_in_then_next_stops_after_the_target(tmp_path: Path) -> None:
     """A step in stops in the aux id's LINE callback; DEBUGGER_ID's LINE callback (breakpoints in the
     same function) runs after it for the same event, on the line the goto left: it must not stop there."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def work():
             a = 1  # work first
             b = 2  # work second
             c = 3  # work third
             return c  # work return
         print(work())  # call
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [line_of(program, "# call"), line_of(program, "# work return")]}, **launch_arguments(program)
@@ -207,13 +213,16 @@ async def test_goto_after_a_step_in_then_next_stops_after_the_target(tmp_path: P
 
 
 async def test_a_step_in_onto_a_breakpoint_line_stops_once(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def work():
             a = 1  # work first
             return a
         print(work())  # call
         print("end")  # end
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [line_of(program, "# call"), line_of(program, "# work first")]}, **launch_arguments(program)
@@ -229,13 +238,16 @@ async def test_a_step_in_onto_a_breakpoint_line_stops_once(tmp_path: Path) -> No
 
 
 async def test_goto_is_refused_at_an_exception_stop(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         try:
             raise ValueError("x")  # raise
         except ValueError:
             pass
         print("done")
-    """)
+    """,
+    )
     async with session() as client:
         await client.configuration_sequence(exception_filters=["raised"], **launch_arguments(program))
         stopped = await client.wait_for_event("stopped")

@@ -14,8 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 import pytest
@@ -42,7 +43,9 @@ def plain_python(arguments: list[str], cwd: Path, env: dict[str, str | None]) ->
             environment.pop(name, None)
         else:
             environment[name] = value
-    return subprocess.run([sys.executable, *arguments], cwd=cwd, env=environment, capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, *arguments], cwd=cwd, env=environment, capture_output=True, text=True, timeout=30
+    )
 
 
 async def debug(client: DapClient, **launch: Any) -> tuple[int, str, str]:
@@ -57,7 +60,9 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONADAPTER_TEST_UNSET", "inherited")
 
 
-async def test_program_runs_as_under_plain_python(client: DapClient, make_program: Callable[..., Path], tmp_path: Path) -> None:
+async def test_program_runs_as_under_plain_python(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
     program = make_program(REPORT, name="sub/report.py")
     env = {"MONADAPTER_TEST_SET": "yes", "MONADAPTER_TEST_UNSET": None}
     code, stdout, stderr = await debug(
@@ -123,7 +128,9 @@ async def test_output_is_complete_and_in_order_at_exit(client: DapClient, make_p
         ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", 128 + signal.SIGKILL),
     ],
 )
-async def test_exit_codes(client: DapClient, make_program: Callable[..., Path], tmp_path: Path, text: str, expected_code: int) -> None:
+async def test_exit_codes(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path, text: str, expected_code: int
+) -> None:
     program = make_program(text)
     code, stdout, stderr = await debug(client, program=str(program))
     plain = plain_python([str(program)], tmp_path, {})
@@ -150,7 +157,9 @@ async def test_an_uncaught_exception_prints_pythons_traceback_and_exits_1(
     assert "launcher" not in stderr and "runner" not in stderr
 
 
-async def test_a_syntax_error_is_reported_like_plain_python(client: DapClient, make_program: Callable[..., Path], tmp_path: Path) -> None:
+async def test_a_syntax_error_is_reported_like_plain_python(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
     program = make_program("x = (\n")
     code, _, stderr = await debug(client, program=str(program))
     plain = plain_python([str(program)], tmp_path, {})
@@ -233,9 +242,13 @@ def old_python() -> str:
     if pyenv:
         root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
         candidates += sorted(glob.glob(f"{root}/versions/3.1[01]*/bin/python"))
-    candidates += [path for path in (shutil.which("python3.11"), shutil.which("python3.10"), "/usr/bin/python3") if path]
+    candidates += [
+        path for path in (shutil.which("python3.11"), shutil.which("python3.10"), "/usr/bin/python3") if path
+    ]
     for candidate in candidates:
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info < (3, 12))"], capture_output=True, text=True)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info < (3, 12))"], capture_output=True, text=True
+        )
         if probe.stdout.strip() == "True":
             return candidate
     pytest.skip("no Python older than 3.12 on this machine")
@@ -310,8 +323,10 @@ async def test_a_debugger_tool_already_in_use_fails_the_launch_with_the_agents_m
     client: DapClient, make_program: Callable[..., Path], tmp_path: Path
 ) -> None:
     """sitecustomize runs before the agent: another tool holds DEBUGGER_ID, as a second debugger would."""
-    make_program("import sys\nsys.monitoring.use_tool_id(sys.monitoring.DEBUGGER_ID, 'other-debugger')\n",
-                 name="site/sitecustomize.py")
+    make_program(
+        "import sys\nsys.monitoring.use_tool_id(sys.monitoring.DEBUGGER_ID, 'other-debugger')\n",
+        name="site/sitecustomize.py",
+    )
     program = make_program("print('never runs')")
     launched = await client.launch(program=str(program), env={"PYTHONPATH": str(tmp_path / "site")})
     with pytest.raises(DapError, match="other-debugger"):
@@ -345,7 +360,10 @@ class ListeningProgram:
     def __init__(self, program: Path, *args: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "monadapter.agent", "--listen", "127.0.0.1:0", str(program), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=program.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=program.parent,
         )
         assert self.process.stderr is not None
         line = self.process.stderr.readline()
@@ -460,7 +478,9 @@ async def test_a_detached_program_keeps_printing_after_a_stdio_adapter_exits(
     assert await wait_for_file(done) == "finished\n"
 
 
-async def test_no_debug_runs_the_program_without_the_debugger(client: DapClient, make_program: Callable[..., Path]) -> None:
+async def test_no_debug_runs_the_program_without_the_debugger(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
     program = make_program("""
         import sys
         x = 1  # a breakpoint here must not stop

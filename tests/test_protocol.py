@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dap_schema import REPO, load_schema
+
 from monadapter.protocol import (
     REQUEST_COMMANDS,
     InitializeRequestArguments,
@@ -59,9 +59,7 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 def run_generator(*args: str) -> subprocess.CompletedProcess[str]:
     """Run scripts/gen_protocol.py; the schema is found from the repository layout, not the env."""
     env = {key: value for key, value in os.environ.items() if key != "MONADAPTER_DAP_SCHEMA"}
-    return subprocess.run(
-        [sys.executable, str(GENERATOR), *args], capture_output=True, text=True, timeout=55, env=env
-    )
+    return subprocess.run([sys.executable, str(GENERATOR), *args], capture_output=True, text=True, timeout=55, env=env)
 
 
 def test_generated_module_is_current() -> None:
@@ -170,8 +168,7 @@ def test_invalid_arguments_name_the_command_and_the_field(arguments: Any, expect
 def test_a_closed_enum_lists_the_allowed_values() -> None:
     error = rejection(request("next", {"threadId": 1, "granularity": "word"}))
     assert str(error) == (
-        "invalid arguments for 'next': granularity: input should be 'statement', 'line' or "
-        "'instruction', not 'word'"
+        "invalid arguments for 'next': granularity: input should be 'statement', 'line' or 'instruction', not 'word'"
     )
 
 

@@ -8,14 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import anyio
 import pytest
-
 from conftest import ADAPTER_TIMEOUT, AdapterAddress, AdapterProcess
 from test_launch import alive
+
 from monadapter.adapter.capabilities import capabilities
 from monadapter.agent.wire import MAX_BODY_BYTES, encode
 from monadapter.client import DapClient, DapConnectionClosed, DapError, adapter_command
@@ -83,7 +84,7 @@ async def test_a_broken_session_does_not_affect_another(adapter: AdapterAddress)
     async with DapClient.connect(adapter.host, adapter.port) as good:
         await good.initialize()
         with socket.create_connection((adapter.host, adapter.port)) as bad:
-            bad.sendall(b"Content-Length: 100\r\n\r\n{\"seq\":")  # and then the stream ends mid-body
+            bad.sendall(b'Content-Length: 100\r\n\r\n{"seq":')  # and then the stream ends mid-body
         await still_works(good)
 
 
@@ -123,8 +124,16 @@ async def test_an_over_limit_body_is_skipped_and_the_session_goes_on(client: Dap
         ("configurationDone", None, "no debuggee is running"),
         ("terminate", None, "no debuggee is running"),
         ("attach", {"processId": 1}, "attach needs 'connect'"),
-        ("attach", {"connect": {"port": "http"}}, "invalid attach arguments: connect.port: Input should be a valid integer"),
-        ("attach", {"connect": {"port": "70000"}}, "invalid attach arguments: connect.port: Input should be less than or equal to 65535"),
+        (
+            "attach",
+            {"connect": {"port": "http"}},
+            "invalid attach arguments: connect.port: Input should be a valid integer",
+        ),
+        (
+            "attach",
+            {"connect": {"port": "70000"}},
+            "invalid attach arguments: connect.port: Input should be less than or equal to 65535",
+        ),
         ("attach", {"connect": {"host": "127.0.0.1"}}, "connect.port: Field required"),
         ("attach", {"connect": "127.0.0.1:5678"}, "connect: Input should be a valid dictionary"),
         ("attach", {"port": 70000}, "port: Input should be less than or equal to 65535"),
@@ -166,7 +175,9 @@ def test_listening_line_host_option_and_clean_ctrl_c(tmp_path: Path) -> None:
     adapter = AdapterProcess("--host", "127.0.0.1", "--log-dir", str(tmp_path))
     assert adapter.host == "127.0.0.1" and adapter.port > 0
     with socket.create_connection((adapter.host, adapter.port)) as connection:
-        connection.sendall(encode({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}))
+        connection.sendall(
+            encode({"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}})
+        )
         assert b'"success":true' in connection.recv(65536)
     assert adapter.stop() == 0
     assert "Traceback" not in "".join(adapter.stderr)
@@ -253,9 +264,7 @@ async def test_stopping_the_adapter_terminates_the_debuggees_it_launched(
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_ends_a_stdio_adapter_whose_stdin_stays_open(signum: int) -> None:
     """The client still holds our stdin open: the signal alone must end the adapter, cleanly."""
-    adapter = subprocess.Popen(
-        adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    adapter = subprocess.Popen(adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert adapter.stdin is not None and adapter.stdout is not None
     initialize = {"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "x"}}
     try:

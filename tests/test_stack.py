@@ -9,9 +9,9 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
-
 from engine_helpers import run_to_exit
 from inspection_helpers import PausedThread, Stop, make_inspector, stop_at, thread_frames
+
 from monadapter.agent import formatting
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.client import DapClient, DapError

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dap_schema import validate_outgoing
 from engine_helpers import (
     evaluate_in_top_frame,
@@ -17,6 +16,7 @@ from engine_helpers import (
     stop_location,
     write_program,
 )
+
 from monadapter.client import DapClient, DapError
 
 CALLS = """
@@ -79,14 +79,17 @@ async def test_step_in_enters_the_callee_and_step_out_shows_its_return_value(tmp
 
 
 async def test_next_over_a_recursive_call_stays_in_the_same_frame(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def fact(n):
             if n <= 1:
                 return 1
             rest = fact(n - 1)  # recursive call
             return n * rest  # after call
         print(fact(4))
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [line_of(program, "# recursive call")]}, **launch_arguments(program)
@@ -103,13 +106,16 @@ async def test_next_over_a_recursive_call_stays_in_the_same_frame(tmp_path: Path
 
 
 async def test_step_in_with_just_my_code_skips_the_standard_library(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import json
         def hook(obj):
             return dict(obj)  # user hook
         text = json.loads('{"a": 1}', object_hook=hook)  # library call
         print(text)
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [line_of(program, "# library call")]}, **launch_arguments(program)
@@ -120,10 +126,13 @@ async def test_step_in_with_just_my_code_skips_the_standard_library(tmp_path: Pa
 
 
 async def test_step_in_without_just_my_code_enters_the_standard_library(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import json
         text = json.dumps([1])  # library call
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [line_of(program, "# library call")]}, **launch_arguments(program, justMyCode=False)
@@ -135,7 +144,9 @@ async def test_step_in_without_just_my_code_enters_the_standard_library(tmp_path
 
 
 async def test_step_out_of_a_raising_function_lands_in_the_handler(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def fail():
             marker = 1  # fail body
             raise ValueError("x")
@@ -144,9 +155,12 @@ async def test_step_out_of_a_raising_function_lands_in_the_handler(tmp_path: Pat
         except ValueError:
             handled = True  # handler
         print("handled")
-    """)
+    """,
+    )
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# fail body")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# fail body")]}, **launch_arguments(program)
+        )
         stopped = await step(client, "stepOut", stopped)
         assert await stop_location(client, stopped) == ("<module>", line_of(program, "# handler") - 1)
         assert await run_to_exit(client, stopped) == 0
@@ -154,7 +168,9 @@ async def test_step_out_of_a_raising_function_lands_in_the_handler(tmp_path: Pat
 
 async def test_next_across_await_stays_with_its_own_task(tmp_path: Path) -> None:
     """Two tasks run the same coroutine code; stepping over the await must come back in the same task."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import asyncio
         async def worker(tag):
             first = tag  # worker start
@@ -164,7 +180,8 @@ async def test_next_across_await_stays_with_its_own_task(tmp_path: Path) -> None
         async def main():
             print(await asyncio.gather(worker(1), worker(2)))
         asyncio.run(main())
-    """)
+    """,
+    )
     start = line_of(program, "# worker start")
     async with session() as client:
         stopped = await client.launch_and_stop(
@@ -182,7 +199,9 @@ async def test_next_across_await_stays_with_its_own_task(tmp_path: Path) -> None
 async def test_step_request_for_a_running_thread_fails_clearly(tmp_path: Path) -> None:
     program = write_program(tmp_path, CALLS)
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# outer call")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# outer call")]}, **launch_arguments(program)
+        )
         response = await client.response((await client.send_request("next", {"threadId": 999})).seq)
         assert response["success"] is False and "not paused" in response["message"]
         await client.set_breakpoints(program, [])
@@ -192,11 +211,14 @@ async def test_step_request_for_a_running_thread_fails_clearly(tmp_path: Path) -
 async def test_step_in_reaches_a_one_line_function(tmp_path: Path) -> None:
     """3.13 emits no LINE for a one-line def's line unless PY_START is on too (cpython#155992): the
     step-in's global events include it."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def inc(x): return x + 1
         value = inc(1)  # call
         print(value)
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop({program: [line_of(program, "# call")]}, **launch_arguments(program))
         stopped = await step(client, "stepIn", stopped)
@@ -207,7 +229,9 @@ async def test_step_in_reaches_a_one_line_function(tmp_path: Path) -> None:
 
 
 async def test_next_over_a_multi_line_statement_is_one_step(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def pair(a, b):
             return (a, b)
         value = pair(  # statement head
@@ -215,9 +239,12 @@ async def test_next_over_a_multi_line_statement_is_one_step(tmp_path: Path) -> N
             2,
         )
         after = value  # after statement
-    """)
+    """,
+    )
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# statement head")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# statement head")]}, **launch_arguments(program)
+        )
         stopped = await step(client, "next", stopped)
         assert await stop_location(client, stopped) == ("<module>", line_of(program, "# after statement"))
         assert await run_to_exit(client, stopped) == 0
@@ -292,7 +319,9 @@ async def test_a_step_that_resumes_every_thread_says_so_with_continued(tmp_path:
     other threads resumed with it are announced by a ``continued`` event."""
     program = write_program(tmp_path, CALLS)
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# outer call")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# outer call")]}, **launch_arguments(program)
+        )
         thread_id = stopped["body"]["threadId"]
         stopped = await step(client, "next", stopped)
         continued = [event for event in client.events if event["event"] == "continued"]
@@ -308,7 +337,9 @@ async def test_a_step_that_resumes_every_thread_says_so_with_continued(tmp_path:
 async def test_next_over_a_yield_stops_in_the_same_generator_after_it_resumes(tmp_path: Path) -> None:
     """Two generators of one function: while g1 is suspended, g2 runs the very lines g1's step
     waits for. The step ends in g1 only, on its line after the yield."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         def gen(tag):
             yield tag  # gen first
             seen = tag * 10  # gen second
@@ -318,7 +349,8 @@ async def test_next_over_a_yield_stops_in_the_same_generator_after_it_resumes(tm
         print(next(g2))
         print(next(g2))  # g2 runs 'gen second' before g1 does
         print(next(g1))  # resume g1
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [{"line": line_of(program, "# gen first"), "condition": "tag == 1"}]}, **launch_arguments(program)

@@ -135,7 +135,9 @@ def older_python() -> str:
     """An interpreter older than 3.12 (the agent cannot run there)."""
     candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[01]*/bin/python"))) + ["/usr/bin/python3"]
     for candidate in candidates:
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info < (3, 12))"], capture_output=True, text=True)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info < (3, 12))"], capture_output=True, text=True
+        )
         if probe.stdout.strip() == "True":
             return candidate
     raise AssertionError(f"no Python older than 3.12 among {candidates}")
@@ -155,12 +157,19 @@ def test_without_the_notify_listener_a_child_runs_normally_and_chains_sitecustom
 ) -> None:
     """The bootstrap alone (no adapter): the listener is gone, so the child runs at once; the
     sitecustomize it shadows still runs; our directory is not on the child's sys.path."""
-    child = make_program(CHILD + "print(sys.modules['sitecustomize'].REAL, any('bootstrap' in entry for entry in sys.path))\n", "child.py")
+    child = make_program(
+        CHILD + "print(sys.modules['sitecustomize'].REAL, any('bootstrap' in entry for entry in sys.path))\n",
+        "child.py",
+    )
     own_site = make_program("REAL = 'real sitecustomize ran'\n", "site/sitecustomize.py")
     with socket.socket() as closed:  # a port nobody listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    env = {**os.environ, NOTIFY_ENV: f"127.0.0.1:{port}:token", "PYTHONPATH": os.pathsep.join([BOOTSTRAP_DIR, str(own_site.parent)])}
+    env = {
+        **os.environ,
+        NOTIFY_ENV: f"127.0.0.1:{port}:token",
+        "PYTHONPATH": os.pathsep.join([BOOTSTRAP_DIR, str(own_site.parent)]),
+    }
     done = subprocess.run([sys.executable, str(child), "y"], env=env, capture_output=True, text=True, timeout=30)
     assert (done.returncode, done.stderr) == (5, "")
     # (sys.exit(5) ends the child before the last line; run it again without the exit)

@@ -10,10 +10,7 @@ import time
 from pathlib import Path
 
 import anyio
-
 from dap_schema import validate_outgoing
-from monadapter.client import DapClient
-
 from engine_helpers import (
     WAIT,
     evaluate_in_top_frame,
@@ -25,6 +22,8 @@ from engine_helpers import (
     stop_location,
     write_program,
 )
+
+from monadapter.client import DapClient
 
 #: The end of a program whose ``work(tag)`` runs in two threads, worker-2 started first (appended to
 #: a dedented head, so it is written at the left margin).
@@ -85,7 +84,9 @@ async def test_breakpoint_added_while_a_loop_runs_takes_effect(tmp_path: Path) -
 async def test_a_stop_halts_every_other_thread(tmp_path: Path) -> None:
     program = write_program(tmp_path, SPIN_WHILE_MAIN_STOPS)
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# main stop")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# main stop")]}, **launch_arguments(program)
+        )
         assert stopped["body"]["allThreadsStopped"] is True
         threads = {thread["name"]: thread["id"] for thread in await client.threads()}
         assert set(threads) == {"MainThread", "spinner"}
@@ -101,12 +102,16 @@ async def test_a_stop_halts_every_other_thread(tmp_path: Path) -> None:
 
 
 async def test_two_threads_hitting_breakpoints_are_both_reported(tmp_path: Path) -> None:
-    program = write_program(tmp_path, textwrap.dedent("""
+    program = write_program(
+        tmp_path,
+        textwrap.dedent("""
         import threading
         def work(tag):
             value = tag * 2  # work body
             return value
-    """) + RUN_TWO_WORKERS)
+    """)
+        + RUN_TWO_WORKERS,
+    )
     body = line_of(program, "# work body")
     async with session() as client:
         stopped = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
@@ -124,14 +129,17 @@ async def test_two_threads_hitting_breakpoints_are_both_reported(tmp_path: Path)
 
 
 async def test_threads_lists_user_threads_and_never_ours(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import threading
         gate = threading.Event()
         helper = threading.Thread(target=gate.wait, name="helper-thread", daemon=True)
         helper.start()
         here = 1  # stop
         gate.set()
-    """)
+    """,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop({program: [line_of(program, "# stop")]}, **launch_arguments(program))
         threads = await client.threads()
@@ -142,13 +150,16 @@ async def test_threads_lists_user_threads_and_never_ours(tmp_path: Path) -> None
 
 
 async def test_pause_stops_a_busy_program(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         state = {"done": False, "spins": 0}
         print("busy", flush=True)
         while not state["done"]:
             state["spins"] += 1
         print("left the loop")
-    """)
+    """,
+    )
     async with session() as client:
         await client.configuration_sequence(**launch_arguments(program))
         await client.wait_for_output("busy")
@@ -164,7 +175,9 @@ async def test_pause_stops_a_busy_program(tmp_path: Path) -> None:
 
 async def test_detach_lets_the_program_run_on_without_breakpoints(tmp_path: Path) -> None:
     marker = tmp_path / "finished.txt"
-    program = write_program(tmp_path, f"""
+    program = write_program(
+        tmp_path,
+        f"""
         import threading
         def work(n):
             return n + 1  # work body
@@ -173,9 +186,12 @@ async def test_detach_lets_the_program_run_on_without_breakpoints(tmp_path: Path
         worker.start()
         worker.join()
         open({str(marker)!r}, "w").write(str(sum(results)))
-    """)
+    """,
+    )
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# work body")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# work body")]}, **launch_arguments(program)
+        )
         await client.disconnect(terminate_debuggee=False)
     deadline = time.monotonic() + WAIT
     while not marker.exists() and time.monotonic() < deadline:
@@ -187,16 +203,17 @@ async def test_detach_lets_the_program_run_on_without_breakpoints(tmp_path: Path
 async def test_adapter_going_away_releases_a_paused_non_daemon_thread(tmp_path: Path) -> None:
     """Nobody is left to resume a paused thread: it runs on, and the process exits instead of hanging."""
     marker = tmp_path / "finished.txt"
-    program = write_program(tmp_path, f"""
+    program = write_program(
+        tmp_path,
+        f"""
         import threading
         def work():
             value = 42  # work body
             open({str(marker)!r}, "w").write(str(value))
         threading.Thread(target=work).start()
-    """)
-    adapter = subprocess.Popen(
-        [sys.executable, "-m", "monadapter", "--port", "0"], stderr=subprocess.PIPE, text=True
+    """,
     )
+    adapter = subprocess.Popen([sys.executable, "-m", "monadapter", "--port", "0"], stderr=subprocess.PIPE, text=True)
     try:
         assert adapter.stderr is not None
         port = int(adapter.stderr.readline().rsplit(":", 1)[1])
@@ -222,7 +239,9 @@ async def test_adapter_going_away_releases_a_paused_non_daemon_thread(tmp_path: 
 async def test_single_thread_continue_leaves_the_others_paused(tmp_path: Path) -> None:
     program = write_program(tmp_path, SPIN_WHILE_MAIN_STOPS)
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# main stop")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# main stop")]}, **launch_arguments(program)
+        )
         main_id = stopped["body"]["threadId"]
         spinner = {thread["name"]: thread["id"] for thread in await client.threads()}["spinner"]
         spinner_frame = (await client.stack_trace(spinner))[0]["id"]
@@ -240,7 +259,9 @@ async def test_single_thread_continue_leaves_the_others_paused(tmp_path: Path) -
 
 
 async def test_thread_events_announce_user_threads_starting_and_ending(tmp_path: Path) -> None:
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import threading
         def work():
             value = 1  # work body
@@ -250,9 +271,12 @@ async def test_thread_events_announce_user_threads_starting_and_ending(tmp_path:
         worker.join()
         print("joined", flush=True)
         done = 1  # after join
-    """)
+    """,
+    )
     async with session() as client:
-        stopped = await client.launch_and_stop({program: [line_of(program, "# work body")]}, **launch_arguments(program))
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# work body")]}, **launch_arguments(program)
+        )
         started = await client.wait_for_event("thread")
         assert started["body"]["reason"] == "started"
         assert started["body"]["threadId"] == stopped["body"]["threadId"] != 1
@@ -272,7 +296,9 @@ async def test_thread_events_announce_user_threads_starting_and_ending(tmp_path:
 
 
 async def test_stepping_one_thread_never_stops_in_another_running_the_same_code(tmp_path: Path) -> None:
-    program = write_program(tmp_path, textwrap.dedent("""
+    program = write_program(
+        tmp_path,
+        textwrap.dedent("""
         import threading
         barrier = threading.Barrier(2)
         def work(tag):
@@ -281,7 +307,9 @@ async def test_stepping_one_thread_never_stops_in_another_running_the_same_code(
             for i in range(3):
                 total += i  # work loop
             return total
-    """) + RUN_TWO_WORKERS)
+    """)
+        + RUN_TWO_WORKERS,
+    )
     async with session() as client:
         stopped = await client.launch_and_stop(
             {program: [{"line": line_of(program, "# work start"), "condition": "tag == 1"}]},
@@ -301,7 +329,9 @@ async def test_stops_in_two_threads_at_once_are_both_reported_and_both_resume(tm
     """A stops at the breakpoint; B can only get there once A's stop lets it (the gate), so it is
     paused silently; B resumed alone then hits the breakpoint too: two threads stopped and reported
     at the same time, each then stepped or continued on its own."""
-    program = write_program(tmp_path, textwrap.dedent("""
+    program = write_program(
+        tmp_path,
+        textwrap.dedent("""
         import threading
         gate = threading.Event()
         def work(tag):
@@ -309,7 +339,9 @@ async def test_stops_in_two_threads_at_once_are_both_reported_and_both_resume(tm
                 gate.wait()
             value = tag * 2  # work body
             return value  # work return
-    """) + RUN_TWO_WORKERS)
+    """)
+        + RUN_TWO_WORKERS,
+    )
     body = line_of(program, "# work body")
     async with session() as client:
         first = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
@@ -335,28 +367,43 @@ async def test_stops_in_two_threads_at_once_are_both_reported_and_both_resume(tm
 async def test_breakpoint_in_a_thread_started_before_the_debugger_attached(tmp_path: Path) -> None:
     """``sitecustomize`` starts a spinning thread before ``python -m monadapter.agent --listen`` even
     runs: its frame was running long before our tool id existed, and its breakpoint still stops it."""
-    write_program(tmp_path, """
+    write_program(
+        tmp_path,
+        """
         import threading
         import early
         threading.Thread(target=early.spin, name="early", daemon=True).start()
-    """, name="site/sitecustomize.py")
-    early = write_program(tmp_path, """
+    """,
+        name="site/sitecustomize.py",
+    )
+    early = write_program(
+        tmp_path,
+        """
         state = {"done": False, "spins": 0}
         def spin():
             while not state["done"]:
                 state["spins"] += 1  # spin body
-    """, name="site/early.py")
-    program = write_program(tmp_path, """
+    """,
+        name="site/early.py",
+    )
+    program = write_program(
+        tmp_path,
+        """
         import time
         import early
         while not early.state["done"]:
             time.sleep(0.01)
         print("released", early.state["spins"] > 0)
-    """)
+    """,
+    )
     environment = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     listening = subprocess.Popen(
         [sys.executable, "-m", "monadapter.agent", "--listen", "127.0.0.1:0", str(program)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
     )
     try:
         assert listening.stderr is not None
@@ -387,7 +434,9 @@ async def test_a_thread_reaching_a_breakpoint_while_another_is_stopped_is_report
     """worker-2 is blocked in C (select) when worker-1 stops, so the halt cannot park it earlier;
     woken by the test, it comes back to Python right on the breakpoint line: that is a second
     reported stop, not a silent halt."""
-    program = write_program(tmp_path, """
+    program = write_program(
+        tmp_path,
+        """
         import dis, os, select, sys, threading
         r, w = os.pipe()
         def work(tag):
@@ -406,7 +455,8 @@ async def test_a_thread_reaching_a_breakpoint_while_another_is_stopped_is_report
         first.join()
         second.join()
         print("both done")
-    """)
+    """,
+    )
     body = line_of(program, "# work body")
     async with session() as client:
         first = await client.launch_and_stop({program: [body]}, **launch_arguments(program))

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from inspection_helpers import PausedThread, Stop, finish, module_program, scope_variables, stop_at
+
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import InspectError
 from monadapter.client import DapClient, DapError
@@ -147,7 +147,10 @@ def test_sequences_sets_and_scalars() -> None:
             ("2", "30", "sequence[2]"),
             ("len()", "3", "len(sequence)"),
         ]
-        assert [v["value"] for v in stop.variables(locals_["pair"]["variablesReference"], filter="indexed")] == ["1", "2"]
+        assert [v["value"] for v in stop.variables(locals_["pair"]["variablesReference"], filter="indexed")] == [
+            "1",
+            "2",
+        ]
         member = stop.variables(locals_["members"]["variablesReference"], filter="indexed")[0]
         assert member["value"] == "5" and stop.evaluate(member["evaluateName"])["result"] == "5"
         assert locals_["number"]["variablesReference"] == 0 and locals_["number"]["type"] == "int"
@@ -338,7 +341,10 @@ def test_a_10k_dict_is_reachable_by_paging() -> None:
         assert wide["indexedVariables"] == 10_000
         names = []
         for start in range(0, 10_000, 1_000):
-            names += [v["name"] for v in stop.variables(wide["variablesReference"], filter="indexed", start=start, count=1_000)]
+            names += [
+                v["name"]
+                for v in stop.variables(wide["variablesReference"], filter="indexed", start=start, count=1_000)
+            ]
         assert names == [repr(f"key{i}") for i in range(10_000)]
         last = stop.variables(wide["variablesReference"], filter="indexed", start=9_999, count=1)[0]
         assert last["evaluateName"] == "wide['key9999']" and last["value"] == "9999"
@@ -427,7 +433,9 @@ def test_set_variable_on_children_of_containers_and_objects() -> None:
         stop.set_variable(mapping_ref, "Key()", "'changed'")
         stop.set_variable(locals_["sequence"]["variablesReference"], "1", "-1")
         stop.set_variable(locals_["point"]["variablesReference"], "x", "5")
-        with pytest.raises(InspectError, match="cannot set '0': TypeError: 'tuple' object does not support item assignment"):
+        with pytest.raises(
+            InspectError, match="cannot set '0': TypeError: 'tuple' object does not support item assignment"
+        ):
             stop.set_variable(locals_["pair"]["variablesReference"], "0", "5")
         with pytest.raises(InspectError, match="'len\\(\\)' is shown by the debugger and cannot be set"):
             stop.set_variable(locals_["sequence"]["variablesReference"], "len()", "5")
@@ -492,9 +500,15 @@ def test_response_bodies_meet_the_dap_schema() -> None:
         scopes = stop.scopes(return_value=("f", 1))
         bodies.append(("scopes", {"scopes": list(scopes.values())}))
         locals_ref = scopes["Locals"]["variablesReference"]
-        for reference in (locals_ref, stop.locals()["mapping"]["variablesReference"], stop.locals()["point"]["variablesReference"]):
+        for reference in (
+            locals_ref,
+            stop.locals()["mapping"]["variablesReference"],
+            stop.locals()["point"]["variablesReference"],
+        ):
             bodies.append(("variables", {"variables": stop.variables(reference)}))
-        bodies.append(("variables", {"variables": stop.variables(stop.locals()["function variables"]["variablesReference"])}))
+        bodies.append(
+            ("variables", {"variables": stop.variables(stop.locals()["function variables"]["variablesReference"])})
+        )
         doubled = stop.named(stop.locals()["point"]["variablesReference"])["doubled"]
         bodies.append(("variables", {"variables": stop.variables(doubled["variablesReference"])}))
         bodies.append(("evaluate", stop.evaluate("mapping", "repl")))
@@ -534,7 +548,9 @@ NESTED_PROGRAM = """
 """
 
 
-async def test_scopes_and_nested_variables_through_the_adapter(client: DapClient, make_program: Callable[..., Path]) -> None:
+async def test_scopes_and_nested_variables_through_the_adapter(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
     program = make_program(NESTED_PROGRAM)
     thread_id, top = await stop_at(client, program, "# stop here")
     scopes = await client.scopes(top["id"])
@@ -574,14 +590,18 @@ async def test_set_variable_through_the_adapter_reaches_the_program(
     thread_id, top = await stop_at(client, program, "# stop here")
     scopes = {s["name"]: s for s in await client.scopes(top["id"])}
     locals_ref = scopes["Locals"]["variablesReference"]
-    body = await client.request("setVariable", {"variablesReference": locals_ref, "name": "count", "value": "count + 40"})
+    body = await client.request(
+        "setVariable", {"variablesReference": locals_ref, "name": "count", "value": "count + 40"}
+    )
     assert (body["value"], body["type"]) == ("41", "int")
     big = (await scope_variables(client, top["id"]))["big"]
     await client.request("setVariable", {"variablesReference": big["variablesReference"], "name": "0", "value": "-5"})
     box = (await scope_variables(client, top["id"]))["box"]
     items = {v["name"]: v for v in await client.variables(box["variablesReference"])}["items"]
     a_list = (await client.variables(items["variablesReference"], filter="indexed"))[0]
-    await client.request("setVariable", {"variablesReference": a_list["variablesReference"], "name": "0", "value": "'z'"})
+    await client.request(
+        "setVariable", {"variablesReference": a_list["variablesReference"], "name": "0", "value": "'z'"}
+    )
     with pytest.raises(DapError, match="cannot set 'nothing': no such variable in locals"):
         await client.request("setVariable", {"variablesReference": locals_ref, "name": "nothing", "value": "1"})
     assert "count 41 first -5 a0 z" in await finish(client, thread_id)

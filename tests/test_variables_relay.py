@@ -14,8 +14,8 @@ from inspection_helpers import scope_variables, stop_at
 
 from monadapter.adapter.agentlink import split_answer
 from monadapter.agent.channel import Channel, Request
-from monadapter.agent.handles import Handles
 from monadapter.agent.formatting import REPR_LIMIT, display
+from monadapter.agent.handles import Handles
 from monadapter.agent.variables import Expander, Presentation, ValueRef
 from monadapter.agent.wire import MessageReader, RawJSON, decode
 from monadapter.client import DapClient, adapter_command
@@ -53,9 +53,9 @@ def test_an_agent_answer_splits_into_its_envelope_and_the_body_as_the_agent_wrot
     assert body.text in raw  # untouched bytes: nothing was decoded and encoded again
 
 
-
-
-def answer(head: bytes = b'"request_seq":7,"command":"threads"', body: bytes = b"{}", tail: bytes = b',"seq":3}') -> bytes:
+def answer(
+    head: bytes = b'"request_seq":7,"command":"threads"', body: bytes = b"{}", tail: bytes = b',"seq":3}'
+) -> bytes:
     """A successful answer in the agent's form, with one part changed."""
     return b'{"type":"response",' + head + b',"success":true,"body":' + body + tail
 
@@ -65,7 +65,14 @@ def test_an_answer_the_agent_wrote_as_text_splits_too() -> None:
     raw = agent_answer("variables", RawJSON(text))
     assert raw.endswith(b"}}") and b'"success":true,"seq":' in raw  # the body went in last, as it was
     assert split_answer(raw) == (7, "variables", RawJSON(text))
-    assert decode(raw) == {"type": "response", "request_seq": 7, "command": "variables", "success": True, "seq": 1, "body": TRICKY}
+    assert decode(raw) == {
+        "type": "response",
+        "request_seq": 7,
+        "command": "variables",
+        "success": True,
+        "seq": 1,
+        "body": TRICKY,
+    }
 
 
 def test_the_unchanged_form_splits() -> None:
@@ -81,8 +88,10 @@ def test_the_unchanged_form_splits() -> None:
         pytest.param(b'{"type":"event","event":"stopped","body":{},"seq":3}', id="an event"),
         pytest.param(answer(body=b"[1]"), id="a body that is not an object"),
         pytest.param(answer(tail=b"}"), id="no seq at the end"),
-        pytest.param(b'{"type":"response","request_seq":7,"command":"threads","success":true,"seq":3,"body":{}',
-                     id="seq first, the end cut off"),
+        pytest.param(
+            b'{"type":"response","request_seq":7,"command":"threads","success":true,"seq":3,"body":{}',
+            id="seq first, the end cut off",
+        ),
         pytest.param(answer(tail=b',"seq":3} '), id="bytes after the end"),
         pytest.param(answer(body=b"{"), id="a body cut short"),
         pytest.param(answer(head=b'"request_seq":"7","command":"threads"'), id="a request_seq that is a string"),
@@ -129,12 +138,19 @@ async def check_big_containers(client: DapClient, make_program: Callable[..., Pa
         assert [v["value"] for v in page] == [str(i) for i in range(start, start + 25_000)]
         seen += [v["name"] for v in page]
     assert seen == [str(i) for i in range(100_000)]
-    hexed = await client.variables(numbers["variablesReference"], filter="indexed", start=255, count=2, format={"hex": True})
-    assert [(v["name"], v["value"], v["evaluateName"]) for v in hexed] == [("255", "0xff", "big_list[255]"), ("256", "0x100", "big_list[256]")]
+    hexed = await client.variables(
+        numbers["variablesReference"], filter="indexed", start=255, count=2, format={"hex": True}
+    )
+    assert [(v["name"], v["value"], v["evaluateName"]) for v in hexed] == [
+        ("255", "0xff", "big_list[255]"),
+        ("256", "0x100", "big_list[256]"),
+    ]
     await client.disconnect()
 
 
-async def test_big_containers_through_an_adapter_that_logs(client: DapClient, make_program: Callable[..., Path]) -> None:
+async def test_big_containers_through_an_adapter_that_logs(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
     """The ``client`` fixture's adapter logs every message (its log is schema-checked at teardown)."""
     await check_big_containers(client, make_program)
 
@@ -160,13 +176,15 @@ Odd.__qualname__ = 'Odd "%s" \\ é'
 @pytest.mark.parametrize("hex_ints", [False, True])
 @pytest.mark.parametrize("evaluate_name", [None, 'big["k\\"ey"]'])
 @pytest.mark.parametrize(
-    "value", [0, -255, 2**70, 1.5, float("nan"), True, None, 3j, "é\"\\\n\x00", b"\xff'", "x" * 600, range(3), Odd()]
+    "value", [0, -255, 2**70, 1.5, float("nan"), True, None, 3j, 'é"\\\n\x00', b"\xff'", "x" * 600, range(3), Odd()]
 )
-def test_an_item_written_as_json_text_is_the_variable_as_a_dict(value: object, evaluate_name: str | None, hex_ints: bool) -> None:
+def test_an_item_written_as_json_text_is_the_variable_as_a_dict(
+    value: object, evaluate_name: str | None, hex_ints: bool
+) -> None:
     expander = Expander(Handles(), 1, Presentation(), hex_ints=hex_ints)
-    text = expander.item("name \"é\"", value, evaluate_name, None)
+    text = expander.item('name "é"', value, evaluate_name, None)
     assert isinstance(text, str)
-    assert json.loads(text) == expander.variable("name \"é\"", value, evaluate_name, None)
+    assert json.loads(text) == expander.variable('name "é"', value, evaluate_name, None)
 
 
 def test_an_item_with_children_is_a_dict_with_a_reference() -> None:
@@ -187,7 +205,7 @@ def test_a_str_key_is_named_by_its_repr_unless_that_is_too_long() -> None:
     body = expander.children(ValueRef(None, {"a'b": 1, long_key: 2, 255: 3}, "d"), "indexed", 0, None).decoded()
     names = [(v["name"], v["evaluateName"], v["value"]) for v in body["variables"]]
     assert names == [
-        ('"a\'b"', "d[\"a'b\"]", "0x1"),
+        ('"a\'b"', 'd["a\'b"]', "0x1"),
         (display(long_key), f"d[{long_key!r}]", "0x2"),
         ("0xff", "d[255]", "0x3"),
     ]

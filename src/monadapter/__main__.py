@@ -29,9 +29,9 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def listen(host: str, port: int) -> socket.socket:
     """Bind and listen on ``host:port`` (0: a free port), then print the listening line on stderr."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[
+        0
+    ]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(address)

@@ -125,9 +125,7 @@ class DapClient:
         return client
 
     @classmethod
-    def spawn(
-        cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any
-    ) -> DapClient:
+    def spawn(cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any) -> DapClient:
         """A client for an adapter process started as ``argv`` and spoken to over its stdio."""
 
         async def open_process() -> tuple[Any, Any, Process]:
@@ -204,9 +202,7 @@ class DapClient:
 
     async def response(self, seq: int, *, timeout: float | None = None) -> dict[str, Any]:
         """Wait for the whole response to request ``seq`` (success or not)."""
-        return await self._wait_until(
-            lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout
-        )
+        return await self._wait_until(lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout)
 
     async def _response_body(self, seq: int, command: str, timeout: float) -> dict[str, Any]:
         response = await self._wait_until(
@@ -229,8 +225,10 @@ class DapClient:
 
         def find() -> dict[str, Any] | None:
             for index, event in enumerate(self.events):
-                if index not in self._taken_events and event.get("event") == name and (
-                    predicate is None or predicate(event)
+                if (
+                    index not in self._taken_events
+                    and event.get("event") == name
+                    and (predicate is None or predicate(event))
                 ):
                     self._taken_events.add(index)
                     return event
@@ -243,8 +241,7 @@ class DapClient:
         return "".join(
             event["body"]["output"]
             for event in self.events
-            if event.get("event") == "output"
-            and (category is None or event["body"].get("category") == category)
+            if event.get("event") == "output" and (category is None or event["body"].get("category") == category)
         )
 
     async def wait_for_output(self, text: str, *, category: str | None = None, timeout: float | None = None) -> str:
@@ -347,7 +344,10 @@ class DapClient:
         """runInTerminal: really start the command; startDebugging: note it, and say yes when following children."""
         command = request.get("command")
         response: dict[str, Any] = {
-            "type": "response", "request_seq": request.get("seq"), "command": command, "success": True,
+            "type": "response",
+            "request_seq": request.get("seq"),
+            "command": command,
+            "success": True,
         }
         if command == "runInTerminal":
             arguments = request.get("arguments") or {}
@@ -375,9 +375,14 @@ class DapClient:
     async def initialize(self, **arguments: Any) -> dict[str, Any]:
         """Send ``initialize`` (VS Code-like defaults, runInTerminal supported) and keep the capabilities."""
         defaults = {
-            "clientID": "monadapter-client", "adapterID": "monadapter", "linesStartAt1": True,
-            "columnsStartAt1": True, "pathFormat": "path", "supportsRunInTerminalRequest": True,
-            "supportsStartDebuggingRequest": True, "supportsVariableType": True,
+            "clientID": "monadapter-client",
+            "adapterID": "monadapter",
+            "linesStartAt1": True,
+            "columnsStartAt1": True,
+            "pathFormat": "path",
+            "supportsRunInTerminalRequest": True,
+            "supportsStartDebuggingRequest": True,
+            "supportsVariableType": True,
         }
         self.capabilities = await self.request("initialize", {**defaults, **arguments})
         return self.capabilities
@@ -395,9 +400,7 @@ class DapClient:
     ) -> list[dict[str, Any]]:
         """Replace the breakpoints of ``path``; each is a line number or a SourceBreakpoint dict."""
         breakpoints = [{"line": item} if isinstance(item, int) else item for item in lines_or_breakpoints]
-        body = await self.request(
-            "setBreakpoints", {"source": {"path": str(path)}, "breakpoints": breakpoints}
-        )
+        body = await self.request("setBreakpoints", {"source": {"path": str(path)}, "breakpoints": breakpoints})
         return body.get("breakpoints", [])
 
     async def set_exception_breakpoints(self, filters: list[str], **arguments: Any) -> dict[str, Any]:

@@ -37,15 +37,30 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     # (agent/exceptions.py). The agent accepts exactly these filter names (agent/exceptions.py FILTER_NAMES);
     # each takes a condition naming exception types (agent/exceptions.py TypeSelector, CONDITION_HELP).
     "exceptionBreakpointFilters": [
-        {"filter": "raised", "label": "Raised Exceptions", "default": False,
-         "description": "Stop wherever user code raises an exception, caught or not.",
-         "supportsCondition": True, "conditionDescription": _CONDITION_HELP},
-        {"filter": "uncaught", "label": "Uncaught Exceptions", "default": True,
-         "description": "Stop when an exception is about to end a thread or the program.",
-         "supportsCondition": True, "conditionDescription": _CONDITION_HELP},
-        {"filter": "userUnhandled", "label": "User Uncaught Exceptions", "default": False,
-         "description": "Stop when an exception escapes from user code into library code.",
-         "supportsCondition": True, "conditionDescription": _CONDITION_HELP},
+        {
+            "filter": "raised",
+            "label": "Raised Exceptions",
+            "default": False,
+            "description": "Stop wherever user code raises an exception, caught or not.",
+            "supportsCondition": True,
+            "conditionDescription": _CONDITION_HELP,
+        },
+        {
+            "filter": "uncaught",
+            "label": "Uncaught Exceptions",
+            "default": True,
+            "description": "Stop when an exception is about to end a thread or the program.",
+            "supportsCondition": True,
+            "conditionDescription": _CONDITION_HELP,
+        },
+        {
+            "filter": "userUnhandled",
+            "label": "User Uncaught Exceptions",
+            "default": False,
+            "description": "Stop when an exception escapes from user code into library code.",
+            "supportsCondition": True,
+            "conditionDescription": _CONDITION_HELP,
+        },
     ],
     # setExceptionBreakpoints' filterOptions carry those conditions (agent/exceptions.py ExceptionFilters).
     "supportsExceptionFilterOptions": True,

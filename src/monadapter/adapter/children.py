@@ -35,9 +35,7 @@ NOTIFY_ENV = "MONADAPTER_CHILD_NOTIFY"
 NOTIFY_READ_TIMEOUT = 5.0
 #: The launch options a child session inherits: the agent's options, except the stop at the entry
 #: of a program the child does not start from its first line.
-INHERITED = tuple(
-    field.alias or name for name, field in AgentOptions.model_fields.items() if name != "stopOnEntry"
-)
+INHERITED = tuple(field.alias or name for name, field in AgentOptions.model_fields.items() if name != "stopOnEntry")
 
 
 async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
@@ -66,8 +64,17 @@ async def _serve(session: Session, listener: SocketListener, token: str, inherit
                 accepted = await _start_child_session(session, child, inherited)
                 with anyio.move_on_after(NOTIFY_READ_TIMEOUT):
                     try:  # the child stops waiting at once when no session comes
-                        await stream.send(encode({"type": "response", "seq": 1, "request_seq": 1,
-                                                  "command": "startDebugging", "success": accepted}))
+                        await stream.send(
+                            encode(
+                                {
+                                    "type": "response",
+                                    "seq": 1,
+                                    "request_seq": 1,
+                                    "command": "startDebugging",
+                                    "success": accepted,
+                                }
+                            )
+                        )
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                         pass  # the child gave up waiting already
 

@@ -56,9 +56,7 @@ class Debuggee:
     marks its end.
     """
 
-    def __init__(
-        self, pid: int, process: subprocess.Popen[bytes] | None, *, attached: bool = False
-    ) -> None:
+    def __init__(self, pid: int, process: subprocess.Popen[bytes] | None, *, attached: bool = False) -> None:
         self.pid = pid
         self.process = process
         #: attached to a program someone else started: never signalled, only detached from
@@ -96,9 +94,7 @@ class Debuggee:
         async with anyio.create_task_group() as pumps:
             pumps.start_soon(_pump, process.stdout.fileno(), "stdout", emit if redirect_output else None)
             pumps.start_soon(_pump, process.stderr.fileno(), "stderr", emit if redirect_output else None)
-            returncode = await anyio.to_thread.run_sync(
-                process.wait, abandon_on_cancel=True, limiter=_PIPE_THREADS
-            )
+            returncode = await anyio.to_thread.run_sync(process.wait, abandon_on_cancel=True, limiter=_PIPE_THREADS)
             pumps.cancel_scope.deadline = anyio.current_time() + DRAIN_TIMEOUT
         if not pumps.cancel_scope.cancelled_caught:
             # read to the end: safe to close. Otherwise a worker thread may still be reading
@@ -154,9 +150,7 @@ async def _pump(fd: int, category: str, emit: Emit | None) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while True:
         try:
-            data = await anyio.to_thread.run_sync(
-                _read_lines, fd, abandon_on_cancel=True, limiter=_PIPE_THREADS
-            )
+            data = await anyio.to_thread.run_sync(_read_lines, fd, abandon_on_cancel=True, limiter=_PIPE_THREADS)
         except OSError:
             data = b""
         text = decoder.decode(data, final=not data)

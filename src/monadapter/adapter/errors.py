@@ -33,4 +33,3 @@ class AgentRequestFailed(AdapterError):
     def __init__(self, message: str, body: dict[str, Any] | None) -> None:
         super().__init__(message)
         self.body = body
-

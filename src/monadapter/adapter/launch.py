@@ -27,10 +27,7 @@ INTERPRETER_CHECK_TIMEOUT = 10.0
 #: The directory holding the ``monadapter`` package: the debuggee imports the agent from there.
 ROOT = str(Path(monadapter.__file__).resolve().parent.parent)
 #: The ``-c`` line that starts the agent (docs/architecture.md, "Launching the debuggee").
-BOOTSTRAP = (
-    "import sys; sys.path.insert(0, {root!r}); "
-    "from monadapter.agent.launcher import main; main()"
-)
+BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from monadapter.agent.launcher import main; main()"
 
 
 class ClientArguments(BaseModel):
@@ -116,9 +113,7 @@ class LaunchArguments(AgentOptions):
         description="Debug the Python 3.12+ child processes the program starts (subprocess, multiprocessing "
         "fork/spawn/forkserver), each as a session of its own (startDebugging).",
     )
-    noDebug: bool = Field(
-        False, description="Run the program with the debugger off (VS Code's Run Without Debugging)."
-    )
+    noDebug: bool = Field(False, description="Run the program with the debugger off (VS Code's Run Without Debugging).")
 
     @model_validator(mode="after")
     def _one_target(self) -> LaunchArguments:
@@ -292,8 +287,7 @@ async def check_interpreter(python: list[str], env: dict[str, str], cwd: str) ->
         raise LaunchError(f"the Python interpreter {python[0]!r} is not executable") from None
     except TimeoutError:
         raise LaunchError(
-            f"the Python interpreter {python[0]!r} did not report its version within "
-            f"{INTERPRETER_CHECK_TIMEOUT:g} s"
+            f"the Python interpreter {python[0]!r} did not report its version within {INTERPRETER_CHECK_TIMEOUT:g} s"
         ) from None
     output = result.stdout.decode(errors="replace").strip()
     if result.returncode != 0 or not output.replace(".", "").isdigit():
@@ -302,6 +296,5 @@ async def check_interpreter(python: list[str], env: dict[str, str], cwd: str) ->
     version = tuple(int(part) for part in output.split("."))
     if version < MIN_PYTHON:
         raise LaunchError(
-            f"monadapter needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer, "
-            f"but {python[0]!r} is Python {output}"
+            f"monadapter needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer, but {python[0]!r} is Python {output}"
         )

@@ -67,4 +67,3 @@ async def _serve_connection(stream: SocketStream, log_dir: Path | None, backgrou
         await Session(SocketChannel(stream), MessageLog.open(log_dir), background).run()
     except Exception:
         logger.exception("a session ended with an internal error")
-

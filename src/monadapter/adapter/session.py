@@ -42,9 +42,7 @@ DETACH_TIMEOUT = 5.0
 class Session:
     """The state of one client connection; handlers act on it."""
 
-    def __init__(
-        self, channel: ByteChannel, log: MessageLog, background: TaskGroup | None = None
-    ) -> None:
+    def __init__(self, channel: ByteChannel, log: MessageLog, background: TaskGroup | None = None) -> None:
         self._channel = channel
         self.log = log
         self._writer = MessageWriter(channel, log, ADAPTER_TO_CLIENT)
@@ -113,7 +111,10 @@ class Session:
     async def respond(self, request_seq: int, command: str, body: dict[str, Any] | RawJSON | None) -> None:
         """Send a success response (a :class:`RawJSON` body goes out as the agent wrote it)."""
         message: dict[str, Any] = {
-            "type": "response", "request_seq": request_seq, "command": command, "success": True,
+            "type": "response",
+            "request_seq": request_seq,
+            "command": command,
+            "success": True,
         }
         if body is not None:
             message["body"] = body
@@ -127,10 +128,16 @@ class Session:
         The schema's ErrorResponse requires a body; its ``error`` (a format string) is left out
         unless the agent gave one, so clients show ``message`` verbatim, braces and all.
         """
-        await self._writer.send({
-            "type": "response", "request_seq": request_seq, "command": command,
-            "success": False, "message": error, "body": body if body is not None else {},
-        })
+        await self._writer.send(
+            {
+                "type": "response",
+                "request_seq": request_seq,
+                "command": command,
+                "success": False,
+                "message": error,
+                "body": body if body is not None else {},
+            }
+        )
 
     async def send_event(self, event: str, body: dict[str, Any] | None = None) -> None:
         """Send an event to the client (dropped once the session is closed)."""
@@ -201,7 +208,8 @@ class Session:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
                 self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)
             stream = await self._until_debuggee_ends(
-                listener.listeners[0].accept(), "before the debugger connected"  # type: ignore[attr-defined]
+                listener.listeners[0].accept(),
+                "before the debugger connected",  # type: ignore[attr-defined]
             )
         await self._greet_agent(stream, plan.launch_arguments, plan.target_name, "launch")
 
@@ -224,9 +232,7 @@ class Session:
         self.debuggee = Debuggee(0, None, attached=True)
         await self._greet_agent(stream, arguments, f"{host}:{port}", "attach")
 
-    async def _greet_agent(
-        self, stream: SocketStream, arguments: dict[str, Any], name: str, start_method: str
-    ) -> None:
+    async def _greet_agent(self, stream: SocketStream, arguments: dict[str, Any], name: str, start_method: str) -> None:
         """Run the agent link: wait for hello, send the client's arguments, announce the process."""
         debuggee = self.debuggee
         assert debuggee is not None
@@ -242,10 +248,15 @@ class Session:
         await self._until_debuggee_ends(
             self.agent.request("monadapter/configure", arguments), "while it was being configured"
         )
-        await self.send_event("process", {
-            "name": name, "systemProcessId": debuggee.pid,
-            "isLocalProcess": not debuggee.attached, "startMethod": start_method,
-        })
+        await self.send_event(
+            "process",
+            {
+                "name": name,
+                "systemProcessId": debuggee.pid,
+                "isLocalProcess": not debuggee.attached,
+                "startMethod": start_method,
+            },
+        )
 
     async def abandon_launch(self) -> None:
         """After a failed launch: end what was started, and let the client launch again."""
@@ -290,10 +301,16 @@ class Session:
 
     async def _start_in_terminal(self, plan: LaunchPlan, port: int) -> Debuggee:
         kind = "integrated" if plan.arguments.console == "integratedTerminal" else "external"
-        body = await self.reverse_request("runInTerminal", {
-            "kind": kind, "title": "Python Debug Console", "cwd": plan.cwd,
-            "args": plan.command(port), "env": plan.env_changes,
-        })
+        body = await self.reverse_request(
+            "runInTerminal",
+            {
+                "kind": kind,
+                "title": "Python Debug Console",
+                "cwd": plan.cwd,
+                "args": plan.command(port),
+                "env": plan.env_changes,
+            },
+        )
         return Debuggee(int(body.get("processId") or 0), None)
 
     async def _watch_agent_only_debuggee(self, debuggee: Debuggee, agent: AgentLink) -> None:

@@ -150,9 +150,7 @@ class MessageWriter:
         self._lock = anyio.Lock()
         self._seq = 0
 
-    async def send(
-        self, message: dict[str, Any], *, before_write: Callable[[int], None] | None = None
-    ) -> int:
+    async def send(self, message: dict[str, Any], *, before_write: Callable[[int], None] | None = None) -> int:
         """Send ``message`` with the next ``seq`` and return that seq.
 
         ``before_write(seq)`` runs before any byte is written: a request's waiter must be

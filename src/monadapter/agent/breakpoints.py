@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
-
 _CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function body, whose locals are fast locals
 _HIT_CONDITION = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
 _HIT_OPERATORS: dict[str, Callable[[int, int], bool]] = {
@@ -35,9 +34,7 @@ def parse_hit_condition(text: str) -> Callable[[int], bool]:
     """
     match = _HIT_CONDITION.match(text)
     if match is None:
-        raise BreakpointSpecError(
-            f"hit condition {text!r} is not valid: use N, == N, >= N, > N, < N, <= N or % N"
-        )
+        raise BreakpointSpecError(f"hit condition {text!r} is not valid: use N, == N, >= N, > N, < N, <= N or % N")
     symbol, number = match.group(1) or "==", int(match.group(2))
     if symbol == "%" and number == 0:
         raise BreakpointSpecError("hit condition '% 0' is not valid: the modulus must be at least 1")

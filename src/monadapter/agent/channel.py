@@ -57,9 +57,7 @@ class Request:
             if self._answered:
                 return False
             self._answered = True
-        self._channel._send(
-            {"type": "response", "request_seq": self.seq, "command": self.command, **fields}
-        )
+        self._channel._send({"type": "response", "request_seq": self.seq, "command": self.command, **fields})
         return True
 
 
@@ -85,9 +83,7 @@ class Channel:
         return cls(sock)
 
     @classmethod
-    def listen(
-        cls, host: str, port: int, *, announce: Callable[[str, int], None] | None = None
-    ) -> Channel:
+    def listen(cls, host: str, port: int, *, announce: Callable[[str, int], None] | None = None) -> Channel:
         """Wait for the adapter to connect to ``host:port`` (attach); ``announce(host, port)``
         is called once the socket listens (port 0 picks a free one)."""
         with socket.create_server((host, port)) as server:

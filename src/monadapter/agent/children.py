@@ -93,7 +93,9 @@ def follow_this_process() -> None:
 def _register_fork_hook() -> None:
     global _hook_registered
     if not _hook_registered:
-        os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
+        os.register_at_fork(
+            before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+        )
         _hook_registered = True
 
 
@@ -190,8 +192,12 @@ def _notify(notify: tuple[str, int, str], port: int, program: str) -> socket.soc
     the adapter answers whether a session comes (raises OSError when the listener is gone)."""
     host, notify_port, token = notify
     body = {
-        "pid": os.getpid(), "ppid": os.getppid(), "port": port, "token": token,
-        "name": f"{program} (pid {os.getpid()})", "argv": sys.orig_argv,
+        "pid": os.getpid(),
+        "ppid": os.getppid(),
+        "port": port,
+        "token": token,
+        "name": f"{program} (pid {os.getpid()})",
+        "argv": sys.orig_argv,
     }
     sock = socket.create_connection((host, notify_port), timeout=NOTIFY_TIMEOUT)
     try:

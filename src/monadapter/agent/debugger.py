@@ -11,10 +11,10 @@ from typing import Any
 
 from . import exceptions, goto, step_targets
 from .channel import Channel, Request
+from .completions import complete, frame_of
 from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
-from .completions import complete, frame_of
 from .modules import LoadedCode
 from .sources import Sources, path_key
 from .stepping import StepKind
@@ -398,7 +398,9 @@ class Debugger:
         if request.arguments.get("frameId") is None:
             request.reply(complete(None, request.arguments))
             return
-        self._on_paused_thread(lambda _parked, arguments: complete(frame_of(self.handles, arguments), arguments))(request)
+        self._on_paused_thread(lambda _parked, arguments: complete(frame_of(self.handles, arguments), arguments))(
+            request
+        )
 
     def _exception_info(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         if parked.exception is None:

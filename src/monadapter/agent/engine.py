@@ -14,8 +14,8 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import callerframe, codes, exceptions
-from .codes import code_key
 from .breakpoints import NO_STOP, Breakpoint, FunctionBreakpoint, LineProbe
+from .codes import code_key
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
 from .threads import ParkedThread, ThreadIds, runs_our_code
@@ -532,8 +532,13 @@ class Engine:
         if not stack:
             return
         self._park(
-            ident, stack[0][0], stack[0][1], "exception", event="exception",
-            exception=(exception, exceptions.BREAK_MODES[kind]), stack=stack,
+            ident,
+            stack[0][0],
+            stack[0][1],
+            "exception",
+            event="exception",
+            exception=(exception, exceptions.BREAK_MODES[kind]),
+            stack=stack,
             description=exceptions.describe(exception),
         )
 

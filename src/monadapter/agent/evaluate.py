@@ -181,7 +181,9 @@ def _static_attribute(owner: Any, name: str) -> Any:
             return getattr(owner, name)  # the standard lookup ends in this C-level descriptor: no user code runs
         except Exception as exc:
             raise InspectError(describe_exception(exc)) from None
-    raise InspectError(f"hover does not run {qualname(type(found))} {name!r}: evaluate it in the watch or debug console")
+    raise InspectError(
+        f"hover does not run {qualname(type(found))} {name!r}: evaluate it in the watch or debug console"
+    )
 
 
 def _static_lookup(owner: Any, name: str) -> Any:
@@ -250,7 +252,10 @@ def _assign(frame: FrameType, source: str, node: ast.expr, value: Any) -> None:
         container = evaluate_expression(frame, _segment(source, node.value))
         index = node.slice
         if isinstance(index, ast.Slice):  # `a[1:3] = ...`: the slice's parts are expressions, the whole is not
-            parts = [_segment(source, part) if part is not None else "None" for part in (index.lower, index.upper, index.step)]
+            parts = [
+                _segment(source, part) if part is not None else "None"
+                for part in (index.lower, index.upper, index.step)
+            ]
             key = evaluate_expression(frame, f"slice({', '.join(parts)})")
         else:
             key = evaluate_expression(frame, _segment(source, index))

@@ -175,9 +175,7 @@ class ExceptionFilters:
             raise ValueError("setExceptionBreakpoints 'filterOptions' must be a list of objects with a 'filterId'")
         unknown = sorted({*names, *(option["filterId"] for option in options)} - FILTER_NAMES)
         if unknown:
-            raise ValueError(
-                f"unknown exception filter(s) {', '.join(unknown)}: use {', '.join(sorted(FILTER_NAMES))}"
-            )
+            raise ValueError(f"unknown exception filter(s) {', '.join(unknown)}: use {', '.join(sorted(FILTER_NAMES))}")
         for name in names:
             filters[name] = None
         for option in options:
@@ -331,9 +329,7 @@ def _details(exception: BaseException, *, chain: bool, depth: int, seen: set[int
     if isinstance(exception, BaseExceptionGroup):
         inner.extend(exception.exceptions)
     if depth < MAX_INNER_DEPTH:
-        nested = [
-            _details(other, chain=False, depth=depth + 1, seen=seen) for other in inner if id(other) not in seen
-        ]
+        nested = [_details(other, chain=False, depth=depth + 1, seen=seen) for other in inner if id(other) not in seen]
         if nested:
             details["innerException"] = nested
     return details

@@ -17,7 +17,6 @@ from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
-from monadapter.agent.wire import RawJSON
 from monadapter.agent.variables import (
     Expander,
     Presentation,
@@ -28,6 +27,7 @@ from monadapter.agent.variables import (
     is_function_frame,
     scope_members,
 )
+from monadapter.agent.wire import RawJSON
 
 _CO_VARARGS = 0x4
 P = ParamSpec("P")
@@ -114,7 +114,9 @@ class Inspector:
         self._presentation = Presentation.from_options(options)
 
     @_reported
-    def stack_trace(self, thread_id: int, frames: list[tuple[FrameType, int]], arguments: dict[str, Any]) -> dict[str, Any]:
+    def stack_trace(
+        self, thread_id: int, frames: list[tuple[FrameType, int]], arguments: dict[str, Any]
+    ) -> dict[str, Any]:
         """Answer stackTrace: ``frames`` are the thread's frames, innermost first, each with its current line.
 
         Frames of monadapter's own code are left out, and ``totalFrames`` counts the rest, so paging with
@@ -213,7 +215,11 @@ class Inspector:
         else:
             value = evaluate_expression(frame, expression)
         if context == "clipboard":
-            return {"result": display(value, hex_ints=expander.hex_ints, limit=None), "type": type_name(value), "variablesReference": 0}
+            return {
+                "result": display(value, hex_ints=expander.hex_ints, limit=None),
+                "type": type_name(value),
+                "variablesReference": 0,
+            }
         body = expander.describe(value, expression.strip(), frame)
         body["result"] = body.pop("value")
         return body

@@ -20,7 +20,12 @@ from . import codes
 _NO_FALLTHROUGH = frozenset(
     dis.opmap[name]
     for name in (
-        "RETURN_VALUE", "RETURN_CONST", "RAISE_VARARGS", "RERAISE", "JUMP_FORWARD", "JUMP_BACKWARD",
+        "RETURN_VALUE",
+        "RETURN_CONST",
+        "RAISE_VARARGS",
+        "RERAISE",
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
         "JUMP_BACKWARD_NO_INTERRUPT",
     )
     if name in dis.opmap
@@ -38,9 +43,7 @@ def stack_depths(code: CodeType) -> dict[int, int]:
     instructions = {instruction.offset: instruction for instruction in dis.get_instructions(code)}
     ordered = sorted(instructions)
     following = dict(zip(ordered, ordered[1:]))
-    handlers = [
-        (entry.target, entry.depth + int(entry.lasti) + 1) for entry in dis.Bytecode(code).exception_entries
-    ]
+    handlers = [(entry.target, entry.depth + int(entry.lasti) + 1) for entry in dis.Bytecode(code).exception_entries]
     depths: dict[int, int] = {}
     pending = [(ordered[0], 0)] + handlers if ordered else []
     while pending:

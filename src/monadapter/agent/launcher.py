@@ -74,8 +74,11 @@ def attach_main() -> None:
     try:
         host, port, target = parse_listen_arguments(sys.argv[1:])
     except LauncherUsageError as exc:
-        print(f"usage: python -m monadapter.agent --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) "
-              f"[ARGS...]\nerror: {exc}", file=sys.stderr)
+        print(
+            f"usage: python -m monadapter.agent --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) "
+            f"[ARGS...]\nerror: {exc}",
+            file=sys.stderr,
+        )
         sys.exit(2)
     _debug(Channel.listen(host, port, announce=_announce), target)
 

@@ -231,4 +231,3 @@ class LoadedCode:
             with self._lock:
                 self._versions_by_dir[parent] = versions
         return versions.get(_normalized(name))
-

@@ -106,9 +106,7 @@ def _clean_main_globals() -> dict[str, object]:
     return main_globals
 
 
-def _prepare(
-    target: Target, main_globals: dict[str, object]
-) -> tuple[types.CodeType, object | None]:
+def _prepare(target: Target, main_globals: dict[str, object]) -> tuple[types.CodeType, object | None]:
     """Set argv, sys.path[0] and the globals; return the code to run and its module spec (or None)."""
     if target.kind == "code":
         sys.argv = ["-c", *target.args]
@@ -129,9 +127,7 @@ def _prepare(
     _set_path0(os.path.dirname(os.path.realpath(path)))
     with io.open_code(path) as source:
         code = compile(source.read(), path, "exec", dont_inherit=True)
-    main_globals.update(
-        __file__=path, __cached__=None, __loader__=SourceFileLoader("__main__", path)
-    )
+    main_globals.update(__file__=path, __cached__=None, __loader__=SourceFileLoader("__main__", path))
     return code, None
 
 
@@ -159,12 +155,9 @@ def _set_path0(entry: str) -> None:
         sys.path[0] = entry
 
 
-def _user_traceback(
-    tb: types.TracebackType | None, code: types.CodeType
-) -> types.TracebackType | None:
+def _user_traceback(tb: types.TracebackType | None, code: types.CodeType) -> types.TracebackType | None:
     """Skip the runner's (and runpy's) frames so the traceback starts in the user's code."""
     user = tb
     while user is not None and user.tb_frame.f_code is not code:
         user = user.tb_next
     return user if user is not None else tb
-

@@ -38,8 +38,8 @@ from typing import Any, Literal
 
 from monadapter.agent.formatting import REPR_LIMIT, describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
-from monadapter.agent.wire import RawJSON
 from monadapter.agent.static import MISSING, TYPE_DICT, TYPE_MRO, class_lookup, class_name, instance_dict, qualname
+from monadapter.agent.wire import RawJSON
 
 #: Title of each group node, by the category name used in ``variablePresentation``.
 GROUP_TITLES = {
@@ -238,7 +238,9 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
     kind = type(value)
     fields = class_lookup(kind, "_fields") if issubclass(kind, tuple) else None
     if isinstance(fields, tuple) and all(type(field) is str for field in fields):
-        members.extend((field, tuple.__getitem__(value, index)) for index, field in enumerate(fields) if index < len(value))
+        members.extend(
+            (field, tuple.__getitem__(value, index)) for index, field in enumerate(fields) if index < len(value)
+        )
     if issubclass(kind, BaseException):
         members.append(("args", BaseException.args.__get__(value)))
     namespace = TYPE_DICT.__get__(value) if issubclass(kind, type) else instance_dict(value)
@@ -372,7 +374,9 @@ def _locals_to_fast() -> Callable[[FrameType, int], None]:
     return function
 
 
-def write_name(frame: FrameType, name: str, value: Any, *, which: Literal["locals", "globals", "auto"] = "auto") -> None:
+def write_name(
+    frame: FrameType, name: str, value: Any, *, which: Literal["locals", "globals", "auto"] = "auto"
+) -> None:
     """Bind ``name`` to ``value`` in the paused ``frame`` so that the program sees it when it resumes.
 
     ``auto`` follows assignment in the frame's own code: a function frame writes its local (or cell)
@@ -490,7 +494,9 @@ class Expander:
         indexed, named = (0, 0) if facts.childless else self.counts(value)
         if indexed or named:
             ref = ValueRef(frame, value, evaluate_name)
-            body["variablesReference"] = self.handles.add(self.thread_id, ref, key=("value", id(value), evaluate_name, id(frame)))
+            body["variablesReference"] = self.handles.add(
+                self.thread_id, ref, key=("value", id(value), evaluate_name, id(frame))
+            )
             if indexed:
                 body["indexedVariables"] = indexed
             body["namedVariables"] = named
@@ -656,7 +662,11 @@ class Expander:
                 for index, (key, item) in enumerate(islice(value.items(), low, high), low):
                     literal = key_literal(key)
                     # a str key's literal is its repr, which is what display() shows unless it must be cut
-                    name = literal if type(key) is str and len(literal) <= REPR_LIMIT else display(key, hex_ints=self.hex_ints)  # type: ignore[arg-type]
+                    name = (
+                        literal
+                        if type(key) is str and len(literal) <= REPR_LIMIT
+                        else display(key, hex_ints=self.hex_ints)
+                    )  # type: ignore[arg-type]
                     entries.append(self.item(name, item, _key_expression(base, parent, literal, index), frame))
                 return entries
             if type(value) in (list, tuple):

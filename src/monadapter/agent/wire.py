@@ -64,8 +64,10 @@ def encode(message: dict[str, Any]) -> bytes:
     if type(body) is not RawJSON:
         text = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     else:
-        envelope = json.dumps({key: value for key, value in message.items() if key != "body"}, ensure_ascii=False, separators=(",", ":"))
-        text = b"%s%s\"body\":%s}" % (envelope[:-1].encode("utf-8"), b"," if len(envelope) > 2 else b"", body.text)
+        envelope = json.dumps(
+            {key: value for key, value in message.items() if key != "body"}, ensure_ascii=False, separators=(",", ":")
+        )
+        text = b'%s%s"body":%s}' % (envelope[:-1].encode("utf-8"), b"," if len(envelope) > 2 else b"", body.text)
     return b"Content-Length: %d\r\n\r\n" % len(text) + text
 
 
@@ -142,8 +144,7 @@ class MessageReader:
             self._skip = max(0, length - available)
             del self._buffer[: start + min(length, available)]
             raise FramingError(
-                f"Content-Length {length} is over the limit of {self._max_body} bytes; "
-                "the message was skipped",
+                f"Content-Length {length} is over the limit of {self._max_body} bytes; the message was skipped",
                 recoverable=True,
             )
         if len(self._buffer) - start < length:
