@@ -5,7 +5,7 @@ pinned in pyproject's ``dev`` extra). Before generating, the schema is adjusted 
 way every time, so the models accept what real clients send and read well:
 
 * ``seq``, ``request_seq`` and ``cancel``'s ``requestId`` may be 0 (the schema says at least 1, but
-  dap-python starts counting at 0, see shared/notes/dap-clients.md);
+  dap-python starts counting at 0);
 * each inline ``body`` object gets a name after its message (``StoppedEventBody`` rather than the
   generator's ``Body17``), so the names do not shift when the schema grows;
 * the schema's section titles ("Base Protocol", "Types") are dropped, as they are not type names;
@@ -19,8 +19,9 @@ Usage::
     python scripts/gen_protocol.py            # (re)write the module
     python scripts/gen_protocol.py --check    # exit 1 if the committed module is stale
 
-The schema is looked up beside the repository (``<repo>/../shared/dap/debugAdapterProtocol.json``),
-where CI places ``shared/`` too; ``--schema PATH`` or ``$MONADAPTER_DAP_SCHEMA`` point elsewhere.
+The schema is the copy vendored in the repository, ``third_party/dap/debugAdapterProtocol.json``
+(its origin and license are beside it); ``--schema PATH`` or ``$MONADAPTER_DAP_SCHEMA`` point
+elsewhere, for instance at a newer schema to regenerate from.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "src" / "monadapter" / "protocol" / "_generated.py"
 SCHEMA_ENV = "MONADAPTER_DAP_SCHEMA"
+#: The official schema, vendored unchanged (third_party/dap/README.md says where it came from).
+VENDORED_SCHEMA = REPO / "third_party" / "dap" / "debugAdapterProtocol.json"
 BASE_CLASS = "monadapter.protocol._base.DAPModel"
 
 _HEADER = '''\
@@ -71,17 +74,17 @@ class SchemaNotFoundError(Exception):
 
 
 def find_schema(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Return the DAP schema's path: ``explicit``, else ``$MONADAPTER_DAP_SCHEMA``, else beside the repo.
+    """Return the DAP schema's path: ``explicit``, else ``$MONADAPTER_DAP_SCHEMA``, else the vendored copy.
 
     Raises:
         SchemaNotFoundError: the chosen path is not a file.
     """
     chosen = explicit or os.environ.get(SCHEMA_ENV)
-    path = Path(chosen) if chosen else REPO.parent / "shared" / "dap" / "debugAdapterProtocol.json"
+    path = Path(chosen) if chosen else VENDORED_SCHEMA
     if not path.is_file():
         raise SchemaNotFoundError(
-            f"DAP schema not found at {path}: put shared/dap/debugAdapterProtocol.json beside the "
-            f"repository, or pass --schema PATH, or set ${SCHEMA_ENV}"
+            f"DAP schema not found at {path}: pass --schema PATH or set ${SCHEMA_ENV} to an existing "
+            f"debugAdapterProtocol.json (the repository's own copy is {VENDORED_SCHEMA})"
         )
     return path
 
@@ -227,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write or check the generated module; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--schema", help=f"path of debugAdapterProtocol.json (default: ${SCHEMA_ENV} or beside the repo)"
+        "--schema", help=f"path of debugAdapterProtocol.json (default: ${SCHEMA_ENV}, else the vendored copy)"
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="module to write or check")
     parser.add_argument("--check", action="store_true", help="exit 1 if the module differs from a fresh generation")

@@ -3,7 +3,8 @@
 The pydantic models in ``monadapter.protocol`` are deliberately lenient about what clients send
 (seq 0, extra fields); what the adapter *sends* must meet the schema as published. These checks
 use ``jsonschema`` on the untouched ``debugAdapterProtocol.json``, found where
-``scripts/gen_protocol.py`` finds it (beside the repo, or ``$MONADAPTER_DAP_SCHEMA``).
+``scripts/gen_protocol.py`` finds it (the copy vendored in ``third_party/dap/``, or
+``$MONADAPTER_DAP_SCHEMA``).
 
 Use:
 

@@ -63,7 +63,7 @@ def run_generator(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_generated_module_is_current() -> None:
-    """_generated.py is what the generator makes from the schema beside the repository."""
+    """_generated.py is what the generator makes from the schema vendored in the repository."""
     result = run_generator("--check")
     assert result.returncode == 0, f"gen_protocol.py --check failed:\n{result.stderr}"
 
