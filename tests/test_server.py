@@ -183,6 +183,33 @@ def test_listening_line_host_option_and_clean_ctrl_c(tmp_path: Path) -> None:
     assert "Traceback" not in "".join(adapter.stderr)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        (["--port", "99999"], "argument --port: 99999 is not a port number"),
+        (["--port", "-1"], "argument --port: -1 is not a port number"),
+        (["--port", "http"], "argument --port: 'http' is not a port number"),
+        (["--port", "0", "--log-dir", "README.md"], "argument --log-dir: README.md is not a directory"),
+        (["--port", "0", "--log-dir", "README.md/logs"], "argument --log-dir: cannot write logs in README.md/logs"),
+        (["--port", "0", "--host", "no-such-host.invalid"], "cannot listen on no-such-host.invalid:0"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_command_line_values_are_refused_at_start_with_one_line(arguments: list[str], complaint: str) -> None:
+    root = Path(__file__).resolve().parent.parent  # README.md is a file there
+    result = subprocess.run(
+        [*adapter_command(), *arguments], cwd=root, capture_output=True, text=True, timeout=ADAPTER_TIMEOUT
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and complaint in result.stderr, result.stderr
+
+
+def test_help_exits_0() -> None:
+    result = subprocess.run([*adapter_command(), "--help"], capture_output=True, text=True, timeout=ADAPTER_TIMEOUT)
+    assert result.returncode == 0 and "--log-dir" in result.stdout
+
+
 async def test_every_message_in_and_out_is_logged(adapter: AdapterAddress, make_program: Callable[..., Path]) -> None:
     program = make_program("print('logged')")
     async with DapClient.connect(adapter.host, adapter.port) as client:

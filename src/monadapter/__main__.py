@@ -10,20 +10,58 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import tempfile
 import threading
 from pathlib import Path
+from typing import NoReturn
+
+
+def port_number(text: str) -> int:
+    """argparse type for ``--port``: 0..65535, where the OS would otherwise wrap or misread it."""
+    try:
+        port = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free port)")
+    return port
+
+
+def log_directory(text: str) -> Path:
+    """argparse type for ``--log-dir``: a directory we can write in, made if missing.
+
+    Checked at start, by writing a file there: a session that finds it unusable later dies
+    before it can answer, and its client waits for ever.
+    """
+    path = Path(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except FileExistsError:
+        raise argparse.ArgumentTypeError(f"{text} is not a directory") from None
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot write logs in {text}: {exc.strerror or exc}") from None
+    return path
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (exit code 2, as argparse's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line (see ``python -m monadapter --help``)."""
-    parser = argparse.ArgumentParser(
+    """Parse the command line (see ``python -m monadapter --help``); a bad value exits with code 2."""
+    parser = _Parser(
         prog="monadapter",
         description="Debug Adapter Protocol server for Python 3.12+. "
         "Without --port it speaks DAP on stdin/stdout (one session).",
     )
-    parser.add_argument("--port", type=int, help="listen on this TCP port (0: any free port)")
+    parser.add_argument("--port", type=port_number, help="listen on this TCP port (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--log-dir", type=Path, help="write one JSON-lines message log per session here")
+    parser.add_argument("--log-dir", type=log_directory, help="write one JSON-lines message log per session here")
     return parser.parse_args(argv)
 
 
