@@ -308,6 +308,28 @@ async def test_integrated_terminal_goes_through_run_in_terminal(
     assert not client.output("stdout")
 
 
+async def test_a_terminal_command_joined_with_spaces_runs_and_reads_input(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Emacs dap-mode joins runInTerminal's arguments with spaces and gives the line to a shell:
+    the command must still start the program, which reads its stdin as in any terminal."""
+    out = tmp_path / "out.txt"
+    program = make_program(f"answer = input('name? ')\nopen({str(out)!r}, 'w').write('hello ' + answer)")
+    client.terminal_joins_arguments = True
+    client.terminal_stdin = subprocess.PIPE
+    await client.configuration_sequence(program=str(program), console="integratedTerminal")
+    (terminal,) = client.terminal_processes
+    assert terminal.stdin is not None
+    terminal.stdin.write(b"emacs\n")
+    terminal.stdin.close()
+    await client.wait_for_event("terminated")
+    assert terminal.wait(timeout=10) == 0
+    assert out.read_text() == "hello emacs"
+    (request,) = client.reverse_requests
+    ours = request["arguments"]["args"][1:]  # the interpreter, then our words and the program's
+    assert not [word for word in ours if word != str(program) and any(c in word for c in " \t'\"();&|<>$`\\")]
+
+
 async def test_a_terminal_is_not_asked_of_a_client_that_cannot_open_one(
     adapter: Any, make_program: Callable[..., Path]
 ) -> None:

@@ -106,6 +106,11 @@ class DapClient:
         #: off, the client declines, and a child process runs on undebugged at once instead of
         #: waiting for a session nobody opens
         self.follow_children = False
+        #: run runInTerminal's command as Emacs dap-mode does: its arguments joined with spaces,
+        #: unquoted, through ``sh -c``, in its cwd, without its env
+        self.terminal_joins_arguments = False
+        #: stdin of the runInTerminal processes (``subprocess.PIPE`` to type into the program)
+        self.terminal_stdin: int | None = None
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -357,8 +362,13 @@ class DapClient:
                     env.pop(name, None)
                 else:
                     env[name] = value
+            command: list[str] = arguments["args"]
+            if self.terminal_joins_arguments:
+                command, env = ["sh", "-c", " ".join(command)], dict(os.environ)
             try:
-                process = subprocess.Popen(arguments["args"], cwd=arguments.get("cwd") or None, env=env)
+                process = subprocess.Popen(
+                    command, cwd=arguments.get("cwd") or None, env=env, stdin=self.terminal_stdin
+                )
             except OSError as exc:
                 response.update(success=False, message=f"could not start {arguments['args'][:1]}: {exc}")
             else:

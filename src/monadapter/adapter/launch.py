@@ -24,10 +24,9 @@ from monadapter.adapter.errors import LaunchError
 MIN_PYTHON = (3, 12)
 #: How long the interpreter may take to report its version.
 INTERPRETER_CHECK_TIMEOUT = 10.0
-#: The directory holding the ``monadapter`` package: the debuggee imports the agent from there.
-ROOT = str(Path(monadapter.__file__).resolve().parent.parent)
-#: The ``-c`` line that starts the agent (docs/architecture.md, "Launching the debuggee").
-BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from monadapter.agent.launcher import main; main()"
+#: The script the debuggee runs first (docs/architecture.md, "Launching the debuggee"): run by its
+#: path, it finds the package next to itself, so the command line holds no code to quote.
+START_SCRIPT = str(Path(monadapter.__file__).resolve().parent / "agent" / "entry" / "start_debuggee.py")
 
 
 class ClientArguments(BaseModel):
@@ -216,14 +215,18 @@ class LaunchPlan:
         return "-c" if self.target_kind == "code" else getattr(self.arguments, self.target_kind)
 
     def command(self, agent_port: int) -> list[str]:
-        """The debuggee's argv: the interpreter running the agent's launcher, then the target."""
+        """The debuggee's argv: the interpreter running the agent's start script, then the target.
+
+        Every word of ours is free of spaces and shell metacharacters (but the install path and the
+        user's own values), so a client that joins them with spaces for a shell (Emacs dap-mode's
+        ``runInTerminal``) runs the same command.
+        """
         arguments = self.arguments
         kind = self.target_kind
         return [
             *self.python,
             *arguments.pythonArgs,
-            "-c",
-            BOOTSTRAP.format(root=ROOT),
+            START_SCRIPT,
             "--connect",
             f"127.0.0.1:{agent_port}",
             f"--{kind}",

@@ -2,7 +2,7 @@
 
 Standard library only. The adapter starts it as (see docs/architecture.md)::
 
-    python -c "import sys; sys.path.insert(0, ROOT); from monadapter.agent.launcher import main; main()" \\
+    python ROOT/monadapter/agent/entry/start_debuggee.py \\
         --connect 127.0.0.1:PORT [--program PATH | --module NAME | --code TEXT] -- ARGS...
 
 For ``attach``, ``python -m monadapter.agent --listen [HOST:]PORT PROGRAM ARGS...`` waits for the
@@ -128,7 +128,7 @@ def _silence_piped_output() -> None:
 
 
 def _forget_root() -> None:
-    """Drop the directory the bootstrap line put first on sys.path: the program must not see it."""
+    """Drop the directory the start script put first on sys.path: the program must not see it."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.realpath(root):
         del sys.path[0]

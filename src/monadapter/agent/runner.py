@@ -93,7 +93,7 @@ def run(
 def _clean_main_globals() -> dict[str, object]:
     """Return ``__main__``'s globals as ``python -c`` leaves them before running any code.
 
-    The launcher ran as ``-c`` (names of the bootstrap line to drop) or as ``-m
+    The launcher ran from the start script (its names to drop) or as ``-m
     monadapter.agent`` (runpy's ``__file__``, ``__spec__``... to reset). Interpreter-made
     entries such as ``__builtins__`` and ``__annotations__`` stay as they are.
     """
