@@ -497,10 +497,12 @@ async def test_function_breakpoints_stop_on_entry_by_name(tmp_path: Path) -> Non
         await client.configuration_done()
         await launched
         stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["reason"] == "function breakpoint"
         assert await stop_location(client, stopped) == ("Greeter.greet", line_of(module, "# greet body"))
         assert await evaluate_in_top_frame(client, stopped, "who") == "'b'"  # the second call (hit count 2)
         assert stopped["body"]["hitBreakpointIds"] == [answers[0]["id"]]
         stopped = await next_stop(client, stopped)
+        assert stopped["body"]["reason"] == "function breakpoint"
         assert await stop_location(client, stopped) == ("shout", line_of(module, "def shout"))  # one-line def
         changed = [event["body"]["breakpoint"] for event in client.events if event.get("event") == "breakpoint"]
         assert {item["id"] for item in changed if item["verified"]} == {answers[0]["id"], answers[1]["id"]}

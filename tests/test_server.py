@@ -53,6 +53,11 @@ async def test_initialize_answers_the_capabilities(client: DapClient) -> None:
     assert client.capabilities == capabilities()
 
 
+async def test_terminate_debuggee_is_announced_under_the_specs_key_and_debugpys(client: DapClient) -> None:
+    assert client.capabilities["supportTerminateDebuggee"] is True  # the DAP schema's name
+    assert client.capabilities["supportsTerminateDebuggee"] is True  # debugpy's, read by some clients
+
+
 async def test_tcp_sessions_run_concurrently_and_independently(
     adapter: AdapterAddress, make_program: Callable[..., Path]
 ) -> None:

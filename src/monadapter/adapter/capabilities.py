@@ -98,6 +98,9 @@ def capabilities() -> dict[str, Any]:
         # (adapter/debuggee.py Debuggee.terminate).
         "supportsTerminateRequest": True,
         # disconnect honours terminateDebuggee: false detaches the agent and lets the program run on.
+        # supportTerminateDebuggee is the spec's key; supportsTerminateDebuggee is what debugpy sends
+        # and some clients read: both, so either kind of client knows.
+        "supportTerminateDebuggee": True,
         "supportsTerminateDebuggee": True,
         **AGENT_CAPABILITIES,
     }

@@ -367,6 +367,7 @@ class Engine:
             if state.entry and state.entry_point == (frame.f_lasti, line):
                 candidates = (*candidates, *state.entry)
             stop_ids: list[int] | None = None
+            reason = "breakpoint"
             for probe in candidates:
                 outcome = probe.hit(frame, code)
                 if outcome is NO_STOP:
@@ -379,8 +380,10 @@ class Engine:
                     self._output("important", outcome.error + "\n", code, line)
                 if outcome.stop:
                     stop_ids = [*(stop_ids or ()), probe.breakpoint.id]
+                    if probe in state.entry:
+                        reason = "function breakpoint"  # the spec's reason for a function breakpoint's stop
             if stop_ids:
-                self._park(get_ident(), frame, line, "breakpoint", hit_ids=stop_ids)
+                self._park(get_ident(), frame, line, reason, hit_ids=stop_ids)
             elif state.line_watchers:
                 self._step_line(frame, line)
         except Exception as exc:
