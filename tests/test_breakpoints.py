@@ -276,16 +276,23 @@ async def test_condition_stops_only_where_true_and_keeps_its_probe(tmp_path: Pat
 
 
 @pytest.mark.parametrize(("condition", "error"), [("undefined_name > 1", "NameError"), ("exit(3)", "SystemExit")])
-async def test_condition_that_raises_stops_and_says_why(tmp_path: Path, condition: str, error: str) -> None:
+async def test_condition_that_raises_stops_once_and_says_why_each_time(
+    tmp_path: Path, condition: str, error: str
+) -> None:
+    """The first hit stops with the error; the other three iterations only report it, on stderr
+    (a category dap-mode's output buffer shows by default)."""
     program = write_program(tmp_path, LOOP)
     spec = {"line": line_of(program, "# work body"), "condition": condition}
     async with session() as client:
         stopped = await client.launch_and_stop({program: [spec]}, **launch_arguments(program))
         assert await evaluate_in_top_frame(client, stopped, "n") == "0"
-        message = await client.wait_for_output("condition at line", category="important")
-        assert error in message
-        await client.set_breakpoints(program, [])
+        message = await client.wait_for_output("condition at line", category="stderr")
+        assert error in message and "stopped there" in message
         assert await run_to_exit(client, stopped) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == 1
+        reports = [line for line in client.output("stderr").splitlines() if "condition at line" in line]
+        assert len(reports) == 4 and all(error in report for report in reports)
+        assert all("not stopping" in report for report in reports[1:])
 
 
 async def test_logpoint_interpolates_and_never_stops(tmp_path: Path) -> None:
@@ -294,9 +301,9 @@ async def test_logpoint_interpolates_and_never_stops(tmp_path: Path) -> None:
     async with session() as client:
         await client.configuration_sequence({program: [spec]}, **launch_arguments(program))
         assert await run_to_exit(client) == 0
-        console = client.output("console")
+        logged = client.output("stdout")  # as debugpy's logpoints: a category every client shows
         for n in range(4):
-            assert f"n={n} twice={n * 2} {{literal}} <error: NameError" in console
+            assert f"n={n} twice={n * 2} {{literal}} <error: NameError" in logged
         assert not [event for event in client.events if event.get("event") == "stopped"]
 
 

@@ -163,6 +163,8 @@ class Breakpoint:
     hit_test: Callable[[int], bool] | None = None
     log_parts: tuple[str | CodeType, ...] | None = None
     hits: int = field(default=0)
+    #: the condition raised once already (and stopped then): later errors are reported, not stopped at
+    condition_failed: bool = False
 
     @classmethod
     def from_request(cls, breakpoint_id: int, spec: dict[str, Any]) -> Breakpoint:
@@ -241,7 +243,7 @@ def _module_matches(module: str, filename: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class HitOutcome:
     """What a breakpoint hit does: ``stop``; ``log`` text for the debug console; ``error`` text
-    (a condition that failed to evaluate: we stop and say why, bdb's "most conservative" choice)."""
+    (a condition that failed to evaluate: we say why, and stop the first time)."""
 
     stop: bool
     log: str | None = None
@@ -304,10 +306,13 @@ def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
 
 
 def _condition_raised(breakpoint_: Breakpoint, exc: BaseException) -> HitOutcome:
-    return HitOutcome(
-        stop=True,
-        error=f"breakpoint condition at line {breakpoint_.line} raised {type(exc).__name__}: {exc}; stopped there",
-    )
+    """A condition that raises stops the first time, with the error (bdb's "most conservative" choice);
+    later it is only reported: a broken condition in a loop must not turn into a stop per iteration."""
+    error = f"breakpoint condition at line {breakpoint_.line} raised {type(exc).__name__}: {exc}"
+    if breakpoint_.condition_failed:
+        return HitOutcome(stop=False, error=error + "; not stopping (it stopped the first time)")
+    breakpoint_.condition_failed = True
+    return HitOutcome(stop=True, error=error + "; stopped there (later errors of it are reported without stopping)")
 
 
 def _counted_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:

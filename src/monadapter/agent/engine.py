@@ -374,10 +374,12 @@ class Engine:
                     continue
                 if get_ident() in self._own_threads():
                     return None
+                # stdout and stderr: the categories every client shows by default (dap-mode shows
+                # only these); debugpy's logpoints are stdout too
                 if outcome.log is not None:
-                    self._output("console", outcome.log + "\n", code, line)
+                    self._output("stdout", outcome.log + "\n", code, line)
                 if outcome.error is not None:
-                    self._output("important", outcome.error + "\n", code, line)
+                    self._output("stderr", outcome.error + "\n", code, line)
                 if outcome.stop:
                     stop_ids = [*(stop_ids or ()), probe.breakpoint.id]
                     if probe in state.entry:
