@@ -8,6 +8,7 @@ process is started or connection made, and reported as a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import anyio
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 import monadapter
+from monadapter.adapter.envfile import environment_changes
 from monadapter.adapter.errors import LaunchError
 
 #: Oldest Python the agent runs on (it needs sys.monitoring, PEP 669).
@@ -94,10 +96,19 @@ class LaunchArguments(AgentOptions):
     program: str | None = Field(None, description="Path of the script to run (python PROGRAM).")
     module: str | None = Field(None, description="Module to run as python -m MODULE.")
     code: str | None = Field(None, description="Code to run as python -c CODE.")
-    args: list[str] = Field(default_factory=list, description="Command-line arguments of the program.")
+    args: list[str] | str = Field(
+        default_factory=list,
+        description="Command-line arguments of the program: a list, or one string that a shell splits and expands "
+        "(quotes, $VARIABLES, globs) as debugpy does.",
+    )
     cwd: str | None = Field(None, description="Working directory; default: the adapter's.")
     env: dict[str, str | None] = Field(
         default_factory=dict, description="Environment changes; a null value removes the variable."
+    )
+    envFile: str | None = Field(
+        None,
+        description="A file of NAME=VALUE lines for the program's environment (env wins over it; a missing file "
+        "is ignored). Relative to cwd.",
     )
     python: str | list[str] | None = Field(
         None, description="Interpreter path, or an argv list; default: the adapter's own interpreter."
@@ -190,6 +201,8 @@ class LaunchPlan:
     launch_arguments: dict[str, Any]
     python: list[str]
     cwd: str
+    #: the program's arguments (``args``, a string of them split and expanded by a shell)
+    program_args: list[str]
     #: changes to the adapter's environment (None = unset), including PYTHONUNBUFFERED
     env_changes: dict[str, str | None]
 
@@ -232,7 +245,7 @@ class LaunchPlan:
             f"--{kind}",
             getattr(arguments, kind),
             "--",
-            *arguments.args,
+            *self.program_args,
         ]
 
 
@@ -263,10 +276,43 @@ async def plan_launch(raw: dict[str, Any]) -> LaunchPlan:
     if arguments.program is not None and not os.path.exists(os.path.join(cwd, arguments.program)):
         raise LaunchError(f"the program {arguments.program!r} does not exist (looked in {cwd!r})")
     python = _interpreter_argv(arguments.python)
-    plan = LaunchPlan(arguments, raw, python, cwd, {**arguments.env, "PYTHONUNBUFFERED": "1"})
+    try:
+        env_changes = environment_changes(
+            None if arguments.envFile is None else os.path.join(cwd, arguments.envFile), arguments.env
+        )
+    except OSError as exc:
+        raise LaunchError(f"the envFile {arguments.envFile!r} cannot be read: {exc.strerror or exc}") from None
+    plan = LaunchPlan(arguments, raw, python, cwd, [], {**env_changes, "PYTHONUNBUFFERED": "1"})
+    if isinstance(arguments.args, str):
+        plan = dataclasses.replace(plan, program_args=await shell_words(arguments.args, plan.env, cwd))
+    else:
+        plan = dataclasses.replace(plan, program_args=arguments.args)
     if python != [sys.executable]:  # our own interpreter is known to be new enough
         await check_interpreter(python, plan.env, cwd)
     return plan
+
+
+#: How long the shell may take to expand a string of arguments.
+SHELL_WORDS_TIMEOUT = 10.0
+
+
+async def shell_words(text: str, env: dict[str, str], cwd: str) -> list[str]:
+    """The words a POSIX shell makes of ``text`` (quotes, variables, globs, as a terminal would).
+
+    debugpy passes a string ``args`` to the terminal's shell (and refuses it for the debug
+    console); here the shell runs once, in the program's environment and directory, for every
+    console, and the program gets the words as its argv.
+    """
+    script = f'for word in {text}\ndo printf "%s\\0" "$word"; done'
+    try:
+        with anyio.fail_after(SHELL_WORDS_TIMEOUT):
+            result = await anyio.run_process(["/bin/sh", "-c", script], check=False, env=env, cwd=cwd)
+    except TimeoutError:
+        raise LaunchError(f"the shell did not expand args within {SHELL_WORDS_TIMEOUT:g} s") from None
+    if result.returncode != 0:
+        problem = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["it failed"]
+        raise LaunchError(f"args {text!r} is not valid shell words: {problem[0]}")
+    return result.stdout.decode(errors="surrogateescape").split("\0")[:-1]
 
 
 def _interpreter_argv(python: str | list[str] | None) -> list[str]:
