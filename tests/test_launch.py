@@ -518,6 +518,25 @@ async def test_no_debug_runs_the_program_without_the_debugger(
     assert not any(event["event"] == "stopped" for event in client.events)
 
 
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "after\n"),  # breakpoint() does nothing, as with PYTHONBREAKPOINT=0
+        ({"PYTHONBREAKPOINT": ""}, "after\n"),  # empty is python's default
+        ({"PYTHONBREAKPOINT": "builtins.print"}, "\nafter\n"),  # the user's own choice is kept
+    ],
+)
+async def test_no_debug_breakpoint_call_does_nothing_unless_the_user_chose_a_hook(
+    client: DapClient, make_program: Callable[..., Path], env: dict[str, str], expected: str
+) -> None:
+    program = make_program("""
+        breakpoint()
+        print("after")
+    """)
+    assert await client.run_to_end(program=str(program), noDebug=True, env=env) == 0, client.output("stderr")
+    assert (client.output("stdout"), client.output("stderr")) == (expected, "")
+
+
 async def test_variable_presentation_hides_or_groups_an_objects_members(
     client: DapClient, make_program: Callable[..., Path]
 ) -> None:

@@ -283,6 +283,10 @@ async def plan_launch(raw: dict[str, Any]) -> LaunchPlan:
     except OSError as exc:
         raise LaunchError(f"the envFile {arguments.envFile!r} cannot be read: {exc.strerror or exc}") from None
     plan = LaunchPlan(arguments, raw, python, cwd, [], {**env_changes, "PYTHONUNBUFFERED": "1"})
+    if arguments.noDebug and not plan.env.get("PYTHONBREAKPOINT"):
+        # Run Without Debugging: breakpoint() does nothing (pdb would read the program's stdin),
+        # unless the user chose a hook themselves (empty is python's default, as unset).
+        plan = dataclasses.replace(plan, env_changes={**plan.env_changes, "PYTHONBREAKPOINT": "0"})
     if isinstance(arguments.args, str):
         plan = dataclasses.replace(plan, program_args=await shell_words(arguments.args, plan.env, cwd))
     else:
