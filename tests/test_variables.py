@@ -181,6 +181,67 @@ def test_objects_list_dict_and_slots_without_running_properties() -> None:
         assert stop.evaluate(slotted["_Slotted__private"]["evaluateName"])["result"] == "2"
 
 
+class Watched:
+    """Counts every attribute lookup that goes through the class's own code, and has dunder properties."""
+
+    lookups = 0
+
+    def __init__(self) -> None:
+        self.value = 1
+
+    def __getattribute__(self, name: str) -> Any:
+        type(self).lookups += 1
+        return object.__getattribute__(self, name)
+
+    def __getattr__(self, name: str) -> Any:
+        type(self).lookups += 1
+        raise AttributeError(name)
+
+    @property
+    def __wrapped__(self) -> int:
+        type(self).lookups += 1
+        return 0
+
+
+def watched_program(pause: Callable[[], None]) -> None:
+    point = Point()
+    watched = Watched()
+    Watched.lookups = 0
+    slotted = Slotted()
+    error = KeyError("k")
+    pause()
+    del point, watched, slotted, error
+
+
+def test_an_object_lists_its_special_variables_as_debugpy_does_without_running_its_code() -> None:
+    with Stop(watched_program) as stop:
+        locals_ = stop.locals()
+        point = stop.named(locals_["point"]["variablesReference"])
+        assert "special variables" in point and "__class__" not in point
+        special = stop.named(point["special variables"]["variablesReference"])
+        assert {"__class__", "__dict__", "__doc__", "__module__", "__init__", "__weakref__", "__eq__"} <= set(special)
+        assert special["__class__"]["value"] == repr(Point)
+        assert special["__dict__"]["value"].startswith("{'x': 1,")
+        assert special["__doc__"]["value"] == repr(Point.__doc__)
+        assert special["__module__"]["value"] == repr(__name__)
+        assert special["__init__"]["value"].startswith("<bound method Point.__init__ of ")
+        assert special["__class__"]["evaluateName"] == "point.__class__"
+        assert stop.evaluate(special["__module__"]["evaluateName"])["result"] == special["__module__"]["value"]
+        assert {"__annotations__"}.isdisjoint(special)  # its getter may evaluate annotations (3.14)
+        watched = stop.named(locals_["watched"]["variablesReference"])
+        special = stop.named(watched["special variables"]["variablesReference"])
+        assert special["__class__"]["value"] == repr(Watched) and "__getattribute__" in special
+        assert special["__wrapped__"]["presentationHint"]["lazy"] is True  # a property: listed, not run
+        assert Watched.lookups == 0
+        slotted = stop.named(locals_["slotted"]["variablesReference"])
+        assert stop.named(slotted["special variables"]["variablesReference"])["__slots__"]["value"] == repr(
+            Slotted.__slots__
+        )
+        error = stop.named(locals_["error"]["variablesReference"])
+        assert "__traceback__" in stop.named(error["special variables"]["variablesReference"])
+        assert stop.named(locals_["point"]["variablesReference"]) == point  # the same listing again
+
+
 def test_classes_group_special_function_and_class_members() -> None:
     with Stop(sample) as stop:
         point_class = stop.evaluate("type(point)")

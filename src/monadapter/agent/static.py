@@ -8,7 +8,15 @@ completions must never change the program, so they read classes through these he
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import GetSetDescriptorType, MemberDescriptorType
+from types import (
+    ClassMethodDescriptorType,
+    FunctionType,
+    GetSetDescriptorType,
+    MemberDescriptorType,
+    MethodDescriptorType,
+    MethodType,
+    WrapperDescriptorType,
+)
 from typing import Any
 
 # The C descriptors behind ``cls.__dict__``, ``cls.__mro__`` and ``cls.__qualname__``: calling them
@@ -52,3 +60,64 @@ def instance_dict(owner: Any) -> Mapping[str, Any]:
     except Exception:
         return {}
     return namespace if type(namespace) is dict else {}
+
+
+#: Class attribute types whose ``__get__`` is C that calls nothing of the program's: binding one gives
+#: what ``instance.name`` gives (a bound method, a C getter's value).
+_C_BINDERS = frozenset(
+    {
+        FunctionType,
+        WrapperDescriptorType,
+        MethodDescriptorType,
+        ClassMethodDescriptorType,
+        GetSetDescriptorType,
+        MemberDescriptorType,
+    }
+)
+#: Special names whose C getters may run program code (3.14's annotate functions evaluate annotations).
+_RUNS_CODE = frozenset({"__annotations__", "__annotate__"})
+
+
+def is_dunder(name: str) -> bool:
+    """True for special names such as ``__init__``, which Python neither mangles nor treats as private."""
+    return name.startswith("__") and name.endswith("__") and len(name) > 4
+
+
+def class_specials(klass: type) -> tuple[tuple[str, Any], ...]:
+    """(name, class attribute) of the special names ``klass`` and its bases define, the first definition
+    of each, as debugpy's "special variables" list them (``__class__``, ``__doc__``, ``__init__``...).
+
+    Left out: those only code could read (a property: listed lazily elsewhere; a descriptor written in
+    Python; the annotations getters).
+    """
+    seen: set[str] = set()
+    found = []
+    for base in TYPE_MRO.__get__(klass):
+        for name, attribute in TYPE_DICT.__get__(base).items():
+            if type(name) is not str or not is_dunder(name) or name in seen:
+                continue
+            seen.add(name)
+            kind = type(attribute)
+            if name in _RUNS_CODE:
+                continue
+            if (
+                kind in _C_BINDERS
+                or kind is staticmethod
+                or kind is classmethod
+                or class_lookup(kind, "__get__") is MISSING
+            ):
+                found.append((name, attribute))
+    return tuple(found)
+
+
+def bind_special(attribute: Any, owner: Any) -> Any:
+    """``owner.NAME`` for a class attribute from :func:`class_specials`, through C only; raises what the
+    C getter raises (AttributeError for an unset ``__abstractmethods__``)."""
+    kind = type(attribute)
+    if kind in _C_BINDERS:
+        return kind.__get__(attribute, owner, type(owner))  # type: ignore[attr-defined]
+    if kind is staticmethod:
+        return attribute.__func__
+    if kind is classmethod:
+        return MethodType(attribute.__func__, type(owner))
+    return attribute

@@ -38,7 +38,18 @@ from typing import Any, Literal
 
 from monadapter.agent.formatting import REPR_LIMIT, describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
-from monadapter.agent.static import MISSING, TYPE_DICT, TYPE_MRO, class_lookup, class_name, instance_dict, qualname
+from monadapter.agent.static import (
+    MISSING,
+    TYPE_DICT,
+    TYPE_MRO,
+    bind_special,
+    class_lookup,
+    class_name,
+    class_specials,
+    instance_dict,
+    is_dunder,
+    qualname,
+)
 from monadapter.agent.wire import RawJSON
 
 #: Title of each group node, by the category name used in ``variablePresentation``.
@@ -155,11 +166,6 @@ class Presentation:
         if name.startswith("_"):
             return self.protected, "protected"
         return "inline", ""
-
-
-def is_dunder(name: str) -> bool:
-    """True for special names such as ``__init__``, which Python neither mangles nor treats as private."""
-    return name.startswith("__") and name.endswith("__") and len(name) > 4
 
 
 def value_kind(value: Any) -> Literal["method", "class", "data"]:
@@ -413,6 +419,9 @@ class TypeFacts:
     #: the JSON text of the fields a childless item's Variable shares with every item of this class
     json_type: str
     json_hint: str
+    #: the special names an expanded instance lists (its "special variables"): none for containers,
+    #: which list their items, nor for childless classes
+    specials: tuple[tuple[str, Any], ...]
 
     @classmethod
     def of(cls, klass: type) -> TypeFacts:
@@ -429,7 +438,8 @@ class TypeFacts:
         name, kind = qualname(klass), _kind_of_type(klass)
         json_type = f',"type":{encode_basestring(name)},"variablesReference":0'
         json_hint = f',"presentationHint":{_ENTRY_TO_JSON({"kind": kind})}}}'
-        return cls(klass, name, kind, container, properties, childless, json_type, json_hint)
+        specials = class_specials(klass) if container is None and not childless else ()
+        return cls(klass, name, kind, container, properties, childless, json_type, json_hint, specials)
 
 
 class Expander:
@@ -522,12 +532,20 @@ class Expander:
         return facts
 
     def members(self, value: Any) -> list[tuple[str, Any]]:
-        """Return ``value``'s attributes, then its properties (as :class:`Unread`) that no attribute hides."""
+        """Return ``value``'s attributes, then its properties (as :class:`Unread`) and the special names of its
+        class (``__class__``, ``__doc__``, ``__init__``..., bound as C binds them) that no attribute hides."""
         found = attributes(value)
-        properties = self.facts(type(value)).properties
-        if properties:
+        facts = self.facts(type(value))
+        if facts.properties or facts.specials:
             names = {name for name, _ in found}
-            found.extend((name, Unread(descriptor)) for name, descriptor in properties if name not in names)
+            found.extend((name, Unread(descriptor)) for name, descriptor in facts.properties if name not in names)
+            names.update(name for name, _ in facts.properties)
+            for name, attribute in facts.specials:
+                if name not in names:
+                    try:
+                        found.append((name, bind_special(attribute, value)))
+                    except Exception:  # a C getter with nothing to give (an unset __abstractmethods__)
+                        continue
         return found
 
     def layout(self, members: Iterable[tuple[str, Any]]) -> tuple[list[str], list[tuple[str, Any]]]:
