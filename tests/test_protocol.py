@@ -283,3 +283,41 @@ def test_importing_the_protocol_builds_no_validator() -> None:
     assert count > 200
     assert built_at_import == []
     assert built_after == ["InitializeRequest"]
+
+
+def test_importing_the_protocol_defines_no_model() -> None:
+    """Models are defined when first looked up: initialize defines its own and the classes they use."""
+    result = run_python(
+        """
+        import json
+        import monadapter.protocol as protocol
+        from pydantic import BaseModel
+        def defined():
+            return sorted(name for name, value in vars(protocol._generated).items()
+                          if isinstance(value, type) and issubclass(value, BaseModel))
+        at_import = defined()
+        protocol.parse_request({"seq": 1, "type": "request", "command": "initialize",
+                                "arguments": {"adapterID": "x"}})
+        after = defined()
+        from monadapter.protocol import Source
+        source = Source.model_validate({"name": "a", "sources": [{"name": "b"}]})
+        print(json.dumps([at_import, after, source.sources[0].name, type(source.sources[0]) is Source]))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    at_import, after, inner_name, same_class = json.loads(result.stdout)
+    assert at_import == ["DAPModel"]
+    assert after == ["DAPModel", "InitializeRequest", "InitializeRequestArguments", "ProtocolMessage", "Request"]
+    assert inner_name == "b" and same_class
+
+
+def test_a_lazily_defined_model_points_at_its_line() -> None:
+    """Each model is compiled with its own line numbers in _generated.py (tracebacks, inspect)."""
+    import inspect
+
+    from monadapter.protocol import ThreadsRequest
+
+    path = Path(inspect.getfile(ThreadsRequest))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert path.name == "_generated.py"
+    assert lines[inspect.getsourcelines(ThreadsRequest)[1] - 1] == "class ThreadsRequest(Request):"

@@ -7,23 +7,30 @@ maps to (:data:`REQUEST_COMMANDS`) and :func:`parse_request`, which turns a clie
 validated request or a :class:`RequestValidationError` whose text can go straight into the
 ``message`` of an error response.
 
-Models build their validators on first use (``defer_build``), so importing this module costs the
-class definitions only, and the first ``initialize`` builds just the models it touches.
+Importing this module defines no model: each is defined the first time it is looked up
+(``_lazy.py``), and builds its validator on its first use (``defer_build``), so the first
+``initialize`` defines and builds just the models it touches.
 """
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from monadapter.protocol import _generated
+from monadapter.protocol import _lazy
 from monadapter.protocol._base import DAPModel
-from monadapter.protocol._generated import *  # noqa: F403 (re-export every model)
+
+#: The generated models' module, which defines each model when it is first looked up.
+_models = _lazy.install(f"{__name__}._generated", Path(__file__).with_name("_generated.py"))
+if TYPE_CHECKING:
+    from monadapter.protocol import _generated
+    from monadapter.protocol._generated import *  # noqa: F403 (re-exported, lazily: see __getattr__)
+else:
+    _generated = _models
 
 __all__ = [
     "DAPModel",
@@ -70,21 +77,35 @@ class ParsedRequest:
     raw: dict[str, Any]
 
 
-def _request_commands() -> dict[str, type[_generated.Request]]:
-    """Map each command to its request model, read from the models' ``command`` literals."""
-    commands: dict[str, type[_generated.Request]] = {}
-    for name in _generated.__all__:
-        model = getattr(_generated, name)
-        if issubclass(model, _generated.Request) and model is not _generated.Request:
-            (command,) = typing.get_args(model.model_fields["command"].annotation)
-            commands[command] = model
-    return commands
+def __getattr__(name: str) -> Any:
+    """A model re-exported from ``_generated``, defined on this first look-up."""
+    if name in _generated.__all__:
+        return getattr(_generated, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _RequestModels(Mapping[str, "type[_generated.Request]"]):
+    """command -> request model, read from the models' ``command`` literals; a model is defined
+    when it is looked up, so the table costs nothing until a request needs its model."""
+
+    def __init__(self) -> None:
+        self._names = _models.request_commands()
+
+    def __getitem__(self, command: str) -> type[_generated.Request]:
+        model: type[_generated.Request] = getattr(_generated, self._names[command])
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 #: command -> request model, for every request in the schema (the reverse requests
 #: ``runInTerminal`` and ``startDebugging`` included: the table says what the schema defines,
 #: the adapter decides what it serves).
-REQUEST_COMMANDS: Mapping[str, type[_generated.Request]] = MappingProxyType(_request_commands())
+REQUEST_COMMANDS: Mapping[str, type[_generated.Request]] = _RequestModels()
 
 
 def parse_request(message: dict[str, Any]) -> ParsedRequest:
@@ -118,9 +139,9 @@ def parse_request(message: dict[str, Any]) -> ParsedRequest:
         raise fail(f"invalid request: {_field_problem(message, 'seq', 'a non-negative integer')}")
     if known_command is None:
         raise fail(f"invalid request: {_field_problem(message, 'command', 'a string')}")
-    model = REQUEST_COMMANDS.get(known_command)
-    if model is None:
+    if known_command not in REQUEST_COMMANDS:
         raise fail(f"unknown command {known_command!r}")
+    model = REQUEST_COMMANDS[known_command]
     try:
         request = model.model_validate(message)
     except ValidationError as exc:
