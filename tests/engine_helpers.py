@@ -78,3 +78,29 @@ async def run_to_exit(client: DapClient, stopped: dict[str, Any] | None = None) 
         await client.continue_(stopped["body"]["threadId"])
     exited = await client.wait_for_event("exited")
     return int(exited["body"]["exitCode"])
+
+
+async def run_continuing(
+    client: DapClient, filters: list[str], *, inspect: bool = True, **launch: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    """Launch with the exception ``filters`` and continue every stop until the program ends; with
+    ``inspect``, first ask what an editor asks at a stop (stack, scopes, variables, exceptionInfo).
+    Returns the exit code and the stopped events."""
+    await client.configuration_sequence(exception_filters=filters, **launch)
+    stops: list[dict[str, Any]] = []
+    while True:
+        event = await client.wait_for_any_event("stopped", "exited")
+        if event["event"] == "exited":
+            break
+        stops.append(event)
+        thread_id = event["body"]["threadId"]
+        if inspect:
+            frames = await client.stack_trace(thread_id)
+            scopes = await client.scopes(frames[0]["id"]) if frames else []
+            if scopes:
+                await client.variables(scopes[0]["variablesReference"])
+            if event["body"]["reason"] == "exception":
+                await client.request("exceptionInfo", {"threadId": thread_id})
+        await client.continue_(thread_id)
+    await client.wait_for_event("terminated")
+    return int(event["body"]["exitCode"]), stops

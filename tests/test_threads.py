@@ -469,3 +469,19 @@ async def test_a_thread_reaching_a_breakpoint_while_another_is_stopped_is_report
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, second) == 0
         assert "both done" in client.output("stdout")
+
+
+async def test_pause_of_a_paused_thread_reports_it_stopped_again(tmp_path: Path) -> None:
+    """A client that lost track of a stop regains control: pausing a thread that is already paused
+    answers with a new ``stopped`` event for it (reason "pause"), and the thread stays paused."""
+    program = write_program(tmp_path, "value = 1\nprint(value)  # stop here\n")
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# stop here")]}, **launch_arguments(program)
+        )
+        thread_id = stopped["body"]["threadId"]
+        await client.pause(thread_id)
+        again = await client.wait_for_event("stopped")
+        assert again["body"] == {"reason": "pause", "threadId": thread_id, "allThreadsStopped": True}
+        assert await stop_location(client, again) == ("<module>", line_of(program, "# stop here"))
+        assert await run_to_exit(client, again) == 0

@@ -227,19 +227,26 @@ class DapClient:
 
         Events received earlier count: each event is returned by at most one call per name.
         """
+        return await self.wait_for_any_event(name, predicate=predicate, timeout=timeout)
+
+    async def wait_for_any_event(
+        self, *names: str, predicate: Predicate | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Return the first event called one of ``names`` (matching ``predicate``) not returned before:
+        ``wait_for_any_event("stopped", "exited")`` follows a program that may stop or end."""
 
         def find() -> dict[str, Any] | None:
             for index, event in enumerate(self.events):
                 if (
                     index not in self._taken_events
-                    and event.get("event") == name
+                    and event.get("event") in names
                     and (predicate is None or predicate(event))
                 ):
                     self._taken_events.add(index)
                     return event
             return None
 
-        return await self._wait_until(find, f"a {name!r} event", timeout)
+        return await self._wait_until(find, f"a {' or '.join(map(repr, names))} event", timeout)
 
     def output(self, category: str | None = None) -> str:
         """All ``output`` event text received so far (of ``category`` when given), concatenated."""

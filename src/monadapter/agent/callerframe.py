@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from sys import _getframe  # bound once: the program may delete or replace sys._getframe
 from types import FrameType
 
 
 def _frames_above_resumer() -> Iterator[FrameType]:
-    own = sys._getframe()  # once: this generator's frame object stays the same across resumptions
+    own = _getframe()  # once: this generator's frame object stays the same across resumptions
     while True:
         yield own.f_back.f_back  # type: ignore[union-attr]  # while it runs, f_back is its resumer
 
@@ -29,7 +30,7 @@ def frame_getter() -> Callable[[], FrameType]:
     in F would). May raise ValueError when another thread is using the same getter: fall back to
     ``sys._getframe(1)`` then."""
     if not getattr(sys, "_is_gil_enabled", lambda: True)():
-        return lambda: sys._getframe(2)
+        return lambda: _getframe(2)
     frames = _frames_above_resumer()
     next(frames)
     return frames.__next__

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from monadapter.agent.ownthread import OwnThread
 from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
 
-_IO_THREAD_NAME = "monadapter.agent.io"
 _RECEIVE_SIZE = 65536
 
 
@@ -62,7 +62,7 @@ class Request:
 
 
 class Channel:
-    """The agent's DAP connection to the adapter: one daemon I/O thread reads and dispatches."""
+    """The agent's DAP connection to the adapter: one I/O thread of ours reads and dispatches."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._socket = sock
@@ -72,7 +72,7 @@ class Channel:
         self._closed = threading.Event()
         self._closed_here = False  # close() was called: the adapter did not hang up on us
         self._hang_up_hooks: list[Callable[[], None]] = []
-        self._thread: threading.Thread | None = None
+        self._thread: OwnThread | None = None
 
     @classmethod
     def connect(cls, host: str, port: int, *, timeout: float = 10.0) -> Channel:
@@ -110,13 +110,13 @@ class Channel:
         self._send(message)
 
     def start(self) -> None:
-        """Start the daemon I/O thread that reads and dispatches requests."""
-        self._thread = threading.Thread(target=self._read_loop, name=_IO_THREAD_NAME, daemon=True)
+        """Start the I/O thread that reads and dispatches requests (one of ours: agent/ownthread.py)."""
+        self._thread = OwnThread(self._read_loop)
         self._thread.start()
 
     @property
     def io_thread_id(self) -> int | None:
-        """``threading`` ident of the I/O thread, None before start()."""
+        """Thread ident of the I/O thread, None before start()."""
         return self._thread.ident if self._thread is not None else None
 
     def on_hang_up(self, hook: Callable[[], None]) -> None:

@@ -25,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+from sys import _getframe  # bound once: the program may delete or replace sys._getframe
 from types import TracebackType
 
 from monadapter.agent import handshake
@@ -130,7 +131,7 @@ def _after_fork_in_child() -> None:
 def _about_to_exec() -> bool:
     """Whether this fork is subprocess's with a ``preexec_fn``: the child execs a new program at
     once (which, if it is Python, starts its own session through the bootstrap)."""
-    forking = sys._getframe(1).f_back  # our caller is the hook; the hook's is the code that forked
+    forking = _getframe(1).f_back  # our caller is the hook; the hook's is the code that forked
     return forking is not None and os.path.basename(forking.f_code.co_filename) == "subprocess.py"
 
 

@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import types
+from _thread import get_ident  # bound once: the program may patch threading
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
 from .modules import LoadedCode
+from .ownthread import OwnThread
 from .sources import Sources, path_key
 from .stepping import StepKind
 from .threads import ParkedThread
@@ -43,7 +45,7 @@ class Debugger:
         self.loaded = LoadedCode(self.sources, channel.send_event)
         self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
-        self._watcher = threading.Thread(target=self._watch_connection, name="monadapter.agent.watch", daemon=True)
+        self._watcher = OwnThread(self._watch_connection)
         self._own: set[int] | None = None
         self._forking: int | None = None  # the thread between os.fork's before and after hooks
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
@@ -138,7 +140,7 @@ class Debugger:
     def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
         """``breakpoint()`` in the program: stop this thread at the next line it runs (reason
         "breakpoint"), which is the line after the call in the caller."""
-        self.engine.request_stop("breakpoint", threading.get_ident())
+        self.engine.request_stop("breakpoint", get_ident())
 
     def _own_threads(self) -> set[int]:
         """Idents of threads that are ours and never stop: the channel's I/O thread and our watcher.
@@ -159,7 +161,7 @@ class Debugger:
         hooks of threading and others) under a copy of our callbacks before our hook drops the session
         there, and nobody could resume a stop in it; so until the fork returned, in the parent and in
         the child, this thread counts as one of ours and never stops."""
-        self._forking = threading.get_ident()
+        self._forking = get_ident()
         self._own = None
 
     def fork_ended(self) -> None:
@@ -328,8 +330,17 @@ class Debugger:
         parked.submit(job)
 
     def _pause(self, request: Request) -> None:
+        """Stop the thread at its next line. A thread already paused is reported again with a
+        ``stopped`` event (reason "pause"): a client that lost track of a stop regains control."""
         thread_id = request.arguments.get("threadId")
         ident = self._ident_of(thread_id)
+        parked = self.engine.parked(ident) if ident is not None else None
+        if parked is not None:
+            request.reply()
+            self.loaded.send_event(
+                "stopped", {"reason": "pause", "threadId": parked.dap_id, "allThreadsStopped": True}
+            )
+            return
         self.engine.request_stop("pause", ident)
         request.reply()
 

@@ -10,6 +10,10 @@ import weakref
 from _thread import get_ident  # bound once: callbacks must not depend on a program patching threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# bound once too: a program may delete or replace sys._getframe (attrs' tests do) while we run
+from sys import _current_frames, _getframe
+from sys import exception as _handled_exception
 from types import CodeType, FrameType
 from typing import Any
 
@@ -18,7 +22,7 @@ from .breakpoints import NO_STOP, Breakpoint, FunctionBreakpoint, LineProbe
 from .codes import code_key
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
-from .threads import ParkedThread, ThreadIds, runs_our_code
+from .threads import ParkedThread, ThreadIds
 
 M = sys.monitoring
 E = M.events
@@ -180,10 +184,9 @@ class Engine:
         self._skipped_files: dict[str, bool] = {}
         # exception filters and options in force (setExceptionBreakpoints)
         self._exception_filters = exceptions.ExceptionFilters()
-        # maps threading ident -> the exception it last stopped for when raised (once per exception)
-        self._last_raised: dict[int, BaseException] = {}
-        # maps threading ident -> the exception it last stopped for as userUnhandled (not again as uncaught)
-        self._reported: dict[int, BaseException] = {}
+        # No exception, traceback or frame is kept once its stop is over: a program's weakref and gc
+        # based code must not see its frames outlive their function (jinja2's test_weak_references).
+        # Whether an exception already stopped is read off its own traceback (exceptions.py).
         # the code objects whose start means an exception is ending a thread (exceptions.ending_probes)
         self._ending_probes: tuple[CodeType, ...] = ()
         # the program's main code object: frames below it belong to the launcher
@@ -227,7 +230,7 @@ class Engine:
         self._active = True
         # the frames starting us are the launcher's; a program that fails to compile never reaches
         # program_starting, and its SystemExit(1) must not stop as raised in the -c bootstrap line
-        self._add_launcher_frames(sys._getframe(1))
+        self._add_launcher_frames(_getframe(1))
         M.register_callback(DEBUGGER_ID, E.PY_START, self._guard(self._on_py_start, local=True))
         M.register_callback(DEBUGGER_ID, E.LINE, self._on_line)  # guards itself (see there)
         M.register_callback(DEBUGGER_ID, E.PY_RETURN, self._guard(self._on_py_return, local=True))
@@ -347,7 +350,7 @@ class Engine:
         try:
             if self._parked_by_aux:
                 skipped = self._parked_by_aux.pop(get_ident(), None)
-                if skipped is not None and skipped == (sys._getframe(1), line):
+                if skipped is not None and skipped == (_getframe(1), line):
                     return None  # this event already stopped the thread in the aux id's callback (_park_in_aux)
             state = self._codes.get(code_key(code))
             if state is None:
@@ -356,12 +359,12 @@ class Engine:
             if candidates is None:
                 if not state.line_watchers:
                     return DISABLE
-                self._step_line(sys._getframe(1), line)
+                self._step_line(_getframe(1), line)
                 return None
             try:
                 frame = self._caller_frame()
             except ValueError:  # another thread is in the getter right now (callerframe.py)
-                frame = sys._getframe(1)
+                frame = _getframe(1)
             if state.skip and frame.f_lasti in state.skip:
                 return DISABLE  # the second LINE of a multi-line statement's first line
             if state.entry and state.entry_point == (frame.f_lasti, line):
@@ -436,7 +439,7 @@ class Engine:
         plan = self._plans.get(ident) if self._plans else None
         if plan is None:
             return None
-        frame = sys._getframe(CALLER_DEPTH)
+        frame = _getframe(CALLER_DEPTH)
         if frame is not plan.frame:
             return None
         caller = frame.f_back
@@ -460,19 +463,20 @@ class Engine:
         raise audit events, which run the audit hook of Sources (0.3 µs each)."""
         ident = get_ident()
         plan = self._plans.get(ident) if self._plans else None
-        if plan is not None and sys._getframe(CALLER_DEPTH) is plan.frame:
+        if plan is not None and _getframe(CALLER_DEPTH) is plan.frame:
             self._step_left(plan.frame, None)
         filters = self._exception_filters
         if not filters.armed("userUnhandled") or not self._is_user_code(code):
             return None
-        if self._reported.get(ident) is exception or not filters.stops("userUnhandled", exception):
+        if not filters.stops("userUnhandled", exception):
             return None
-        caller = sys._getframe(CALLER_DEPTH).f_back
+        caller = _getframe(CALLER_DEPTH).f_back
         caller_code = caller.f_code if caller is not None else None
         if caller_code is None or self._is_user_code(caller_code) or not self._shown(caller_code):
             return None  # into user code; or to the thread's or program's top: "uncaught" covers that
-        if ident not in self._own_threads():
-            self._reported[ident] = exception
+        if ident not in self._own_threads() and not exceptions.left_user_code(
+            exception, self._is_user_code, self._shown
+        ):
             stack = exceptions.exception_stack(exception, self._shown, self._main_code)
             self._park_on_exception(ident, stack, exception, "userUnhandled")
         return None
@@ -491,12 +495,11 @@ class Engine:
             if skipped or (skipped is None and self._skipped_in_steps(code.co_filename)):
                 return None
             ident = get_ident()
-            if self._last_raised.get(ident) is exception or self._is_launcher_code(code):
+            if self._is_launcher_code(code) or not self._exception_filters.stops("raised", exception):
                 return None
-            if not self._exception_filters.stops("raised", exception) or ident in self._own_threads():
-                return None
-            frame = sys._getframe(1)
-            self._last_raised[ident] = exception
+            if ident in self._own_threads() or exceptions.passed_user_code(exception, self._is_user_code):
+                return None  # it stopped in the user frame it came from (once per exception)
+            frame = _getframe(1)
             line = frame.f_lineno or 0
             self._park_on_exception(ident, self.user_frames(ParkedThread(ident, 0, frame, line)), exception, "raised")
         except Exception as exc:
@@ -507,13 +510,15 @@ class Engine:
         """An exception is about to end this thread (or the program): the aux PY_START of one of the
         ending probes, with that exception being handled. Stops "uncaught" unless it already stopped as
         userUnhandled. Costs nothing until then: no event fires for exceptions that are caught."""
-        exception = sys.exception()
+        exception = _handled_exception()
         ident = get_ident()
-        reported = self._reported.pop(ident, None)
-        self._last_raised.pop(ident, None)
-        if exception is None or reported is exception or ident in self._own_threads():
+        if exception is None or ident in self._own_threads():
             return
-        if self._exception_filters.stops("uncaught", exception):
+        filters = self._exception_filters
+        if filters.armed("userUnhandled") and filters.stops("userUnhandled", exception):
+            if exceptions.left_user_code(exception, self._is_user_code, self._shown):
+                return  # it stopped as userUnhandled on its way here
+        if filters.stops("uncaught", exception):
             stack = exceptions.exception_stack(exception, self._shown, self._main_code)
             self._park_on_exception(ident, stack, exception, "uncaught")
 
@@ -598,7 +603,7 @@ class Engine:
         (tools fire highest id first): it must neither stop a second time on this line nor act on the
         line a goto just moved the frame away from, so it is told to skip this one event.
         """
-        frame = sys._getframe(CALLER_DEPTH + 1)
+        frame = _getframe(CALLER_DEPTH + 1)
         if not self._park(ident, frame, line, reason):
             return
         state = self._codes.get(code_key(code))
@@ -614,13 +619,13 @@ class Engine:
             if code is probe:
                 self._on_thread_ending()
         if code is self._thread_code:
-            self._thread_event(sys._getframe(CALLER_DEPTH), "started")
+            self._thread_event(_getframe(CALLER_DEPTH), "started")
         return None
 
     def _on_aux_py_return(self, code: CodeType, offset: int, value: Any) -> Any:
         """Aux PY_RETURN, enabled locally on threading's bootstrap code only: a thread is ending."""
         if code is self._thread_code:
-            self._thread_event(sys._getframe(CALLER_DEPTH), "exited")
+            self._thread_event(_getframe(CALLER_DEPTH), "exited")
         return None
 
     def _thread_event(self, bootstrap: FrameType, reason: str) -> None:
@@ -631,7 +636,7 @@ class Engine:
         ``_thread`` alone never run this code and get no events (they appear in ``threads``).
         """
         thread = bootstrap.f_locals.get("self")
-        if not isinstance(thread, threading.Thread) or runs_our_code(thread) or get_ident() in self._own_threads():
+        if not isinstance(thread, threading.Thread) or get_ident() in self._own_threads():
             return
         self._send_event("thread", {"reason": reason, "threadId": self.thread_ids.dap_id_of(thread)})
 
@@ -642,7 +647,7 @@ class Engine:
         run at full speed. Returns None, never DISABLE (other frames and threads run this code)."""
         ident = get_ident()
         plan = self._plans.get(ident) if self._plans else None
-        if plan is None or plan.target != offset or sys._getframe(CALLER_DEPTH) is not plan.frame:
+        if plan is None or plan.target != offset or _getframe(CALLER_DEPTH) is not plan.frame:
             return None
         with self._lock:
             if self._plans.get(ident) is plan:
@@ -1106,7 +1111,7 @@ class Engine:
 
     def running_frames(self, ident: int) -> list[tuple[FrameType, int]]:
         """The stack of a thread that is not parked (blocked in native code during a stop), for display."""
-        frame = sys._current_frames().get(ident)
+        frame = _current_frames().get(ident)
         if frame is None:
             return []
         return self.user_frames(ParkedThread(ident, self.thread_ids.dap_id(ident), frame, frame.f_lineno or 0))
@@ -1123,7 +1128,7 @@ class Engine:
         """The runner is about to exec the program's main code on this thread. Every frame below here
         is the launcher's (its ``-c`` bootstrap line is ``<string>`` code, not in our files)."""
         self._main_code = code
-        self._add_launcher_frames(sys._getframe(1))
+        self._add_launcher_frames(_getframe(1))
         with self._lock:
             self._register_tree(code)
         if stop_on_entry:

@@ -228,8 +228,10 @@ class ExceptionFilters:
 
 
 def _is_success(code: object) -> bool:
-    """Whether ``SystemExit(code)`` ends the process with status 0 (None, 0, False)."""
-    return code is None or (type(code) in (int, bool) and code == 0)
+    """Whether ``SystemExit(code)`` ends the process with status 0, by python's own rule: None, or
+    an ``int`` (a subclass too: pytest's ``ExitCode.OK`` is an IntEnum, ``False`` a bool) whose
+    value is 0. The value is read as python reads it, ignoring a subclass's ``__eq__``/``__int__``."""
+    return code is None or (isinstance(code, int) and int.__index__(code) == 0)
 
 
 def program_ending() -> None:
@@ -280,6 +282,34 @@ def exception_stack(
         if code is bottom:
             break
     return stack
+
+
+def passed_user_code(exception: BaseException, is_user: Callable[[CodeType], bool]) -> bool:
+    """Whether ``exception``, raised again in the frame at the head of its traceback (a RAISE event),
+    already went through a user frame deeper down: the "raised" stop happened there. Read off the
+    exception's own traceback, so that nothing holds it (and its frames) once its stop is over."""
+    tb = exception.__traceback__
+    tb = tb.tb_next if tb is not None else None
+    while tb is not None:
+        if is_user(tb.tb_frame.f_code):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def left_user_code(
+    exception: BaseException, is_user: Callable[[CodeType], bool], shown: Callable[[CodeType], bool]
+) -> bool:
+    """Whether ``exception`` already went from a user frame into a shown library frame that called it
+    (where it stopped as userUnhandled), judged by its traceback as :func:`passed_user_code` is."""
+    tb = exception.__traceback__
+    caller: CodeType | None = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if caller is not None and is_user(code) and not is_user(caller) and shown(caller):
+            return True
+        caller, tb = code, tb.tb_next
+    return False
 
 
 def describe(exception: BaseException) -> str:

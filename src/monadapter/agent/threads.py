@@ -7,22 +7,34 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from sys import _current_frames  # bound once: the program may patch sys
 from types import FrameType
 from typing import Any
-
-from . import codes
 
 #: The message that tells a parked thread to leave its callback.
 _RESUME = None
 
 
-def runs_our_code(thread: threading.Thread) -> bool:
-    """Whether ``thread`` runs the agent's code (its I/O and watcher threads): its target is in our files.
+#: The code every ``threading.Thread`` runs its life in: its frame's ``self`` is the thread, also
+#: before threading lists it (``_active``) and after it took it off the list at its end.
+_BOOTSTRAP_INNER = threading.Thread._bootstrap_inner.__code__  # type: ignore[attr-defined]
 
-    Asked when a thread starts, before it has an ident that ``Debugger._own_threads`` could know.
-    """
-    code = getattr(getattr(thread, "_target", None), "__code__", None)
-    return code is not None and codes.is_own_file(code.co_filename)
+
+def _thread_object(ident: int) -> threading.Thread | None:
+    """The ``threading.Thread`` of the live thread ``ident`` without creating one: threading's own
+    entry, else the ``self`` of its ``Thread._bootstrap_inner`` frame (a thread stopped while it
+    starts or ends). ``threading.current_thread()`` would make a ``_DummyThread`` the program then
+    sees in ``threading.enumerate()``, and that 3.13 complains about when the thread ends."""
+    thread = threading._active.get(ident)  # type: ignore[attr-defined]
+    if thread is not None:
+        return thread
+    frame = _current_frames().get(ident)
+    while frame is not None:
+        if frame.f_code is _BOOTSTRAP_INNER:
+            candidate = frame.f_locals.get("self")
+            return candidate if isinstance(candidate, threading.Thread) else None
+        frame = frame.f_back
+    return None
 
 
 class ThreadIds:
@@ -30,7 +42,8 @@ class ThreadIds:
 
     Keyed by the ``threading.Thread`` object, not by its ident: an ident is reused as soon as its
     thread ends, and two workers run one after the other must not share an id. Idents are also
-    pointer-sized, more than a JavaScript client represents exactly. The main thread is 1.
+    pointer-sized, more than a JavaScript client represents exactly. The main thread is 1. A thread
+    ``threading`` does not know (started with ``_thread``) is keyed by its ident while it lives.
     """
 
     def __init__(self) -> None:
@@ -38,15 +51,27 @@ class ThreadIds:
         # maps Thread -> DAP id (weakly: a finished thread's entry goes with it); DAP id -> Thread
         self._dap_of: weakref.WeakKeyDictionary[threading.Thread, int] = weakref.WeakKeyDictionary()
         self._thread_of: dict[int, weakref.ref[threading.Thread]] = {}
+        # maps ident -> DAP id of threads without a Thread object, and back
+        self._unlisted: dict[int, int] = {}
+        self._unlisted_ident: dict[int, int] = {}
         self._next = 1
-        self.dap_id(threading.main_thread().ident or 0)
+        self.dap_id_of(threading.main_thread())
 
     def dap_id(self, ident: int) -> int:
         """The DAP id of the live thread ``ident`` (a new one for a thread not seen before)."""
-        thread = threading._active.get(ident)  # type: ignore[attr-defined]
-        if thread is None:  # a thread started with _thread: current_thread() makes its _DummyThread
-            thread = threading.current_thread() if ident == threading.get_ident() else threading.main_thread()
-        return self.dap_id_of(thread)
+        thread = _thread_object(ident)
+        if thread is not None:
+            return self.dap_id_of(thread)
+        with self._lock:
+            alive = _current_frames()
+            for old in [old for old in self._unlisted if old not in alive]:
+                del self._unlisted_ident[self._unlisted.pop(old)]
+            dap = self._unlisted.get(ident)
+            if dap is None:
+                dap = self._unlisted[ident] = self._next
+                self._unlisted_ident[dap] = ident
+                self._next += 1
+            return dap
 
     def dap_id_of(self, thread: threading.Thread) -> int:
         """The DAP id of ``thread`` (a new one for a thread not seen before), even before it has an ident."""
@@ -61,17 +86,25 @@ class ThreadIds:
 
     def ident(self, dap_id: int) -> int | None:
         """The ident of the live thread with that DAP id, None when unknown or finished."""
+        unlisted = self._unlisted_ident.get(dap_id)
+        if unlisted is not None:
+            return unlisted if unlisted in _current_frames() else None
         ref = self._thread_of.get(dap_id)
         thread = ref() if ref is not None else None
         return thread.ident if thread is not None and thread.is_alive() else None
 
     def listing(self, own: set[int]) -> list[dict[str, Any]]:
-        """DAP ``Thread`` objects for every live thread but ours, main thread first."""
+        """DAP ``Thread`` objects for every live thread but ours, main thread first: threading's,
+        then those started with ``_thread`` that we met (parked or halted)."""
         result = []
         for thread in threading.enumerate():
             if thread.ident is None or thread.ident in own:
                 continue
-            result.append({"id": self.dap_id(thread.ident), "name": thread.name})
+            result.append({"id": self.dap_id_of(thread), "name": thread.name})
+        alive = _current_frames()
+        for ident, dap in list(self._unlisted.items()):
+            if ident in alive and ident not in own:
+                result.append({"id": dap, "name": f"thread {ident} (started with _thread)"})
         return sorted(result, key=lambda item: item["id"])
 
 
