@@ -23,8 +23,6 @@ from engine_helpers import (
     write_program,
 )
 
-from monadapter.client import DapClient
-
 #: The end of a program whose ``work(tag)`` runs in two threads, worker-2 started first (appended to
 #: a dedented head, so it is written at the left margin).
 RUN_TWO_WORKERS = """
@@ -198,42 +196,6 @@ async def test_detach_lets_the_program_run_on_without_breakpoints(tmp_path: Path
         await anyio.sleep(0.05)
     assert marker.read_text() == "15"
     assert stopped["body"]["reason"] == "breakpoint"
-
-
-async def test_adapter_going_away_releases_a_paused_non_daemon_thread(tmp_path: Path) -> None:
-    """Nobody is left to resume a paused thread: it runs on, and the process exits instead of hanging."""
-    marker = tmp_path / "finished.txt"
-    program = write_program(
-        tmp_path,
-        f"""
-        import threading
-        def work():
-            value = 42  # work body
-            open({str(marker)!r}, "w").write(str(value))
-        threading.Thread(target=work).start()
-    """,
-    )
-    adapter = subprocess.Popen([sys.executable, "-m", "monadapter", "--port", "0"], stderr=subprocess.PIPE, text=True)
-    try:
-        assert adapter.stderr is not None
-        port = int(adapter.stderr.readline().rsplit(":", 1)[1])
-        async with DapClient.connect("127.0.0.1", port, timeout=WAIT) as client:
-            await client.initialize()
-            stopped = await client.launch_and_stop(
-                {program: [line_of(program, "# work body")]}, **launch_arguments(program)
-            )
-            assert stopped["body"]["reason"] == "breakpoint"
-            adapter.kill()  # the agent's connection drops; the debuggee lives on, orphaned
-            adapter.wait(WAIT)
-    finally:
-        adapter.kill()
-        adapter.wait(WAIT)
-        assert adapter.stderr is not None
-        adapter.stderr.close()
-    deadline = time.monotonic() + WAIT
-    while not marker.exists() and time.monotonic() < deadline:
-        await anyio.sleep(0.05)
-    assert marker.read_text() == "42"
 
 
 async def test_single_thread_continue_leaves_the_others_paused(tmp_path: Path) -> None:

@@ -48,6 +48,8 @@ class Debugger:
         self._watcher = OwnThread(self._watch_connection)
         self._own: set[int] | None = None
         self._forking: int | None = None  # the thread between os.fork's before and after hooks
+        #: the adapter detached (``disconnect``): the program is to run on without it
+        self.detached = False
         self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
@@ -337,15 +339,15 @@ class Debugger:
         parked = self.engine.parked(ident) if ident is not None else None
         if parked is not None:
             request.reply()
-            self.loaded.send_event(
-                "stopped", {"reason": "pause", "threadId": parked.dap_id, "allThreadsStopped": True}
-            )
+            self.loaded.send_event("stopped", {"reason": "pause", "threadId": parked.dap_id, "allThreadsStopped": True})
             return
         self.engine.request_stop("pause", ident)
         request.reply()
 
     def _disconnect(self, request: Request) -> None:
-        """Detach: the program runs on at full speed, without us (reply first: see ``_continue``)."""
+        """Detach: the program runs on at full speed, without us (reply first: see ``_continue``).
+        The connection closing next is then no reason to end a launched program (launcher.py)."""
+        self.detached = True
         request.reply()
         self.stop()
 

@@ -18,6 +18,7 @@ import os
 import signal
 import stat
 import sys
+import time
 
 from monadapter.agent import children, handshake, runner
 from monadapter.agent.channel import Channel
@@ -66,7 +67,7 @@ def main() -> None:
     children.pass_on_to_children()
     channel = Channel.connect(host, port)
     channel.on_hang_up(_silence_piped_output)
-    _debug(channel, target)
+    _debug(channel, target, launched=True)
 
 
 def attach_main() -> None:
@@ -88,11 +89,17 @@ def _announce(host: str, port: int) -> None:
     print(f"monadapter agent listening on {host}:{port}", file=sys.stderr, flush=True)
 
 
-def _debug(channel: Channel, target: runner.Target) -> None:
-    """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit."""
+def _debug(channel: Channel, target: runner.Target, *, launched: bool = False) -> None:
+    """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit.
+
+    A ``launched`` program ends with its adapter: if the connection drops without a detach (the
+    adapter was killed, or crashed), nobody can see or end the program any more (README, "Guarantees").
+    """
     started = handshake.start_debugger(channel)
     if started is None:
         sys.exit(1)
+    if launched:
+        channel.on_hang_up(lambda: _end_with_adapter(started))
     debugger = handshake.serve_until_configured(channel, started)
     if debugger is not None:
         children.follow_forks(debugger, channel)
@@ -125,6 +132,26 @@ def _silence_piped_output() -> None:
                 pass  # fd closed by the program itself: nothing to protect
     finally:
         os.close(devnull)
+
+
+#: How long a launched program whose adapter went away gets between SIGTERM and SIGKILL (the
+#: adapter's own terminate grace, adapter/debuggee.py).
+END_GRACE = 2.0
+
+
+def _end_with_adapter(debugger: Debugger) -> None:
+    """The adapter of a launched program went away without detaching (the hang-up hook, on our I/O
+    thread): end the program as the adapter's ``terminate`` would, SIGTERM to its process group
+    (children it started included) when it leads one, else to itself, then SIGKILL after a grace."""
+    if debugger.detached:
+        return
+    group = os.getpgrp() == os.getpid() and hasattr(os, "killpg")
+    for signal_number in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+        if group:
+            os.killpg(os.getpid(), signal_number)
+        else:
+            os.kill(os.getpid(), signal_number)
+        time.sleep(END_GRACE)
 
 
 def _forget_root() -> None:
