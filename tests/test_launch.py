@@ -391,6 +391,10 @@ class ListeningProgram:
         line = self.process.stderr.readline()
         assert line.startswith("monadapter agent listening on 127.0.0.1:"), line
         self.port = int(line.rsplit(":", 1)[1])
+        token = self.process.stderr.readline()
+        assert token.startswith("monadapter agent access token: "), token
+        #: the access token the agent made up and printed
+        self.token = token.split(": ", 1)[1].strip()
 
     def finish(self) -> tuple[int, str, str]:
         """Wait for the program to end; return (exit code, stdout, stderr)."""
@@ -403,7 +407,9 @@ async def test_attach_to_a_listening_program_and_stop_at_a_breakpoint(
 ) -> None:
     program = make_program('import sys\nvalue = sys.argv[1]\nprint("attached run", value)  # line 3\n' + REPORT)
     listening = ListeningProgram(program, "arg")
-    attached = await client.send_request("attach", {"connect": {"host": "127.0.0.1", "port": listening.port}})
+    attached = await client.send_request(
+        "attach", {"connect": {"host": "127.0.0.1", "port": listening.port}, "accessToken": listening.token}
+    )
     await client.wait_for_event("initialized")
     await client.set_breakpoints(program, [3])
     await client.configuration_done()
@@ -441,7 +447,7 @@ async def test_disconnecting_from_an_attached_program_lets_it_run_on(
         "top-level": {"host": "127.0.0.1", "port": listening.port},
         "text port": {"connect": {"host": "127.0.0.1", "port": f" {listening.port}"}},
     }[form]
-    attached = await client.send_request("attach", address)
+    attached = await client.send_request("attach", {**address, "accessToken": listening.token})
     await client.wait_for_event("initialized")
     await client.configuration_done()
     await attached
@@ -456,7 +462,7 @@ async def test_attach_to_nothing_fails_clearly_and_the_session_still_works(
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     with pytest.raises(DapError, match=f"could not connect to 127.0.0.1:{port}.*--listen"):
-        await client.attach(connect={"host": "127.0.0.1", "port": port})
+        await client.attach(connect={"host": "127.0.0.1", "port": port}, accessToken="any")
     program = make_program("print('launch after a failed attach')")
     assert await client.run_to_end(program=str(program)) == 0
 

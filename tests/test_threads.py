@@ -370,8 +370,11 @@ async def test_breakpoint_in_a_thread_started_before_the_debugger_attached(tmp_p
     try:
         assert listening.stderr is not None
         port = int(listening.stderr.readline().rsplit(":", 1)[1])
+        token = listening.stderr.readline().split(": ", 1)[1].strip()
         async with session() as client:
-            attached = await client.send_request("attach", {"connect": {"host": "127.0.0.1", "port": port}})
+            attached = await client.send_request(
+                "attach", {"connect": {"host": "127.0.0.1", "port": port}, "accessToken": token}
+            )
             await client.wait_for_event("initialized")
             await client.set_breakpoints(early, [line_of(early, "# spin body")])
             await client.configuration_done()

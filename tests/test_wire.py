@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, encode
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
 
 MESSAGE = {"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "é✓"}}
 OTHER = {"seq": 2, "type": "request", "command": "threads"}
@@ -114,17 +114,33 @@ def test_clean_end_of_stream() -> None:
     assert reader.at_eof
 
 
-def test_an_over_limit_body_is_skipped_then_the_next_message_works() -> None:
+def test_an_over_limit_length_ends_the_stream_before_its_body_is_buffered() -> None:
+    """A Content-Length over the limit is refused as soon as the header is read; the reader keeps
+    nothing of the body and takes no more bytes (the connection is closed by its user)."""
     big = encode({"seq": 1, "type": "request", "command": "x", "arguments": {"pad": "a" * 200}})
     reader = MessageReader(max_body=100)
-    out = []
-    for start in range(0, len(big), 13):  # the oversized body arrives in pieces
-        reader.feed(big[start : start + 13])
-        out += read_all(reader)
-    reader.feed(encode(OTHER))
-    out += read_all(reader)
-    assert isinstance(out[0], FramingError) and out[0].recoverable and "over the limit" in str(out[0])
-    assert out[1:] == [OTHER]
+    header_end = big.index(b"\r\n\r\n") + 4
+    reader.feed(big[:header_end])
+    with pytest.raises(FramingError, match="over the limit of 100 bytes") as refused:
+        reader.next_message()
+    assert not refused.value.recoverable
+    reader.feed(big[header_end:] + encode(OTHER))
+    assert reader.next_message() is None and len(reader._buffer) == 0
+
+
+@pytest.mark.parametrize("text", ["\ud800x", "x\udfff", "\udcff.py", "ok \U0001f600 \ud83d"])
+def test_text_that_is_not_valid_unicode_is_sent_escaped_and_reads_back_the_same(text: str) -> None:
+    """A lone surrogate (a client's command, a thread name, an undecodable file name) used to make
+    encode raise UnicodeEncodeError, which killed the adapter answering it."""
+    message = {"seq": 1, "type": "response", "command": text, "success": False, "message": text, "body": {text: 1}}
+    framed = encode(message)
+    framed.decode("utf-8")  # valid UTF-8 on the wire
+    reader = MessageReader()
+    reader.feed(framed)
+    assert reader.next_message() == message
+    raw = encode({"seq": 2, "type": "response", "command": text, "success": True, "body": RawJSON(b"{}")})
+    reader.feed(raw)
+    assert reader.next_message() == {"seq": 2, "type": "response", "command": text, "success": True, "body": {}}
 
 
 @pytest.mark.parametrize(

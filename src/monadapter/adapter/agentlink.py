@@ -19,7 +19,7 @@ import anyio
 from monadapter.adapter.errors import AgentGoneError, AgentRequestFailed
 from monadapter.adapter.messagelog import ADAPTER_TO_AGENT, AGENT_TO_ADAPTER, MessageLog
 from monadapter.adapter.transport import MessageWriter, SocketChannel, read_frames
-from monadapter.agent.wire import BadBody, FramingError, RawJSON, decode
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, decode
 
 _ANSWER_HEAD = re.compile(
     rb'\{"type":"response","request_seq":([0-9]{1,18}),"command":"([A-Za-z0-9_/]+)","success":true,'
@@ -88,8 +88,10 @@ class PendingRequest:
 class AgentLink:
     """One agent connection: a single writer, the pending requests by seq, and the reading loop."""
 
-    def __init__(self, channel: SocketChannel, log: MessageLog) -> None:
+    def __init__(self, channel: SocketChannel, log: MessageLog, reader: MessageReader | None = None) -> None:
+        """``reader``: the one the handshake read with (it may hold the agent's first message)."""
         self._channel = channel
+        self._reader = reader
         self._log = log
         self._writer = MessageWriter(channel, log, ADAPTER_TO_AGENT)
         self._pending: dict[int, PendingRequest] = {}
@@ -115,7 +117,7 @@ class AgentLink:
     async def run(self, on_event: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         """Read until the agent goes away: answers go to their waiters, events to ``on_event``."""
         try:
-            async for raw in read_frames(self._channel):
+            async for raw in read_frames(self._channel, self._reader):
                 if isinstance(raw, FramingError):
                     self._log.record_error("agent", str(raw))
                     continue

@@ -2,10 +2,11 @@
 
 A launch with ``subProcess`` on (and a client that said ``supportsStartDebuggingRequest``) gets a
 loopback listener whose address and a random token go into the debuggee's environment. Each Python
-child (agent/children.py) listens on a port of its own and sends here one framed message,
-``monadapter/child`` ``{pid, ppid, port, token, name, argv}``; the adapter answers it with the reverse
-request ``startDebugging`` ``{request: "attach", configuration: {name, connect, subProcessId, ...}}``,
-and the client's child session is an ordinary attach. The adapter then answers the child on the
+child (agent/children.py) listens on a port of its own, proves it knows the token (agent/auth.py:
+a stranger that connects gets a challenge and is dropped) and sends here one framed message,
+``monadapter/child`` ``{pid, ppid, port, accessToken, name, argv}``; the adapter answers it with the
+reverse request ``startDebugging`` ``{request: "attach", configuration: {name, connect, accessToken,
+subProcessId, ...}}``, and the client's child session is an ordinary attach with the child's token. The adapter then answers the child on the
 notify connection (a response, ``success`` true if the client said yes), so a child nobody will
 attach to runs on at once. The configuration carries no ``type``: the
 DAP schema says the client fills in what is its own (VS Code uses the parent session's type).
@@ -16,15 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
 from typing import Any
 
 import anyio
 from anyio.abc import SocketAttribute, SocketListener, SocketStream
 
+from monadapter.adapter import peerauth
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.launch import AgentOptions, LaunchPlan
 from monadapter.adapter.session import Session
+from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, MessageReader, encode
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
         return dataclasses.replace(plan, env_changes={**plan.env_changes, NOTIFY_ENV: None})
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     port = listener.extra(SocketAttribute.local_port)
-    token = secrets.token_hex(16)
+    token = auth.new_token()
     inherited = {name: plan.launch_arguments[name] for name in INHERITED if name in plan.launch_arguments}
     session.start_soon(_serve, session, listener, token, inherited)
     return dataclasses.replace(plan, env_changes={**plan.env_changes, NOTIFY_ENV: f"127.0.0.1:{port}:{token}"})
@@ -83,19 +85,21 @@ async def _serve(session: Session, listener: SocketListener, token: str, inherit
 
 
 async def _read_notice(stream: SocketStream, token: str) -> dict[str, Any] | None:
-    """The body of the child's ``monadapter/child`` message; None for anything else (a stranger, a
-    wrong token, garbage, a child too slow to write)."""
-    reader = MessageReader()
+    """The body of the child's ``monadapter/child`` message; None for anything else (a stranger who
+    does not know the token, garbage, a child too slow to write)."""
+    try:
+        reader: MessageReader = await peerauth.listen_side(stream, token)
+    except auth.AuthenticationError:
+        return None
     message: Any = None
     with anyio.move_on_after(NOTIFY_READ_TIMEOUT):
         try:
-            while message is None:
+            while (message := reader.next_message()) is None:
                 reader.feed(await stream.receive())
-                message = reader.next_message()
         except (anyio.EndOfStream, anyio.BrokenResourceError, FramingError):
             return None
     body = message.get("body") if isinstance(message, dict) and message.get("event") == "monadapter/child" else None
-    if not isinstance(body, dict) or not secrets.compare_digest(str(body.get("token", "")), token):
+    if not isinstance(body, dict) or not isinstance(body.get("accessToken"), str):
         return None
     if not isinstance(body.get("port"), int) or not isinstance(body.get("pid"), int):
         return None
@@ -110,6 +114,7 @@ async def _start_child_session(session: Session, child: dict[str, Any], inherite
         **inherited,
         "name": str(child.get("name") or f"child process (pid {pid})"),
         "connect": {"host": "127.0.0.1", "port": child["port"]},
+        "accessToken": child["accessToken"],
         "subProcessId": pid,
     }
     try:

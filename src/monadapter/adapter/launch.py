@@ -173,6 +173,11 @@ class AttachArguments(AgentOptions):
     port: TcpPort | None = Field(
         None, description="debugpy's older form of connect.port, read only when connect is not given."
     )
+    accessToken: str | None = Field(
+        None,
+        description="The program's access token: the one python -m monadapter.agent --listen printed, "
+        "or was given with --access-token.",
+    )
 
     @model_validator(mode="after")
     def _has_port(self) -> AttachArguments:

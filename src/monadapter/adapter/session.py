@@ -9,6 +9,7 @@ detached is terminated.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 
+from monadapter.adapter import peerauth
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
 from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
-from monadapter.agent.wire import BadBody, FramingError, RawJSON
+from monadapter.agent import auth
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON
 
 if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
     from monadapter.adapter.launch import AttachArguments, LaunchPlan
@@ -197,6 +200,8 @@ class Session:
         Raises:
             LaunchError: the process could not start, exited, or its agent failed to start.
         """
+        secret = auth.new_token()  # in the environment, never on the command line others can read
+        plan = dataclasses.replace(plan, env_changes={**plan.env_changes, auth.SECRET_ENV: secret})
         async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener:
             port = listener.extra(SocketAttribute.local_port)
             if self._use_terminal(plan):
@@ -207,11 +212,10 @@ class Session:
                 except OSError as exc:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
                 self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)
-            stream = await self._until_debuggee_ends(
-                listener.listeners[0].accept(),
-                "before the debugger connected",  # type: ignore[attr-defined]
+            stream, reader = await self._until_debuggee_ends(
+                peerauth.accept(listener, secret), "before the debugger connected"
             )
-        await self._greet_agent(stream, plan.launch_arguments, plan.target_name, "launch")
+        await self._greet_agent(stream, reader, plan.launch_arguments, plan.target_name, "launch")
 
     async def attach_debuggee(self, attach: AttachArguments, arguments: dict[str, Any]) -> None:
         """Connect to a program started with ``python -m monadapter.agent --listen``; ``arguments``
@@ -221,6 +225,11 @@ class Session:
             AdapterError: nothing listens there.
         """
         host, port = attach.address
+        if not attach.accessToken:
+            raise AdapterError(
+                f"attach needs 'accessToken': the token of the program at {host}:{port} (the one "
+                "python -m monadapter.agent --listen printed, or was given with --access-token)"
+            )
         try:
             with anyio.fail_after(ATTACH_CONNECT_TIMEOUT):
                 stream = await _connect_when_listening(host, port)
@@ -229,14 +238,23 @@ class Session:
                 f"could not connect to {host}:{port} ({exc or 'timed out'}); start the program with "
                 f"python -m monadapter.agent --listen {host}:{port} PROGRAM"
             ) from None
+        try:
+            reader = await peerauth.connect_side(stream, attach.accessToken)
+        except auth.AuthenticationError:
+            await stream.aclose()
+            raise AdapterError(
+                f"the program at {host}:{port} did not accept the access token (or is no monadapter agent)"
+            ) from None
         self.debuggee = Debuggee(0, None, attached=True)
-        await self._greet_agent(stream, arguments, f"{host}:{port}", "attach")
+        await self._greet_agent(stream, reader, arguments, f"{host}:{port}", "attach")
 
-    async def _greet_agent(self, stream: SocketStream, arguments: dict[str, Any], name: str, start_method: str) -> None:
+    async def _greet_agent(
+        self, stream: SocketStream, reader: MessageReader, arguments: dict[str, Any], name: str, start_method: str
+    ) -> None:
         """Run the agent link: wait for hello, send the client's arguments, announce the process."""
         debuggee = self.debuggee
         assert debuggee is not None
-        self.agent = AgentLink(SocketChannel(stream), self.log)
+        self.agent = AgentLink(SocketChannel(stream), self.log, reader)
         self.start_soon(self.agent.run, self._on_agent_event)
         if debuggee.process is None:
             self.start_soon(self._watch_agent_only_debuggee, debuggee, self.agent)

@@ -111,22 +111,22 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 async def read_messages(
-    channel: ByteChannel,
+    channel: ByteChannel, reader: MessageReader | None = None
 ) -> AsyncIterator[dict[str, Any] | BadBody | FramingError]:
     """Yield each message, bad body or framing error read from ``channel`` until end of stream.
 
     A framing error that the reader cannot recover from is yielded last.
     """
-    async with aclosing(read_frames(channel)) as frames:
+    async with aclosing(read_frames(channel, reader)) as frames:
         async for item in frames:
             yield item if isinstance(item, FramingError) else decode(item)
 
 
-async def read_frames(channel: ByteChannel) -> AsyncIterator[bytes | FramingError]:
-    """Yield the undecoded body of each frame, or a framing error, read from ``channel`` until end of stream."""
-    reader = MessageReader()
+async def read_frames(channel: ByteChannel, reader: MessageReader | None = None) -> AsyncIterator[bytes | FramingError]:
+    """Yield the undecoded body of each frame, or a framing error, read from ``channel`` until end of
+    stream; ``reader``: one that may hold bytes already (the handshake's), else a new one."""
+    reader = reader or MessageReader()
     while not reader.at_eof:
-        reader.feed(await channel.receive())
         while True:
             try:
                 raw = reader.next_frame()
@@ -138,6 +138,8 @@ async def read_frames(channel: ByteChannel) -> AsyncIterator[bytes | FramingErro
             if raw is None:
                 break
             yield raw
+        if not reader.at_eof:
+            reader.feed(await channel.receive())
 
 
 class MessageWriter:

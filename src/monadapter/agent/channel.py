@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from monadapter.agent import auth
 from monadapter.agent.ownthread import OwnThread
 from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
 
@@ -64,8 +65,10 @@ class Request:
 class Channel:
     """The agent's DAP connection to the adapter: one I/O thread of ours reads and dispatches."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, reader: MessageReader | None = None) -> None:
+        """``reader``: the one the handshake read with (it may hold the adapter's first bytes)."""
         self._socket = sock
+        self._reader = reader or MessageReader()
         self._handlers: dict[str, Callable[[Request], None]] = {}
         self._send_lock = threading.Lock()
         self._seq = 0
@@ -75,23 +78,35 @@ class Channel:
         self._thread: OwnThread | None = None
 
     @classmethod
-    def connect(cls, host: str, port: int, *, timeout: float = 10.0) -> Channel:
-        """Connect to the adapter at ``host:port`` (TCP_NODELAY: every message is small and urgent)."""
+    def connect(cls, host: str, port: int, *, secret: str, timeout: float = 10.0) -> Channel:
+        """Connect to the adapter at ``host:port`` (TCP_NODELAY: every message is small and urgent)
+        and prove to each other that both know ``secret`` (agent/auth.py).
+
+        Raises:
+            OSError: nobody listens there.
+            auth.AuthenticationError: the listener is not our adapter.
+        """
         sock = socket.create_connection((host, port), timeout=timeout)
-        sock.settimeout(None)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(sock)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            reader = auth.connect(sock, secret, timeout=timeout)
+        except BaseException:
+            sock.close()
+            raise
+        return cls(sock, reader)
 
     @classmethod
-    def listen(cls, host: str, port: int, *, announce: Callable[[str, int], None] | None = None) -> Channel:
-        """Wait for the adapter to connect to ``host:port`` (attach); ``announce(host, port)``
-        is called once the socket listens (port 0 picks a free one)."""
+    def listen(
+        cls, host: str, port: int, *, secret: str, announce: Callable[[str, int], None] | None = None
+    ) -> Channel:
+        """Wait for an adapter that knows ``secret`` to connect to ``host:port`` (attach; anyone
+        else is turned away, agent/auth.py); ``announce(host, port)`` is called once the socket
+        listens (port 0 picks a free one)."""
         with socket.create_server((host, port)) as server:
             if announce is not None:
                 announce(host, server.getsockname()[1])
-            sock, _ = server.accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(sock)
+            sock, reader = auth.accept(server, secret)
+        return cls(sock, reader)
 
     def register(self, command: str, handler: Callable[[Request], None]) -> None:
         """Route requests named ``command`` to ``handler``, which runs on the I/O thread.
@@ -164,16 +179,14 @@ class Channel:
                 self._closed.set()
 
     def _read_loop(self) -> None:
-        reader = MessageReader()
+        reader = self._reader
         try:
-            while not reader.at_eof:
+            while self._drain(reader) and not reader.at_eof:  # the handshake's reader may hold a message
                 try:
                     data = self._socket.recv(_RECEIVE_SIZE)
                 except OSError:
                     data = b""
                 reader.feed(data)
-                if not self._drain(reader):
-                    break
         finally:
             self._closed.set()
         if not self._closed_here:

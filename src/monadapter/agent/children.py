@@ -3,9 +3,11 @@
 Standard library only. With ``subProcess`` on, the adapter puts the address of its *child notify*
 listener in the debuggee's environment (:data:`NOTIFY_ENV`, ``HOST:PORT:TOKEN``), and the launcher
 puts :data:`BOOTSTRAP_DIR` (our ``sitecustomize``) on the ``PYTHONPATH`` its children inherit. A
-child then listens on a free loopback port, tells the adapter ``{pid, ppid, port, token, name,
-argv}`` (one framed message), and waits, bounded, for an adapter to attach (the client's child
-session, started by ``startDebugging``) and to send configurationDone. The adapter answers on the
+child then listens on a free loopback port, connects to the notify listener (both prove they know
+TOKEN: agent/auth.py), tells the adapter ``{pid, ppid, port, accessToken, name, argv}`` (one framed
+message; ``accessToken`` is a new secret of the child's own, which the adapter passes on in the attach
+configuration), and waits, bounded, for an adapter that knows that token to attach (the client's
+child session, started by ``startDebugging``) and to send configurationDone. The adapter answers on the
 notify connection whether the client accepted ``startDebugging``; if it did not, if nobody comes,
 or if the listener is gone, the child runs on undebugged at once (or after the timeout).
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import select
 import socket
 import sys
 import threading
@@ -28,7 +29,7 @@ import time
 from sys import _getframe  # bound once: the program may delete or replace sys._getframe
 from types import TracebackType
 
-from monadapter.agent import handshake
+from monadapter.agent import auth, handshake
 from monadapter.agent.channel import Channel
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.wire import FramingError, MessageReader, encode
@@ -141,17 +142,18 @@ def _start_session(program: str) -> Debugger | None:
     Returns the debugger the program runs under, None when it runs undebugged."""
     notify = _notify_address()
     if notify is None:
-        return
+        return None
+    token = auth.new_token()
     try:
         with socket.create_server(("127.0.0.1", 0)) as server:
-            with _notify(notify, server.getsockname()[1], program) as notice:
-                accepted = _wait_for_attach(server, notice)
-    except OSError:  # the listener is gone (refused) or broke off
+            notice, reader = _notify(notify, server.getsockname()[1], program, token)
+            with notice:
+                accepted = _wait_for_attach(server, token, notice, reader)
+    except (OSError, auth.AuthenticationError):  # the listener is gone (refused), broke off, or is not ours
         return None
     if accepted is None:
         return None
-    accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    channel = Channel(accepted)
+    channel = Channel(*accepted)
     debugger = handshake.start_debugger(channel)
     if debugger is None:
         return None
@@ -188,54 +190,61 @@ def _notify_address() -> tuple[str, int, str] | None:
     return (host, int(port), token) if host and port.isdigit() and token else None
 
 
-def _notify(notify: tuple[str, int, str], port: int, program: str) -> socket.socket:
-    """Tell the adapter's notify listener where this child waits; return the connection, on which
-    the adapter answers whether a session comes (raises OSError when the listener is gone)."""
-    host, notify_port, token = notify
+def _notify(notify: tuple[str, int, str], port: int, program: str, token: str) -> tuple[socket.socket, MessageReader]:
+    """Tell the adapter's notify listener where this child waits and with which ``token``; return
+    the connection, on which the adapter answers whether a session comes, and its reader. Raises
+    OSError when the listener is gone, AuthenticationError when it is not the adapter."""
+    host, notify_port, secret = notify
     body = {
         "pid": os.getpid(),
         "ppid": os.getppid(),
         "port": port,
-        "token": token,
+        "accessToken": token,
         "name": f"{program} (pid {os.getpid()})",
         "argv": sys.orig_argv,
     }
     sock = socket.create_connection((host, notify_port), timeout=NOTIFY_TIMEOUT)
     try:
+        reader = auth.connect(sock, secret, timeout=NOTIFY_TIMEOUT)
         sock.sendall(encode({"type": "event", "event": "monadapter/child", "body": body, "seq": 1}))
-    except OSError:
+    except BaseException:
         sock.close()
         raise
-    return sock
+    return sock, reader
 
 
-def _wait_for_attach(server: socket.socket, notice: socket.socket) -> socket.socket | None:
-    """The adapter's connection, once it attaches; None when the adapter says no session comes (the
-    client declined ``startDebugging``), goes away, or nobody attached within :data:`ATTACH_TIMEOUT`.
+def _wait_for_attach(
+    server: socket.socket, token: str, notice: socket.socket, reader: MessageReader
+) -> tuple[socket.socket, MessageReader] | None:
+    """The connection of the adapter that proved it knows ``token``, once it attaches; None when the
+    adapter says no session comes (the client declined ``startDebugging``), goes away, or nobody
+    attached within :data:`ATTACH_TIMEOUT`.
 
     The attach is accepted whenever it comes, even before the answer: a client may answer
     ``startDebugging`` only once the child session it started is under way.
     """
-    reader = MessageReader()
-    waiting = [server, notice]
     deadline = time.monotonic() + ATTACH_TIMEOUT
-    while (left := deadline - time.monotonic()) > 0:
-        ready = select.select(waiting, [], [], left)[0]
-        if server in ready:
-            return server.accept()[0]
-        if notice in ready:
+    answer = reader.next_message()
+    with auth.Gate(server, token, watch=notice if answer is None else None) as gate:
+        while answer is None:
+            polled = gate.poll(deadline)
+            if polled is False:
+                return None
+            if polled is not True:
+                return polled
             try:
                 data = notice.recv(4096)
                 reader.feed(data)
                 answer = reader.next_message()
             except (OSError, FramingError):
                 return None
-            if answer is None and data:
-                continue  # the rest of the answer is on its way
-            if not isinstance(answer, dict) or not answer.get("success"):
+            if answer is None and not data:
                 return None
-            waiting = [server]  # a session is coming: wait for it alone
-    return None
+        if not isinstance(answer, dict) or not answer.get("success"):
+            return None
+        gate.stop_watching()
+        polled = gate.poll(deadline)  # a session is coming: wait for it alone
+        return None if isinstance(polled, bool) else polled
 
 
 def _code_argument(argv: list[str]) -> str | None:

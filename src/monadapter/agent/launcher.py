@@ -5,8 +5,10 @@ Standard library only. The adapter starts it as (see docs/architecture.md)::
     python ROOT/monadapter/agent/entry/start_debuggee.py \\
         --connect 127.0.0.1:PORT [--program PATH | --module NAME | --code TEXT] -- ARGS...
 
-For ``attach``, ``python -m monadapter.agent --listen [HOST:]PORT PROGRAM ARGS...`` waits for the
-adapter to connect instead. The program runs only after the adapter forwarded ``configurationDone`` (so breakpoints set during
+The launch's secret comes in the environment (``auth.SECRET_ENV``), which the launcher takes out of
+``os.environ`` before the program runs. For ``attach``, ``python -m monadapter.agent --listen
+[HOST:]PORT [--access-token TOKEN] PROGRAM ARGS...`` waits for an adapter that knows the token to
+connect instead (``auth.TOKEN_ENV``, else one made up and printed, when the option is not given). The program runs only after the adapter forwarded ``configurationDone`` (so breakpoints set during
 configuration are in place). Cleanup (debugger stop, channel close) runs from ``atexit`` so that it
 comes after the program's non-daemon threads and the program's own atexit handlers have finished.
 """
@@ -20,7 +22,7 @@ import stat
 import sys
 import time
 
-from monadapter.agent import children, handshake, runner
+from monadapter.agent import auth, children, handshake, runner
 from monadapter.agent.channel import Channel
 from monadapter.agent.debugger import Debugger
 
@@ -45,27 +47,41 @@ def parse_arguments(argv: list[str]) -> tuple[str, int, runner.Target]:
     return host, int(port), runner.Target(kind, options[3], args)  # type: ignore[arg-type]
 
 
-def parse_listen_arguments(argv: list[str]) -> tuple[str, int, runner.Target]:
-    """Parse ``--listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) [ARGS...]`` (the attach command line)."""
+LISTEN_USAGE = "--listen [HOST:]PORT [--access-token TOKEN] (PROGRAM | -m MODULE | -c CODE) [ARGS...]"
+
+
+def parse_listen_arguments(argv: list[str]) -> tuple[str, int, str | None, runner.Target]:
+    """Parse the attach command line, :data:`LISTEN_USAGE`, into (host, port, token or None, target)."""
     if len(argv) < 3 or argv[0] != "--listen":
-        raise LauncherUsageError("expected --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) [ARGS...]")
+        raise LauncherUsageError(f"expected {LISTEN_USAGE}")
     host, _, port = argv[1].rpartition(":")
     if not port.isdigit():
         raise LauncherUsageError(f"--listen wants [HOST:]PORT, got {argv[1]!r}")
-    if argv[2] in ("-m", "-c"):
-        if len(argv) < 4:
-            raise LauncherUsageError(f"{argv[2]} needs a value")
-        kind = "module" if argv[2] == "-m" else "code"
-        return host or "127.0.0.1", int(port), runner.Target(kind, argv[3], argv[4:])
-    return host or "127.0.0.1", int(port), runner.Target("program", argv[2], argv[3:])
+    rest = argv[2:]
+    token = None
+    if rest[0] == "--access-token":
+        if len(rest) < 3 or not rest[1]:
+            raise LauncherUsageError("--access-token needs a value, then the program")
+        token, rest = rest[1], rest[2:]
+    if rest[0] in ("-m", "-c"):
+        if len(rest) < 2:
+            raise LauncherUsageError(f"{rest[0]} needs a value")
+        kind = "module" if rest[0] == "-m" else "code"
+        return host or "127.0.0.1", int(port), token, runner.Target(kind, rest[1], rest[2:])
+    return host or "127.0.0.1", int(port), token, runner.Target("program", rest[0], rest[1:])
 
 
 def main() -> None:
     """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
     host, port, target = parse_arguments(sys.argv[1:])
+    secret = os.environ.pop(auth.SECRET_ENV, "")
     children.pass_on_to_children()
-    channel = Channel.connect(host, port)
+    try:
+        channel = Channel.connect(host, port, secret=secret)
+    except (OSError, auth.AuthenticationError) as exc:
+        print(f"monadapter agent: cannot reach the adapter at {host}:{port}: {exc}", file=sys.stderr)
+        sys.exit(1)
     channel.on_hang_up(_silence_piped_output)
     _debug(channel, target, launched=True)
 
@@ -73,20 +89,21 @@ def main() -> None:
 def attach_main() -> None:
     """``python -m monadapter.agent --listen ...``: wait for the adapter to attach, then run the program."""
     try:
-        host, port, target = parse_listen_arguments(sys.argv[1:])
+        host, port, token, target = parse_listen_arguments(sys.argv[1:])
     except LauncherUsageError as exc:
-        print(
-            f"usage: python -m monadapter.agent --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) "
-            f"[ARGS...]\nerror: {exc}",
-            file=sys.stderr,
-        )
+        print(f"usage: python -m monadapter.agent {LISTEN_USAGE}\nerror: {exc}", file=sys.stderr)
         sys.exit(2)
-    _debug(Channel.listen(host, port, announce=_announce), target)
+    from_environment = os.environ.pop(auth.TOKEN_ENV, "")  # the program and its children must not see it
+    made_up = not (token or from_environment)
+    secret = token or from_environment or auth.new_token()
 
+    def announce(host: str, port: int) -> None:
+        """Tell the user where to attach (port 0 picked a free port), and the token if we made it up."""
+        print(f"monadapter agent listening on {host}:{port}", file=sys.stderr, flush=True)
+        if made_up:
+            print(f"monadapter agent access token: {secret}", file=sys.stderr, flush=True)
 
-def _announce(host: str, port: int) -> None:
-    """Tell the user where to attach (port 0 picked a free port)."""
-    print(f"monadapter agent listening on {host}:{port}", file=sys.stderr, flush=True)
+    _debug(Channel.listen(host, port, secret=secret, announce=announce), target)
 
 
 def _debug(channel: Channel, target: runner.Target, *, launched: bool = False) -> None:

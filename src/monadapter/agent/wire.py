@@ -12,8 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-#: Largest body we accept. A bigger Content-Length is refused before any of the body is read.
+#: Largest body a reader accepts by default (from an authenticated peer: the agent, the adapter).
+#: A bigger Content-Length is refused before any of the body is read, and the stream ends there.
 MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Largest request the adapter accepts from a client (README, "Security"): a request is small, and
+#: every connection may buffer this much.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
 #: Largest header block (all header lines together) we accept.
 MAX_HEADER_BYTES = 8 * 1024
 
@@ -59,16 +63,29 @@ class BadBody:
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    """Return ``message`` framed for the wire; a :class:`RawJSON` ``body`` goes in as it is, last."""
+    """Return ``message`` framed for the wire; a :class:`RawJSON` ``body`` goes in as it is, last.
+
+    Text that is not valid Unicode (a lone surrogate: a client's ``"\\ud800"``, a thread name, a
+    ``repr``, a file name with undecodable bytes) goes out as its JSON escape, so it reads back as
+    the same string and never makes a message unsendable.
+    """
     body = message.get("body")
     if type(body) is not RawJSON:
-        text = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = _utf8(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
     else:
         envelope = json.dumps(
             {key: value for key, value in message.items() if key != "body"}, ensure_ascii=False, separators=(",", ":")
         )
-        text = b'%s%s"body":%s}' % (envelope[:-1].encode("utf-8"), b"," if len(envelope) > 2 else b"", body.text)
+        text = b'%s%s"body":%s}' % (_utf8(envelope[:-1]), b"," if len(envelope) > 2 else b"", body.text)
     return b"Content-Length: %d\r\n\r\n" % len(text) + text
+
+
+def _utf8(json_text: str) -> bytes:
+    """UTF-8 of JSON text; a lone surrogate can only stand inside a JSON string, where ``\\udXXX`` is its escape."""
+    try:
+        return json_text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json_text.encode("utf-8", "backslashreplace")
 
 
 def decode(raw: bytes) -> dict[str, Any] | BadBody:
@@ -96,8 +113,8 @@ class MessageReader:
     def __init__(self, *, max_body: int = MAX_BODY_BYTES) -> None:
         self._buffer = bytearray()
         self._eof = False
-        self._max_body = max_body
-        self._skip = 0  # bytes of an oversized body still to discard
+        #: the largest body accepted; a bigger one ends the stream (see :meth:`next_frame`)
+        self.max_body = max_body
 
     @property
     def at_eof(self) -> bool:
@@ -109,11 +126,8 @@ class MessageReader:
         if not data:
             self._eof = True
             return
-        if self._skip:
-            dropped = min(self._skip, len(data))
-            self._skip -= dropped
-            data = data[dropped:]
-        self._buffer += data
+        if not self._eof:
+            self._buffer += data
 
     def next_message(self) -> dict[str, Any] | BadBody | None:
         """Return the next whole message, or ``None`` when more bytes are needed."""
@@ -121,9 +135,12 @@ class MessageReader:
         return None if raw is None else decode(raw)
 
     def next_frame(self) -> bytes | None:
-        """Return the body of the next whole frame, undecoded, or ``None`` when more bytes are needed."""
-        if self._skip:
-            return None
+        """Return the body of the next whole frame, undecoded, or ``None`` when more bytes are needed.
+
+        A ``Content-Length`` over :attr:`max_body` raises a FramingError that is not recoverable:
+        nothing of the body is kept, and the reader takes no more bytes (its user closes the stream).
+        Skipping the body instead would keep the connection reading, deaf, for as long as it says.
+        """
         end = self._buffer.find(_HEADER_END)
         if end < 0:
             if len(self._buffer) > MAX_HEADER_BYTES:
@@ -139,13 +156,12 @@ class MessageReader:
         header = bytes(self._buffer[:end])
         length = self._content_length(header, end)
         start = end + len(_HEADER_END)
-        if length > self._max_body:
-            available = len(self._buffer) - start
-            self._skip = max(0, length - available)
-            del self._buffer[: start + min(length, available)]
+        if length > self.max_body:
+            self._buffer.clear()
+            self._eof = True
             raise FramingError(
-                f"Content-Length {length} is over the limit of {self._max_body} bytes; the message was skipped",
-                recoverable=True,
+                f"Content-Length {length} is over the limit of {self.max_body} bytes; the connection is closed",
+                recoverable=False,
             )
         if len(self._buffer) - start < length:
             if self._eof:

@@ -1,0 +1,336 @@
+"""Who may talk to whom: the shared secrets and the handshake every monadapter connection starts with.
+
+Standard library only: the agent (inside the debuggee) and the adapter both use it. Each link has a
+*listener* (it opened the port) and a *connector*. Before anything else goes over a link, the two
+prove to each other that they know the same secret, without ever sending it (HMAC-SHA256 over two
+fresh random nonces, compared with :func:`hmac.compare_digest`)::
+
+    listener  -> connector   event   monadapter/challenge     {nonce: L}
+    connector -> listener    request monadapter/authenticate  {nonce: C, proof: HMAC(secret, "connector" L C)}
+    listener  -> connector   response (success)               {proof: HMAC(secret, "listener" L C)}
+
+The listener says nothing but a random nonce before the connector proved itself, and drops a
+connector whose proof is wrong, silent or too slow, then waits for the next one: a stranger who
+connects first learns nothing and blocks nobody. The connector sends nothing but its proof before
+the listener proved itself, so it never talks to an impostor that took the port either. The
+secrets are:
+
+* a launch's secret, which the adapter makes for each debuggee and passes in the environment
+  (:data:`SECRET_ENV`, never argv: another user can read a command line, not an environment);
+* the access token of ``python -m monadapter.agent --listen`` (``--access-token``,
+  :data:`TOKEN_ENV`, or made up and printed), which the client gives as attach's ``accessToken``;
+* a child process's own token, which it sends to its parent's adapter over an authenticated link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import selectors
+import socket
+import time
+from typing import Any
+
+from monadapter.agent.wire import MAX_BODY_BYTES, BadBody, FramingError, MessageReader, encode
+
+#: The environment variable holding a launched debuggee's secret (the launcher takes it out of
+#: ``os.environ`` before the program runs, so neither the program nor its children see it).
+SECRET_ENV = "MONADAPTER_SECRET"
+#: The environment variable ``--listen`` takes its access token from when ``--access-token`` is not given.
+TOKEN_ENV = "MONADAPTER_ACCESS_TOKEN"
+#: How long a peer has for its part of the handshake.
+HANDSHAKE_TIMEOUT = 10.0
+#: Largest handshake message (they are ~200 bytes): a stranger cannot make us buffer more.
+MAX_HANDSHAKE_BYTES = 4096
+#: How many strangers a listener keeps waiting at once; the oldest is dropped for a new one.
+MAX_PENDING_PEERS = 64
+
+CHALLENGE = "monadapter/challenge"
+AUTHENTICATE = "monadapter/authenticate"
+_NONCE_BYTES = 16
+
+
+class AuthenticationError(Exception):
+    """The peer did not prove it knows the secret (wrong proof, wrong message, gone, too slow)."""
+
+
+def new_token() -> str:
+    """A fresh secret: 256 random bits, as URL-safe text (fits an environment variable or a command line)."""
+    return secrets.token_urlsafe(32)
+
+
+def same_token(given: object, expected: str) -> bool:
+    """Whether ``given`` is ``expected``, in time that does not depend on where they differ."""
+    if not isinstance(given, str):
+        return False
+    return hmac.compare_digest(_bytes(given), _bytes(expected))
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _proof(secret: str, role: str, listener_nonce: str, connector_nonce: str) -> str:
+    message = f"monadapter {role}\0{listener_nonce}\0{connector_nonce}".encode()
+    return hmac.new(_bytes(secret), message, hashlib.sha256).hexdigest()
+
+
+def _nonce(value: object) -> str:
+    """A nonce from the peer: hex text of the expected length, else AuthenticationError."""
+    if not isinstance(value, str) or len(value) != 2 * _NONCE_BYTES or not value.isascii():
+        raise AuthenticationError("malformed nonce")
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        raise AuthenticationError("malformed nonce") from None
+    return value
+
+
+class ListenerSide:
+    """The listener's half of the handshake, sans I/O: send :meth:`challenge`, then :meth:`check`
+    the connector's answer and send what it returns."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+        self.nonce = secrets.token_hex(_NONCE_BYTES)
+
+    def challenge(self) -> bytes:
+        """The framed challenge: the only thing a listener says to a peer not yet authenticated."""
+        return encode({"seq": 1, "type": "event", "event": CHALLENGE, "body": {"nonce": self.nonce}})
+
+    def check(self, message: dict[str, Any] | BadBody) -> bytes:
+        """The framed acceptance if ``message`` is a valid proof, else AuthenticationError."""
+        if not isinstance(message, dict) or message.get("type") != "request" or message.get("command") != AUTHENTICATE:
+            raise AuthenticationError("the peer did not authenticate")
+        arguments = message.get("arguments")
+        if not isinstance(arguments, dict):
+            raise AuthenticationError("the peer did not authenticate")
+        theirs = _nonce(arguments.get("nonce"))
+        if not same_token(arguments.get("proof"), _proof(self._secret, "connector", self.nonce, theirs)):
+            raise AuthenticationError("the peer does not know the secret")
+        seq = message.get("seq")
+        return encode(
+            {
+                "seq": 2,
+                "type": "response",
+                "request_seq": seq if isinstance(seq, int) else 0,
+                "command": AUTHENTICATE,
+                "success": True,
+                "body": {"proof": _proof(self._secret, "listener", self.nonce, theirs)},
+            }
+        )
+
+
+class ConnectorSide:
+    """The connector's half, sans I/O: :meth:`answer` the challenge, then :meth:`check` the acceptance."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+        self.nonce = secrets.token_hex(_NONCE_BYTES)
+        self._listener_nonce: str | None = None
+
+    def answer(self, message: dict[str, Any] | BadBody) -> bytes:
+        """The framed proof for the listener's challenge (AuthenticationError if it is none)."""
+        if not isinstance(message, dict) or message.get("type") != "event" or message.get("event") != CHALLENGE:
+            raise AuthenticationError("the peer is not a monadapter listener")
+        body = message.get("body")
+        self._listener_nonce = _nonce(body.get("nonce") if isinstance(body, dict) else None)
+        proof = _proof(self._secret, "connector", self._listener_nonce, self.nonce)
+        return encode(
+            {
+                "seq": 1,
+                "type": "request",
+                "command": AUTHENTICATE,
+                "arguments": {"nonce": self.nonce, "proof": proof},
+            }
+        )
+
+    def check(self, message: dict[str, Any] | BadBody) -> None:
+        """Return if ``message`` proves the listener knows the secret; else AuthenticationError."""
+        if self._listener_nonce is None:
+            raise AuthenticationError("no challenge was answered")
+        body = message.get("body") if isinstance(message, dict) and message.get("success") is True else None
+        expected = _proof(self._secret, "listener", self._listener_nonce, self.nonce)
+        if not isinstance(body, dict) or not same_token(body.get("proof"), expected):
+            raise AuthenticationError("the peer does not know the secret")
+
+
+def handshake_reader() -> MessageReader:
+    """A reader for a link being authenticated: small messages only; :func:`authenticated` lifts the limit."""
+    return MessageReader(max_body=MAX_HANDSHAKE_BYTES)
+
+
+def authenticated(reader: MessageReader) -> MessageReader:
+    """``reader`` (which may hold the peer's next bytes already) with the normal message limit."""
+    reader.max_body = MAX_BODY_BYTES
+    return reader
+
+
+# --- blocking sockets (the agent) -------------------------------------------------------------
+
+
+def connect(sock: socket.socket, secret: str, *, timeout: float = HANDSHAKE_TIMEOUT) -> MessageReader:
+    """The connector's handshake on a connected blocking socket; returns the reader to go on with
+    (it may hold the listener's next message). Raises AuthenticationError or OSError."""
+    side = ConnectorSide(secret)
+    reader = handshake_reader()
+    deadline = time.monotonic() + timeout
+    sock.sendall(side.answer(_receive(sock, reader, deadline)))
+    side.check(_receive(sock, reader, deadline))
+    sock.settimeout(None)
+    return authenticated(reader)
+
+
+def _receive(sock: socket.socket, reader: MessageReader, deadline: float) -> dict[str, Any] | BadBody:
+    """The next message on a blocking socket, before ``deadline``; AuthenticationError otherwise."""
+    while True:
+        try:
+            message = reader.next_message()
+        except FramingError as exc:
+            raise AuthenticationError(f"bad frame: {exc}") from None
+        if message is not None:
+            return message
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AuthenticationError("the peer was too slow")
+        sock.settimeout(left)
+        try:
+            data = sock.recv(MAX_HANDSHAKE_BYTES)
+        except TimeoutError:
+            raise AuthenticationError("the peer was too slow") from None
+        if not data:
+            raise AuthenticationError("the peer hung up")
+        reader.feed(data)
+
+
+class _Peer:
+    __slots__ = ("side", "reader", "deadline")
+
+    def __init__(self, secret: str, deadline: float) -> None:
+        self.side = ListenerSide(secret)
+        self.reader = handshake_reader()
+        self.deadline = deadline
+
+
+class Gate:
+    """A listening socket's door: every peer is challenged, given ``timeout`` seconds, and closed
+    unless it proves it knows ``secret``. Several peers are handled at once, so a silent stranger
+    delays nobody. Use :func:`accept`, or :meth:`poll` to also watch another socket (``watch``)."""
+
+    def __init__(
+        self,
+        server: socket.socket,
+        secret: str,
+        *,
+        timeout: float = HANDSHAKE_TIMEOUT,
+        watch: socket.socket | None = None,
+    ) -> None:
+        self._server = server
+        self._secret = secret
+        self._timeout = timeout
+        self._watch = watch
+        self._pending: dict[socket.socket, _Peer] = {}
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(server, selectors.EVENT_READ)
+        if watch is not None:
+            self._selector.register(watch, selectors.EVENT_READ)
+
+    def __enter__(self) -> Gate:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop every peer still being checked (the listening socket is the caller's)."""
+        for peer in list(self._pending):
+            self._drop(peer)
+        self._selector.close()
+
+    def stop_watching(self) -> None:
+        """Forget ``watch`` (say, once it reached its end)."""
+        if self._watch is not None:
+            self._selector.unregister(self._watch)
+            self._watch = None
+
+    def poll(self, until: float | None = None) -> tuple[socket.socket, MessageReader] | bool:
+        """Serve the door until a peer proved itself (returned, blocking, with the reader to go on
+        with), ``watch`` is readable (True), or ``time.monotonic()`` reaches ``until`` (False)."""
+        while True:
+            now = time.monotonic()
+            for peer in [peer for peer, state in self._pending.items() if state.deadline <= now]:
+                self._drop(peer)
+            if until is not None and now >= until:
+                return False
+            wake = min(
+                [state.deadline for state in self._pending.values()] + ([until] if until is not None else []),
+                default=None,
+            )
+            for key, _ in self._selector.select(None if wake is None else max(0.0, wake - now)):
+                sock: socket.socket = key.fileobj  # type: ignore[assignment]
+                if sock is self._watch:
+                    return True
+                if sock is self._server:
+                    self._greet()
+                elif sock in self._pending:
+                    try:
+                        done = _advance(sock, self._pending[sock])
+                    except (OSError, FramingError, AuthenticationError):
+                        self._drop(sock)
+                        continue
+                    if done:
+                        self._selector.unregister(sock)
+                        state = self._pending.pop(sock)
+                        sock.settimeout(None)
+                        return sock, authenticated(state.reader)
+
+    def _drop(self, peer: socket.socket) -> None:
+        self._selector.unregister(peer)
+        del self._pending[peer]
+        peer.close()
+
+    def _greet(self) -> None:
+        """Accept one peer and send it the challenge (a peer gone already is forgotten)."""
+        try:
+            peer, _ = self._server.accept()
+        except OSError:
+            return
+        if len(self._pending) >= MAX_PENDING_PEERS:
+            self._drop(min(self._pending, key=lambda old: self._pending[old].deadline))
+        state = _Peer(self._secret, time.monotonic() + self._timeout)
+        try:
+            peer.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer.settimeout(self._timeout)  # the challenge is small: only a dead peer makes sendall wait
+            peer.sendall(state.side.challenge())
+        except OSError:
+            peer.close()
+            return
+        self._pending[peer] = state
+        self._selector.register(peer, selectors.EVENT_READ)
+
+
+def accept(
+    server: socket.socket, secret: str, *, timeout: float = HANDSHAKE_TIMEOUT
+) -> tuple[socket.socket, MessageReader]:
+    """Wait on the listening ``server`` until a peer proves it knows ``secret`` (see :class:`Gate`);
+    return it and the reader to go on with."""
+    with Gate(server, secret, timeout=timeout) as gate:
+        while True:
+            accepted = gate.poll()
+            if not isinstance(accepted, bool):
+                return accepted
+
+
+def _advance(peer: socket.socket, state: _Peer) -> bool:
+    """Read what ``peer`` sent; True once it proved itself (the acceptance is sent then). Raises
+    OSError, FramingError or AuthenticationError for a peer to drop."""
+    data = peer.recv(MAX_HANDSHAKE_BYTES)
+    if not data:
+        raise AuthenticationError("the peer hung up")
+    state.reader.feed(data)
+    message = state.reader.next_message()
+    if message is None:
+        return False
+    peer.sendall(state.side.check(message))
+    return True
