@@ -232,12 +232,13 @@ class LaunchPlan:
         """A name for the debuggee (DAP ``process`` event): the program, the module, or ``-c``."""
         return "-c" if self.target_kind == "code" else getattr(self.arguments, self.target_kind)
 
-    def command(self, agent_port: int) -> list[str]:
+    def command(self, agent_port: int, secret_file: str | None = None) -> list[str]:
         """The debuggee's argv: the interpreter running the agent's start script, then the target.
 
         Every word of ours is free of spaces and shell metacharacters (but the install path and the
         user's own values), so a client that joins them with spaces for a shell (Emacs dap-mode's
-        ``runInTerminal``) runs the same command.
+        ``runInTerminal``) runs the same command. ``secret_file``: where the agent finds the launch's
+        secret when it may not get the environment (a terminal the client opens).
         """
         arguments = self.arguments
         kind = self.target_kind
@@ -247,6 +248,7 @@ class LaunchPlan:
             START_SCRIPT,
             "--connect",
             f"127.0.0.1:{agent_port}",
+            *(["--secret-file", secret_file] if secret_file is not None else []),
             f"--{kind}",
             getattr(arguments, kind),
             "--",

@@ -25,7 +25,7 @@ from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
 from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
 from monadapter.agent import auth
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON
+from monadapter.agent.wire import MAX_REQUEST_BYTES, BadBody, FramingError, MessageReader, RawJSON
 
 if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
     from monadapter.adapter.launch import AttachArguments, LaunchPlan
@@ -64,6 +64,8 @@ class Session:
         self._agent_error: str | None = None
         self._agent_greeted = anyio.Event()
         self._closed = False
+        #: launch secrets written for a terminal's agent, removed at the end if it never read them
+        self._secret_files: list[str] = []
 
     async def run(self) -> None:
         """Serve the client until it leaves or disconnects; never raises for bad input."""
@@ -71,7 +73,9 @@ class Session:
             async with anyio.create_task_group() as task_group:
                 self._task_group = task_group
                 try:
-                    async with aclosing(read_messages(self._channel)) as messages:
+                    async with aclosing(
+                        read_messages(self._channel, MessageReader(max_body=MAX_REQUEST_BYTES))
+                    ) as messages:
                         await self._serve(messages)
                 finally:
                     with anyio.CancelScope(shield=True):
@@ -107,6 +111,8 @@ class Session:
                 await self.debuggee.terminate()
         if self.agent is not None:
             await self.agent.aclose()
+        for secret_file in self._secret_files:
+            auth.remove_secret_file(secret_file)
         await self._channel.aclose()
 
     # --- talking to the client -------------------------------------------------------------
@@ -200,15 +206,15 @@ class Session:
         Raises:
             LaunchError: the process could not start, exited, or its agent failed to start.
         """
-        secret = auth.new_token()  # in the environment, never on the command line others can read
-        plan = dataclasses.replace(plan, env_changes={**plan.env_changes, auth.SECRET_ENV: secret})
+        secret = auth.new_token()  # never on the command line, which other users can read
         async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener:
             port = listener.extra(SocketAttribute.local_port)
             if self._use_terminal(plan):
-                self.debuggee = await self._start_in_terminal(plan, port)
+                self.debuggee = await self._start_in_terminal(plan, port, secret)
             else:
+                with_secret = dataclasses.replace(plan, env_changes={**plan.env_changes, auth.SECRET_ENV: secret})
                 try:
-                    self.debuggee = Debuggee.spawn(plan, port)
+                    self.debuggee = Debuggee.spawn(with_secret, port)
                 except OSError as exc:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
                 self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)
@@ -317,15 +323,19 @@ class Session:
             self.client_arguments.get("supportsRunInTerminalRequest")
         )
 
-    async def _start_in_terminal(self, plan: LaunchPlan, port: int) -> Debuggee:
+    async def _start_in_terminal(self, plan: LaunchPlan, port: int, secret: str) -> Debuggee:
+        """Ask the client to run the debuggee in a terminal; the secret goes in a private file too,
+        since some clients drop runInTerminal's ``env`` (the agent removes the file once read)."""
         kind = "integrated" if plan.arguments.console == "integratedTerminal" else "external"
+        secret_file = auth.write_secret_file(secret)
+        self._secret_files.append(secret_file)
         body = await self.reverse_request(
             "runInTerminal",
             {
                 "kind": kind,
                 "title": "Python Debug Console",
                 "cwd": plan.cwd,
-                "args": plan.command(port),
+                "args": plan.command(port, secret_file),
                 "env": plan.env_changes,
             },
         )

@@ -16,7 +16,9 @@ the listener proved itself, so it never talks to an impostor that took the port 
 secrets are:
 
 * a launch's secret, which the adapter makes for each debuggee and passes in the environment
-  (:data:`SECRET_ENV`, never argv: another user can read a command line, not an environment);
+  (:data:`SECRET_ENV`, never argv: another user can read a command line, not an environment), or,
+  for a terminal the client opens (whose environment some clients drop), in a file only the user
+  can read whose path is on the command line (:func:`write_secret_file`);
 * the access token of ``python -m monadapter.agent --listen`` (``--access-token``,
   :data:`TOKEN_ENV`, or made up and printed), which the client gives as attach's ``accessToken``;
 * a child process's own token, which it sends to its parent's adapter over an authenticated link.
@@ -26,9 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import selectors
+import shutil
 import socket
+import tempfile
 import time
 from typing import Any
 
@@ -65,6 +70,31 @@ def same_token(given: object, expected: str) -> bool:
     if not isinstance(given, str):
         return False
     return hmac.compare_digest(_bytes(given), _bytes(expected))
+
+
+def write_secret_file(secret: str) -> str:
+    """Write ``secret`` to a new file in a new directory, both private to this user (0600 in 0700);
+    return its path (the reader removes both: :func:`take_secret_file`, :func:`remove_secret_file`)."""
+    folder = tempfile.mkdtemp(prefix="monadapter-")
+    path = os.path.join(folder, "secret")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secret)
+    return path
+
+
+def take_secret_file(path: str) -> str:
+    """Read the secret :func:`write_secret_file` wrote, and remove the file and its directory."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    finally:
+        remove_secret_file(path)
+
+
+def remove_secret_file(path: str) -> None:
+    """Remove a secret file and its directory (whoever comes second finds nothing to do)."""
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 def _bytes(text: str) -> bytes:

@@ -31,20 +31,25 @@ class LauncherUsageError(Exception):
     """Raised for a malformed launcher command line (only the adapter writes one, so it is a bug)."""
 
 
-def parse_arguments(argv: list[str]) -> tuple[str, int, runner.Target]:
-    """Parse ``--connect HOST:PORT --program|--module|--code VALUE -- ARGS`` into (host, port, target)."""
+def parse_arguments(argv: list[str]) -> tuple[str, int, str | None, runner.Target]:
+    """Parse ``--connect HOST:PORT [--secret-file PATH] --program|--module|--code VALUE -- ARGS`` into
+    (host, port, secret file or None, target)."""
     if "--" in argv:
         split = argv.index("--")
         options, args = argv[:split], argv[split + 1 :]
     else:
         options, args = argv, []
+    secret_file = None
+    if len(options) == 6 and options[2] == "--secret-file":
+        secret_file = options[3]
+        del options[2:4]
     if len(options) != 4 or options[0] != "--connect":
-        raise LauncherUsageError(f"expected --connect HOST:PORT --KIND VALUE, got {options!r}")
+        raise LauncherUsageError(f"expected --connect HOST:PORT [--secret-file PATH] --KIND VALUE, got {options!r}")
     host, _, port = options[1].rpartition(":")
     kind = options[2].removeprefix("--")
     if kind not in ("program", "module", "code") or not port.isdigit():
         raise LauncherUsageError(f"bad launcher arguments {options!r}")
-    return host, int(port), runner.Target(kind, options[3], args)  # type: ignore[arg-type]
+    return host, int(port), secret_file, runner.Target(kind, options[3], args)  # type: ignore[arg-type]
 
 
 LISTEN_USAGE = "--listen [HOST:]PORT [--access-token TOKEN] (PROGRAM | -m MODULE | -c CODE) [ARGS...]"
@@ -74,10 +79,12 @@ def parse_listen_arguments(argv: list[str]) -> tuple[str, int, str | None, runne
 def main() -> None:
     """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
-    host, port, target = parse_arguments(sys.argv[1:])
+    host, port, secret_file, target = parse_arguments(sys.argv[1:])
     secret = os.environ.pop(auth.SECRET_ENV, "")
     children.pass_on_to_children()
     try:
+        if secret_file is not None:
+            secret = auth.take_secret_file(secret_file)
         channel = Channel.connect(host, port, secret=secret)
     except (OSError, auth.AuthenticationError) as exc:
         print(f"monadapter agent: cannot reach the adapter at {host}:{port}: {exc}", file=sys.stderr)
