@@ -7,7 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_helpers import launch_arguments, line_of, next_stop, run_to_exit, session, stop_location, write_program
+from engine_helpers import (
+    launch_arguments,
+    line_of,
+    next_stop,
+    run_to_exit,
+    session,
+    stop_location,
+    top_frame,
+    write_program,
+)
 
 from monadapter.client import DapError
 
@@ -119,3 +128,83 @@ async def test_launch_fails_clearly_when_another_tool_holds_debugger_id(tmp_path
         launched = await client.launch(**launch_arguments(program, env={"PYTHONPATH": str(tmp_path / "site")}))
         with pytest.raises(DapError, match="other-debugger"):
             await launched
+
+
+MEASURED = """
+    import json, os, sys, threading
+
+    def helper(n):
+        total = n + 1  # stop here
+        return total
+
+    def work():
+        return helper(1) + len(str(helper))
+
+    def profile():
+        import cProfile, pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
+        work()
+        profiler.disable()
+        return sorted(
+            [os.path.basename(file), line, name, calls, primitive, sorted(caller[2] for caller in callers)]
+            for (file, line, name), (primitive, calls, _, _, callers) in pstats.Stats(profiler).stats.items()
+        )
+
+    def cover():
+        import coverage
+        cov = coverage.Coverage(data_file=None, branch=True)
+        cov.start()
+        work()
+        cov.stop()
+        data = cov.get_data()
+        return {os.path.basename(file): sorted(data.arcs(file)) for file in data.measured_files()}
+
+    def trace():
+        seen = []
+        def tracer(frame, event, arg):
+            seen.append([threading.current_thread().name, frame.f_code.co_name, event, frame.f_lineno])
+            return tracer
+        threading.settrace_all_threads(tracer)
+        sys.settrace(tracer)
+        work()
+        sys.settrace(None)
+        threading.settrace_all_threads(None)
+        return seen
+
+    print(json.dumps({"profile": profile, "cover": cover, "trace": trace}[sys.argv[1]]()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("tool", "env"),
+    [
+        ("profile", {}),
+        ("cover", {"COVERAGE_CORE": "sysmon"}),
+        ("cover", {"COVERAGE_CORE": "ctrace"}),
+        ("trace", {}),
+    ],
+    ids=["cProfile", "coverage-sysmon", "coverage-ctrace", "settrace"],
+)
+async def test_profilers_coverage_and_tracers_measure_the_same_with_and_without_a_stop(
+    tmp_path: Path, tool: str, env: dict[str, str]
+) -> None:
+    """The program measures itself while one of our breakpoints stops it and the client inspects the
+    paused frame and steps: what cProfile, coverage.py (both cores) or its own tracer report must be
+    what they report when nothing stops. Our threads answering the client meanwhile are not the program's."""
+    program = write_program(tmp_path, MEASURED)
+    arguments = launch_arguments(program, args=[tool], env=env, cwd=str(tmp_path))
+    async with session() as client:
+        assert await client.run_to_end(**arguments) == 0
+        undisturbed = json.loads(client.output("stdout"))
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# stop here")]}, **arguments)
+        frame = await top_frame(client, stopped)
+        scopes = await client.scopes(frame["id"])
+        await client.variables(scopes[0]["variablesReference"])
+        await client.evaluate("n + total if 'total' in dir() else n", frame["id"], context="watch")
+        await client.request("next", {"threadId": stopped["body"]["threadId"]})
+        stopped = await client.wait_for_event("stopped")
+        assert await run_to_exit(client, stopped) == 0
+        stopped_once = json.loads(client.output("stdout"))
+    assert stopped_once == undisturbed

@@ -7,12 +7,15 @@ our threads are plain ``_thread`` threads: no ``Thread`` object, nothing in ``th
 Like daemon threads they do not hold up the interpreter's exit. Their code must therefore never
 call ``threading.current_thread()`` (or ``threading.local`` users that do), and must catch what it
 raises: an exception escaping it would go to ``sys.unraisablehook``, which the program owns.
+Their bodies run unseen by the program's profilers and tracers too (agent/quiet.py).
 """
 
 from __future__ import annotations
 
 import _thread
 from collections.abc import Callable
+
+from monadapter.agent.quiet import unmonitored
 
 
 class OwnThread:
@@ -25,4 +28,4 @@ class OwnThread:
         self.ident: int | None = None
 
     def start(self) -> None:
-        self.ident = _thread.start_new_thread(self._target, ())
+        self.ident = _thread.start_new_thread(unmonitored(self._target), ())
