@@ -62,11 +62,12 @@ async def test_breakpoint_ids_and_hit_ids_match(tmp_path: Path) -> None:
         assert await run_to_exit(client, stopped) == 0
 
 
-async def test_unloaded_file_is_verified_by_an_event_when_its_module_is_imported(tmp_path: Path) -> None:
+async def test_a_file_on_disk_not_run_yet_is_verified_at_once(tmp_path: Path) -> None:
     module = write_program(
         tmp_path,
         """
         def helper(x):
+            # a comment: a breakpoint here binds to the next line
             return x + 1  # helper body
     """,
         name="helpermod.py",
@@ -82,17 +83,19 @@ async def test_unloaded_file_is_verified_by_an_event_when_its_module_is_imported
     async with session() as client:
         launched = await client.launch(**launch_arguments(program))
         await client.wait_for_event("initialized")
-        [answer] = await client.set_breakpoints(module, [body])
-        assert answer["verified"] is False and "not run yet" in answer["message"]
+        # the line itself, a comment relocated to it, and a line past the end (no code: unverified)
+        answers = await client.set_breakpoints(module, [body, body - 1, body + 5])
+        assert [(answer["verified"], answer["line"]) for answer in answers[:2]] == [(True, body), (True, body)]
+        assert "message" not in answers[0] and "message" not in answers[1]
+        assert answers[2]["verified"] is False and "past the last line with code" in answers[2]["message"]
         await client.configuration_done()
         await launched
-        changed = await client.wait_for_event("breakpoint")
-        assert changed["body"]["reason"] == "changed"
-        assert changed["body"]["breakpoint"]["id"] == answer["id"]
-        assert changed["body"]["breakpoint"]["verified"] is True
         stopped = await client.wait_for_event("stopped")
         assert await stop_location(client, stopped) == ("helper", body)
         assert await run_to_exit(client, stopped) == 0
+        # nothing to change when the module loads: no breakpoint event says otherwise
+        changed = [event["body"]["breakpoint"] for event in client.events if event.get("event") == "breakpoint"]
+        assert all(item["verified"] for item in changed if item["id"] != answers[2]["id"])
 
 
 async def test_frames_report_the_path_the_client_sent(tmp_path: Path) -> None:

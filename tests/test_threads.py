@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 from dap_schema import validate_outgoing
@@ -22,6 +24,8 @@ from engine_helpers import (
     stop_location,
     write_program,
 )
+
+from monadapter.client import DapClient, DapError, adapter_command
 
 #: The end of a program whose ``work(tag)`` runs in two threads, worker-2 started first (appended to
 #: a dedented head, so it is written at the left margin).
@@ -450,3 +454,74 @@ async def test_pause_of_a_paused_thread_reports_it_stopped_again(tmp_path: Path)
         assert again["body"] == {"reason": "pause", "threadId": thread_id, "allThreadsStopped": True}
         assert await stop_location(client, again) == ("<module>", line_of(program, "# stop here"))
         assert await run_to_exit(client, again) == 0
+
+
+async def _stop_or_end(client: DapClient) -> dict[str, Any] | None:
+    """The next ``stopped`` event, or None once the session ends first (``terminated``)."""
+    found: list[dict[str, Any] | None] = []
+
+    async def wait(name: str) -> None:
+        event = await client.wait_for_event(name)
+        found.append(event if name == "stopped" else None)
+        waiters.cancel_scope.cancel()
+
+    async with anyio.create_task_group() as waiters:
+        waiters.start_soon(wait, "stopped")
+        waiters.start_soon(wait, "terminated")
+    return found[0]
+
+
+def _resumes_and_stops(log: Path, direction: str) -> list[str]:
+    """The ``continue`` responses and ``stopped`` events of one direction of a message log, in order."""
+    items = []
+    for line in log.read_text().splitlines():
+        entry = json.loads(line)
+        message = entry.get("message") or {}
+        if entry["direction"] != direction:
+            continue
+        if message.get("type") == "response" and message.get("command") == "continue" and message.get("success"):
+            items.append("continue answered")
+        elif message.get("type") == "event" and message.get("event") == "stopped":
+            items.append(f"stopped {message['body']['threadId']}")
+    return items
+
+
+async def test_a_resume_is_answered_before_the_stops_it_lets_happen(tmp_path: Path) -> None:
+    """Three threads hit one breakpoint three times each. The agent answers a continue before it
+    lets the threads run, so every stop of the resumed run comes after the answer; the adapter must
+    keep that order (or a client applies allThreadsContinued to a thread paused again). A stop the
+    agent sent before the answer (a thread that hit the line while the others halted) may precede it."""
+    program = write_program(
+        tmp_path,
+        """
+        import threading
+        def work(tag):
+            for i in range(3):
+                seen = (tag, i)  # shared breakpoint
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print("all done")
+        """,
+    )
+    logs = tmp_path / "logs"
+    async with DapClient.spawn([*adapter_command(), "--log-dir", str(logs)], timeout=WAIT) as client:
+        await client.initialize()
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# shared breakpoint")]}, **launch_arguments(program)
+        )
+        next_stop: dict[str, Any] | None = stopped
+        while next_stop is not None:
+            try:
+                await client.continue_(next_stop["body"]["threadId"])
+            except DapError:  # a stop the last continue already ended, and then the program did
+                await client.wait_for_event("terminated")
+                break
+            next_stop = await _stop_or_end(client)
+        assert "all done" in client.output("stdout")
+    (log,) = logs.glob("*.jsonl")
+    from_agent = _resumes_and_stops(log, "agent->adapter")
+    assert len([item for item in from_agent if item.startswith("stopped")]) == 9  # one per hit
+    assert _resumes_and_stops(log, "adapter->client") == from_agent

@@ -111,12 +111,12 @@ export async function mainThreadId(dc) {
 /**
  * Launches calls.py with a breakpoint at `line` and waits until it stops there.
  *
- * monadapter, like debugpy, verifies a breakpoint when the code it is in loads: before the
- * program runs, `setBreakpoints` answers `verified: false` with a message, and a `breakpoint`
- * event marks it verified once the module is compiled. Resolves with the stackTrace response.
+ * monadapter, like debugpy, verifies a breakpoint on a line with code of a file on disk at once,
+ * before the program runs: DebugClient's hitBreakpoint checks `setBreakpoints` answered
+ * `verified: true` (its default). Resolves with the stackTrace response.
  */
 export async function hitBreakpointInCalls(dc, line) {
-    const [, , stack] = await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line, verified: false });
+    const [, , stack] = await dc.hitBreakpoint({ program: CALLS }, { path: CALLS, line });
     return stack;
 }
 

@@ -45,13 +45,17 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
 
 
 async def _finish_later(session: Session, request: ParsedRequest, later: Later) -> None:
-    """Wait for a deferred answer, send it, then run its follow-up."""
+    """Wait for a deferred answer, send it, then run its follow-ups."""
     try:
-        body = await later.answer
-    except Exception as exc:
-        await _fail(session, request, exc)
-        return
-    await session.respond(request.seq, request.command, body)
+        try:
+            body = await later.answer
+        except Exception as exc:
+            await _fail(session, request, exc)
+            return
+        await session.respond(request.seq, request.command, body)
+    finally:
+        if later.sent is not None:
+            later.sent()
     if later.after is not None:
         later.after()
 

@@ -22,10 +22,12 @@ Body = dict[str, Any] | RawJSON | None
 
 @dataclass(frozen=True, slots=True)
 class Later:
-    """A deferred answer: ``answer`` gives the body; ``after`` runs once the response is sent."""
+    """A deferred answer: ``answer`` gives the body; ``after`` runs once the response is sent;
+    ``sent`` runs once the response (or the error response) went out, whatever happened."""
 
     answer: Awaitable[Body]
     after: Callable[[], None] | None = None
+    sent: Callable[[], None] | None = None
 
 
 Handler = Callable[[Session, ParsedRequest], Awaitable[Body | Later]]
@@ -88,7 +90,7 @@ async def _attach(session: Session, arguments: dict[str, Any]) -> None:
 async def configuration_done(session: Session, request: ParsedRequest) -> Later:
     """Relay to the agent (which then runs the program); the launch response follows ours."""
     later = await relay(session, request)
-    return Later(later.answer, after=session.configured.set)
+    return Later(later.answer, after=session.configured.set, sent=later.sent)
 
 
 async def disconnect(session: Session, request: ParsedRequest) -> Body:
@@ -110,9 +112,10 @@ async def terminate(session: Session, request: ParsedRequest) -> Body:
 
 
 async def relay(session: Session, request: ParsedRequest) -> Later:
-    """Forward the request as the client sent it; the agent's answer becomes ours (its body undecoded)."""
+    """Forward the request as the client sent it; the agent's answer becomes ours (its body undecoded),
+    sent before any event the agent sent after it (``sent``: the agent link reads on only then)."""
     pending = await session.require_agent().send_request(dict(request.raw), pass_through=True)
-    return Later(pending.result())
+    return Later(pending.result(), sent=pending.relayed)
 
 
 #: command -> handler for the requests the adapter answers itself; any other valid request is relayed.

@@ -115,7 +115,7 @@ class FileBreakpoints:
     # maps bound line -> breakpoints on it (only usable, located ones)
     by_line: dict[int, list[Breakpoint]] = field(default_factory=dict)
     source_map: SourceMap | None = None
-    # whether code of this file has been seen; until then breakpoints stay unverified
+    # whether code of this file has been seen; until then only a file on disk has verified breakpoints
     loaded: bool = False
     # for breakpoints set by sourceReference: only code compiled from this exact text matches
     source_object: object | None = None
@@ -772,8 +772,9 @@ class Engine:
         """Replace the breakpoints of one source and return their DAP ``Breakpoint`` objects.
 
         The source is a path (on disk or a name code was compiled under, like ``/virtual/x.py``) or a
-        ``sourceReference`` we handed out. Lines are relocated against the file's text; breakpoints of a
-        file whose code has not run yet stay unverified until it does (then a ``breakpoint`` event).
+        ``sourceReference`` we handed out. Lines are relocated against the file's text. A breakpoint on a
+        line with code of a file on disk is verified at once; one under a name only run-time code may
+        use stays unverified until such code runs (then a ``breakpoint`` event).
         """
         key, path, source_object = self._resolve_source(source)
         with self._lock:
@@ -868,6 +869,7 @@ class Engine:
                 failure = f"{book.path} does not compile ({exc}); breakpoints bind to the lines of its loaded code"
         if source_map is None and book.loaded:
             source_map = SourceMap.from_code([code for _state, code in self._codes_of(key)])
+        on_disk = failure is None and book.source_object is None and self.sources.is_file_on_disk(book.path)
         book.source_map = source_map
         book.by_line = {}
         for breakpoint_ in book.breakpoints:
@@ -891,7 +893,9 @@ class Engine:
                 continue
             breakpoint_.line = line
             book.by_line.setdefault(line, []).append(breakpoint_)
-            if book.loaded:
+            if book.loaded or on_disk:
+                # a file on disk whose text compiled: its code will hold this line (as debugpy, we
+                # verify at once; clients draw an unverified breakpoint as rejected)
                 breakpoint_.verified = True
                 breakpoint_.message = None
             else:

@@ -177,9 +177,15 @@ class Sources:
 
     # -- text ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def is_file_on_disk(filename: str) -> bool:
+        """Whether ``filename`` names a file on disk (whose text ``text_of_file`` reads), not a
+        ``<string>``-like name nor one only run-time code was compiled under."""
+        return not is_synthetic(filename) and os.path.isfile(filename)
+
     def text_of_file(self, filename: str) -> str | None:
         """Text of a file on disk, of run-time code compiled under that name, or known to linecache."""
-        if not is_synthetic(filename) and os.path.isfile(filename):
+        if self.is_file_on_disk(filename):
             try:
                 with open(filename, "rb") as handle:
                     return _decode(handle.read())
