@@ -12,7 +12,7 @@ DEBUGGER_ID (the engine uses no JUMP) on one small function, :func:`_enter`, who
 from __future__ import annotations
 
 import sys
-from _thread import get_ident
+from _thread import allocate_lock, get_ident
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +21,8 @@ _TOOL = M.DEBUGGER_ID
 
 #: thread ident -> the body that thread is about to run inside the callback
 _bodies: dict[int, Callable[[], None]] = {}
+#: guards _bodies and the event: the last thread in switches them off, not while another is on its way
+_lock = allocate_lock()
 
 
 def _enter() -> None:
@@ -30,7 +32,13 @@ def _enter() -> None:
 
 
 def _on_jump(code: Any, offset: int, destination: int) -> None:
-    body = _bodies.pop(get_ident(), None) if code is _enter.__code__ else None
+    if code is not _enter.__code__:
+        return
+    with _lock:
+        body = _bodies.pop(get_ident(), None)
+        if not _bodies:  # nothing of ours stays registered once no thread is on its way in
+            M.set_local_events(_TOOL, _enter.__code__, 0)
+            M.register_callback(_TOOL, M.events.JUMP, None)
     if body is not None:
         body()
 
@@ -40,15 +48,18 @@ def unmonitored(body: Callable[[], None]) -> Callable[[], None]:
     not held: the launch failed, or ``noDebug`` stopped the debugger before the thread started)."""
 
     def run() -> None:
-        if M.get_tool(_TOOL) is None:
-            body()
-            return
-        _bodies[get_ident()] = body
-        M.register_callback(_TOOL, M.events.JUMP, _on_jump)
-        M.set_local_events(_TOOL, _enter.__code__, M.events.JUMP)
-        try:
+        with _lock:
+            held = M.get_tool(_TOOL) is not None
+            if held:
+                _bodies[get_ident()] = body
+                M.register_callback(_TOOL, M.events.JUMP, _on_jump)
+                M.set_local_events(_TOOL, _enter.__code__, M.events.JUMP)
+        if held:
             _enter()
-        finally:
-            _bodies.pop(get_ident(), None)
+            with _lock:
+                missed = _bodies.pop(get_ident(), None)  # the event never came: the tool was freed meanwhile
+            if missed is None:
+                return
+        body()
 
     return run
