@@ -1,4 +1,9 @@
-"""Fixtures shared by the test suite: inline programs, a real adapter process, a connected client."""
+"""Fixtures shared by the test suite: inline programs, a real adapter process, a connected client.
+
+Two tiers: tests marked ``unit`` run in the test process and start no process (``python -m pytest -m
+unit`` takes seconds); every other test is end to end (a real adapter, a real debuggee). A ``unit``
+test that starts a process anyway fails, saying so (``_unit_tests_start_no_process``).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,43 @@ import pytest_asyncio
 from dap_schema import dap_log_dir  # noqa: F401 (a fixture: every adapter session is schema-checked)
 
 from monadapter.client import DapClient
+
+#: Audit events of the calls that start a process (sys.audit's table of events).
+_PROCESS_START_EVENTS = frozenset(
+    {"subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.system", "os.exec", "os.spawn", "pty.spawn"}
+)
+
+
+class _ProcessStarts:
+    """What the audit hook saw while a ``unit`` test ran (the hook itself cannot be removed)."""
+
+    watching = False
+    seen: list[str] = []
+
+
+def _note_process_start(event: str, args: tuple[object, ...]) -> None:
+    if _ProcessStarts.watching and event in _PROCESS_START_EVENTS:
+        _ProcessStarts.seen.append(f"{event} {args[:2]!r}")
+
+
+sys.addaudithook(_note_process_start)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``unit`` belongs to the in-process tier: it fails if it starts a process."""
+    if request.node.get_closest_marker("unit") is None:
+        yield
+        return
+    _ProcessStarts.seen = []
+    _ProcessStarts.watching = True
+    try:
+        yield
+    finally:
+        _ProcessStarts.watching = False
+    if _ProcessStarts.seen:
+        pytest.fail(f"a test marked unit started a process ({_ProcessStarts.seen[0]}): it is end to end", pytrace=False)
+
 
 #: The line the adapter prints on stderr once it listens.
 LISTENING = re.compile(r"monadapter listening on (?P<host>\S+):(?P<port>\d+)$")

@@ -1,7 +1,8 @@
 """A tiny run of the benchmark runner (``python -m benchmarks --smoke``) so it does not rot.
 
 No timing is asserted (speed is the benchmarks' business, not the tests'): only that the runner
-drives monadapter and pdb through a whole session and writes a well-formed table.
+drives monadapter and pdb through a whole session and writes a well-formed table. The runner's
+cut-off for a single run is raised out of the way, so a slow machine is no failure.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from benchmarks.report import write_section
 
@@ -20,20 +23,18 @@ def _cells(row: str) -> list[str]:
     return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
+@pytest.mark.timeout(240)
 def test_smoke_run_measures_monadapter_and_pdb_and_writes_results(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
+    command = ["--smoke", "--debuggers", "monadapter,pdb", "--cutoff", "200", "--results", str(results)]
     run = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--smoke", "--debuggers", "monadapter,pdb", "--results", str(results)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=50,
+        [sys.executable, "-m", "benchmarks", *command], cwd=REPO, capture_output=True, text=True, timeout=230
     )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     header = _cells(next(line for line in lines if line.startswith("| scenario")))
     assert header[4:6] == ["monadapter", "pdb"]
-    rows = [_cells(line) for line in lines if line.startswith("| S2 richards")]
+    rows = [_cells(line) for line in lines if line.startswith("| S2 nbody")]
     assert [row[1] for row in rows] == ["compute time ratio (x)", "wall ratio, launch to terminated (x)"]
     for row in rows:
         # A figure, not "error" / "not supported": both debuggers ran the program to its end.
@@ -43,9 +44,10 @@ def test_smoke_run_measures_monadapter_and_pdb_and_writes_results(tmp_path: Path
     assert "Every debugger ran every scenario." in run.stdout
     written = results.read_text(encoding="utf-8")
     version = "{}.{}".format(*sys.version_info[:2])
-    assert f"<!-- results {version} -->" in written and "| S2 richards |" in written
+    assert f"<!-- results {version} -->" in written and "| S2 nbody |" in written
 
 
+@pytest.mark.unit
 def test_a_new_section_replaces_only_its_own_interpreter(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     results.write_text("# Results\n\nNotes written by hand.\n", encoding="utf-8")

@@ -7,7 +7,11 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
+import pytest
+
 from monadapter.agent.callerframe import frame_getter
+
+pytestmark = pytest.mark.unit
 
 
 def callee(getter: Callable[[], FrameType]) -> FrameType:

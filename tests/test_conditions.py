@@ -10,6 +10,8 @@ import pytest
 
 from monadapter.agent.breakpoints import Breakpoint, Condition, HitOutcome, LineProbe
 
+pytestmark = pytest.mark.unit
+
 LIMIT = 10
 
 

@@ -52,15 +52,18 @@ GOOD_SESSION = [
 ]
 
 
+@pytest.mark.unit
 def test_a_conforming_session_has_no_problems() -> None:
     assert validate_outgoing(GOOD_SESSION) == []
 
 
+@pytest.mark.unit
 def test_a_missing_required_body_field_is_named() -> None:
     problems = validate_outgoing([response(1, 1, "stackTrace", {"totalFrames": 0})])
     assert problems == ["seq 1 (stackTrace response): StackTraceResponse.body: 'stackFrames' is a required property"]
 
 
+@pytest.mark.unit
 def test_wrong_types_deep_in_a_body_are_found() -> None:
     frame = {**FRAME, "line": "3"}
     problems = validate_outgoing([response(1, 1, "stackTrace", {"stackFrames": [frame]})])
@@ -69,11 +72,13 @@ def test_wrong_types_deep_in_a_body_are_found() -> None:
     ]
 
 
+@pytest.mark.unit
 def test_an_event_without_its_body_is_a_problem() -> None:
     problems = validate_outgoing([event(1, "stopped")])
     assert problems == ["seq 1 (stopped event): StoppedEvent: 'body' is a required property"]
 
 
+@pytest.mark.unit
 def test_failed_responses_are_checked_as_error_responses() -> None:
     """ErrorResponse requires a body (its ``error`` is optional): a bare failure does not conform."""
     bare = {**response(1, 1, "evaluate"), "success": False, "message": "boom"}
@@ -84,6 +89,7 @@ def test_failed_responses_are_checked_as_error_responses() -> None:
     ]
 
 
+@pytest.mark.unit
 def test_messages_the_schema_does_not_define_are_problems() -> None:
     problems = validate_outgoing(
         [event(1, "monadapter/hello", {"pid": 1}), response(2, 1, "frobnicate"), {"seq": 3, "type": "note"}]
@@ -95,6 +101,7 @@ def test_messages_the_schema_does_not_define_are_problems() -> None:
     ]
 
 
+@pytest.mark.unit
 def test_seq_must_increase_and_start_at_one() -> None:
     problems = validate_outgoing([event(0, "initialized"), event(2, "initialized"), event(2, "initialized")])
     assert problems == [

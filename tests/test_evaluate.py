@@ -98,6 +98,7 @@ def program(pause: Callable[[], None]) -> dict[str, Any]:
 # --- watch -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_watch_returns_result_type_and_children() -> None:
     with Stop(program) as stop:
         body = stop.evaluate("count + 1")
@@ -112,12 +113,14 @@ def test_watch_returns_result_type_and_children() -> None:
         assert stop.evaluate(child["evaluateName"])["result"] == "4"
 
 
+@pytest.mark.unit
 def test_watch_sees_locals_inside_generator_expressions_and_lambdas() -> None:
     with Stop(program) as stop:
         assert stop.evaluate("sum(x * count for x in items)")["result"] == "6"
         assert stop.evaluate("(lambda: count + 1)()")["result"] == "2"
 
 
+@pytest.mark.unit
 def test_errors_come_back_with_the_exception_text() -> None:
     with Stop(program) as stop:
         with pytest.raises(InspectError, match="^NameError: name 'q' is not defined"):
@@ -135,6 +138,7 @@ def test_errors_come_back_with_the_exception_text() -> None:
         assert stop.paused.resume()["count"] == 1  # the program goes on untouched
 
 
+@pytest.mark.unit
 def test_clipboard_gives_the_whole_repr_and_hex_formats_ints() -> None:
     with Stop(program) as stop:
         assert stop.evaluate("text")["result"].endswith("...")
@@ -147,6 +151,7 @@ def test_clipboard_gives_the_whole_repr_and_hex_formats_ints() -> None:
 # --- repl ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_repl_assignment_changes_the_paused_frame() -> None:
     with Stop(program) as stop:
         assert stop.evaluate("count = 5", "repl") == {"result": "", "variablesReference": 0}
@@ -155,6 +160,7 @@ def test_repl_assignment_changes_the_paused_frame() -> None:
         assert stop.paused.resume()["count"] == 5
 
 
+@pytest.mark.unit
 def test_repl_assignment_from_another_thread() -> None:
     with Stop(program) as stop:
         request = {"expression": "count = 6", "context": "repl", "frameId": stop.frame_id}
@@ -162,6 +168,7 @@ def test_repl_assignment_from_another_thread() -> None:
         assert stop.paused.resume()["count"] == 6
 
 
+@pytest.mark.unit
 def test_repl_statements_import_loop_and_define() -> None:
     with Stop(program) as stop:
         stop.evaluate("import os", "repl")
@@ -173,6 +180,7 @@ def test_repl_statements_import_loop_and_define() -> None:
         assert result["acc"] == [1, 2, 3] and result["total"] == 6
 
 
+@pytest.mark.unit
 def test_repl_keeps_a_cell_changed_by_called_code() -> None:
     """3.12 writes back only the names the console changed, so bump()'s nonlocal write survives."""
     with Stop(program) as stop:
@@ -182,6 +190,7 @@ def test_repl_keeps_a_cell_changed_by_called_code() -> None:
         assert result["cell"] == 15 and result["bump"] == 20
 
 
+@pytest.mark.unit
 def test_repl_global_statement_rebinds_the_module_global(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(globals(), "COUNTER", 0)  # restored after the test
     with Stop(program) as stop:
@@ -189,6 +198,7 @@ def test_repl_global_statement_rebinds_the_module_global(monkeypatch: pytest.Mon
         assert COUNTER == 42
 
 
+@pytest.mark.unit
 def test_repl_refuses_to_delete_a_function_local_but_deletes_module_names() -> None:
     with Stop(program) as stop:
         with pytest.raises(InspectError, match="cannot delete local variable 'count' of a paused function"):
@@ -204,6 +214,7 @@ def test_repl_refuses_to_delete_a_function_local_but_deletes_module_names() -> N
     assert "gone" not in namespace and namespace["kept"] == 3
 
 
+@pytest.mark.unit
 def test_repl_expression_result_is_expandable() -> None:
     with Stop(program) as stop:
         body = stop.evaluate("gadget.data", "repl")
@@ -214,6 +225,7 @@ def test_repl_expression_result_is_expandable() -> None:
 # --- hover -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_hover_reads_names_attributes_and_constant_subscripts() -> None:
     with Stop(program) as stop:
         assert stop.evaluate("count", "hover")["result"] == "1"
@@ -226,6 +238,7 @@ def test_hover_reads_names_attributes_and_constant_subscripts() -> None:
         assert stop.evaluate("defaulting['a']", "hover")["result"] == "1"
 
 
+@pytest.mark.unit
 def test_hover_runs_no_program_code() -> None:
     with Stop(program) as stop:
         declined = {
@@ -255,6 +268,7 @@ def test_hover_runs_no_program_code() -> None:
 # --- setExpression ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_set_expression_assigns_names_attributes_items_and_tuples() -> None:
     with Stop(program) as stop:
         body = stop.set_expression("count", "count + 10")
@@ -274,6 +288,7 @@ def test_set_expression_assigns_names_attributes_items_and_tuples() -> None:
         assert (result["total"], result["acc"]) == (7, [1])
 
 
+@pytest.mark.unit
 def test_set_expression_on_a_global_from_a_function_frame(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(globals(), "COUNTER", 0)
     with Stop(program) as stop:
@@ -281,6 +296,7 @@ def test_set_expression_on_a_global_from_a_function_frame(monkeypatch: pytest.Mo
         assert COUNTER == 3
 
 
+@pytest.mark.unit
 def test_repl_assignment_in_a_generator_frame() -> None:
     def generator(pause: Callable[[], None]) -> Any:
         value = 1

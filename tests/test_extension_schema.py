@@ -98,6 +98,7 @@ KEYS = [pytest.param(schema, key, id=f"{schema}.{key}") for schema in SCHEMAS fo
 LAUNCH_SCHEMA = schema_properties("launch")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("schema", SCHEMAS, ids=str)
 def test_every_argument_the_adapter_reads_is_in_the_schema(schema: Schema) -> None:
     missing = set(schema.keys) - set(schema.properties)
@@ -140,6 +141,7 @@ def test_bounds_of_a_property_are_the_adapter_bounds(schema: Schema, key: str) -
         assert schema.properties[key].get(bound) == adapters, bound
 
 
+@pytest.mark.unit
 def test_env_values_may_be_strings_or_null_in_both() -> None:
     ours = json_types(LAUNCH_SCHEMA["env"]["additionalProperties"])
     adapters = json_types(model_schema_of(LaunchArguments, "env")["additionalProperties"])
@@ -175,6 +177,7 @@ def snippet_value(value: Any) -> Any:
     return json.loads(text[1:]) if text.startswith("^") else text
 
 
+@pytest.mark.unit
 def test_snippet_values_decode_like_vscode_inserts_them() -> None:
     assert snippet_value('^"\\${file}"') == "${file}"
     assert snippet_value("${1:package.module}") == "package.module"

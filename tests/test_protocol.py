@@ -84,6 +84,7 @@ def test_generator_check_reports_a_stale_module(tmp_path: Path) -> None:
     assert stale.read_text(encoding="utf-8") == "# an old version\n"
 
 
+@pytest.mark.unit
 def test_request_commands_cover_every_request_in_the_schema() -> None:
     definitions = load_schema()["definitions"]
     schema_commands = {
@@ -115,6 +116,7 @@ def test_launch_arguments_keep_fields_the_schema_does_not_know() -> None:
     assert parsed.raw["arguments"] is sent
 
 
+@pytest.mark.unit
 def test_nulls_for_unset_optional_fields_and_seq_zero() -> None:
     """dap-python sends every optional field, unset ones as null, and counts seq from 0."""
     arguments = {name: None for name in InitializeRequestArguments.model_fields}
@@ -126,6 +128,7 @@ def test_nulls_for_unset_optional_fields_and_seq_zero() -> None:
     assert parsed.arguments.linesStartAt1 is None
 
 
+@pytest.mark.unit
 def test_set_breakpoints_with_the_deprecated_lines_array() -> None:
     parsed = parse_request(request("setBreakpoints", {"source": {"path": "/tmp/app.py"}, "lines": [3, 7]}))
     assert isinstance(parsed.arguments, SetBreakpointsArguments)
@@ -133,12 +136,14 @@ def test_set_breakpoints_with_the_deprecated_lines_array() -> None:
     assert parsed.arguments.breakpoints is None
 
 
+@pytest.mark.unit
 def test_unknown_fields_on_the_message_itself_are_kept() -> None:
     parsed = parse_request(request("threads", __sessionId="6f1c"))
     assert parsed.arguments is None
     assert parsed.request.model_extra == {"__sessionId": "6f1c"}
 
 
+@pytest.mark.unit
 def test_self_referencing_models_validate_after_deferred_build() -> None:
     source = Source.model_validate({"name": "outer", "sources": [{"name": "inner", "sources": None}]})
     assert source.sources is not None and source.sources[0].name == "inner"
@@ -147,6 +152,7 @@ def test_self_referencing_models_validate_after_deferred_build() -> None:
 # --- what is refused, and how it is said ----------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
@@ -165,6 +171,7 @@ def test_invalid_arguments_name_the_command_and_the_field(arguments: Any, expect
     assert (error.seq, error.command) == (4, "setBreakpoints")
 
 
+@pytest.mark.unit
 def test_a_closed_enum_lists_the_allowed_values() -> None:
     error = rejection(request("next", {"threadId": 1, "granularity": "word"}))
     assert str(error) == (
@@ -172,18 +179,21 @@ def test_a_closed_enum_lists_the_allowed_values() -> None:
     )
 
 
+@pytest.mark.unit
 def test_many_problems_are_summed_up() -> None:
     error = rejection(request("setBreakpoints", {"source": 1, "breakpoints": [{}, {}, {}, {}]}))
     assert str(error).endswith("; and 2 more")
     assert str(error).count("field required") == 2
 
 
+@pytest.mark.unit
 def test_unknown_command() -> None:
     error = rejection(request("foo", {}, seq=9))
     assert str(error) == "unknown command 'foo'"
     assert (error.seq, error.command) == (9, "foo")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("message", "expected", "seq", "command"),
     [
@@ -229,12 +239,14 @@ def test_messages_that_are_not_requests(message: Any, expected: str, seq: int | 
     assert (error.seq, error.command) == (seq, command)
 
 
+@pytest.mark.unit
 def test_long_values_are_cut_short_in_messages() -> None:
     error = rejection(request("evaluate", {"expression": ["x" * 500]}))
     assert str(error).startswith("invalid arguments for 'evaluate': expression: input should be a valid string")
     assert len(str(error)) < 200
 
 
+@pytest.mark.unit
 def test_deeply_nested_input_is_refused_in_a_short_message() -> None:
     """pydantic's recursion guard stops the validation; the message keeps the end of the path."""
     source: dict[str, Any] = {"name": "leaf"}

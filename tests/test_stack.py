@@ -31,6 +31,7 @@ def nested(pause: Callable[[], None]) -> None:
     Holder().level1()
 
 
+@pytest.mark.unit
 def test_frames_innermost_first_with_qualified_names_sources_and_lines() -> None:
     with Stop(nested) as stop:
         body = stop.stack_trace()
@@ -52,6 +53,7 @@ def test_frames_innermost_first_with_qualified_names_sources_and_lines() -> None
         assert all(stop.inspector.handles.thread_of(i) == stop.paused.ident for i in ids)
 
 
+@pytest.mark.unit
 def test_paging_covers_the_stack_with_stable_ids() -> None:
     with Stop(nested) as stop:
         full = stop.stack_trace()["stackFrames"]
@@ -64,6 +66,7 @@ def test_paging_covers_the_stack_with_stable_ids() -> None:
         assert stop.stack_trace(startFrame=len(full) + 5)["stackFrames"] == []
 
 
+@pytest.mark.unit
 def test_frames_of_monadapter_code_are_never_shown() -> None:
     """A __repr__ called by formatting.display captures a stack with monadapter frames in the middle."""
     captured: list[list[tuple[FrameType, int]]] = []
@@ -89,6 +92,7 @@ def test_frames_of_monadapter_code_are_never_shown() -> None:
         assert not any("formatting" in frame["source"]["path"] for frame in body["stackFrames"])
 
 
+@pytest.mark.unit
 def test_format_options_decorate_frame_names() -> None:
     with Stop(nested) as stop:
         top = stop.stack_trace(levels=1, format={"parameters": True, "line": True})["stackFrames"][0]
@@ -100,6 +104,7 @@ def test_format_options_decorate_frame_names() -> None:
         assert values["name"] == f"{__name__}!nested.<locals>.level3(1, 'bee', (7,), {{'k': 2}})"
 
 
+@pytest.mark.unit
 def test_bad_paging_arguments_are_refused() -> None:
     with Stop(nested) as stop:
         with pytest.raises(InspectError, match="startFrame must be a non-negative integer"):
@@ -111,6 +116,7 @@ def test_bad_paging_arguments_are_refused() -> None:
 # --- Handles ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_handles_owner_lookup_and_clearing_per_thread() -> None:
     handles = Handles()
     frame = sys._getframe()
@@ -134,6 +140,7 @@ def test_handles_owner_lookup_and_clearing_per_thread() -> None:
         handles.get("1", what="frameId")
 
 
+@pytest.mark.unit
 def test_handles_give_unique_ids_across_threads() -> None:
     handles = Handles()
     results: list[list[int]] = []
@@ -152,6 +159,7 @@ def test_handles_give_unique_ids_across_threads() -> None:
     assert len(ids) == 8000 and len(set(ids)) == 8000 and min(ids) == 1
 
 
+@pytest.mark.unit
 def test_ids_of_a_resumed_thread_are_refused_by_every_request() -> None:
     inspector = make_inspector()
     paused = PausedThread(nested)

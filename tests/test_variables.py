@@ -81,6 +81,7 @@ def sample(pause: Callable[[], None]) -> tuple[Any, ...]:
     return number, mapping, sequence, point.x, MODULE_GLOBAL, helper()
 
 
+@pytest.mark.unit
 def test_scopes_of_a_function_frame() -> None:
     with Stop(sample) as stop:
         scopes = stop.scopes()
@@ -100,6 +101,7 @@ def test_scopes_of_a_function_frame() -> None:
         assert special["__name__"]["value"] == repr(__name__)
 
 
+@pytest.mark.unit
 def test_module_level_frame_shows_only_globals() -> None:
     with Stop(module_program("alpha = 1\nbeta = [alpha]\npause()\n", {})) as stop:
         scopes = stop.scopes(return_value=("f", 3))
@@ -109,6 +111,7 @@ def test_module_level_frame_shows_only_globals() -> None:
         assert names["(return) f"]["value"] == "3"
 
 
+@pytest.mark.unit
 def test_return_value_entry_comes_first_in_locals() -> None:
     with Stop(sample) as stop:
         locals_ref = stop.scopes(return_value=("compute", [1, 2]))["Locals"]["variablesReference"]
@@ -120,6 +123,7 @@ def test_return_value_entry_comes_first_in_locals() -> None:
             stop.set_variable(locals_ref, "(return) compute", "5")
 
 
+@pytest.mark.unit
 def test_dict_children_with_evaluate_names_that_evaluate_back() -> None:
     with Stop(sample) as stop:
         mapping = stop.locals()["mapping"]
@@ -137,6 +141,7 @@ def test_dict_children_with_evaluate_names_that_evaluate_back() -> None:
             assert stop.evaluate(variable["evaluateName"])["result"] == variable["value"], variable
 
 
+@pytest.mark.unit
 def test_sequences_sets_and_scalars() -> None:
     with Stop(sample) as stop:
         locals_ = stop.locals()
@@ -158,6 +163,7 @@ def test_sequences_sets_and_scalars() -> None:
         assert locals_["empty"]["variablesReference"] == 0  # nothing to expand
 
 
+@pytest.mark.unit
 def test_objects_list_dict_and_slots_without_running_properties() -> None:
     with Stop(sample) as stop:
         point = stop.locals()["point"]
@@ -213,6 +219,7 @@ def watched_program(pause: Callable[[], None]) -> None:
     del point, watched, slotted, error
 
 
+@pytest.mark.unit
 def test_an_object_lists_its_special_variables_as_debugpy_does_without_running_its_code() -> None:
     with Stop(watched_program) as stop:
         locals_ = stop.locals()
@@ -242,6 +249,7 @@ def test_an_object_lists_its_special_variables_as_debugpy_does_without_running_i
         assert stop.named(locals_["point"]["variablesReference"]) == point  # the same listing again
 
 
+@pytest.mark.unit
 def test_classes_group_special_function_and_class_members() -> None:
     with Stop(sample) as stop:
         point_class = stop.evaluate("type(point)")
@@ -256,6 +264,7 @@ def test_classes_group_special_function_and_class_members() -> None:
         assert "__init__" in special
 
 
+@pytest.mark.unit
 def test_presentation_hints_give_kind_visibility_and_read_only() -> None:
     with Stop(sample) as stop:
         locals_ref = stop.scopes(return_value=("f", len))["Locals"]["variablesReference"]
@@ -327,6 +336,7 @@ def accounts(pause: Callable[[], None]) -> Savings:
     return account
 
 
+@pytest.mark.unit
 def test_properties_are_lazy_and_only_their_expansion_runs_the_getter() -> None:
     with Stop(accounts) as stop:
         reference = stop.locals()["account"]["variablesReference"]
@@ -368,6 +378,7 @@ def test_properties_are_lazy_and_only_their_expansion_runs_the_getter() -> None:
         assert stop.paused.resume()._balance == 42
 
 
+@pytest.mark.unit
 def test_variable_presentation_option_inlines_or_hides_groups() -> None:
     presentation = {"special": "inline", "function": "hide"}
     with Stop(sample, variablePresentation=presentation) as stop:
@@ -377,6 +388,7 @@ def test_variable_presentation_option_inlines_or_hides_groups() -> None:
         assert "class variables" in top
 
 
+@pytest.mark.unit
 def test_a_100k_list_is_reachable_by_paging() -> None:
     with Stop(sample) as stop:
         big = stop.locals()["big"]
@@ -396,6 +408,7 @@ def test_a_100k_list_is_reachable_by_paging() -> None:
         assert [v["name"] for v in stop.variables(reference, filter="named")] == ["len()"]
 
 
+@pytest.mark.unit
 def test_a_10k_dict_is_reachable_by_paging() -> None:
     with Stop(sample) as stop:
         wide = stop.locals()["wide"]
@@ -411,6 +424,7 @@ def test_a_10k_dict_is_reachable_by_paging() -> None:
         assert last["evaluateName"] == "wide['key9999']" and last["value"] == "9999"
 
 
+@pytest.mark.unit
 def test_paging_without_filter_spans_named_and_indexed_children() -> None:
     with Stop(sample) as stop:
         reference = stop.locals()["sequence"]["variablesReference"]
@@ -419,6 +433,7 @@ def test_paging_without_filter_spans_named_and_indexed_children() -> None:
         assert stop.variables(reference, start=2, count=2) == everything[2:4]
 
 
+@pytest.mark.unit
 def test_values_hex_truncation_and_failing_repr() -> None:
     with Stop(sample) as stop:
         locals_ref = stop.scopes()["Locals"]["variablesReference"]
@@ -434,6 +449,7 @@ def test_values_hex_truncation_and_failing_repr() -> None:
         assert stop.locals()["exiting"]["value"] == "<repr raised SystemExit: 4>"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "value",
     [[1, "a", {2: (3,)}], (1,), (), set(), frozenset({1}), {"a": [{}]}, [[[]]], {1: {2: {3: "x"}}}],
@@ -442,6 +458,7 @@ def test_display_matches_repr_for_small_containers(value: object) -> None:
     assert display(value) == repr(value)
 
 
+@pytest.mark.unit
 def test_display_of_recursive_containers() -> None:
     loop: list[Any] = [1]
     loop.append(loop)
@@ -451,6 +468,7 @@ def test_display_of_recursive_containers() -> None:
     assert display(table) == repr(table)
 
 
+@pytest.mark.unit
 def test_bad_variables_arguments() -> None:
     with Stop(sample) as stop:
         frame_id = stop.frame_id
@@ -466,6 +484,7 @@ def test_bad_variables_arguments() -> None:
 # --- setVariable ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_set_variable_in_locals_reaches_the_program_and_its_closure() -> None:
     """On 3.12 this needs the snapshot write-back (facts §5); helper() reads the cell variable."""
     with Stop(sample) as stop:
@@ -477,6 +496,7 @@ def test_set_variable_in_locals_reaches_the_program_and_its_closure() -> None:
         assert result[0] == 42 and result[-1] == 42
 
 
+@pytest.mark.unit
 def test_set_variable_from_another_thread_while_paused() -> None:
     """The same write made by a thread other than the paused one (the I/O thread's view of the frame)."""
     with Stop(sample) as stop:
@@ -485,6 +505,7 @@ def test_set_variable_from_another_thread_while_paused() -> None:
         assert stop.paused.resume()[0] == 99
 
 
+@pytest.mark.unit
 def test_set_variable_on_children_of_containers_and_objects() -> None:
     with Stop(sample) as stop:
         locals_ = stop.locals()
@@ -509,6 +530,7 @@ def test_set_variable_on_children_of_containers_and_objects() -> None:
         assert sequence == [10, -1, 30] and x == 5
 
 
+@pytest.mark.unit
 def test_set_variable_in_globals(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(globals(), "MODULE_GLOBAL", MODULE_GLOBAL)  # restored after the test
     with Stop(sample) as stop:
@@ -517,6 +539,7 @@ def test_set_variable_in_globals(monkeypatch: pytest.MonkeyPatch) -> None:
         assert stop.paused.resume()[4] == "rewritten"
 
 
+@pytest.mark.unit
 def test_set_variable_in_a_module_level_frame() -> None:
     seen: list[int] = []
     with Stop(module_program("alpha = 1\npause()\nseen.append(alpha)\n", {"seen": seen})) as stop:
@@ -525,6 +548,7 @@ def test_set_variable_in_a_module_level_frame() -> None:
     assert seen == [2]
 
 
+@pytest.mark.unit
 def test_requests_run_on_the_paused_thread_itself() -> None:
     """Sanity check of the harness: PausedThread.call really runs on the paused thread."""
     import threading
@@ -534,6 +558,7 @@ def test_requests_run_on_the_paused_thread_itself() -> None:
     paused.resume()
 
 
+@pytest.mark.unit
 def test_failing_container_methods_become_error_responses() -> None:
     class Exploding(dict[str, int]):
         def items(self) -> Any:
@@ -584,6 +609,7 @@ def test_response_bodies_meet_the_dap_schema() -> None:
     assert validate_outgoing(messages) == []
 
 
+@pytest.mark.unit
 def test_display_of_long_text_is_cut_the_same_way_alone_and_inside_containers() -> None:
     long_text = "ab" * 100_000
     assert display(long_text) == repr(long_text)[: REPR_LIMIT - 3] + "..."
@@ -704,6 +730,7 @@ async def test_a_lazy_property_runs_only_when_expanded_through_the_adapter(
     assert "runs 1" in await finish(client, thread_id)
 
 
+@pytest.mark.unit
 def test_named_tuple_fields_and_exception_args_are_listed() -> None:
     from collections import namedtuple
 

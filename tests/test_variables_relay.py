@@ -43,6 +43,7 @@ def agent_answer(command: str, body: dict[str, Any] | RawJSON | None = None, *, 
 TRICKY = {"variables": [{"name": "'é\"}\\'", "value": ',"seq":1}', "variablesReference": 0}], "x": {"seq": 3}}
 
 
+@pytest.mark.unit
 def test_an_agent_answer_splits_into_its_envelope_and_the_body_as_the_agent_wrote_it() -> None:
     raw = agent_answer("variables", TRICKY)
     answer = split_answer(raw)
@@ -60,6 +61,7 @@ def answer(
     return b'{"type":"response",' + head + b',"success":true,"body":' + body + tail
 
 
+@pytest.mark.unit
 def test_an_answer_the_agent_wrote_as_text_splits_too() -> None:
     text = json.dumps(TRICKY, ensure_ascii=False, separators=(",", ":")).encode()
     raw = agent_answer("variables", RawJSON(text))
@@ -75,12 +77,14 @@ def test_an_answer_the_agent_wrote_as_text_splits_too() -> None:
     }
 
 
+@pytest.mark.unit
 def test_the_unchanged_form_splits() -> None:
     """The control for the cases below: each changes one part of this answer."""
     assert split_answer(answer()) == (7, "threads", RawJSON(b"{}"))
     assert split_answer(agent_answer("threads")) == (7, "threads", RawJSON(b"{}"))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "raw",
     [
@@ -173,6 +177,7 @@ class Odd:
 Odd.__qualname__ = 'Odd "%s" \\ é'
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("hex_ints", [False, True])
 @pytest.mark.parametrize("evaluate_name", [None, 'big["k\\"ey"]'])
 @pytest.mark.parametrize(
@@ -187,6 +192,7 @@ def test_an_item_written_as_json_text_is_the_variable_as_a_dict(
     assert json.loads(text) == expander.variable('name "é"', value, evaluate_name, None)
 
 
+@pytest.mark.unit
 def test_an_item_with_children_is_a_dict_with_a_reference() -> None:
     expander = Expander(Handles(), 1, Presentation(), hex_ints=False)
     for value in ([1], {"a": 1}, Odd, ValueError("x"), Path(".")):
@@ -194,11 +200,13 @@ def test_an_item_with_children_is_a_dict_with_a_reference() -> None:
         assert isinstance(entry, dict) and entry["variablesReference"] > 0, value
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("value", [[10**2000], {"k": "x" * 2000}, (b"y" * 2000, 1)], ids=["int", "str", "bytes"])
 def test_a_scalar_past_the_limit_inside_a_container_is_cut_as_the_whole_repr(value: object) -> None:
     assert display(value) == repr(value)[: REPR_LIMIT - 3] + "..."
 
 
+@pytest.mark.unit
 def test_a_str_key_is_named_by_its_repr_unless_that_is_too_long() -> None:
     long_key = "k" * (REPR_LIMIT + 5)
     expander = Expander(Handles(), 1, Presentation(), hex_ints=True)
@@ -219,6 +227,7 @@ class Surrogate:
         return "half \ud800 of a pair"
 
 
+@pytest.mark.unit
 def test_a_repr_with_a_lone_surrogate_is_listed_with_the_others() -> None:
     expander = Expander(Handles(), 1, Presentation(), hex_ints=False)
     body = expander.children(ValueRef(None, [Surrogate(), 1], "x"), "indexed", 0, None).decoded()

@@ -9,6 +9,8 @@ import pytest
 
 from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
 
+pytestmark = pytest.mark.unit
+
 MESSAGE = {"seq": 1, "type": "request", "command": "initialize", "arguments": {"adapterID": "é✓"}}
 OTHER = {"seq": 2, "type": "request", "command": "threads"}
 

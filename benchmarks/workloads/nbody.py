@@ -28,13 +28,13 @@ DEFAULT_ITERATIONS = 20000
 DEFAULT_REFERENCE = "sun"
 
 
-def combinations(l):
-    """Pure-Python implementation of itertools.combinations(l, 2)."""
+def combinations(items):
+    """Pure-Python implementation of itertools.combinations(items, 2)."""
     result = []
-    for x in range(len(l) - 1):
-        ls = l[x + 1 :]
+    for x in range(len(items) - 1):
+        ls = items[x + 1 :]
         for y in ls:
-            result.append((l[x], y))
+            result.append((items[x], y))
     return result
 
 
@@ -88,7 +88,7 @@ PAIRS = combinations(SYSTEM)
 
 
 def advance(dt, n, bodies=SYSTEM, pairs=PAIRS):
-    for i in range(n):
+    for _i in range(n):
         if dt <= 0:
             raise ValueError("dt must be positive")  # bench: rare-line
         for ([x1, y1, z1], v1, m1), ([x2, y2, z2], v2, m2) in pairs:
@@ -104,25 +104,25 @@ def advance(dt, n, bodies=SYSTEM, pairs=PAIRS):
             v2[0] += dx * b1m
             v2[1] += dy * b1m
             v2[2] += dz * b1m
-        for r, [vx, vy, vz], m in bodies:
+        for r, [vx, vy, vz], _m in bodies:
             r[0] += dt * vx
             r[1] += dt * vy
             r[2] += dt * vz
 
 
 def report_energy(bodies=SYSTEM, pairs=PAIRS, e=0.0):
-    for ((x1, y1, z1), v1, m1), ((x2, y2, z2), v2, m2) in pairs:
+    for ((x1, y1, z1), _v1, m1), ((x2, y2, z2), _v2, m2) in pairs:
         dx = x1 - x2
         dy = y1 - y2
         dz = z1 - z2
         e -= (m1 * m2) / ((dx * dx + dy * dy + dz * dz) ** 0.5)
-    for r, [vx, vy, vz], m in bodies:
+    for _r, [vx, vy, vz], m in bodies:
         e += m * (vx * vx + vy * vy + vz * vz) / 2.0
     return e
 
 
 def offset_momentum(ref, bodies=SYSTEM, px=0.0, py=0.0, pz=0.0):
-    for r, [vx, vy, vz], m in bodies:
+    for _r, [vx, vy, vz], m in bodies:
         px -= vx * m
         py -= vy * m
         pz -= vz * m

@@ -30,10 +30,10 @@ class Vector:
         self.z = initz
 
     def __str__(self):
-        return "(%s,%s,%s)" % (self.x, self.y, self.z)
+        return f"({self.x},{self.y},{self.z})"
 
     def __repr__(self):
-        return "Vector(%s,%s,%s)" % (self.x, self.y, self.z)
+        return f"Vector({self.x},{self.y},{self.z})"
 
     def magnitude(self):
         return math.sqrt(self.dot(self))
@@ -82,7 +82,7 @@ class Vector:
         return self
 
     def mustBePoint(self):
-        raise "Vectors are not points!"
+        raise TypeError("Vectors are not points!")
 
     def reflectThrough(self, normal):
         d = normal.scale(self.dot(normal))
@@ -105,10 +105,10 @@ class Point:
         self.z = initz
 
     def __str__(self):
-        return "(%s,%s,%s)" % (self.x, self.y, self.z)
+        return f"({self.x},{self.y},{self.z})"
 
     def __repr__(self):
-        return "Point(%s,%s,%s)" % (self.x, self.y, self.z)
+        return f"Point({self.x},{self.y},{self.z})"
 
     def __add__(self, other):
         other.mustBeVector()
@@ -127,7 +127,7 @@ class Point:
         return True
 
     def mustBeVector(self):
-        raise "Points are not vectors!"
+        raise TypeError("Points are not vectors!")
 
     def mustBePoint(self):
         return self
@@ -140,7 +140,7 @@ class Sphere:
         self.radius = radius
 
     def __repr__(self):
-        return "Sphere(%s,%s)" % (repr(self.centre), self.radius)
+        return f"Sphere({repr(self.centre)},{self.radius})"
 
     def intersectionTime(self, ray):
         cp = self.centre - ray.point
@@ -161,7 +161,7 @@ class Halfspace:
         self.normal = normal.normalized()
 
     def __repr__(self):
-        return "Halfspace(%s,%s)" % (repr(self.point), repr(self.normal))
+        return f"Halfspace({repr(self.point)},{repr(self.normal)})"
 
     def intersectionTime(self, ray):
         v = ray.vector.dot(self.normal)
@@ -180,7 +180,7 @@ class Ray:
         self.vector = vector.normalized()
 
     def __repr__(self):
-        return "Ray(%s,%s)" % (repr(self.point), repr(self.vector))
+        return f"Ray({repr(self.point)},{repr(self.vector)})"
 
     def pointAtTime(self, t):
         return self.point + self.vector.scale(t)
@@ -204,7 +204,7 @@ class Canvas:
         self.bytes[i + 2] = max(0, min(255, int(b * 255)))
 
     def write_ppm(self, filename):
-        header = "P6 %d %d 255\n" % (self.width, self.height)
+        header = f"P6 {self.width} {self.height} 255\n"
         with open(filename, "wb") as fp:
             fp.write(header.encode("ascii"))
             fp.write(self.bytes.tobytes())
@@ -278,18 +278,18 @@ class Scene:
         finally:
             self.recursionDepth = self.recursionDepth - 1
 
-    def _lightIsVisible(self, l, p):
-        for o, s in self.objects:
-            t = o.intersectionTime(Ray(p, l - p))
+    def _lightIsVisible(self, light, p):
+        for o, _s in self.objects:
+            t = o.intersectionTime(Ray(p, light - p))
             if t is not None and t > EPSILON:
                 return False
         return True
 
     def visibleLights(self, p):
         result = []
-        for l in self.lightPoints:
-            if self._lightIsVisible(l, p):
-                result.append(l)
+        for light in self.lightPoints:
+            if self._lightIsVisible(light, p):
+                result.append(light)
         return result
 
 

@@ -37,8 +37,8 @@ BUFSIZE_RANGE = range(BUFSIZE)
 
 
 class Packet:
-    def __init__(self, l, i, k):
-        self.link = l
+    def __init__(self, link, i, k):
+        self.link = link
         self.ident = i
         self.kind = k
         self.datum = 0
@@ -243,7 +243,7 @@ class Task(TaskState):
     def findtcb(self, id):
         t = taskWorkArea.taskTab[id]
         if t is None:
-            raise Exception("Bad task id %d" % id)
+            raise Exception(f"Bad task id {id}")
         return t
 
 
@@ -372,7 +372,7 @@ def schedule():
 
 class Richards:
     def run(self, iterations):
-        for i in range(iterations):
+        for _i in range(iterations):
             taskWorkArea.holdCount = 0
             taskWorkArea.qpktCount = 0
 

@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
+from monadapter import __version__
+
 
 def port_number(text: str) -> int:
     """argparse type for ``--port``: 0..65535, where the OS would otherwise wrap or misread it."""
@@ -62,6 +64,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=port_number, help="listen on this TCP port (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--log-dir", type=log_directory, help="write one JSON-lines message log per session here")
+    parser.add_argument("--version", action="version", version=f"monadapter {__version__}")
     return parser.parse_args(argv)
 
 

@@ -2,9 +2,16 @@
 
 Starts a program that a DAP client attaches to (``attach`` with ``connect: {host, port}``): the
 agent waits for the adapter, and the program runs once the client's configuration is done.
+``python -m monadapter.agent --version`` prints the version, as ``python -m monadapter --version`` does.
 """
 
+import sys
+
+from monadapter import __version__
 from monadapter.agent.launcher import attach_main
 
 if __name__ == "__main__":
-    attach_main()
+    if sys.argv[1:] == ["--version"]:
+        print(f"monadapter {__version__}")
+    else:
+        attach_main()

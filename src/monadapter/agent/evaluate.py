@@ -241,7 +241,7 @@ def _assign(frame: FrameType, source: str, node: ast.expr, value: Any) -> None:
             raise InspectError(describe_exception(exc)) from None
         if len(values) != len(node.elts):
             raise InspectError(f"ValueError: expected {len(node.elts)} values to unpack, got {len(values)}")
-        for element, item in zip(node.elts, values):
+        for element, item in zip(node.elts, values, strict=True):
             _assign(frame, source, element, item)
         return
     if isinstance(node, ast.Attribute):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import wraps
 from types import CodeType, FrameType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
@@ -30,8 +30,6 @@ from monadapter.agent.variables import (
 from monadapter.agent.wire import RawJSON
 
 _CO_VARARGS = 0x4
-P = ParamSpec("P")
-R = TypeVar("R")
 _CO_VARKEYWORDS = 0x8
 
 
@@ -74,7 +72,7 @@ def _describe_parameters(frame: FrameType, detail: dict[str, bool]) -> list[str]
     return parts
 
 
-def _reported(method: Callable[P, R]) -> Callable[P, R]:
+def _reported[**P, R](method: Callable[P, R]) -> Callable[P, R]:
     """Turn any exception escaping a request into an InspectError carrying its text.
 
     Listing children runs the program's code (``__len__``, ``items()``, a ``__dict__`` another thread is

@@ -11,6 +11,7 @@ an expression). CPython still checks again (its stack kinds are finer); its Valu
 from __future__ import annotations
 
 import dis
+import itertools
 from collections.abc import Iterable
 from types import CodeType, FrameType
 
@@ -42,7 +43,7 @@ def stack_depths(code: CodeType) -> dict[int, int]:
     exception handlers entered at their table depth plus lasti plus the exception)."""
     instructions = {instruction.offset: instruction for instruction in dis.get_instructions(code)}
     ordered = sorted(instructions)
-    following = dict(zip(ordered, ordered[1:]))
+    following = dict(itertools.pairwise(ordered))
     handlers = [(entry.target, entry.depth + int(entry.lasti) + 1) for entry in dis.Bytecode(code).exception_entries]
     depths: dict[int, int] = {}
     pending = [(ordered[0], 0)] + handlers if ordered else []
@@ -114,7 +115,9 @@ def check(frame: FrameType, line: int, file_code: Iterable[CodeType] = ()) -> No
     current = frame.f_lasti
     loops = _for_bodies(code)
     inside_now = {loop for loop in loops if loop[0] <= current < loop[1]}
-    candidates = [offset for offset in starts[line] if {l for l in loops if l[0] <= offset < l[1]} <= inside_now]
+    candidates = [
+        offset for offset in starts[line] if {loop for loop in loops if loop[0] <= offset < loop[1]} <= inside_now
+    ]
     if not candidates:
         raise GotoRefused(
             f"line {line} is inside a 'for' loop the current line is not in: goto cannot enter a loop body"

@@ -52,7 +52,7 @@ def _follow():
     try:
         from monadapter.agent.children import follow_this_process
     except Exception as exc:
-        sys.stderr.write("monadapter: this child process is not debugged (%s: %s)\n" % (type(exc).__name__, exc))
+        sys.stderr.write("monadapter: this child process is not debugged (%s: %s)\n" % (type(exc).__name__, exc))  # noqa: UP031 (no f-strings: see the docstring)
         return
     finally:
         if sys.path and sys.path[0] == root:
@@ -60,7 +60,7 @@ def _follow():
     try:
         follow_this_process()
     except Exception as exc:
-        sys.stderr.write("monadapter: this child process runs on undebugged (%s: %s)\n" % (type(exc).__name__, exc))
+        sys.stderr.write("monadapter: this child process runs on undebugged (%s: %s)\n" % (type(exc).__name__, exc))  # noqa: UP031 (no f-strings: see the docstring)
 
 
 _hide_this_directory()
