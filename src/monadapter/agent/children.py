@@ -45,8 +45,9 @@ ATTACH_TIMEOUT = 15.0
 CONFIGURE_TIMEOUT = 30.0
 #: How long telling the notify listener may take.
 NOTIFY_TIMEOUT = 5.0
-#: ``-c`` code of multiprocessing's helper processes that are no program of the user's: the
-#: resource tracker is never debugged; the fork server is not, but the workers it forks are.
+#: How a statement of the ``-c`` code of multiprocessing's helper processes starts (no program of the
+#: user's): the resource tracker is never debugged; the fork server is not, but the workers it forks
+#: are. 3.14 put ``import sys`` before the fork server's import, so any statement of the code may.
 _RESOURCE_TRACKER = "from multiprocessing.resource_tracker import"
 _FORK_SERVER = "from multiprocessing.forkserver import"
 #: Interpreter options that take the next argument as their value.
@@ -80,10 +81,10 @@ def follow_forks(debugger: Debugger, channel: Channel) -> None:
 def follow_this_process() -> None:
     """The bootstrap ``sitecustomize``'s entry, in a new Python 3.12+ child with :data:`NOTIFY_ENV` set."""
     global _fork_program
-    code = _code_argument(sys.orig_argv)
-    if code is not None and code.lstrip().startswith(_RESOURCE_TRACKER):
+    statements = [part.strip() for part in (_code_argument(sys.orig_argv) or "").split(";")]
+    if any(statement.startswith(_RESOURCE_TRACKER) for statement in statements):
         return
-    if code is not None and code.lstrip().startswith(_FORK_SERVER):
+    if any(statement.startswith(_FORK_SERVER) for statement in statements):
         _fork_program = "multiprocessing"
         _register_fork_hook()  # the workers it forks are the user's
         return
