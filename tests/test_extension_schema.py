@@ -195,3 +195,14 @@ def test_the_adapter_accepts_every_snippet() -> None:
         arguments = models[configuration["request"]].model_validate(configuration)
         assert "\\" not in str(arguments.model_dump()), "a snippet escape leaked into the arguments"
     assert AttachArguments.model_validate(configurations[-1]).address == ("localhost", 5678)
+
+
+@pytest.mark.parametrize("request_kind", ["launch", "attach"])
+def test_hover_runs_code_is_offered_and_off_by_default(request_kind: str) -> None:
+    """VS Code's hover is the mouse: the schema must not suggest turning on code-running hovers."""
+    assert schema_properties(request_kind)["hoverRunsCode"] == {
+        "type": "boolean",
+        "description": schema_properties(request_kind)["hoverRunsCode"]["description"],
+        "default": False,
+    }
+    assert "hoverRunsCode" in model_keys(LaunchArguments if request_kind == "launch" else AttachArguments)

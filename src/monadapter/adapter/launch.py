@@ -85,6 +85,12 @@ class AgentOptions(ClientArguments):
     stopOnEntry: bool = Field(False, description="Stop at the first line of the program.")
     justMyCode: bool = Field(True, description="Debug only user code, not the standard library or site-packages.")
     showReturnValue: bool = Field(False, description="Show the return value of the function stepped out of.")
+    hoverRunsCode: bool = Field(
+        False,
+        description="Let evaluate with context hover run the program's code (calls, properties) as a watch does, "
+        "for clients whose explicit evaluation sends that context (Emacs dap-mode's dap-eval, nvim-dap's K). "
+        "Off, a hover reads values without running any of the program's code (a VS Code mouse hover).",
+    )
     variablePresentation: VariablePresentation | None = Field(
         None, description="Group, inline or hide special names, functions, classes and _protected members."
     )

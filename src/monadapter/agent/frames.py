@@ -105,11 +105,13 @@ class Inspector:
         """``source_for(code)`` gives the DAP Source of a code object; ``options`` are the launch arguments.
 
         Of the options the Inspector reads ``variablePresentation`` (debugpy's: ``special``, ``function``,
-        ``class``, ``protected`` or ``all`` set to ``group``, ``inline`` or ``hide``).
+        ``class``, ``protected`` or ``all`` set to ``group``, ``inline`` or ``hide``) and ``hoverRunsCode``
+        (the hover context evaluates as watch does: for clients that send it for explicit evaluation).
         """
         self.handles = handles
         self._source_for = source_for
         self._presentation = Presentation.from_options(options)
+        self._hover_runs_code = options.get("hoverRunsCode") is True
 
     @_reported
     def stack_trace(
@@ -194,8 +196,9 @@ class Inspector:
     def evaluate(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Answer evaluate in the contexts watch (the default), repl, hover and clipboard.
 
-        ``repl`` also runs statements; ``hover`` runs no program code (see :func:`hover_value`);
-        ``clipboard`` returns the whole repr, not cut. Without a ``frameId`` it fails with "no frame".
+        ``repl`` also runs statements; ``hover`` runs no program code (see :func:`hover_value`) unless
+        the launch said ``hoverRunsCode``; ``clipboard`` returns the whole repr, not cut. Without a
+        ``frameId`` it fails with "no frame".
         """
         expression = _text_argument(arguments, "expression")
         context = arguments.get("context") or "watch"
@@ -204,7 +207,7 @@ class Inspector:
             raise InspectError("no frame")
         frame = self._frame(frame_id)
         expander = self._expander(self._owner(frame_id), arguments)
-        if context == "hover":
+        if context == "hover" and not self._hover_runs_code:
             value = hover_value(frame, expression)
         elif context == "repl":
             is_expression, value = run_repl(frame, expression)
