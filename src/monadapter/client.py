@@ -92,7 +92,10 @@ class DapClient:
         self._closed = False
         #: every event received, in order
         self.events: list[dict[str, Any]] = []
-        self._taken_events: set[int] = set()  # indexes in events that wait_for_event returned
+        #: event name -> indexes in ``events`` of the events of that name wait_for_event has not
+        #: returned yet, in order: a wait looks only at those, so thousands of other events (one
+        #: ``breakpoint`` event per breakpoint of a large file) cost nothing per read
+        self._untaken: dict[str, list[int]] = {}
         #: every reverse request the adapter sent (runInTerminal, startDebugging), in order
         self.reverse_requests: list[dict[str, Any]] = []
         #: processes started for runInTerminal; killed when the client closes
@@ -236,13 +239,11 @@ class DapClient:
         ``wait_for_any_event("stopped", "exited")`` follows a program that may stop or end."""
 
         def find() -> dict[str, Any] | None:
-            for index, event in enumerate(self.events):
-                if (
-                    index not in self._taken_events
-                    and event.get("event") in names
-                    and (predicate is None or predicate(event))
-                ):
-                    self._taken_events.add(index)
+            waiting = sorted(index for name in names for index in self._untaken.get(name, ()))
+            for index in waiting:
+                event = self.events[index]
+                if predicate is None or predicate(event):
+                    self._untaken[event["event"]].remove(index)
                     return event
             return None
 
@@ -348,6 +349,9 @@ class DapClient:
             self._responses[message.get("request_seq", -1)] = message
         elif kind == "event":
             self.events.append(message)
+            name = message.get("event")
+            if isinstance(name, str):
+                self._untaken.setdefault(name, []).append(len(self.events) - 1)
         elif kind == "request":
             self.reverse_requests.append(message)
             await self._answer_reverse_request(message)

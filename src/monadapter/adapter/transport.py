@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any, Protocol
@@ -64,13 +65,19 @@ class SocketChannel:
 
 
 class StdioChannel:
-    """The adapter's stdin/stdout: stdin is read on the event loop, stdout written in a worker thread.
+    """The adapter's stdin and stdout, both served on the event loop when they are pipes.
 
     stdin is read with ``os.read`` once the event loop says it is readable, never by a blocked
     worker thread: anyio's worker threads are not daemons, so one stuck in a read would keep the
     process alive after SIGTERM until the client closed our stdin. ``os.read`` returns whatever
-    is available (a buffered ``read(n)`` would wait for n bytes). The worker thread for writes
-    keeps a slow or full pipe from blocking the event loop.
+    is available (a buffered ``read(n)`` would wait for n bytes).
+
+    stdout (our own duplicate of it), when it is a pipe or a socket as an editor gives us, is
+    made non-blocking and written directly; only when the pipe is full does a write wait, on the
+    event loop, for it to drain. Handing each write to a worker thread instead cost a thread round
+    trip per message: ~0.1-0.3 ms on a busy machine, which serialised 5,000 ``breakpoint`` events
+    into seconds. A terminal or a file is still written in a worker thread: O_NONBLOCK on a
+    terminal would stay on for the shell that shares it after we exit.
     """
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
@@ -79,6 +86,10 @@ class StdioChannel:
         #: False once the event loop refused to watch stdin: epoll rejects regular files and
         #: /dev/null (``python -m monadapter < messages``), which are always readable anyway
         self._pollable = True
+        mode = os.fstat(write_fd).st_mode
+        self._direct = stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+        if self._direct:
+            os.set_blocking(write_fd, False)
 
     async def receive(self) -> bytes:
         while True:
@@ -95,8 +106,19 @@ class StdioChannel:
                 return b""
 
     async def send(self, data: bytes) -> None:
+        if not self._direct:
+            try:
+                await anyio.to_thread.run_sync(_write_all, self._write_fd, data)
+            except OSError:
+                pass  # the client closed our stdout; the reader sees end of stream
+            return
+        view = memoryview(data)
         try:
-            await anyio.to_thread.run_sync(_write_all, self._write_fd, data)
+            while view:
+                try:
+                    view = view[os.write(self._write_fd, view) :]
+                except BlockingIOError:
+                    await anyio.wait_writable(self._write_fd)
         except OSError:
             pass  # the client closed our stdout; the reader sees end of stream
 
