@@ -91,6 +91,12 @@ class AgentOptions(ClientArguments):
         "for clients whose explicit evaluation sends that context (Emacs dap-mode's dap-eval, nvim-dap's K). "
         "Off, a hover reads values without running any of the program's code (a VS Code mouse hover).",
     )
+    evaluateTimeout: float = Field(
+        10.0,
+        ge=0,
+        description="Seconds the program's code run for one request (an evaluated expression, a __repr__ or "
+        "property shown in Variables) may take before it is interrupted; 0: no limit.",
+    )
     variablePresentation: VariablePresentation | None = Field(
         None, description="Group, inline or hide special names, functions, classes and _protected members."
     )

@@ -16,6 +16,7 @@ from .completions import complete, frame_of
 from .engine import Engine, ToolBusyError
 from .frames import Inspector
 from .handles import Handles, InspectError
+from .interrupt import EvaluationTimeout, Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
 from .sources import Sources, path_key
@@ -27,6 +28,9 @@ __all__ = ["Debugger", "ToolBusyError"]
 
 #: Seconds a frame request waits for its thread to reach its next line and park during a stop.
 PARK_WAIT = 1.0
+#: Seconds the program's code run by one request (evaluate, a __repr__ or property while listing
+#: variables) may take before it is interrupted, unless the launch or attach says ``evaluateTimeout``.
+EVALUATE_TIMEOUT = 10.0
 
 
 class Debugger:
@@ -46,6 +50,7 @@ class Debugger:
         self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
         self._watcher = OwnThread(self._watch_connection)
+        self.interrupter = Interrupter()
         self._own: set[int] | None = None
         self._forking: int | None = None  # the thread between os.fork's before and after hooks
         #: the adapter detached (``disconnect``): the program is to run on without it
@@ -89,6 +94,7 @@ class Debugger:
         """Claim DEBUGGER_ID; raises ToolBusyError naming the tool that holds it."""
         self.engine.start()
         self._watcher.start()
+        self.interrupter.start()
         # breakpoint() stops here rather than starting pdb on the program's stdin, unless the user
         # chose a hook with PYTHONBREAKPOINT (python's own rule for breakpoint()).
         if not os.environ.get("PYTHONBREAKPOINT") and sys.breakpointhook is sys.__breakpointhook__:
@@ -145,13 +151,14 @@ class Debugger:
         self.engine.request_stop("breakpoint", get_ident())
 
     def _own_threads(self) -> set[int]:
-        """Idents of threads that are ours and never stop: the channel's I/O thread and our watcher.
+        """Idents of threads that are ours and never stop: the channel's I/O thread, our watcher and
+        the interrupter's watchdog.
 
         Asked in callbacks (every breakpoint hit, every line while threads halt), so the set is kept
         once both threads run; before that it is rebuilt on each call.
         """
         if self._own is None:
-            ours = (self._channel.io_thread_id, self._watcher.ident)
+            ours = (self._channel.io_thread_id, self._watcher.ident, self.interrupter.ident)
             own = {ident for ident in (*ours, self._forking) if ident is not None}
             if None in ours or self._forking is not None:
                 return own
@@ -381,15 +388,25 @@ class Debugger:
 
             def job() -> None:
                 try:
-                    request.reply(answer(parked, arguments))
+                    request.reply(self.interrupter.run(lambda: answer(parked, arguments), self._evaluate_timeout()))
                 except InspectError as exc:
                     request.fail(str(exc))
+                except EvaluationTimeout as exc:
+                    request.fail(
+                        f"{request.command} interrupted: {exc}; the program's code it ran (an expression, a "
+                        "__repr__, a property) stopped half-way"
+                    )
                 except Exception as exc:
                     request.fail(f"{request.command} failed: {type(exc).__name__}: {exc}")
 
             parked.submit(job)
 
         return handler
+
+    def _evaluate_timeout(self) -> float | None:
+        """``evaluateTimeout`` of the launch or attach (0: no limit), else EVALUATE_TIMEOUT."""
+        value = self._options.get("evaluateTimeout", EVALUATE_TIMEOUT)
+        return float(value) if isinstance(value, int | float) and value > 0 else None
 
     def _scopes(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         """Scopes; after a step out of a function, its return value heads the top frame's first scope

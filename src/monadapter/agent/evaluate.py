@@ -21,6 +21,7 @@ from typing import Any
 
 from monadapter.agent.formatting import describe_exception, type_name
 from monadapter.agent.handles import InspectError
+from monadapter.agent.interrupt import EvaluationTimeout
 from monadapter.agent.static import MISSING, class_lookup, instance_dict, qualname
 from monadapter.agent.variables import fast_local_names, is_function_frame, writable_locals, write_name
 
@@ -99,6 +100,8 @@ def _run(frame: FrameType, code: CodeType, *, real_globals: bool) -> Any:
             global_ns = {**global_ns, **local_ns}
         try:
             return eval(code, global_ns, local_ns)
+        except EvaluationTimeout:
+            raise  # the request ends with it (Debugger._on_paused_thread says why)
         except BaseException as exc:  # the program's own SystemExit or KeyboardInterrupt included: report it
             raise InspectError(describe_exception(exc)) from None
 

@@ -1,0 +1,161 @@
+"""Ending the program's code that a request runs for too long: ``evaluate`` of ``while True: pass``,
+a ``__repr__`` or property that never returns while a ``variables`` request lists it.
+
+Standard library only. Requests about a paused thread run on that thread, inside its monitoring
+callback (docs/architecture.md, "Agent threads"), so nothing but the thread itself can stop what it
+runs. :meth:`Interrupter.run` runs one such request with a deadline; a watchdog thread of ours
+raises :class:`EvaluationTimeout` in the running thread once the deadline passes, through
+``PyThreadState_SetAsyncExc`` (ctypes, CPython's C API): the interpreter raises it at the thread's
+next check point (a backward jump, a call), in whatever Python code it runs. If that code swallows
+it (``except BaseException``) it is raised again every :data:`REPEAT` seconds until the request ends.
+:meth:`Interrupter.interrupt` raises it at once: a DAP ``cancel`` can use that.
+
+Limits: a thread blocked in C (``time.sleep(1e6)``, a socket read, a lock) is not interrupted until
+that call returns; the interrupted code stops half-way, so the program's state may be half updated
+(the error says so); without ctypes (or on another interpreter than CPython) nothing is interrupted.
+
+Race-free by construction: the watchdog fires only for a request still registered, under the lock
+the request takes to unregister itself; a request that ends after a firing clears the exception in
+case it was not raised yet. So no exception is ever raised in the thread once the request is over.
+"""
+
+from __future__ import annotations
+
+import _thread
+from collections.abc import Callable
+from time import monotonic
+from typing import Any
+
+#: Seconds between two raises in a request that swallowed the first one.
+REPEAT = 1.0
+#: The deadline of a request without a time limit (interrupt() alone ends it).
+INFINITY = float("inf")
+
+
+class EvaluationTimeout(BaseException):
+    """Raised in a paused thread whose request ran past its deadline (or was cancelled). A
+    BaseException, so that the program's ``except Exception`` does not swallow it.
+
+    The C API raises an exception *type* (no arguments), so the watchdog raises a subclass made
+    for the request whose ``reason`` is the message.
+    """
+
+    reason = "interrupted"
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self.reason
+
+
+class _Request:
+    """One running request: the thread it runs on, when it must end, what to say then."""
+
+    __slots__ = ("ident", "deadline", "reason", "fired")
+
+    def __init__(self, ident: int, deadline: float, reason: str) -> None:
+        self.ident = ident
+        self.deadline = deadline
+        self.reason = reason
+        self.fired = False
+
+
+def _async_exception_setter() -> Callable[[int, Any], int] | None:
+    """``PyThreadState_SetAsyncExc(ident, exception_type_or_None)`` through ctypes; None without it."""
+    try:
+        import ctypes
+
+        function = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except (ImportError, AttributeError):
+        return None
+    function.argtypes = (ctypes.c_ulong, ctypes.py_object)
+    function.restype = ctypes.c_int
+    null = ctypes.py_object()  # NULL: clears a pending exception (None would raise None)
+    return lambda ident, exception: function(ident, null if exception is None else exception)
+
+
+class Interrupter:
+    """Deadlines for requests run on paused threads, kept by one watchdog thread of ours.
+
+    The watchdog uses ``_thread`` locks only and our own code, so it fires no monitoring event in
+    library code; it is started with the agent (``start``), before any thread can be halted.
+    """
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        # maps thread ident -> its running request (one at a time per paused thread)
+        self._running: dict[int, _Request] = {}
+        # the lock the watchdog sleeps on; released to wake it early
+        self._waiter: Any = None
+        # when the watchdog wakes up next by itself
+        self._planned = INFINITY
+        self._set_async: Callable[[int, Any], int] | None = None
+        self.ident: int | None = None
+
+    def start(self) -> None:
+        """Resolve the C function and start the watchdog (an own thread: agent/ownthread.py)."""
+        self._set_async = _async_exception_setter()
+        if self._set_async is not None:
+            self.ident = _thread.start_new_thread(self._watch, ())
+
+    def run[T](self, call: Callable[[], T], timeout: float | None) -> T:
+        """Return ``call()`` run on this thread, interrupted by EvaluationTimeout after ``timeout``
+        seconds (None or 0: no limit, but still interruptible by ``interrupt``)."""
+        if self.ident is None:
+            return call()
+        ident = _thread.get_ident()
+        deadline = monotonic() + timeout if timeout else INFINITY
+        reason = f"did not finish within {timeout:g} s (evaluateTimeout)" if timeout else "cancelled"
+        request = _Request(ident, deadline, reason)
+        self._register(request)
+        try:
+            return call()
+        finally:
+            with self._lock:  # from here on the watchdog never fires for this request
+                self._running.pop(ident, None)
+            if request.fired:
+                self._fire(ident, None)  # clear an exception not raised yet
+
+    def interrupt(self, ident: int, reason: str = "cancelled") -> bool:
+        """Raise EvaluationTimeout(``reason``) now in the request running on thread ``ident``;
+        False when none runs there."""
+        with self._lock:
+            request = self._running.get(ident)
+            if request is None:
+                return False
+            request.reason = reason
+            request.deadline = monotonic()
+            self._wake()
+        return True
+
+    def _register(self, request: _Request) -> None:
+        with self._lock:
+            self._running[request.ident] = request
+            if request.deadline < self._planned:  # else the watchdog wakes up in time anyway
+                self._wake()
+
+    def _wake(self) -> None:
+        """Wake the watchdog to look at the deadlines again. Caller holds the lock."""
+        if self._waiter is not None:
+            self._waiter.release()
+            self._waiter = None
+
+    def _fire(self, ident: int, exception: Any) -> None:
+        assert self._set_async is not None
+        self._set_async(ident, exception)
+
+    def _watch(self) -> None:
+        """The watchdog: sleep until the nearest deadline (or a wake-up), then fire what is due."""
+        while True:
+            waiter = _thread.allocate_lock()
+            waiter.acquire()
+            with self._lock:
+                now = monotonic()
+                for request in self._running.values():
+                    if request.deadline <= now:
+                        self._fire(
+                            request.ident, type("EvaluationTimeout", (EvaluationTimeout,), {"reason": request.reason})
+                        )
+                        request.fired = True
+                        request.deadline = now + REPEAT
+                nearest = min((request.deadline for request in self._running.values()), default=INFINITY)
+                self._waiter, self._planned = waiter, nearest
+            waiter.acquire(timeout=-1 if nearest == INFINITY else max(nearest - monotonic(), 0.0))

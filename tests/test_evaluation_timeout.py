@@ -1,0 +1,120 @@
+"""evaluateTimeout: the program's code a request runs (an evaluated expression, a __repr__ listed in
+Variables) is interrupted after the launch's ``evaluateTimeout`` seconds with a message, and the
+session goes on: the same stop answers more requests, and the program runs on unharmed.
+
+The interruption (agent/interrupt.py) is an asynchronous exception raised in the paused thread by
+our watchdog; the unit test at the end checks its one safety rule: no exception is ever raised in
+a thread once its request is over.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from engine_helpers import launch_arguments, line_of, session, top_frame, write_program
+from inspection_helpers import finish, scope_variables
+
+from monadapter.agent.interrupt import REPEAT, EvaluationTimeout, Interrupter
+from monadapter.client import DapError
+
+PROGRAM = """
+    class Hangs:
+        def __repr__(self):
+            while True:
+                pass
+    first, second = Hangs(), Hangs()
+    counter = 0
+    print("stopped at", counter)  # stop here
+    print("ran on", counter)
+"""
+
+
+async def test_an_endless_evaluation_is_interrupted_and_the_session_goes_on(tmp_path: Path) -> None:
+    program = write_program(tmp_path, PROGRAM)
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# stop here")]}, **launch_arguments(program, evaluateTimeout=1)
+        )
+        frame = await top_frame(client, stopped)
+        with pytest.raises(DapError, match=r"evaluate interrupted: did not finish within 1 s \(evaluateTimeout\)"):
+            await client.evaluate("while True:\n    counter += 1", frame["id"])
+        # code that swallows the interruption once is interrupted again
+        swallowing = "try:\n    while True: pass\nexcept BaseException:\n    pass\nwhile True: pass"
+        with pytest.raises(DapError, match="evaluateTimeout"):
+            await client.evaluate(swallowing, frame["id"])
+        assert (await client.evaluate("counter > 0", frame["id"], context="watch"))["result"] == "True"
+        assert (await client.evaluate("1 + 1", frame["id"], context="watch"))["result"] == "2"
+        counter = (await client.evaluate("counter", frame["id"], context="watch"))["result"]
+        output = await finish(client, stopped["body"]["threadId"])
+        assert output == f"stopped at {counter}\nran on {counter}\n"
+
+
+async def test_a_hanging_repr_is_cut_off_in_variables(tmp_path: Path) -> None:
+    program = write_program(tmp_path, PROGRAM)
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# stop here")]}, **launch_arguments(program, evaluateTimeout=1)
+        )
+        frame = await top_frame(client, stopped)
+        variables = await scope_variables(client, frame["id"], "Globals")
+        cut = "<repr raised EvaluationTimeout: did not finish within 1 s (evaluateTimeout)>"
+        assert (variables["first"]["value"], variables["second"]["value"]) == (cut, cut)
+        assert variables["counter"]["value"] == "0"
+        assert await finish(client, stopped["body"]["threadId"]) == "stopped at 0\nran on 0\n"
+
+
+async def test_evaluate_timeout_must_be_a_number_of_seconds(tmp_path: Path) -> None:
+    program = write_program(tmp_path, "pass\n")
+    async with session() as client:
+        with pytest.raises(DapError, match="evaluateTimeout"):
+            await client.request("launch", launch_arguments(program, evaluateTimeout=-1))
+
+
+def test_no_interruption_ever_escapes_a_finished_request() -> None:
+    """Requests that end just before, at or after their deadline, many times: the exception is raised
+    inside the request or not at all, never in the code that runs after it."""
+    interrupter = Interrupter()
+    interrupter.start()
+    interrupted = finished = 0
+
+    def busy(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+
+    for attempt in range(300):
+        duration = 0.0005 * (attempt % 7)
+        try:
+            interrupter.run(lambda duration=duration: busy(duration), 0.0015)
+            finished += 1
+        except EvaluationTimeout:
+            interrupted += 1
+        busy(0.002)  # an exception left pending would be raised in here
+    assert interrupted and finished, (interrupted, finished)
+
+
+def test_interrupt_ends_a_request_at_once() -> None:
+    """What a DAP cancel uses: interrupt() from another thread raises in the running request now."""
+    interrupter = Interrupter()
+    interrupter.start()
+    started = threading.Event()
+    ident = threading.get_ident()
+
+    def cancel() -> None:
+        started.wait(10)
+        interrupter.interrupt(ident, "cancelled by the client")
+
+    def endless() -> None:
+        started.set()
+        while True:
+            pass
+
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    with pytest.raises(EvaluationTimeout, match="cancelled by the client"):
+        interrupter.run(endless, None)
+    canceller.join()
+    assert REPEAT > 0
