@@ -99,6 +99,7 @@ async def test_an_attached_program_runs_on_when_its_adapter_is_killed(tmp_path: 
                 {program: [line_of(program, "# work body")]},
                 request="attach",
                 connect={"host": "127.0.0.1", "port": listening.port},
+                accessToken=listening.token,
             )
             assert (await client.wait_for_event("stopped"))["body"]["reason"] == "breakpoint"
             adapter.send_signal(signal.SIGKILL)

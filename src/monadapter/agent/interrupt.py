@@ -26,6 +26,8 @@ from collections.abc import Callable
 from time import monotonic
 from typing import Any
 
+from monadapter.agent.ownthread import OwnThread
+
 #: Seconds between two raises in a request that swallowed the first one.
 REPEAT = 1.0
 #: The deadline of a request without a time limit (interrupt() alone ends it).
@@ -94,7 +96,9 @@ class Interrupter:
         """Resolve the C function and start the watchdog (an own thread: agent/ownthread.py)."""
         self._set_async = _async_exception_setter()
         if self._set_async is not None:
-            self.ident = _thread.start_new_thread(self._watch, ())
+            watchdog = OwnThread(self._watch)
+            watchdog.start()
+            self.ident = watchdog.ident
 
     def run[T](self, call: Callable[[], T], timeout: float | None) -> T:
         """Return ``call()`` run on this thread, interrupted by EvaluationTimeout after ``timeout``
