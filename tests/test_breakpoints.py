@@ -194,6 +194,67 @@ async def test_multi_line_statement_stops_once(tmp_path: Path) -> None:
         assert len([event for event in client.events if event.get("event") == "stopped"]) == 6
 
 
+MULTI_LINE_SHAPES = """
+    def pair(a, b):
+        return (a, b)
+
+    class Box:
+        def put(self, value):
+            return self
+
+    def shapes(i):
+        value = pair(  # call
+            i,
+            i + 1,
+        )
+        Box().put(  # method chain
+            i,
+        ).put(
+            i)
+        result = (  # parenthesized
+            pair(i,
+                 i)
+        )
+        items = [  # display
+            pair(i, i),
+            pair(i, i),
+        ]
+        total = {k: pair(  # comprehension
+            k, k) for k in range(1)}
+        return pair(  # return
+            value,
+            (result, items, total))
+
+    for i in range(2):
+        shapes(i)
+        pair(  # expression
+            i,
+            i + 1,
+        )
+    print("done")
+"""
+
+
+async def test_multi_line_statements_of_every_shape_stop_once_per_execution(tmp_path: Path) -> None:
+    """Every shape of statement whose head spans lines stops once each time it runs, on every Python:
+    the statement's first line fires LINE again after its inner lines (a call), or only after them (a
+    parenthesized value, a display, a comprehension), and either way it is one stop."""
+    program = write_program(tmp_path, MULTI_LINE_SHAPES)
+    names = ["call", "method chain", "parenthesized", "display", "comprehension", "return", "expression"]
+    heads = [line_of(program, f"# {name}") for name in names]
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: heads}, **launch_arguments(program))
+        stops = [await stop_location(client, stopped)]
+        for _ in range(2 * len(heads) - 1):
+            stopped = await next_stop(client, stopped)
+            stops.append(await stop_location(client, stopped))
+        expected = [("shapes", line) for line in heads[:-1]] + [("<module>", heads[-1])]
+        assert stops == expected * 2
+        assert await run_to_exit(client, stopped) == 0
+        assert len([event for event in client.events if event.get("event") == "stopped"]) == 2 * len(heads)
+        assert "done" in client.output("stdout")
+
+
 async def test_one_line_function_stops_on_every_call(tmp_path: Path) -> None:
     """3.13 emits no LINE for a one-line def's line unless PY_START is on too (cpython#155992)."""
     program = write_program(

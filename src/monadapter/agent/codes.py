@@ -115,16 +115,24 @@ def continuation_offsets(code: CodeType, line: int, head_end: int) -> frozenset[
     """Offsets where ``line`` starts again after the other lines of its own statement head ran.
 
     ``x = f(\\n 1,\\n 2)`` fires LINE 1, 2, 3 and then 1 again for the call (sys-monitoring-facts
-    §0.12). The second LINE 1 starts at an offset whose previous line range lies in ``(line, head_end]``;
-    a ``while`` header repeated at the loop end follows its body instead, and still counts as a hit.
+    §0.12). The second LINE 1 starts at an offset whose previous line range lies in ``(line, head_end]``,
+    after a range of ``line`` itself since the code last left the head's lines. Without that earlier
+    range, the statement's first line has no code before its inner lines (``x = (\\n f(1)\\n)``,
+    ``items = [\\n f(1),\\n]``, ``for y in [\\n 1]:``): its LINE comes once, last, and is the hit. A
+    ``while`` header repeated at the loop end follows its body instead, and still counts as a hit.
     """
     offsets: set[int] = set()
     previous: int | None = None
+    started = False  # a range of ``line`` came since the last range outside the head
     for start, _end, current in code.co_lines():
         if current is None:
             continue
-        if current == line and previous is not None and line < previous <= head_end:
-            offsets.add(start)
+        if current == line:
+            if started and previous is not None and line < previous <= head_end:
+                offsets.add(start)
+            started = True
+        elif not line < current <= head_end:
+            started = False
         previous = current
     return frozenset(offsets)
 
