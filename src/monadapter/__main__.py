@@ -8,6 +8,8 @@ connect at once, and their first bytes wait in the socket's backlog while the re
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
 import socket
 import sys
 import tempfile
@@ -37,7 +39,7 @@ def log_directory(text: str) -> Path:
     """
     path = Path(text)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: the logs hold what the program showed
         with tempfile.TemporaryFile(dir=path):
             pass
     except FileExistsError:
@@ -65,7 +67,35 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--log-dir", type=log_directory, help="write one JSON-lines message log per session here")
     parser.add_argument("--version", action="version", version=f"monadapter {__version__}")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--access-token",
+        help=f"with --port: launch and attach only for clients that give this as adapterAccessToken (default "
+        f"${TOKEN_ENV}; required unless the host is loopback). The command line is visible to other local "
+        f"users: prefer ${TOKEN_ENV}",
+    )
+    parser.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="listen on a host that is not loopback without an access token: anyone who can reach it can "
+        "run programs as you",
+    )
+    options = parser.parse_args(argv)
+    if options.access_token is None:
+        options.access_token = os.environ.pop(TOKEN_ENV, None) or None  # the programs we run must not see it
+    return options
+
+
+#: Where the server's access token may come from instead of the command line (agent/auth.py's name).
+TOKEN_ENV = "MONADAPTER_ACCESS_TOKEN"
+
+
+def is_loopback(host: str, port: int) -> bool:
+    """Whether every address ``host`` names is a loopback one (nothing outside this machine can connect)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -84,11 +114,26 @@ def listen(host: str, port: int) -> socket.socket:
 def main(argv: list[str] | None = None) -> int:
     """Run the adapter until its session ends (stdio) or until interrupted (TCP)."""
     options = parse_arguments(argv)
+    if options.port is not None and not options.access_token and not is_loopback(options.host, options.port):
+        if not options.allow_unauthenticated:
+            print(
+                f"monadapter: refusing to listen on {options.host}, which is not loopback, without an access "
+                f"token: anyone who can reach it could run programs as you. Give --access-token (or "
+                f"${TOKEN_ENV}), or --allow-unauthenticated if that is really what you want",
+                file=sys.stderr,
+            )
+            return 2
     try:
         sock = listen(options.host, options.port) if options.port is not None else None
     except OSError as exc:
         print(f"monadapter: cannot listen on {options.host}:{options.port}: {exc}", file=sys.stderr)
         return 2
+    if options.allow_unauthenticated and sock is not None and not options.access_token:
+        print(
+            f"monadapter: WARNING: listening on {options.host} without an access token: anyone who can "
+            "reach it can run programs as you",
+            file=sys.stderr,
+        )
     import logging
 
     import anyio
@@ -106,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         if sock is None:
             anyio.run(server.serve_stdio, options.log_dir)
         else:
-            anyio.run(server.serve_tcp, sock, options.log_dir)
+            anyio.run(server.serve_tcp, sock, options.log_dir, options.access_token)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a TCP server is meant to stop: no traceback
     return 0

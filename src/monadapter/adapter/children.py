@@ -37,7 +37,11 @@ NOTIFY_ENV = "MONADAPTER_CHILD_NOTIFY"
 NOTIFY_READ_TIMEOUT = 5.0
 #: The launch options a child session inherits: the agent's options, except the stop at the entry
 #: of a program the child does not start from its first line.
-INHERITED = tuple(field.alias or name for name, field in AgentOptions.model_fields.items() if name != "stopOnEntry")
+#: The adapter server's access token goes along: a client opens the child session with the same server.
+INHERITED = (
+    *(field.alias or name for name, field in AgentOptions.model_fields.items() if name != "stopOnEntry"),
+    "adapterAccessToken",
+)
 
 
 async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:

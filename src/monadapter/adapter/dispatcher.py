@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from monadapter.adapter import access
 from monadapter.adapter.errors import AdapterError, AgentRequestFailed
 from monadapter.adapter.handlers import HANDLERS, Later, relay
 from monadapter.adapter.session import Session
@@ -31,6 +32,13 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
         request = parse_request(message)
     except RequestValidationError as exc:
         await _reject(session, exc)
+        return
+    denied = access.refusal(session, request)
+    if denied is not None:
+        message, close = denied
+        await session.respond_error(request.seq, request.command, message)
+        if close:
+            session.finished.set()
         return
     handler = HANDLERS.get(request.command, relay)
     try:

@@ -102,6 +102,15 @@ class AgentOptions(ClientArguments):
     )
 
 
+def adapter_access_token() -> Any:
+    """The field both launch and attach take for a server started with ``--access-token`` (adapter/access.py)."""
+    return Field(
+        None,
+        description="The access token of an adapter server started with --access-token (or "
+        "$MONADAPTER_ACCESS_TOKEN): it debugs nothing for a client without it.",
+    )
+
+
 class LaunchArguments(AgentOptions):
     """``launch`` arguments."""
 
@@ -136,6 +145,7 @@ class LaunchArguments(AgentOptions):
         "fork/spawn/forkserver), each as a session of its own (startDebugging).",
     )
     noDebug: bool = Field(False, description="Run the program with the debugger off (VS Code's Run Without Debugging).")
+    adapterAccessToken: str | None = adapter_access_token()
 
     @model_validator(mode="after")
     def _one_target(self) -> LaunchArguments:
@@ -185,6 +195,7 @@ class AttachArguments(AgentOptions):
     port: TcpPort | None = Field(
         None, description="debugpy's older form of connect.port, read only when connect is not given."
     )
+    adapterAccessToken: str | None = adapter_access_token()
     accessToken: str | None = Field(
         None,
         description="The program's access token: the one python -m monadapter.agent --listen printed, "

@@ -14,6 +14,10 @@ sessions from 1 in that adapter process). Each line is one JSON object::
   ``message`` such a line has ``error`` (what was wrong) and ``source`` (``client`` or ``agent``).
 
 Lines are flushed as they are written, so a reader sees them while the session runs.
+
+The files are private (0600; a folder we create is 0700), and they hold no secrets: in the
+arguments of every request, the values of an ``env`` object and every token
+(``accessToken``, ``adapterAccessToken``) are written as ``"<redacted>"``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,28 @@ ADAPTER_TO_AGENT = "adapter->agent"
 AGENT_TO_ADAPTER = "agent->adapter"
 ERROR = "error"
 
+REDACTED = "<redacted>"
+#: Argument names whose value is a credential.
+_SECRET_KEYS = frozenset({"accessToken", "adapterAccessToken"})
+
 _session_numbers = itertools.count(1)
+
+
+def redacted(value: Any) -> Any:
+    """``value`` (a request's arguments) with every ``env`` value and token replaced by :data:`REDACTED`."""
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in _SECRET_KEYS:
+            out[key] = REDACTED
+        elif key == "env" and isinstance(item, dict):
+            out[key] = dict.fromkeys(item, REDACTED)
+        else:
+            out[key] = redacted(item)
+    return out
 
 
 class MessageLog:
@@ -45,10 +70,12 @@ class MessageLog:
         """Start a new session's log file in ``log_dir`` (a no-op log when ``log_dir`` is None)."""
         if log_dir is None:
             return cls(None)
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = log_dir / f"session-{os.getpid()}-{next(_session_numbers)}.jsonl"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.fchmod(descriptor, 0o600)  # a file left from an earlier adapter of the same pid keeps its mode otherwise
         # a lone surrogate (in a value's repr) can only stand inside a JSON string, where \udXXX is its escape
-        return cls(path.open("w", encoding="utf-8", errors="backslashreplace", buffering=1))
+        return cls(os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace", buffering=1))
 
     @property
     def enabled(self) -> bool:
@@ -58,6 +85,8 @@ class MessageLog:
     def record(self, direction: str, message: dict[str, Any]) -> None:
         """Log one message going ``direction``."""
         if self._file is not None:
+            if message.get("type") == "request" and "arguments" in message:
+                message = {**message, "arguments": redacted(message["arguments"])}
             self._write({"time": time.time(), "direction": direction, "message": message})
 
     def record_error(self, source: str, error: str) -> None:

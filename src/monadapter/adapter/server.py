@@ -38,14 +38,15 @@ async def serve_stdio(log_dir: Path | None) -> None:
         background.cancel_scope.cancel()
 
 
-async def serve_tcp(sock: socket.socket, log_dir: Path | None) -> None:
-    """Serve each connection to the listening ``sock`` as its own session, until Ctrl-C or SIGTERM."""
+async def serve_tcp(sock: socket.socket, log_dir: Path | None, access_token: str | None = None) -> None:
+    """Serve each connection to the listening ``sock`` as its own session, until Ctrl-C or SIGTERM;
+    with ``access_token``, a session launches or attaches only for a client that gives it."""
     listener = await SocketListener.from_socket(sock)
     async with anyio.create_task_group() as background:
         background.start_soon(_stop_on_signal, background.cancel_scope)
 
         async def handle(stream: SocketStream) -> None:
-            await _serve_connection(stream, log_dir, background)
+            await _serve_connection(stream, log_dir, background, access_token)
 
         await listener.serve(handle, task_group=background)
 
@@ -59,11 +60,15 @@ async def _stop_on_signal(scope: CancelScope) -> None:
             return
 
 
-async def _serve_connection(stream: SocketStream, log_dir: Path | None, background: TaskGroup) -> None:
+async def _serve_connection(
+    stream: SocketStream, log_dir: Path | None, background: TaskGroup, access_token: str | None
+) -> None:
     """Run one TCP session; whatever happens in it stays in it."""
     from monadapter.adapter.session import Session
 
     try:
-        await Session(SocketChannel(stream), MessageLog.open(log_dir), background).run()
+        session = Session(SocketChannel(stream), MessageLog.open(log_dir), background)
+        session.access_token = access_token
+        await session.run()
     except Exception:
         logger.exception("a session ended with an internal error")

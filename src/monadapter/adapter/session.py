@@ -38,6 +38,8 @@ AGENT_CONNECT_TIMEOUT = 30.0
 REVERSE_REQUEST_TIMEOUT = 30.0
 #: How long attach keeps trying to connect to a program that is not listening yet.
 ATTACH_CONNECT_TIMEOUT = 5.0
+#: Launch and attach arguments that are credentials: never passed on to the agent.
+TOKENS = frozenset({"accessToken", "adapterAccessToken"})
 #: How long a detaching agent may take to answer the forwarded disconnect.
 DETACH_TIMEOUT = 5.0
 
@@ -66,6 +68,10 @@ class Session:
         self._closed = False
         #: launch secrets written for a terminal's agent, removed at the end if it never read them
         self._secret_files: list[str] = []
+        #: the server's ``--access-token``: launch and attach must carry it (adapter/access.py)
+        self.access_token: str | None = None
+        #: the client gave the access token (or none is needed)
+        self.authenticated = False
 
     async def run(self) -> None:
         """Serve the client until it leaves or disconnects; never raises for bad input."""
@@ -269,8 +275,9 @@ class Session:
             raise LaunchError(self._agent_error)
         if debuggee.process is None and self._agent_hello is not None:
             debuggee.pid = int(self._agent_hello.get("pid", 0))
+        options = {key: value for key, value in arguments.items() if key not in TOKENS}  # the program needs none
         await self._until_debuggee_ends(
-            self.agent.request("monadapter/configure", arguments), "while it was being configured"
+            self.agent.request("monadapter/configure", options), "while it was being configured"
         )
         await self.send_event(
             "process",
