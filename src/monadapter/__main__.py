@@ -89,13 +89,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 TOKEN_ENV = "MONADAPTER_ACCESS_TOKEN"
 
 
-def is_loopback(host: str, port: int) -> bool:
-    """Whether every address ``host`` names is a loopback one (nothing outside this machine can connect)."""
+def reachable_from_outside(host: str, port: int) -> bool:
+    """Whether ``host`` names an address that is not loopback (a host that does not resolve: no,
+    and listen() says what is wrong with it)."""
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
     except OSError:
         return False
-    return bool(addresses) and all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
+    return not all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -114,7 +115,7 @@ def listen(host: str, port: int) -> socket.socket:
 def main(argv: list[str] | None = None) -> int:
     """Run the adapter until its session ends (stdio) or until interrupted (TCP)."""
     options = parse_arguments(argv)
-    if options.port is not None and not options.access_token and not is_loopback(options.host, options.port):
+    if options.port is not None and not options.access_token and reachable_from_outside(options.host, options.port):
         if not options.allow_unauthenticated:
             print(
                 f"monadapter: refusing to listen on {options.host}, which is not loopback, without an access "
