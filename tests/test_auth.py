@@ -134,3 +134,25 @@ def test_tokens_compare_whole_and_only_as_text() -> None:
     assert len(token) >= 40 and auth.same_token(token, token)
     assert not auth.same_token(token[:-1], token) and not auth.same_token(None, token)
     assert not auth.same_token("\ud800", token)  # not ASCII, not even valid Unicode: no TypeError
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 43, 64, 65, 200])
+def test_the_proof_is_hmac_sha256(key_length: int) -> None:
+    """auth's HMAC (on CPython's _sha2, so no debuggee loads OpenSSL) is the standard library's."""
+    import hashlib
+    import hmac
+
+    key = bytes(range(256))[:key_length] * 1
+    for message in (b"", b"monadapter connector\0ab\0cd", bytes(range(256)) * 3):
+        assert auth._hmac_sha256(key, message) == hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def test_the_agent_loads_no_openssl() -> None:
+    """Authenticating costs the debuggee no libcrypto: auth imports neither hmac nor hashlib."""
+    import subprocess
+    import sys
+
+    code = "import sys, monadapter.agent.auth as a; a.new_token(); print(sorted({'hmac', 'hashlib', '_hashlib', 'secrets', 'tempfile', 'shutil'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -8,13 +8,11 @@ import threading
 import types
 from _thread import get_ident  # bound once: the program may patch threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import exceptions, goto, step_targets
+from . import exceptions
 from .channel import Channel, Request
-from .completions import complete, frame_of
 from .engine import Engine, ToolBusyError
-from .frames import Inspector
 from .handles import Handles, InspectError
 from .interrupt import EvaluationTimeout, Interrupter
 from .modules import LoadedCode
@@ -23,6 +21,9 @@ from .sources import Sources, path_key
 from .stepping import StepKind
 from .threads import ParkedThread
 from .wire import RawJSON
+
+if TYPE_CHECKING:
+    from .frames import Inspector
 
 __all__ = ["Debugger", "ToolBusyError"]
 
@@ -55,7 +56,7 @@ class Debugger:
         self._forking: int | None = None  # the thread between os.fork's before and after hooks
         #: the adapter detached (``disconnect``): the program is to run on without it
         self.detached = False
-        self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options={})
+        self._inspector_made: Inspector | None = None
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
             "breakpointLocations": self._breakpoint_locations,
@@ -119,7 +120,17 @@ class Debugger:
         """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
         self._options = dict(options)
         self.engine.configure(just_my_code=options.get("justMyCode") is not False)
-        self._inspector = Inspector(self.handles, source_for=self.sources.source_for, options=self._options)
+        self._inspector_made = None  # made again with these options when next needed
+
+    @property
+    def _inspector(self) -> Inspector:
+        """What reads frames and values (agent/frames.py and the modules it uses), made at the first
+        request that needs it: a program that never stops never loads them (benchmarks A2, memory)."""
+        if self._inspector_made is None:
+            from .frames import Inspector
+
+            self._inspector_made = Inspector(self.handles, source_for=self.sources.source_for, options=self._options)
+        return self._inspector_made
 
     def program_starting(self, code: types.CodeType) -> None:
         """Called on the main thread right before the program's main code runs."""
@@ -257,6 +268,8 @@ class Debugger:
         single = bool(arguments.get("singleThread"))
         target = arguments.get("targetId") if kind == "in" else None
         if target is not None:
+            from . import step_targets
+
             if not isinstance(target, int) or target not in step_targets.call_offsets(parked.frame, parked.line):
                 request.fail(f"stepIn targetId {target!r} is not a call of the paused line (ask stepInTargets)")
                 return
@@ -275,6 +288,8 @@ class Debugger:
         a step could reach."""
         if not self._is_top_frame(parked, arguments.get("frameId")):
             raise InspectError("stepInTargets lists the calls of the paused line: ask for the top frame")
+        from . import step_targets
+
         text = self.sources.text_of_file(parked.frame.f_code.co_filename)
         return {"targets": step_targets.calls(parked.frame, parked.line, text)}
 
@@ -285,6 +300,8 @@ class Debugger:
         if not isinstance(source, dict) or not isinstance(line, int):
             request.fail("gotoTargets needs 'source' and an integer 'line'")
             return
+        from . import goto
+
         paused = [parked for parked in self.engine.parked_threads() if self._in_source(parked, source)]
         if not paused:
             request.fail("gotoTargets: no thread is paused in that source (goto moves a paused thread's top frame)")
@@ -323,6 +340,8 @@ class Debugger:
                 "not at the start of a line; step once, then goto"
             )
             return
+
+        from . import goto
 
         def job() -> None:
             try:
@@ -370,6 +389,7 @@ class Debugger:
         request's ``threadId``, ``frameId`` or ``variablesReference``; failures become error replies."""
 
         def handler(request: Request) -> None:
+            self._inspector  # noqa: B018  # made (imported) here on the I/O thread, not inside a paused thread's callback
             arguments = request.arguments
             dap_id = arguments.get("threadId")
             if not isinstance(dap_id, int):
@@ -425,6 +445,8 @@ class Debugger:
 
     def _completions(self, request: Request) -> None:
         """Without a frameId: names of the global scope (``__main__``), here; else on the frame's paused thread."""
+        from .completions import complete, frame_of  # imported on the I/O thread, before any job runs
+
         if request.arguments.get("frameId") is None:
             request.reply(complete(None, request.arguments))
             return

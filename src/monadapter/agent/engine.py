@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import sys
 import threading
-import traceback
 import weakref
 from _thread import get_ident  # bound once: callbacks must not depend on a program patching threading
 from collections.abc import Callable
@@ -314,6 +313,8 @@ class Engine:
         if not self._active or self._error_reports >= MAX_ERROR_REPORTS:
             return
         self._error_reports += 1
+        import traceback  # only when a bug of ours is reported: not loaded into every debuggee
+
         text = "".join(traceback.format_exception(exc))
         try:
             self._send_event(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import keyword
 import threading
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
@@ -331,6 +330,8 @@ def _full_name(kind: type) -> str:
 
 
 def _format(exception: BaseException, *, chain: bool) -> str:
+    import traceback  # for exceptionInfo only: not loaded into every debuggee (benchmarks A2)
+
     try:
         return "".join(traceback.format_exception(exception, chain=chain))
     except Exception as exc:
