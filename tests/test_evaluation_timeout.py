@@ -73,6 +73,7 @@ async def test_evaluate_timeout_must_be_a_number_of_seconds(tmp_path: Path) -> N
             await client.request("launch", launch_arguments(program, evaluateTimeout=-1))
 
 
+@pytest.mark.unit
 def test_no_interruption_ever_escapes_a_finished_request() -> None:
     """Requests that end just before, at or after their deadline, many times: the exception is raised
     inside the request or not at all, never in the code that runs after it."""
@@ -96,6 +97,7 @@ def test_no_interruption_ever_escapes_a_finished_request() -> None:
     assert interrupted and finished, (interrupted, finished)
 
 
+@pytest.mark.unit
 def test_interrupt_ends_a_request_at_once() -> None:
     """What a DAP cancel uses: interrupt() from another thread raises in the running request now."""
     interrupter = Interrupter()
