@@ -456,21 +456,6 @@ async def test_pause_of_a_paused_thread_reports_it_stopped_again(tmp_path: Path)
         assert await run_to_exit(client, again) == 0
 
 
-async def _stop_or_end(client: DapClient) -> dict[str, Any] | None:
-    """The next ``stopped`` event, or None once the session ends first (``terminated``)."""
-    found: list[dict[str, Any] | None] = []
-
-    async def wait(name: str) -> None:
-        event = await client.wait_for_event(name)
-        found.append(event if name == "stopped" else None)
-        waiters.cancel_scope.cancel()
-
-    async with anyio.create_task_group() as waiters:
-        waiters.start_soon(wait, "stopped")
-        waiters.start_soon(wait, "terminated")
-    return found[0]
-
-
 def _resumes_and_stops(log: Path, direction: str) -> list[str]:
     """The ``continue`` responses and ``stopped`` events of one direction of a message log, in order."""
     items = []
@@ -519,7 +504,8 @@ async def test_a_resume_is_answered_before_the_stops_it_lets_happen(tmp_path: Pa
             except DapError:  # a stop the last continue already ended, and then the program did
                 await client.wait_for_event("terminated")
                 break
-            next_stop = await _stop_or_end(client)
+            event = await client.wait_for_any_event("stopped", "terminated")
+            next_stop = event if event["event"] == "stopped" else None
         assert "all done" in client.output("stdout")
     (log,) = logs.glob("*.jsonl")
     from_agent = _resumes_and_stops(log, "agent->adapter")

@@ -166,6 +166,8 @@ class Engine:
         self._parked: dict[int, ParkedThread] = {}
         # every user thread must park at its next line (aux global LINE is on)
         self._halt = False
+        # the program is ending (our last atexit handler runs): no new stop is reported (see program_ended)
+        self._ending = False
         # (reason, ident or None for any thread): the next user line reached reports a stop
         self._stop_request: tuple[str, int | None] | None = None
         # threads resumed alone (singleThread) while the others stay parked
@@ -960,7 +962,7 @@ class Engine:
             ident, self.thread_ids.dap_id(ident), frame, line, event, exception=exception, stack=stack
         )
         with self._lock:
-            if not self._active or (reason is None and not self._halt):
+            if not self._active or (reason is None and not self._halt) or (reason is not None and self._ending):
                 return False
             self._parked[ident] = parked
             self._parked_changed.notify_all()
@@ -1025,6 +1027,7 @@ class Engine:
                 released = [parked] if parked is not None else []
                 self._running_alone.add(ident)
             self._sync_aux()
+            self._parked_changed.notify_all()  # program_ended waits for this
         for parked_thread in released:
             parked_thread.release()
         return released
@@ -1095,6 +1098,16 @@ class Engine:
             skipped = codes.is_own_file(filename) or (self._just_my_code and codes.is_library_file(filename))
             self._skipped_files[filename] = skipped
         return skipped
+
+    def program_ended(self, gone: threading.Event) -> None:
+        """Interpreter shutdown, from our last atexit handler (the program's handlers ran before it):
+        from now on no thread stops (a daemon thread hitting a breakpoint now could not be inspected:
+        the interpreter is about to end it). A stop reported before stays real: wait until the client
+        resumes it, or ``gone`` (the adapter left) is set."""
+        with self._parked_changed:
+            self._ending = True
+            while self._parked and not gone.is_set():
+                self._parked_changed.wait(0.1)  # resume notifies; the adapter leaving does not
 
     def release_all(self) -> None:
         """Lift every stop and step and let all threads run (disconnect, interpreter exit)."""

@@ -64,7 +64,9 @@ def _configure(debugger: Debugger, request: Request, options: dict[str, Any]) ->
 
 
 def finish(debugger: Debugger | None, channel: Channel) -> None:
-    """At exit (an atexit handler): stop debugging, then close the connection."""
+    """At exit (the last atexit handler): let a stop already reported be resumed by the client (no
+    new one is reported), stop debugging, then close the connection."""
     if debugger is not None:
+        debugger.engine.program_ended(channel.closed())
         debugger.stop()
     channel.close()

@@ -91,7 +91,14 @@ class ThreadIds:
             return unlisted if unlisted in _current_frames() else None
         ref = self._thread_of.get(dap_id)
         thread = ref() if ref is not None else None
-        return thread.ident if thread is not None and thread.is_alive() else None
+        if thread is None or thread.ident is None:
+            return None
+        if thread.is_alive():
+            return thread.ident
+        # at interpreter exit threading counts the main thread as ended (is_alive() is False) while
+        # it still runs the atexit handlers, where it may stop; its ident cannot be reused before then
+        main = thread is threading.main_thread() and thread.ident in _current_frames()
+        return thread.ident if main else None
 
     def listing(self, own: set[int]) -> list[dict[str, Any]]:
         """DAP ``Thread`` objects for every live thread but ours, main thread first: threading's,

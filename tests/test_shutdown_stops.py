@@ -1,0 +1,75 @@
+"""Stops while the interpreter shuts down (atexit handlers, daemon threads at exit) are real stops
+(the thread is paused and can be inspected until the client resumes it) or are not reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_helpers import (
+    evaluate_in_top_frame,
+    launch_arguments,
+    line_of,
+    run_to_exit,
+    session,
+    stop_location,
+    write_program,
+)
+
+
+async def test_a_breakpoint_in_an_atexit_handler_is_a_real_stop(tmp_path: Path) -> None:
+    program = write_program(
+        tmp_path,
+        """
+        import atexit
+        def goodbye():
+            word = "bye"  # in the handler
+            print(word)
+        atexit.register(goodbye)
+        print("main done")
+        """,
+    )
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# in the handler")]}, **launch_arguments(program)
+        )
+        assert await stop_location(client, stopped) == ("goodbye", line_of(program, "# in the handler"))
+        assert [thread["id"] for thread in await client.threads()] == [stopped["body"]["threadId"]]
+        assert await run_to_exit(client, stopped) == 0
+        assert client.output("stdout") == "main done\nbye\n"
+
+
+async def test_a_daemon_thread_stopped_at_exit_stays_paused_until_resumed_and_stops_no_more(tmp_path: Path) -> None:
+    """The program's atexit handler lets a daemon thread loop over a breakpoint and waits until it
+    got there, so its stop is reported while our own last atexit handler runs: that stop must stay
+    inspectable until the client continues; from then on the ending program stops no more."""
+    program = write_program(
+        tmp_path,
+        """
+        import atexit, threading
+        go, there = threading.Event(), threading.Event()
+        def loop():
+            go.wait()
+            while True:
+                there.set()
+                spins = 1  # daemon line
+        threading.Thread(target=loop, daemon=True, name="looper").start()
+        def release():
+            go.set()
+            there.wait()
+        atexit.register(release)
+        print("main done")
+        """,
+    )
+    async with session() as client:
+        event = await client.launch_and_stop(
+            {program: [line_of(program, "# daemon line")]}, **launch_arguments(program)
+        )
+        stops = 0
+        while event["event"] == "stopped":  # one stop, or more while the main thread is still in release()
+            stops += 1
+            for _ in range(3):  # the thread stays paused, whatever the main thread does meanwhile
+                assert await stop_location(client, event) == ("loop", line_of(program, "# daemon line"))
+                assert await evaluate_in_top_frame(client, event, "there.is_set()") == "True"
+            await client.continue_(event["body"]["threadId"])
+            event = await client.wait_for_any_event("stopped", "exited")
+        assert stops >= 1 and event["body"]["exitCode"] == 0
