@@ -137,6 +137,7 @@ def test_tokens_compare_whole_and_only_as_text() -> None:
 
 
 @pytest.mark.parametrize("key_length", [0, 1, 32, 43, 64, 65, 200])
+@pytest.mark.unit
 def test_the_proof_is_hmac_sha256(key_length: int) -> None:
     """auth's HMAC (on CPython's _sha2, so no debuggee loads OpenSSL) is the standard library's."""
     import hashlib
