@@ -11,7 +11,7 @@ from pathlib import Path
 
 import anyio
 
-from benchmarks import report
+from benchmarks import report, scale_workloads
 from benchmarks.dap_driver import DapDebugger
 from benchmarks.jobs import Context, Driver
 from benchmarks.pdb_driver import Pdb
@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
         scenarios = [s for s in all_scenarios(version) if any(s.key == w or s.key.startswith(w + " ") for w in wanted)]
     else:
         scenarios = smoke_scenario(version) if args.smoke else all_scenarios(version)
+    if any(scenario.key.startswith("X") for scenario in scenarios):
+        scale_workloads.write_all()
+        # bytecode for the interpreter measured, as an installed package has: no run compiles them
+        subprocess.run([args.python, "-m", "compileall", "-q", str(scale_workloads.GENERATED)], check=True)
     debuggers = _debuggers([n.strip() for n in args.debuggers.split(",") if n.strip()], args.python)
     machine = report.machine_description()  # before the run, so the load average is the machine's own
     with tempfile.TemporaryDirectory(prefix="monadapter-bench-") as scratch:

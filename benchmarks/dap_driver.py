@@ -10,6 +10,7 @@ that starts the adapter differs. A request answered with ``success: false`` ends
 from __future__ import annotations
 
 import re
+import statistics
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
@@ -29,6 +30,7 @@ from benchmarks.jobs import (
     Measurements,
     RoundTrips,
     RunToEnd,
+    Scale,
     StartUp,
     Step,
     Unsupported,
@@ -64,9 +66,15 @@ class DapDebugger(Driver):
 
     @asynccontextmanager
     async def _launched(
-        self, ctx: Context, program: Program, breakpoints: Sequence[Breakpoint], exception_filters: Sequence[str] = ()
+        self,
+        ctx: Context,
+        program: Program,
+        breakpoints: Sequence[Breakpoint],
+        exception_filters: Sequence[str] = (),
+        marks: dict[str, float] | None = None,
     ) -> AsyncIterator[Launched]:
-        """Initialize, launch and configure like an editor; yield once the program runs."""
+        """Initialize, launch and configure like an editor; yield once the program runs. ``marks``
+        receives how long the setBreakpoints requests took and when configurationDone was sent."""
         async with open_session(self._argv, ctx.timeout) as session:
             capabilities = await session.request("initialize", _INITIALIZE)
             offered = {f["filter"] for f in capabilities.get("exceptionBreakpointFilters") or []}
@@ -81,9 +89,14 @@ class DapDebugger(Driver):
             launched_at = time.perf_counter()
             launch = await session.start_request("launch", self._launch_arguments(program, result, ctx))
             await session.event("initialized")
+            started = time.perf_counter()
             await self._set_breakpoints(session, breakpoints, [program.path])
+            if marks is not None:
+                marks["set_breakpoints"] = time.perf_counter() - started
             if offered:  # an editor sends the filters only to an adapter that offers some
                 await session.request("setExceptionBreakpoints", {"filters": list(exception_filters)})
+            if marks is not None:
+                marks["configuration_done_at"] = time.perf_counter()
             await session.request("configurationDone", {})
             await session.response(launch)
             yield Launched(session, launched_at, result)
@@ -188,9 +201,45 @@ class DapDebugger(Driver):
             await run.session.request("disconnect", {"terminateDebuggee": False})
             return await wait_for_result(run.result, ctx.timeout)
 
-    async def _finish(self, session: DapSession, program: Program, thread: int) -> None:
+    async def scale(self, job: Scale, ctx: Context) -> Measurements:
+        first_line = job.target.line(job.marker)
+        wanted = [Breakpoint(job.target.path, first_line + offset) for offset in range(job.count)]
+        files = [job.program.path, job.target.path]
+        first = wanted if job.late is None else [Breakpoint(job.program.path, job.program.line(job.late))]
+        marks: dict[str, float] = {}
+        async with self._launched(ctx, job.program, first, marks=marks) as run:
+            session = run.session
+            stopped = await session.event("stopped", unexpected=("terminated",))
+            now = time.perf_counter()
+            figures = {
+                "set_breakpoints": marks["set_breakpoints"],
+                "first_stop": now - run.launched_at,
+                "configured_to_stop": now - marks["configuration_done_at"],
+            }
+            await _check_location(session, stopped, first[0].line)
+            thread = int(stopped["threadId"])
+            if job.late is not None:
+                started = time.perf_counter()
+                await self._set_breakpoints(session, wanted, [job.target.path])
+                figures["late_set_breakpoints"] = time.perf_counter() - started
+                started = time.perf_counter()
+                await session.request("continue", {"threadId": thread})
+                stopped = await session.event("stopped", unexpected=("terminated",))
+                figures["late_stop"] = time.perf_counter() - started
+                await _check_location(session, stopped, first_line)
+                thread = int(stopped["threadId"])
+            if job.stops:
+                figures |= await _cycles(session, thread, 2 if ctx.smoke else job.stops, job.list_threads)
+            if job.steps:
+                figures |= await _steps(session, thread, 10 if ctx.smoke else job.steps)
+            await self._finish(session, job.program, thread, files)
+        return figures
+
+    async def _finish(
+        self, session: DapSession, program: Program, thread: int, files: Sequence[Path] | None = None
+    ) -> None:
         """Clear the breakpoints, continue, and wait for the program to end."""
-        await self._set_breakpoints(session, [], [program.path])
+        await self._set_breakpoints(session, [], files or [program.path])
         await session.request("continue", {"threadId": thread})
         await session.event("terminated", unexpected=("stopped",))
 
@@ -234,6 +283,39 @@ async def _inspect_like_an_editor(session: DapSession, thread: int) -> list[dict
     scopes = (await session.request("scopes", {"frameId": frames[0]["id"]}))["scopes"]
     body = await session.request("variables", {"variablesReference": scopes[0]["variablesReference"]})
     return list(body["variables"])
+
+
+async def _cycles(session: DapSession, thread: int, stops: int, list_threads: bool) -> Measurements:
+    """``stops`` continue-to-stopped cycles; with ``list_threads`` a timed ``threads`` request at
+    each stop too, and how many threads it listed."""
+    cycles: list[float] = []
+    listing: list[float] = []
+    listed = 0
+    for _ in range(stops):
+        if list_threads:
+            started = time.perf_counter()
+            listed = len((await session.request("threads", {}))["threads"])
+            listing.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await session.request("continue", {"threadId": thread})
+        stopped = await session.event("stopped", unexpected=("terminated",))
+        cycles.append(time.perf_counter() - started)
+        thread = int(stopped["threadId"])
+    figures = cycle_figures(cycles)
+    if list_threads:
+        figures |= {"threads_request": statistics.median(listing), "threads_listed": float(listed)}
+    return figures
+
+
+async def _steps(session: DapSession, thread: int, count: int) -> Measurements:
+    """``next`` ``count`` times in a row, each timed from the request to its ``stopped`` event."""
+    steps: list[float] = []
+    for _ in range(count):
+        started = time.perf_counter()
+        await session.request("next", {"threadId": thread})
+        await session.event("stopped", unexpected=("terminated",))
+        steps.append(time.perf_counter() - started)
+    return {"step": statistics.median(steps), "step_max": max(steps), "steps_total": sum(steps)}
 
 
 _DICT_KEY = re.compile(r"key\d+")

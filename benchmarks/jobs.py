@@ -103,7 +103,28 @@ class StartUp:
     """Time from spawning the debugger to its first answer (``initialize`` response or prompt)."""
 
 
-Job = RunToEnd | Step | FirstStop | RoundTrips | BigVariables | Detach | StartUp
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """The scale scenarios (X1-X5): breakpoints on ``count`` lines of ``target`` from its ``marker``
+    on, set before ``configurationDone`` (timed), then the first stop (timed from ``launch`` and from
+    ``configurationDone``), then ``stops`` stop-to-stop cycles (with a timed ``threads`` request at
+    each when ``list_threads``), or ``steps`` ``next`` requests in a row.
+
+    With ``late`` the program first stops at its own ``late`` marker; the breakpoint in ``target``
+    is then set while it is stopped (timed) and one ``continue`` runs to it (timed).
+    """
+
+    program: Program
+    target: Program
+    marker: str
+    count: int = 1
+    stops: int = 0
+    steps: int = 0
+    list_threads: bool = False
+    late: str | None = None
+
+
+Job = RunToEnd | Step | FirstStop | RoundTrips | BigVariables | Detach | StartUp | Scale
 
 #: The driver method that does each kind of job.
 _METHODS: dict[type, str] = {
@@ -114,6 +135,7 @@ _METHODS: dict[type, str] = {
     RoundTrips: "round_trips",
     BigVariables: "big_variables",
     Detach: "detach",
+    Scale: "scale",
 }
 
 

@@ -64,3 +64,12 @@ DETACH = Program("detach", size=8, smoke_size=1)
 
 #: The pyperformance programs, for the scenarios that are about ordinary compute-bound code.
 COMPUTE = (RICHARDS, NBODY, RAYTRACE)
+
+#: The scale workloads, written by benchmarks/scale_workloads.py into workloads/generated/.
+MANY_CODE = Program("generated/manycode")
+MANY_CODE_LAST_MODULE = Program("generated/manycode_modules/m099")
+MANY_THREADS = Program("generated/threads", size=30, smoke_size=3)
+MANY_BREAKPOINTS = Program("generated/manybreakpoints", size=3, smoke_size=1)
+HUGE_FILE = Program("generated/hugefile", size=30, smoke_size=3)
+HUGE_FILE_MODULE = Program("generated/hugefile_module")
+STEPPING = Program("generated/stepping", size=200, smoke_size=200)

@@ -84,10 +84,12 @@ async def run_all(
                 results.plain[program.name].append(await plain.run(program, ctx))
             for debugger in order:
                 key = (scenario.key, debugger.name)
-                if key in results.outcomes or (spent[key] >= cell_budget and len(results.samples[key]) >= 2):
+                if key in results.outcomes or (
+                    spent[key] >= max(cell_budget, scenario.cutoff or 0) and len(results.samples[key]) >= 2
+                ):
                     continue
                 run_started = time.perf_counter()
-                outcome, measured = await _measure_once(debugger, scenario, ctx, cutoff)
+                outcome, measured = await _measure_once(debugger, scenario, ctx, scenario.cutoff or cutoff)
                 spent[key] += time.perf_counter() - run_started
                 if outcome is not None:
                     results.outcomes[key] = outcome

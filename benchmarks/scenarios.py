@@ -19,6 +19,7 @@ from benchmarks.jobs import (
     Job,
     RoundTrips,
     RunToEnd,
+    Scale,
     StartUp,
     Step,
 )
@@ -81,6 +82,8 @@ class Scenario:
     title: str
     job: Job
     figures: tuple[Figure, ...]
+    #: Seconds one run may take before it is cut off, when this scenario needs more than ``--cutoff``.
+    cutoff: float | None = None
 
     @property
     def baseline(self) -> Program | None:
@@ -206,6 +209,7 @@ def all_scenarios(python_version: tuple[int, int]) -> list[Scenario]:
             (ratio("compute", target=1.01, label="compute time ratio"),),
         )
     )
+    found += scale_scenarios()
     found.append(
         Scenario(
             "start-up",
@@ -215,6 +219,70 @@ def all_scenarios(python_version: tuple[int, int]) -> list[Scenario]:
         )
     )
     return found
+
+
+def scale_scenarios() -> list[Scenario]:
+    """X1-X5: programs far larger than the others (written by benchmarks/scale_workloads.py).
+    Their targets are set from the floors measured on this machine: see RESULTS.md."""
+    ms = 1e3
+    return [
+        Scenario(
+            "X1 100k code",
+            "100k functions (code objects) loaded, then a breakpoint set while stopped in one of them",
+            Scale(programs.MANY_CODE, programs.MANY_CODE_LAST_MODULE, "f0-body", late="after-imports"),
+            (
+                over_plain("first_stop", "wall", 0.5, "launch to first stop minus plain run"),
+                absolute("late_set_breakpoints", "ms", ms, 20.0, "setBreakpoints while stopped"),
+                absolute("late_stop", "ms", ms, 5.0, "continue to that breakpoint"),
+            ),
+            cutoff=60.0,
+        ),
+        Scenario(
+            "X2 200 threads",
+            "200 threads running Python while the main thread stops 29 times in a loop",
+            Scale(programs.MANY_THREADS, programs.MANY_THREADS, "main-loop-line", stops=29, list_threads=True),
+            (
+                absolute("cycle", "ms", ms, 10.0, "median cycle, continue to stopped"),
+                absolute("cycle_max", "ms", ms, label="worst cycle"),
+                absolute("threads_request", "ms", ms, 10.0, "threads request (all 201 listed)"),
+                absolute("threads_listed", "threads", 1.0, label="threads listed"),
+            ),
+            cutoff=60.0,
+        ),
+        Scenario(
+            "X3 5000 breakpoints",
+            "5,000 breakpoints in one function, then 30 stops on them",
+            Scale(programs.MANY_BREAKPOINTS, programs.MANY_BREAKPOINTS, "first-of-many", count=5000, stops=30),
+            (
+                absolute("set_breakpoints", "ms", ms, 200.0, "setBreakpoints of 5,000 lines"),
+                absolute("configured_to_stop", "ms", ms, 500.0, "configurationDone to the first stop"),
+                absolute("cycle", "ms", ms, 2.0, "median cycle, continue to stopped"),
+            ),
+            cutoff=60.0,
+        ),
+        Scenario(
+            "X4 100k-line file",
+            "a breakpoint in a small loop at the end of a 100k-line module",
+            Scale(programs.HUGE_FILE, programs.HUGE_FILE_MODULE, "loop-line", stops=29),
+            (
+                absolute("set_breakpoints", "ms", ms, 1000.0, "setBreakpoints in the 100k-line file"),
+                over_plain("first_stop", "wall", 1.5, "launch to first stop minus plain run"),
+                absolute("cycle", "ms", ms, 2.0, "median cycle, continue to stopped"),
+            ),
+            cutoff=60.0,
+        ),
+        Scenario(
+            "X5 next x1000",
+            "`next` 1,000 times in a row through a loop of short lines",
+            Scale(programs.STEPPING, programs.STEPPING, "walk-start", steps=1000),
+            (
+                absolute("step", "ms", ms, 1.0, "median step, next to stopped"),
+                absolute("step_max", "ms", ms, label="worst step"),
+                absolute("steps_total", "s", 1.0, label="1,000 steps in all"),
+            ),
+            cutoff=60.0,
+        ),
+    ]
 
 
 def smoke_scenario(python_version: tuple[int, int]) -> list[Scenario]:
