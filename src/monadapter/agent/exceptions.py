@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any, Literal
 
+from .codes import is_own_file
+
 #: A stop kind is also the id of the filter that asks for it (adapter/capabilities.py announces them).
 StopKind = Literal["raised", "userUnhandled", "uncaught"]
 FILTER_NAMES: frozenset[str] = frozenset({"raised", "userUnhandled", "uncaught"})
@@ -330,10 +332,23 @@ def _full_name(kind: type) -> str:
 
 
 def _format(exception: BaseException, *, chain: bool) -> str:
+    """The text python prints for ``exception``, without our frames (the runner's, the launcher's:
+    the program's traceback starts in its own code, as under plain python)."""
     import traceback  # for exceptionInfo only: not loaded into every debuggee (benchmarks A2)
 
     try:
-        return "".join(traceback.format_exception(exception, chain=chain))
+        printed = traceback.TracebackException.from_exception(exception)
+        pending, seen = [printed], set()
+        while pending:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            frames = [summary for summary in current.stack if not is_own_file(summary.filename)]
+            current.stack = traceback.StackSummary.from_list(frames)
+            pending.extend(linked for linked in (current.__cause__, current.__context__) if linked is not None)
+            pending.extend(current.exceptions or ())
+        return "".join(printed.format(chain=chain))
     except Exception as exc:
         return f"<traceback could not be formatted: {type(exc).__name__}>"
 

@@ -13,7 +13,7 @@ from functools import wraps
 from types import CodeType, FrameType
 from typing import Any
 
-from monadapter.agent.codes import is_own_file
+from monadapter.agent.codes import is_library_file, is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
@@ -112,6 +112,7 @@ class Inspector:
         self._source_for = source_for
         self._presentation = Presentation.from_options(options)
         self._hover_runs_code = options.get("hoverRunsCode") is True
+        self._just_my_code = options.get("justMyCode") is not False
 
     @_reported
     def stack_trace(
@@ -120,7 +121,9 @@ class Inspector:
         """Answer stackTrace: ``frames`` are the thread's frames, innermost first, each with its current line.
 
         Frames of monadapter's own code are left out, and ``totalFrames`` counts the rest, so paging with
-        ``startFrame``/``levels`` never shows them.
+        ``startFrame``/``levels`` never shows them. With justMyCode (the default) frames of library code
+        (the standard library, site-packages, frozen modules: code steps never stop in) are marked as
+        such: ``presentationHint`` "subtle" on the frame and "deemphasize" on its source.
         """
         visible = [(frame, line) for frame, line in frames if not is_own_file(frame.f_code.co_filename)]
         start = _count_argument(arguments, "startFrame")
@@ -136,8 +139,11 @@ class Inspector:
                 "column": 1,
             }
             source = self._source_for(frame.f_code)
+            library = self._just_my_code and is_library_file(frame.f_code.co_filename)
+            if library:
+                entry["presentationHint"] = "subtle"
             if source:
-                entry["source"] = source
+                entry["source"] = {**source, "presentationHint": "deemphasize"} if library else source
             stack_frames.append(entry)
         return {"stackFrames": stack_frames, "totalFrames": len(visible)}
 
