@@ -79,6 +79,26 @@ class VariablePresentation(BaseModel):
         return data
 
 
+class CodeRule(BaseModel):
+    """One of debugpy's ``rules``: a path glob or a module glob, and whether what it matches is user code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(
+        None, description="A glob over absolute file paths (** for any directories); a directory covers its files."
+    )
+    module: str | None = Field(None, description="A glob over module names; it covers the module's submodules.")
+    include: bool = Field(description="true: what the rule matches is user code; false: it is library code.")
+
+    @model_validator(mode="after")
+    def _path_or_module(self) -> CodeRule:
+        if (self.path is None) == (self.module is None):
+            raise ValueError("a rule needs exactly one of 'path' or 'module'")
+        if not (self.path or self.module):
+            raise ValueError("a rule's 'path' or 'module' must not be empty")
+        return self
+
+
 class AgentOptions(ClientArguments):
     """The options the agent reads from ``monadapter/configure``, the same for launch and attach."""
 
@@ -96,6 +116,11 @@ class AgentOptions(ClientArguments):
         ge=0,
         description="Seconds the program's code run for one request (an evaluated expression, a __repr__ or "
         "property shown in Variables) may take before it is interrupted; 0: no limit.",
+    )
+    rules: list[CodeRule] | None = Field(
+        None,
+        description="Which code is user code, before justMyCode decides: a list of {path | module, include}, "
+        "the first rule that matches a file wins.",
     )
     variablePresentation: VariablePresentation | None = Field(
         None, description="Group, inline or hide special names, functions, classes and _protected members."

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import exceptions
 from .channel import Channel, Request
+from .coderules import Rules, RulesError
 from .engine import Engine, ToolBusyError
 from .handles import Handles, InspectError
 from .interrupt import EvaluationTimeout, Interrupter
@@ -119,7 +120,11 @@ class Debugger:
     def configure(self, options: dict[str, Any]) -> None:
         """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
         self._options = dict(options)
-        self.engine.configure(just_my_code=options.get("justMyCode") is not False)
+        try:
+            rules = Rules.parse(options.get("rules"), os.getcwd())
+        except RulesError:  # the adapter refuses bad rules: only a hand-written attach gets here
+            rules = Rules()
+        self.engine.configure(just_my_code=options.get("justMyCode") is not False, rules=rules)
         self._inspector_made = None  # made again with these options when next needed
 
     @property

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import callerframe, codes, exceptions
 from .breakpoints import NO_STOP, Breakpoint, FunctionBreakpoint, LineProbe
+from .coderules import Rules
 from .codes import code_key
 from .sources import SourceMap, Sources, is_synthetic, path_key
 from .stepping import StepKind, StepPlan
@@ -181,6 +182,8 @@ class Engine:
         # maps file key -> its multi-line statement heads, for steps (see _inside_statement)
         self._heads: dict[str, dict[int, int]] = {}
         self._just_my_code = True
+        # debugpy's rules: which files are user code, before justMyCode decides (coderules.py)
+        self._rules = Rules()
         # maps file name -> whether steps and "raised" skip its code (_skipped_in_steps), read per exception
         self._skipped_files: dict[str, bool] = {}
         # exception filters and options in force (setExceptionBreakpoints)
@@ -1077,8 +1080,9 @@ class Engine:
         state.return_watchers += delta
         self._set_local(state, code, before, rearm=delta > 0 and plan.kind == "over")
 
-    def configure(self, *, just_my_code: bool) -> None:
+    def configure(self, *, just_my_code: bool, rules: Rules | None = None) -> None:
         self._just_my_code = just_my_code
+        self._rules = rules or Rules()
         self._skipped_files.clear()
 
     def set_exception_filters(self, filters: exceptions.ExceptionFilters) -> None:
@@ -1095,7 +1099,9 @@ class Engine:
         if skipped is None:
             if len(self._skipped_files) >= MAX_FILE_VERDICTS:
                 self._skipped_files.clear()
-            skipped = codes.is_own_file(filename) or (self._just_my_code and codes.is_library_file(filename))
+            ruled = self._rules.verdict(filename)  # the user's rules first, then justMyCode's default
+            library = (self._just_my_code and codes.is_library_file(filename)) if ruled is None else not ruled
+            skipped = codes.is_own_file(filename) or library
             self._skipped_files[filename] = skipped
         return skipped
 
