@@ -131,3 +131,69 @@ async def test_a_launched_program_that_detached_outlives_its_adapter(tmp_path: P
         adapter.wait(WAIT)
     assert await wait_for_file(marker) == "finished\n"
     await until_gone(pid)
+
+
+async def still_serves(port: int, tmp_path: Path) -> None:
+    """The adapter server runs a new session to its end."""
+    program = write_program(tmp_path, "print('next session')\n", name="next.py")
+    async with connected(port) as client:
+        assert await client.run_to_end(**launch_arguments(program)) == 0
+        assert client.output("stdout") == "next session\n"
+
+
+async def test_a_launched_program_ends_when_its_client_goes_away(tmp_path: Path) -> None:
+    """Client loss, launch: the client's connection ends without a disconnect; the adapter ends the
+    program it launched (as disconnect does by default) and serves the next client."""
+    program = write_program(tmp_path, PAUSED_OR_RUNNING)
+    with adapter_server() as (_adapter, port):
+        async with connected(port) as client:
+            await client.configuration_sequence(
+                {program: [line_of(program, "# stop here")]}, **launch_arguments(program, args=[str(tmp_path / "c")])
+            )
+            pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
+            await client.wait_for_event("stopped")
+        # the connection is closed here, no disconnect sent
+        await until_gone(pid)
+        await still_serves(port, tmp_path)
+
+
+async def test_an_attached_program_runs_on_when_its_client_goes_away(tmp_path: Path) -> None:
+    """Client loss, attach: the program is released from its stop and runs on to its own end."""
+    program = write_program(tmp_path, "value = 42  # stop here\nprint('ran on', value)\n")
+    listening = ListeningProgram(program)
+    with adapter_server() as (_adapter, port):
+        async with connected(port) as client:
+            await client.configuration_sequence(
+                {program: [line_of(program, "# stop here")]},
+                request="attach",
+                connect={"host": "127.0.0.1", "port": listening.port},
+                accessToken=listening.token,
+            )
+            await client.wait_for_event("stopped")
+        assert listening.finish()[:2] == (0, "ran on 42\n")
+        await still_serves(port, tmp_path)
+
+
+async def test_a_crashing_program_is_reported_and_the_session_ends_cleanly(tmp_path: Path) -> None:
+    """Debuggee crash: a program killed by a signal while another of its threads is paused gives
+    ``exited`` with 128+N and ``terminated``; the adapter goes on serving."""
+    program = write_program(
+        tmp_path,
+        """
+        import os, signal, threading
+        def crash():
+            os.kill(os.getpid(), signal.SIGSEGV)
+        value = 1  # stop here
+        threading.Thread(target=crash).start()
+        """,
+    )
+    with adapter_server() as (_adapter, port):
+        async with connected(port) as client:
+            stopped = await client.launch_and_stop(
+                {program: [line_of(program, "# stop here")]}, **launch_arguments(program)
+            )
+            await client.continue_(stopped["body"]["threadId"])
+            exited = await client.wait_for_event("exited")
+            await client.wait_for_event("terminated")
+            assert exited["body"]["exitCode"] == 128 + signal.SIGSEGV
+        await still_serves(port, tmp_path)

@@ -74,6 +74,11 @@ def _async_exception_setter() -> Callable[[int, Any], int] | None:
     return lambda ident, exception: function(ident, null if exception is None else exception)
 
 
+def _unavailable(ident: int, exception: Any) -> int:
+    """The setter without ctypes: nothing can be interrupted."""
+    return 0
+
+
 class Interrupter:
     """Deadlines for requests run on paused threads, kept by one watchdog thread of ours.
 
@@ -93,17 +98,18 @@ class Interrupter:
         self.ident: int | None = None
 
     def start(self) -> None:
-        """Resolve the C function and start the watchdog (an own thread: agent/ownthread.py)."""
-        self._set_async = _async_exception_setter()
-        if self._set_async is not None:
-            watchdog = OwnThread(self._watch)
-            watchdog.start()
-            self.ident = watchdog.ident
+        """Start the watchdog (an own thread: agent/ownthread.py). ctypes is imported only when the
+        first request runs: a program that is never inspected does not load it."""
+        watchdog = OwnThread(self._watch)
+        watchdog.start()
+        self.ident = watchdog.ident
 
     def run[T](self, call: Callable[[], T], timeout: float | None) -> T:
         """Return ``call()`` run on this thread, interrupted by EvaluationTimeout after ``timeout``
         seconds (None or 0: no limit, but still interruptible by ``interrupt``)."""
-        if self.ident is None:
+        if self._set_async is None:
+            self._set_async = _async_exception_setter() or _unavailable
+        if self.ident is None or self._set_async is _unavailable:
             return call()
         ident = _thread.get_ident()
         deadline = monotonic() + timeout if timeout else INFINITY
