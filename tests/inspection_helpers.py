@@ -18,6 +18,7 @@ from typing import Any
 
 from engine_helpers import launch_arguments, line_of, top_frame
 
+from monadapter.agent.codes import is_library_file
 from monadapter.agent.frames import Inspector
 from monadapter.agent.handles import Handles
 from monadapter.client import DapClient
@@ -33,7 +34,7 @@ def source_for(code: CodeType) -> dict[str, Any]:
 
 
 def make_inspector(**options: Any) -> Inspector:
-    return Inspector(Handles(), source_for=source_for, options=options)
+    return Inspector(Handles(), source_for=source_for, options=options, library=is_library_file)
 
 
 class PausedThread:

@@ -81,3 +81,31 @@ async def test_exception_details_and_printed_traceback_start_in_the_program(tmp_
         assert await run_to_exit(client, stopped) == 1
         printed = client.output("stderr")
         assert "wrapped" in printed and OWN_DIR not in printed
+
+
+async def test_rules_decide_which_frames_are_marked(tmp_path: Path) -> None:
+    """rules apply to stack marking as to steps: threading included as user code is not marked, the
+    program's own helper excluded is."""
+    write_program(tmp_path, "def call(function):\n    function()\n", name="helper.py")
+    program = write_program(
+        tmp_path,
+        """
+        import threading, helper
+        def work():
+            value = 1  # in the worker
+        worker = threading.Thread(target=helper.call, args=(work,))
+        worker.start()
+        worker.join()
+        """,
+    )
+    rules = [{"module": "threading", "include": True}, {"path": "helper.py", "include": False}]
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# in the worker")]},
+            **launch_arguments(program, cwd=str(tmp_path), rules=rules),
+        )
+        frames = await client.stack_trace(stopped["body"]["threadId"])
+        marked = {frame["name"]: frame.get("presentationHint") for frame in frames}
+        assert marked.pop("work") is None and marked.pop("call") == "subtle"
+        assert marked and set(marked.values()) == {None}  # threading's frames, included
+        assert await run_to_exit(client, stopped) == 0

@@ -134,7 +134,9 @@ class Debugger:
         if self._inspector_made is None:
             from .frames import Inspector
 
-            self._inspector_made = Inspector(self.handles, source_for=self.sources.source_for, options=self._options)
+            self._inspector_made = Inspector(
+                self.handles, source_for=self.sources.source_for, options=self._options, library=self.engine.skips
+            )
         return self._inspector_made
 
     def program_starting(self, code: types.CodeType) -> None:

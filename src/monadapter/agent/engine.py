@@ -1092,6 +1092,11 @@ class Engine:
             if self._active:
                 self._sync_aux()
 
+    def skips(self, filename: str) -> bool:
+        """Whether code of ``filename`` is not the user's (justMyCode, rules, ours): steps skip it and
+        stack traces mark its frames (agent/frames.py)."""
+        return self._skipped_in_steps(filename)
+
     def _skipped_in_steps(self, filename: str) -> bool:
         """Code a step never stops in: ours always; the standard library and site-packages with
         justMyCode (the default). Remembered per file name in ``_skipped_files``."""

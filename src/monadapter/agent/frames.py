@@ -13,7 +13,7 @@ from functools import wraps
 from types import CodeType, FrameType
 from typing import Any
 
-from monadapter.agent.codes import is_library_file, is_own_file
+from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
@@ -101,8 +101,11 @@ class Inspector:
         *,
         source_for: Callable[[CodeType], dict[str, Any]],
         options: dict[str, Any],
+        library: Callable[[str], bool],
     ) -> None:
-        """``source_for(code)`` gives the DAP Source of a code object; ``options`` are the launch arguments.
+        """``source_for(code)`` gives the DAP Source of a code object; ``options`` are the launch arguments;
+        ``library(filename)`` says whether a file's code is not the user's (justMyCode and rules decide:
+        the engine's verdict, the one steps use), which stack traces mark.
 
         Of the options the Inspector reads ``variablePresentation`` (debugpy's: ``special``, ``function``,
         ``class``, ``protected`` or ``all`` set to ``group``, ``inline`` or ``hide``) and ``hoverRunsCode``
@@ -112,7 +115,7 @@ class Inspector:
         self._source_for = source_for
         self._presentation = Presentation.from_options(options)
         self._hover_runs_code = options.get("hoverRunsCode") is True
-        self._just_my_code = options.get("justMyCode") is not False
+        self._library = library
 
     @_reported
     def stack_trace(
@@ -121,9 +124,10 @@ class Inspector:
         """Answer stackTrace: ``frames`` are the thread's frames, innermost first, each with its current line.
 
         Frames of monadapter's own code are left out, and ``totalFrames`` counts the rest, so paging with
-        ``startFrame``/``levels`` never shows them. With justMyCode (the default) frames of library code
-        (the standard library, site-packages, frozen modules: code steps never stop in) are marked as
-        such: ``presentationHint`` "subtle" on the frame and "deemphasize" on its source.
+        ``startFrame``/``levels`` never shows them. Frames of code that is not the user's (with justMyCode,
+        the default: the standard library, site-packages, frozen modules, as ``rules`` leave them; code
+        steps never stop in) are marked as such: ``presentationHint`` "subtle" on the frame and
+        "deemphasize" on its source.
         """
         visible = [(frame, line) for frame, line in frames if not is_own_file(frame.f_code.co_filename)]
         start = _count_argument(arguments, "startFrame")
@@ -139,7 +143,7 @@ class Inspector:
                 "column": 1,
             }
             source = self._source_for(frame.f_code)
-            library = self._just_my_code and is_library_file(frame.f_code.co_filename)
+            library = self._library(frame.f_code.co_filename)
             if library:
                 entry["presentationHint"] = "subtle"
             if source:
