@@ -15,7 +15,7 @@ import textwrap
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 import pytest_asyncio
@@ -148,3 +148,27 @@ async def client(adapter: AdapterAddress) -> AsyncIterator[DapClient]:
     async with DapClient.connect(adapter.host, adapter.port) as connected:
         await connected.initialize()
         yield connected
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long fuzz run (``@pytest.mark.fuzz_long``) runs only when asked for: ``pytest -m fuzz_long``."""
+    if "fuzz_long" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="the long fuzz run: pytest -m fuzz_long")
+    for item in items:
+        if item.get_closest_marker("fuzz_long") is not None:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many cases the fuzz runs sent (tests/test_fuzz.py records them; xdist passes them on)."""
+    counts = [
+        (report.nodeid, value)
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "fuzz_cases" and report.when == "call"
+    ]
+    if counts:
+        terminalreporter.write_sep("-", f"fuzz: {sum(count for _, count in counts)} cases")
+        for nodeid, count in counts:
+            terminalreporter.write_line(f"{count} cases: {nodeid}")

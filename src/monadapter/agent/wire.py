@@ -92,8 +92,9 @@ def decode(raw: bytes) -> dict[str, Any] | BadBody:
     """Return the message a frame's body holds, or a :class:`BadBody` when it is not a JSON object."""
     try:
         message = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        # RecursionError: arrays/objects nested deeper than the json module can decode.
+    except (ValueError, RecursionError) as exc:
+        # ValueError: not UTF-8, not JSON, or an integer of more digits than Python converts
+        # (sys.get_int_max_str_digits); RecursionError: nested deeper than json can decode.
         return BadBody(f"message body is not valid UTF-8 JSON: {exc}", raw)
     if not isinstance(message, dict):
         return BadBody(f"message body is a JSON {type(message).__name__}, not an object", raw)
