@@ -88,10 +88,15 @@ class Case:
 
 
 class Generator:
-    """Cases from ``seed``; :meth:`cases` takes the next seq numbers from ``first_seq`` up."""
+    """Cases from ``seed``; :meth:`cases` takes the next seq numbers from ``first_seq`` up.
 
-    def __init__(self, seed: int) -> None:
+    ``known`` (an integer list the caller keeps current: thread, frame and variable ids of the
+    session) gives half the integers, so that requests get past "no such frame" to the code behind.
+    """
+
+    def __init__(self, seed: int, known: list[int] | None = None) -> None:
         self.random = random.Random(seed)
+        self.known = known if known is not None else []
         self.definitions: dict[str, Any] = load_schema()["definitions"]
         self.commands = sorted(self._request_arguments())
 
@@ -147,7 +152,7 @@ class Generator:
             return [self.maybe_spoiled(items, depth + 1) for _ in range(rng.choice([0, 1, 2, 3]))] if depth < 4 else []
         return {
             "string": lambda: rng.choice(STRINGS),
-            "integer": lambda: rng.choice(INTEGERS),
+            "integer": lambda: rng.choice(self.known if self.known and rng.random() < 0.5 else INTEGERS),
             "number": lambda: rng.choice(NUMBERS + INTEGERS[:6]),
             "boolean": lambda: rng.choice([True, False]),
             "null": lambda: None,
@@ -165,9 +170,9 @@ class Generator:
         if schema is not None:
             arguments = self.value(schema)
             roll = rng.random()
-            if roll < 0.1 and arguments:
+            if roll < 0.1 and isinstance(arguments, dict) and arguments:
                 del arguments[rng.choice(sorted(arguments))]  # a field missing, perhaps a required one
-            elif roll < 0.2:
+            elif roll < 0.2 and isinstance(arguments, dict):
                 arguments[rng.choice(STRINGS[:6])] = rng.choice(WRONG)  # a field nobody knows
             elif roll < 0.25:
                 arguments = rng.choice(WRONG)  # arguments that are no object

@@ -130,15 +130,37 @@ def run(case: Case, session: RawSession) -> None:
         session.wait(complained, f"an important output event for {case.kind}")
 
 
+def refresh(session: RawSession, known: list[int]) -> None:
+    """Put the ids of the current stop (thread, frames, scopes, variables) in ``known``."""
+    stops = [event for event in session.events if event["event"] == "stopped"]
+    if not stops:
+        return
+    thread_id = stops[-1]["body"].get("threadId", 0)
+    ids = [thread_id]
+    frames = session.request("stackTrace", {"threadId": thread_id})
+    for frame in frames.get("body", {}).get("stackFrames", [])[:2] if frames["success"] else []:
+        ids.append(frame["id"])
+        scopes = session.request("scopes", {"frameId": frame["id"]})
+        for scope in scopes.get("body", {}).get("scopes", []) if scopes["success"] else []:
+            ids.append(scope["variablesReference"])
+            listed = session.request("variables", {"variablesReference": scope["variablesReference"]})
+            ids += [item["variablesReference"] for item in listed.get("body", {}).get("variables", [])][:5]
+    known[:] = [number for number in ids if isinstance(number, int)]
+
+
 def fuzz(state: str, seed: int, count: int, program: Path) -> int:
     """Run ``count`` cases in ``state``; return how many were sent."""
     server = AdapterProcess()
     session = RawSession(server.host, server.port)
+    known: list[int] = []
     try:
         reach(state, session, program)
         session.seq = 10  # our own requests after the cases use seqs the cases do not
-        cases = list(Generator(seed).cases(count, first_seq=1_000))
+        cases = list(Generator(seed, known).cases(count, first_seq=1_000_000))
+        stops = -1
         for case in cases:
+            if state == "stopped" and stops != (stops := sum(e["event"] == "stopped" for e in session.events)):
+                refresh(session, known)
             run(case, session)
         after = session.request("threads")  # a good request still works
         if state == "stopped":

@@ -11,16 +11,20 @@ import { monadapterPython } from './support.mjs';
 
 const TEST = { timeout: 30_000 };
 
+/** The access token the program is started with (attach must give it). */
+const TOKEN = 'extension-test-token';
+
 /**
- * Starts `python -m monadapter.agent --listen 127.0.0.1:0 PROGRAM` (port 0: the agent picks a free
- * port and prints `monadapter agent listening on HOST:PORT` on stderr).
+ * Starts `python -m monadapter.agent --listen 127.0.0.1:0 --access-token TOKEN PROGRAM` (port 0: the
+ * agent picks a free port and prints `monadapter agent listening on HOST:PORT` on stderr; it lets in
+ * only a debugger that gives TOKEN as attach's `accessToken`).
  *
  * Returns:
  *   `{ port, ended, kill }`: `ended` resolves with `{ code, stdout, stderr }` once the program
  *   exits; `kill()` ends it if it still runs.
  */
 async function startListening(program) {
-    const child = spawn(monadapterPython(), ['-m', 'monadapter.agent', '--listen', '127.0.0.1:0', program], {
+    const child = spawn(monadapterPython(), ['-m', 'monadapter.agent', '--listen', '127.0.0.1:0', '--access-token', TOKEN, program], {
         stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = { stdout: '', stderr: '' };
@@ -83,7 +87,7 @@ describe('attach (over stdio)', () => {
     async function attach(options, lines) {
         await dc.initializeRequest();
         const initialized = dc.waitForEvent('initialized');
-        const attached = dc.attachRequest({ connect: { host: 'localhost', port: program.port }, ...options });
+        const attached = dc.attachRequest({ connect: { host: 'localhost', port: program.port }, accessToken: TOKEN, ...options });
         await initialized;
         await dc.setBreakpointsRequest({ source: { path: CALLS }, breakpoints: lines.map((line) => ({ line })) });
         return { attached };
@@ -121,12 +125,12 @@ describe('attach (over stdio)', () => {
     test('a port that is not a number is refused with a message naming it; one given as text works', TEST, async () => {
         await dc.initializeRequest();
         await assert.rejects(
-            dc.attachRequest({ connect: { host: 'localhost', port: 'five' } }),
+            dc.attachRequest({ connect: { host: 'localhost', port: 'five' }, accessToken: TOKEN }),
             /invalid attach arguments: connect\.port: Input should be a valid integer/,
         );
         // The session goes on; a port as text (what a ${input:...} variable substitutes) is the number it spells.
         const initialized = dc.waitForEvent('initialized');
-        const attached = dc.attachRequest({ connect: { host: 'localhost', port: String(program.port) } });
+        const attached = dc.attachRequest({ connect: { host: 'localhost', port: String(program.port) }, accessToken: TOKEN });
         await initialized;
         await Promise.all([dc.configurationDoneRequest(), attached, dc.waitForEvent('terminated')]);
         assert.equal((await program.ended).stdout, 'y is 3\n');
