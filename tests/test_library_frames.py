@@ -109,3 +109,16 @@ async def test_rules_decide_which_frames_are_marked(tmp_path: Path) -> None:
         assert marked.pop("work") is None and marked.pop("call") == "subtle"
         assert marked and set(marked.values()) == {None}  # threading's frames, included
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_a_module_whose_package_fails_to_import_prints_no_frame_of_ours(tmp_path: Path) -> None:
+    write_program(tmp_path, "raise ImportError('the package cannot start')\n", name="broken/__init__.py")
+    write_program(tmp_path, "print('never')\n", name="broken/main.py")
+    async with session() as client:
+        await client.configuration_sequence(
+            module="broken.main", cwd=str(tmp_path), python=launch_arguments(tmp_path)["python"], exception_filters=[]
+        )
+        assert (await client.wait_for_event("exited"))["body"]["exitCode"] == 1
+        printed = client.output("stderr")
+        assert "ImportError: the package cannot start" in printed and OWN_DIR not in printed
+        assert printed.startswith("Traceback (most recent call last):\n")

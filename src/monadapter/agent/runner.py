@@ -65,8 +65,8 @@ def run(
         print(f"{sys.executable}: {exc}", file=sys.stderr)
         return UNCAUGHT_EXIT_CODE
     except Exception as exc:  # the program does not compile, or its package fails to import
-        if isinstance(exc, SyntaxError):  # python shows where the syntax is wrong, no traceback
-            exc.__traceback__ = None
+        # python shows where the syntax is wrong, no traceback; an import starts below our lookup
+        exc.__traceback__ = None if isinstance(exc, SyntaxError) else _below_the_runner(exc.__traceback__)
         sys.excepthook(type(exc), exc, exc.__traceback__)
         return UNCAUGHT_EXIT_CODE
     if starting is not None:
@@ -153,6 +153,14 @@ def _set_path0(entry: str) -> None:
     """Put ``entry`` where python puts the script's directory, unless -P/PYTHONSAFEPATH is on."""
     if not sys.flags.safe_path:
         sys.path[0] = entry
+
+
+def _below_the_runner(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """Skip the runner's frames at the top of a traceback: the program's traceback starts where
+    python's own would (runpy's frames, then the program's), never in monadapter."""
+    while tb is not None and tb.tb_frame.f_code.co_filename == _prepare.__code__.co_filename:
+        tb = tb.tb_next
+    return tb
 
 
 def _user_traceback(tb: types.TracebackType | None, code: types.CodeType) -> types.TracebackType | None:
