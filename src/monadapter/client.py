@@ -159,7 +159,7 @@ class DapClient:
             self._closed = True
             if self._send is not None:
                 await self._send.aclose()
-            if self._receive is not None and self._receive is not self._send:
+            if self._receive is not None and self._receive is not self._send:  # type: ignore[comparison-overlap]
                 await self._receive.aclose()
             if self._process is not None:
                 with anyio.move_on_after(self.timeout):
@@ -373,13 +373,11 @@ class DapClient:
                     env.pop(name, None)
                 else:
                     env[name] = value
-            command: list[str] = arguments["args"]
+            argv: list[str] = arguments["args"]
             if self.terminal_joins_arguments:
-                command, env = ["sh", "-c", " ".join(command)], dict(os.environ)
+                argv, env = ["sh", "-c", " ".join(argv)], dict(os.environ)
             try:
-                process = subprocess.Popen(
-                    command, cwd=arguments.get("cwd") or None, env=env, stdin=self.terminal_stdin
-                )
+                process = subprocess.Popen(argv, cwd=arguments.get("cwd") or None, env=env, stdin=self.terminal_stdin)
             except OSError as exc:
                 response.update(success=False, message=f"could not start {arguments['args'][:1]}: {exc}")
             else:

@@ -85,7 +85,7 @@ async def _serve(session: Session, listener: SocketListener, token: str, inherit
                         pass  # the child gave up waiting already
 
     async with listener:
-        await listener.serve(on_child)  # type: ignore[arg-type]
+        await listener.serve(on_child)
 
 
 async def _read_notice(stream: SocketStream, token: str) -> dict[str, Any] | None:

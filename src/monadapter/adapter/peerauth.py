@@ -70,7 +70,7 @@ async def accept(listener: MultiListener[SocketStream], secret: str) -> tuple[So
             winner.append((stream, reader))
             doors.cancel_scope.cancel()
 
-        await listener.serve(check, task_group=doors)  # type: ignore[arg-type]
+        await listener.serve(check, task_group=doors)
     return winner[0]
 
 

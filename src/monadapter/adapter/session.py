@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
@@ -187,7 +187,7 @@ class Session:
             pending.response = response
             pending.done.set()
 
-    def start_soon(self, function: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    def start_soon(self, function: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         """Run ``function(*args)`` as a task of this session."""
         assert self._task_group is not None
         self._task_group.start_soon(function, *args)
@@ -355,7 +355,7 @@ class Session:
             await self.send_event("terminated", {})
         debuggee.ended.set()
 
-    def _run_in_background(self, function: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    def _run_in_background(self, function: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         (self._background or self._task_group).start_soon(function, *args)  # type: ignore[union-attr]
 
     async def _until_debuggee_ends(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import Any, Protocol
 
@@ -134,7 +134,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 async def read_messages(
     channel: ByteChannel, reader: MessageReader | None = None
-) -> AsyncIterator[dict[str, Any] | BadBody | FramingError]:
+) -> AsyncGenerator[dict[str, Any] | BadBody | FramingError]:
     """Yield each message, bad body or framing error read from ``channel`` until end of stream.
 
     A framing error that the reader cannot recover from is yielded last.
@@ -144,7 +144,9 @@ async def read_messages(
             yield item if isinstance(item, FramingError) else decode(item)
 
 
-async def read_frames(channel: ByteChannel, reader: MessageReader | None = None) -> AsyncIterator[bytes | FramingError]:
+async def read_frames(
+    channel: ByteChannel, reader: MessageReader | None = None
+) -> AsyncGenerator[bytes | FramingError]:
     """Yield the undecoded body of each frame, or a framing error, read from ``channel`` until end of
     stream; ``reader``: one that may hold bytes already (the handshake's), else a new one."""
     reader = reader or MessageReader()

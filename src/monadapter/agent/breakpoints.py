@@ -274,7 +274,7 @@ class LineProbe:
         if test is _PENDING:
             condition = self.breakpoint.condition
             test = self._test = condition.test_for(code, frame.f_globals) if condition is not None else None
-        if test is not None and test.__globals__ is frame.f_globals:  # type: ignore[union-attr]
+        if test is not None and test.__globals__ is frame.f_globals:  # type: ignore[attr-defined]
             try:
                 result = test(frame.f_locals)  # type: ignore[operator]
             except BaseException as exc:  # even SystemExit: the debugger's evaluation must not end the program

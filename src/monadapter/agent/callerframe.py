@@ -22,7 +22,7 @@ from types import FrameType
 def _frames_above_resumer() -> Iterator[FrameType]:
     own = _getframe()  # once: this generator's frame object stays the same across resumptions
     while True:
-        yield own.f_back.f_back  # type: ignore[union-attr]  # while it runs, f_back is its resumer
+        yield own.f_back.f_back  # type: ignore[union-attr,misc]  # while it runs, f_back is its resumer
 
 
 def frame_getter() -> Callable[[], FrameType]:

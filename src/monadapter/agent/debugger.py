@@ -406,7 +406,7 @@ class Debugger:
             parked = self.engine.wait_parked(ident, PARK_WAIT) if ident is not None else None
             if parked is None:
                 running = self.engine.running_frames(ident) if ident is not None else []
-                if request.command == "stackTrace" and running:
+                if request.command == "stackTrace" and running and dap_id is not None:
                     # blocked in native code: it stops when it returns to Python; show where it is now
                     request.reply(self._inspector.stack_trace(dap_id, running, arguments))
                     return

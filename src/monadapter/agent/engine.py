@@ -118,7 +118,7 @@ class FileBreakpoints:
     # whether code of this file has been seen; until then only a file on disk has verified breakpoints
     loaded: bool = False
     # for breakpoints set by sourceReference: only code compiled from this exact text matches
-    source_object: object | None = None
+    source_object: str | bytes | None = None
 
 
 class Engine:
@@ -327,7 +327,7 @@ class Engine:
                 {"category": "stderr", "output": f"monadapter internal error in {where} (ignored):\n{text}"},
             )
         except Exception:
-            sys.__stderr__.write(f"monadapter internal error in {where}:\n{text}")
+            sys.__stderr__.write(f"monadapter internal error in {where}:\n{text}")  # type: ignore[union-attr]
 
     # -- callbacks ------------------------------------------------------------------------------
 
@@ -838,7 +838,7 @@ class Engine:
             body |= {"source": function.source, "line": function.breakpoint.line}
         return body
 
-    def _resolve_source(self, source: dict[str, Any]) -> tuple[str, str, object | None]:
+    def _resolve_source(self, source: dict[str, Any]) -> tuple[str, str, str | bytes | None]:
         """(file key, display path or name, source object for sourceReference breakpoints).
 
         Raises:

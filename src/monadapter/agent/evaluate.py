@@ -43,7 +43,11 @@ _SAFE_DESCRIPTORS = (
 # ``__getattribute__`` implementations that only do the standard lookup.
 _STANDARD_GETATTRIBUTE = (object.__getattribute__, type.__getattribute__, ModuleType.__getattribute__)
 # Containers whose item lookup hover may do, with the C method it uses.
-_STATIC_GETITEM = {dict: dict.__getitem__, list: list.__getitem__, tuple: tuple.__getitem__}
+_STATIC_GETITEM: dict[type, Callable[[Any, Any], Any]] = {
+    dict: dict.__getitem__,
+    list: list.__getitem__,
+    tuple: tuple.__getitem__,
+}
 
 
 def evaluate_expression(frame: FrameType, source: str) -> Any:
@@ -157,7 +161,7 @@ def _static_value(frame: FrameType, node: ast.expr) -> Any:
         and isinstance(node.operand, ast.Constant)
         and type(node.operand.value) in (int, float, complex)
     ):
-        return -node.operand.value
+        return -node.operand.value  # type: ignore[operator]  # a number: its type was checked
     if isinstance(node, ast.Name):
         for namespace in (frame.f_locals, frame.f_globals, frame.f_builtins):
             if node.id in namespace:

@@ -11,9 +11,15 @@ REPR_LIMIT = 512
 #: Nesting depth past which the container formatter writes "..." instead of descending.
 MAX_DEPTH = 64
 
-_OPEN_CLOSE = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})"), dict: ("{", "}")}
-_EMPTY = {list: "[]", tuple: "()", set: "set()", frozenset: "frozenset()", dict: "{}"}
-_CYCLE = {list: "[...]", tuple: "(...)", set: "{...}", frozenset: "frozenset(...)", dict: "{...}"}
+_OPEN_CLOSE: dict[type, tuple[str, str]] = {
+    list: ("[", "]"),
+    tuple: ("(", ")"),
+    set: ("{", "}"),
+    frozenset: ("frozenset({", "})"),
+    dict: ("{", "}"),
+}
+_EMPTY: dict[type, str] = {list: "[]", tuple: "()", set: "set()", frozenset: "frozenset()", dict: "{}"}
+_CYCLE: dict[type, str] = {list: "[...]", tuple: "(...)", set: "{...}", frozenset: "frozenset(...)", dict: "{...}"}
 
 
 def describe_exception(exc: BaseException) -> str:

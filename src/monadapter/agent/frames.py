@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import wraps
 from types import CodeType, FrameType
-from typing import Any
+from typing import Any, Literal
 
 from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
@@ -133,7 +133,7 @@ class Inspector:
         start = _count_argument(arguments, "startFrame")
         levels = _count_argument(arguments, "levels")
         page = visible[start : start + levels if levels else None]
-        options = arguments.get("format") if isinstance(arguments.get("format"), dict) else {}
+        options: dict[str, Any] = arguments["format"] if isinstance(arguments.get("format"), dict) else {}
         stack_frames = []
         for frame, line in page:
             entry: dict[str, Any] = {
@@ -164,8 +164,12 @@ class Inspector:
         thread_id = self._owner(frame_id)
         expander = self._expander(thread_id, arguments)
         module_level = not is_function_frame(frame) and frame.f_locals is frame.f_globals
-        scopes = []
-        for which, name in (("locals", "Locals"), ("globals", "Globals")):
+        scopes: list[dict[str, Any]] = []
+        scope_names: tuple[tuple[Literal["locals", "globals"], str], ...] = (
+            ("locals", "Locals"),
+            ("globals", "Globals"),
+        )
+        for which, name in scope_names:
             if which == "locals" and module_level:
                 continue
             first = not scopes
@@ -275,7 +279,7 @@ class Inspector:
             raise InspectError(f"{reference} is a frameId, not a variablesReference")
         return ref
 
-    def _owner(self, reference: int) -> int:
+    def _owner(self, reference: Any) -> int:
         thread_id = self.handles.thread_of(reference)
         if thread_id is None:  # the thread resumed between the lookup and now
             raise InspectError(f"unknown reference {reference}: its thread has resumed")

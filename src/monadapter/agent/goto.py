@@ -44,7 +44,7 @@ def stack_depths(code: CodeType) -> dict[int, int]:
     instructions = {instruction.offset: instruction for instruction in dis.get_instructions(code)}
     ordered = sorted(instructions)
     following = dict(itertools.pairwise(ordered))
-    handlers = [(entry.target, entry.depth + int(entry.lasti) + 1) for entry in dis.Bytecode(code).exception_entries]
+    handlers = [(entry.target, entry.depth + int(entry.lasti) + 1) for entry in dis.Bytecode(code).exception_entries]  # type: ignore[attr-defined]
     depths: dict[int, int] = {}
     pending = [(ordered[0], 0)] + handlers if ordered else []
     while pending:
@@ -142,7 +142,7 @@ def jump(frame: FrameType, line: int, file_code: Iterable[CodeType] = ()) -> Non
     """
     check(frame, line, file_code)
     try:
-        frame.f_lineno = line
+        frame.f_lineno = line  # type: ignore[misc]  # typeshed has it read-only; a LINE callback may jump
     except ValueError as exc:
         raise GotoRefused(f"cannot go to line {line}: {exc}") from None
 

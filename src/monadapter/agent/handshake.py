@@ -40,7 +40,12 @@ def serve_until_configured(channel: Channel, debugger: Debugger, limit: float | 
     configured = threading.Event()
     options: dict[str, Any] = {}
     channel.register("monadapter/configure", lambda request: _configure(debugger, request, options))
-    channel.register("configurationDone", lambda request: (request.reply(), configured.set()))
+
+    def configuration_done(request: Request) -> None:
+        request.reply()
+        configured.set()
+
+    channel.register("configurationDone", configuration_done)
     channel.send_event(
         "monadapter/hello",
         {"pid": os.getpid(), "pythonVersion": list(sys.version_info[:3]), "executable": sys.executable},

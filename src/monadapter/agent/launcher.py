@@ -21,6 +21,7 @@ import signal
 import stat
 import sys
 import time
+from typing import Literal
 
 from monadapter.agent import auth, children, handshake, runner
 from monadapter.agent.channel import Channel
@@ -71,7 +72,7 @@ def parse_listen_arguments(argv: list[str]) -> tuple[str, int, str | None, runne
     if rest[0] in ("-m", "-c"):
         if len(rest) < 2:
             raise LauncherUsageError(f"{rest[0]} needs a value")
-        kind = "module" if rest[0] == "-m" else "code"
+        kind: Literal["module", "code"] = "module" if rest[0] == "-m" else "code"
         return host or "127.0.0.1", int(port), token, runner.Target(kind, rest[1], rest[2:])
     return host or "127.0.0.1", int(port), token, runner.Target("program", rest[0], rest[1:])
 

@@ -36,7 +36,7 @@ from .sources import Sources, is_synthetic
 MAX_RUNTIME_SOURCES = 1000
 #: ``NAME-VERSION.dist-info`` / ``.egg-info`` directory names.
 _DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+?)(?:-py[^-]*)?\.(?:dist|egg)-info$")
-_MODULE_DICT = ModuleType.__dict__["__dict__"]
+_MODULE_DICT: Any = ModuleType.__dict__["__dict__"]  # type: ignore[index]
 
 
 def module_dict(module: object) -> dict[str, Any]:

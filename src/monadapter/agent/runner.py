@@ -116,7 +116,7 @@ def _prepare(target: Target, main_globals: dict[str, object]) -> tuple[types.Cod
         sys.argv = ["-m", *target.args]  # python shows "-m" while it looks the module up
         _set_path0(os.getcwd())
         code, spec = _module_code(target.value)
-        sys.argv[0] = spec.origin  # as runpy._run_module_as_main(alter_argv=True) does
+        sys.argv[0] = spec.origin  # type: ignore[attr-defined]  # as runpy._run_module_as_main(alter_argv=True) does
         return code, spec
     sys.argv = [target.value, *target.args]
     if os.path.isdir(target.value) or _is_zip(target.value):

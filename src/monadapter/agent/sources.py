@@ -187,7 +187,7 @@ class Sources:
 
     def _bind(self, code: CodeType, source: str | bytes) -> None:
         key = code_key(code)
-        self._bound[key] = (weakref.ref(code, lambda _ref, key=key: self._bound.pop(key, None)), source)
+        self._bound[key] = (weakref.ref(code, lambda _ref, key=key: self._bound.pop(key, None)), source)  # type: ignore[misc]
 
     def bind_nested(self, code: CodeType, parent: CodeType | None) -> None:
         """Give a code object met for the first time the text of its parent, or the latest text
@@ -293,7 +293,7 @@ class Sources:
         Raises:
             LookupError: nothing is known for that reference or path (the message says which).
         """
-        source = arguments.get("source") if isinstance(arguments.get("source"), dict) else {}
+        source: dict[str, Any] = arguments["source"] if isinstance(arguments.get("source"), dict) else {}
         reference = source.get("sourceReference") or arguments.get("sourceReference")
         if isinstance(reference, int) and reference > 0:
             entry = self.reference(reference)

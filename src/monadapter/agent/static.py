@@ -115,7 +115,7 @@ def bind_special(attribute: Any, owner: Any) -> Any:
     C getter raises (AttributeError for an unset ``__abstractmethods__``)."""
     kind = type(attribute)
     if kind in _C_BINDERS:
-        return kind.__get__(attribute, owner, type(owner))  # type: ignore[attr-defined]
+        return kind.__get__(attribute, owner, type(owner))
     if kind is staticmethod:
         return attribute.__func__
     if kind is classmethod:

@@ -248,7 +248,7 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
             (field, tuple.__getitem__(value, index)) for index, field in enumerate(fields) if index < len(value)
         )
     if issubclass(kind, BaseException):
-        members.append(("args", BaseException.args.__get__(value)))
+        members.append(("args", BaseException.args.__get__(value)))  # type: ignore[attr-defined]
     namespace = TYPE_DICT.__get__(value) if issubclass(kind, type) else instance_dict(value)
     members.extend((name, item) for name, item in namespace.items() if type(name) is str)
     for name, descriptor in _slot_descriptors(type(value)):
@@ -589,25 +589,28 @@ class Expander:
         want_named = filter in (None, "named")
         want_indexed = filter in (None, "indexed")
         if isinstance(ref, PropertyRef):
-            return [(1, lambda low, high: [self._property_value(ref)])] if want_named else []
+            property_value: Segment = (1, lambda low, high: [self._property_value(ref)])
+            return [property_value] if want_named else []
         if isinstance(ref, ScopeRef):
             if not want_named:
                 return []
             if ref.group is not None:
                 return [self._group_members(ref, scope_members(ref), ref.group)]
-            segments = [] if ref.return_value is None else [(1, lambda low, high: [self._return_entry(ref)])]
-            return segments + list(self._top_level(ref, scope_members(ref)))
+            return_entry: Segment = (1, lambda low, high: [self._return_entry(ref)])
+            returned = [] if ref.return_value is None else [return_entry]
+            return returned + list(self._top_level(ref, scope_members(ref)))
         if ref.group is not None:
             return [self._group_members(ref, self.members(ref.value), ref.group)] if want_named else []
         kind = container_kind(ref.value)
         groups, inline = self._top_level(ref, self.members(ref.value))
-        segments = [groups] if want_named else []
+        segments: list[Segment] = [groups] if want_named else []
         if want_indexed and kind is not None:
             segments.append(self._indexed_segment(ref, kind))
         if want_named:
             segments.append(inline)
             if kind is not None:
-                segments.append((1, lambda low, high: [self._len_entry(ref)]))
+                len_entry: Segment = (1, lambda low, high: [self._len_entry(ref)])
+                segments.append(len_entry)
         return segments
 
     def _member(self, ref: ScopeRef | ValueRef, name: str, value: Any) -> dict[str, Any]:
@@ -682,9 +685,9 @@ class Expander:
                     # a str key's literal is its repr, which is what display() shows unless it must be cut
                     name = (
                         literal
-                        if type(key) is str and len(literal) <= REPR_LIMIT
+                        if type(key) is str and literal is not None and len(literal) <= REPR_LIMIT
                         else display(key, hex_ints=self.hex_ints)
-                    )  # type: ignore[arg-type]
+                    )
                     entries.append(self.item(name, item, _key_expression(base, parent, literal, index), frame))
                 return entries
             if type(value) in (list, tuple):
