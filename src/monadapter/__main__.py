@@ -93,7 +93,7 @@ def reachable_from_outside(host: str, port: int) -> bool:
     """Whether ``host`` names an address that is not loopback (a host that does not resolve: no,
     and listen() says what is wrong with it)."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
     except OSError:
         return False
     return not all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)

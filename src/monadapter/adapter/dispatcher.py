@@ -35,8 +35,8 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
         return
     denied = access.refusal(session, request)
     if denied is not None:
-        message, close = denied
-        await session.respond_error(request.seq, request.command, message)
+        refusal, close = denied
+        await session.respond_error(request.seq, request.command, refusal)
         if close:
             session.finished.set()
         return

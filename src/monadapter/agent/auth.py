@@ -31,7 +31,7 @@ import selectors
 import socket
 import time
 from _operator import _compare_digest  # hmac.compare_digest, without importing hmac (see _hmac_sha256)
-from _sha2 import sha256
+from _sha2 import sha256  # type: ignore[import-not-found]  # hashlib's C module, without hashlib
 from base64 import urlsafe_b64encode
 from typing import Any
 

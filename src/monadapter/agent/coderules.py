@@ -85,6 +85,7 @@ def _parse_rule(entry: Any, cwd: str) -> Rule:
         raise RulesError(f"each rule needs exactly one of 'path' or 'module' (a non-empty string), got {entry!r}")
     if module is not None:
         return Rule(entry["include"], module=module)
+    assert isinstance(path, str)  # checked above: value is path when module is None
     full = os.path.normcase(os.path.abspath(os.path.join(cwd, os.path.expanduser(path))))
     if not any(magic in path for magic in "*?[") and os.path.isdir(full):
         full = os.path.join(full, "**")
