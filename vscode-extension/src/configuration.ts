@@ -7,6 +7,9 @@
 /** The debug type contributed in package.json. */
 export const DEBUG_TYPE = 'monadapter';
 
+/** The editor-title command contributed in package.json ("Debug Python File"). */
+export const DEBUG_FILE_COMMAND = 'monadapter.debugPythonFile';
+
 /** The subset of `vscode.DebugConfiguration` these rules read and write. */
 export interface Configuration {
     type?: string;
@@ -28,6 +31,11 @@ export function currentFileConfiguration(): Configuration {
         // As debugpy's: the program can read stdin, which the Debug Console cannot give it.
         console: 'integratedTerminal',
     };
+}
+
+/** What the editor-title "Debug Python File" action runs: "Current File" for the file at `path`. */
+export function debugFileConfiguration(path: string): Configuration {
+    return { ...currentFileConfiguration(), name: 'Python (monadapter): Debug Python File', program: path };
 }
 
 /**

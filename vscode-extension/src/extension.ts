@@ -1,8 +1,9 @@
 /** Entry point of the VS Code extension: registers the monadapter debug type's providers. */
 import * as vscode from 'vscode';
-import { DEBUG_TYPE } from './configuration';
+import { DEBUG_FILE_COMMAND, DEBUG_TYPE, debugFileConfiguration } from './configuration';
 import { ConfigurationProvider } from './configurationProvider';
 import { DescriptorFactory } from './descriptorFactory';
+import { InlineValuesProvider } from './inlineValuesProvider';
 
 export function activate(context: vscode.ExtensionContext): void {
     const log = vscode.window.createOutputChannel('Python (monadapter)', { log: true });
@@ -19,6 +20,23 @@ export function activate(context: vscode.ExtensionContext): void {
             vscode.DebugConfigurationProviderTriggerKind.Dynamic,
         ),
         vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new DescriptorFactory(log, context.logUri)),
+        vscode.languages.registerInlineValuesProvider({ language: 'python' }, new InlineValuesProvider()),
+        // The editor title's run menu: debug the file shown (saved first, as F5 does), no launch.json needed.
+        vscode.commands.registerCommand(DEBUG_FILE_COMMAND, async (resource?: vscode.Uri) => {
+            const uri = resource ?? vscode.window.activeTextEditor?.document.uri;
+            if (uri === undefined) {
+                void vscode.window.showErrorMessage('Open a Python file to debug it.');
+                return;
+            }
+            const document = vscode.workspace.textDocuments.find((open) => open.uri.toString() === uri.toString());
+            if (document?.isDirty) {
+                await document.save();
+            }
+            await vscode.debug.startDebugging(
+                vscode.workspace.getWorkspaceFolder(uri),
+                debugFileConfiguration(uri.fsPath) as vscode.DebugConfiguration,
+            );
+        }),
     );
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { currentFileConfiguration, DEBUG_TYPE } from '../out/configuration.js';
+import { currentFileConfiguration, DEBUG_FILE_COMMAND, DEBUG_TYPE, debugFileConfiguration } from '../out/configuration.js';
 import { EXTENSION_ROOT } from './support.mjs';
 
 const manifest = JSON.parse(readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8'));
@@ -31,6 +31,8 @@ function fits(schema, value) {
                 return typeof value === 'boolean';
             case 'integer':
                 return Number.isInteger(value);
+            case 'number':
+                return typeof value === 'number' && Number.isFinite(value);
             case 'null':
                 return value === null;
             case 'array':
@@ -82,6 +84,19 @@ describe('debugger contribution', () => {
         ]);
     });
 
+    test('the editor title offers "Debug Python File" for Python files', () => {
+        const [command] = manifest.contributes.commands;
+        assert.deepEqual([command.command, command.title], [DEBUG_FILE_COMMAND, 'Debug Python File']);
+        const [entry] = manifest.contributes.menus['editor/title/run'];
+        assert.equal(entry.command, DEBUG_FILE_COMMAND);
+        assert.match(entry.when, /resourceLangId == python/);
+        assert.deepEqual(debugFileConfiguration('/home/u/app.py'), {
+            ...currentFileConfiguration(),
+            name: 'Python (monadapter): Debug Python File',
+            program: '/home/u/app.py',
+        });
+    });
+
     test('main names the compiled extension', () => {
         assert.ok(existsSync(path.join(EXTENSION_ROOT, manifest.main)), `${manifest.main} missing: run npm run compile`);
     });
@@ -103,13 +118,15 @@ describe('debugger contribution', () => {
         });
     }
 
-    test('`python` is a string or an array, `args` an array, `env` values strings or null', () => {
+    test('`python` is a string or an array, `args` an array or a string, `env` values strings or null', () => {
         const launch = debuggerEntry.configurationAttributes.launch.properties;
         assert.ok(fits(launch.python, '/usr/bin/python3.13'));
         assert.ok(fits(launch.python, ['python3', '-X', 'dev']));
         assert.ok(!fits(launch.python, 3));
         assert.ok(fits(launch.args, ['--verbose', 'x y']));
-        assert.ok(!fits(launch.args, '--verbose "x y"'), 'the adapter does not split a string of arguments');
+        assert.ok(fits(launch.args, '--verbose "x y"'), 'a string of arguments is split by a shell, as debugpy does');
+        assert.ok(!fits(launch.args, [1]));
+        assert.ok(fits(launch.envFile, '${workspaceFolder}/.env'));
         assert.ok(fits(launch.env, { PYTHONPATH: 'src', PYTHONHOME: null }));
         assert.ok(!fits(launch.env, { PORT: 8000 }));
     });
@@ -145,6 +162,14 @@ describe('initial configurations and snippets', () => {
                 assert.ok(key in properties, `${where}: ${key} is not a ${config.request} attribute`);
                 assert.ok(fits(properties[key], value), `${where}: ${key}=${JSON.stringify(value)} does not fit the schema`);
             }
+        }
+    });
+
+    test('the launch snippets read the workspace .env file and set justMyCode, as the Python Debugger\'s do', () => {
+        for (const snippet of debuggerEntry.configurationSnippets) {
+            const body = expandSnippetValue(snippet.body);
+            assert.equal(body.justMyCode, true, snippet.label);
+            if (body.request === 'launch') assert.equal(body.envFile, '${workspaceFolder}/.env', snippet.label);
         }
     });
 
