@@ -7,11 +7,12 @@ agent waits for the adapter, and the program runs once the client's configuratio
 
 import sys
 
-from monadapter import __version__
 from monadapter.agent.launcher import attach_main
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--version"]:
+        from monadapter import __version__  # here: a global of this module would be one of the program's
+
         print(f"monadapter {__version__}")
     else:
         attach_main()
