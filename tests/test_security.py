@@ -223,13 +223,15 @@ async def test_a_stranger_who_knows_the_notify_port_starts_no_child_session(clie
 
 
 async def test_a_server_with_an_access_token_debugs_nothing_for_a_client_without_it(
-    make_program: Callable[..., Path],
+    make_program: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 16: ``--host 0.0.0.0`` accepted initialize + launch from any host. The same server on
-    loopback, with a token: a client without it can initialize (public capabilities) and nothing else."""
-    program = make_program("import os; print('seen', os.environ.get('MONADAPTER_ACCESS_TOKEN'))")
+    loopback, with a token (from its environment variable, which the program does not see): a client
+    without it can initialize (public capabilities) and nothing else."""
+    program = make_program("import os; print('seen', os.environ.get('MONADAPTER_ADAPTER_ACCESS_TOKEN'))")
     token = auth.new_token()
-    server = AdapterProcess("--access-token", token)
+    monkeypatch.setenv("MONADAPTER_ADAPTER_ACCESS_TOKEN", token)
+    server = AdapterProcess()
     try:
         async with DapClient.connect(server.host, server.port) as client:
             await client.initialize()
@@ -257,7 +259,7 @@ def test_a_server_on_a_host_that_is_not_loopback_is_refused_without_a_token() ->
         capture_output=True,
         text=True,
         timeout=30,
-        env={key: value for key, value in os.environ.items() if key != auth.TOKEN_ENV},
+        env={key: value for key, value in os.environ.items() if not key.endswith("ACCESS_TOKEN")},
     )
     assert result.returncode == 2
     assert "refusing to listen on 0.0.0.0" in result.stderr and "--allow-unauthenticated" in result.stderr

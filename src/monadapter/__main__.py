@@ -70,8 +70,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--access-token",
         help=f"with --port: launch and attach only for clients that give this as adapterAccessToken (default "
-        f"${TOKEN_ENV}; required unless the host is loopback). The command line is visible to other local "
-        f"users: prefer ${TOKEN_ENV}",
+        f"${ADAPTER_TOKEN_ENV}; required unless the host is loopback). The command line is visible to other local "
+        f"users: prefer ${ADAPTER_TOKEN_ENV}",
     )
     parser.add_argument(
         "--allow-unauthenticated",
@@ -81,12 +81,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     options = parser.parse_args(argv)
     if options.access_token is None:
-        options.access_token = os.environ.pop(TOKEN_ENV, None) or None  # the programs we run must not see it
+        options.access_token = os.environ.pop(ADAPTER_TOKEN_ENV, None) or None  # the programs we run must not see it
     return options
 
 
-#: Where the server's access token may come from instead of the command line (agent/auth.py's name).
-TOKEN_ENV = "MONADAPTER_ACCESS_TOKEN"
+#: Where the server's access token may come from instead of the command line. Not agent/auth.py's
+#: MONADAPTER_ACCESS_TOKEN: a user who exports that one for the programs they attach to must not
+#: lock the adapters their editor starts.
+ADAPTER_TOKEN_ENV = "MONADAPTER_ADAPTER_ACCESS_TOKEN"
 
 
 def reachable_from_outside(host: str, port: int) -> bool:
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"monadapter: refusing to listen on {options.host}, which is not loopback, without an access "
                 f"token: anyone who can reach it could run programs as you. Give --access-token (or "
-                f"${TOKEN_ENV}), or --allow-unauthenticated if that is really what you want",
+                f"${ADAPTER_TOKEN_ENV}), or --allow-unauthenticated if that is really what you want",
                 file=sys.stderr,
             )
             return 2

@@ -132,7 +132,7 @@ def adapter_access_token() -> Any:
     return Field(
         None,
         description="The access token of an adapter server started with --access-token (or "
-        "$MONADAPTER_ACCESS_TOKEN): it debugs nothing for a client without it.",
+        "$MONADAPTER_ADAPTER_ACCESS_TOKEN): it debugs nothing for a client without it.",
     )
 
 

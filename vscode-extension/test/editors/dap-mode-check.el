@@ -58,6 +58,7 @@ PORT, for an attach template, replaces the port of its :connect."
   (princ (format "ok: %s ran to its end\n" template))
   (dap-breakpoint-delete-all))
 
+(setenv "MONADAPTER_ACCESS_TOKEN" "editors-check-token") ; EDITORS.md's attach template reads it
 (check-load-editors-md)
 (setq monadapter-python (or (getenv "MONADAPTER_PYTHON") (error "Set MONADAPTER_PYTHON")))
 (add-hook 'dap-stopped-hook (lambda (session) (setq check-stopped session)))
