@@ -195,8 +195,8 @@ class Engine:
         self._ending_probes: tuple[CodeType, ...] = ()
         # the program's main code object: frames below it belong to the launcher
         self._main_code: CodeType | None = None
-        # maps file name -> code of the frames that run the program (launcher, runner, the -c bootstrap
-        # line), matched by identity: hashing a code object hashes all its constants, too slow for
+        # maps file name -> code of the frames that run the program (start script, launcher, runner,
+        # runpy for -m monadapter.agent), matched by identity: hashing a code object hashes all its constants, too slow for
         # callbacks that ask per exception
         self._launcher_codes: dict[str, list[CodeType]] = {}
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
@@ -233,7 +233,7 @@ class Engine:
                 break
         self._active = True
         # the frames starting us are the launcher's; a program that fails to compile never reaches
-        # program_starting, and its SystemExit(1) must not stop as raised in the -c bootstrap line
+        # program_starting, and its SystemExit(1) must not stop as raised in the launcher's frames
         self._add_launcher_frames(_getframe(1))
         M.register_callback(DEBUGGER_ID, E.PY_START, self._guard(self._on_py_start, local=True))
         M.register_callback(DEBUGGER_ID, E.LINE, self._on_line)  # guards itself (see there)
@@ -1155,7 +1155,7 @@ class Engine:
 
     def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
         """The runner is about to exec the program's main code on this thread. Every frame below here
-        is the launcher's (its ``-c`` bootstrap line is ``<string>`` code, not in our files)."""
+        is the launcher's (runpy's too, under ``python -m monadapter.agent``: not in our files)."""
         self._main_code = code
         self._add_launcher_frames(_getframe(1))
         with self._lock:
