@@ -13,7 +13,7 @@ import types
 from collections.abc import Iterator
 from types import CodeType
 
-_RESUME = dis.opmap["RESUME"]
+_RESUME_OPCODE = dis.opmap["RESUME"]
 #: The identity key of a code object for our registries. ``object.__hash__`` is the address-based
 #: hash (a bit rotation of the address: distinct for distinct live objects), like ``id()``, but
 #: ``id()`` raises the audit event "builtins.id": with our audit hook installed (agent/sources.py)
@@ -81,7 +81,7 @@ def _prologue_end(code: CodeType) -> int:
     """Offset just past the first RESUME (0 for code without one)."""
     raw = code.co_code
     for offset in range(0, len(raw), 2):
-        if raw[offset] == _RESUME:
+        if raw[offset] == _RESUME_OPCODE:
             return offset + 2
     return 0
 

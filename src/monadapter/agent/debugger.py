@@ -124,7 +124,7 @@ class Debugger:
             rules = Rules.parse(options.get("rules"), os.getcwd())
         except RulesError:  # the adapter refuses bad rules: only a hand-written attach gets here
             rules = Rules()
-        self.engine.configure(just_my_code=options.get("justMyCode") is not False, rules=rules)
+        self.engine.user.configure(just_my_code=options.get("justMyCode") is not False, rules=rules)
         self._inspector_made = None  # made again with these options when next needed
 
     @property
@@ -135,7 +135,10 @@ class Debugger:
             from .frames import Inspector
 
             self._inspector_made = Inspector(
-                self.handles, source_for=self.sources.source_for, options=self._options, library=self.engine.skips
+                self.handles,
+                source_for=self.sources.source_for,
+                options=self._options,
+                library=self.engine.user.skipped,
             )
         return self._inspector_made
 
@@ -159,14 +162,14 @@ class Debugger:
         """In a child made by ``fork``: the session is the parent's, and so are the threads that
         could resume a stop here. Stop debugging without waiting for a lock a parent thread may have
         held at the fork (the engine's and the handles' are made anew first)."""
-        self.engine.forget_other_threads()
+        self.engine.parking.forget_other_threads()
         self.handles = Handles()
         self.stop()
 
     def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
         """``breakpoint()`` in the program: stop this thread at the next line it runs (reason
         "breakpoint"), which is the line after the call in the caller."""
-        self.engine.request_stop("breakpoint", get_ident())
+        self.engine.parking.request_stop("breakpoint", get_ident())
 
     def _own_threads(self) -> set[int]:
         """Idents of threads that are ours and never stop: the channel's I/O thread, our watcher and
@@ -258,17 +261,17 @@ class Debugger:
         if single and ident is None:
             request.fail(f"unknown threadId {arguments.get('threadId')!r}")
             return
-        for parked in self.engine.parked_threads():
+        for parked in self.engine.parking.parked_threads():
             if ident is None or parked.ident == ident:
                 self.handles.clear_thread(parked.dap_id)
         # Reply before releasing: a released program may end (and close the channel) at once.
         request.reply({"allThreadsContinued": not single})
-        self.engine.resume(ident)
+        self.engine.parking.resume(ident)
 
     def _step(self, request: Request, kind: StepKind) -> None:
         arguments = request.arguments
         ident = self._ident_of(arguments.get("threadId"))
-        parked = self.engine.parked(ident) if ident is not None else None
+        parked = self.engine.parking.parked.get(ident) if ident is not None else None
         if parked is None:
             request.fail(f"{request.command} needs a paused thread: thread {arguments.get('threadId')!r} is not paused")
             return
@@ -280,15 +283,15 @@ class Debugger:
             if not isinstance(target, int) or target not in step_targets.call_offsets(parked.frame, parked.line):
                 request.fail(f"stepIn targetId {target!r} is not a call of the paused line (ask stepInTargets)")
                 return
-            kind = "over"  # over the line's other calls, into this one (StepPlan.target)
-        for other in self.engine.parked_threads():
+            kind = "into_call"  # over the line's other calls, into this one (StepPlan)
+        for other in self.engine.parking.parked_threads():
             if not single or other.ident == parked.ident:
                 self.handles.clear_thread(other.dap_id)
         request.reply()  # before the program runs on (see _continue)
         if not single:
             # clients take a step to resume only the stepped thread (a step response says nothing else)
             self.loaded.send_event("continued", {"threadId": parked.dap_id, "allThreadsContinued": True})
-        self.engine.step(parked.ident, kind, single_thread=single, target=target)
+        self.engine.parking.step(parked.ident, kind, single_thread=single, target=target)
 
     def _step_in_targets(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         """The calls the top frame's line is still to make (step_targets.py); other frames have none
@@ -309,7 +312,7 @@ class Debugger:
             return
         from . import goto
 
-        paused = [parked for parked in self.engine.parked_threads() if self._in_source(parked, source)]
+        paused = [parked for parked in self.engine.parking.parked_threads() if self._in_source(parked, source)]
         if not paused:
             request.fail("gotoTargets: no thread is paused in that source (goto moves a paused thread's top frame)")
             return
@@ -337,7 +340,7 @@ class Debugger:
         arguments = request.arguments
         target, dap_id = arguments.get("targetId"), arguments.get("threadId")
         ident = self._ident_of(dap_id)
-        parked = self.engine.parked(ident) if ident is not None else None
+        parked = self.engine.parking.parked.get(ident) if ident is not None else None
         if parked is None or not isinstance(target, int):
             request.fail(f"goto needs a paused thread and an integer targetId: thread {dap_id!r} is not paused")
             return
@@ -352,7 +355,7 @@ class Debugger:
 
         def job() -> None:
             try:
-                goto.jump(parked.frame, target, self.engine.file_code(parked.frame.f_code))
+                goto.jump(parked.frame, target, self.engine.registry.file_code(parked.frame.f_code))
             except goto.GotoRefused as exc:
                 request.fail(str(exc))
                 return
@@ -369,12 +372,12 @@ class Debugger:
         ``stopped`` event (reason "pause"): a client that lost track of a stop regains control."""
         thread_id = request.arguments.get("threadId")
         ident = self._ident_of(thread_id)
-        parked = self.engine.parked(ident) if ident is not None else None
+        parked = self.engine.parking.parked.get(ident) if ident is not None else None
         if parked is not None:
             request.reply()
             self.loaded.send_event("stopped", {"reason": "pause", "threadId": parked.dap_id, "allThreadsStopped": True})
             return
-        self.engine.request_stop("pause", ident)
+        self.engine.parking.request_stop("pause", ident)
         request.reply()
 
     def _disconnect(self, request: Request) -> None:
@@ -403,9 +406,9 @@ class Debugger:
                 reference = arguments.get("frameId", arguments.get("variablesReference"))
                 dap_id = self.handles.thread_of(reference) if isinstance(reference, int) else None
             ident = self._ident_of(dap_id)
-            parked = self.engine.wait_parked(ident, PARK_WAIT) if ident is not None else None
+            parked = self.engine.parking.wait_parked(ident, PARK_WAIT) if ident is not None else None
             if parked is None:
-                running = self.engine.running_frames(ident) if ident is not None else []
+                running = self.engine.user.running_stack(ident) if ident is not None else []
                 if request.command == "stackTrace" and running and dap_id is not None:
                     # blocked in native code: it stops when it returns to Python; show where it is now
                     request.reply(self._inspector.stack_trace(dap_id, running, arguments))
@@ -467,4 +470,4 @@ class Debugger:
         return exceptions.exception_info(*parked.exception)
 
     def _stack_trace(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
-        return self._inspector.stack_trace(parked.dap_id, self.engine.user_frames(parked), arguments)
+        return self._inspector.stack_trace(parked.dap_id, self.engine.user.stack_of(parked), arguments)

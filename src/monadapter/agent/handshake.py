@@ -72,6 +72,6 @@ def finish(debugger: Debugger | None, channel: Channel) -> None:
     """At exit (the last atexit handler): let a stop already reported be resumed by the client (no
     new one is reported), stop debugging, then close the connection."""
     if debugger is not None:
-        debugger.engine.program_ended(channel.closed())
+        debugger.engine.parking.program_ended(channel.closed())
         debugger.stop()
     channel.close()

@@ -12,7 +12,9 @@ from types import FrameType
 from typing import Any
 
 #: The message that tells a parked thread to leave its callback.
-_RESUME = None
+_RELEASE = None
+#: A stack as the client sees it: (frame, line) pairs, innermost first.
+Stack = list[tuple[FrameType, int]]
 
 
 #: The code every ``threading.Thread`` runs its life in: its frame's ``self`` is the thread, also
@@ -35,6 +37,17 @@ def _thread_object(ident: int) -> threading.Thread | None:
             return candidate if isinstance(candidate, threading.Thread) else None
         frame = frame.f_back
     return None
+
+
+def announced(bootstrap: FrameType) -> threading.Thread | None:
+    """The ``threading.Thread`` whose bootstrap frame (``Thread._bootstrap_inner``) is running.
+
+    The thread is the frame's ``self``: at its PY_START it has no ident yet and at its PY_RETURN it
+    is already off threading's list. Threads started with ``_thread`` alone never run this code and
+    get no events (they appear in ``threads``).
+    """
+    thread = bootstrap.f_locals.get("self")
+    return thread if isinstance(thread, threading.Thread) else None
 
 
 class ThreadIds:
@@ -136,7 +149,7 @@ class ParkedThread:
     # (exception, DAP breakMode) of an exception stop
     exception: tuple[BaseException, str] | None = None
     # the stack to show when it is not the frame's own f_back chain (an exception's traceback frames)
-    stack: list[tuple[FrameType, int]] | None = None
+    stack: Stack | None = None
     _jobs: queue.SimpleQueue[Callable[[], None] | None] = field(default_factory=queue.SimpleQueue)
 
     def serve(self) -> None:
@@ -144,7 +157,7 @@ class ParkedThread:
         not end the pause (the thread would run on while the client thinks it is stopped)."""
         while True:
             job = self._jobs.get()
-            if job is _RESUME:
+            if job is _RELEASE:
                 return
             try:
                 job()
@@ -155,4 +168,4 @@ class ParkedThread:
         self._jobs.put(job)
 
     def release(self) -> None:
-        self._jobs.put(_RESUME)
+        self._jobs.put(_RELEASE)

@@ -1,0 +1,217 @@
+"""Thread parking: which user threads are held in our callbacks, the halt that stops the others, the stop
+a pause or an entry stop asks for, and resuming (continue, steps)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from . import exceptions
+from .stepping import StepKind, Stepper, StepPlan
+from .threads import ParkedThread, Stack, ThreadIds
+
+
+class Parking:
+    """The stop state of all threads, guarded by ``lock`` (the engine's one lock).
+
+    A stop is in force while ``halt`` is set: every other user thread parks at its next line (the
+    engine keeps the aux id's global LINE on for that, ``changed`` tells it to look) unless it was
+    resumed alone (singleThread). Needs no sys.monitoring: a test parks real threads with ``park``
+    and resumes them from another thread.
+    """
+
+    def __init__(
+        self,
+        thread_ids: ThreadIds,
+        stepper: Stepper,
+        send_event: Callable[[str, dict[str, Any]], None],
+        changed: Callable[[], None],
+    ) -> None:
+        self.lock = threading.RLock()
+        # notified whenever a thread parks (see wait_parked)
+        self._parked_changed = threading.Condition(self.lock)
+        self._thread_ids = thread_ids
+        self._stepper = stepper
+        self._send_event = send_event
+        self._changed = changed
+        # False before the engine starts and after it stops: nothing parks then
+        self.active = False
+        # maps threading ident -> the thread parked in one of our callbacks
+        self.parked: dict[int, ParkedThread] = {}
+        # every user thread must park at its next line
+        self.halt = False
+        # the program is ending (our last atexit handler runs): no new stop is reported (see program_ended)
+        self._ending = False
+        # (reason, ident or None for any thread): the next user line reached reports a stop
+        self.stop_request: tuple[str, int | None] | None = None
+        # threads resumed alone (singleThread) while the others stay parked
+        self.running_alone: set[int] = set()
+        # maps threading ident -> (frame, line) of the LINE event the aux id just parked it for; the
+        # engine's DEBUGGER_ID LINE callback skips that one event (never replaced: callbacks hold it)
+        self.parked_by_aux: dict[int, tuple[FrameType, int]] = {}
+
+    # -- parking ------------------------------------------------------------------------------------
+
+    def park(
+        self,
+        ident: int,
+        frame: FrameType,
+        line: int,
+        reason: str | None,
+        *,
+        hit_ids: list[int] | None = None,
+        exception: tuple[BaseException, str] | None = None,
+        stack: Stack | None = None,
+        description: str | None = None,
+        event: str = "line",
+    ) -> bool:
+        """Hold the current thread (``ident``, in a callback of ``event`` for ``frame`` at ``line``)
+        until resumed; False when it did not stop.
+
+        ``reason`` None means a silent stop: the thread stops because another one did, and only while
+        a halt is in force. Otherwise a ``stopped`` event reports this thread, every step plan ends,
+        and every other user thread is halted at its next line (threads blocked in C stop when they
+        come back to Python).
+        """
+        parked = ParkedThread(
+            ident, self._thread_ids.dap_id(ident), frame, line, event, exception=exception, stack=stack
+        )
+        with self.lock:
+            if not self.active or (reason is None and not self.halt) or (reason is not None and self._ending):
+                return False
+            self.parked[ident] = parked
+            self._parked_changed.notify_all()
+            if reason is not None:
+                self.running_alone.clear()
+                parked.returned = self._stepper.end_all(ident, reason)
+            self.running_alone.discard(ident)
+            self.halt = True
+            self._changed()
+        if reason is not None:
+            body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
+            if hit_ids:
+                body["hitBreakpointIds"] = hit_ids
+            if description:
+                body["description"] = description
+                body["text"] = description
+            self._send_event("stopped", body)
+        parked.serve()
+        return True
+
+    def park_on_exception(self, ident: int, stack: Stack, exception: BaseException, kind: exceptions.StopKind) -> None:
+        """Stop with reason "exception" showing ``stack`` (innermost first, where the exception is)."""
+        if not stack:
+            return
+        self.park(
+            ident,
+            stack[0][0],
+            stack[0][1],
+            "exception",
+            event="exception",
+            exception=(exception, exceptions.BREAK_MODES[kind]),
+            stack=stack,
+            description=exceptions.describe(exception),
+        )
+
+    def stopping(self) -> bool:
+        """A stop, pause or entry stop is in force: every user thread is to park at its next line."""
+        return self.halt or self.stop_request is not None
+
+    def halts(self, ident: int) -> bool:
+        """Whether ``ident`` must park at its next line because another thread stopped."""
+        return self.halt and ident not in self.running_alone
+
+    def take_stop_request(self, ident: int) -> str | None:
+        """The reason of the stop request ``ident`` satisfies now, taking it (no other thread will)."""
+        request = self.stop_request
+        if request is None or (request[1] is not None and request[1] != ident):
+            return None
+        with self.lock:
+            if self.stop_request != request:
+                return None
+            self.stop_request = None
+        return request[0]
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def request_stop(self, reason: str, ident: int | None = None) -> None:
+        """Stop the next user line run by ``ident`` (any thread when None) with ``reason`` ("pause",
+        "entry"), and halt every other thread. Threads blocked in C stop when they return to Python."""
+        with self.lock:
+            if not self.active:
+                return
+            self.stop_request = (reason, ident)
+            self._changed()
+
+    def resume(self, ident: int | None = None) -> list[ParkedThread]:
+        """Release every parked thread (``ident`` None, ending the halt) or one (singleThread); returns
+        those released."""
+        with self.lock:
+            if ident is None:
+                released = list(self.parked.values())
+                self.parked.clear()
+                self.halt = False
+                self.running_alone.clear()
+            else:
+                parked = self.parked.pop(ident, None)
+                released = [parked] if parked is not None else []
+                self.running_alone.add(ident)
+            self._changed()
+            self._parked_changed.notify_all()  # program_ended waits for this
+        for parked_thread in released:
+            parked_thread.release()
+        return released
+
+    def step(self, ident: int, kind: StepKind, *, single_thread: bool = False, target: int | None = None) -> bool:
+        """Resume with a step plan for the parked thread ``ident``; False when it is not parked.
+
+        The other threads resume too unless ``single_thread`` (DAP's default is all of them).
+        ``target`` (kind "into_call" only): the offset of the one call of the line to step into.
+        """
+        with self.lock:
+            parked = self.parked.get(ident)
+            if parked is None:
+                return False
+            self._stepper.set_plan(ident, StepPlan(kind, parked.frame, parked.line, target))
+        self.resume(ident if single_thread else None)
+        return True
+
+    def program_ended(self, gone: threading.Event) -> None:
+        """Interpreter shutdown, from our last atexit handler (the program's handlers ran before it):
+        from now on no thread stops (a daemon thread hitting a breakpoint now could not be inspected:
+        the interpreter is about to end it). A stop reported before stays real: wait until the client
+        resumes it, or ``gone`` (the adapter left) is set."""
+        with self._parked_changed:
+            self._ending = True
+            while self.parked and not gone.is_set():
+                self._parked_changed.wait(0.1)  # resume notifies; the adapter leaving does not
+
+    def release_all(self) -> None:
+        """Lift every stop and step and let all threads run (disconnect, interpreter exit)."""
+        with self.lock:
+            self.stop_request = None
+            for stepping in list(self._stepper.plans):
+                self._stepper.set_plan(stepping, None)
+        self.resume()
+
+    def parked_threads(self) -> list[ParkedThread]:
+        return list(self.parked.values())
+
+    def wait_parked(self, ident: int, timeout: float) -> ParkedThread | None:
+        """The parked thread ``ident``, waiting up to ``timeout`` while a stop is in force: a thread
+        that runs Python parks at its next line, but a client may ask about it a moment before."""
+        with self._parked_changed:
+            self._parked_changed.wait_for(lambda: ident in self.parked or not self.halt, timeout)
+            return self.parked.get(ident)
+
+    def forget_other_threads(self) -> None:
+        """In a child made by ``fork``: only the forking thread came along. Another thread of the parent
+        may have held the lock at the fork, and the parked threads and the halt are the parent's, so
+        the lock is made anew and the stop state dropped."""
+        self.lock = threading.RLock()
+        self._parked_changed = threading.Condition(self.lock)
+        self.parked.clear()
+        self.halt = False
+        self.stop_request = None
