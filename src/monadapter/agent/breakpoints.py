@@ -269,7 +269,7 @@ class LineProbe:
 
     def hit(self, frame: FrameType, code: CodeType) -> HitOutcome:
         """Decide what one hit in ``frame``, which runs ``code``, does. Runs on the hitting thread inside
-        its LINE callback, so user code evaluated here fires no monitoring events (facts §0.10)."""
+        its LINE callback, so user code evaluated here fires no monitoring events (docs/sys-monitoring/no_events_in_callbacks.py)."""
         test = self._test
         if test is _PENDING:
             condition = self.breakpoint.condition

@@ -89,7 +89,7 @@ def _prologue_end(code: CodeType) -> int:
 def shared_first_line(code: CodeType) -> int | None:
     """The line of the first instruction after the prologue when the prologue sits on it too (a
     one-line ``def`` or ``lambda``): on 3.13 its LINE is not emitted unless PY_START is enabled on the
-    code too (cpython#155992, peers.md row 22). None when the body starts on a line of its own."""
+    code too (cpython#155992). None when the body starts on a line of its own."""
     prologue_end = _prologue_end(code)
     prologue_lines: set[int] = set()
     for start, end, line in code.co_lines():
@@ -114,8 +114,8 @@ def entry_point(code: CodeType) -> tuple[int, int] | None:
 def continuation_offsets(code: CodeType, line: int, head_end: int) -> frozenset[int]:
     """Offsets where ``line`` starts again after the other lines of its own statement head ran.
 
-    ``x = f(\\n 1,\\n 2)`` fires LINE 1, 2, 3 and then 1 again for the call (sys-monitoring-facts
-    §0.12). The second LINE 1 starts at an offset whose previous line range lies in ``(line, head_end]``,
+    ``x = f(\\n 1,\\n 2)`` fires LINE 1, 2, 3 and then 1 again for the call
+    (docs/sys-monitoring/multiline_statement.py). The second LINE 1 starts at an offset whose previous line range lies in ``(line, head_end]``,
     after a range of ``line`` itself since the code last left the head's lines. Without that earlier
     range, the statement's first line has no code before its inner lines (``x = (\\n f(1)\\n)``,
     ``items = [\\n f(1),\\n]``, ``for y in [\\n 1]:``): its LINE comes once, last, and is the hit. A
@@ -139,7 +139,7 @@ def continuation_offsets(code: CodeType, line: int, head_end: int) -> frozenset[
 
 def existing_code() -> Iterator[CodeType]:
     """Every code object reachable right now: functions, generators, coroutines and async generators
-    known to gc, and the code of every frame on every thread's stack (sys-monitoring-facts §2).
+    known to gc, and the code of every frame on every thread's stack (docs/sys-monitoring/code_identity.py).
 
     Code objects are not gc-tracked, so they are reached through their owners. Nested code is not
     expanded here: callers walk what they need with ``walk``.

@@ -102,7 +102,7 @@ class Debugger:
         if not os.environ.get("PYTHONBREAKPOINT") and sys.breakpointhook is sys.__breakpointhook__:
             sys.breakpointhook = self._breakpoint_hook
         # A non-daemon thread parked in a callback blocks interpreter exit; plain atexit runs after
-        # threading joins those threads, this hook runs before the join (facts §0.9).
+        # threading joins those threads, this hook runs before the join (docs/sys-monitoring/atexit_before_join.py).
         threading._register_atexit(self._at_exit)  # type: ignore[attr-defined]
 
     def _watch_connection(self) -> None:
@@ -334,7 +334,7 @@ class Debugger:
 
     def _goto(self, request: Request) -> None:
         """Jump the paused thread's top frame to line ``targetId``, on that thread inside its LINE
-        callback (the only place CPython allows it, facts §4). The target line then runs without a
+        callback (the only place CPython allows it, docs/sys-monitoring/jump_from_callback.py). The target line then runs without a
         LINE event of its own, so the thread stays parked and reports a stop there ("goto"): continue
         runs the target line, next stops on the line after it."""
         arguments = request.arguments

@@ -240,7 +240,7 @@ def program_ending() -> None:
     the program: the main thread's counterpart of threading's ``invoke_excepthook``.
 
     It does nothing itself. The engine watches its start (see ending_probes), so the "uncaught" stop
-    happens inside a monitoring callback, where code run for the client fires no events (facts §0.10).
+    happens inside a monitoring callback, where code run for the client fires no events (docs/sys-monitoring/no_events_in_callbacks.py).
     """
 
 

@@ -1,7 +1,7 @@
 """Goto (jump) for a paused frame: which lines of its code a jump may land on, checked before CPython is asked.
 
 CPython sets ``frame.f_lineno`` only for the top frame, from inside that frame's own LINE callback
-(sys-monitoring-facts §4); on a caller frame 3.13.0 crashes. The engine therefore runs the jump on the
+(docs/sys-monitoring/jump_from_callback.py); on a caller frame 3.13.0 crashes. The engine therefore runs the jump on the
 paused thread itself, only when it is parked in a LINE callback, and this module refuses up front what
 CPython would refuse: a line without code, a line of another function, a line inside a ``for`` body
 or deeper in the value stack than the current line (a ``with`` body, an ``except`` block, the middle of

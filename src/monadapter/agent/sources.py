@@ -39,7 +39,7 @@ class SourceMap:
     ``lines`` holds every line where some code object of the file starts a line (the lines a LINE
     event can fire on). ``headers`` maps the first line of each statement whose head spans several
     lines to the head's last line: ``x = f(\\n 1)`` maps 1 -> 2, ``while a and\\n b:`` maps 1 -> 2 (the
-    body is not part of the head). See sys-monitoring-facts §0.12 for why we need it.
+    body is not part of the head). docs/sys-monitoring/multiline_statement.py shows why we need it.
     """
 
     lines: frozenset[int]

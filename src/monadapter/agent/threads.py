@@ -133,10 +133,10 @@ class ParkedThread:
     """A user thread held inside one of our monitoring callbacks.
 
     While parked it runs the jobs queued to it (stackTrace, variables, evaluate...) on itself, so the
-    code they run sees the program's thread-locals and fires no monitoring events (facts §0.10).
+    code they run sees the program's thread-locals and fires no monitoring events (docs/sys-monitoring/no_events_in_callbacks.py).
     ``frame`` is the user frame the thread stopped in and ``line`` the line it stopped on; ``event``
     is the monitoring event whose callback holds it ("line", "return" after a step out of a frame,
-    "exception"): only a thread held in ``frame``'s own LINE callback may move it (goto, facts §4).
+    "exception"): only a thread held in ``frame``'s own LINE callback may move it (goto, docs/sys-monitoring/jump_from_callback.py).
     """
 
     ident: int

@@ -350,7 +350,7 @@ def writable_locals(frame: FrameType) -> Iterator[MutableMapping[str, Any]]:
     On 3.13 ``f_locals`` is a write-through proxy (module and class frames give their real dict), so
     there is nothing to do. On 3.12 a function frame's ``f_locals`` is a snapshot dict: the names that
     changed in it are copied back into the fast slots (cells too) with ``PyFrame_LocalsToFast(frame, 0)``
-    (sys-monitoring-facts §5, §0.8). Only the changed names are written: the snapshot is taken again just
+    (docs/sys-monitoring/locals_write.py). Only the changed names are written: the snapshot is taken again just
     before the copy, so a cell that code run meanwhile changed (a called closure's ``nonlocal``) keeps its
     new value instead of the stale one from the first snapshot. A deleted name is not unbound: 3.12 cannot
     do that (callers refuse ``del`` of a function local up front).
