@@ -229,3 +229,42 @@ async def test_a_program_probing_for_a_debugger_sees_a_plain_run(tmp_path: Path,
     program = write_program(tmp_path, PROBE)
     stops = await assert_unnoticed(program, filters, "an argument")
     assert len(stops) == (2 if filters == ["raised"] else 0), [stop["body"].get("description") for stop in stops]
+
+
+COUNTED = """
+    import builtins, threading
+    NAMES = ["isinstance", "len", "getattr", "hasattr", "setattr", "repr", "id", "print", "open", "sorted", "iter",
+             "next", "min", "max", "any", "all", "hash", "issubclass", "vars", "dir", "callable", "compile", "exec",
+             "eval", "__import__", "ord", "chr", "format", "abs", "round"]
+    calls = {}
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return real(*args, **kwargs)
+        return wrapper
+    originals = {name: getattr(builtins, name) for name in NAMES}
+    for name, real in originals.items():
+        setattr(builtins, name, counting(name, real))
+    def work(n):
+        try:
+            raise ValueError(n)
+        except ValueError:
+            return n * 2
+    results = [work(n) for n in range(5)]
+    worker = threading.Thread(target=work, args=(7,))
+    worker.start()
+    worker.join()
+    for name, real in originals.items():
+        setattr(builtins, name, real)
+    print(results, sorted(calls.items()))
+"""
+
+
+@pytest.mark.parametrize("filters", [[], ["uncaught"], ["userUnhandled"]], ids=["none", "uncaught", "userUnhandled"])
+async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: list[str]) -> None:
+    """A program that replaces builtins with counting wrappers counts only its own calls: the agent
+    runs on the builtins it copied at start (agent/__init__.py) and speaks JSON through the json
+    module's C code alone. (A stop runs standard-library code, traceback and linecache, that uses
+    the program's builtins: so no filter that stops here is probed.)"""
+    program = write_program(tmp_path, COUNTED)
+    assert await assert_unnoticed(program, filters) == []

@@ -96,7 +96,11 @@ class Parking:
             if description:
                 body["description"] = description
                 body["text"] = description
-            self._send_event("stopped", body)
+            try:
+                self._send_event("stopped", body)
+            except BaseException:
+                self.resume()  # nobody heard of this stop, so nobody could end it: let every thread run on
+                raise
         parked.serve()
         return True
 

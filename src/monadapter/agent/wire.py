@@ -62,6 +62,27 @@ class BadBody:
     raw: bytes
 
 
+#: JSON through the json module's C scanner and encoder alone: ``json.dumps`` and ``json.loads``
+#: also run Python code that calls builtins (``isinstance``, ``len``), which in a debuggee are the
+#: program's and may be replaced by it (agent/__init__.py); these two call none.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_DECODER = json.JSONDecoder()
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def _dumps(value: Any) -> str:
+    return "".join(_ENCODER.iterencode(value, _one_shot=True))
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text)``: raises json.JSONDecodeError as it does."""
+    text = text.strip(_JSON_WHITESPACE)
+    value, end = _DECODER.raw_decode(text)
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
+
+
 def encode(message: dict[str, Any]) -> bytes:
     """Return ``message`` framed for the wire; a :class:`RawJSON` ``body`` goes in as it is, last.
 
@@ -71,11 +92,9 @@ def encode(message: dict[str, Any]) -> bytes:
     """
     body = message.get("body")
     if type(body) is not RawJSON:
-        text = _utf8(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+        text = _utf8(_dumps(message))
     else:
-        envelope = json.dumps(
-            {key: value for key, value in message.items() if key != "body"}, ensure_ascii=False, separators=(",", ":")
-        )
+        envelope = _dumps({key: value for key, value in message.items() if key != "body"})
         text = b'%s%s"body":%s}' % (_utf8(envelope[:-1]), b"," if len(envelope) > 2 else b"", body.text)
     return b"Content-Length: %d\r\n\r\n" % len(text) + text
 
@@ -91,7 +110,7 @@ def _utf8(json_text: str) -> bytes:
 def decode(raw: bytes) -> dict[str, Any] | BadBody:
     """Return the message a frame's body holds, or a :class:`BadBody` when it is not a JSON object."""
     try:
-        message = json.loads(raw.decode("utf-8"))
+        message = _loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         # ValueError: not UTF-8, not JSON, or an integer of more digits than Python converts
         # (sys.get_int_max_str_digits); RecursionError: nested deeper than json can decode.
