@@ -1,0 +1,116 @@
+"""In-process tier: the breakpoint table and the code registry, with real code objects, no sys.monitoring."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+
+from parts_helpers import Events, Recorder, compile_file, nested
+
+from monadapter.agent.breakpoint_table import BreakpointTable
+from monadapter.agent.codes import code_key
+from monadapter.agent.registry import CodeRegistry
+from monadapter.agent.sources import Sources
+
+LINE = sys.monitoring.events.LINE
+
+PROGRAM = """
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+value = work(
+    3,
+)
+"""
+
+
+def parts() -> tuple[CodeRegistry, BreakpointTable, Recorder, Events]:
+    sources = Sources()
+    registry = CodeRegistry(sources)
+    arm, events = Recorder(), Events()
+    return registry, BreakpointTable(registry, sources, events, arm), arm, events
+
+
+def test_a_breakpoint_in_loaded_code_is_verified_and_probes_only_its_code_object(tmp_path: Path) -> None:
+    path, module = compile_file(tmp_path, PROGRAM)
+    registry, table, arm, _events = parts()
+    table.code_added(registry.register_tree(module))
+    answer = table.set_breakpoints({"path": str(path)}, [{"line": 4}])
+    assert [(bp["verified"], bp["line"]) for bp in answer] == [(True, 4)]
+    work = registry.state(nested(module, "work"))
+    assert work is not None and list(work.probes) == [4]
+    assert registry.state(module).probes == {}  # type: ignore[union-attr]
+    assert arm.calls == [("work", 0, LINE, True)]  # a line added: re-armed through 0
+
+
+def test_a_breakpoint_on_a_blank_line_moves_to_the_next_line_with_code(tmp_path: Path) -> None:
+    path, module = compile_file(tmp_path, PROGRAM)
+    registry, table, _arm, _events = parts()
+    table.code_added(registry.register_tree(module))
+    answer = table.set_breakpoints({"path": str(path)}, [{"line": 6}, {"line": 99}])
+    assert (answer[0]["verified"], answer[0]["line"]) == (True, 7)
+    assert answer[1]["verified"] is False and "past the last line" in answer[1]["message"]
+
+
+def test_a_multi_line_statement_head_skips_its_second_first_line_event(tmp_path: Path) -> None:
+    path, module = compile_file(tmp_path, PROGRAM)
+    registry, table, _arm, _events = parts()
+    table.code_added(registry.register_tree(module))
+    table.set_breakpoints({"path": str(path)}, [{"line": 7}])
+    state = registry.state(module)
+    assert state is not None and list(state.probes) == [7] and state.skip  # docs/sys-monitoring/multiline_statement.py
+
+
+def test_a_breakpoint_set_before_its_code_loads_is_verified_when_it_loads(tmp_path: Path) -> None:
+    registry, table, arm, events = parts()
+    path = tmp_path / "later.py"
+    answer = table.set_breakpoints({"path": str(path)}, [{"line": 2}])
+    assert answer[0]["verified"] is False
+    path.write_text("x = 1\ny = 2\n")
+    table.code_added(registry.register_tree(compile(path.read_text(), str(path), "exec")))
+    assert [(event, body["breakpoint"]["verified"]) for event, body in events.sent] == [("breakpoint", True)]
+    assert arm.calls == [("<module>", 0, LINE, True)]
+
+
+def test_removing_a_breakpoint_leaves_the_events_for_the_line_to_disable_itself(tmp_path: Path) -> None:
+    path, module = compile_file(tmp_path, PROGRAM)
+    registry, table, arm, _events = parts()
+    table.code_added(registry.register_tree(module))
+    table.set_breakpoints({"path": str(path)}, [{"line": 4}])
+    table.set_breakpoints({"path": str(path)}, [])
+    assert registry.state(nested(module, "work")).probes == {}  # type: ignore[union-attr]
+    assert arm.calls[-1] == ("work", LINE, 0, False)
+
+
+def test_a_function_breakpoint_probes_the_first_line_of_every_function_of_that_name(tmp_path: Path) -> None:
+    _path, module = compile_file(tmp_path, PROGRAM)
+    registry, table, _arm, events = parts()
+    answer = table.set_function_breakpoints([{"name": "work"}])
+    assert answer[0]["verified"] is False
+    table.code_added(registry.register_tree(module))
+    state = registry.state(nested(module, "work"))
+    assert state is not None and state.entry and state.entry_point is not None and state.entry_point[1] == 2
+    assert list(state.probes) == [2]
+    assert events.sent[0][1]["breakpoint"]["verified"] is True
+
+
+def test_breakpoint_locations_lists_the_lines_with_code(tmp_path: Path) -> None:
+    path, _module = compile_file(tmp_path, PROGRAM)
+    _registry, table, _arm, _events = parts()
+    assert table.breakpoint_locations({"path": str(path)}, 1, 6) == [{"line": n} for n in (1, 2, 3, 4, 5)]
+
+
+def test_the_registry_forgets_dead_code_and_skips_known_trees(tmp_path: Path) -> None:
+    _path, module = compile_file(tmp_path, PROGRAM)
+    registry = CodeRegistry(Sources())
+    added = registry.register_tree(module)
+    assert sorted(code.co_name for _state, code in added) == ["<module>", "work"]
+    assert registry.register_tree(module) == []
+    key = code_key(module)
+    del added, module
+    gc.collect()
+    assert key not in registry.codes

@@ -1,0 +1,66 @@
+"""In-process tier: parking real threads and resuming them, no sys.monitoring."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from parts_helpers import Events, Recorder
+
+from monadapter.agent.parking import Parking
+from monadapter.agent.registry import CodeRegistry
+from monadapter.agent.sources import Sources
+from monadapter.agent.stepping import Stepper
+from monadapter.agent.threads import ThreadIds
+from monadapter.agent.usercode import UserCode
+
+WAIT = 10.0
+
+
+def parking() -> tuple[Parking, Events]:
+    sources = Sources()
+    stepper = Stepper(CodeRegistry(sources), sources, UserCode(), Recorder(), lambda: None)
+    events = Events()
+    return Parking(ThreadIds(), stepper, events, lambda: None), events
+
+
+def test_a_parked_thread_waits_until_resumed_and_halts_the_others() -> None:
+    park, events = parking()
+    park.active = True
+    results: list[bool] = []
+
+    def worker() -> None:
+        frame = sys._getframe()
+        results.append(park.park(threading.get_ident(), frame, frame.f_lineno or 0, "pause"))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert thread.ident is not None
+    parked = park.wait_parked(thread.ident, WAIT)
+    assert parked is not None and parked.frame.f_code.co_name == "worker"
+    assert events.sent[0][0] == "stopped" and events.sent[0][1]["reason"] == "pause"
+    assert park.halts(threading.get_ident()) and park.stopping()
+    assert results == []
+    assert [released.ident for released in park.resume()] == [thread.ident]
+    thread.join(WAIT)
+    assert results == [True] and not park.halt
+
+
+def test_nothing_parks_while_inactive_and_a_silent_stop_needs_a_halt() -> None:
+    park, events = parking()
+    frame = sys._getframe()
+    assert park.park(threading.get_ident(), frame, 1, "breakpoint") is False
+    park.active = True
+    assert park.park(threading.get_ident(), frame, 1, None) is False
+    assert events.sent == []
+
+
+def test_a_stop_request_is_taken_by_one_thread_only() -> None:
+    park, _events = parking()
+    park.active = True
+    park.request_stop("pause", None)
+    assert park.stopping()
+    assert park.take_stop_request(123) == "pause"
+    assert park.take_stop_request(456) is None
+    park.request_stop("entry", 7)
+    assert park.take_stop_request(8) is None and park.take_stop_request(7) == "entry"
