@@ -511,3 +511,42 @@ async def test_a_resume_is_answered_before_the_stops_it_lets_happen(tmp_path: Pa
     from_agent = _resumes_and_stops(log, "agent->adapter")
     assert len([item for item in from_agent if item.startswith("stopped")]) == 9  # one per hit
     assert _resumes_and_stops(log, "adapter->client") == from_agent
+
+
+async def test_threads_starting_and_ending_during_stops_stay_the_programs_own(tmp_path: Path) -> None:
+    """Threads halted by a stop while they start or end (outside threading's list) are not made
+    ``Dummy-N`` threads: ``threads`` never lists one, the program's ``threading.enumerate()`` ends
+    as under python (no thread of ours either), and nothing is printed on its stderr."""
+    program = write_program(
+        tmp_path,
+        """
+        import threading, time
+        def short():
+            return sum(range(1000))
+        stop = False
+        def spawner():
+            while not stop:
+                threads = [threading.Thread(target=short) for _ in range(4)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+        threading.Thread(target=spawner, name="spawner").start()
+        for n in range(30):
+            time.sleep(0.002)
+            x = n  # stop here
+        stop = True
+        print(sorted(thread.name for thread in threading.enumerate() if thread is not threading.current_thread()))
+        """,
+    )
+    async with session() as client:
+        await client.configuration_sequence({program: [line_of(program, "# stop here")]}, **launch_arguments(program))
+        names: set[str] = set()
+        for _ in range(30):
+            stopped = await client.wait_for_event("stopped")
+            names |= {thread["name"] for thread in await client.threads()}
+            await client.continue_(stopped["body"]["threadId"])
+        assert await run_to_exit(client) == 0
+        assert [name for name in names if not name.startswith(("MainThread", "Thread-", "spawner"))] == []
+        assert client.output("stdout") in ("['spawner']\n", "[]\n")
+        assert client.output("stderr") == ""

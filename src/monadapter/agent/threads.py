@@ -17,14 +17,17 @@ _RELEASE = None
 Stack = list[tuple[FrameType, int]]
 
 
-#: The code every ``threading.Thread`` runs its life in: its frame's ``self`` is the thread, also
+#: The code every ``threading.Thread`` runs its life in: their frames' ``self`` is the thread, also
 #: before threading lists it (``_active``) and after it took it off the list at its end.
-_BOOTSTRAP_INNER = threading.Thread._bootstrap_inner.__code__  # type: ignore[attr-defined]
+_BOOTSTRAP_CODES = (
+    threading.Thread._bootstrap.__code__,  # type: ignore[attr-defined]
+    threading.Thread._bootstrap_inner.__code__,  # type: ignore[attr-defined]
+)
 
 
 def _thread_object(ident: int) -> threading.Thread | None:
     """The ``threading.Thread`` of the live thread ``ident`` without creating one: threading's own
-    entry, else the ``self`` of its ``Thread._bootstrap_inner`` frame (a thread stopped while it
+    entry, else the ``self`` of its ``Thread._bootstrap(_inner)`` frame (a thread stopped while it
     starts or ends). ``threading.current_thread()`` would make a ``_DummyThread`` the program then
     sees in ``threading.enumerate()``, and that 3.13 complains about when the thread ends."""
     thread = threading._active.get(ident)  # type: ignore[attr-defined]
@@ -32,15 +35,14 @@ def _thread_object(ident: int) -> threading.Thread | None:
         return thread
     frame = _current_frames().get(ident)
     while frame is not None:
-        if frame.f_code is _BOOTSTRAP_INNER:
-            candidate = frame.f_locals.get("self")
-            return candidate if isinstance(candidate, threading.Thread) else None
+        if any(frame.f_code is code for code in _BOOTSTRAP_CODES):
+            return announced(frame)
         frame = frame.f_back
     return None
 
 
 def announced(bootstrap: FrameType) -> threading.Thread | None:
-    """The ``threading.Thread`` whose bootstrap frame (``Thread._bootstrap_inner``) is running.
+    """The ``threading.Thread`` whose bootstrap frame (``Thread._bootstrap`` or ``_bootstrap_inner``) is running.
 
     The thread is the frame's ``self``: at its PY_START it has no ident yet and at its PY_RETURN it
     is already off threading's list. Threads started with ``_thread`` alone never run this code and
