@@ -138,7 +138,8 @@ export function judgeProbe(command: PythonCommand, exitCode: number | null, stdo
             ok: false,
             message:
                 `monadapter is not installed for ${name} (Python ${version[0]}.${version[1]}, from ${command.source}): ` +
-                `${lastLine(stderr) || `exit code ${exitCode}`}. Run "${name} -m pip install monadapter", ` +
+                `${lastLine(stderr) || `exit code ${exitCode}`}. monadapter is not on PyPI: install it from a clone of its ` +
+                `repository, "${name} -m pip install /path/to/monadapter", or from a wheel built there, ` +
                 `or ${lowerFirst(chooseAnotherAdvice(command))}.`,
         };
     }

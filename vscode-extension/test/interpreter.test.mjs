@@ -70,12 +70,12 @@ describe('probePython', () => {
         assert.equal(result.ok, true, result.message);
     });
 
-    test('says to pip install monadapter into a Python that lacks it', TIMEOUT, async () => {
+    test('says to pip install monadapter from a clone into a Python that lacks it', TIMEOUT, async () => {
         const bare = path.join(venv, 'bin', 'python');
         const result = await probePython(choosePython(undefined, bare));
         assert.equal(result.ok, false);
         assert.match(result.message, /^monadapter is not installed for /);
-        assert.ok(result.message.includes(`Run "${bare} -m pip install monadapter"`), result.message);
+        assert.ok(result.message.includes(`"${bare} -m pip install /path/to/monadapter"`), result.message);
         assert.match(result.message, /ModuleNotFoundError: No module named 'monadapter'/);
         assert.match(result.message, /Python: Select Interpreter/);
     });
