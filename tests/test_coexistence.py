@@ -208,3 +208,64 @@ async def test_profilers_coverage_and_tracers_measure_the_same_with_and_without_
         assert await run_to_exit(client, stopped) == 0
         stopped_once = json.loads(client.output("stdout"))
     assert stopped_once == undisturbed
+
+
+RESTARTING = {
+    "function": """
+        import sys
+        def work(n):
+            total = n + 1  # stop here
+            return total
+        for n in range(HITS):
+            work(n)
+            sys.monitoring.restart_events()
+    """,
+    "one-line def": """
+        import sys
+        def work(n): return n + 1  # stop here
+        for n in range(HITS):
+            work(n)
+            sys.monitoring.restart_events()
+    """,
+    "same code": """
+        import sys
+        for n in range(HITS):
+            total = n + 1  # stop here
+            sys.monitoring.restart_events()
+    """,
+    "threads": """
+        import sys, threading
+        def work(n):
+            total = n + 1  # stop here
+            return total
+        def loop():
+            for n in range(HITS // 2):
+                work(n)
+                sys.monitoring.restart_events()
+        workers = [threading.Thread(target=loop) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    """,
+}
+
+
+@pytest.mark.parametrize("shape", list(RESTARTING))
+async def test_restart_events_between_hits_loses_no_stop(tmp_path: Path, shape: str) -> None:
+    """The program's restart_events() revives every DISABLEd event of every tool, ours too: the
+    breakpoint must still stop at every one of many hits (counted exactly, no timing involved)."""
+    hits = 40
+    program = write_program(tmp_path, RESTARTING[shape].replace("HITS", str(hits)))
+    marker = line_of(program, "# stop here")
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [marker]}, **launch_arguments(program))
+        stops = 0
+        while stopped["event"] == "stopped":
+            stops += 1
+            if shape != "one-line def" or (await stop_location(client, stopped))[0] == "work":
+                assert (await stop_location(client, stopped))[1] == marker
+            await client.continue_(stopped["body"]["threadId"])
+            stopped = await client.wait_for_any_event("stopped", "terminated")
+    # the one-line def also stops once where the module runs its def statement
+    assert stops == hits + (shape == "one-line def")
