@@ -2,7 +2,9 @@
 
 One batch Emacs runs one session through EDITORS.md's dap-mode configuration: launch, a breakpoint
 hit, the stack, variables, dap-eval (context "hover", answered with a call thanks to the template's
-hoverRunsCode), a second hit, logpoint output in dap-mode's output buffer, the run to the end.
+hoverRunsCode), a second hit, logpoint output in dap-mode's output buffer, the run to the end; then
+a session with console integratedTerminal, whose runInTerminal dap-mode joins with spaces and runs
+in a shell: the program reads its input there, stops, and ends.
 Skipped only where Emacs is not installed; .ci/run installs emacs-nox and elpa-dap-mode.
 """
 
@@ -28,6 +30,7 @@ EXPECTED = [
     "second hit",
     "logpoint output shown",
     "continue to the end",
+    "integrated terminal runs the program, which reads its input",
 ]
 
 
