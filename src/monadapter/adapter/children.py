@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import SocketAttribute, SocketListener, SocketStream
@@ -25,9 +25,11 @@ from anyio.abc import SocketAttribute, SocketListener, SocketStream
 from monadapter.adapter import peerauth
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.launch import AgentOptions, LaunchPlan
-from monadapter.adapter.session import Session
 from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, MessageReader, encode
+
+if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
+    from monadapter.adapter.session import Session
 
 logger = logging.getLogger(__name__)
 

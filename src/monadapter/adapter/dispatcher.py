@@ -8,13 +8,15 @@ handler's failure becomes an error response with its message.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monadapter.adapter import access
 from monadapter.adapter.errors import AdapterError, AgentRequestFailed
 from monadapter.adapter.handlers import HANDLERS, Later, relay
-from monadapter.adapter.session import Session
 from monadapter.protocol import ParsedRequest, RequestValidationError, parse_request
+
+if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
+    from monadapter.adapter.session import Session
 
 logger = logging.getLogger(__name__)
 

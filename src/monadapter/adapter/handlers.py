@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monadapter.adapter.capabilities import capabilities
 from monadapter.adapter.errors import AdapterError
-from monadapter.adapter.session import Session
 from monadapter.agent.wire import RawJSON
 from monadapter.protocol import ParsedRequest
+
+if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
+    from monadapter.adapter.session import Session
 
 Body = dict[str, Any] | RawJSON | None
 
@@ -30,7 +32,7 @@ class Later:
     sent: Callable[[], None] | None = None
 
 
-Handler = Callable[[Session, ParsedRequest], Awaitable[Body | Later]]
+Handler = Callable[["Session", ParsedRequest], Awaitable[Body | Later]]
 
 
 def arguments_of(request: ParsedRequest) -> dict[str, Any]:

@@ -28,13 +28,14 @@ async def serve_stdio(log_dir: Path | None) -> None:
     stdout is kept for DAP only: its file descriptor is duplicated for the session and fd 1 is
     pointed at stderr, so a stray print anywhere in the process cannot corrupt the protocol.
     """
+    from monadapter.adapter.dispatcher import dispatch
     from monadapter.adapter.session import Session
 
     dap_out = os.dup(1)
     os.dup2(2, 1)
     async with anyio.create_task_group() as background:
         background.start_soon(_stop_on_signal, background.cancel_scope)
-        await Session(StdioChannel(0, dap_out), MessageLog.open(log_dir), background).run()
+        await Session(StdioChannel(0, dap_out), MessageLog.open(log_dir), dispatch, background).run()
         background.cancel_scope.cancel()
 
 
@@ -64,10 +65,11 @@ async def _serve_connection(
     stream: SocketStream, log_dir: Path | None, background: TaskGroup, access_token: str | None
 ) -> None:
     """Run one TCP session; whatever happens in it stays in it."""
+    from monadapter.adapter.dispatcher import dispatch
     from monadapter.adapter.session import Session
 
     try:
-        session = Session(SocketChannel(stream), MessageLog.open(log_dir), background)
+        session = Session(SocketChannel(stream), MessageLog.open(log_dir), dispatch, background)
         session.access_token = access_token
         await session.run()
     except Exception:

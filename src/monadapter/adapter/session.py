@@ -1,6 +1,6 @@
 """One DAP session: the client connection, its debuggee and agent link, and their lifetimes.
 
-A session reads the client's messages one at a time and hands each to the dispatcher, so
+A session reads the client's messages one at a time and hands each to the dispatcher (given by the server), so
 requests reach the agent in the order the client sent them. Work that has to wait (a launch
 waiting for ``configurationDone``, a relayed request waiting for the agent) runs as a task in
 the session's task group. When the client leaves or disconnects, a debuggee that was not
@@ -44,11 +44,19 @@ TOKENS = frozenset({"accessToken", "adapterAccessToken"})
 DETACH_TIMEOUT = 5.0
 
 
+#: What a session hands each client message to (``dispatcher.dispatch``, given by the server: the
+#: dispatcher's handlers act on sessions, so the session does not import them).
+Dispatch = Callable[["Session", dict[str, Any]], Awaitable[None]]
+
+
 class Session:
     """The state of one client connection; handlers act on it."""
 
-    def __init__(self, channel: ByteChannel, log: MessageLog, background: TaskGroup | None = None) -> None:
+    def __init__(
+        self, channel: ByteChannel, log: MessageLog, dispatch: Dispatch, background: TaskGroup | None = None
+    ) -> None:
         self._channel = channel
+        self._dispatch = dispatch
         self.log = log
         self._writer = MessageWriter(channel, log, ADAPTER_TO_CLIENT)
         #: where debuggee watchers run: outlives the session so a detached debuggee's output is
@@ -92,8 +100,6 @@ class Session:
 
     async def _serve(self, messages: AsyncIterator[dict[str, Any] | BadBody | FramingError]) -> None:
         """Dispatch the client's messages one by one until the stream ends or a disconnect."""
-        from monadapter.adapter.dispatcher import dispatch
-
         async for item in messages:
             if isinstance(item, FramingError):
                 self.log.record_error("client", str(item))
@@ -103,7 +109,7 @@ class Session:
                 await self.important(f"monadapter: unreadable message: {item.error}")
             else:
                 self.log.record(CLIENT_TO_ADAPTER, item)
-                await dispatch(self, item)
+                await self._dispatch(self, item)
             if self.finished.is_set():
                 return
 
