@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "dap_mode" / "scenarios.el"
 EXPECTED = [
     "launch",
+    "breakpoints verified at once",
     "breakpoint hit",
     "stack",
     "variables",

@@ -41,6 +41,8 @@ print('end of program')
 (defvar scenario-stopped nil "The session that stopped last (reset before each wait).")
 (defvar scenario-terminated nil "Non-nil once the session ended.")
 (defvar scenario-evaluated nil "What the last `dap-eval' displayed.")
+(defvar scenario-answered-breakpoints nil
+  "The breakpoints of the first setBreakpoints answer for the scenario program, as dap-mode got them.")
 
 (defun scenario-fail (format-string &rest args)
   (princ (concat "FAIL: " (apply #'format format-string args) "\n"))
@@ -99,6 +101,12 @@ print('end of program')
   (add-hook 'dap-terminated-hook (lambda (_session) (setq scenario-terminated t)))
   (advice-add 'dap-overlays--display-interactive-eval-result :before
               (lambda (value &rest _) (setq scenario-evaluated value)))
+  (advice-add 'dap--update-breakpoints :before
+              (lambda (_session response file-name)
+                (when (and (null scenario-answered-breakpoints) (equal file-name scenario-program))
+                  (setq scenario-answered-breakpoints
+                        (mapcar (lambda (breakpoint) (cons (gethash "line" breakpoint) (gethash "verified" breakpoint)))
+                                (gethash "breakpoints" (gethash "body" response)))))))
   (with-temp-file scenario-program (insert scenario-source))
   (find-file scenario-program)
   ;; a breakpoint on line 2, a logpoint on line 16, both set with dap-mode's commands
@@ -116,6 +124,12 @@ print('end of program')
     (plist-put conf :cwd scenario-dir)
     (dap-debug conf))
   (scenario-ok "launch")
+  ;; answered before any of the file's code ran: verified at once, not drawn as rejected
+  (scenario-wait (lambda () scenario-answered-breakpoints) 20 "the setBreakpoints answer")
+  (scenario-expect "breakpoints as first answered"
+                   (sort (copy-sequence scenario-answered-breakpoints) (lambda (a b) (< (car a) (car b))))
+                   '((2 . t) (16 . t)))
+  (scenario-ok "breakpoints verified at once")
 
   (let ((session (scenario-wait-stop 2)))
     (scenario-ok "breakpoint hit")
