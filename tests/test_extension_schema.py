@@ -184,17 +184,28 @@ def test_snippet_values_decode_like_vscode_inserts_them() -> None:
     assert snippet_value("^${2:5678}") == 5678
 
 
+def picked(configuration: dict[str, Any]) -> dict[str, Any]:
+    """``configuration`` as VS Code sends it: ``${command:pickProcess}`` replaced by the process id
+    the user picked (the command returns it as text)."""
+    if configuration.get("processId") == "${command:pickProcess}":
+        return {**configuration, "processId": "4242"}
+    return configuration
+
+
 def test_the_adapter_accepts_every_snippet() -> None:
     """What the extension writes into launch.json for the user must launch or attach as written."""
     entry = debugger_contribution()
     configurations = [*entry["initialConfigurations"]]
-    configurations += [snippet_value(s["body"]) for s in entry["configurationSnippets"]]
+    configurations += [picked(snippet_value(s["body"])) for s in entry["configurationSnippets"]]
     models: dict[str, type[BaseModel]] = {"launch": LaunchArguments, "attach": AttachArguments}
-    assert [configuration["request"] for configuration in configurations] == ["launch", "launch", "launch", "attach"]
+    requests = [configuration["request"] for configuration in configurations]
+    assert requests == ["launch", "launch", "launch", "attach", "attach"]
     for configuration in configurations:
         arguments = models[configuration["request"]].model_validate(configuration)
         assert "\\" not in str(arguments.model_dump()), "a snippet escape leaked into the arguments"
-    assert AttachArguments.model_validate(configurations[-1]).address == ("localhost", 5678)
+    listening, by_id = (AttachArguments.model_validate(c) for c in configurations[-2:])
+    assert listening.address == ("localhost", 5678) and listening.accessToken == "the token the program printed"
+    assert by_id.processId == 4242
 
 
 @pytest.mark.parametrize("request_kind", ["launch", "attach"])

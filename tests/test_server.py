@@ -120,7 +120,7 @@ async def test_unreadable_input_is_reported_as_important_output(client: DapClien
         ("stackTrace", {"threadId": 1}, "no debuggee is running"),
         ("configurationDone", None, "no debuggee is running"),
         ("terminate", None, "no debuggee is running"),
-        ("attach", {"processId": 1}, "attach needs 'connect'"),
+        ("attach", {"accessToken": "t"}, "attach needs 'connect'"),
         (
             "attach",
             {"connect": {"port": "http"}},

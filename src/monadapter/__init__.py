@@ -1,7 +1,26 @@
 """monadapter: a Debug Adapter Protocol server for Python 3.12+ built on sys.monitoring.
 
 Importing this package must stay cheap and standard-library only: the debuggee imports
-``monadapter.agent`` through it, and the agent may not pull in pydantic or anyio.
+``monadapter.agent`` through it, and the agent may not pull in pydantic or anyio. The in-program
+API (``listen``, ``wait_for_client``, ``is_client_connected``, ``breakpoint``; agent/api.py) is
+loaded on first use.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+__all__ = ["AttachError", "breakpoint", "is_client_connected", "listen", "wait_for_client"]
+
+if TYPE_CHECKING:
+    from monadapter.agent.api import AttachError, breakpoint, is_client_connected, listen, wait_for_client
+
+
+def __getattr__(name: str) -> Any:
+    """The API's names, imported when first asked for (``PYTHONBREAKPOINT=monadapter.breakpoint`` too)."""
+    if name in __all__:
+        from monadapter.agent import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'monadapter' has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""Command line: ``python -m monadapter`` speaks DAP on stdin/stdout; ``--port N`` serves TCP.
+"""Command line: ``python -m monadapter`` speaks DAP on stdin/stdout; ``--port N`` serves TCP;
+``--listen [HOST:]PORT ... PROGRAM`` runs a program that debug clients attach to (agent/cli.py).
 
 For TCP the listening socket is bound and announced before anyio, asyncio and the DAP models are
 imported: clients that start the adapter and then connect (nvim-dap, the VS Code extension) can
@@ -8,7 +9,6 @@ connect at once, and their first bytes wait in the socket's backlog while the re
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import socket
 import sys
@@ -17,18 +17,18 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
-from monadapter import __version__
+import monadapter  # not `from monadapter import __version__`: with --listen this module's globals are the program's
+from monadapter.agent import auth
 
 
 def port_number(text: str) -> int:
     """argparse type for ``--port``: 0..65535, where the OS would otherwise wrap or misread it."""
+    from monadapter.agent.cli import parse_port
+
     try:
-        port = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free port)")
-    return port
+        return parse_port(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def log_directory(text: str) -> Path:
@@ -61,12 +61,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = _Parser(
         prog="monadapter",
         description="Debug Adapter Protocol server for Python 3.12+. "
-        "Without --port it speaks DAP on stdin/stdout (one session).",
+        "Without --port it speaks DAP on stdin/stdout (one session). "
+        "python -m monadapter --listen [HOST:]PORT ... PROGRAM runs a program to attach to (--listen --help).",
     )
     parser.add_argument("--port", type=port_number, help="listen on this TCP port (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--log-dir", type=log_directory, help="write one JSON-lines message log per session here")
-    parser.add_argument("--version", action="version", version=f"monadapter {__version__}")
+    parser.add_argument("--version", action="version", version=f"monadapter {monadapter.__version__}")
     parser.add_argument(
         "--access-token",
         help=f"with --port: launch and attach only for clients that give this as adapterAccessToken (default "
@@ -91,16 +92,6 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 ADAPTER_TOKEN_ENV = "MONADAPTER_ADAPTER_ACCESS_TOKEN"
 
 
-def reachable_from_outside(host: str, port: int) -> bool:
-    """Whether ``host`` names an address that is not loopback (a host that does not resolve: no,
-    and listen() says what is wrong with it)."""
-    try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
-    except OSError:
-        return False
-    return not all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
-
-
 def listen(host: str, port: int) -> socket.socket:
     """Bind and listen on ``host:port`` (0: a free port), then print the listening line on stderr."""
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[
@@ -115,9 +106,15 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the adapter until its session ends (stdio) or until interrupted (TCP)."""
+    """Run the adapter until its session ends (stdio) or until interrupted (TCP); with ``--listen``,
+    the program to debug (in this process: nothing but the standard library is imported then)."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if any(arg == "--listen" or arg.startswith("--listen=") for arg in arguments):
+        from monadapter.agent import cli
+
+        cli.main(arguments)  # exits; this module's globals are the program's __main__ by then
     options = parse_arguments(argv)
-    if options.port is not None and not options.access_token and reachable_from_outside(options.host, options.port):
+    if options.port is not None and not options.access_token and auth.reachable_from_outside(options.host):
         if not options.allow_unauthenticated:
             print(
                 f"monadapter: refusing to listen on {options.host}, which is not loopback, without an access "

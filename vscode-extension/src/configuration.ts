@@ -70,11 +70,12 @@ export function completeConfiguration(config: Configuration, activeLanguageId: s
             return { error: `Set only one of "program", "module" and "code" in the launch configuration (found ${targets.join(', ')}).` };
         }
     }
-    if (completed.request === 'attach' && !attachHasPort(completed)) {
+    if (completed.request === 'attach' && !attachHasPort(completed) && !isSet(completed.processId)) {
         return {
             error:
                 'Set "connect": {"host": "localhost", "port": PORT} in the attach configuration, where PORT is the ' +
-                'one the program was started with: python -m monadapter.agent --listen PORT PROGRAM.',
+                'one the program listens on (python -m monadapter --listen PORT PROGRAM, or monadapter.listen(PORT)), ' +
+                'or "processId": "${command:pickProcess}" to attach to a running Python 3.14+ process.',
         };
     }
     return { config: completed };

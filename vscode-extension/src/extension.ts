@@ -1,9 +1,11 @@
-/** Entry point of the VS Code extension: registers the monadapter debug type's providers. */
+/** Entry point of the VS Code extension: registers the monadapter debug type's providers and the process picker. */
+import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { DEBUG_FILE_COMMAND, DEBUG_TYPE, debugFileConfiguration } from './configuration';
 import { ConfigurationProvider } from './configurationProvider';
 import { DescriptorFactory } from './descriptorFactory';
 import { InlineValuesProvider } from './inlineValuesProvider';
+import { PS_COMMAND, pythonProcesses } from './processes';
 
 export function activate(context: vscode.ExtensionContext): void {
     const log = vscode.window.createOutputChannel('Python (monadapter)', { log: true });
@@ -37,7 +39,32 @@ export function activate(context: vscode.ExtensionContext): void {
                 debugFileConfiguration(uri.fsPath) as vscode.DebugConfiguration,
             );
         }),
+        // `${command:pickProcess}` in an attach configuration (package.json's debugger `variables`).
+        vscode.commands.registerCommand('monadapter.pickProcess', pickProcess),
     );
 }
 
 export function deactivate(): void {}
+
+/** Asks the user for a Python process; its id as text (what the variable becomes), undefined if cancelled. */
+async function pickProcess(): Promise<string | undefined> {
+    const [command, ...args] = PS_COMMAND;
+    const output = await new Promise<string>((resolve, reject) =>
+        execFile(command, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    ).catch((error: Error) => {
+        void vscode.window.showErrorMessage(`Cannot list processes (${command}): ${error.message}`);
+        return undefined;
+    });
+    if (output === undefined) return undefined;
+    const items = pythonProcesses(output, process.pid).map((item) => ({
+        label: String(item.pid),
+        description: item.command,
+        pid: item.pid,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+        title: 'Attach to a Python 3.14+ process',
+        placeHolder: 'Pick the process to debug (by id or command line)',
+        matchOnDescription: true,
+    });
+    return picked === undefined ? undefined : String(picked.pid);
+}

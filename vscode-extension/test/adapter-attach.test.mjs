@@ -1,4 +1,4 @@
-// The real adapter over stdio: attach to a program started with `python -m monadapter.agent --listen`.
+// The real adapter over stdio: attach to a program started with `python -m monadapter --listen`.
 //
 // These tests own their session (not forEachTransport's): they disconnect themselves, which ends a
 // stdio adapter, and then check that the program, which is not the adapter's, runs on to its end.
@@ -10,21 +10,21 @@ import { CALLS, EVENT_TIMEOUT_MS, mainThreadId, startStdioClient, within } from 
 import { monadapterPython } from './support.mjs';
 
 const TEST = { timeout: 30_000 };
-
 /** The access token the program is started with (attach must give it). */
 const TOKEN = 'extension-test-token';
 
 /**
- * Starts `python -m monadapter.agent --listen 127.0.0.1:0 --access-token TOKEN PROGRAM` (port 0: the
- * agent picks a free port and prints `monadapter agent listening on HOST:PORT` on stderr; it lets in
- * only a debugger that gives TOKEN as attach's `accessToken`).
+ * Starts `python -m monadapter --listen 127.0.0.1:0 --wait-for-client --access-token TOKEN PROGRAM`
+ * (port 0: the agent picks a free port and prints `monadapter agent listening on HOST:PORT` on stderr;
+ * it lets in only a debugger that gives TOKEN as attach's `accessToken`).
  *
  * Returns:
  *   `{ port, ended, kill }`: `ended` resolves with `{ code, stdout, stderr }` once the program
  *   exits; `kill()` ends it if it still runs.
  */
 async function startListening(program) {
-    const child = spawn(monadapterPython(), ['-m', 'monadapter.agent', '--listen', '127.0.0.1:0', '--access-token', TOKEN, program], {
+    const options = ['--listen', '127.0.0.1:0', '--wait-for-client', '--access-token', TOKEN];
+    const child = spawn(monadapterPython(), ['-m', 'monadapter', ...options, program], {
         stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = { stdout: '', stderr: '' };

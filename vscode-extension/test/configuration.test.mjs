@@ -38,6 +38,8 @@ describe('completeConfiguration', () => {
             { connect: { host: 'localhost', port: '${input:port}' } },
             { host: 'localhost', port: 5678 },
             { port: 5678, connect: null },
+            { processId: 4242 },
+            { processId: '${command:pickProcess}' },
         ]) {
             const attach = { ...base, ...address };
             assert.deepEqual(completeConfiguration(attach, undefined), { config: attach });
@@ -49,9 +51,10 @@ describe('completeConfiguration', () => {
         const expected = {
             error:
                 'Set "connect": {"host": "localhost", "port": PORT} in the attach configuration, where PORT is the ' +
-                'one the program was started with: python -m monadapter.agent --listen PORT PROGRAM.',
+                'one the program listens on (python -m monadapter --listen PORT PROGRAM, or monadapter.listen(PORT)), ' +
+                'or "processId": "${command:pickProcess}" to attach to a running Python 3.14+ process.',
         };
-        for (const address of [{}, { connect: { host: 'localhost' } }, { connect: 'localhost:5678' }, { processId: 42 }, { port: '' }]) {
+        for (const address of [{}, { connect: { host: 'localhost' } }, { connect: 'localhost:5678' }, { processId: '' }, { port: '' }]) {
             assert.deepEqual(completeConfiguration({ ...base, ...address }, 'python'), expected, JSON.stringify(address));
         }
     });

@@ -9,7 +9,8 @@ import { EXTENSION_ROOT } from './support.mjs';
 
 const manifest = JSON.parse(readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8'));
 const [debuggerEntry] = manifest.contributes.debuggers;
-// launch starts the program; attach connects to one started with `python -m monadapter.agent --listen`.
+// launch starts the program; attach connects to one that listens (`python -m monadapter --listen`,
+// monadapter.listen) or attaches to a running process by id.
 const REQUESTS = ['launch', 'attach'];
 /** Keys VS Code itself puts in every configuration; they are not configuration attributes. */
 const VSCODE_KEYS = new Set(['type', 'request', 'name']);
@@ -79,6 +80,7 @@ describe('debugger contribution', () => {
 
     test('activates when a monadapter session is resolved or listed', () => {
         assert.deepEqual(manifest.activationEvents.sort(), [
+            'onCommand:monadapter.pickProcess',
             'onDebugDynamicConfigurations:monadapter',
             'onDebugResolve:monadapter',
         ]);
@@ -145,6 +147,7 @@ describe('initial configurations and snippets', () => {
             'Python (monadapter): Current File',
             'Python (monadapter): Module',
             'monadapter: Attach to a listening process',
+            'monadapter: Attach to a process by id',
         ]);
         for (const snippet of debuggerEntry.configurationSnippets) {
             assert.equal(typeof snippet.description, 'string');
@@ -177,6 +180,26 @@ describe('initial configurations and snippets', () => {
         const [, attach] = bodies.find(([where]) => where === 'monadapter: Attach to a listening process');
         assert.equal(attach.request, 'attach');
         assert.deepEqual(attach.connect, { host: 'localhost', port: 5678 });
+        assert.equal(attach.accessToken, 'the token the program printed');
+    });
+
+    test('the process-id snippet picks the process, through the extension\'s pickProcess command', () => {
+        const [, attach] = bodies.find(([where]) => where === 'monadapter: Attach to a process by id');
+        assert.equal(attach.processId, '${command:pickProcess}');
+        assert.deepEqual(debuggerEntry.variables, { pickProcess: 'monadapter.pickProcess' });
+        const { processId } = debuggerEntry.configurationAttributes.attach.properties;
+        assert.ok(fits(processId, 4242));
+        assert.ok(fits(processId, '${command:pickProcess}'));
+        assert.ok(!fits(processId, true));
+    });
+
+    test('pathMappings is a list of {localRoot, remoteRoot} in launch and attach', () => {
+        for (const request of REQUESTS) {
+            const { pathMappings } = debuggerEntry.configurationAttributes[request].properties;
+            assert.ok(fits(pathMappings, [{ localRoot: '${workspaceFolder}', remoteRoot: '/app' }]));
+            assert.ok(!fits(pathMappings, [{ localRoot: '/here' }]), 'remoteRoot is required');
+            assert.ok(!fits(pathMappings, { localRoot: '/here', remoteRoot: '/app' }), 'a list, not one mapping');
+        }
     });
 
     test('attach.connect needs a port from 1 to 65535, and takes no other keys', () => {

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 import monadapter
 from monadapter.adapter.envfile import environment_changes
@@ -99,6 +99,13 @@ class CodeRule(BaseModel):
         return self
 
 
+class PathMapping(ClientArguments):
+    """One entry of ``pathMappings`` (debugpy's names)."""
+
+    localRoot: str = Field(min_length=1, description="A directory as the client (the editor) sees it.")
+    remoteRoot: str = Field(min_length=1, description="The same directory as the program sees it.")
+
+
 class AgentOptions(ClientArguments):
     """The options the agent reads from ``monadapter/configure``, the same for launch and attach."""
 
@@ -124,6 +131,11 @@ class AgentOptions(ClientArguments):
     )
     variablePresentation: VariablePresentation | None = Field(
         None, description="Group, inline or hide special names, functions, classes and _protected members."
+    )
+    pathMappings: list[PathMapping] = Field(
+        default_factory=list,
+        description="Where the client's files are in the program's file system (the longest localRoot "
+        "that holds a path wins); breakpoints, stack frames and sources are translated both ways.",
     )
 
 
@@ -188,31 +200,39 @@ DEFAULT_ATTACH_HOST = "127.0.0.1"
 #: A TCP port one can connect to (0 only asks --listen to pick one); strict: "5678" is a mistake.
 
 
-def _port_from_text(value: object) -> object:
-    """A port given as decimal text is that number: VS Code's ``${input:...}`` and ``${command:...}``
-    variables substitute strings, and debugpy accepts ``"port": "5678"`` too."""
+def _number_from_text(value: object) -> object:
+    """A port or process id given as decimal text is that number: VS Code's ``${input:...}`` and
+    ``${command:pickProcess}`` variables substitute strings, and debugpy accepts ``"port": "5678"`` too."""
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)
     return value
 
 
-TcpPort = Annotated[int, Field(strict=True, ge=1, le=65535), BeforeValidator(_port_from_text)]
+TcpPort = Annotated[int, Field(strict=True, ge=1, le=65535), BeforeValidator(_number_from_text)]
+
+
+#: A process id; as text too (``${command:pickProcess}`` gives one), which the schema says.
+ProcessId = Annotated[
+    int,
+    Field(strict=True, ge=1),
+    BeforeValidator(_number_from_text),
+    WithJsonSchema({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]}),
+]
 
 
 class ConnectAddress(ClientArguments):
-    """``attach``'s ``connect``: where ``python -m monadapter.agent --listen [HOST:]PORT`` waits."""
+    """``attach``'s ``connect``: where ``python -m monadapter --listen [HOST:]PORT`` waits."""
 
     host: str = Field(DEFAULT_ATTACH_HOST, description="Host the program listens on.")
     port: TcpPort = Field(description="Port the program listens on (the one --listen printed when given port 0).")
 
 
 class AttachArguments(AgentOptions):
-    """``attach`` arguments: the address of a program started with ``python -m monadapter.agent
-    --listen``. The agent options (stopOnEntry, ...) apply because the program waits for the
-    client's configurationDone before it runs."""
+    """``attach`` arguments: the address of a program that listens (``python -m monadapter --listen``,
+    ``monadapter.listen()``), or the id of a running Python 3.14+ process."""
 
     connect: ConnectAddress | None = Field(
-        None, description="Where the program waits: {host, port} of its --listen option."
+        None, description="Where the program listens: {host, port} of its --listen option or listen() call."
     )
     host: str | None = Field(
         None, description="debugpy's older form of connect.host, read only when connect is not given."
@@ -223,16 +243,26 @@ class AttachArguments(AgentOptions):
     adapterAccessToken: str | None = adapter_access_token()
     accessToken: str | None = Field(
         None,
-        description="The program's access token: the one python -m monadapter.agent --listen printed, "
-        "or was given with --access-token.",
+        description="The program's access token: the one it printed when it started listening, or was "
+        "given with --access-token (or listen's access_token).",
+    )
+    processId: ProcessId | None = Field(
+        None,
+        description="Attach to this running process (Python 3.14+, through sys.remote_exec); instead of connect.",
+    )
+    redirectOutput: bool = Field(
+        True, description="Send what the program writes to sys.stdout/sys.stderr to the client too."
     )
 
     @model_validator(mode="after")
     def _has_port(self) -> AttachArguments:
-        if self.connect is None and self.port is None:
+        address = self.connect is not None or self.port is not None
+        if address and self.processId is not None:
+            raise ValueError("give either 'processId' or 'connect', not both")
+        if not address and self.processId is None:
             raise ValueError(
-                "attach needs 'connect': {'host': ..., 'port': ...} naming where "
-                "'python -m monadapter.agent --listen' waits"
+                "attach needs 'connect': {'host': ..., 'port': ...} naming where the program listens "
+                "('python -m monadapter --listen', monadapter.listen()), or 'processId'"
             )
         return self
 

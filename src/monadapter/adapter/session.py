@@ -236,30 +236,39 @@ class Session:
         await self._greet_agent(stream, reader, plan.launch_arguments, plan.target_name, "launch")
 
     async def attach_debuggee(self, attach: AttachArguments, arguments: dict[str, Any]) -> None:
-        """Connect to a program started with ``python -m monadapter.agent --listen``; ``arguments``
-        (as the client sent them) go to its agent.
+        """Attach to a running program: connect to one that listens (``connect``), or make process
+        ``processId`` connect to us (adapter/pidattach.py); ``arguments`` (as the client sent them)
+        go to its agent.
 
         Raises:
-            AdapterError: nothing listens there.
+            AdapterError: nothing listens there, the token is refused, the process cannot be attached to.
         """
+        if attach.processId is not None:
+            from monadapter.adapter.pidattach import attach_to_process
+
+            self.debuggee = Debuggee(attach.processId, None, attached=True)
+            stream, reader = await attach_to_process(attach.processId)
+            await self._greet_agent(stream, reader, arguments, f"process {attach.processId}", "attach")
+            return
         host, port = attach.address
-        if not attach.accessToken:
-            raise AdapterError(
-                f"attach needs 'accessToken': the token of the program at {host}:{port} (the one "
-                "python -m monadapter.agent --listen printed, or was given with --access-token)"
-            )
         try:
             with anyio.fail_after(ATTACH_CONNECT_TIMEOUT):
                 stream = await _connect_when_listening(host, port)
         except (OSError, TimeoutError) as exc:
             raise AdapterError(
                 f"could not connect to {host}:{port} ({exc or 'timed out'}); start the program with "
-                f"python -m monadapter.agent --listen {host}:{port} PROGRAM"
+                f"python -m monadapter --listen {host}:{port} PROGRAM (or call monadapter.listen in it)"
             ) from None
         try:
-            reader = await peerauth.connect_side(stream, attach.accessToken)
+            # no token: only a program that listens with --allow-unauthenticated lets us in (its secret is "")
+            reader = await peerauth.connect_side(stream, attach.accessToken or "")
         except auth.AuthenticationError:
             await stream.aclose()
+            if not attach.accessToken:
+                raise AdapterError(
+                    f"the program at {host}:{port} requires an access token: give it as accessToken (the one "
+                    "it printed when it started listening, or was given with --access-token)"
+                ) from None
             raise AdapterError(
                 f"the program at {host}:{port} did not accept the access token (or is no monadapter agent)"
             ) from None

@@ -1,13 +1,15 @@
-"""``python -m monadapter.agent --listen [HOST:]PORT (PROGRAM | -m MODULE | -c CODE) [ARGS...]``.
+"""``python -m monadapter.agent --listen [HOST:]PORT ... (PROGRAM | -m MODULE | -c CODE | --pid PID) [ARGS...]``.
 
-Starts a program that a DAP client attaches to (``attach`` with ``connect: {host, port}``): the
-agent waits for the adapter, and the program runs once the client's configuration is done.
+The older name of ``python -m monadapter --listen`` (agent/cli.py), kept as an alias with its
+old behaviour: the program waits for the first client (``--wait-for-client``). Only names the
+runner removes from ``__main__`` are defined here (no dunder names: this module's globals become
+the program's).
 ``python -m monadapter.agent --version`` prints the version, as ``python -m monadapter --version`` does.
 """
 
 import sys
 
-from monadapter.agent.launcher import attach_main
+from monadapter.agent import cli
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--version"]:
@@ -15,4 +17,4 @@ if __name__ == "__main__":
 
         print(f"monadapter {__version__}")
     else:
-        attach_main()
+        cli.main(sys.argv[1:], wait_for_client=True)

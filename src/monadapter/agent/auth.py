@@ -383,3 +383,15 @@ def _advance(peer: socket.socket, state: _Peer) -> bool:
         return False
     peer.sendall(state.side.check(message))
     return True
+
+
+def reachable_from_outside(host: str) -> bool:
+    """Whether ``host`` names an address that is not loopback, where a listener needs an access token
+    (a host that does not resolve: no, and listening there says what is wrong with it)."""
+    import ipaddress  # here: only a listener asks, and the agent's memory counts (benchmarks A2)
+
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+    except OSError:
+        return False
+    return not all(ipaddress.ip_address(str(address).split("%")[0]).is_loopback for address in addresses)

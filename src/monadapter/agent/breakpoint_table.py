@@ -204,13 +204,14 @@ class BreakpointTable:
         path = source.get("path")
         if not isinstance(path, str) or not path:
             raise ValueError("setBreakpoints needs source.path or source.sourceReference")
-        self._sources.remember_client_path(path)
+        path = self._sources.program_path(path)  # pathMappings: the program's name for the client's file
         return file_key(path), path, None
 
     def _dap_source(self, book: FileBreakpoints) -> dict[str, Any]:
         if book.source_object is not None:
             return {"name": book.path, "sourceReference": self._sources.reference_of(book.path, book.source_object)}
-        return {"name": book.path.replace("\\", "/").rsplit("/", 1)[-1], "path": book.path}
+        shown = self._sources.client_path(book.path)
+        return {"name": shown.replace("\\", "/").rsplit("/", 1)[-1], "path": shown}
 
     def _source_map(
         self, key: str, path: str, source_object: str | bytes | None, *, from_code: bool

@@ -95,19 +95,6 @@ class Channel:
             raise
         return cls(sock, reader)
 
-    @classmethod
-    def listen(
-        cls, host: str, port: int, *, secret: str, announce: Callable[[str, int], None] | None = None
-    ) -> Channel:
-        """Wait for an adapter that knows ``secret`` to connect to ``host:port`` (attach; anyone
-        else is turned away, agent/auth.py); ``announce(host, port)`` is called once the socket
-        listens (port 0 picks a free one)."""
-        with socket.create_server((host, port)) as server:
-            if announce is not None:
-                announce(host, server.getsockname()[1])
-            sock, reader = auth.accept(server, secret)
-        return cls(sock, reader)
-
     def register(self, command: str, handler: Callable[[Request], None]) -> None:
         """Route requests named ``command`` to ``handler``, which runs on the I/O thread.
 

@@ -29,7 +29,7 @@ import time
 from sys import _getframe  # bound once: the program may delete or replace sys._getframe
 from types import TracebackType
 
-from monadapter.agent import auth, handshake
+from monadapter.agent import auth, exceptions, handshake
 from monadapter.agent.channel import Channel
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.wire import FramingError, MessageReader, encode
@@ -56,6 +56,8 @@ _OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
 #: the debugger and channel of this process's session: what a forked child must leave behind
 _current: tuple[Debugger, Channel] | None = None
 _hook_registered = False
+#: report_uncaught installed its sys.excepthook
+_uncaught_reported = False
 #: what a forked child's session is named after: the program (the fork server's workers: multiprocessing)
 _fork_program: str | None = None
 
@@ -90,7 +92,19 @@ def follow_this_process() -> None:
         return
     debugger = _start_session(_program(sys.orig_argv))
     if debugger is not None:
-        _report_uncaught(debugger)
+        report_uncaught()
+
+
+def current_session() -> tuple[Debugger, Channel] | None:
+    """The debugger and channel of this process's session (launched, a child's, or attached), if any."""
+    return _current
+
+
+def leave_session(debugger: Debugger) -> None:
+    """An attached session ended (agent/attached.py): forks no longer have a session to leave."""
+    global _current
+    if _current is not None and _current[0] is debugger:
+        _current = None
 
 
 def _register_fork_hook() -> None:
@@ -165,11 +179,17 @@ def _start_session(program: str) -> Debugger | None:
     return running
 
 
-def _report_uncaught(debugger: Debugger) -> None:
-    """In a child started by the bootstrap, python itself runs the program and reports an exception
-    that ends it through ``sys.excepthook``, with no exception being handled; the launcher's runner
-    is not there to call ``program_ending`` (the engine's "uncaught" stop). This hook does, with the
-    exception made the one being handled, then hands over to the hook it replaced."""
+def report_uncaught() -> None:
+    """In a child started by the bootstrap (or a program that called ``monadapter.listen``), python
+    itself runs the program and reports an exception that ends it through ``sys.excepthook``, with no
+    exception being handled; the launcher's runner is not there to call ``program_ending`` (the
+    engine's "uncaught" stop). This hook does, with the exception made the one being handled, then
+    hands over to the hook it replaced. Installed once per process: ``program_ending`` stops only
+    while a session's debugger watches it."""
+    global _uncaught_reported
+    if _uncaught_reported:
+        return
+    _uncaught_reported = True
     previous = sys.excepthook
 
     def excepthook(kind: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
@@ -177,7 +197,7 @@ def _report_uncaught(debugger: Debugger) -> None:
             try:
                 raise value
             except BaseException:
-                debugger.program_ending()
+                exceptions.program_ending()
             value.__traceback__ = traceback  # raising added our frame
         previous(kind, value, traceback)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import types
@@ -10,7 +11,7 @@ from _thread import get_ident  # bound once: the program may patch threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import exceptions
+from . import exceptions, ownthread
 from .channel import Channel, Request
 from .coderules import Rules, RulesError
 from .engine import Engine, ToolBusyError
@@ -18,6 +19,7 @@ from .handles import Handles, InspectError
 from .interrupt import EvaluationTimeout, Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
+from .pathmap import PathMapper
 from .sources import Sources, path_key
 from .stepping import StepKind
 from .threads import ParkedThread
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Debugger", "ToolBusyError"]
 
+#: A file named in a traceback's text.
+_TRACEBACK_FILE = re.compile(r'File "([^"\n]+)"')
 #: Seconds a frame request waits for its thread to reach its next line and park during a stop.
 PARK_WAIT = 1.0
 #: Seconds the program's code run by one request (evaluate, a __repr__ or property while listing
@@ -100,7 +104,7 @@ class Debugger:
         # breakpoint() stops here rather than starting pdb on the program's stdin, unless the user
         # chose a hook with PYTHONBREAKPOINT (python's own rule for breakpoint()).
         if not os.environ.get("PYTHONBREAKPOINT") and sys.breakpointhook is sys.__breakpointhook__:
-            sys.breakpointhook = self._breakpoint_hook
+            sys.breakpointhook = self.breakpoint_hook
         # A non-daemon thread parked in a callback blocks interpreter exit; plain atexit runs after
         # threading joins those threads, this hook runs before the join (docs/sys-monitoring/atexit_before_join.py).
         threading._register_atexit(self._at_exit)  # type: ignore[attr-defined]
@@ -120,6 +124,7 @@ class Debugger:
     def configure(self, options: dict[str, Any]) -> None:
         """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
         self._options = dict(options)
+        self.sources.paths = PathMapper(options.get("pathMappings"))
         try:
             rules = Rules.parse(options.get("rules"), os.getcwd())
         except RulesError:  # the adapter refuses bad rules: only a hand-written attach gets here
@@ -142,6 +147,11 @@ class Debugger:
             )
         return self._inspector_made
 
+    @property
+    def options(self) -> dict[str, Any]:
+        """The launch/attach arguments as the client sent them (empty before ``monadapter/configure``)."""
+        return self._options
+
     def program_starting(self, code: types.CodeType) -> None:
         """Called on the main thread right before the program's main code runs."""
         self.engine.program_starting(code, stop_on_entry=bool(self._options.get("stopOnEntry")))
@@ -153,7 +163,7 @@ class Debugger:
 
     def stop(self) -> None:
         """Idempotent: release paused threads, remove every event, free the tool ids."""
-        if sys.breakpointhook == self._breakpoint_hook:
+        if sys.breakpointhook == self.breakpoint_hook:
             sys.breakpointhook = sys.__breakpointhook__
         self.engine.stop()
         self.handles.clear()
@@ -166,14 +176,15 @@ class Debugger:
         self.handles = Handles()
         self.stop()
 
-    def _breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
-        """``breakpoint()`` in the program: stop this thread at the next line it runs (reason
-        "breakpoint"), which is the line after the call in the caller."""
+    def breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
+        """``breakpoint()`` (or ``monadapter.breakpoint()``) in the program: stop this thread at the
+        next line it runs (reason "breakpoint"), which is the line after the call in the caller."""
         self.engine.parking.request_stop("breakpoint", get_ident())
 
     def _own_threads(self) -> set[int]:
-        """Idents of threads that are ours and never stop: the channel's I/O thread, our watcher and
-        the interrupter's watchdog.
+        """Idents of threads that are ours and never stop: the channel's I/O thread, our watcher, the
+        interrupter's watchdog, and our threads that were there before this session (an attach
+        listener's, agent/attached.py).
 
         Asked in callbacks (every breakpoint hit, every line while threads halt), so the set is kept
         once both threads run; before that it is rebuilt on each call.
@@ -181,6 +192,7 @@ class Debugger:
         if self._own is None:
             ours = (self._channel.io_thread_id, self._watcher.ident, self.interrupter.ident)
             own = {ident for ident in (*ours, self._forking) if ident is not None}
+            own |= ownthread.running_idents()
             if None in ours or self._forking is not None:
                 return own
             self._own = own
@@ -213,7 +225,17 @@ class Debugger:
         if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
             request.fail("setBreakpoints 'breakpoints' must be a list of SourceBreakpoint objects")
             return
-        request.reply({"breakpoints": self.engine.set_breakpoints(source, specs)})
+        breakpoints = self.engine.set_breakpoints(source, specs)
+        path = source.get("path")
+        mapper = self.sources.paths
+        if mapper and isinstance(path, str) and mapper.to_program(path) is None and not os.path.exists(path):
+            roots = ", ".join(mapper.local_roots())
+            for breakpoint_ in breakpoints:
+                if not breakpoint_.get("verified"):
+                    breakpoint_["message"] = (
+                        f"{path} is under no localRoot of pathMappings ({roots}) and the program has no such file"
+                    )
+        request.reply({"breakpoints": breakpoints})
 
     def _set_function_breakpoints(self, request: Request) -> None:
         specs = request.arguments.get("breakpoints")
@@ -467,7 +489,26 @@ class Debugger:
     def _exception_info(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         if parked.exception is None:
             raise InspectError(f"thread {parked.dap_id} did not stop because of an exception")
-        return exceptions.exception_info(*parked.exception)
+        return self._client_paths_in(exceptions.exception_info(*parked.exception))
+
+    def _client_paths_in(self, info: dict[str, Any]) -> dict[str, Any]:
+        """The ``File "..."`` lines of an exception's traceback texts in client paths (pathMappings)."""
+        mapper = self.sources.paths
+        if not mapper:
+            return info
+
+        def client(match: re.Match[str]) -> str:
+            return f'File "{mapper.to_client(match[1]) or match[1]}"'
+
+        def walk(details: Any) -> None:
+            if isinstance(details, dict):
+                if isinstance(details.get("stackTrace"), str):
+                    details["stackTrace"] = _TRACEBACK_FILE.sub(client, details["stackTrace"])
+                for inner in details.get("innerException") or []:
+                    walk(inner)
+
+        walk(info.get("details"))
+        return info
 
     def _stack_trace(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         return self._inspector.stack_trace(parked.dap_id, self.engine.user.stack_of(parked), arguments)

@@ -6,11 +6,11 @@ Standard library only. The adapter starts it as (see docs/architecture.md)::
         --connect 127.0.0.1:PORT [--program PATH | --module NAME | --code TEXT] -- ARGS...
 
 The launch's secret comes in the environment (``auth.SECRET_ENV``), which the launcher takes out of
-``os.environ`` before the program runs. For ``attach``, ``python -m monadapter.agent --listen
-[HOST:]PORT [--access-token TOKEN] PROGRAM ARGS...`` waits for an adapter that knows the token to
-connect instead (``auth.TOKEN_ENV``, else one made up and printed, when the option is not given). The program runs only after the adapter forwarded ``configurationDone`` (so breakpoints set during
-configuration are in place). Cleanup (debugger stop, channel close) runs from ``atexit`` so that it
-comes after the program's non-daemon threads and the program's own atexit handlers have finished.
+``os.environ`` before the program runs. (``python -m monadapter --listen``, for attach, is
+agent/cli.py.) The program runs only after the adapter forwarded ``configurationDone`` (so
+breakpoints set during configuration are in place). Cleanup (debugger stop, channel close) runs
+from ``atexit`` so that it comes after the program's non-daemon threads and the program's own
+atexit handlers have finished.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import signal
 import stat
 import sys
 import time
-from typing import Literal
 
 from monadapter.agent import auth, children, handshake, runner
 from monadapter.agent.channel import Channel
@@ -53,30 +52,6 @@ def parse_arguments(argv: list[str]) -> tuple[str, int, str | None, runner.Targe
     return host, int(port), secret_file, runner.Target(kind, options[3], args)  # type: ignore[arg-type]
 
 
-LISTEN_USAGE = "--listen [HOST:]PORT [--access-token TOKEN] (PROGRAM | -m MODULE | -c CODE) [ARGS...]"
-
-
-def parse_listen_arguments(argv: list[str]) -> tuple[str, int, str | None, runner.Target]:
-    """Parse the attach command line, :data:`LISTEN_USAGE`, into (host, port, token or None, target)."""
-    if len(argv) < 3 or argv[0] != "--listen":
-        raise LauncherUsageError(f"expected {LISTEN_USAGE}")
-    host, _, port = argv[1].rpartition(":")
-    if not port.isdigit():
-        raise LauncherUsageError(f"--listen wants [HOST:]PORT, got {argv[1]!r}")
-    rest = argv[2:]
-    token = None
-    if rest[0] == "--access-token":
-        if len(rest) < 3 or not rest[1]:
-            raise LauncherUsageError("--access-token needs a value, then the program")
-        token, rest = rest[1], rest[2:]
-    if rest[0] in ("-m", "-c"):
-        if len(rest) < 2:
-            raise LauncherUsageError(f"{rest[0]} needs a value")
-        kind: Literal["module", "code"] = "module" if rest[0] == "-m" else "code"
-        return host or "127.0.0.1", int(port), token, runner.Target(kind, rest[1], rest[2:])
-    return host or "127.0.0.1", int(port), token, runner.Target("program", rest[0], rest[1:])
-
-
 def main() -> None:
     """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
@@ -92,26 +67,6 @@ def main() -> None:
         sys.exit(1)
     channel.on_hang_up(_silence_piped_output)
     _debug(channel, target, launched=True)
-
-
-def attach_main() -> None:
-    """``python -m monadapter.agent --listen ...``: wait for the adapter to attach, then run the program."""
-    try:
-        host, port, token, target = parse_listen_arguments(sys.argv[1:])
-    except LauncherUsageError as exc:
-        print(f"usage: python -m monadapter.agent {LISTEN_USAGE}\nerror: {exc}", file=sys.stderr)
-        sys.exit(2)
-    from_environment = os.environ.pop(auth.TOKEN_ENV, "")  # the program and its children must not see it
-    made_up = not (token or from_environment)
-    secret = token or from_environment or auth.new_token()
-
-    def announce(host: str, port: int) -> None:
-        """Tell the user where to attach (port 0 picked a free port), and the token if we made it up."""
-        print(f"monadapter agent listening on {host}:{port}", file=sys.stderr, flush=True)
-        if made_up:
-            print(f"monadapter agent access token: {secret}", file=sys.stderr, flush=True)
-
-    _debug(Channel.listen(host, port, secret=secret, announce=announce), target)
 
 
 def _debug(channel: Channel, target: runner.Target, *, launched: bool = False) -> None:

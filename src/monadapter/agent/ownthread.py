@@ -17,6 +17,15 @@ from collections.abc import Callable
 
 from monadapter.agent.quiet import unmonitored
 
+#: idents of our threads that are running: a debugger started after them (an attach session's,
+#: agent/attached.py) counts them as its own too, and never halts them
+_running: set[int] = set()
+
+
+def running_idents() -> frozenset[int]:
+    """The idents of our threads running now."""
+    return frozenset(_running)
+
 
 class OwnThread:
     """One agent thread running ``target()``; ``ident`` is known as soon as ``start`` returns."""
@@ -28,4 +37,13 @@ class OwnThread:
         self.ident: int | None = None
 
     def start(self) -> None:
-        self.ident = _thread.start_new_thread(unmonitored(self._target), ())
+        self.ident = _thread.start_new_thread(self._run, (unmonitored(self._target),))
+
+    @staticmethod
+    def _run(body: Callable[[], None]) -> None:
+        ident = _thread.get_ident()
+        _running.add(ident)
+        try:
+            body()
+        finally:
+            _running.discard(ident)

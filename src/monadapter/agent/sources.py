@@ -18,6 +18,7 @@ from typing import Any
 
 from . import codes
 from .codes import code_key
+from .pathmap import PathMapper
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,6 +142,8 @@ class Sources:
         self._reference_of: dict[tuple[str, str | bytes], int] = {}
         self._capturing = False
         self._hook_installed = False
+        #: the launch or attach ``pathMappings`` (identity without them)
+        self.paths = PathMapper()
 
     # -- capture ------------------------------------------------------------------------------
 
@@ -242,16 +245,23 @@ class Sources:
 
     # -- DAP Source ---------------------------------------------------------------------------
 
-    def remember_client_path(self, path: str) -> str:
-        key = path_key(path)
-        self._client_paths[key] = path
-        return key
+    def program_path(self, path: str) -> str:
+        """The program's path for a path the client sent (``pathMappings``); the client's spelling is
+        remembered, so the program's file is shown to it as it named it."""
+        program = self.paths.to_program(path) or path
+        self._client_paths[path_key(program)] = path
+        return program
 
     def client_path(self, filename: str) -> str:
-        """The path to show for a file: the client's own spelling if it sent one, else absolute."""
+        """The path to show for a file: the client's own spelling if it sent one, else the absolute
+        path (mapped to the client's side by ``pathMappings``)."""
         if is_synthetic(filename):
             return filename
-        return self._client_paths.get(path_key(filename)) or os.path.abspath(filename)
+        known = self._client_paths.get(path_key(filename))
+        if known is not None:
+            return known
+        absolute = os.path.abspath(filename)
+        return self.paths.to_client(absolute) or absolute
 
     def source_for(self, code: CodeType) -> dict[str, Any]:
         """The DAP ``Source`` of a code object.
@@ -305,7 +315,7 @@ class Sources:
             return _decode(text)
         path = source.get("path")
         if isinstance(path, str) and path:
-            text_or_none = self.text_of_file(path)
+            text_or_none = self.text_of_file(self.paths.to_program(path) or path)
             if text_or_none is None:
                 raise LookupError(f"no source text is available for {path}")
             return text_or_none
