@@ -20,6 +20,9 @@ function fits(schema, value) {
     if (schema.oneOf) {
         return schema.oneOf.filter((option) => fits(option, value)).length === 1;
     }
+    if (schema.anyOf) {
+        return schema.anyOf.some((option) => fits(option, value));
+    }
     if (schema.enum) {
         return schema.enum.includes(value);
     }
