@@ -2,7 +2,8 @@
 
 One batch Emacs runs one session through EDITORS.md's dap-mode configuration: launch, a breakpoint
 hit, the stack, variables, dap-eval (context "hover", answered with a call thanks to the template's
-hoverRunsCode), a second hit, logpoint output in dap-mode's output buffer, the run to the end; then
+hoverRunsCode), a stop at a condition that raises (once: its later errors only show in the output
+buffer), a second hit, logpoint output in dap-mode's output buffer, the run to the end; then
 a session with console integratedTerminal, whose runInTerminal dap-mode joins with spaces and runs
 in a shell: the program reads its input there, stops, and ends.
 Skipped only where Emacs is not installed; .ci/run installs emacs-nox and elpa-dap-mode.
@@ -28,8 +29,10 @@ EXPECTED = [
     "variables",
     "evaluate",
     "hover evaluate runs a call",
+    "raising condition stops once",
     "second hit",
     "logpoint output shown",
+    "condition errors shown, one stop",
     "continue to the end",
     "integrated terminal runs the program, which reads its input",
 ]

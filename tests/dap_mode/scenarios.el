@@ -21,7 +21,7 @@
 (defconst scenario-program (expand-file-name "scenario.py" scenario-dir))
 (defconst scenario-source "def add(a, b):
     total = a + b  # line 2: breakpoint
-    return total
+    return total  # line 3: a condition that raises
 
 
 class Box:
@@ -113,7 +113,12 @@ print('end of program')
   (goto-char (point-min))
   (forward-line 1)
   (dap-breakpoint-add)
-  (forward-line 14)
+  ;; line 3: a breakpoint whose condition raises
+  (forward-line 1)
+  (dap-breakpoint-add)
+  (cl-letf (((symbol-function 'read-string) (lambda (&rest _) "undefined_name > 1")))
+    (call-interactively #'dap-breakpoint-condition))
+  (forward-line 13)
   (dap-breakpoint-add)
   (cl-letf (((symbol-function 'read-string) (lambda (&rest _) "logged {i * 100}")))
     (call-interactively #'dap-breakpoint-log-message))
@@ -165,6 +170,11 @@ print('end of program')
 
     (scenario-continue session))
 
+  ;; the condition raises: the first time it stops there, and says why in the output buffer
+  (let ((session (scenario-wait-stop 3)))
+    (scenario-ok "raising condition stops once")
+    (scenario-continue session))
+
   (let ((session (scenario-wait-stop 2)))
     (scenario-ok "second hit")
     (scenario-continue session)
@@ -172,8 +182,15 @@ print('end of program')
     (let ((output (scenario-output session)))
       (dolist (expected '("logged 0" "logged 100" "sum 10" "sum 11" "end of program"))
         (unless (string-match-p (regexp-quote expected) output)
-          (scenario-fail "output buffer lacks %S:\n%s" expected output)))))
-  (scenario-ok "logpoint output shown")
+          (scenario-fail "output buffer lacks %S:\n%s" expected output)))
+      (scenario-ok "logpoint output shown")
+      ;; the second iteration only reported the error: no stop, both reports in the output buffer
+      (when scenario-stopped
+        (scenario-fail "stopped again after the raising condition's first stop"))
+      (unless (and (string-match-p "condition at line 3 raised NameError.*stopped there" output)
+                   (string-match-p "condition at line 3 raised NameError.*not stopping" output))
+        (scenario-fail "output buffer lacks the condition's errors:\n%s" output))))
+  (scenario-ok "condition errors shown, one stop")
   (scenario-ok "continue to the end")
   (scenario-terminal))
 
