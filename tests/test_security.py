@@ -1,9 +1,9 @@
 """The attacks of issue 16, run on loopback: every listener lets in only who proves it knows the secret.
 
 "Another local user" is a second process that knows what a user could learn (the port, from the
-command line) but not the secret (in the debuggee's environment, readable by its owner only). It
-connects first and tries what a debugger would do; it must learn nothing, change nothing, and
-block nobody.
+command line) but not the secret (in the debuggee's environment, readable by its owner only); run
+as root, the tests start it as uid 65534 (nobody), as issue 16 did. It connects first and tries
+what a debugger would do; it must learn nothing, change nothing, and block nobody.
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ from monadapter.client import DapClient, DapConnectionClosed, DapError
 
 SECRET_VALUE = "API-TOKEN-sk-42"
 
-#: A stranger: connects to PORT first, says what an agent (or an adapter) would, prints "ready",
-#: then records every message it gets until the connection ends, as JSON, in REPORT.
+#: A stranger: connects to PORT first, says what an agent (or an adapter) would, says "ready" on
+#: stderr, then writes every message it gets until the connection ends to stdout, as JSON.
+#: Standard library only, any Python 3: it runs as another user where the tests can make one.
 STRANGER = textwrap.dedent("""
-    import json, socket, sys
-    sys.path.insert(0, sys.argv[3])
-    from monadapter.agent.wire import MessageReader, encode
-    port, report, role = int(sys.argv[1]), sys.argv[2], sys.argv[4]
+    import json, os, socket, sys
+    port, role = int(sys.argv[1]), sys.argv[2]
+    def frame(message):
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\\r\\n\\r\\n" % len(body) + body
     sock = socket.create_connection(("127.0.0.1", port), timeout=20)
     if role == "agent":  # impersonate the launched agent
         attempts = [
@@ -50,44 +52,62 @@ STRANGER = textwrap.dedent("""
         ]
     try:
         for attempt in attempts:
-            sock.sendall(encode(attempt))
+            sock.sendall(frame(attempt))
     except OSError:
         pass
-    print("ready", flush=True)
-    reader, received = MessageReader(), []
+    print("ready as uid", os.getuid(), file=sys.stderr, flush=True)
+    data = b""
     try:
-        while data := sock.recv(65536):
-            reader.feed(data)
-            while (message := reader.next_message()) is not None:
-                received.append(message)
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
     except OSError:
         pass
-    with open(report, "w") as file:
-        json.dump(received, file)
+    received = []
+    while data:
+        header, _, rest = data.partition(b"\\r\\n\\r\\n")
+        length = int(header.split(b":")[1])
+        received.append(json.loads(rest[:length]))
+        data = rest[length:]
+    print(json.dumps(received))
 """)
 ROOT = str(Path(auth.__file__).resolve().parents[2])
+#: The uid issue 16 ran its attacker as, when the tests run as root and a Python it may run exists.
+NOBODY = 65534
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def start_stranger(port: int, report: Path, role: str) -> subprocess.Popen[str]:
+def as_nobody() -> bool:
+    """Whether the stranger runs as another user: we are root and have a Python it may run."""
+    return os.getuid() == 0 and os.access(SYSTEM_PYTHON, os.X_OK)
+
+
+def stranger_command(port: int, role: str) -> tuple[list[str], dict[str, Any]]:
+    """The stranger's argv and Popen options: another user (nobody, with the system's Python) when
+    we are root, else this user in a process of its own."""
+    options: dict[str, Any] = {"cwd": "/", "env": {"PATH": os.defpath}}
+    if as_nobody():
+        options.update(user=NOBODY, group=NOBODY, extra_groups=[])
+        return [SYSTEM_PYTHON, "-c", STRANGER, str(port), role], options
+    return [sys.executable, "-c", STRANGER, str(port), role], options
+
+
+def start_stranger(port: int, role: str) -> subprocess.Popen[str]:
     """Start the stranger and wait until it connected and made its attempts."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("MONADAPTER_")}
-    stranger = subprocess.Popen(
-        [sys.executable, "-c", STRANGER, str(port), str(report), ROOT, role],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=environment,
-    )
-    assert stranger.stdout is not None
-    assert stranger.stdout.readline() == "ready\n"
+    argv, options = stranger_command(port, role)
+    stranger = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)
+    assert stranger.stderr is not None
+    assert stranger.stderr.readline() == f"ready as uid {NOBODY if as_nobody() else os.getuid()}\n"
     return stranger
 
 
-def stranger_report(stranger: subprocess.Popen[str], report: Path) -> list[dict[str, Any]]:
+def stranger_report(stranger: subprocess.Popen[str]) -> list[dict[str, Any]]:
     """What the stranger received, once it was dropped."""
-    assert stranger.wait(timeout=30) == 0
-    assert stranger.stdout is not None
-    stranger.stdout.close()
-    return json.loads(report.read_text())
+    stdout, stderr = stranger.communicate(timeout=30)
+    assert stranger.returncode == 0, stderr
+    return json.loads(stdout)
 
 
 def only_a_challenge(received: list[dict[str, Any]]) -> bool:
@@ -96,16 +116,18 @@ def only_a_challenge(received: list[dict[str, Any]]) -> bool:
     ]
 
 
-#: The launch "interpreter": the real one, but a stranger connects to the agent's port first.
+#: The launch "interpreter": the real one, but a stranger connects to the agent's port first (its
+#: report goes to a file: the agent that the interpreter becomes does not keep our pipes).
 RACING_PYTHON = """
-import os, subprocess, sys
+import json, os, subprocess, sys
 if sys.argv[1] == "-c":  # the adapter asking our version
     os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
 port = int(sys.argv[sys.argv.index("--connect") + 1].rsplit(":", 1)[1])
-stranger = subprocess.Popen([sys.executable, "-c", {stranger!r}, str(port), {report!r}, {root!r}, "agent"],
-                            stdout=subprocess.PIPE, text=True,
-                            env={{k: v for k, v in os.environ.items() if not k.startswith("MONADAPTER_")}})
-assert stranger.stdout.readline() == "ready\\n"
+argv, options = json.loads({command!r})
+argv[argv.index("PORT")] = str(port)
+with open({report!r}, "w") as report:
+    stranger = subprocess.Popen(argv, stdout=report, stderr=subprocess.PIPE, text=True, **options)
+assert stranger.stderr.readline().startswith("ready as uid")
 os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
 """
 
@@ -116,7 +138,8 @@ async def test_a_stranger_who_connects_first_to_the_launch_port_gets_nothing_and
     """Issue 16: in 20 of 20 runs another user connected first, received monadapter/configure with
     the launch's env (API_TOKEN) and injected output into the session."""
     report = tmp_path / "stranger.json"
-    racing = make_program(RACING_PYTHON.format(stranger=STRANGER, report=str(report), root=ROOT), "racing.py")
+    command = json.dumps(stranger_command(0, "agent")).replace('"0", "agent"', '"PORT", "agent"')
+    racing = make_program(RACING_PYTHON.format(command=command, report=str(report)), "racing.py")
     program = make_program("import os\nprint('token seen', os.environ['API_TOKEN'] == 'API-TOKEN-sk-42')  # line 2\n")
     await client.configuration_sequence(
         {program: [2]}, program=str(program), python=[sys.executable, str(racing)], env={"API_TOKEN": SECRET_VALUE}
@@ -131,14 +154,13 @@ async def test_a_stranger_who_connects_first_to_the_launch_port_gets_nothing_and
 
 
 async def test_a_stranger_who_connects_first_to_a_listening_program_runs_no_code(
-    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+    client: DapClient, make_program: Callable[..., Path]
 ) -> None:
     """Issue 16: another user connected first to ``--listen 127.0.0.1:PORT`` and evaluated code."""
     program = make_program("print('ran for the real debugger')")
     listening = ListeningProgram(program)
-    report = tmp_path / "stranger.json"
-    stranger = start_stranger(listening.port, report, "adapter")
-    assert only_a_challenge(stranger_report(stranger, report))
+    stranger = start_stranger(listening.port, "adapter")
+    assert only_a_challenge(stranger_report(stranger))
     with pytest.raises(DapError, match="did not accept the access token"):
         await client.attach(connect={"port": listening.port}, accessToken="a guess")
     attached = await client.send_request(
@@ -180,7 +202,7 @@ def test_listen_takes_the_token_from_its_option_or_the_environment_and_hides_it_
 
 
 async def test_a_stranger_who_connects_first_to_a_child_process_runs_no_code_in_it(
-    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+    client: DapClient, make_program: Callable[..., Path]
 ) -> None:
     """Issue 16: the listener a debugged child opens for its session (subProcess) was taken by another user."""
     child = make_program("print('child ran')", "child.py")
@@ -189,9 +211,8 @@ async def test_a_stranger_who_connects_first_to_a_child_process_runs_no_code_in_
     await client.configuration_sequence(program=str(parent))
     start = await client.wait_for_child(timeout=20)
     configuration = start["configuration"]
-    report = tmp_path / "stranger.json"
-    stranger = start_stranger(configuration["connect"]["port"], report, "adapter")
-    assert only_a_challenge(stranger_report(stranger, report))
+    stranger = start_stranger(configuration["connect"]["port"], "adapter")
+    assert only_a_challenge(stranger_report(stranger))
     async with client.attached_child(start) as child_session:
         await child_session.wait_for_event("terminated", timeout=20)
     await client.wait_for_event("terminated", timeout=20)
