@@ -134,11 +134,11 @@ MEASURED = """
     import json, os, sys, threading
 
     def helper(n):
-        total = n + 1  # stop here
+        total = n + 1
         return total
 
     def work():
-        return helper(1) + len(str(helper))
+        return helper(1) + len(str(helper))  # stop here
 
     def profile():
         import cProfile, pstats
@@ -190,7 +190,7 @@ async def test_profilers_coverage_and_tracers_measure_the_same_with_and_without_
     tmp_path: Path, tool: str, env: dict[str, str]
 ) -> None:
     """The program measures itself while one of our breakpoints stops it and the client inspects the
-    paused frame and steps: what cProfile, coverage.py (both cores) or its own tracer report must be
+    paused frame (an evaluation calls the program's function) and steps in, over and out: what cProfile, coverage.py (both cores) or its own tracer report must be
     what they report when nothing stops. Our threads answering the client meanwhile are not the program's."""
     program = write_program(tmp_path, MEASURED)
     arguments = launch_arguments(program, args=[tool], env=env, cwd=str(tmp_path))
@@ -202,9 +202,10 @@ async def test_profilers_coverage_and_tracers_measure_the_same_with_and_without_
         frame = await top_frame(client, stopped)
         scopes = await client.scopes(frame["id"])
         await client.variables(scopes[0]["variablesReference"])
-        await client.evaluate("n + total if 'total' in dir() else n", frame["id"], context="watch")
-        await client.request("next", {"threadId": stopped["body"]["threadId"]})
-        stopped = await client.wait_for_event("stopped")
+        await client.evaluate("helper(2)", frame["id"], context="watch")
+        for step in ("stepIn", "next", "stepOut", "next"):  # into helper, over a line, out, over the calls
+            await client.request(step, {"threadId": stopped["body"]["threadId"]})
+            stopped = await client.wait_for_event("stopped")
         assert await run_to_exit(client, stopped) == 0
         stopped_once = json.loads(client.output("stdout"))
     assert stopped_once == undisturbed
