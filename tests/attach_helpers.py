@@ -15,8 +15,8 @@ from monadapter.client import DapClient
 
 #: Seconds a program may take to print a line we wait for, or to exit once told to.
 PROGRAM_TIMEOUT = 30.0
-#: A program that calls the API and then loops in ``work`` until the file STOP exists.
-#: The breakpoint line is WORK_LINE.
+#: A program that calls the API and then loops in ``work`` until the file STOP exists (and raises
+#: and catches a ValueError each time a file RAISE appears). The breakpoint line is WORK_LINE.
 API_PROGRAM = """
 import os, sys, time
 import monadapter
@@ -34,6 +34,12 @@ i = 0
 while not os.path.exists(STOP):
     work(i)
     i += 1
+    if os.path.exists("RAISE"):  # a test asks for an exception (raised and caught)
+        os.remove("RAISE")
+        try:
+            raise ValueError("asked for")
+        except ValueError:
+            pass
     time.sleep(0.005)
 print("done", flush=True)
 """

@@ -184,5 +184,15 @@ async def test_path_mappings_bind_client_paths_and_show_client_paths(
     sources = (await client.request("loadedSources"))["sources"]
     assert str(local / "served.py") in [source.get("path") for source in sources]
     assert str(served.path) not in [source.get("path") for source in sources]
+    # an exception's traceback text names the client's file too
+    await client.set_breakpoints(local / "served.py", [])
+    await client.set_exception_breakpoints(["raised"])
+    await client.continue_(stopped["body"]["threadId"])
+    (served.path.parent / "RAISE").touch()
+    raised = await client.wait_for_event("stopped")
+    assert raised["body"]["reason"] == "exception"
+    info = await client.request("exceptionInfo", {"threadId": raised["body"]["threadId"]})
+    assert f'File "{local / "served.py"}"' in info["details"]["stackTrace"]
+    assert str(served.path) not in info["details"]["stackTrace"]
     await client.disconnect()
     assert served.finish() == 0

@@ -17,7 +17,7 @@ import pytest
 from attach_helpers import RunningProgram, attach_and_stop, connect_to
 from conftest import AdapterAddress
 
-from monadapter.client import DapClient
+from monadapter.client import DapClient, DapError
 
 TOKEN = "cli-token"
 LOOP = """
@@ -226,3 +226,30 @@ async def test_listen_in_a_program_launched_under_the_debugger_is_a_clear_error(
         "refused: monadapter.listen: this program already runs under the debugger (it was launched by it); "
         "there is nothing to listen for\nconnected: True\n"
     )
+
+
+async def test_under_listen_a_second_client_is_refused_and_one_that_vanishes_frees_the_program(
+    adapter: AdapterAddress, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = make_program(LOOP)
+    program = RunningProgram(
+        [sys.executable, "-m", "monadapter", "--listen", "0", "--access-token", TOKEN, str(path)], cwd=tmp_path
+    )
+    try:
+        port = int(program.wait_for_line("stderr", "monadapter agent listening on").rsplit(":", 1)[1])
+        async with DapClient.connect(adapter.host, adapter.port) as first:
+            await first.initialize()
+            await attach_and_stop(first, path, 5, **connect_to(port, TOKEN))
+            async with DapClient.connect(adapter.host, adapter.port) as second:
+                await second.initialize()
+                with pytest.raises(DapError, match="another client is already attached to this program"):
+                    await second.attach(**connect_to(port, TOKEN))
+            # the first client leaves without a disconnect while the program is paused
+        async with DapClient.connect(adapter.host, adapter.port) as client:
+            await client.initialize()
+            stopped = await attach_and_stop(client, path, 5, **connect_to(port, TOKEN))
+            assert stopped["body"]["reason"] == "breakpoint"
+            await client.disconnect()
+        assert program.finish() == 0
+    finally:
+        program.kill()

@@ -182,3 +182,22 @@ async def test_attach_by_the_id_of_a_process_that_is_not_python_fails_with_a_mes
     finally:
         other.kill()
         other.wait()
+
+
+async def test_listen_with_pid_makes_a_running_process_listen_for_clients(
+    client: DapClient, target: RunningProgram, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "monadapter", "--listen", "127.0.0.1:0", "--access-token", "pid-token"]
+    result = subprocess.run([*command, "--pid", str(target.process.pid)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"process {target.process.pid} listening on 127.0.0.1:")
+    port = int(line.rsplit(":", 1)[1])
+    await client.configuration_sequence(
+        {target.path: [WORK_LINE]}, request="attach", connect={"port": port}, accessToken="pid-token"
+    )
+    stopped = await client.wait_for_event("stopped")
+    (frame, *_) = await client.stack_trace(stopped["body"]["threadId"])
+    assert frame["line"] == WORK_LINE
+    await client.disconnect()
+    assert target.finish() == 0 and target.stderr == []
