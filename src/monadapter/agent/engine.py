@@ -55,7 +55,8 @@ DISABLEABLE = E.PY_START | E.PY_RESUME | E.PY_RETURN | E.PY_YIELD | E.CALL | E.L
 
 class Wiring(NamedTuple):
     """One row of EVENTS: ``tool`` listens to ``event`` (``scope`` global: set with ``set_events``;
-    local: with ``set_local_events`` on single code objects) through the Engine method ``callback``.
+    local: with ``set_local_events`` on single code objects) through the Engine method ``callback``
+    (a dotted name: a function of another agent module, which registers and clears it itself).
     ``when``: for a global row, the predicate (a method of one of the Engine's concerns) that turns
     it on ("always": the whole session; an event is on while any of its rows' predicates holds);
     for a local row, the code objects it is set on. ``guard`` False: the callback is registered
@@ -90,6 +91,7 @@ EVENTS: tuple[Wiring, ...] = (
     Wiring("aux", E.PY_UNWIND, "global", "_on_aux_py_unwind", "stepper.stepping"),
     Wiring("aux", E.PY_UNWIND, "global", "_on_aux_py_unwind", "exception_stops.unhandled_armed"),
     Wiring("aux", E.RAISE, "global", "_on_aux_raise", "exception_stops.raised_armed", False),
+    Wiring("debugger", E.JUMP, "local", "quiet._on_jump", "quiet._enter only, while one of our threads starts"),
 )
 
 
@@ -232,7 +234,7 @@ class Engine:
         registered: set[tuple[int, int]] = set()
         for row in EVENTS:
             tool = self._tool(row.tool)
-            if tool is None or (tool, row.event) in registered:
+            if tool is None or (tool, row.event) in registered or "." in row.callback:
                 continue
             registered.add((tool, row.event))
             method = getattr(self, row.callback)
@@ -275,7 +277,7 @@ class Engine:
             for code in (*self._ending_probes, THREAD_BOOTSTRAP):
                 M.set_local_events(tool, code, 0)
             for row in EVENTS:
-                if row.tool == tool_name:
+                if row.tool == tool_name and "." not in row.callback:
                     M.register_callback(tool, row.event, None)
             M.free_tool_id(tool)
         self._aux_id = None
