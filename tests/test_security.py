@@ -173,9 +173,14 @@ async def test_a_stranger_who_connects_first_to_a_listening_program_runs_no_code
     assert listening.finish() == (0, "ran for the real debugger\n", "")
 
 
-async def test_attach_without_an_access_token_is_refused_with_what_to_give(client: DapClient) -> None:
-    with pytest.raises(DapError, match="attach needs 'accessToken'"):
-        await client.attach(connect={"port": 9})
+async def test_attach_without_an_access_token_is_refused_with_what_to_give(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    listening = ListeningProgram(make_program("print('ran')"))
+    with pytest.raises(DapError, match="requires an access token: give it as accessToken"):
+        await client.attach(connect={"port": listening.port})
+    listening.process.kill()
+    listening.finish()
 
 
 def test_listen_takes_the_token_from_its_option_or_the_environment_and_hides_it_from_the_program(
@@ -194,11 +199,21 @@ def test_listen_takes_the_token_from_its_option_or_the_environment_and_hides_it_
         port = int(process.stderr.readline().rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port)) as sock:
             reader = auth.connect(sock, "given")
-            while (message := reader.next_message()) is None:
-                reader.feed(sock.recv(65536))
-            assert message["event"] == "monadapter/hello"
-        stdout, stderr = process.communicate(timeout=30)  # the adapter left before configuring: it runs on
+            hello = read_message(sock, reader)
+            assert hello["event"] == "monadapter/hello"
+            for seq, command in enumerate(("monadapter/configure", "configurationDone"), start=1):
+                sock.sendall(encode({"seq": seq, "type": "request", "command": command, "arguments": {}}))
+                while read_message(sock, reader).get("request_seq") != seq:
+                    pass
+            stdout, stderr = process.communicate(timeout=30)
         assert (stdout, stderr) == ("None ['arg']\n", "")
+
+
+def read_message(sock: socket.socket, reader: MessageReader) -> dict[str, Any]:
+    while (message := reader.next_message()) is None:
+        reader.feed(sock.recv(65536))
+    assert isinstance(message, dict)
+    return message
 
 
 async def test_a_stranger_who_connects_first_to_a_child_process_runs_no_code_in_it(
