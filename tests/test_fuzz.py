@@ -9,10 +9,14 @@ summary (tests/conftest.py), and its seed in the test id, to replay a failure.
 
 from __future__ import annotations
 
+import os
+import select
 import socket
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +25,11 @@ from conftest import AdapterProcess
 from dap_fuzz import Case, Generator
 
 from monadapter.agent.wire import MessageReader, encode
+from monadapter.client import adapter_command
 
 #: Seconds any single answer may take.
 WAIT = 20.0
-FAST_CASES = 200
+FAST_CASES = 150
 LONG_CASES = 10_000
 STATES = ["fresh", "initialized", "stopped"]
 
@@ -38,21 +43,18 @@ while True:
 
 
 class RawSession:
-    """A DAP client on a plain socket that counts the responses to each request seq."""
+    """A DAP client on plain bytes (a socket, or a stdio adapter's pipes) that counts the responses
+    to each request seq. ``receive(timeout)`` gives what came (``b""``: the adapter hung up; None:
+    nothing within ``timeout``)."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.sock = socket.create_connection((host, port), timeout=WAIT)
+    def __init__(self, send: Callable[[bytes], object], receive: Callable[[float], bytes | None]) -> None:
+        self.send = send
+        self._receive = receive
         self.reader = MessageReader()
         self.responses: Counter[int] = Counter()
         self.last: dict[int, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.seq = 0
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
 
     def wait(self, check: Callable[[], Any], what: str) -> Any:
         """Read until ``check()`` is truthy; fail after :data:`WAIT` seconds or when the adapter hangs up."""
@@ -60,10 +62,8 @@ class RawSession:
         while not (found := check()):
             left = deadline - time.monotonic()
             assert left > 0, f"no {what} within {WAIT:g} s"
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(1 << 20)
-            except TimeoutError:
+            data = self._receive(left)
+            if data is None:
                 continue
             assert data, f"the adapter hung up while we waited for {what}"
             self.reader.feed(data)
@@ -148,12 +148,53 @@ def refresh(session: RawSession, known: list[int]) -> None:
     known[:] = [number for number in ids if isinstance(number, int)]
 
 
-def fuzz(state: str, seed: int, count: int, program: Path) -> int:
-    """Run ``count`` cases in ``state``; return how many were sent."""
-    server = AdapterProcess()
-    session = RawSession(server.host, server.port)
-    known: list[int] = []
+@contextmanager
+def adapter(transport: str) -> Iterator[tuple[RawSession, subprocess.Popen[Any]]]:
+    """A session with a new adapter process: ``tcp`` (``--port 0``) or ``stdio``."""
+    if transport == "tcp":
+        server = AdapterProcess()
+        sock = socket.create_connection((server.host, server.port), timeout=WAIT)
+
+        def receive_tcp(timeout: float) -> bytes | None:
+            sock.settimeout(timeout)
+            try:
+                return sock.recv(1 << 20)
+            except TimeoutError:
+                return None
+
+        try:
+            yield RawSession(sock.sendall, receive_tcp), server.process
+        finally:
+            sock.close()
+            server.stop()
+        return
+    process = subprocess.Popen(adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout.fileno()
+
+    def send_stdio(data: bytes) -> None:
+        stdin.write(data)
+        stdin.flush()
+
+    def receive_stdio(timeout: float) -> bytes | None:
+        return os.read(stdout, 1 << 20) if select.select([stdout], [], [], timeout)[0] else None
+
     try:
+        yield RawSession(send_stdio, receive_stdio), process
+    finally:
+        stdin.close()  # the session ends, and with it the adapter (and the debuggee it launched)
+        try:
+            process.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def fuzz(transport: str, state: str, seed: int, count: int, program: Path) -> int:
+    """Run ``count`` cases in ``state`` over ``transport``; return how many were sent."""
+    known: list[int] = []
+    with adapter(transport) as (session, process):
         reach(state, session, program)
         session.seq = 10  # our own requests after the cases use seqs the cases do not
         cases = list(Generator(seed, known).cases(count, first_seq=1_000_000))
@@ -170,11 +211,8 @@ def fuzz(state: str, seed: int, count: int, program: Path) -> int:
             assert session.request("initialize", {"adapterID": "fuzz"})["success"]
         duplicates = {seq: number for seq, number in session.responses.items() if number != 1}
         assert not duplicates, f"requests answered more than once: {duplicates}"
-        assert server.process.poll() is None, "the adapter died"
+        assert process.poll() is None, "the adapter died"
         return len(cases)
-    finally:
-        session.close()
-        server.stop()
 
 
 @pytest.fixture
@@ -182,21 +220,26 @@ def program(make_program: Callable[..., Path]) -> Path:
     return make_program(PROGRAM)
 
 
+TRANSPORTS = ["tcp", "stdio"]
+
+
 def seeds(first: int) -> Iterator[Any]:
-    """One seed per state, from ``first`` on (the seed is in the test id, to replay a failure)."""
-    for index, state in enumerate(STATES):
-        yield pytest.param(state, first + index, id=f"{state}-seed{first + index}")
+    """One seed per transport and state, from ``first`` on (the seed is in the test id, to replay a failure)."""
+    for index, (transport, state) in enumerate((t, s) for t in TRANSPORTS for s in STATES):
+        yield pytest.param(transport, state, first + index, id=f"{transport}-{state}-seed{first + index}")
 
 
-@pytest.mark.parametrize(("state", "seed"), list(seeds(16_000)))
+@pytest.mark.parametrize(("transport", "state", "seed"), list(seeds(16_000)))
 def test_fuzzed_requests_each_get_one_answer_and_nothing_dies(
-    state: str, seed: int, program: Path, record_property: Callable[[str, object], None]
+    transport: str, state: str, seed: int, program: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    record_property("fuzz_cases", fuzz(state, seed, FAST_CASES, program))
+    record_property("fuzz_cases", fuzz(transport, state, seed, FAST_CASES, program))
 
 
 @pytest.mark.fuzz_long
 @pytest.mark.timeout(3600)
-@pytest.mark.parametrize(("state", "seed"), list(seeds(26_000)))
-def test_a_long_fuzz_run(state: str, seed: int, program: Path, record_property: Callable[[str, object], None]) -> None:
-    record_property("fuzz_cases", fuzz(state, seed, LONG_CASES, program))
+@pytest.mark.parametrize(("transport", "state", "seed"), list(seeds(26_000)))
+def test_a_long_fuzz_run(
+    transport: str, state: str, seed: int, program: Path, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("fuzz_cases", fuzz(transport, state, seed, LONG_CASES, program))
