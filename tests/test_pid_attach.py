@@ -63,18 +63,27 @@ def python_with_remote_exec() -> str | None:
 
 
 def python_without_remote_exec() -> str | None:
-    """A Python 3.12/3.13 to run the target with, None when the machine has none."""
+    """A Python 3.12/3.13 to run the target with, None when the machine has none that runs (a pyenv
+    shim on PATH may name a version it then refuses to run)."""
     if sys.version_info < REMOTE_EXEC:
         return sys.executable
     for version in ("3.13", "3.12"):
-        found = shutil.which(f"python{version}")
-        candidates = [found] if found else []
+        candidates = [str(pythons_root() / version / "usr" / "bin" / f"python{version}")]
         candidates += sorted(glob.glob(str(Path.home() / ".pyenv" / "versions" / f"{version}.*" / "bin" / "python")))
-        candidates.append(str(pythons_root() / version / "usr" / "bin" / f"python{version}"))
+        candidates += [found] if (found := shutil.which(f"python{version}")) else []
         for candidate in candidates:
-            if os.access(candidate, os.X_OK):
+            if os.access(candidate, os.X_OK) and _runs_as(candidate, version):
                 return candidate
     return None
+
+
+def _runs_as(python: str, version: str) -> bool:
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    try:
+        result = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return False
+    return result.returncode == 0 and result.stdout.strip() == version
 
 
 def start_target(python: str, tmp_path: Path) -> RunningProgram:
