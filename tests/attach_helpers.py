@@ -15,23 +15,16 @@ from monadapter.client import DapClient
 
 #: Seconds a program may take to print a line we wait for, or to exit once told to.
 PROGRAM_TIMEOUT = 30.0
-#: A program that calls the API and then loops in ``work`` until the file STOP exists (and raises
-#: and catches a ValueError each time a file RAISE appears). The breakpoint line is WORK_LINE.
-API_PROGRAM = """
-import os, sys, time
-import monadapter
-
-host, port = monadapter.listen(0, **LISTEN_ARGUMENTS)
-print("LISTENING", port, flush=True)
-
-
+#: The loop every test program here ends with: ``work`` runs until a file STOP appears (and a
+#: ValueError is raised and caught each time a file RAISE appears).
+LOOP = """
 def work(i):
-    value = i * 2  # WORK_LINE
+    value = i * 2  # the breakpoint line
     return value
 
 
 i = 0
-while not os.path.exists(STOP):
+while not os.path.exists("STOP"):
     work(i)
     i += 1
     if os.path.exists("RAISE"):  # a test asks for an exception (raised and caught)
@@ -43,7 +36,27 @@ while not os.path.exists(STOP):
     time.sleep(0.005)
 print("done", flush=True)
 """
-WORK_LINE = 9
+#: What the API program does before its loop.
+API_PRELUDE = """
+import monadapter
+
+host, port = monadapter.listen(0, **LISTEN_ARGUMENTS)
+print("LISTENING", port, flush=True)
+"""
+
+
+def looping_program(prelude: str) -> str:
+    """The text of a program: ``import os, sys, time``, ``prelude``, then :data:`LOOP`."""
+    return "import os, sys, time\n" + textwrap.dedent(prelude).strip("\n") + "\n\n\n" + LOOP.lstrip("\n")
+
+
+def work_line(text: str) -> int:
+    """The line of ``work``'s body in a :func:`looping_program`."""
+    return text.splitlines().index("    value = i * 2  # the breakpoint line") + 1
+
+
+#: The line of ``work``'s body in the API program.
+WORK_LINE = work_line(looping_program(API_PRELUDE))
 
 
 class RunningProgram:
@@ -72,9 +85,9 @@ class RunningProgram:
 
     @classmethod
     def api(cls, tmp_path: Path, python: str = sys.executable, **listen_arguments: Any) -> RunningProgram:
-        """Run :data:`API_PROGRAM` (``monadapter.listen(0, **listen_arguments)``) and wait until it listens."""
-        source = textwrap.dedent(API_PROGRAM).lstrip("\n")
-        source = source.replace("LISTEN_ARGUMENTS", repr(listen_arguments)).replace("STOP", repr("STOP"))
+        """Run the API program (``monadapter.listen(0, **listen_arguments)``, then :data:`LOOP`) and wait
+        until it listens."""
+        source = looping_program(API_PRELUDE.replace("LISTEN_ARGUMENTS", repr(listen_arguments)))
         path = tmp_path / "served.py"
         path.write_text(source, encoding="utf-8")
         src = str(Path(__file__).resolve().parent.parent / "src")

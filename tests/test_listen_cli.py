@@ -14,28 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from attach_helpers import RunningProgram, attach_and_stop, connect_to
+from attach_helpers import RunningProgram, attach_and_stop, connect_to, looping_program, work_line
 from conftest import AdapterAddress
 
 from monadapter.client import DapClient, DapError
 
 TOKEN = "cli-token"
-LOOP = """
-import os, sys, time
-
-
-def work(i):
-    value = i * 2  # line 5
-    return value
-
-
-i = 0
-while not os.path.exists("STOP"):
-    work(i)
-    i += 1
-    time.sleep(0.005)
-print("done", sys.argv[1:], flush=True)
-"""
+#: Prints its arguments, then loops (attach_helpers.LOOP); its breakpoint line is LOOP_LINE.
+LOOPING = looping_program('print("args", sys.argv[1:], flush=True)')
+LOOP_LINE = work_line(LOOPING)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -91,7 +78,7 @@ def test_help_after_the_program_is_the_programs() -> None:
 async def test_a_program_under_listen_runs_at_once_and_clients_attach_while_it_runs(
     adapter: AdapterAddress, make_program: Callable[..., Path], tmp_path: Path
 ) -> None:
-    path = make_program(LOOP)
+    path = make_program(LOOPING)
     program = RunningProgram(
         [sys.executable, "-m", "monadapter", "--listen", "127.0.0.1:0", "--access-token", TOKEN, str(path), "a1"],
         cwd=tmp_path,
@@ -101,7 +88,7 @@ async def test_a_program_under_listen_runs_at_once_and_clients_attach_while_it_r
         for _ in range(2):
             async with DapClient.connect(adapter.host, adapter.port) as client:
                 await client.initialize()
-                stopped = await attach_and_stop(client, path, 5, **connect_to(port, TOKEN))
+                stopped = await attach_and_stop(client, path, LOOP_LINE, **connect_to(port, TOKEN))
                 frames = await client.stack_trace(stopped["body"]["threadId"])
                 # the runner's and runpy's frames under the program's own are not shown
                 assert [(frame["name"], frame["source"]["path"]) for frame in frames] == [
@@ -110,7 +97,7 @@ async def test_a_program_under_listen_runs_at_once_and_clients_attach_while_it_r
                 ]
                 await client.disconnect()
         assert program.finish() == 0
-        assert program.stdout == ["done ['a1']\n"]
+        assert program.stdout == ["args ['a1']\n", "done\n"]
         assert program.stderr == [f"monadapter agent listening on 127.0.0.1:{port}\n"]  # a token given: none printed
     finally:
         program.kill()
@@ -231,7 +218,7 @@ async def test_listen_in_a_program_launched_under_the_debugger_is_a_clear_error(
 async def test_under_listen_a_second_client_is_refused_and_one_that_vanishes_frees_the_program(
     adapter: AdapterAddress, make_program: Callable[..., Path], tmp_path: Path
 ) -> None:
-    path = make_program(LOOP)
+    path = make_program(LOOPING)
     program = RunningProgram(
         [sys.executable, "-m", "monadapter", "--listen", "0", "--access-token", TOKEN, str(path)], cwd=tmp_path
     )
@@ -239,7 +226,7 @@ async def test_under_listen_a_second_client_is_refused_and_one_that_vanishes_fre
         port = int(program.wait_for_line("stderr", "monadapter agent listening on").rsplit(":", 1)[1])
         async with DapClient.connect(adapter.host, adapter.port) as first:
             await first.initialize()
-            await attach_and_stop(first, path, 5, **connect_to(port, TOKEN))
+            await attach_and_stop(first, path, LOOP_LINE, **connect_to(port, TOKEN))
             async with DapClient.connect(adapter.host, adapter.port) as second:
                 await second.initialize()
                 with pytest.raises(DapError, match="another client is already attached to this program"):
@@ -247,7 +234,7 @@ async def test_under_listen_a_second_client_is_refused_and_one_that_vanishes_fre
             # the first client leaves without a disconnect while the program is paused
         async with DapClient.connect(adapter.host, adapter.port) as client:
             await client.initialize()
-            stopped = await attach_and_stop(client, path, 5, **connect_to(port, TOKEN))
+            stopped = await attach_and_stop(client, path, LOOP_LINE, **connect_to(port, TOKEN))
             assert stopped["body"]["reason"] == "breakpoint"
             await client.disconnect()
         assert program.finish() == 0

@@ -14,37 +14,20 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from attach_helpers import RunningProgram
+from attach_helpers import RunningProgram, looping_program, work_line
 from conftest import AdapterAddress
 
 from monadapter.client import DapClient, DapError
 
 #: The first Python that can be attached to by process id.
 REMOTE_EXEC = (3, 14)
-PROGRAM = """
-import os, sys, time
-ORIGINAL_PATH = list(sys.path)
-print("READY", flush=True)
-
-
-def work(i):
-    value = i * 2  # line 7
-    return value
-
-
-i = 0
-while not os.path.exists("STOP"):
-    work(i)
-    i += 1
-    time.sleep(0.005)
-print("done", flush=True)
-"""
-WORK_LINE = 7
+#: The program attached to: it notes its sys.path, says it runs, then loops (attach_helpers.LOOP).
+PROGRAM = looping_program('ORIGINAL_PATH = list(sys.path)\nprint("READY", flush=True)')
+WORK_LINE = work_line(PROGRAM)
 
 
 def pythons_root() -> Path:
@@ -88,7 +71,7 @@ def _runs_as(python: str, version: str) -> bool:
 
 def start_target(python: str, tmp_path: Path) -> RunningProgram:
     path = tmp_path / "target.py"
-    path.write_text(textwrap.dedent(PROGRAM).lstrip("\n"), encoding="utf-8")
+    path.write_text(PROGRAM, encoding="utf-8")
     program = RunningProgram([python, "-I", str(path)], cwd=tmp_path)
     program.wait_for_line("stdout", "READY")
     program.path = path
