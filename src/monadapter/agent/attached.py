@@ -196,7 +196,8 @@ class Listener:
     """The program's listening socket and the thread that admits clients (see the module)."""
 
     def __init__(self, host: str, port: int, secret: str) -> None:
-        self._server = socket.create_server((host, port))
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET  # "::", "::1": IPv6 addresses
+        self._server = socket.create_server((host, port), family=family)
         self.address = (host, self._server.getsockname()[1])
         self._secret = secret
         self._thread = OwnThread(_reporting(self._accept_loop))

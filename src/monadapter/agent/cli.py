@@ -146,7 +146,8 @@ def main(argv: list[str], *, wait_for_client: bool = False) -> None:
     except OSError as exc:
         _fail(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}")
     where = f"process {options.pid} listening" if options.pid is not None else "monadapter agent listening"
-    print(f"{where} on {host}:{port}", file=sys.stderr, flush=True)
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as --listen takes it
+    print(f"{where} on {shown}:{port}", file=sys.stderr, flush=True)
     if notice:
         print(notice.format(host=host, port=port), file=sys.stderr, flush=True)
     if options.target is None:
