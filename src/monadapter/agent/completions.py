@@ -9,24 +9,15 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from types import (
-    BuiltinFunctionType,
-    ClassMethodDescriptorType,
     FrameType,
-    FunctionType,
-    GetSetDescriptorType,
-    MemberDescriptorType,
-    MethodDescriptorType,
-    MethodType,
-    MethodWrapperType,
     ModuleType,
-    WrapperDescriptorType,
 )
 from typing import Any
 
 from monadapter.agent.evaluate import hover_value
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.modules import module_dict
-from monadapter.agent.static import TYPE_DICT, TYPE_MRO, instance_dict
+from monadapter.agent.static import TYPE_DICT, TYPE_MRO, instance_dict, kind_of_type
 
 #: Most items one answer holds: a console popup shows a few dozen, and every item costs JSON.
 MAX_ITEMS = 1000
@@ -37,16 +28,6 @@ _PLAIN_KEYS = (str, bytes, int, float, bool, type(None))
 #: ``d[``, ``d['ab``, ``d["ab``, ``d[12``: an open subscript whose text so far can only be a key.
 _OPEN_KEY = re.compile(r"""\[\s*(?:(?P<quote>['"])[^'"\\]*|(?P<number>-?\d*))$""")
 
-_FUNCTIONS = (FunctionType, BuiltinFunctionType)
-_METHODS = (
-    MethodType,
-    MethodWrapperType,
-    MethodDescriptorType,
-    WrapperDescriptorType,
-    ClassMethodDescriptorType,
-    classmethod,
-    staticmethod,
-)
 #: What :func:`_static_value` gives for an expression it cannot read without running code.
 _UNKNOWN = object()
 
@@ -153,26 +134,15 @@ def _name_kinds(frame: FrameType | None) -> Iterator[tuple[str, str]]:
     for namespace in namespaces:
         for name, value in list(namespace.items()):
             if type(name) is str:
-                yield name, value_kind(value, "variable")
+                yield name, completion_type(value, "variable")
     for word in (*keyword.kwlist, *keyword.softkwlist):
         yield word, "keyword"
 
 
-def value_kind(value: Any, default: str) -> str:
-    """The DAP completion type of a value, decided on ``type(value)`` alone (``isinstance`` may read a
-    ``__class__`` property)."""
-    kind = type(value)
-    if issubclass(kind, ModuleType):
-        return "module"
-    if issubclass(kind, type):
-        return "class"
-    if issubclass(kind, _FUNCTIONS):
-        return "function"
-    if issubclass(kind, _METHODS):
-        return "method"
-    if issubclass(kind, (property, GetSetDescriptorType, MemberDescriptorType)):
-        return "property"
-    return default
+def completion_type(value: Any, default: str) -> str:
+    """The DAP completion type of a value (static.kind_of_type), ``default`` for plain data."""
+    kind = kind_of_type(type(value))
+    return default if kind == "data" else kind
 
 
 def attribute_kinds(owner: Any) -> Iterator[tuple[str, str]]:
@@ -185,7 +155,7 @@ def attribute_kinds(owner: Any) -> Iterator[tuple[str, str]]:
     if issubclass(type(owner), ModuleType):
         for name, value in list(module_dict(owner).items()):
             if type(name) is str:
-                yield name, value_kind(value, "variable")
+                yield name, completion_type(value, "variable")
         return
     if issubclass(type(owner), type):
         classes = TYPE_MRO.__get__(owner)
@@ -193,12 +163,12 @@ def attribute_kinds(owner: Any) -> Iterator[tuple[str, str]]:
         instance = instance_dict(owner)
         for name, value in list(instance.items()):
             if type(name) is str:
-                yield name, value_kind(value, "field")
+                yield name, completion_type(value, "field")
         classes = TYPE_MRO.__get__(type(owner))
     for klass in classes:
         for name, value in list(TYPE_DICT.__get__(klass).items()):
             if type(name) is str:
-                kind = value_kind(value, "field")
+                kind = completion_type(value, "field")
                 yield name, "method" if kind == "function" else kind
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import (
+    BuiltinFunctionType,
     ClassMethodDescriptorType,
     FunctionType,
     GetSetDescriptorType,
     MemberDescriptorType,
     MethodDescriptorType,
     MethodType,
+    MethodWrapperType,
+    ModuleType,
     WrapperDescriptorType,
 )
-from typing import Any
+from typing import Any, Literal
 
 # The C descriptors behind ``cls.__dict__``, ``cls.__mro__`` and ``cls.__qualname__``: calling them
 # runs no user code, whatever the metaclass defines.
@@ -25,6 +28,38 @@ TYPE_DICT = type.__dict__["__dict__"]
 TYPE_MRO = type.__dict__["__mro__"]
 _TYPE_QUALNAME = type.__dict__["__qualname__"]
 _TYPE_NAME = type.__dict__["__name__"]
+
+#: What a value is, for completions (``type``) and variables (``presentationHint.kind``): kind_of_type.
+ValueKind = Literal["module", "class", "function", "method", "property", "data"]
+_FUNCTION_TYPES = (FunctionType, BuiltinFunctionType)
+_METHOD_TYPES = (
+    MethodType,
+    MethodWrapperType,
+    MethodDescriptorType,
+    WrapperDescriptorType,
+    ClassMethodDescriptorType,
+    classmethod,
+    staticmethod,
+)
+_PROPERTY_TYPES = (property, GetSetDescriptorType, MemberDescriptorType)
+
+
+def kind_of_type(kind: type) -> ValueKind:
+    """What values of the class ``kind`` are: the one classification behind completion types and
+    variables' presentation kinds. Decided on the class alone (``isinstance`` may read a
+    ``__class__`` property)."""
+    if issubclass(kind, ModuleType):
+        return "module"
+    if issubclass(kind, type):
+        return "class"
+    if issubclass(kind, _FUNCTION_TYPES):
+        return "function"
+    if issubclass(kind, _METHOD_TYPES):
+        return "method"
+    if issubclass(kind, _PROPERTY_TYPES):
+        return "property"
+    return "data"
+
 
 #: What :func:`class_lookup` returns when no class of the MRO defines the name.
 MISSING = object()

@@ -23,16 +23,8 @@ from functools import lru_cache
 from itertools import islice
 from json.encoder import encode_basestring
 from types import (
-    BuiltinFunctionType,
-    BuiltinMethodType,
-    ClassMethodDescriptorType,
     FrameType,
-    FunctionType,
     MemberDescriptorType,
-    MethodDescriptorType,
-    MethodType,
-    MethodWrapperType,
-    WrapperDescriptorType,
 )
 from typing import Any, Literal
 
@@ -48,6 +40,7 @@ from monadapter.agent.static import (
     class_specials,
     instance_dict,
     is_dunder,
+    kind_of_type,
     qualname,
 )
 from monadapter.agent.wire import RawJSON
@@ -64,18 +57,6 @@ LEN_NAME = "len()"
 #: Prefix of the synthetic entries that show a return value in the Locals scope.
 RETURN_PREFIX = "(return) "
 
-_ROUTINE_TYPES = (
-    FunctionType,
-    MethodType,
-    BuiltinFunctionType,
-    BuiltinMethodType,
-    WrapperDescriptorType,
-    MethodWrapperType,
-    MethodDescriptorType,
-    ClassMethodDescriptorType,
-    classmethod,
-    staticmethod,
-)
 _TEXT_TYPES = (str, bytes, bytearray, memoryview, range)
 _IS_PY313 = sys.version_info >= (3, 13)
 _MISSING = object()
@@ -158,7 +139,7 @@ class Presentation:
         """Return where a named child goes and its category."""
         if is_dunder(name):
             return self.special, "special"
-        kind = value_kind(value)
+        kind = presentation_kind(value)
         if kind == "method":
             return self.function, "function"
         if kind == "class":
@@ -168,15 +149,17 @@ class Presentation:
         return "inline", ""
 
 
-def value_kind(value: Any) -> Literal["method", "class", "data"]:
-    """Return the DAP ``presentationHint.kind`` of a value, decided on ``type(value)`` alone."""
-    return _kind_of_type(type(value))
+def presentation_kind(value: Any) -> Literal["method", "class", "data"]:
+    """The DAP ``presentationHint.kind`` of a value, decided on ``type(value)`` alone."""
+    return _presentation_of_type(type(value))
 
 
-def _kind_of_type(kind: type) -> Literal["method", "class", "data"]:
-    if issubclass(kind, _ROUTINE_TYPES):
+def _presentation_of_type(kind: type) -> Literal["method", "class", "data"]:
+    """static.kind_of_type as DAP's presentation kinds: functions and methods are "method"."""
+    found = kind_of_type(kind)
+    if found in ("function", "method"):
         return "method"
-    return "class" if issubclass(kind, type) else "data"
+    return "class" if found == "class" else "data"
 
 
 def visibility(name: str, owner: type | None) -> Literal["private", "protected"] | None:
@@ -435,7 +418,7 @@ class TypeFacts:
             and not _slot_descriptors(klass)
             and not properties
         )
-        name, kind = qualname(klass), _kind_of_type(klass)
+        name, kind = qualname(klass), _presentation_of_type(klass)
         json_type = f',"type":{encode_basestring(name)},"variablesReference":0'
         json_hint = f',"presentationHint":{_ENTRY_TO_JSON({"kind": kind})}}}'
         specials = class_specials(klass) if container is None and not childless else ()
@@ -734,7 +717,7 @@ class Expander:
     def _return_entry(self, ref: ScopeRef) -> dict[str, Any]:
         assert ref.return_value is not None
         name, value = ref.return_value
-        hint = {"kind": value_kind(value), "attributes": ["readOnly"]}
+        hint = {"kind": presentation_kind(value), "attributes": ["readOnly"]}
         return self.variable(RETURN_PREFIX + name, value, None, ref.frame, hint=hint)
 
 
