@@ -52,6 +52,35 @@ async def test_an_endless_evaluation_is_interrupted_and_the_session_goes_on(tmp_
         assert output == f"stopped at {counter}\nran on {counter}\n"
 
 
+async def test_cancel_ends_an_endless_evaluation_and_the_session_goes_on(tmp_path: Path) -> None:
+    """``cancel`` with the evaluate's seq: the evaluate fails with DAP's message ``cancelled`` (its
+    error text says what happened), the cancel succeeds, and the same stop answers more requests."""
+    program = write_program(tmp_path, PROGRAM)
+    async with session() as client:
+        assert (await client.initialize())["supportsCancelRequest"] is True
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# stop here")]}, **launch_arguments(program, evaluateTimeout=0)
+        )
+        frame = await top_frame(client, stopped)
+        endless = "print('spinning', flush=True)\nwhile True:\n    counter += 1"
+        pending = await client.send_request(
+            "evaluate", {"expression": endless, "frameId": frame["id"], "context": "repl"}
+        )
+        await client.wait_for_output("spinning\n")
+        await client.request("cancel", {"requestId": pending.seq})
+        response = await client.response(pending.seq)
+        assert (response["success"], response["message"]) == (False, "cancelled")
+        assert response["body"]["error"]["format"].startswith("evaluate cancelled: ")
+        # nothing left to cancel: the cancel itself fails, saying so
+        with pytest.raises(DapError, match=f"request {pending.seq} is not running"):
+            await client.request("cancel", {"requestId": pending.seq})
+        counter = int((await client.evaluate("counter", frame["id"], context="watch"))["result"])
+        assert counter > 0
+        assert (await client.evaluate("1 + 1", frame["id"], context="repl"))["result"] == "2"
+        output = await finish(client, stopped["body"]["threadId"])
+        assert output == f"spinning\nstopped at {counter}\nran on {counter}\n"
+
+
 async def test_a_hanging_repr_is_cut_off_in_variables(tmp_path: Path) -> None:
     program = write_program(tmp_path, PROGRAM)
     async with session() as client:

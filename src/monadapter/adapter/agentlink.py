@@ -63,9 +63,11 @@ class PendingRequest:
     ``stopped`` of a thread that ``continue`` let run) must not reach the client before the answer.
     """
 
-    def __init__(self, command: str, *, pass_through: bool = False) -> None:
+    def __init__(self, command: str, *, pass_through: bool = False, client_seq: int | None = None) -> None:
         self.command = command
         self.pass_through = pass_through
+        # the seq the client gave the request (a relayed one): what its ``cancel`` names
+        self.client_seq = client_seq
         self.response: dict[str, Any] | None = None
         self.done = anyio.Event()
         self._relayed = anyio.Event()
@@ -121,12 +123,24 @@ class AgentLink:
     async def send_request(self, message: dict[str, Any], *, pass_through: bool = False) -> PendingRequest:
         """Send a request (its ``seq`` is replaced by ours) and return its pending answer;
         ``pass_through``: its body may come as :class:`RawJSON`."""
-        pending = PendingRequest(str(message.get("command")), pass_through=pass_through)
+        client_seq = message.get("seq") if pass_through else None
+        pending = PendingRequest(
+            str(message.get("command")),
+            pass_through=pass_through,
+            client_seq=client_seq if isinstance(client_seq, int) else None,
+        )
         if self.closed.is_set():
             pending.done.set()
             return pending
         await self._writer.send(message, before_write=lambda seq: self._pending.__setitem__(seq, pending))
         return pending
+
+    def relayed_seq(self, client_seq: int) -> int | None:
+        """Our seq of the client's request ``client_seq`` relayed to the agent and not answered yet."""
+        for seq, pending in self._pending.items():
+            if pending.pass_through and pending.client_seq == client_seq:
+                return seq
+        return None
 
     async def request(self, command: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
         """Send an adapter-made request and wait for its body."""

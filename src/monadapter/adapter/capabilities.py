@@ -102,5 +102,9 @@ def capabilities() -> dict[str, Any]:
         # and some clients read: both, so either kind of client knows.
         "supportTerminateDebuggee": True,
         "supportsTerminateDebuggee": True,
+        # cancel of a request relayed to the agent and still running on a paused thread (an endless
+        # evaluate): the adapter finds the agent's seq of it (adapter/handlers.py cancel), the agent
+        # interrupts it (agent/debugger.py Debugger._cancel, agent/interrupt.py).
+        "supportsCancelRequest": True,
         **AGENT_CAPABILITIES,
     }

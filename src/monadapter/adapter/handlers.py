@@ -120,6 +120,22 @@ async def relay(session: Session, request: ParsedRequest) -> Later:
     return Later(pending.result(), sent=pending.relayed)
 
 
+async def cancel(session: Session, request: ParsedRequest) -> Body:
+    """``cancel`` of a request relayed to the agent and still running there (an ``evaluate`` stuck in
+    ``while True: pass``): the agent interrupts it, and it fails with the message ``cancelled``.
+    A request already answered, or unknown, cannot be cancelled: the cancel fails saying so (DAP: a
+    client should not show that error). A ``progressId`` names nothing of ours (we report no progress)."""
+    request_id = arguments_of(request).get("requestId")
+    if not isinstance(request_id, int) or isinstance(request_id, bool):
+        return None
+    agent = session.require_agent()
+    seq = agent.relayed_seq(request_id)
+    if seq is None:
+        raise AdapterError(f"request {request_id} is not running: nothing to cancel")
+    await agent.request("cancel", {"requestId": seq})
+    return None
+
+
 #: command -> handler for the requests the adapter answers itself; any other valid request is relayed.
 HANDLERS: dict[str, Handler] = {
     "initialize": initialize,
@@ -128,4 +144,5 @@ HANDLERS: dict[str, Handler] = {
     "configurationDone": configuration_done,
     "disconnect": disconnect,
     "terminate": terminate,
+    "cancel": cancel,
 }

@@ -43,13 +43,17 @@ class Request:
         if not self._answer({"success": True, "body": body or {}}):
             raise RuntimeError(f"request {self.seq} ({self.command}) was already answered")
 
-    def fail(self, message: str) -> None:
-        """Answer with failure; ``message`` is shown to the user, so say what was wrong.
+    def fail(self, message: str, body: dict[str, Any] | None = None) -> None:
+        """Answer with failure; ``message`` is shown to the user, so say what was wrong (``body``: an
+        ErrorResponse body, for a message that is a fixed word such as ``cancelled``).
 
         Raises:
             RuntimeError: the request was already answered.
         """
-        if not self._answer({"success": False, "message": message}):
+        fields: dict[str, Any] = {"success": False, "message": message}
+        if body is not None:
+            fields["body"] = body
+        if not self._answer(fields):
             raise RuntimeError(f"request {self.seq} ({self.command}) was already answered")
 
     def _answer(self, fields: dict[str, Any]) -> bool:

@@ -62,6 +62,10 @@ class Debugger:
         #: the adapter detached (``disconnect``): the program is to run on without it
         self.detached = False
         self._inspector_made: Inspector | None = None
+        # requests run on paused threads: seq -> ident while one runs; seqs cancelled (``cancel``)
+        self._jobs_lock = threading.Lock()
+        self._running_jobs: dict[int, int] = {}
+        self._cancelled: set[int] = set()
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
             "breakpointLocations": self._breakpoint_locations,
@@ -88,6 +92,7 @@ class Debugger:
                 lambda _parked, arguments: self._inspector.set_expression(arguments)
             ),
             "completions": self._completions,
+            "cancel": self._cancel,
             "modules": lambda request: request.reply(self.loaded.modules(request.arguments)),
             "loadedSources": lambda request: request.reply(self.loaded.loaded_sources()),
         }
@@ -438,22 +443,62 @@ class Debugger:
                 request.fail(f"{request.command} needs a paused thread: thread {dap_id!r} is not paused")
                 return
 
+            def run() -> dict[str, Any] | RawJSON:
+                # registered with the interrupter by now: a cancel from here on interrupts it
+                if request.seq in self._cancelled:
+                    raise EvaluationTimeout("cancelled")
+                return answer(parked, arguments)
+
             def job() -> None:
                 try:
-                    request.reply(self.interrupter.run(lambda: answer(parked, arguments), self._evaluate_timeout()))
+                    request.reply(self.interrupter.run(run, self._evaluate_timeout()))
                 except InspectError as exc:
                     request.fail(str(exc))
                 except EvaluationTimeout as exc:
-                    request.fail(
-                        f"{request.command} interrupted: {exc}; the program's code it ran (an expression, a "
-                        "__repr__, a property) stopped half-way"
-                    )
+                    if request.seq in self._cancelled:
+                        self._fail_cancelled(request)
+                    else:
+                        request.fail(
+                            f"{request.command} interrupted: {exc}; the program's code it ran (an expression, a "
+                            "__repr__, a property) stopped half-way"
+                        )
                 except Exception as exc:
                     request.fail(f"{request.command} failed: {type(exc).__name__}: {exc}")
+                finally:
+                    with self._jobs_lock:
+                        self._running_jobs.pop(request.seq, None)
+                        self._cancelled.discard(request.seq)
 
+            with self._jobs_lock:  # from now on a cancel can reach it, queued or running
+                self._running_jobs[request.seq] = parked.ident
             parked.submit(job)
 
         return handler
+
+    def _cancel(self, request: Request) -> None:
+        """``cancel`` of a request queued to or running on a paused thread (the adapter gives our seq
+        of it): the program's code it runs is interrupted at once (agent/interrupt.py), and the request
+        fails with the message ``cancelled`` (DAP's word for it). A request that already ended, or
+        one answered on the I/O thread, cannot be cancelled: the cancel fails saying so."""
+        seq = request.arguments.get("requestId")
+        with self._jobs_lock:
+            ident = self._running_jobs.get(seq) if isinstance(seq, int) else None
+            if ident is None:
+                request.fail(f"request {seq!r} is not running on a paused thread: nothing to cancel")
+                return
+            self._cancelled.add(seq)
+        self.interrupter.interrupt(ident, "cancelled")
+        request.reply()
+
+    @staticmethod
+    def _fail_cancelled(request: Request) -> None:
+        """The answer of a cancelled request: ``message`` is DAP's ``cancelled``; the text shown says
+        what happened to the program's state."""
+        text = (
+            f"{request.command} cancelled: the program's code it ran was interrupted (what it changed before "
+            "that stays changed); the paused frame is otherwise as it was"
+        )
+        request.fail("cancelled", {"error": {"id": 1, "format": text, "showUser": True}})
 
     def _evaluate_timeout(self) -> float | None:
         """``evaluateTimeout`` of the launch or attach (0: no limit), else EVALUATE_TIMEOUT."""
