@@ -161,8 +161,10 @@ PATCHED = """
         thread.start()
     for thread in threads:
         thread.join()
+    current_thread, get_ident = threading.current_thread, threading.get_ident
     threading.current_thread = threading.get_ident = lambda: None  # after the threads: they need both
     sum(work(n) for n in range(2))
+    threading.current_thread, threading.get_ident = current_thread, get_ident  # so does python's exit
     sys._getframe, sys._current_frames, sys.exception = getframe, current_frames, exception
     builtins.open = real_open
     print("total", total, "files opened by the program's open:", opened)
