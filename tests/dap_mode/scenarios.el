@@ -133,7 +133,7 @@ print('end of program')
   (scenario-wait (lambda () scenario-answered-breakpoints) 20 "the setBreakpoints answer")
   (scenario-expect "breakpoints as first answered"
                    (sort (copy-sequence scenario-answered-breakpoints) (lambda (a b) (< (car a) (car b))))
-                   '((2 . t) (16 . t)))
+                   '((2 . t) (3 . t) (16 . t)))
   (scenario-ok "breakpoints verified at once")
 
   (let ((session (scenario-wait-stop 2)))
