@@ -141,7 +141,7 @@ async def test_unreadable_input_is_reported_as_important_output(client: DapClien
         ),
         ("launch", {"program": "a.py", "module": "a"}, "exactly one of 'program', 'module' or 'code'"),
         ("launch", {}, "exactly one of 'program', 'module' or 'code' is required"),
-        ("launch", {"code": "pass", "args": "not a list"}, "args"),
+        ("launch", {"code": "pass", "args": ["a list of strings", 3]}, "args"),
     ],
 )
 async def test_bad_requests_get_error_responses_and_the_session_goes_on(
