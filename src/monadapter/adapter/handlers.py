@@ -7,7 +7,7 @@ of the configuration phase) so that the session goes on reading the client's mes
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,10 +49,16 @@ async def initialize(session: Session, request: ParsedRequest) -> Body:
 
 async def launch(session: Session, request: ParsedRequest) -> Later:
     """Start the debuggee; the response waits for configurationDone (docs/architecture.md)."""
+    return _begin(session, _launch(session, arguments_of(request)))
+
+
+def _begin(session: Session, connecting: Coroutine[Any, Any, None]) -> Later:
+    """launch and attach alike: one debuggee per session, the response after configurationDone."""
     if session.launch_started:
+        connecting.close()
         raise AdapterError("this session already has a debuggee")
     session.launch_started = True
-    return Later(_start(session, _launch(session, arguments_of(request))))
+    return Later(_start(session, connecting))
 
 
 async def _launch(session: Session, arguments: dict[str, Any]) -> None:
@@ -77,10 +83,7 @@ async def _start(session: Session, connected: Awaitable[None]) -> Body:
 
 async def attach(session: Session, request: ParsedRequest) -> Later:
     """Connect to a program waiting under ``python -m monadapter.agent --listen``; answer after configurationDone."""
-    if session.launch_started:
-        raise AdapterError("this session already has a debuggee")
-    session.launch_started = True
-    return Later(_start(session, _attach(session, arguments_of(request))))
+    return _begin(session, _attach(session, arguments_of(request)))
 
 
 async def _attach(session: Session, arguments: dict[str, Any]) -> None:

@@ -218,18 +218,15 @@ class Debugger:
 
     # -- breakpoints --------------------------------------------------------------------------
 
+    # The adapter validated every request against the DAP schema (pydantic) before forwarding it:
+    # the handlers below take its types as given and check only what the schema cannot say.
+
     def _set_breakpoints(self, request: Request) -> None:
         arguments = request.arguments
-        source = arguments.get("source")
-        if not isinstance(source, dict):
-            request.fail("setBreakpoints needs a 'source' object")
-            return
+        source = arguments["source"]
         specs = arguments.get("breakpoints")
         if specs is None:  # the deprecated form: just line numbers
             specs = [{"line": line} for line in arguments.get("lines") or []]
-        if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
-            request.fail("setBreakpoints 'breakpoints' must be a list of SourceBreakpoint objects")
-            return
         breakpoints = self.engine.set_breakpoints(source, specs)
         path = source.get("path")
         mapper = self.sources.paths
@@ -243,11 +240,7 @@ class Debugger:
         request.reply({"breakpoints": breakpoints})
 
     def _set_function_breakpoints(self, request: Request) -> None:
-        specs = request.arguments.get("breakpoints")
-        if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
-            request.fail("setFunctionBreakpoints 'breakpoints' must be a list of FunctionBreakpoint objects")
-            return
-        request.reply({"breakpoints": self.engine.set_function_breakpoints(specs)})
+        request.reply({"breakpoints": self.engine.set_function_breakpoints(request.arguments["breakpoints"])})
 
     def _set_exception_breakpoints(self, request: Request) -> None:
         """Filters (with conditions) and exceptionOptions; one verified entry per element of the
@@ -263,12 +256,8 @@ class Debugger:
 
     def _breakpoint_locations(self, request: Request) -> None:
         arguments = request.arguments
-        source, line, end_line = arguments.get("source"), arguments.get("line"), arguments.get("endLine")
-        if not isinstance(source, dict) or not isinstance(line, int):
-            request.fail("breakpointLocations needs 'source' and an integer 'line'")
-            return
-        end = end_line if isinstance(end_line, int) else None
-        request.reply({"breakpoints": self.engine.breakpoint_locations(source, line, end)})
+        locations = self.engine.breakpoint_locations(arguments["source"], arguments["line"], arguments.get("endLine"))
+        request.reply({"breakpoints": locations})
 
     def _source(self, request: Request) -> None:
         try:

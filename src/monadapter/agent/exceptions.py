@@ -105,25 +105,17 @@ class ExceptionRule:
 
     @classmethod
     def parse(cls, option: Any, index: int) -> ExceptionRule:
-        where = f"exceptionOptions[{index}]"
-        if not isinstance(option, Mapping):
-            raise ValueError(f"{where} must be an ExceptionOptions object")
-        mode = option.get("breakMode")
-        if mode not in MODE_KINDS:
-            raise ValueError(f"{where}.breakMode must be one of {', '.join(MODE_KINDS)}, not {mode!r}")
-        path = option.get("path") or []
-        if not isinstance(path, list):
-            raise ValueError(f"{where}.path must be a list of ExceptionPathSegment objects")
+        where = f"exceptionOptions[{index}]"  # types as the adapter validated them (DAP schema)
         segments: list[TypeSelector] = []
-        for position, segment in enumerate(path):
-            names = segment.get("names") if isinstance(segment, Mapping) else None
-            if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+        for position, segment in enumerate(option.get("path") or []):
+            names = segment["names"]
+            if not names:
                 raise ValueError(f"{where}.path[{position}] needs 'names', a non-empty list of strings")
             if position == 0 and CATEGORY in names:
                 continue  # the category: every Python exception
             checked = tuple(_check_name(name, f"{where}.path[{position}]") for name in names)
             segments.append(TypeSelector(checked, bool(segment.get("negate"))))
-        return cls(tuple(segments), MODE_KINDS[mode])
+        return cls(tuple(segments), MODE_KINDS[option["breakMode"]])
 
     def depth(self, kind: type) -> int | None:
         """How specifically the path selects ``kind`` (see TypeSelector.depth); None when it does not."""
@@ -166,14 +158,8 @@ class ExceptionFilters:
             ValueError: an unknown filter, a malformed entry or a condition that is not CONDITION_HELP's syntax.
         """
         filters: dict[str, TypeSelector | None] = {}
-        names = arguments.get("filters") or []
+        names = arguments.get("filters") or []  # types as the adapter validated them (DAP schema)
         options = arguments.get("filterOptions") or []
-        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-            raise ValueError("setExceptionBreakpoints 'filters' must be a list of filter ids")
-        if not isinstance(options, list) or not all(
-            isinstance(option, Mapping) and isinstance(option.get("filterId"), str) for option in options
-        ):
-            raise ValueError("setExceptionBreakpoints 'filterOptions' must be a list of objects with a 'filterId'")
         unknown = sorted({*names, *(option["filterId"] for option in options)} - FILTER_NAMES)
         if unknown:
             raise ValueError(f"unknown exception filter(s) {', '.join(unknown)}: use {', '.join(sorted(FILTER_NAMES))}")
@@ -181,14 +167,10 @@ class ExceptionFilters:
             filters[name] = None
         for option in options:
             condition = option.get("condition")
-            if condition is not None and not isinstance(condition, str):
-                raise ValueError(f"the condition of filter {option['filterId']!r} must be a string")
             filters[option["filterId"]] = (
                 TypeSelector.parse(condition, f"condition of filter {option['filterId']!r}") if condition else None
             )
         exception_options = arguments.get("exceptionOptions") or []
-        if not isinstance(exception_options, list):
-            raise ValueError("setExceptionBreakpoints 'exceptionOptions' must be a list")
         rules = tuple(ExceptionRule.parse(option, index) for index, option in enumerate(exception_options))
         return cls(filters, rules)
 
