@@ -68,6 +68,9 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     # (agent/exceptions.py ExceptionRule).
     "supportsExceptionOptions": True,
     "supportsExceptionInfoRequest": True,
+    # dataBreakpointInfo/setDataBreakpoints: "break when this value changes" for a local, a global or an
+    # attribute, accessType write only (agent/data_targets.py, agent/data_watches.py; probes on the aux id).
+    "supportsDataBreakpoints": True,
     # completions: names, attributes and dict keys found by static lookups (agent/completions.py);
     # typing "." asks for attributes and "[" for dict keys.
     "supportsCompletionsRequest": True,

@@ -69,7 +69,7 @@ class BreakpointTable:
         key, path, source_object = self._resolve_source(source)
         book = FileBreakpoints(path, [], source_object=source_object)
         for spec in specs:
-            book.breakpoints.append(Breakpoint.from_request(self._new_id(), spec))
+            book.breakpoints.append(Breakpoint.from_request(self.new_id(), spec))
         book.loaded = bool(self._registry.of_file(key))
         self.files[key] = book
         self._locate(key, book)
@@ -80,7 +80,7 @@ class BreakpointTable:
     def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace the function breakpoints; each stops on entry to every function of that name,
         already loaded or loaded later (a ``breakpoint`` event verifies it then)."""
-        self._functions = [FunctionBreakpoint.from_request(self._new_id(), spec) for spec in specs]
+        self._functions = [FunctionBreakpoint.from_request(self.new_id(), spec) for spec in specs]
         for state, code in self._registry.live():
             had_entry = bool(state.entry)
             if self._match_functions(state, code) or had_entry:
@@ -99,7 +99,8 @@ class BreakpointTable:
     def clear(self) -> None:
         self.files.clear()
 
-    def _new_id(self) -> int:
+    def new_id(self) -> int:
+        """A breakpoint id not used before in this session (data breakpoints take theirs here too)."""
         self._next_id += 1
         return self._next_id - 1
 

@@ -71,6 +71,8 @@ class Debugger:
             "breakpointLocations": self._breakpoint_locations,
             "setExceptionBreakpoints": self._set_exception_breakpoints,
             "setFunctionBreakpoints": self._set_function_breakpoints,
+            "dataBreakpointInfo": self._data_breakpoint_info,
+            "setDataBreakpoints": self._set_data_breakpoints,
             "exceptionInfo": self._on_paused_thread(self._exception_info),
             "threads": self._threads,
             "source": self._source,
@@ -241,6 +243,38 @@ class Debugger:
 
     def _set_function_breakpoints(self, request: Request) -> None:
         request.reply({"breakpoints": self.engine.set_function_breakpoints(request.arguments["breakpoints"])})
+
+    def _data_breakpoint_info(self, request: Request) -> None:
+        """What can be watched: a variable of a scope or an object (``variablesReference`` + ``name``),
+        or ``name`` as an expression in ``frameId``'s frame; resolved on that frame's paused thread."""
+        arguments = request.arguments
+        if not isinstance(arguments.get("variablesReference"), int) and not isinstance(arguments.get("frameId"), int):
+            request.reply(
+                {"dataId": None, "description": "a data breakpoint needs a variable of a paused frame (or a frameId)"}
+            )
+            return
+        self._on_paused_thread(self._data_target)(request)
+
+    def _data_target(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
+        from .data_targets import resolve  # the inspector's modules are loaded by now (_on_paused_thread)
+
+        target = resolve(self.handles, arguments)
+        if isinstance(target, str):
+            return {"dataId": None, "description": target}
+        data_id = self.engine.add_data_target(target)
+        if data_id is None:
+            return {
+                "dataId": None,
+                "description": "no second sys.monitoring tool id is free: data breakpoints need one",
+            }
+        return {"dataId": data_id, "description": target.label, "accessTypes": ["write"], "canPersist": False}
+
+    def _set_data_breakpoints(self, request: Request) -> None:
+        specs = request.arguments.get("breakpoints")
+        if not isinstance(specs, list):
+            request.fail("setDataBreakpoints 'breakpoints' must be a list of DataBreakpoint objects")
+            return
+        request.reply({"breakpoints": self.engine.set_data_breakpoints(specs)})
 
     def _set_exception_breakpoints(self, request: Request) -> None:
         """Filters (with conditions) and exceptionOptions; one verified entry per element of the

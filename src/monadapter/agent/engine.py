@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP
+from .data_watches import Change, DataWatches, Target
 from .exception_stops import ExceptionStops
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
@@ -77,8 +78,8 @@ EVENTS: tuple[Wiring, ...] = (
     Wiring("debugger", E.LINE, "local", "_on_line", "code with a breakpoint line or a frame stepped over", False),
     Wiring("debugger", E.PY_RETURN, "local", "_on_py_return", "code of a frame stepped over or out of"),
     Wiring("debugger", E.CALL, "local", "_on_call", "code of a frame stepping into one chosen call"),
-    Wiring("aux", E.LINE, "global", "_on_aux_line", "parking.stopping"),
-    Wiring("aux", E.LINE, "global", "_on_aux_line", "stepper.stepping_in"),
+    Wiring("aux", E.LINE, "global", "_on_aux_line", "parking.stopping", False),
+    Wiring("aux", E.LINE, "global", "_on_aux_line", "stepper.stepping_in", False),
     Wiring("aux", E.PY_START, "global", "_on_aux_py_start", "stepper.stepping_in"),
     Wiring(
         "aux",
@@ -87,9 +88,13 @@ EVENTS: tuple[Wiring, ...] = (
         "_on_aux_py_start",
         "the ending probes, threading's bootstrap, and (3.13+) code whose breakpoint is on its first line",
     ),
-    Wiring("aux", E.PY_RETURN, "local", "_on_aux_py_return", "threading's bootstrap"),
+    Wiring("aux", E.LINE, "local", "_on_aux_line", "code that can change a value a data breakpoint watches", False),
+    Wiring(
+        "aux", E.PY_RETURN, "local", "_on_aux_py_return", "threading's bootstrap, and code a data breakpoint watches"
+    ),
     Wiring("aux", E.PY_UNWIND, "global", "_on_aux_py_unwind", "stepper.stepping"),
     Wiring("aux", E.PY_UNWIND, "global", "_on_aux_py_unwind", "exception_stops.unhandled_armed"),
+    Wiring("aux", E.PY_UNWIND, "global", "_on_aux_py_unwind", "data.frames_watched"),
     Wiring("aux", E.RAISE, "global", "_on_aux_raise", "exception_stops.raised_armed", False),
     Wiring("debugger", E.JUMP, "local", "quiet._on_jump", "quiet._enter only, while one of our threads starts"),
 )
@@ -198,6 +203,8 @@ class Engine:
         self.breakpoints = BreakpointTable(self.registry, sources, send_event, self._apply_probes)
         self.stepper = Stepper(self.registry, sources, self.user, self._apply_events, self._sync_aux)
         self.parking = Parking(self.thread_ids, self.stepper, send_event, self._sync_aux)
+        self.data = DataWatches(self.registry, self.breakpoints.new_id, self._apply_aux, send_event)
+        self.parking.resumed = self.data.refresh
         self.exception_stops = ExceptionStops(self.user)
         # the concerns' dicts the hot callbacks read, bound once (each is never replaced)
         self._codes = self.registry.codes
@@ -264,6 +271,7 @@ class Engine:
                 return
             self.parking.active = False
             self.breakpoints.clear()
+            self.data.clear()
         self.parking.release_all()
         self.sources.stop_capture()
         for tool_name in ("debugger", "aux"):
@@ -272,7 +280,7 @@ class Engine:
                 continue
             M.set_events(tool, 0)
             for state, code in self.registry.live():
-                if state.wanted_events() or state.start_probe:
+                if state.wanted_events() or state.start_probe or state.data_watches:
                     M.set_local_events(tool, code, 0)
             for code in (*self._ending_probes, THREAD_BOOTSTRAP):
                 M.set_local_events(tool, code, 0)
@@ -417,6 +425,8 @@ class Engine:
         if self._plans and ident in self._plans:
             with self._lock:
                 self.stepper.unwound(ident, _getframe(CALLER_DEPTH))
+        if self.data.watches and self.data.frames_watched():
+            self._frame_ended(_getframe(CALLER_DEPTH))
         if not self.exception_stops.may_stop_unhandled(code, exception) or ident in self._own_threads():
             return None
         stack = self.exception_stops.user_unhandled(_getframe(CALLER_DEPTH), exception)
@@ -448,6 +458,28 @@ class Engine:
         return None
 
     def _on_aux_line(self, code: CodeType, line: int) -> Any:
+        """Aux LINE: local on code a data breakpoint watches (compare the values after each line, the
+        cost of a watch: benchmarks/datawatch.py), global while threads are to park (``_aux_line``).
+        Registered bare, its ``try`` doing the guard's work, as ``_on_line``."""
+        try:
+            if self.data.watches:
+                state = self._codes.get(codes.code_key(code))
+                if state is not None and state.data_watches:
+                    try:
+                        frame = self._caller_frame()
+                    except ValueError:  # another thread is in the getter right now (callerframe.py)
+                        frame = _getframe(1)
+                    changes = self.data.changes(state.data_watches, frame)
+                    if changes and self._data_stop(changes, code, line):
+                        return None
+                    if not self._aux_current & E.LINE:
+                        return None  # no thread is to park: nothing more to do here
+            return self._aux_line(code, line)
+        except Exception as exc:
+            self._report("_on_aux_line", exc)
+        return None
+
+    def _aux_line(self, code: CodeType, line: int) -> Any:
         """Aux global LINE: parks the thread (reporting the stop if a request waits for one, or a step
         in ends). Returns None for user code (the id is switched off as a whole on resume) and DISABLE
         only in our own files, where we never stop."""
@@ -472,7 +504,39 @@ class Engine:
             self._park_in_aux(ident, code, line, None)
         return None
 
-    def _park_in_aux(self, ident: int, code: CodeType, line: int, reason: str | None) -> None:
+    def _data_stop(self, changes: list[Change], code: CodeType, line: int) -> bool:
+        """A watched value changed on the line before ``line`` (aux local LINE): stop with reason
+        "data breakpoint" on this line, the one after the change, when a change's condition and hit
+        condition say so. Whether it stopped (called from ``_on_aux_line`` only)."""
+        stopping = self._report_changes(changes, code, line)
+        ident = get_ident()
+        if not stopping or ident in self._own_threads():
+            return False
+        self._park_in_aux(
+            ident,
+            code,
+            line,
+            "data breakpoint",
+            hit_ids=[c.watch.breakpoint.id for c in stopping],
+            description="; ".join(change.description() for change in stopping),
+        )
+        return True
+
+    def _report_changes(self, changes: list[Change] | None, code: CodeType, line: int) -> list[Change]:
+        """Output the errors of the changes' conditions; the changes that stop."""
+        if not changes:
+            return []
+        for change in changes:
+            if change.outcome.error is not None:
+                self._output(
+                    "stderr",
+                    change.outcome.error.replace("breakpoint condition at line 1", "data breakpoint condition") + "\n",
+                    code,
+                    line,
+                )
+        return [change for change in changes if change.outcome.stop]
+
+    def _park_in_aux(self, ident: int, code: CodeType, line: int, reason: str | None, **stop: Any) -> None:
         """Park in the aux id's LINE callback (called from ``_on_aux_line`` only).
 
         DEBUGGER_ID's LINE callback runs after it for the same event when the code has live probes
@@ -481,7 +545,7 @@ class Engine:
         told to skip this one event.
         """
         frame = _getframe(CALLER_DEPTH + 1)
-        if not self.parking.park(ident, frame, line, reason):
+        if not self.parking.park(ident, frame, line, reason, **stop):
             return
         state = self._codes.get(codes.code_key(code))
         if state is not None and (line in state.probes or state.line_watchers):
@@ -505,10 +569,39 @@ class Engine:
         return None
 
     def _on_aux_py_return(self, code: CodeType, offset: int, value: Any) -> Any:
-        """Aux local PY_RETURN, on threading's bootstrap code only: a thread is ending."""
+        """Aux local PY_RETURN. On threading's bootstrap code: a thread is ending. On code a data
+        breakpoint watches: a value changed by the frame's last line stops here, in the returning
+        frame ("data breakpoint"); a watched local's frame ends, and its watch with it."""
         if code is THREAD_BOOTSTRAP:
             self._thread_event(_getframe(CALLER_DEPTH), "exited")
+        state = self._codes.get(codes.code_key(code)) if self.data.watches else None
+        if state is None or not state.data_watches:
+            return None
+        ident = get_ident()
+        if ident in self._own_threads():
+            return None
+        frame = _getframe(CALLER_DEPTH)
+        line = frame.f_lineno or 0
+        stopping = self._report_changes(self.data.changes(state.data_watches, frame), code, line)
+        if stopping:
+            self.parking.park(
+                ident,
+                frame,
+                line,
+                "data breakpoint",
+                event="return",
+                hit_ids=[change.watch.breakpoint.id for change in stopping],
+                description="; ".join(change.description() for change in stopping),
+            )
+        if self.data.frames_watched():
+            self._frame_ended(frame)
         return None
+
+    def _frame_ended(self, frame: FrameType) -> None:
+        """A frame returned or unwound: the data breakpoints on its locals end."""
+        with self._lock:
+            if self.data.frame_ended(frame):
+                self._sync_aux()
 
     def _thread_event(self, bootstrap: FrameType, reason: str) -> None:
         """``thread`` started/exited for the thread whose bootstrap frame runs (threads.announced)."""
@@ -523,6 +616,7 @@ class Engine:
         added = self.registry.register_tree(root)
         if added:
             self.breakpoints.code_added(added)
+            self.data.code_added(added)
 
     def _apply_events(self, state: CodeState, code: CodeType, before: int, rearm: bool) -> None:
         """Apply ``state.wanted_events()`` to ``code`` on DEBUGGER_ID. With ``rearm``, go through 0
@@ -540,10 +634,19 @@ class Engine:
         id's local PY_START when a probe is on a one-line function's first line (cpython#155992)."""
         self._apply_events(state, code, before, rearm)
         needs_start = NEEDS_START_FOR_FIRST_LINE and codes.shared_first_line(code) in state.probes
-        if self._aux_id is not None and needs_start != state.start_probe:
-            thread_events = THREAD_EVENTS if code is THREAD_BOOTSTRAP else 0
-            M.set_local_events(self._aux_id, code, (E.PY_START if needs_start else 0) | thread_events)
+        if needs_start != state.start_probe:
             state.start_probe = needs_start
+            self._apply_aux(state, code)
+
+    def _apply_aux(self, state: CodeState, code: CodeType) -> None:
+        """Set the aux id's local events of ``code`` to what its state needs: PY_START for
+        cpython#155992, threading's bootstrap events, LINE and PY_RETURN for data breakpoints."""
+        if self._aux_id is None:
+            return
+        events = E.PY_START if state.start_probe or any(code is probe for probe in self._ending_probes) else 0
+        events |= THREAD_EVENTS if code is THREAD_BOOTSTRAP else 0
+        events |= E.LINE | E.PY_RETURN if state.data_watches else 0
+        M.set_local_events(self._aux_id, code, events)
 
     def _output(self, category: str, text: str, code: CodeType, line: int) -> None:
         self._send_event(
@@ -563,6 +666,19 @@ class Engine:
     def breakpoint_locations(self, source: dict[str, Any], line: int, end_line: int | None) -> list[dict[str, int]]:
         with self._lock:
             return self.breakpoints.breakpoint_locations(source, line, end_line)
+
+    def add_data_target(self, target: Target) -> str | None:
+        """A dataId for ``target`` (dataBreakpointInfo); None without an aux tool id, which carries the probes."""
+        if self._aux_id is None:
+            return None
+        with self._lock:
+            return self.data.add_target(target)
+
+    def set_data_breakpoints(self, specs: list[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            answers = self.data.set(specs)
+            self._sync_aux()
+            return answers
 
     def set_exception_filters(self, filters: exceptions.ExceptionFilters) -> None:
         """Replace the exception filters and options (turning the aux id's RAISE and PY_UNWIND on or off)."""

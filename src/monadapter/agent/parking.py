@@ -51,6 +51,8 @@ class Parking:
         # maps threading ident -> (frame, line) of the LINE event the aux id just parked it for; the
         # engine's DEBUGGER_ID LINE callback skips that one event (never replaced: callbacks hold it)
         self.parked_by_aux: dict[int, tuple[FrameType, int]] = {}
+        # called when threads are resumed, before they run (the data breakpoints' values seen then)
+        self.resumed: Callable[[], None] | None = None
 
     # -- parking ------------------------------------------------------------------------------------
 
@@ -162,6 +164,8 @@ class Parking:
                 parked = self.parked.pop(ident, None)
                 released = [parked] if parked is not None else []
                 self.running_alone.add(ident)
+            if self.resumed is not None and released:
+                self.resumed()
             self._changed()
             self._parked_changed.notify_all()  # program_ended waits for this
         for parked_thread in released:

@@ -8,9 +8,13 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import CodeType
+from typing import TYPE_CHECKING
 
 from . import codes
 from .breakpoints import LineProbe
+
+if TYPE_CHECKING:
+    from .data_watches import DataWatch
 from .codes import code_key
 from .sources import Sources, is_synthetic, path_key
 
@@ -52,6 +56,8 @@ class CodeState:
     return_watchers: int = 0
     # step plans aimed at one call of this code (stepIn with a targetId) need its CALL events
     call_watchers: int = 0
+    # data breakpoints whose value this code can change: the aux id's local LINE and PY_RETURN compare it
+    data_watches: tuple[DataWatch, ...] = ()
 
     def wanted_events(self) -> int:
         """The DEBUGGER_ID local events this code needs now."""

@@ -1,0 +1,291 @@
+"""Data breakpoints ("break when this value changes"): what each watches, which code objects can change
+it, and the comparison done after each line of that code.
+
+A watch compares the watched value after every line (LINE) and at every return (PY_RETURN) of the code
+objects that can change it, on the aux tool id, set locally on those code objects only
+(docs/architecture.md, "Data breakpoints"):
+
+* a local variable of a frame: that frame's code (and the nested functions that share it as a cell);
+* a global of a module: the code of that module's file whose ``co_names`` hold the name (``global x;
+  x = 1`` and module-level ``x = 1`` both name it there), and such code appearing later;
+* an attribute of an object: every code object whose ``co_names`` hold the attribute's name
+  (``obj.attr = ...`` names it there), and such code appearing later.
+
+Changes made where no watched code runs (C code, ``setattr(obj, name, ...)`` with a computed name,
+``globals()[name] = ...``, ``obj.__dict__[name] = ...``, another module's ``module.x = ...``) are
+seen at the next line or return of watched code, on whichever thread runs it first. The value is
+compared by identity, and by ``==`` only for exact built-in scalars (int, float, complex, str, bytes,
+bool, None) and tuples of them, whose ``==`` runs none of the program's code: a list mutated in
+place is the same object and no change; ``x = x + 0`` with a new but equal int is no change.
+
+Standard library only; needs no sys.monitoring (``arm`` applies a code object's new watches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import CodeType, FrameType, MemberDescriptorType
+from typing import Any, Literal
+
+from .breakpoints import NO_STOP, Breakpoint, HitOutcome, evaluate_hit
+from .registry import CodeRegistry, CodeState
+from .static import class_name
+
+#: What a watched variable reads as while it is unbound, deleted or not yet assigned.
+MISSING: Any = object()
+#: Exact types whose ``==`` is C that runs none of the program's code.
+_SCALARS = frozenset({int, float, complex, str, bytes, bool, type(None)})
+#: dataIds handed out by dataBreakpointInfo and kept while unused (the oldest unused go first).
+MAX_TARGETS = 256
+#: Longest text of a value in a stop's description.
+SHOWN_LIMIT = 80
+
+
+def same(old: Any, new: Any) -> bool:
+    """Whether ``new`` is no change from ``old``: the same object, or an equal built-in scalar (NaN
+    counts as equal to NaN), or tuples of such. Never runs the program's code."""
+    if old is new:
+        return True
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind in _SCALARS:
+        return bool(old == new) or (kind is float and old != old and new != new)
+    if kind is tuple and len(old) == len(new):
+        return all(same(a, b) for a, b in zip(old, new, strict=True))
+    return False
+
+
+def shown(value: Any) -> str:
+    """A value in a stop's description, made without running the program's code (no user ``repr``)."""
+    if value is MISSING:
+        return "<unbound>"
+    if type(value) in _SCALARS:
+        text = repr(value[:SHOWN_LIMIT] if type(value) in (str, bytes) else value)
+    elif type(value) is tuple and all(type(item) in _SCALARS for item in value[:20]) and len(value) <= 20:
+        text = repr(value)
+    else:
+        text = f"<{class_name(type(value))} object at {id(value):#x}>"
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 3] + "..."
+
+
+@dataclass(eq=False)
+class Target:
+    """What one dataId names. ``kind`` local: ``name`` in ``frame``; global: ``name`` in ``namespace`` (a
+    module's dict, ``file_key`` its file when it has one); attribute: ``name`` of ``owner``, stored in
+    ``namespace`` (its instance dict, or a class's own dict) or in the ``slot`` member descriptor."""
+
+    kind: Literal["local", "global", "attribute"]
+    name: str
+    label: str
+    frame: FrameType | None = None
+    namespace: Mapping[str, Any] | None = None
+    file_key: str | None = None
+    owner: Any = None
+    slot: MemberDescriptorType | None = None
+    # local: the code objects that can change it (the frame's, and nested ones using it as a cell)
+    codes: tuple[CodeType, ...] = ()
+
+    def read(self) -> Any:
+        """The value now (MISSING when unbound): dict lookups and C getters only."""
+        if self.frame is not None:
+            return self.frame.f_locals.get(self.name, MISSING)
+        if self.slot is not None:
+            try:
+                return self.slot.__get__(self.owner, type(self.owner))
+            except AttributeError:
+                return MISSING
+        assert self.namespace is not None
+        return self.namespace.get(self.name, MISSING)
+
+    def may_change(self, code: CodeType, file_key: str) -> bool:
+        """Whether a LINE/PY_RETURN probe on ``code`` (of the file ``file_key``) is needed."""
+        if self.kind == "local":
+            return any(code is own for own in self.codes)
+        if self.name not in code.co_names:
+            return False
+        return self.kind == "attribute" or self.file_key is None or self.file_key == file_key
+
+
+@dataclass(eq=False)
+class DataWatch:
+    """One data breakpoint set (setDataBreakpoints): its target, the value last seen, and the
+    ``Breakpoint`` whose condition, hit condition and id it uses (line 0: it binds to no line)."""
+
+    data_id: str
+    target: Target
+    breakpoint: Breakpoint
+    last: Any = MISSING
+    # the specs' condition and hitCondition, to keep the watch (and its hit count) when re-sent as is
+    spec_key: tuple[Any, Any] = (None, None)
+    ended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A watched value that changed, and what the hit decided (stop, or a condition's error)."""
+
+    watch: DataWatch
+    old: Any
+    new: Any
+    outcome: HitOutcome = field(default=NO_STOP)
+
+    def description(self) -> str:
+        return f"{self.watch.target.label} changed from {shown(self.old)} to {shown(self.new)}"
+
+
+class DataWatches:
+    """The data breakpoints of the session. Callers hold the engine's lock, except for ``changes``,
+    which runs in the callbacks on the tuples of watches a code object holds (``CodeState.data_watches``)."""
+
+    def __init__(
+        self,
+        registry: CodeRegistry,
+        new_id: Callable[[], int],
+        arm: Callable[[CodeState, CodeType], None],
+        send_event: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        self._registry = registry
+        self._new_id = new_id
+        self._arm = arm
+        self._send_event = send_event
+        self._targets: dict[str, Target] = {}
+        self._count = 0
+        self.watches: list[DataWatch] = []
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def add_target(self, target: Target) -> str:
+        """A dataId for ``target`` (dataBreakpointInfo); a watch made from it sees values from then on."""
+        self._count += 1
+        data_id = f"{self._count}:{target.kind}:{target.name}"
+        self._targets[data_id] = target
+        if len(self._targets) > MAX_TARGETS:
+            used = {watch.data_id for watch in self.watches}
+            for old in [old for old in self._targets if old not in used][: len(self._targets) - MAX_TARGETS]:
+                del self._targets[old]
+        return data_id
+
+    def set(self, specs: list[Any]) -> list[dict[str, Any]]:
+        """Replace the data breakpoints (setDataBreakpoints); one DAP Breakpoint per spec. A spec sent
+        again as it was keeps its watch (the value last seen and the hit count)."""
+        kept = {watch.data_id: watch for watch in self.watches}
+        watches: list[DataWatch] = []
+        answers: list[dict[str, Any]] = []
+        for spec in specs:
+            watch, refusal = self._watch_for(spec if isinstance(spec, dict) else {}, kept)
+            if watch is None:
+                answers.append({"id": self._new_id(), "verified": False, "message": refusal})
+                continue
+            watches.append(watch)
+            answers.append(self._dap(watch))
+        self.watches = watches
+        self._arm_all()
+        return answers
+
+    def _watch_for(self, spec: dict[str, Any], kept: dict[str, DataWatch]) -> tuple[DataWatch | None, str]:
+        data_id = spec.get("dataId")
+        access = spec.get("accessType", "write")
+        if access != "write":
+            return None, f"accessType {access!r} is not supported: a watch sees writes only ('write')"
+        target = self._targets.get(data_id) if isinstance(data_id, str) else None
+        if target is None:
+            return None, f"unknown dataId {data_id!r}: ask dataBreakpointInfo for one while the program is paused"
+        if target.kind == "local" and target.frame is None:
+            return None, f"{target.label} is gone: its frame ended"
+        spec_key = (spec.get("condition"), spec.get("hitCondition"))
+        old = kept.get(data_id)
+        if old is not None and old.spec_key == spec_key:
+            return old, ""
+        breakpoint_ = Breakpoint.from_request(self._new_id(), {**spec, "line": 1})
+        if not breakpoint_.usable:
+            return None, breakpoint_.message or "not valid"
+        breakpoint_.verified = True
+        watch = DataWatch(data_id, target, breakpoint_, target.read(), spec_key)
+        return watch, ""
+
+    def _dap(self, watch: DataWatch) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": watch.breakpoint.id, "verified": watch.breakpoint.verified}
+        body["description" if watch.breakpoint.verified else "message"] = (
+            watch.target.label if watch.breakpoint.verified else watch.breakpoint.message
+        )
+        return body
+
+    def clear(self) -> None:
+        self.watches = []
+        self._targets.clear()
+
+    # -- probes -----------------------------------------------------------------------------------
+
+    def _arm_all(self) -> None:
+        """Give every live code object the watches that can change on it (and the aux id's events)."""
+        for state, code in self._registry.live():
+            wanted = self._wanted(code, state.file_key)
+            if wanted != state.data_watches:
+                state.data_watches = wanted
+                self._arm(state, code)
+
+    def _wanted(self, code: CodeType, file_key: str) -> tuple[DataWatch, ...]:
+        return tuple(watch for watch in self.watches if not watch.ended and watch.target.may_change(code, file_key))
+
+    def code_added(self, added: list[tuple[CodeState, CodeType]]) -> None:
+        """New code (first PY_START): a global or attribute watch probes it too when it can change the value."""
+        if not self.watches:
+            return
+        for state, code in added:
+            wanted = self._wanted(code, state.file_key)
+            if wanted:
+                state.data_watches = wanted
+                self._arm(state, code)
+
+    def frames_watched(self) -> bool:
+        """A local variable is watched: its frame's end (a return, or an exception unwinding it) ends it."""
+        return any(watch.target.frame is not None and not watch.ended for watch in self.watches)
+
+    # -- hits -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def changes(watches: tuple[DataWatch, ...], frame: FrameType) -> list[Change] | None:
+        """The watched values that changed since last seen, each decided by its condition and hit
+        condition in ``frame`` (the one running the line that changed it). Runs in LINE and PY_RETURN
+        callbacks of watched code: for a local watch, only its own frame (or a nested function's, which
+        shares the cell) is looked at; for the others a dict lookup and a comparison."""
+        found: list[Change] | None = None
+        for watch in watches:
+            target = watch.target
+            own = target.frame
+            if own is not None and frame is not own and frame.f_code is own.f_code:
+                continue  # the same code in another frame (recursion, another thread): not our variable
+            namespace = target.namespace
+            new = target.read() if namespace is None or own is not None else namespace.get(target.name, MISSING)
+            old = watch.last
+            if new is old or same(old, new):
+                continue
+            watch.last = new
+            found = [*(found or ()), Change(watch, old, new, evaluate_hit(watch.breakpoint, frame))]
+        return found
+
+    def refresh(self) -> None:
+        """The program resumes: what the user changed while it was paused (setVariable, evaluate) is
+        the new value seen, not a change the program made."""
+        for watch in self.watches:
+            if not watch.ended:
+                watch.last = watch.target.read()
+
+    def frame_ended(self, frame: FrameType) -> bool:
+        """``frame`` returned or was unwound: the watches on its locals end, unverified with a message
+        (a ``breakpoint`` event ``changed``), and their probes go. Whether one ended."""
+        ended = False
+        for watch in self.watches:
+            if watch.target.frame is frame and not watch.ended:
+                watch.ended = True
+                watch.breakpoint.verified = False
+                watch.breakpoint.message = f"{watch.target.label} is gone: its frame ended (the watch ended with it)"
+                watch.target.frame = None  # the frame and its locals are not kept alive by us
+                watch.target.namespace = {}
+                self._send_event("breakpoint", {"reason": "changed", "breakpoint": self._dap(watch)})
+                ended = True
+        if ended:
+            self._arm_all()
+        return ended
