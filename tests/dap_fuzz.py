@@ -176,6 +176,8 @@ class Generator:
                 arguments[rng.choice(STRINGS[:6])] = rng.choice(WRONG)  # a field nobody knows
             elif roll < 0.25:
                 arguments = rng.choice(WRONG)  # arguments that are no object
+            elif roll < 0.27:
+                arguments = {"x": nested(rng.choice([70, 900]))}  # deeper than a request may nest
             message["arguments"] = arguments
         if rng.random() < 0.05:
             message["command"] = rng.choice(STRINGS)  # an unknown command, perhaps not valid Unicode
@@ -232,6 +234,14 @@ class Generator:
                 yield self.bad_frame()
             else:
                 yield self.no_length()
+
+
+def nested(depth: int) -> list[Any]:
+    """An array in an array ... ``depth`` levels deep."""
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
 
 
 def frame(body: bytes) -> bytes:

@@ -164,3 +164,15 @@ async def test_a_program_whose_path_is_not_utf8_can_be_launched_and_stops(client
     await client.continue_(stopped["body"]["threadId"])
     await client.wait_for_event("terminated")
     assert "ran 1" in client.output("stdout")
+
+
+@pytest.mark.parametrize("depth", [65, 900])
+async def test_arguments_nested_too_deep_get_an_error_and_the_session_goes_on(client: DapClient, depth: int) -> None:
+    """What json reads depends on the Python version: arguments nested deeper than the agent's
+    Python reads would never be answered once relayed; and the message log must not recurse on them."""
+    nested: Any = []
+    for _ in range(depth - 1):
+        nested = [nested]
+    with pytest.raises(DapError, match="nested deeper than 64 levels"):
+        await client.request("threads", {"x": nested})
+    assert (await client.initialize())["supportsConfigurationDoneRequest"] is True

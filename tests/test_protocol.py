@@ -248,14 +248,13 @@ def test_long_values_are_cut_short_in_messages() -> None:
 
 @pytest.mark.unit
 def test_deeply_nested_input_is_refused_in_a_short_message() -> None:
-    """pydantic's recursion guard stops the validation; the message keeps the end of the path."""
+    """Arguments nested deeper than MAX_NESTING are refused before pydantic walks them (what json
+    reads depends on the Python version: an agent on another one might not read them at all)."""
     source: dict[str, Any] = {"name": "leaf"}
     for _ in range(900):
         source = {"name": "level", "sources": [source]}
     error = rejection(request("source", {"source": source, "sourceReference": 0}))
-    assert str(error).startswith("invalid arguments for 'source': ...")
-    assert ".sources[0]: " in str(error)
-    assert len(str(error)) < 300
+    assert str(error) == "invalid arguments for 'source': nested deeper than 64 levels"
 
 
 # --- import cost ----------------------------------------------------------------------------

@@ -42,10 +42,17 @@ _SECRET_KEYS = frozenset({"accessToken", "adapterAccessToken"})
 _session_numbers = itertools.count(1)
 
 
-def redacted(value: Any) -> Any:
+#: How deep :func:`redacted` looks (secrets sit one or two levels down: launch's ``env``,
+#: ``startDebugging``'s ``configuration.accessToken``); a client's deeper nesting is logged as it is.
+_REDACT_DEPTH = 8
+
+
+def redacted(value: Any, depth: int = 0) -> Any:
     """``value`` (a request's arguments) with every ``env`` value and token replaced by :data:`REDACTED`."""
+    if depth > _REDACT_DEPTH:
+        return value
     if isinstance(value, list):
-        return [redacted(item) for item in value]
+        return [redacted(item, depth + 1) for item in value]
     if not isinstance(value, dict):
         return value
     out: dict[str, Any] = {}
@@ -55,7 +62,7 @@ def redacted(value: Any) -> Any:
         elif key == "env" and isinstance(item, dict):
             out[key] = dict.fromkeys(item, REDACTED)
         else:
-            out[key] = redacted(item)
+            out[key] = redacted(item, depth + 1)
     return out
 
 

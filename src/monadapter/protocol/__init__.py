@@ -108,6 +108,27 @@ class _RequestModels(Mapping[str, "type[_generated.Request]"]):
 REQUEST_COMMANDS: Mapping[str, type[_generated.Request]] = _RequestModels()
 
 
+#: Deepest nesting of objects and arrays a request's arguments may have (DAP's go a few levels
+#: deep). What ``json`` reads depends on the Python version: deeper arguments relayed to an agent
+#: on another Python could be unreadable there, and the request would never be answered.
+MAX_NESTING = 64
+
+
+def nested_deeper_than(value: object, limit: int) -> bool:
+    """Whether ``value`` nests objects and arrays more than ``limit`` levels deep (no recursion:
+    the value may be nested deeper than Python's recursion limit)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def parse_request(message: dict[str, Any]) -> ParsedRequest:
     """Validate a client message as a DAP request of a known command.
 
@@ -119,8 +140,8 @@ def parse_request(message: dict[str, Any]) -> ParsedRequest:
 
     Raises:
         RequestValidationError: the message is not a request (no ``type: request``, no string
-            ``command``, ``seq`` not a non-negative integer), its command is unknown, or it does
-            not match the command's model. The text names the command and each bad field, e.g.
+            ``command``, ``seq`` not a non-negative integer), its command is unknown, its arguments
+            nest deeper than :data:`MAX_NESTING`, or it does not match the command's model. The text names the command and each bad field, e.g.
             ``invalid arguments for 'setBreakpoints': source: field required``.
     """
     if not isinstance(message, dict):
@@ -141,6 +162,8 @@ def parse_request(message: dict[str, Any]) -> ParsedRequest:
         raise fail(f"invalid request: {_field_problem(message, 'command', 'a string')}")
     if known_command not in REQUEST_COMMANDS:
         raise fail(f"unknown command {known_command!r}")
+    if nested_deeper_than(message.get("arguments"), MAX_NESTING):
+        raise fail(f"invalid arguments for {known_command!r}: nested deeper than {MAX_NESTING} levels")
     model = REQUEST_COMMANDS[known_command]
     try:
         request = model.model_validate(message)
