@@ -14,9 +14,11 @@ Limits: a thread blocked in C (``time.sleep(1e6)``, a socket read, a lock) is no
 that call returns; the interrupted code stops half-way, so the program's state may be half updated
 (the error says so); without ctypes (or on another interpreter than CPython) nothing is interrupted.
 
-Race-free by construction: the watchdog fires only for a request still registered, under the lock
-the request takes to unregister itself; a request that ends after a firing clears the exception in
-case it was not raised yet. So no exception is ever raised in the thread once the request is over.
+Race-free by construction, without a lock on the request's side (an exception raised while a lock
+is held could leave it held): the request says it is done before it looks whether the watchdog is
+firing, the watchdog says it is firing before it looks whether the request is done, and a request
+that ends after a firing waits for it and clears the exception in case it was not raised yet (see
+``Interrupter._end``). So no exception is ever raised in the thread once the request is over.
 """
 
 from __future__ import annotations
@@ -51,13 +53,17 @@ class EvaluationTimeout(BaseException):
 class _Request:
     """One running request: the thread it runs on, when it must end, what to say then."""
 
-    __slots__ = ("ident", "deadline", "reason", "fired")
+    __slots__ = ("ident", "deadline", "reason", "fired", "firing", "done")
 
     def __init__(self, ident: int, deadline: float, reason: str) -> None:
         self.ident = ident
         self.deadline = deadline
         self.reason = reason
+        # fired: an exception was raised in the thread; firing: the watchdog is about to (it said so
+        # before looking at done); done: the request is over and wants no more
         self.fired = False
+        self.firing = False
+        self.done = False
 
 
 def _async_exception_setter() -> Callable[[int, Any], int] | None:
@@ -119,10 +125,23 @@ class Interrupter:
         try:
             return call()
         finally:
-            with self._lock:  # from here on the watchdog never fires for this request
-                self._running.pop(ident, None)
-            if request.fired:
-                self._fire(ident, None)  # clear an exception not raised yet
+            self._end(request)
+
+    def _end(self, request: _Request) -> None:
+        """Make sure nothing is raised in this thread once the request is over. An exception may be
+        raised at any call or jump in here, so no lock is taken (one taken could stay held: 3.14
+        raises right after a ``with`` acquired it) and every step is repeated until it went through."""
+        request.done = True  # from here on the watchdog does not fire (it looks after saying "firing")
+        while True:
+            try:
+                while request.firing:  # it looked before done was set: let it finish, then clear
+                    pass
+                if request.fired:
+                    self._fire(request.ident, None)  # clear an exception not raised yet
+                break
+            except EvaluationTimeout:
+                continue  # raised here instead: nothing is pending any more, finish the steps
+        self._running.pop(request.ident, None)
 
     def interrupt(self, ident: int, reason: str = "cancelled") -> bool:
         """Raise EvaluationTimeout(``reason``) now in the request running on thread ``ident``;
@@ -159,13 +178,15 @@ class Interrupter:
             waiter.acquire()
             with self._lock:
                 now = monotonic()
-                for request in self._running.values():
-                    if request.deadline <= now:
-                        self._fire(
-                            request.ident, type("EvaluationTimeout", (EvaluationTimeout,), {"reason": request.reason})
-                        )
-                        request.fired = True
+                for request in list(self._running.values()):
+                    if request.deadline <= now and not request.done:
+                        request.firing = True
+                        if not request.done:  # looked at after saying "firing": see _end
+                            kind = type("EvaluationTimeout", (EvaluationTimeout,), {"reason": request.reason})
+                            self._fire(request.ident, kind)
+                            request.fired = True
+                        request.firing = False
                         request.deadline = now + REPEAT
-                nearest = min((request.deadline for request in self._running.values()), default=INFINITY)
+                nearest = min((request.deadline for request in list(self._running.values())), default=INFINITY)
                 self._waiter, self._planned = waiter, nearest
             waiter.acquire(timeout=-1 if nearest == INFINITY else max(nearest - monotonic(), 0.0))
