@@ -190,7 +190,7 @@ class DataWatches:
         if access != "write":
             return None, f"accessType {access!r} is not supported: a watch sees writes only ('write')"
         target = self._targets.get(data_id) if isinstance(data_id, str) else None
-        if target is None:
+        if target is None or not isinstance(data_id, str):
             return None, f"unknown dataId {data_id!r}: ask dataBreakpointInfo for one while the program is paused"
         if target.kind == "local" and target.frame is None:
             return None, f"{target.label} is gone: its frame ended"

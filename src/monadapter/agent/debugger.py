@@ -506,7 +506,7 @@ class Debugger:
         seq = request.arguments.get("requestId")
         with self._jobs_lock:
             ident = self._running_jobs.get(seq) if isinstance(seq, int) else None
-            if ident is None:
+            if ident is None or not isinstance(seq, int):
                 request.fail(f"request {seq!r} is not running on a paused thread: nothing to cancel")
                 return
             self._cancelled.add(seq)
