@@ -96,21 +96,30 @@ def _paused_generator(namespace: dict[str, Any], size: int) -> Iterator[None]:
     return generator
 
 
-def _run_once(size: int, watched: bool) -> None:
-    """The untouched loop of ``size`` iterations, with the engine started and (``watched``) the three watches."""
+def _run_once(loop: str, size: int, watched: bool) -> None:
+    """One loop of ``size`` iterations with the engine started and the three watches set; without
+    ``watched`` they are cleared again before the loop (the same objects made, no watch)."""
     namespace = _load()
     engine = Engine(Sources(), lambda _event, _body: None, lambda: set())
     engine.start()
-    generator = _paused_generator(namespace, 1)
-    if watched:
-        _watch(engine, _targets(namespace, generator.gi_frame))  # type: ignore[attr-defined]
-    namespace["untouched"](size)
+    generator = _paused_generator(namespace, size)
+    _watch(engine, _targets(namespace, generator.gi_frame))  # type: ignore[attr-defined]
+    if not watched:
+        engine.set_data_breakpoints([])
+    if loop == "local":
+        next(generator, None)
+    elif loop == "attribute":
+        namespace["touches_attribute"](size, namespace["box"])
+    elif loop == "global":
+        namespace["touches_global"](size)
+    else:
+        namespace["untouched"](size)
     engine.stop()
 
 
-def _instructions(size: int, watched: bool) -> int:
+def _instructions(loop: str, size: int, watched: bool) -> int:
     command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-    command += [sys.executable, "-m", "benchmarks.datawatch", "--once", str(size)]
+    command += [sys.executable, "-m", "benchmarks.datawatch", "--once", loop, str(size)]
     command += ["--watched"] if watched else []
     output = subprocess.run(command, capture_output=True, text=True, check=True).stderr
     line = next(text for text in output.splitlines() if "I" in text and "refs:" in text)
@@ -118,24 +127,27 @@ def _instructions(size: int, watched: bool) -> int:
 
 
 def _count(size: int) -> None:
-    per = {}
-    for watched in (False, True):
-        per[watched] = (_instructions(size, watched) - _instructions(0, watched)) / (size * PER_ITERATION)
-    print(
-        f"untouched code: {per[True] - per[False]:+.2f} instructions per line with three watches set "
-        f"({per[True]:.1f} with them, {per[False]:.1f} without)"
-    )
+    for loop in ("untouched", "global", "attribute", "local"):
+        per = {}
+        for watched in (False, True):
+            runs = _instructions(loop, size, watched) - _instructions(loop, 0, watched)
+            per[watched] = runs / (size * PER_ITERATION)
+        print(
+            f"{loop}: {per[True] - per[False]:+.1f} instructions per line with the three watches set "
+            f"({per[True]:.1f} with them, {per[False]:.1f} with them set and cleared)",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--instructions", type=int, metavar="N", help="count instructions over N iterations")
-    parser.add_argument("--once", type=int, metavar="SIZE", help=argparse.SUPPRESS)
+    parser.add_argument("--once", nargs=2, metavar=("LOOP", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--watched", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.once is not None:
-        _run_once(options.once, options.watched)
+        _run_once(options.once[0], int(options.once[1]), options.watched)
         return
     if options.instructions:
         _count(options.instructions)

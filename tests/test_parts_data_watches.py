@@ -4,6 +4,7 @@ sys.monitoring: which code objects a watch probes, the comparison, the end of a 
 from __future__ import annotations
 
 import sys
+from collections.abc import Generator
 from pathlib import Path
 from types import CodeType
 
@@ -82,13 +83,13 @@ def test_a_local_probes_its_code_and_the_functions_sharing_its_cell_and_ends_wit
     registry, watches, armed, events, module, _path = _parts(tmp_path)
     outer = nested(module, "outer")
 
-    def paused():  # a real frame standing for the paused one
+    def paused() -> Generator[int]:  # a real frame standing for the paused one
         kept = 1
         yield kept
 
     generator = paused()
     next(generator)
-    frame = generator.gi_frame
+    frame = generator.gi_frame  # type: ignore[attr-defined]
     target = Target("local", "kept", "kept", frame=frame, codes=(outer, nested(module, "inner")))
     watches.set([{"dataId": watches.add_target(target)}])
     assert sorted(armed) == ["inner:1", "outer:1"]
