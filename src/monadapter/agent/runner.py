@@ -127,7 +127,9 @@ def _prepare(target: Target, main_globals: dict[str, object]) -> tuple[types.Cod
     _set_path0(os.path.dirname(os.path.realpath(path)))
     with io.open_code(path) as source:
         code = compile(source.read(), path, "exec", dont_inherit=True)
-    main_globals.update(__file__=path, __cached__=None, __loader__=SourceFileLoader("__main__", path))
+    main_globals.update(__file__=path, __loader__=SourceFileLoader("__main__", path))
+    if sys.version_info < (3, 15):  # 3.15's python no longer sets __cached__ for the script it runs
+        main_globals["__cached__"] = None
     return code, None
 
 
