@@ -196,3 +196,41 @@ async def test_path_mappings_bind_client_paths_and_show_client_paths(
     assert str(served.path) not in info["details"]["stackTrace"]
     await client.disconnect()
     assert served.finish() == 0
+
+
+async def test_an_uncaught_exception_in_an_api_program_stops_once_and_ends_as_python_would(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = make_program(
+        f"""
+        import monadapter
+        print("PORT", monadapter.listen(0, access_token={TOKEN!r})[1], flush=True)
+        monadapter.wait_for_client()
+
+
+        def fail():
+            raise ValueError("boom")  # line 7
+
+
+        fail()
+        """
+    )
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    program = RunningProgram([sys.executable, str(path)], cwd=tmp_path, env={"PYTHONPATH": src})
+    try:
+        port = int(program.wait_for_line("stdout", "PORT").split()[1])
+        await client.configuration_sequence(request="attach", exception_filters=["uncaught"], **connect_to(port, TOKEN))
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["reason"] == "exception"
+        (frame, *_) = await client.stack_trace(stopped["body"]["threadId"])
+        assert (frame["name"], frame["line"]) == ("fail", 7)
+        await client.continue_(stopped["body"]["threadId"])
+        await client.wait_for_event("terminated")
+        assert [event["body"]["reason"] for event in client.events if event.get("event") == "stopped"] == ["exception"]
+        assert program.process.wait(30) == 1
+        program.kill()
+        assert (
+            program.stderr[-1] == "ValueError: boom\n" and program.stderr[0] == "Traceback (most recent call last):\n"
+        )
+    finally:
+        program.kill()

@@ -125,6 +125,30 @@ async def test_wait_for_client_runs_the_program_after_configuration_done(
         program.kill()
 
 
+async def test_an_uncaught_exception_under_listen_stops_once_and_ends_as_python_would(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = make_program("def fail():\n    raise ValueError('boom')  # line 2\n\n\nfail()\n")
+    program = RunningProgram(
+        [sys.executable, "-m", "monadapter", "--listen", "0", "--access-token", TOKEN, "--wait-for-client", str(path)],
+        cwd=tmp_path,
+    )
+    try:
+        port = int(program.wait_for_line("stderr", "monadapter agent listening on").rsplit(":", 1)[1])
+        await client.configuration_sequence(request="attach", exception_filters=["uncaught"], **connect_to(port, TOKEN))
+        stopped = await client.wait_for_event("stopped")
+        assert stopped["body"]["reason"] == "exception"
+        (frame, *_) = await client.stack_trace(stopped["body"]["threadId"])
+        assert (frame["name"], frame["line"]) == ("fail", 2)
+        await client.continue_(stopped["body"]["threadId"])
+        await client.wait_for_event("terminated")
+        assert [event["body"]["reason"] for event in client.events if event.get("event") == "stopped"] == ["exception"]
+        assert program.finish() == 1
+        assert program.stderr[-1] == "ValueError: boom\n"
+    finally:
+        program.kill()
+
+
 async def test_monadapter_breakpoint_stops_only_with_a_client_and_is_the_breakpoint_hook(
     client: DapClient, make_program: Callable[..., Path], tmp_path: Path
 ) -> None:

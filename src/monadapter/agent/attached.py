@@ -48,7 +48,9 @@ class _State:
         self.marker: socket.socket | None = None  # bound while claimed (inject.session_marker)
         #: notified whenever a session is set up or ends
         self.changed = threading.Condition(self.lock)
-        #: the program's main code, when our runner runs it (python -m monadapter --listen FILE)
+        #: our runner runs the program (python -m monadapter --listen FILE): it reports the program's end
+        self.runner = False
+        #: the program's main code, once our runner is about to run it
         self.main_code: types.CodeType | None = None
         self.at_exit_registered = False
 
@@ -116,9 +118,9 @@ def run_session(channel: Channel) -> None:
         running = handshake.serve_until_configured(channel, debugger)
         if running is None or channel.closed().is_set():
             return
-        if _state.main_code is not None:  # our runner runs the program, and reports its end itself
+        if _state.main_code is not None:  # stacks end at the program's main code
             running.engine.program_starting(_state.main_code, stop_on_entry=False)
-        else:
+        if not _state.runner:  # python runs the program: its end is reported through sys.excepthook
             children.report_uncaught()
         if running.options.get("redirectOutput") is not False:
             redirect = OutputRedirect(channel.send_event)
@@ -173,6 +175,11 @@ def wait_for_client(timeout: float | None) -> bool:
         if _state.listener is None and children.current_session() is None:
             raise AttachError("monadapter.wait_for_client: call monadapter.listen() first; no client can attach")
         return _state.changed.wait_for(lambda: current_debugger() is not None, timeout)
+
+
+def use_runner() -> None:
+    """Our runner is to run the program (``python -m monadapter --listen FILE``), not python itself."""
+    _state.runner = True
 
 
 def set_main_code(code: types.CodeType) -> None:

@@ -140,6 +140,7 @@ def main(argv: list[str], *, wait_for_client: bool = False) -> None:
         if options.pid is not None:
             host, port = _listen_in_process(options.pid, options.host, options.port, secret)
         else:
+            attached.use_runner()
             host, port = attached.Listener.start(options.host, options.port, secret).address
     except (UsageError, ValueError, inject.InjectError, attached.AttachError) as exc:
         _fail(str(exc))
