@@ -8,6 +8,7 @@ client sent them and returns the response body, or raises :class:`InspectError` 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from functools import wraps
 from types import CodeType, FrameType
@@ -17,6 +18,8 @@ from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
+from monadapter.agent.tasks import SCOPE_NAME as TASKS_SCOPE
+from monadapter.agent.tasks import tasks_node
 from monadapter.agent.variables import (
     Expander,
     Presentation,
@@ -153,7 +156,8 @@ class Inspector:
 
     @_reported
     def scopes(self, arguments: dict[str, Any], *, return_value: tuple[str, Any] | None = None) -> dict[str, Any]:
-        """Answer scopes: Locals then Globals; a module-level frame gets only Globals.
+        """Answer scopes: Locals then Globals; a module-level frame gets only Globals; then, on a thread
+        that runs an asyncio event loop, the loop's tasks (agent/tasks.py).
 
         Module code's locals *are* its globals, so listing them twice would only double the work of every
         stop. ``return_value`` (name, value) shows as a read-only ``(return) name`` entry at the top of the
@@ -184,6 +188,16 @@ class Inspector:
             if which == "locals":
                 scope["presentationHint"] = "locals"
             scopes.append(scope)
+        tasks = tasks_node() if "asyncio" in sys.modules else None  # no asyncio in the program: no cost
+        if tasks is not None:
+            scopes.append(
+                {
+                    "name": TASKS_SCOPE,
+                    "variablesReference": self.handles.add(thread_id, ValueRef(frame, tasks, None)),
+                    "namedVariables": len(tasks.children),
+                    "expensive": False,
+                }
+            )
         return {"scopes": scopes}
 
     def variables(self, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,20 @@ _CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: the code keeps its locals in fast s
 Placement = Literal["group", "inline", "hide"]
 
 
+class Synthetic:
+    """A value the debugger makes up to show (the asyncio tasks scope): its children are ``children``,
+    its value shown is ``summary``, and it lists no special variables."""
+
+    __slots__ = ("children", "summary")
+
+    def __init__(self, summary: str, children: dict[str, Any]) -> None:
+        self.summary = summary
+        self.children = children
+
+    def __repr__(self) -> str:
+        return self.summary
+
+
 @dataclass(frozen=True, eq=False)
 class ScopeRef:
     """The Locals or Globals scope of a frame, or one group inside it."""
@@ -223,8 +237,10 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
     Two kinds of value get the attributes people look for although they live elsewhere: a named tuple's
     fields (read by index) and an exception's ``args`` (a C-level attribute).
     """
-    members: list[tuple[str, Any]] = []
     kind = type(value)
+    if kind is Synthetic:
+        return list(value.children.items())
+    members: list[tuple[str, Any]] = []
     fields = class_lookup(kind, "_fields") if issubclass(kind, tuple) else None
     if isinstance(fields, tuple) and all(type(field) is str for field in fields):
         members.extend(
@@ -421,7 +437,7 @@ class TypeFacts:
         name, kind = qualname(klass), _presentation_of_type(klass)
         json_type = f',"type":{encode_basestring(name)},"variablesReference":0'
         json_hint = f',"presentationHint":{_ENTRY_TO_JSON({"kind": kind})}}}'
-        specials = class_specials(klass) if container is None and not childless else ()
+        specials = class_specials(klass) if container is None and not childless and klass is not Synthetic else ()
         return cls(klass, name, kind, container, properties, childless, json_type, json_hint, specials)
 
 
