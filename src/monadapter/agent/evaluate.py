@@ -105,7 +105,7 @@ def _run(frame: FrameType, code: CodeType, *, real_globals: bool) -> Any:
         try:
             return eval(code, global_ns, local_ns)
         except EvaluationTimeout:
-            raise  # the request ends with it (Debugger._on_paused_thread says why)
+            raise  # the request ends with it (PausedRequests.on_thread says why)
         except BaseException as exc:  # the program's own SystemExit or KeyboardInterrupt included: report it
             raise InspectError(describe_exception(exc)) from None
 
