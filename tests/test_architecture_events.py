@@ -87,7 +87,7 @@ def engine() -> Iterator[Engine]:
 
 
 def test_the_aux_id_is_held_for_the_whole_session_and_its_events_follow_the_table(engine: Engine) -> None:
-    aux = engine._aux_id
+    aux = engine.tools.aux
     assert aux == 4 and M.get_tool(DEBUGGER_ID) == M.get_tool(aux) == TOOL_NAME
     assert M.get_events(DEBUGGER_ID) == E.PY_START and M.get_events(aux) == 0  # nothing needed yet
     for filters, events in (

@@ -14,7 +14,7 @@ from .registry import CodeRegistry, CodeState, file_key
 from .sources import SourceMap, Sources
 
 #: How the table's probes reach sys.monitoring: ``arm(state, code, events_before, rearm)`` after
-#: ``state.probes`` changed (Engine._apply_probes); a test passes a function that records the calls.
+#: ``state.probes`` changed (engine.Tools.apply_probes); a test passes a function that records the calls.
 Arm = Callable[[CodeState, CodeType, int, bool], None]
 
 

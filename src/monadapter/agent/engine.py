@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP
-from .data_watches import Change, DataWatches, Target
+from .data_watches import DataWatches, Target
 from .exception_stops import ExceptionStops
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
@@ -180,6 +180,118 @@ def guarded(method: Callable[..., Any], event: int, report: ErrorReport) -> Call
     return guard
 
 
+def data_changed(
+    data: DataWatches, state: CodeState, frame: FrameType, report: Callable[[str], None]
+) -> dict[str, Any] | None:
+    """The values the data breakpoints of ``state`` watch, compared in ``frame``: the errors of their
+    conditions go to ``report``, and a change that stops gives the stop's ``hit_ids`` and ``description``."""
+    stopping = []
+    for change in data.changes(state.data_watches, frame) or ():
+        if change.outcome.error is not None:
+            report(change.outcome.error.replace("breakpoint condition at line 1", "data breakpoint condition") + "\n")
+        if change.outcome.stop:
+            stopping.append(change)
+    if not stopping:
+        return None
+    ids = [change.watch.breakpoint.id for change in stopping]
+    return {"hit_ids": ids, "description": "; ".join(change.description() for change in stopping)}
+
+
+class Tools:
+    """Our two tool ids and every event set on them: callbacks registered from EVENTS, global events
+    set from its predicates, local events applied from each code object's state (the only place that
+    sets them), everything cleared and freed at the end."""
+
+    def __init__(self) -> None:
+        #: the aux id, None before ``claim`` or when 4 and 3 are both taken
+        self.aux: int | None = None
+        #: the aux id's global events as last set
+        self.aux_current = 0
+        #: the code objects whose start means an exception is ending a thread (exceptions.ending_probes)
+        self.ending_probes: tuple[CodeType, ...] = ()
+
+    def claim(self) -> None:
+        self.aux = claim_tool_ids()
+
+    def tool(self, name: str) -> int | None:
+        return DEBUGGER_ID if name == "debugger" else self.aux
+
+    def register(self, owner: object, report: ErrorReport) -> None:
+        """Register ``owner``'s method for each (tool, event) of EVENTS, guarded unless the row says not."""
+        registered: set[tuple[int, int]] = set()
+        for row in EVENTS:
+            tool = self.tool(row.tool)
+            if tool is None or (tool, row.event) in registered or "." in row.callback:
+                continue
+            registered.add((tool, row.event))
+            method = getattr(owner, row.callback)
+            M.register_callback(tool, row.event, guarded(method, row.event, report) if row.guard else method)
+
+    @staticmethod
+    def global_events(owner: object, tool_name: str) -> int:
+        """The global events of one tool that EVENTS' predicates (read on ``owner``) say are on now."""
+        events = 0
+        for row in EVENTS:
+            if row.tool == tool_name and row.scope == "global":
+                if row.when == "always" or operator.attrgetter(row.when)(owner)():
+                    events |= row.event
+        return events
+
+    def set_aux(self, events: int) -> None:
+        """Switch the aux id's global events as a whole (``set_events``), which takes effect at once
+        even in frames already running a loop."""
+        if self.aux is not None and events != self.aux_current:
+            M.set_events(self.aux, events)
+            self.aux_current = events
+
+    def apply_events(self, state: CodeState, code: CodeType, before: int, rearm: bool) -> None:
+        """Apply ``state.wanted_events()`` to ``code`` on DEBUGGER_ID. With ``rearm``, go through 0
+        first: that revives our DISABLEd lines of this code only, never another tool's
+        (docs/sys-monitoring/rearm_per_code.py); never ``restart_events()``."""
+        wanted = state.wanted_events()
+        if rearm and wanted & E.LINE:
+            M.set_local_events(DEBUGGER_ID, code, 0)
+            M.set_local_events(DEBUGGER_ID, code, wanted)
+        elif wanted != before:
+            M.set_local_events(DEBUGGER_ID, code, wanted)
+
+    def apply_probes(self, state: CodeState, code: CodeType, before: int, rearm: bool) -> None:
+        """The breakpoint table changed the probe lines of ``code``: its DEBUGGER_ID events, and the aux
+        id's local PY_START when a probe is on a one-line function's first line (cpython#155992)."""
+        self.apply_events(state, code, before, rearm)
+        needs_start = NEEDS_START_FOR_FIRST_LINE and codes.shared_first_line(code) in state.probes
+        if needs_start != state.start_probe:
+            state.start_probe = needs_start
+            self.apply_aux(state, code)
+
+    def apply_aux(self, state: CodeState, code: CodeType) -> None:
+        """Set the aux id's local events of ``code`` to what its state needs: PY_START for
+        cpython#155992, threading's bootstrap events, LINE and PY_RETURN for data breakpoints."""
+        if self.aux is None:
+            return
+        events = E.PY_START if state.start_probe or any(code is probe for probe in self.ending_probes) else 0
+        events |= THREAD_EVENTS if code is THREAD_BOOTSTRAP else 0
+        events |= E.LINE | E.PY_RETURN if state.data_watches else 0
+        M.set_local_events(self.aux, code, events)
+
+    def release(self, armed: list[CodeType]) -> None:
+        """Clear both ids' global events, their local events on ``armed``, unregister EVENTS' callbacks
+        and free the ids: ``free_tool_id`` keeps events and callbacks before 3.14
+        (docs/sys-monitoring/free_tool_id.py)."""
+        for tool_name in ("debugger", "aux"):
+            tool = self.tool(tool_name)
+            if tool is None:
+                continue
+            M.set_events(tool, 0)
+            for code in armed:
+                M.set_local_events(tool, code, 0)
+            for row in EVENTS:
+                if row.tool == tool_name and "." not in row.callback:
+                    M.register_callback(tool, row.event, None)
+            M.free_tool_id(tool)
+        self.aux = None
+
+
 class Engine:
     """Owns DEBUGGER_ID and one aux tool id for the whole session (EVENTS says what each carries);
     each event goes to the concern that decides it: the code registry, the breakpoint table, the
@@ -196,14 +308,14 @@ class Engine:
         self._send_event = send_event
         self._own_threads = own_threads
         self.thread_ids = ThreadIds()
-        self._aux_id: int | None = None
+        self.tools = Tools()
         self._report = ErrorReport(send_event, lambda: self.parking.active)
         self.registry = CodeRegistry(sources)
         self.user = UserCode()
-        self.breakpoints = BreakpointTable(self.registry, sources, send_event, self._apply_probes)
-        self.stepper = Stepper(self.registry, sources, self.user, self._apply_events, self._sync_aux)
+        self.breakpoints = BreakpointTable(self.registry, sources, send_event, self.tools.apply_probes)
+        self.stepper = Stepper(self.registry, sources, self.user, self.tools.apply_events, self._sync_aux)
         self.parking = Parking(self.thread_ids, self.stepper, send_event, self._sync_aux)
-        self.data = DataWatches(self.registry, self.breakpoints.new_id, self._apply_aux, send_event)
+        self.data = DataWatches(self.registry, self.breakpoints.new_id, self.tools.apply_aux, send_event)
         self.parking.resumed = self.data.refresh
         self.exception_stops = ExceptionStops(self.user)
         # the concerns' dicts the hot callbacks read, bound once (each is never replaced)
@@ -211,10 +323,6 @@ class Engine:
         self._plans = self.stepper.plans
         self._parked_by_aux = self.parking.parked_by_aux
         self._skipped_files = self.user.verdicts
-        # the aux id's global events as last set
-        self._aux_current = 0
-        # the code objects whose start means an exception is ending a thread (exceptions.ending_probes)
-        self._ending_probes: tuple[CodeType, ...] = ()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
         # _getframe(1) for _on_line without the audit event (see callerframe.py)
@@ -233,30 +341,23 @@ class Engine:
         Raises:
             ToolBusyError: another tool holds DEBUGGER_ID.
         """
-        self._aux_id = claim_tool_ids()
+        self.tools.claim()
         self.parking.active = True
         # the frames starting us are the launcher's; a program that fails to compile never reaches
         # program_starting, and its SystemExit(1) must not stop as raised in the launcher's frames
         self.user.add_launcher_frames(_getframe(1))
-        registered: set[tuple[int, int]] = set()
-        for row in EVENTS:
-            tool = self._tool(row.tool)
-            if tool is None or (tool, row.event) in registered or "." in row.callback:
-                continue
-            registered.add((tool, row.event))
-            method = getattr(self, row.callback)
-            M.register_callback(tool, row.event, guarded(method, row.event, self._report) if row.guard else method)
-        if self._aux_id is not None:
-            self._ending_probes = exceptions.ending_probes()
-            for code in self._ending_probes:
-                M.set_local_events(self._aux_id, code, E.PY_START)
+        self.tools.register(self, self._report)
+        if self.tools.aux is not None:
+            self.tools.ending_probes = exceptions.ending_probes()
+            for code in self.tools.ending_probes:
+                M.set_local_events(self.tools.aux, code, E.PY_START)
         self.sources.start_capture()
         with self._lock:
             for code in list(codes.existing_code()):
                 self._register_tree(code)
-            if self._aux_id is not None:
-                M.set_local_events(self._aux_id, THREAD_BOOTSTRAP, THREAD_EVENTS)
-        M.set_events(DEBUGGER_ID, self._global_events("debugger"))
+            if self.tools.aux is not None:
+                M.set_local_events(self.tools.aux, THREAD_BOOTSTRAP, THREAD_EVENTS)
+        M.set_events(DEBUGGER_ID, self.tools.global_events(self, "debugger"))
         with self._lock:
             self._sync_aux()
 
@@ -274,44 +375,15 @@ class Engine:
             self.data.clear()
         self.parking.release_all()
         self.sources.stop_capture()
-        for tool_name in ("debugger", "aux"):
-            tool = self._tool(tool_name)
-            if tool is None:
-                continue
-            M.set_events(tool, 0)
-            for state, code in self.registry.live():
-                if state.wanted_events() or state.start_probe or state.data_watches:
-                    M.set_local_events(tool, code, 0)
-            for code in (*self._ending_probes, THREAD_BOOTSTRAP):
-                M.set_local_events(tool, code, 0)
-            for row in EVENTS:
-                if row.tool == tool_name and "." not in row.callback:
-                    M.register_callback(tool, row.event, None)
-            M.free_tool_id(tool)
-        self._aux_id = None
-
-    def _tool(self, name: str) -> int | None:
-        return DEBUGGER_ID if name == "debugger" else self._aux_id
-
-    def _global_events(self, tool_name: str) -> int:
-        """The global events of one tool that EVENTS says are on now."""
-        events = 0
-        for row in EVENTS:
-            if row.tool == tool_name and row.scope == "global":
-                if row.when == "always" or operator.attrgetter(row.when)(self)():
-                    events |= row.event
-        return events
+        live = self.registry.live()
+        armed = [code for state, code in live if state.wanted_events() or state.start_probe or state.data_watches]
+        self.tools.release([*armed, *self.tools.ending_probes, THREAD_BOOTSTRAP])
 
     def _sync_aux(self) -> None:
-        """Set the aux id's global events to what EVENTS' predicates say now. Caller holds the lock.
-
-        Switched as a whole (``set_events(aux, ...)``), which takes effect at once even in frames
-        already running a loop; the aux id never returns DISABLE for user code, so it needs no re-arming.
-        """
-        events = self._global_events("aux")
-        if self._aux_id is not None and self.parking.active and events != self._aux_current:
-            M.set_events(self._aux_id, events)
-            self._aux_current = events
+        """Set the aux id's global events to what EVENTS' predicates say now (Tools.set_aux). Caller
+        holds the lock. The aux id never returns DISABLE for user code, so it needs no re-arming."""
+        if self.parking.active:
+            self.tools.set_aux(self.tools.global_events(self, "aux"))
 
     # -- callbacks: thin dispatchers (EVENTS says when each is on) ------------------------------------
 
@@ -469,10 +541,12 @@ class Engine:
                         frame = self._caller_frame()
                     except ValueError:  # another thread is in the getter right now (callerframe.py)
                         frame = _getframe(1)
-                    changes = self.data.changes(state.data_watches, frame)
-                    if changes and self._data_stop(changes, code, line):
+                    stop = data_changed(self.data, state, frame, lambda text: self._output("stderr", text, code, line))
+                    ident = get_ident()
+                    if stop is not None and ident not in self._own_threads():
+                        self._park_in_aux(ident, code, line, "data breakpoint", frame, **stop)
                         return None
-                    if not self._aux_current & E.LINE:
+                    if not self.tools.aux_current & E.LINE:
                         return None  # no thread is to park: nothing more to do here
             return self._aux_line(code, line)
         except Exception as exc:
@@ -504,47 +578,18 @@ class Engine:
             self._park_in_aux(ident, code, line, None)
         return None
 
-    def _data_stop(self, changes: list[Change], code: CodeType, line: int) -> bool:
-        """A watched value changed on the line before ``line`` (aux local LINE): stop with reason
-        "data breakpoint" on this line, the one after the change, when a change's condition and hit
-        condition say so. Whether it stopped (called from ``_on_aux_line`` only)."""
-        stopping = self._report_changes(changes, code, line)
-        ident = get_ident()
-        if not stopping or ident in self._own_threads():
-            return False
-        self._park_in_aux(
-            ident,
-            code,
-            line,
-            "data breakpoint",
-            hit_ids=[c.watch.breakpoint.id for c in stopping],
-            description="; ".join(change.description() for change in stopping),
-        )
-        return True
-
-    def _report_changes(self, changes: list[Change] | None, code: CodeType, line: int) -> list[Change]:
-        """Output the errors of the changes' conditions; the changes that stop."""
-        if not changes:
-            return []
-        for change in changes:
-            if change.outcome.error is not None:
-                self._output(
-                    "stderr",
-                    change.outcome.error.replace("breakpoint condition at line 1", "data breakpoint condition") + "\n",
-                    code,
-                    line,
-                )
-        return [change for change in changes if change.outcome.stop]
-
-    def _park_in_aux(self, ident: int, code: CodeType, line: int, reason: str | None, **stop: Any) -> None:
-        """Park in the aux id's LINE callback (called from ``_on_aux_line`` only).
+    def _park_in_aux(
+        self, ident: int, code: CodeType, line: int, reason: str | None, frame: FrameType | None = None, **stop: Any
+    ) -> None:
+        """Park in the aux id's LINE callback (called from ``_on_aux_line``, directly with the user
+        ``frame``, or through ``_aux_line``).
 
         DEBUGGER_ID's LINE callback runs after it for the same event when the code has live probes
         (tools fire highest id first, docs/sys-monitoring/tool_order.py): it must neither stop a
         second time on this line nor act on the line a goto just moved the frame away from, so it is
         told to skip this one event.
         """
-        frame = _getframe(CALLER_DEPTH + 1)
+        frame = frame or _getframe(CALLER_DEPTH + 1)  # _aux_line, _on_aux_line, the user's frame
         if not self.parking.park(ident, frame, line, reason, **stop):
             return
         state = self._codes.get(codes.code_key(code))
@@ -558,7 +603,7 @@ class Engine:
         whose breakpoint is on its first line (3.13+) its only job is to exist: with it, 3.13 emits that
         first LINE (cpython#155992) and ``_on_line`` does the stop. Returns None: DISABLE would bring
         the bug back for later calls."""
-        for probe in self._ending_probes:
+        for probe in self.tools.ending_probes:
             if code is probe:
                 ident = get_ident()
                 ending = self.exception_stops.ending() if ident not in self._own_threads() else None
@@ -582,17 +627,9 @@ class Engine:
             return None
         frame = _getframe(CALLER_DEPTH)
         line = frame.f_lineno or 0
-        stopping = self._report_changes(self.data.changes(state.data_watches, frame), code, line)
-        if stopping:
-            self.parking.park(
-                ident,
-                frame,
-                line,
-                "data breakpoint",
-                event="return",
-                hit_ids=[change.watch.breakpoint.id for change in stopping],
-                description="; ".join(change.description() for change in stopping),
-            )
+        stop = data_changed(self.data, state, frame, lambda text: self._output("stderr", text, code, line))
+        if stop is not None:
+            self.parking.park(ident, frame, line, "data breakpoint", event="return", **stop)
         if self.data.frames_watched():
             self._frame_ended(frame)
         return None
@@ -618,36 +655,6 @@ class Engine:
             self.breakpoints.code_added(added)
             self.data.code_added(added)
 
-    def _apply_events(self, state: CodeState, code: CodeType, before: int, rearm: bool) -> None:
-        """Apply ``state.wanted_events()`` to ``code`` on DEBUGGER_ID. With ``rearm``, go through 0
-        first: that revives our DISABLEd lines of this code only, never another tool's
-        (docs/sys-monitoring/rearm_per_code.py); never ``restart_events()``."""
-        wanted = state.wanted_events()
-        if rearm and wanted & E.LINE:
-            M.set_local_events(DEBUGGER_ID, code, 0)
-            M.set_local_events(DEBUGGER_ID, code, wanted)
-        elif wanted != before:
-            M.set_local_events(DEBUGGER_ID, code, wanted)
-
-    def _apply_probes(self, state: CodeState, code: CodeType, before: int, rearm: bool) -> None:
-        """The breakpoint table changed the probe lines of ``code``: its DEBUGGER_ID events, and the aux
-        id's local PY_START when a probe is on a one-line function's first line (cpython#155992)."""
-        self._apply_events(state, code, before, rearm)
-        needs_start = NEEDS_START_FOR_FIRST_LINE and codes.shared_first_line(code) in state.probes
-        if needs_start != state.start_probe:
-            state.start_probe = needs_start
-            self._apply_aux(state, code)
-
-    def _apply_aux(self, state: CodeState, code: CodeType) -> None:
-        """Set the aux id's local events of ``code`` to what its state needs: PY_START for
-        cpython#155992, threading's bootstrap events, LINE and PY_RETURN for data breakpoints."""
-        if self._aux_id is None:
-            return
-        events = E.PY_START if state.start_probe or any(code is probe for probe in self._ending_probes) else 0
-        events |= THREAD_EVENTS if code is THREAD_BOOTSTRAP else 0
-        events |= E.LINE | E.PY_RETURN if state.data_watches else 0
-        M.set_local_events(self._aux_id, code, events)
-
     def _output(self, category: str, text: str, code: CodeType, line: int) -> None:
         self._send_event(
             "output", {"category": category, "output": text, "source": self.sources.source_for(code), "line": line}
@@ -669,7 +676,7 @@ class Engine:
 
     def add_data_target(self, target: Target) -> str | None:
         """A dataId for ``target`` (dataBreakpointInfo); None without an aux tool id, which carries the probes."""
-        if self._aux_id is None:
+        if self.tools.aux is None:
             return None
         with self._lock:
             return self.data.add_target(target)

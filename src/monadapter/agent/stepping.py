@@ -16,7 +16,7 @@ from .usercode import UserCode
 #: ``into_call``: stepIn with a targetId, over the line's other calls and into the chosen one.
 StepKind = Literal["over", "in", "out", "into_call"]
 #: How the Stepper's watches reach sys.monitoring: ``watch(state, code, events_before, rearm)`` after
-#: the watcher counts of ``state`` changed (Engine._apply_events); a test passes a recorder.
+#: the watcher counts of ``state`` changed (engine.Tools.apply_events); a test passes a recorder.
 Watch = Callable[[CodeState, CodeType, int, bool], None]
 
 
