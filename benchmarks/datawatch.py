@@ -13,6 +13,7 @@ Usage: ``python -m benchmarks.datawatch [--repeats N] [--instructions N]``.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -121,13 +122,15 @@ def _instructions(loop: str, size: int, watched: bool) -> int:
     command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     command += [sys.executable, "-m", "benchmarks.datawatch", "--once", loop, str(size)]
     command += ["--watched"] if watched else []
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    # one hash seed: with random ones, dict layouts alone move the count by a few instructions a line
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=environment).stderr
     line = next(text for text in output.splitlines() if "I" in text and "refs:" in text)
     return int(line.split(":")[1].replace(",", "").strip())
 
 
-def _count(size: int) -> None:
-    for loop in ("untouched", "global", "attribute", "local"):
+def _count(size: int, loops: list[str]) -> None:
+    for loop in loops:
         per = {}
         for watched in (False, True):
             runs = _instructions(loop, size, watched) - _instructions(loop, 0, watched)
@@ -143,6 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--instructions", type=int, metavar="N", help="count instructions over N iterations")
+    parser.add_argument("--loops", default="untouched,global,attribute,local", help="the loops --instructions counts")
     parser.add_argument("--once", nargs=2, metavar=("LOOP", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--watched", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -150,7 +154,7 @@ def main() -> None:
         _run_once(options.once[0], int(options.once[1]), options.watched)
         return
     if options.instructions:
-        _count(options.instructions)
+        _count(options.instructions, options.loops.split(","))
         return
     namespace = _load()
     size = LINES // PER_ITERATION

@@ -55,9 +55,9 @@ def test_a_global_probes_the_code_of_its_module_that_names_it(tmp_path: Path) ->
     assert answer == [{"id": 1, "verified": True, "description": "total"}]
     assert sorted(armed) == ["<module>:1", "bump:1"]
     namespace["total"] = 1
-    changes = watches.changes(tuple(watches.watches), sys._getframe())
+    changes = watches.changes(tuple(watches.watches))
     assert changes is not None and changes[0].description() == "total changed from 0 to 1"
-    assert watches.changes(tuple(watches.watches), sys._getframe()) is None
+    assert watches.changes(tuple(watches.watches)) is None
     watches.set([])
     assert sorted(armed) == ["<module>:0", "<module>:1", "bump:0", "bump:1"]
 

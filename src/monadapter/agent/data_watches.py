@@ -246,25 +246,31 @@ class DataWatches:
     # -- hits -------------------------------------------------------------------------------------
 
     @staticmethod
-    def changes(watches: tuple[DataWatch, ...], frame: FrameType) -> list[Change] | None:
-        """The watched values that changed since last seen, each decided by its condition and hit
-        condition in ``frame`` (the one running the line that changed it). Runs in LINE and PY_RETURN
-        callbacks of watched code: for a local watch, only its own frame (or a nested function's, which
-        shares the cell) is looked at; for the others a dict lookup and a comparison."""
+    def changes(watches: tuple[DataWatch, ...]) -> list[Change] | None:
+        """The watched values that changed since last seen (None: none did). Runs in the LINE and
+        PY_RETURN callbacks of watched code, so it needs no frame: a dict lookup (a local: the watched
+        frame's locals) and an identity test per watch while nothing changes."""
         found: list[Change] | None = None
         for watch in watches:
             target = watch.target
-            own = target.frame
-            if own is not None and frame is not own and frame.f_code is own.f_code:
-                continue  # the same code in another frame (recursion, another thread): not our variable
             namespace = target.namespace
-            new = target.read() if namespace is None or own is not None else namespace.get(target.name, MISSING)
+            if namespace is None or target.frame is not None or target.slot is not None:
+                new = target.read()
+            else:
+                new = namespace.get(target.name, MISSING)
             old = watch.last
             if new is old or same(old, new):
                 continue
             watch.last = new
-            found = [*(found or ()), Change(watch, old, new, evaluate_hit(watch.breakpoint, frame))]
+            found = [*(found or ()), Change(watch, old, new)]
         return found
+
+    @staticmethod
+    def decide(changes: list[Change], frame: FrameType) -> list[Change]:
+        """The changes whose condition and hit condition, evaluated in ``frame`` (the one that ran the
+        changing line), stop or report an error."""
+        decided = [Change(c.watch, c.old, c.new, evaluate_hit(c.watch.breakpoint, frame)) for c in changes]
+        return [change for change in decided if change.outcome.stop or change.outcome.error is not None]
 
     def refresh(self) -> None:
         """The program resumes: what the user changed while it was paused (setVariable, evaluate) is

@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP
-from .data_watches import DataWatches, Target
+from .data_watches import Change, DataWatches, Target
 from .exception_stops import ExceptionStops
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
@@ -181,12 +181,12 @@ def guarded(method: Callable[..., Any], event: int, report: ErrorReport) -> Call
 
 
 def data_changed(
-    data: DataWatches, state: CodeState, frame: FrameType, report: Callable[[str], None]
+    data: DataWatches, changes: list[Change], frame: FrameType, report: Callable[[str], None]
 ) -> dict[str, Any] | None:
-    """The values the data breakpoints of ``state`` watch, compared in ``frame``: the errors of their
+    """The values the data breakpoints watch that changed, decided in ``frame``: the errors of their
     conditions go to ``report``, and a change that stops gives the stop's ``hit_ids`` and ``description``."""
     stopping = []
-    for change in data.changes(state.data_watches, frame) or ():
+    for change in data.decide(changes, frame):
         if change.outcome.error is not None:
             report(change.outcome.error.replace("breakpoint condition at line 1", "data breakpoint condition") + "\n")
         if change.outcome.stop:
@@ -537,14 +537,9 @@ class Engine:
             if self.data.watches:
                 state = self._codes.get(codes.code_key(code))
                 if state is not None and state.data_watches:
-                    try:
-                        frame = self._caller_frame()
-                    except ValueError:  # another thread is in the getter right now (callerframe.py)
-                        frame = _getframe(1)
-                    stop = data_changed(self.data, state, frame, lambda text: self._output("stderr", text, code, line))
-                    ident = get_ident()
-                    if stop is not None and ident not in self._own_threads():
-                        self._park_in_aux(ident, code, line, "data breakpoint", frame, **stop)
+                    # no frame needed while nothing changed: it is fetched for a change only
+                    changes = self.data.changes(state.data_watches)
+                    if changes is not None and self._data_stop(changes, _getframe(1), code, line):
                         return None
                     if not self.tools.aux_current & E.LINE:
                         return None  # no thread is to park: nothing more to do here
@@ -552,6 +547,16 @@ class Engine:
         except Exception as exc:
             self._report("_on_aux_line", exc)
         return None
+
+    def _data_stop(self, changes: list[Change], frame: FrameType, code: CodeType, line: int) -> bool:
+        """Watched values changed on the line before ``line`` in ``frame``: stop there with reason
+        "data breakpoint" when a change's condition and hit condition say so; whether it stopped."""
+        stop = data_changed(self.data, changes, frame, lambda text: self._output("stderr", text, code, line))
+        ident = get_ident()
+        if stop is None or ident in self._own_threads():
+            return False
+        self._park_in_aux(ident, code, line, "data breakpoint", frame, **stop)
+        return True
 
     def _aux_line(self, code: CodeType, line: int) -> Any:
         """Aux global LINE: parks the thread (reporting the stop if a request waits for one, or a step
@@ -627,7 +632,12 @@ class Engine:
             return None
         frame = _getframe(CALLER_DEPTH)
         line = frame.f_lineno or 0
-        stop = data_changed(self.data, state, frame, lambda text: self._output("stderr", text, code, line))
+        changes = self.data.changes(state.data_watches)
+        stop = (
+            data_changed(self.data, changes, frame, lambda text: self._output("stderr", text, code, line))
+            if changes
+            else None
+        )
         if stop is not None:
             self.parking.park(ident, frame, line, "data breakpoint", event="return", **stop)
         if self.data.frames_watched():
