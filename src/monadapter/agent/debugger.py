@@ -48,6 +48,7 @@ class Debugger:
         self.handles = Handles()
         self._watcher = OwnThread(self._watch_connection)
         self.interrupter = Interrupter()
+        self.engine.parking.nested_stop = self.interrupter.hold
         self._own: set[int] | None = None
         self._forking: int | None = None  # the thread between os.fork's before and after hooks
         #: the adapter detached (``disconnect``): the program is to run on without it
@@ -138,6 +139,8 @@ class Debugger:
                 options=self._options,
                 library=self.engine.user.skipped,
             )
+            parking = self.engine.parking
+            self._inspector_made.run_console = lambda call: parking.run_nested(get_ident(), call)
         return self._inspector_made
 
     @property
@@ -301,7 +304,8 @@ class Debugger:
             if ident is None or parked.ident == ident:
                 self.handles.clear_thread(parked.dap_id)
         # Reply before releasing: a released program may end (and close the channel) at once.
-        request.reply({"allThreadsContinued": not single})
+        # inside console code that stopped (a nested stop) only that thread runs on (Parking.resume)
+        request.reply({"allThreadsContinued": not single and not self.engine.parking.evaluating})
         self.engine.parking.resume(ident)
 
     def _step(self, request: Request, kind: StepKind) -> None:

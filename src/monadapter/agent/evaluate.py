@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import sys
 from collections.abc import Callable
 from types import (
     BuiltinFunctionType,
@@ -25,6 +26,11 @@ from monadapter.agent.interrupt import EvaluationTimeout
 from monadapter.agent.static import MISSING, class_lookup, instance_dict, qualname
 from monadapter.agent.variables import fast_local_names, is_function_frame, writable_locals, write_name
 
+#: inspect.CO_COROUTINE: the flag of code compiled from text with a top-level ``await`` (inspect itself
+#: is not loaded into the debuggee for it)
+CO_COROUTINE = 0x80
+#: Calls console code for ``run_repl`` (Parking.run_nested on the paused thread).
+Runner = Callable[[Callable[[], Any]], Any]
 #: ``co_filename`` of code compiled from the client's text (shows in tracebacks of REPL-defined functions).
 EVAL_FILENAME = "<debug>"
 
@@ -63,8 +69,9 @@ def evaluate_expression(frame: FrameType, source: str) -> Any:
     return _run(frame, code, real_globals=False)
 
 
-def run_repl(frame: FrameType, source: str) -> tuple[bool, Any]:
+def run_repl(frame: FrameType, source: str, run: Runner | None = None) -> tuple[bool, Any]:
     """Run debug-console input in ``frame``: an expression is evaluated, anything else executed.
+    ``run`` calls the code (with our callbacks live: a breakpoint it meets stops, Parking.run_nested).
 
     Returns ``(True, value)`` for an expression and ``(False, None)`` for statements. Assignments change
     the paused frame for real (see :func:`writable_locals`).
@@ -74,11 +81,11 @@ def run_repl(frame: FrameType, source: str) -> tuple[bool, Any]:
             paused frame), or the exception the code raised.
     """
     try:
-        expression = compile(source, EVAL_FILENAME, "eval")
+        expression = compile(source, EVAL_FILENAME, "eval", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError:
         expression = None  # not an expression: run it as statements below
     if expression is not None:
-        return True, _run(frame, expression, real_globals=False)
+        return True, _run(frame, expression, real_globals=False, run=run)
     try:
         tree = ast.parse(source, EVAL_FILENAME, "exec")
     except SyntaxError as exc:
@@ -87,11 +94,12 @@ def run_repl(frame: FrameType, source: str) -> tuple[bool, Any]:
         _refuse_local_deletes(tree, fast_local_names(frame))
     # A `global` statement must rebind the module's real globals, not the merged copy.
     real_globals = any(isinstance(node, ast.Global) for node in _statements_of_this_scope(tree))
-    _run(frame, compile(tree, EVAL_FILENAME, "exec"), real_globals=real_globals)
+    code = compile(tree, EVAL_FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    _run(frame, code, real_globals=real_globals, run=run)
     return False, None
 
 
-def _run(frame: FrameType, code: CodeType, *, real_globals: bool) -> Any:
+def _run(frame: FrameType, code: CodeType, *, real_globals: bool, run: Runner | None = None) -> Any:
     """Run ``code`` with the frame's globals and locals; writes to locals reach the frame.
 
     Locals are also copied into the globals mapping given to ``eval`` (as pydevd does) unless the frame is
@@ -103,11 +111,56 @@ def _run(frame: FrameType, code: CodeType, *, real_globals: bool) -> Any:
         if not real_globals and local_ns is not global_ns:
             global_ns = {**global_ns, **local_ns}
         try:
-            return eval(code, global_ns, local_ns)
-        except EvaluationTimeout:
-            raise  # the request ends with it (PausedRequests.on_thread says why)
+            if code.co_flags & CO_COROUTINE:  # console text with a top-level ``await``
+                return (run or _call)(lambda: _awaited(eval(code, global_ns, local_ns)))
+            return (run or _call)(lambda: eval(code, global_ns, local_ns))
+        except (EvaluationTimeout, InspectError):
+            raise  # the request ends with it (PausedRequests.on_thread says why); ours says what it refused
         except BaseException as exc:  # the program's own SystemExit or KeyboardInterrupt included: report it
             raise InspectError(describe_exception(exc)) from None
+
+
+def _call(call: Callable[[], Any]) -> Any:
+    return call()
+
+
+def _awaited(coroutine: Any) -> Any:
+    """The result of console code with a top-level ``await`` (a coroutine), run on this paused thread.
+
+    With no event loop running on this thread and asyncio imported by the program, a new loop runs
+    it (and is closed). When this thread runs the loop (paused in a task), that loop cannot run until
+    we return: the coroutine is stepped with ``send(None)``, which finishes whatever does not wait for
+    the loop (a coroutine that does not suspend, a finished task or future, ``asyncio.sleep(0)``); what
+    waits for the loop is closed and refused, saying so.
+    """
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and asyncio.events._get_running_loop() is None:
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            loop.close()
+    try:
+        while True:
+            waited = coroutine.send(None)
+            if waited is not None:
+                coroutine.close()
+                raise InspectError(
+                    f"await cannot finish while paused: it waits for {_short_repr(waited)}, which only the "
+                    "event loop completes, and the loop runs on this paused thread (it runs again when you "
+                    "continue). Await what is ready now: a finished task or future, or a coroutine that does "
+                    "not wait for the loop"
+                )
+    except StopIteration as stop:
+        return stop.value
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"a {type_name(value)}"
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _statements_of_this_scope(tree: ast.AST) -> list[ast.AST]:

@@ -15,7 +15,7 @@ from types import CodeType, FrameType
 from typing import Any, Literal
 
 from monadapter.agent.codes import is_own_file
-from monadapter.agent.evaluate import assign_expression, evaluate_expression, hover_value, run_repl
+from monadapter.agent.evaluate import Runner, assign_expression, evaluate_expression, hover_value, run_repl
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.tasks import SCOPE_NAME as TASKS_SCOPE
@@ -118,6 +118,8 @@ class Inspector:
         self._source_for = source_for
         self._presentation = Presentation.from_options(options)
         self._hover_runs_code = options.get("hoverRunsCode") is True
+        # runs repl code so that a breakpoint in it stops (set by the Debugger: Parking.run_nested)
+        self.run_console: Runner | None = None
         self._library = library
 
     @_reported
@@ -238,7 +240,7 @@ class Inspector:
         if context == "hover" and not self._hover_runs_code:
             value = hover_value(frame, expression)
         elif context == "repl":
-            is_expression, value = run_repl(frame, expression)
+            is_expression, value = run_repl(frame, expression, self.run_console)
             if not is_expression:
                 return {"result": "", "variablesReference": 0}
         else:

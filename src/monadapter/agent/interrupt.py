@@ -53,7 +53,7 @@ class EvaluationTimeout(BaseException):
 class _Request:
     """One running request: the thread it runs on, when it must end, what to say then."""
 
-    __slots__ = ("ident", "deadline", "reason", "fired", "firing", "done")
+    __slots__ = ("ident", "deadline", "reason", "fired", "firing", "done", "left")
 
     def __init__(self, ident: int, deadline: float, reason: str) -> None:
         self.ident = ident
@@ -64,6 +64,8 @@ class _Request:
         self.fired = False
         self.firing = False
         self.done = False
+        # seconds left while the request is held (hold)
+        self.left = INFINITY
 
 
 def _async_exception_setter() -> Callable[[int, Any], int] | None:
@@ -154,6 +156,24 @@ class Interrupter:
             request.deadline = monotonic()
             self._wake()
         return True
+
+    def hold(self, ident: int) -> Callable[[], None]:
+        """Stop the clock of the request running on ``ident`` while its thread stops inside the code
+        it runs (a nested stop: the user's time there is not the evaluation's; the requests served
+        there get clocks of their own). Returns the function that starts the clock again."""
+        with self._lock:
+            request = self._running.pop(ident, None)
+            if request is None:
+                return lambda: None
+            request.left = request.deadline - monotonic()
+
+        def again() -> None:
+            with self._lock:
+                request.deadline = monotonic() + max(request.left, 0.0)
+                self._running[ident] = request
+                self._wake()
+
+        return again
 
     def _register(self, request: _Request) -> None:
         with self._lock:

@@ -3,6 +3,7 @@ a pause or an entry stop asks for, and resuming (continue, steps)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -53,6 +54,13 @@ class Parking:
         self.parked_by_aux: dict[int, tuple[FrameType, int]] = {}
         # called when threads are resumed, before they run (the data breakpoints' values seen then)
         self.resumed: Callable[[], None] | None = None
+        # maps ident -> the stops (outermost first) of a thread running console code (run_nested)
+        self.evaluating: dict[int, list[ParkedThread]] = {}
+        # called when a thread running console code stops again (a nested stop) with its ident; the
+        # function it returns is called when that stop is resumed (the evaluation's time limit waits)
+        self.nested_stop: Callable[[int], Callable[[], None]] | None = None
+        # counts release_all calls: an evaluation that outlived one leaves its thread running
+        self._releases = 0
 
     # -- parking ------------------------------------------------------------------------------------
 
@@ -91,6 +99,7 @@ class Parking:
             self.running_alone.discard(ident)
             self.halt = True
             self._changed()
+            nested = ident in self.evaluating
         if reason is not None:
             body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
             if hit_ids:
@@ -98,13 +107,61 @@ class Parking:
             if description:
                 body["description"] = description
                 body["text"] = description
+            parked.stop_body = body
             try:
                 self._send_event("stopped", body)
             except BaseException:
                 self.resume()  # nobody heard of this stop, so nobody could end it: let every thread run on
                 raise
-        parked.serve()
+        if nested and self.nested_stop is not None:
+            resumed = self.nested_stop(ident)
+            try:
+                parked.serve()
+            finally:
+                resumed()
+        else:
+            parked.serve()
         return True
+
+    def run_nested[T](self, ident: int, call: Callable[[], T]) -> T:
+        """Run ``call`` (console code) on the parked thread ``ident``, from a job it serves, with our
+        callbacks live (``sys.call_tracing``: code run inside a monitoring callback fires no event
+        otherwise), so a breakpoint it meets stops there: a nested stop, as pdb's ``debug`` command
+        gives. Continuing or stepping there resumes only this thread (the others stay parked); when
+        ``call`` returns, the thread's first stop is back in force (see ``announce_again``)."""
+        with self.lock:
+            outer = self.parked.get(ident)
+            if outer is None or not self.active:
+                return call()
+            self.evaluating.setdefault(ident, []).append(outer)
+            releases = self._releases
+        try:
+            return sys.call_tracing(call, ())
+        finally:
+            with self.lock:
+                stops = self.evaluating.get(ident, [])
+                if stops and stops[-1] is outer:
+                    stops.pop()
+                if not stops:
+                    self.evaluating.pop(ident, None)
+                self._stepper.set_plan(ident, None)  # a step begun inside ends with the evaluation
+                outlived = releases != self._releases or not self.active
+                if self.parked.get(ident) is not outer and not outlived:
+                    outer.stopped_again = True
+                    self.parked[ident] = outer
+                    self.running_alone.discard(ident)
+                    self.halt = True
+                    self._changed()
+                    self._parked_changed.notify_all()
+            if outlived:
+                outer.release()  # disconnected meanwhile: the first stop ends too
+
+    def announce_again(self, parked: ParkedThread) -> None:
+        """After an evaluation that stopped inside (``run_nested``) has been answered: report the
+        thread's first stop again, so the client shows that frame once more."""
+        if parked.stopped_again and parked.stop_body is not None and self.parked.get(parked.ident) is parked:
+            parked.stopped_again = False
+            self._send_event("stopped", parked.stop_body)
 
     def park_on_exception(self, ident: int, stack: Stack, exception: BaseException, kind: exceptions.StopKind) -> None:
         """Stop with reason "exception" showing ``stack`` (innermost first, where the exception is)."""
@@ -155,7 +212,12 @@ class Parking:
         """Release every parked thread (``ident`` None, ending the halt) or one (singleThread); returns
         those released."""
         with self.lock:
-            if ident is None:
+            if ident is None and self.evaluating:
+                # a nested stop: only the threads stopped inside console code run on (they finish it)
+                nested = [i for i, stops in self.evaluating.items() if self.parked.get(i) not in (None, stops[-1])]
+                released = [self.parked.pop(i) for i in nested]
+                self.running_alone.update(nested)
+            elif ident is None:
                 released = list(self.parked.values())
                 self.parked.clear()
                 self.halt = False
@@ -200,6 +262,8 @@ class Parking:
         """Lift every stop and step and let all threads run (disconnect, interpreter exit)."""
         with self.lock:
             self.stop_request = None
+            self._releases += 1
+            self.evaluating.clear()
             for stepping in list(self._stepper.plans):
                 self._stepper.set_plan(stepping, None)
         self.resume()

@@ -150,6 +150,7 @@ class PausedRequests:
             def job() -> None:
                 try:
                     request.reply(self._debugger.interrupter.run(run, self._evaluate_timeout()))
+                    self._debugger.engine.parking.announce_again(parked)  # after console code that stopped inside
                 except InspectError as exc:
                     request.fail(str(exc))
                 except EvaluationTimeout as exc:

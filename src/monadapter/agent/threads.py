@@ -152,6 +152,10 @@ class ParkedThread:
     exception: tuple[BaseException, str] | None = None
     # the stack to show when it is not the frame's own f_back chain (an exception's traceback frames)
     stack: Stack | None = None
+    # the body of the ``stopped`` event that reported this stop (None for a silent one)
+    stop_body: dict[str, Any] | None = None
+    # console code run here stopped inside (a nested stop): the client is to be told of this stop again
+    stopped_again: bool = False
     _jobs: queue.SimpleQueue[Callable[[], None] | None] = field(default_factory=queue.SimpleQueue)
 
     def serve(self) -> None:

@@ -1,0 +1,114 @@
+"""A debug console that behaves like code (issue 15): console (``repl``) code that calls a function
+with a breakpoint stops there, a nested stop on the same thread, as pdb's ``debug`` command gives;
+its stack shows the called function above the frame that was paused; steps work inside; continue
+finishes the evaluation, whose result is then the evaluate's answer, and the first stop is
+reported again. Watch and hover evaluations never stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from engine_helpers import line_of, write_program
+from inspection_helpers import finish, stop_at
+
+from monadapter.client import DapClient, DapError
+
+PROGRAM = """
+    def compute(n):
+        total = n * 10  # inner
+        total += 1
+        return total
+
+    value = 4
+    print("paused", value)  # stop here
+    print("after", value)
+"""
+
+
+async def test_a_console_call_stops_at_its_breakpoint_steps_and_returns_its_result(
+    client: DapClient, tmp_path: Path
+) -> None:
+    program = write_program(tmp_path, PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    # a watch runs the same call without stopping
+    assert (await client.evaluate("compute(1)", frame["id"], context="watch"))["result"] == "11"
+    pending = await client.send_request(
+        "evaluate", {"expression": "compute(value)", "frameId": frame["id"], "context": "repl"}
+    )
+    nested = await client.wait_for_event("stopped")
+    assert (nested["body"]["reason"], nested["body"]["threadId"]) == ("breakpoint", thread_id)
+    stack = await client.stack_trace(thread_id)
+    names = [(entry["name"], entry["line"]) for entry in stack]
+    # the called function, the console's code (line 1 of its text), the paused frame
+    assert names == [
+        ("compute", line_of(program, "# inner")),
+        ("<module>", 1),
+        ("<module>", line_of(program, "# stop here")),
+    ]
+    # a step inside the console's call
+    await client.next(thread_id)
+    stepped = await client.wait_for_event("stopped")
+    assert stepped["body"]["reason"] == "step"
+    top = (await client.stack_trace(thread_id))[0]
+    assert (top["name"], top["line"]) == ("compute", line_of(program, "total += 1"))
+    assert (await client.evaluate("total", top["id"], context="watch"))["result"] == "40"
+    # continue ends the call: the evaluate answers with its result, and the first stop is back
+    await client.continue_(thread_id)
+    assert (await pending)["result"] == "41"
+    again = await client.wait_for_event("stopped")
+    assert (again["body"]["reason"], again["body"]["threadId"]) == ("breakpoint", thread_id)
+    top = (await client.stack_trace(thread_id))[0]
+    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
+    assert (await client.evaluate("value + 1", top["id"], context="repl"))["result"] == "5"
+    assert await finish(client, thread_id) == "paused 4\nafter 4\n"
+
+
+ASYNC_PROGRAM = """
+    import asyncio
+
+    async def ready_value():
+        await asyncio.sleep(0)
+        return 42
+
+    async def main():
+        local = 2
+        slow = asyncio.ensure_future(asyncio.sleep(100))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result("ready")
+        print("in main", local)  # stop in task
+        slow.cancel()
+
+    def after():
+        print("after")  # stop outside the loop
+
+    asyncio.run(main())
+    after()
+"""
+
+
+async def test_await_in_the_console(client: DapClient, tmp_path: Path) -> None:
+    """Paused in a task, the loop runs on the paused thread: what needs no loop turn is awaited
+    (stepped with send), what waits for the loop is refused, saying why. Paused outside any loop,
+    a new loop runs the awaited code."""
+    program = write_program(tmp_path, ASYNC_PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop in task")
+    await client.set_breakpoints(program, [line_of(program, "# stop in task"), line_of(program, "# stop outside")])
+
+    async def repl(text: str, frame_id: int) -> str:
+        return (await client.evaluate(text, frame_id, context="repl"))["result"]
+
+    assert await repl("await ready_value() + local", frame["id"]) == "44"
+    assert await repl("await done", frame["id"]) == "'ready'"
+    assert await repl("found = await ready_value()", frame["id"]) == ""
+    assert await repl("found", frame["id"]) == "42"
+    with pytest.raises(DapError, match="await cannot finish while paused: it waits for <Task pending"):
+        await repl("await slow", frame["id"])
+    assert await repl("local", frame["id"]) == "2"  # the session goes on
+    await client.continue_(thread_id)
+    outside = await client.wait_for_event("stopped")
+    top = (await client.stack_trace(thread_id))[0]
+    assert (outside["body"]["reason"], top["name"]) == ("breakpoint", "after")
+    assert await repl("await asyncio.sleep(0.01, result=7)", top["id"]) == "7"
+    assert await finish(client, thread_id) == "in main 2\nafter\n"
