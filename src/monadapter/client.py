@@ -28,7 +28,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import anyio
 from anyio.abc import ByteReceiveStream, ByteSendStream, Process, SocketAttribute
@@ -60,7 +60,7 @@ class DapConnectionClosed(ConnectionError):
 class PendingResponse:
     """A request that was sent and whose response has not been awaited yet (``await`` it)."""
 
-    def __init__(self, client: DapClient, seq: int, command: str, timeout: float) -> None:
+    def __init__(self, client: DapConnection, seq: int, command: str, timeout: float) -> None:
         self._client = client
         self.seq = seq
         self.command = command
@@ -74,8 +74,9 @@ class PendingResponse:
         return self.result().__await__()
 
 
-class DapClient:
-    """A DAP client session; use it as an async context manager."""
+class DapConnection:
+    """The protocol side of a DAP client session: the transport, ``seq``, responses, events and the
+    reverse requests it answers. :class:`DapClient` adds the typed requests and test conveniences."""
 
     def __init__(self, opener: Callable[[], Any], *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._opener = opener
@@ -103,7 +104,7 @@ class DapClient:
         #: the capabilities from the initialize response
         self.capabilities: dict[str, Any] = {}
         #: makes a client for a child session: to the same adapter server, or a new adapter process
-        self._sibling: Callable[[], DapClient] | None = None
+        self._sibling: Callable[[], Self] | None = None
         self._children_taken = 0  # how many startDebugging requests wait_for_child returned
         #: say yes to startDebugging (then open each child's session: wait_for_child, attached_child);
         #: off, the client declines, and a child process runs on undebugged at once instead of
@@ -118,7 +119,7 @@ class DapClient:
     # --- opening and closing ---------------------------------------------------------------
 
     @classmethod
-    def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> DapClient:
+    def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> Self:
         """A client for the adapter listening at ``host:port`` (connects on ``async with``)."""
 
         async def open_tcp() -> tuple[Any, Any, None]:
@@ -133,7 +134,7 @@ class DapClient:
         return client
 
     @classmethod
-    def spawn(cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any) -> DapClient:
+    def spawn(cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any) -> Self:
         """A client for an adapter process started as ``argv`` and spoken to over its stdio."""
 
         async def open_process() -> tuple[Any, Any, Process]:
@@ -146,7 +147,7 @@ class DapClient:
         client._sibling = lambda: cls.spawn(argv, timeout=timeout, **process_options)
         return client
 
-    async def __aenter__(self) -> DapClient:
+    async def __aenter__(self) -> Self:
         self._receive, self._send, self._process = await self._opener()
         return self
 
@@ -265,45 +266,6 @@ class DapClient:
             timeout,
         )
 
-    # --- child sessions (startDebugging) -----------------------------------------------------
-
-    async def wait_for_child(self, *, timeout: float | None = None) -> dict[str, Any]:
-        """The arguments (``request``, ``configuration``) of the next ``startDebugging`` request not
-        returned before: a child process waits for a session (the client already said yes)."""
-
-        def find() -> dict[str, Any] | None:
-            starts = [request for request in self.reverse_requests if request.get("command") == "startDebugging"]
-            if len(starts) <= self._children_taken:
-                return None
-            self._children_taken += 1
-            arguments = starts[self._children_taken - 1].get("arguments")
-            return arguments if isinstance(arguments, dict) else {}
-
-        return await self._wait_until(find, "a startDebugging request", timeout)
-
-    def child_client(self) -> DapClient:
-        """A new client (enter it with ``async with``) for a child session, as an editor makes one:
-        to the same adapter server, or to a new adapter process started like this one's."""
-        if self._sibling is None:
-            raise RuntimeError("only a client made by connect() or spawn() can open child sessions")
-        return self._sibling()
-
-    @asynccontextmanager
-    async def attached_child(
-        self,
-        start: dict[str, Any],
-        breakpoints: dict[str | Path, list[int] | list[dict[str, Any]]] | None = None,
-    ) -> AsyncIterator[DapClient]:
-        """Open the child session that ``start`` (from :meth:`wait_for_child`) asks for: a new client
-        runs initialize and the attach configuration with ``breakpoints``, then configurationDone,
-        and is yielded once the child's program runs. The client closes on exit."""
-        async with self.child_client() as child:
-            await child.initialize()
-            await child.configuration_sequence(
-                breakpoints, request=str(start.get("request", "attach")), **(start.get("configuration") or {})
-            )
-            yield child
-
     # --- reading ---------------------------------------------------------------------------
 
     async def _wait_until(self, check: Callable[[], Any], what: str, timeout: float | None) -> Any:
@@ -388,6 +350,49 @@ class DapClient:
         elif command != "startDebugging":
             response.update(success=False, message=f"unknown reverse request {command!r}")
         await self.send_message(response)
+
+
+class DapClient(DapConnection):
+    """A DAP client session; use it as an async context manager."""
+
+    # --- child sessions (startDebugging) -----------------------------------------------------
+
+    async def wait_for_child(self, *, timeout: float | None = None) -> dict[str, Any]:
+        """The arguments (``request``, ``configuration``) of the next ``startDebugging`` request not
+        returned before: a child process waits for a session (the client already said yes)."""
+
+        def find() -> dict[str, Any] | None:
+            starts = [request for request in self.reverse_requests if request.get("command") == "startDebugging"]
+            if len(starts) <= self._children_taken:
+                return None
+            self._children_taken += 1
+            arguments = starts[self._children_taken - 1].get("arguments")
+            return arguments if isinstance(arguments, dict) else {}
+
+        return await self._wait_until(find, "a startDebugging request", timeout)
+
+    def child_client(self) -> Self:
+        """A new client (enter it with ``async with``) for a child session, as an editor makes one:
+        to the same adapter server, or to a new adapter process started like this one's."""
+        if self._sibling is None:
+            raise RuntimeError("only a client made by connect() or spawn() can open child sessions")
+        return self._sibling()
+
+    @asynccontextmanager
+    async def attached_child(
+        self,
+        start: dict[str, Any],
+        breakpoints: dict[str | Path, list[int] | list[dict[str, Any]]] | None = None,
+    ) -> AsyncIterator[DapClient]:
+        """Open the child session that ``start`` (from :meth:`wait_for_child`) asks for: a new client
+        runs initialize and the attach configuration with ``breakpoints``, then configurationDone,
+        and is yielded once the child's program runs. The client closes on exit."""
+        async with self.child_client() as child:
+            await child.initialize()
+            await child.configuration_sequence(
+                breakpoints, request=str(start.get("request", "attach")), **(start.get("configuration") or {})
+            )
+            yield child
 
     # --- typed helpers ---------------------------------------------------------------------
 
