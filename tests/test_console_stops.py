@@ -112,3 +112,30 @@ async def test_await_in_the_console(client: DapClient, tmp_path: Path) -> None:
     assert (outside["body"]["reason"], top["name"]) == ("breakpoint", "after")
     assert await repl("await asyncio.sleep(0.01, result=7)", top["id"]) == "7"
     assert await finish(client, thread_id) == "in main 2\nafter\n"
+
+
+async def test_a_step_out_of_the_console_call_and_over_the_console_line_ends_the_evaluation(
+    client: DapClient, tmp_path: Path
+) -> None:
+    """stepOut of the called function stops in the console's code (``<debug>``, line 1); a ``next``
+    there finishes it: the evaluate answers and the first stop is reported again."""
+    program = write_program(tmp_path, PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    pending = await client.send_request(
+        "evaluate", {"expression": "compute(value) + 1", "frameId": frame["id"], "context": "repl"}
+    )
+    await client.wait_for_event("stopped")
+    await client.step_out(thread_id)
+    assert (await client.wait_for_event("stopped"))["body"]["reason"] == "step"
+    stack = await client.stack_trace(thread_id)
+    assert [(entry["name"], entry["line"], entry["source"]["name"]) for entry in stack] == [
+        ("<module>", 1, "<debug>"),
+        ("<module>", line_of(program, "# stop here"), "prog.py"),
+    ]
+    await client.next(thread_id)
+    assert (await pending)["result"] == "42"
+    assert (await client.wait_for_event("stopped"))["body"]["reason"] == "breakpoint"
+    top = (await client.stack_trace(thread_id))[0]
+    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
+    assert await finish(client, thread_id) == "paused 4\nafter 4\n"

@@ -64,3 +64,51 @@ def test_a_stop_request_is_taken_by_one_thread_only() -> None:
     assert park.take_stop_request(456) is None
     park.request_stop("entry", 7)
     assert park.take_stop_request(8) is None and park.take_stop_request(7) == "entry"
+
+
+def test_console_code_that_parks_again_is_a_nested_stop() -> None:
+    """``run_nested`` (a repl evaluate): the thread parks again inside (as our LINE callback would at a
+    breakpoint); resuming all then releases only that nested stop, the other parked thread stays;
+    when the code returns, the first stop is back and announced again with its own body."""
+    park, events = parking()
+    park.active = True
+    results: list[object] = []
+    answered = threading.Event()
+
+    def paused(reason: str | None) -> None:
+        frame = sys._getframe()
+        park.park(threading.get_ident(), frame, frame.f_lineno or 0, reason)
+
+    def console_code() -> int:
+        paused("breakpoint")
+        return 7
+
+    first = threading.Thread(target=paused, args=("breakpoint",))
+    first.start()
+    assert first.ident is not None
+    ident = first.ident
+    outer = park.wait_parked(ident, WAIT)
+    assert outer is not None
+    other = threading.Thread(target=paused, args=(None,))  # halted by the first stop
+    other.start()
+    assert other.ident is not None and park.wait_parked(other.ident, WAIT) is not None
+
+    def job() -> None:
+        results.append(park.run_nested(ident, console_code))
+        park.announce_again(outer)
+        answered.set()
+
+    outer.submit(job)
+    with park._parked_changed:  # notified when a thread parks
+        assert park._parked_changed.wait_for(lambda: park.parked.get(ident) is not outer, WAIT)
+    assert park.evaluating == {ident: [outer]}
+    assert [released.ident for released in park.resume()] == [ident]  # only the nested stop
+    assert other.ident in park.parked and park.halt
+    assert answered.wait(WAIT)
+    assert results == [7] and park.parked[ident] is outer and not park.evaluating
+    stops = [body for event, body in events.sent if event == "stopped"]
+    assert len(stops) == 3 and stops[2] == stops[0] == outer.stop_body
+    assert {released.ident for released in park.resume()} == {ident, other.ident}
+    first.join(WAIT)
+    other.join(WAIT)
+    assert not first.is_alive() and not other.is_alive()
