@@ -29,6 +29,10 @@ _models = _lazy.install(f"{__name__}._generated", Path(__file__).with_name("_gen
 if TYPE_CHECKING:
     from monadapter.protocol import _generated
     from monadapter.protocol._generated import *  # noqa: F403 (re-exported, lazily: see __getattr__)
+
+    #: ``ParsedRequest.request``'s type. Not ``_generated.Request`` there: 3.15's dataclasses follows
+    #: a dotted annotation's attributes (looking for ClassVar), which would define the models.
+    _RequestModel = _generated.Request
 else:
     _generated = _models
 
@@ -73,7 +77,7 @@ class ParsedRequest:
     seq: int
     command: str
     arguments: DAPModel | None
-    request: _generated.Request
+    request: _RequestModel
     raw: dict[str, Any]
 
 
