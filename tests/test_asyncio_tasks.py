@@ -94,3 +94,38 @@ async def test_no_tasks_scope_and_no_asyncio_without_it(client: DapClient, tmp_p
     answer = await client.evaluate("'asyncio' in sys.modules", frame["id"], context="watch")
     assert answer["result"] == "False"
     assert await finish(client, thread_id) == "1\n"
+
+
+GROUP_PROGRAM = """
+    import asyncio
+
+    async def sleeper():
+        await asyncio.sleep(100)
+
+    async def stopper():
+        await asyncio.sleep(0)
+        print("stopping")  # stop here
+        raise SystemExit(0)
+
+    async def main():
+        async with asyncio.TaskGroup() as group:
+            group.create_task(sleeper(), name="sleeper")
+            group.create_task(stopper(), name="stopper")
+
+    asyncio.run(main())
+"""
+
+
+async def test_a_task_group_awaits_its_tasks(client: DapClient, tmp_path: Path) -> None:
+    """A task ending an ``async with TaskGroup()`` waits for all the group's tasks (3.12-3.15 alike)."""
+    program = write_program(tmp_path, GROUP_PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    scopes = {scope["name"]: scope for scope in await client.scopes(frame["id"])}
+    tasks = {v["name"]: v for v in await client.variables(scopes[SCOPE_NAME]["variablesReference"])}
+    assert tasks["Task-1"]["value"] == "pending, awaiting sleeper, stopper"
+    assert tasks["sleeper"]["value"] == "pending"
+    sleeper = await _children(client, tasks["sleeper"])
+    assert sleeper["awaited by"]["value"] == "['Task-1']"
+    assert [name.split(" (")[0] for name in sleeper if " (" in name] == ["sleep", "sleeper"]
+    await client.continue_(thread_id)
+    await client.wait_for_event("terminated")

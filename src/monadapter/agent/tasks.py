@@ -4,8 +4,9 @@ name, state and await chain, its coroutine stack, and each of those frames' loca
 Read only on a paused thread that runs an event loop, and only when the program imported asyncio
 (``sys.modules``): we never import it, so a program without asyncio pays nothing. The await chain
 is built the same way on every version from what the tasks hold (``Task._fut_waiter``: the future
-a suspended task waits for, another task or a ``gather`` of tasks; ``cr_await``: the coroutine a
-suspended coroutine waits in), which is what ``asyncio.capture_call_graph`` (3.14+) reads too.
+a suspended task waits for, another task or a ``gather`` of tasks; a ``TaskGroup`` whose
+``__aexit__`` is on the task's stack waits for the group's tasks; ``cr_await``: the coroutine a
+suspended coroutine waits in), the links ``asyncio.capture_call_graph`` (3.14+) reports.
 """
 
 from __future__ import annotations
@@ -35,26 +36,40 @@ def running_loop_tasks() -> tuple[Any, list[Any]] | None:
 
 
 def awaited_tasks(task: Any) -> list[Any]:
-    """The tasks ``task`` waits for directly: the task it awaits, or the tasks of a ``gather`` it awaits."""
+    """The tasks ``task`` waits for directly: the task it awaits, the tasks of a ``gather`` it awaits,
+    or those of the ``TaskGroup`` whose ``async with`` it is ending (its ``__aexit__`` on its stack)."""
     waiter = getattr(task, "_fut_waiter", None)
     if waiter is None:
         return []
     if hasattr(waiter, "get_coro"):
         return [waiter]
-    children = getattr(waiter, "_children", None) or ()
-    return [child for child in children if hasattr(child, "get_coro")]
+    children = getattr(waiter, "_children", None)
+    if children:
+        return [child for child in children if hasattr(child, "get_coro")]
+    group_type = getattr(sys.modules.get("asyncio"), "TaskGroup", None)
+    if group_type is None:
+        return []
+    try:
+        frames = coroutine_frames(task.get_coro())
+    except Exception:
+        return []
+    for frame in frames:
+        group = frame.f_locals.get("self") if frame.f_code.co_name in ("__aexit__", "_aexit") else None
+        if isinstance(group, group_type):
+            return [child for child in getattr(group, "_tasks", ()) if not child.done()]
+    return []
 
 
 def await_chain(task: Any) -> list[Any]:
-    """The tasks ``task`` waits on, transitively, first of each gather followed (a -> b -> c)."""
+    """The tasks ``task`` waits on: all those it waits for directly when there are several (a
+    ``gather``, a ``TaskGroup``), else the chain of single waits it starts (a -> b -> c)."""
+    awaited = awaited_tasks(task)
+    if len(awaited) > 1:
+        return sorted(awaited, key=task_name)
     chain: list[Any] = []
-    current = task
-    while len(chain) < MAX_DEPTH:
-        awaited = awaited_tasks(current)
-        if not awaited or awaited[0] in chain or awaited[0] is task:
-            break
-        current = awaited[0]
-        chain.append(current)
+    while len(awaited) == 1 and len(chain) < MAX_DEPTH and awaited[0] not in chain and awaited[0] is not task:
+        chain.append(awaited[0])
+        awaited = awaited_tasks(awaited[0])
     return chain
 
 
@@ -107,6 +122,8 @@ def tasks_node() -> Synthetic | None:
     for task in tasks:
         for awaited in awaited_tasks(task):
             waiting.setdefault(id(awaited), []).append(task_name(task))
+    for names in waiting.values():
+        names.sort()
     entries: dict[str, Any] = {}
     for task in tasks:
         name = task_name(task)
@@ -121,7 +138,8 @@ def _task_node(task: Any, current: Any, waiters: list[str]) -> Synthetic:
     chain = [task_name(awaited) for awaited in await_chain(task)]
     summary = state + (" (current task)" if task is current else "")
     if chain:
-        summary += ", awaiting " + " -> ".join(chain)
+        several = len(awaited_tasks(task)) > 1
+        summary += ", awaiting " + (", ".join(chain) if several else " -> ".join(chain))
     children: dict[str, Any] = {"state": state, "current": task is current}
     if chain:
         children["awaiting"] = chain
