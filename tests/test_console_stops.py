@@ -139,3 +139,19 @@ async def test_a_step_out_of_the_console_call_and_over_the_console_line_ends_the
     top = (await client.stack_trace(thread_id))[0]
     assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
     assert await finish(client, thread_id) == "paused 4\nafter 4\n"
+
+
+async def test_console_code_that_raises_answers_with_the_error_and_makes_no_exception_stop(
+    client: DapClient, tmp_path: Path
+) -> None:
+    """With the raised and userUnhandled filters on, an exception in console code (its own text or a
+    function it calls) is the evaluate's error, not a stop: only breakpoints and steps stop inside."""
+    program = write_program(tmp_path, PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_exception_breakpoints(["raised", "userUnhandled"])
+    with pytest.raises(DapError, match="ZeroDivisionError: division by zero"):
+        await client.evaluate("1 / 0", frame["id"], context="repl")
+    with pytest.raises(DapError, match="TypeError: can only concatenate str"):
+        await client.evaluate("compute('x') + 1", frame["id"], context="repl")
+    assert [event["body"]["reason"] for event in client.events if event.get("event") == "stopped"] == ["breakpoint"]
+    assert await finish(client, thread_id) == "paused 4\nafter 4\n"

@@ -164,8 +164,9 @@ class Parking:
             self._send_event("stopped", parked.stop_body)
 
     def park_on_exception(self, ident: int, stack: Stack, exception: BaseException, kind: exceptions.StopKind) -> None:
-        """Stop with reason "exception" showing ``stack`` (innermost first, where the exception is)."""
-        if not stack:
+        """Stop with reason "exception" showing ``stack`` (innermost first, where the exception is).
+        Not inside console code (``run_nested``): the evaluate's answer reports its exception."""
+        if not stack or ident in self.evaluating:
             return
         self.park(
             ident,
