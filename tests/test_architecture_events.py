@@ -17,6 +17,8 @@ from monadapter.agent.engine import AUX_CANDIDATES, DEBUGGER_ID, EVENTS, TOOL_NA
 from monadapter.agent.exceptions import ExceptionFilters
 from monadapter.agent.sources import Sources
 
+pytestmark = pytest.mark.unit  # the in-process tier: no process started
+
 ROOT = Path(__file__).resolve().parent.parent
 ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text()
 README = (ROOT / "README.md").read_text()

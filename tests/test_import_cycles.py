@@ -7,6 +7,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.unit  # the in-process tier: no process started
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 

@@ -6,12 +6,15 @@ import gc
 import sys
 from pathlib import Path
 
+import pytest
 from parts_helpers import Events, Recorder, compile_file, nested
 
 from monadapter.agent.breakpoint_table import BreakpointTable
 from monadapter.agent.codes import code_key
 from monadapter.agent.registry import CodeRegistry
 from monadapter.agent.sources import Sources
+
+pytestmark = pytest.mark.unit  # the in-process tier: no process started
 
 LINE = sys.monitoring.events.LINE
 

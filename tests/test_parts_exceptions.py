@@ -14,6 +14,8 @@ from monadapter.agent.exception_stops import ExceptionStops
 from monadapter.agent.exceptions import ExceptionFilters
 from monadapter.agent.usercode import UserCode
 
+pytestmark = pytest.mark.unit  # the in-process tier: no process started
+
 
 def stops(**arguments: Any) -> ExceptionStops:
     exception_stops = ExceptionStops(UserCode())

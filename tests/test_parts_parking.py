@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 
+import pytest
 from parts_helpers import Events, Recorder
 
 from monadapter.agent.parking import Parking
@@ -13,6 +14,8 @@ from monadapter.agent.sources import Sources
 from monadapter.agent.stepping import Stepper
 from monadapter.agent.threads import ThreadIds
 from monadapter.agent.usercode import UserCode
+
+pytestmark = pytest.mark.unit  # the in-process tier: no process started
 
 WAIT = 10.0
 

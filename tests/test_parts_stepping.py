@@ -8,12 +8,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import pytest
 from parts_helpers import Recorder, compile_file
 
 from monadapter.agent.registry import CodeRegistry
 from monadapter.agent.sources import Sources
 from monadapter.agent.stepping import Stepper, StepPlan
 from monadapter.agent.usercode import UserCode
+
+pytestmark = pytest.mark.unit  # the in-process tier: no process started
 
 E = sys.monitoring.events
 IDENT = 1  # a thread ident: the Stepper takes it as given
