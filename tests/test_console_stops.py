@@ -155,3 +155,48 @@ async def test_console_code_that_raises_answers_with_the_error_and_makes_no_exce
         await client.evaluate("compute('x') + 1", frame["id"], context="repl")
     assert [event["body"]["reason"] for event in client.events if event.get("event") == "stopped"] == ["breakpoint"]
     assert await finish(client, thread_id) == "paused 4\nafter 4\n"
+
+
+THREADED_PROGRAM = """
+    import threading
+
+    def compute(n):
+        return n * 10  # inner
+
+    done = False
+    counter = 0
+
+    def spin():
+        global counter
+        while not done:
+            counter += 1
+
+    worker = threading.Thread(target=spin, name="spinner")
+    worker.start()
+    while counter == 0:
+        pass
+    print("paused")  # stop here
+    done = True
+    worker.join()
+"""
+
+
+async def test_other_threads_stay_paused_during_a_nested_stop(client: DapClient, tmp_path: Path) -> None:
+    """Continuing a nested stop runs only the thread inside console code: the other paused thread
+    does not run (its variables stay readable, its counter unchanged), and the continue says so."""
+    program = write_program(tmp_path, THREADED_PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    spinner = next(thread["id"] for thread in await client.threads() if thread["name"] == "spinner")
+    spin_frame = (await client.stack_trace(spinner))[0]
+    counter = (await client.evaluate("counter", spin_frame["id"], context="watch"))["result"]
+    pending = await client.send_request(
+        "evaluate", {"expression": "compute(2)", "frameId": frame["id"], "context": "repl"}
+    )
+    assert (await client.wait_for_event("stopped"))["body"]["threadId"] == thread_id
+    assert (await client.continue_(thread_id))["allThreadsContinued"] is False
+    assert (await pending)["result"] == "20"
+    await client.wait_for_event("stopped")
+    # the spinner's frame id from before still answers: it never ran
+    assert (await client.evaluate("counter", spin_frame["id"], context="watch"))["result"] == counter
+    assert await finish(client, thread_id) == "paused\n"

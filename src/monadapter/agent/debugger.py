@@ -300,12 +300,13 @@ class Debugger:
         if single and ident is None:
             request.fail(f"unknown threadId {arguments.get('threadId')!r}")
             return
+        # inside console code that stopped (a nested stop) only that thread runs on (Parking.resume)
+        inside = self.engine.parking.evaluating
         for parked in self.engine.parking.parked_threads():
-            if ident is None or parked.ident == ident:
+            if (ident is None and (not inside or parked.ident in inside)) or parked.ident == ident:
                 self.handles.clear_thread(parked.dap_id)
         # Reply before releasing: a released program may end (and close the channel) at once.
-        # inside console code that stopped (a nested stop) only that thread runs on (Parking.resume)
-        request.reply({"allThreadsContinued": not single and not self.engine.parking.evaluating})
+        request.reply({"allThreadsContinued": not single and not inside})
         self.engine.parking.resume(ident)
 
     def _step(self, request: Request, kind: StepKind) -> None:
@@ -324,11 +325,12 @@ class Debugger:
                 request.fail(f"stepIn targetId {target!r} is not a call of the paused line (ask stepInTargets)")
                 return
             kind = "into_call"  # over the line's other calls, into this one (StepPlan)
+        alone = single or bool(self.engine.parking.evaluating)  # a nested stop: the others stay parked
         for other in self.engine.parking.parked_threads():
-            if not single or other.ident == parked.ident:
+            if not alone or other.ident == parked.ident:
                 self.handles.clear_thread(other.dap_id)
         request.reply()  # before the program runs on (see _continue)
-        if not single:
+        if not alone:
             # clients take a step to resume only the stepped thread (a step response says nothing else)
             self.loaded.send_event("continued", {"threadId": parked.dap_id, "allThreadsContinued": True})
         self.engine.parking.step(parked.ident, kind, single_thread=single, target=target)
