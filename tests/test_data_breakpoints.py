@@ -180,3 +180,29 @@ async def test_what_cannot_be_watched_says_why(tmp_path: Path) -> None:
         answer = await client.request("setDataBreakpoints", {"breakpoints": [{"dataId": "nope"}]})
         assert answer["breakpoints"][0]["verified"] is False and "unknown dataId" in answer["breakpoints"][0]["message"]
         await finish(client, stopped["body"]["threadId"])
+
+
+async def test_a_local_watch_ends_when_an_exception_unwinds_its_frame(tmp_path: Path) -> None:
+    program = write_program(
+        tmp_path,
+        """
+        def failing():
+            value = 1
+            value = 2  # stop here
+            raise ValueError("out")
+
+        try:
+            failing()
+        except ValueError:
+            print("caught")
+        """,
+    )
+    async with session() as client:
+        stopped, frame = await _stopped_at_marker(client, program)
+        await _watch(client, {"frameId": frame["id"], "name": "value"})
+        stopped, frame = await _data_stop(client, stopped)
+        assert stopped["body"]["description"] == "value (local of failing) changed from 1 to 2"
+        assert frame["line"] == line_of(program, "raise ValueError")
+        assert await finish(client, stopped["body"]["threadId"]) == "caught\n"
+        gone = await client.wait_for_event("breakpoint", lambda event: not event["body"]["breakpoint"]["verified"])
+        assert "its frame ended" in gone["body"]["breakpoint"]["message"]
