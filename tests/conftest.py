@@ -151,13 +151,16 @@ async def client(adapter: AdapterAddress) -> AsyncIterator[DapClient]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The long fuzz run (``@pytest.mark.fuzz_long``) runs only when asked for: ``pytest -m fuzz_long``."""
+    """The long fuzz run (``@pytest.mark.fuzz_long``) runs only when asked for: ``pytest -m fuzz_long``.
+
+    Otherwise its items are deselected (not skipped), so a normal run's summary counts only what ran.
+    """
     if "fuzz_long" in (config.option.markexpr or ""):
         return
-    skip = pytest.mark.skip(reason="the long fuzz run: pytest -m fuzz_long")
-    for item in items:
-        if item.get_closest_marker("fuzz_long") is not None:
-            item.add_marker(skip)
+    long_runs = [item for item in items if item.get_closest_marker("fuzz_long") is not None]
+    if long_runs:
+        config.hook.pytest_deselected(items=long_runs)
+        items[:] = [item for item in items if item.get_closest_marker("fuzz_long") is None]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
