@@ -200,3 +200,23 @@ async def test_other_threads_stay_paused_during_a_nested_stop(client: DapClient,
     # the spinner's frame id from before still answers: it never ran
     assert (await client.evaluate("counter", spin_frame["id"], context="watch"))["result"] == counter
     assert await finish(client, thread_id) == "paused\n"
+
+
+async def test_cancelling_console_code_stopped_inside_ends_it_when_resumed(client: DapClient, tmp_path: Path) -> None:
+    """``cancel`` of the evaluate while its code is stopped inside: once continued, the code is
+    interrupted, the evaluate fails with ``cancelled`` and the first stop is reported again."""
+    program = write_program(tmp_path, PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    pending = await client.send_request(
+        "evaluate", {"expression": "compute(value)", "frameId": frame["id"], "context": "repl"}
+    )
+    await client.wait_for_event("stopped")
+    await client.request("cancel", {"requestId": pending.seq})
+    await client.continue_(thread_id)
+    response = await client.response(pending.seq)
+    assert (response["success"], response["message"]) == (False, "cancelled")
+    assert (await client.wait_for_event("stopped"))["body"]["reason"] == "breakpoint"
+    top = (await client.stack_trace(thread_id))[0]
+    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
+    assert await finish(client, thread_id) == "paused 4\nafter 4\n"

@@ -98,6 +98,8 @@ class Interrupter:
         self._lock = _thread.allocate_lock()
         # maps thread ident -> its running request (one at a time per paused thread)
         self._running: dict[int, _Request] = {}
+        # maps thread ident -> the requests held while their thread stops inside their code (hold)
+        self._held: dict[int, list[_Request]] = {}
         # the lock the watchdog sleeps on; released to wake it early
         self._waiter: Any = None
         # when the watchdog wakes up next by itself
@@ -146,9 +148,13 @@ class Interrupter:
         self._running.pop(request.ident, None)
 
     def interrupt(self, ident: int, reason: str = "cancelled") -> bool:
-        """Raise EvaluationTimeout(``reason``) now in the request running on thread ``ident``;
-        False when none runs there."""
+        """Raise EvaluationTimeout(``reason``) now in the request running on thread ``ident`` (one whose
+        thread stopped inside its code, ``hold``: as soon as it runs again); False when none runs there."""
         with self._lock:
+            held = self._held.get(ident)
+            if held:  # stopped inside the code it runs: it ends as soon as that stop is resumed
+                held[-1].reason, held[-1].left = reason, 0.0
+                return True
             request = self._running.get(ident)
             if request is None:
                 return False
@@ -160,18 +166,27 @@ class Interrupter:
     def hold(self, ident: int) -> Callable[[], None]:
         """Stop the clock of the request running on ``ident`` while its thread stops inside the code
         it runs (a nested stop: the user's time there is not the evaluation's; the requests served
-        there get clocks of their own). Returns the function that starts the clock again."""
+        there get clocks of their own). Returns the function that starts the clock again, called on the
+        request's thread: it raises EvaluationTimeout there when the request was cancelled meanwhile."""
         with self._lock:
             request = self._running.pop(ident, None)
             if request is None:
                 return lambda: None
             request.left = request.deadline - monotonic()
+            self._held.setdefault(ident, []).append(request)
 
         def again() -> None:
             with self._lock:
+                held = self._held.get(ident, [])
+                if request in held:
+                    held.remove(request)
+                if not held:
+                    self._held.pop(ident, None)
                 request.deadline = monotonic() + max(request.left, 0.0)
                 self._running[ident] = request
                 self._wake()
+            if request.left <= 0:  # cancelled (or out of time) while held: end it here, on its thread
+                raise EvaluationTimeout(request.reason)
 
         return again
 

@@ -150,7 +150,6 @@ class PausedRequests:
             def job() -> None:
                 try:
                     request.reply(self._debugger.interrupter.run(run, self._evaluate_timeout()))
-                    self._debugger.engine.parking.announce_again(parked)  # after console code that stopped inside
                 except InspectError as exc:
                     request.fail(str(exc))
                 except EvaluationTimeout as exc:
@@ -167,6 +166,7 @@ class PausedRequests:
                     with self._jobs_lock:
                         self._running_jobs.pop(request.seq, None)
                         self._cancelled.discard(request.seq)
+                    self._debugger.engine.parking.announce_again(parked)  # after console code that stopped inside
 
             with self._jobs_lock:  # from now on a cancel can reach it, queued or running
                 self._running_jobs[request.seq] = parked.ident
