@@ -220,3 +220,40 @@ async def test_cancelling_console_code_stopped_inside_ends_it_when_resumed(clien
     top = (await client.stack_trace(thread_id))[0]
     assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
     assert await finish(client, thread_id) == "paused 4\nafter 4\n"
+
+
+STEP_IN_PROGRAM = """
+    def helper(n):
+        doubled = n * 2
+        return doubled
+
+    def compute(n):
+        result = helper(n)  # inner
+        return result + 1
+
+    value = 4
+    print("paused", value)  # stop here
+"""
+
+
+async def test_a_step_in_inside_console_code(client: DapClient, tmp_path: Path) -> None:
+    program = write_program(tmp_path, STEP_IN_PROGRAM)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    pending = await client.send_request(
+        "evaluate", {"expression": "compute(value)", "frameId": frame["id"], "context": "repl"}
+    )
+    await client.wait_for_event("stopped")
+    await client.step_in(thread_id)
+    assert (await client.wait_for_event("stopped"))["body"]["reason"] == "step"
+    stack = await client.stack_trace(thread_id)
+    assert [(entry["name"], entry["line"]) for entry in stack] == [
+        ("helper", line_of(program, "doubled = n * 2")),
+        ("compute", line_of(program, "# inner")),
+        ("<module>", 1),
+        ("<module>", line_of(program, "# stop here")),
+    ]
+    await client.continue_(thread_id)
+    assert (await pending)["result"] == "9"
+    await client.wait_for_event("stopped")
+    assert await finish(client, thread_id) == "paused 4\n"
