@@ -150,3 +150,22 @@ async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
                     await anyio.sleep(0.05)
     environment = json.loads(out.read_text())
     assert environment["MONADAPTER_ADDED"] == "1" and "HOME" not in environment
+
+
+@pytest.mark.unit
+async def test_a_wait_finds_its_event_among_thousands_of_others_in_order() -> None:
+    """Events already received are found by name, in arrival order, each returned once, whatever
+    else came (5,000 breakpoint events); a predicate skips what it rejects and leaves it for later."""
+    client = DapClient(lambda: None)
+    for number in range(5000):
+        await client._file({"type": "event", "event": "breakpoint", "body": {"n": number}})
+        if number in (10, 20, 30):
+            await client._file({"type": "event", "event": "stopped", "body": {"n": number}})
+    await client._file({"type": "event", "event": "exited", "body": {"n": -1}})
+    late = await client.wait_for_event("stopped", lambda event: event["body"]["n"] > 15)
+    first = await client.wait_for_event("stopped")
+    either = await client.wait_for_any_event("exited", "stopped")
+    assert [late["body"]["n"], first["body"]["n"], either["body"]["n"]] == [20, 10, 30]
+    assert (await client.wait_for_event("breakpoint"))["body"]["n"] == 0
+    assert (await client.wait_for_event("exited"))["body"]["n"] == -1
+    assert len(client.events) == 5004
