@@ -196,7 +196,7 @@ class Inspector:
                 {
                     "name": TASKS_SCOPE,
                     "variablesReference": self.handles.add(thread_id, ValueRef(frame, tasks, None)),
-                    "namedVariables": len(tasks.children),
+                    "namedVariables": len(tasks.members()),
                     "expensive": False,
                 }
             )

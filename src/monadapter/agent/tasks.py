@@ -11,6 +11,7 @@ suspended coroutine waits in), the links ``asyncio.capture_call_graph`` (3.14+) 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from types import AsyncGeneratorType, CoroutineType, FrameType, GeneratorType
@@ -107,6 +108,10 @@ def task_name(task: Any) -> str:
         return f"Task at {id(task):#x}"
 
 
+def _locals_of(frame: FrameType) -> dict[str, Any]:
+    return dict(frame.f_locals)
+
+
 def frame_label(frame: FrameType) -> str:
     return f"{frame.f_code.co_qualname} ({os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno})"
 
@@ -153,5 +158,6 @@ def _task_node(task: Any, current: Any, waiters: list[str]) -> Synthetic:
         except Exception:
             frames = []
         for frame in frames:
-            children[frame_label(frame)] = Synthetic(frame_label(frame), dict(frame.f_locals))
+            # the locals are read when the frame is opened: a loop of many tasks costs little to list
+            children[frame_label(frame)] = Synthetic(frame_label(frame), functools.partial(_locals_of, frame))
     return Synthetic(summary, children)

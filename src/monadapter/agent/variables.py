@@ -67,14 +67,19 @@ Placement = Literal["group", "inline", "hide"]
 
 
 class Synthetic:
-    """A value the debugger makes up to show (the asyncio tasks scope): its children are ``children``,
-    its value shown is ``summary``, and it lists no special variables."""
+    """A value the debugger makes up to show (the asyncio tasks scope): its children are ``children``
+    (or what it returns, read only when the entry is opened), its value shown is ``summary``, and it
+    lists no special variables."""
 
     __slots__ = ("children", "summary")
 
-    def __init__(self, summary: str, children: dict[str, Any]) -> None:
+    def __init__(self, summary: str, children: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         self.summary = summary
         self.children = children
+
+    def members(self) -> list[tuple[str, Any]]:
+        children = self.children
+        return list((children() if callable(children) else children).items())
 
     def __repr__(self) -> str:
         return self.summary
@@ -239,7 +244,7 @@ def attributes(value: Any) -> list[tuple[str, Any]]:
     """
     kind = type(value)
     if kind is Synthetic:
-        return list(value.children.items())
+        return value.members()
     members: list[tuple[str, Any]] = []
     fields = class_lookup(kind, "_fields") if issubclass(kind, tuple) else None
     if isinstance(fields, tuple) and all(type(field) is str for field in fields):
