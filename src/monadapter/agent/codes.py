@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from types import CodeType
 
 _RESUME_OPCODE = dis.opmap["RESUME"]
+_CACHE_OPCODE = dis.opmap["CACHE"]
 #: The identity key of a code object for our registries. ``object.__hash__`` is the address-based
 #: hash (a bit rotation of the address: distinct for distinct live objects), like ``id()``, but
 #: ``id()`` raises the audit event "builtins.id": with our audit hook installed (agent/sources.py)
@@ -78,11 +79,14 @@ def line_starts(code: CodeType) -> frozenset[int]:
 
 
 def _prologue_end(code: CodeType) -> int:
-    """Offset just past the first RESUME (0 for code without one)."""
+    """Offset just past the first RESUME and its inline cache (3.15 gives RESUME one; 0 for code without one)."""
     raw = code.co_code
     for offset in range(0, len(raw), 2):
         if raw[offset] == _RESUME_OPCODE:
-            return offset + 2
+            end = offset + 2
+            while end < len(raw) and raw[end] == _CACHE_OPCODE:
+                end += 2
+            return end
     return 0
 
 
