@@ -90,6 +90,9 @@ class DapConnection:
         self._progress = anyio.Event()
         self._seq = 0
         self._responses: dict[int, dict[str, Any]] = {}
+        #: request seq -> how many events came before its response: what a client saw before an
+        #: answer (a ``stopped`` event before a continue's answer is a stop that continue ended)
+        self.events_before: dict[int, int] = {}
         self._closed = False
         #: every event received, in order
         self.events: list[dict[str, Any]] = []
@@ -309,6 +312,7 @@ class DapConnection:
         kind = message.get("type")
         if kind == "response":
             self._responses[message.get("request_seq", -1)] = message
+            self.events_before[message.get("request_seq", -1)] = len(self.events)
         elif kind == "event":
             self.events.append(message)
             name = message.get("event")

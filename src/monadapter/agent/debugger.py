@@ -300,16 +300,21 @@ class Debugger:
         if single and ident is None:
             request.fail(f"unknown threadId {arguments.get('threadId')!r}")
             return
-        # inside console code that stopped (a nested stop) only that thread runs on (Parking.resume)
-        inside = self.engine.parking.evaluating
-        for parked in self.engine.parking.parked_threads():
-            if (ident is None and (not inside or parked.ident in inside)) or parked.ident == ident:
-                self.handles.clear_thread(parked.dap_id)
-        # Reply before releasing: a released program may end (and close the channel) at once.
-        request.reply({"allThreadsContinued": not single and not inside})
-        self.engine.parking.resume(ident)
+        with self.engine.parking.answered():  # no stop is reported between the reply and the release
+            # inside console code that stopped (a nested stop) only that thread runs on (Parking.resume)
+            inside = self.engine.parking.evaluating
+            for parked in self.engine.parking.parked_threads():
+                if (ident is None and (not inside or parked.ident in inside)) or parked.ident == ident:
+                    self.handles.clear_thread(parked.dap_id)
+            # Reply before releasing: a released program may end (and close the channel) at once.
+            request.reply({"allThreadsContinued": not single and not inside})
+            self.engine.parking.resume(ident)
 
     def _step(self, request: Request, kind: StepKind) -> None:
+        with self.engine.parking.answered():  # no stop is reported between the reply and the release
+            self._step_answered(request, kind)
+
+    def _step_answered(self, request: Request, kind: StepKind) -> None:
         arguments = request.arguments
         ident = self.ident_of(arguments.get("threadId"))
         parked = self.engine.parking.parked.get(ident) if ident is not None else None

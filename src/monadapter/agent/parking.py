@@ -100,19 +100,21 @@ class Parking:
             self.halt = True
             self._changed()
             nested = ident in self.evaluating
-        if reason is not None:
-            body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
-            if hit_ids:
-                body["hitBreakpointIds"] = hit_ids
-            if description:
-                body["description"] = description
-                body["text"] = description
-            parked.stop_body = body
-            try:
-                self._send_event("stopped", body)
-            except BaseException:
-                self.resume()  # nobody heard of this stop, so nobody could end it: let every thread run on
-                raise
+            if reason is not None:
+                # sent under the lock, as a resume's answer is (see ``answered``): a stop registered here
+                # and reported after that answer, released by it, would be over when the client acts on it
+                body: dict[str, Any] = {"reason": reason, "threadId": parked.dap_id, "allThreadsStopped": True}
+                if hit_ids:
+                    body["hitBreakpointIds"] = hit_ids
+                if description:
+                    body["description"] = description
+                    body["text"] = description
+                parked.stop_body = body
+                try:
+                    self._send_event("stopped", body)
+                except BaseException:
+                    self.resume()  # nobody heard of this stop, so nobody could end it: let every thread run on
+                    raise
         if nested and self.nested_stop is not None:
             resumed = self.nested_stop(ident)
             try:
@@ -158,10 +160,12 @@ class Parking:
 
     def announce_again(self, parked: ParkedThread) -> None:
         """After an evaluation that stopped inside (``run_nested``) has been answered: report the
-        thread's first stop again, so the client shows that frame once more."""
-        if parked.stopped_again and parked.stop_body is not None and self.parked.get(parked.ident) is parked:
-            parked.stopped_again = False
-            self._send_event("stopped", parked.stop_body)
+        thread's first stop again, so the client shows that frame once more (under the lock: a
+        continue answered meanwhile ended it, see ``answered``)."""
+        with self.lock:
+            if parked.stopped_again and parked.stop_body is not None and self.parked.get(parked.ident) is parked:
+                parked.stopped_again = False
+                self._send_event("stopped", parked.stop_body)
 
     def park_on_exception(self, ident: int, stack: Stack, exception: BaseException, kind: exceptions.StopKind) -> None:
         """Stop with reason "exception" showing ``stack`` (innermost first, where the exception is).
@@ -199,6 +203,15 @@ class Parking:
         return request[0]
 
     # -- requests -------------------------------------------------------------------------------------
+
+    def answered(self) -> threading.RLock:
+        """Hold this while answering a request that resumes threads (continue, next, stepIn, stepOut)
+        and resuming them: ``park`` registers a thread and sends its ``stopped`` event under it too,
+        so every stop is reported either before the answer (the resume ends it: allThreadsContinued)
+        or after it, and then it is still in force when the client acts on it. Without it a thread
+        registered just before the resume but reported just after it was released by a continue
+        the client had already seen answered."""
+        return self.lock
 
     def request_stop(self, reason: str, ident: int | None = None) -> None:
         """Stop the next user line run by ``ident`` (any thread when None) with ``reason`` ("pause",
