@@ -99,7 +99,9 @@ class Parking:
             self.running_alone.discard(ident)
             self.halt = True
             self._changed()
-            nested = ident in self.evaluating
+            # inside console code: its time limit waits from before the client can hear of this stop
+            # (a cancel sent on seeing it must find the evaluation held: Interrupter.hold)
+            resumed = self.nested_stop(ident) if ident in self.evaluating and self.nested_stop is not None else None
             if reason is not None:
                 # sent under the lock, as a resume's answer is (see ``answered``): a stop registered here
                 # and reported after that answer, released by it, would be over when the client acts on it
@@ -114,15 +116,14 @@ class Parking:
                     self._send_event("stopped", body)
                 except BaseException:
                     self.resume()  # nobody heard of this stop, so nobody could end it: let every thread run on
+                    if resumed is not None:
+                        resumed()
                     raise
-        if nested and self.nested_stop is not None:
-            resumed = self.nested_stop(ident)
-            try:
-                parked.serve()
-            finally:
-                resumed()
-        else:
+        try:
             parked.serve()
+        finally:
+            if resumed is not None:
+                resumed()
         return True
 
     def run_nested[T](self, ident: int, call: Callable[[], T]) -> T:
