@@ -4,7 +4,9 @@ and the promise never to call ``restart_events()`` nor set LINE globally on DEBU
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_helpers import (
@@ -235,15 +237,17 @@ RESTARTING = {
             sys.monitoring.restart_events()
     """,
     "threads": """
-        import sys, threading
-        def work(n):
+        import queue, sys, threading
+        inbox = [queue.SimpleQueue(), queue.SimpleQueue()]
+        def work(n, me):
+            inbox[1 - me].put(n); inbox[me].get()  # C calls only: both threads reach the next line together
             total = n + 1  # stop here
             return total
-        def loop():
+        def loop(me):
             for n in range(HITS // 2):
-                work(n)
+                work(n, me)
                 sys.monitoring.restart_events()
-        workers = [threading.Thread(target=loop) for _ in range(2)]
+        workers = [threading.Thread(target=loop, args=(me,)) for me in range(2)]
         for worker in workers:
             worker.start()
         for worker in workers:
@@ -252,21 +256,32 @@ RESTARTING = {
 }
 
 
+def sent_after(seq: int) -> Callable[[dict[str, Any]], bool]:
+    """Whether an event was sent after the message numbered ``seq`` (the adapter numbers all it sends)."""
+    return lambda event: int(event["seq"]) > seq
+
+
 @pytest.mark.parametrize("shape", list(RESTARTING))
 async def test_restart_events_between_hits_loses_no_stop(tmp_path: Path, shape: str) -> None:
     """The program's restart_events() revives every DISABLEd event of every tool, ours too: the
-    breakpoint must still stop at every one of many hits (counted exactly, no timing involved)."""
+    breakpoint must still stop at every one of many hits (counted exactly, no timing involved).
+
+    Threads: both hit the breakpoint at once. The second's stop may be reported before the answer to
+    the continue of the first, which releases it too (``allThreadsContinued``): that event is stale.
+    Every ``stopped`` event after an answer must name a thread stopped at the breakpoint (a stop
+    reported after the resume that released it named a running thread: Parking.park)."""
     hits = 40
     program = write_program(tmp_path, RESTARTING[shape].replace("HITS", str(hits)))
     marker = line_of(program, "# stop here")
     async with session() as client:
         stopped = await client.launch_and_stop({program: [marker]}, **launch_arguments(program))
-        stops = 0
         while stopped["event"] == "stopped":
-            stops += 1
             if shape != "one-line def" or (await stop_location(client, stopped))[0] == "work":
-                assert (await stop_location(client, stopped))[1] == marker
-            await client.continue_(stopped["body"]["threadId"])
-            stopped = await client.wait_for_any_event("stopped", "terminated")
+                assert (await stop_location(client, stopped))[1] == marker, stopped
+            pending = await client.send_request("continue", {"threadId": stopped["body"]["threadId"]})
+            answer = await client.response(pending.seq)
+            assert answer["success"], answer
+            stopped = await client.wait_for_any_event("stopped", "terminated", predicate=sent_after(answer["seq"]))
+        stops = sum(event["event"] == "stopped" for event in client.events)
     # the one-line def also stops once where the module runs its def statement
     assert stops == hits + (shape == "one-line def")

@@ -115,3 +115,34 @@ def test_console_code_that_parks_again_is_a_nested_stop() -> None:
     first.join(WAIT)
     other.join(WAIT)
     assert not first.is_alive() and not other.is_alive()
+
+
+def test_a_resume_cannot_release_a_thread_between_its_parking_and_its_stopped_event() -> None:
+    """Two threads stopping at once (restart_events' test, issue 13): the client's continue of the first
+    stop must not release the second after it parked but before its ``stopped`` event went out, or that
+    event would name a thread already running (its stack then shows wherever it halted next). The
+    resume is forced into exactly that gap: it runs while the event is being sent."""
+    park, _events = parking()
+    park.active = True
+    seen_parked: list[bool] = []
+
+    def send_event(event: str, body: dict[str, object]) -> None:
+        if event != "stopped":
+            return
+        resumer = threading.Thread(target=park.resume)
+        resumer.start()
+        resumer.join(0.5)  # without the fix it returns at once, having released this thread already
+        seen_parked.append(threading.get_ident() in park.parked)
+
+    park._send_event = send_event
+    outcome: list[bool] = []
+
+    def worker() -> None:
+        frame = sys._getframe()
+        outcome.append(park.park(threading.get_ident(), frame, frame.f_lineno or 0, "breakpoint"))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(WAIT)
+    # the resume waited for the event, then released the thread (so the event was never stale)
+    assert seen_parked == [True] and outcome == [True] and not park.parked
