@@ -20,6 +20,7 @@ from typing import Any
 
 import anyio
 import pytest
+from conftest import AdapterAddress
 
 from monadapter.client import DapClient, DapError, adapter_command
 
@@ -428,6 +429,27 @@ async def test_attach_to_a_listening_program_and_stop_at_a_breakpoint(
     plain = plain_python([str(program), "arg"], program.parent, {})
     assert (code, first, stderr) == (0, "attached run arg", "")
     assert json.loads(report) == json.loads(plain.stdout.splitlines()[1])
+
+
+async def test_a_client_that_detaches_right_after_configuring_lets_the_waiting_program_run(
+    adapter: AdapterAddress, make_program: Callable[..., Path]
+) -> None:
+    """The listening program waits for a client that configures; a disconnect sent right behind
+    configurationDone used to leave it waiting for another client for ever (now and then, seen on
+    3.15 in CI): the client had configured, but its session was over before the program looked."""
+    program = make_program('print("ran to the end")')
+    for _ in range(12):
+        listening = ListeningProgram(program)
+        async with DapClient.connect(adapter.host, adapter.port) as client:
+            await client.initialize()
+            address = {"connect": {"port": listening.port}, "accessToken": listening.token}
+            attached = await client.send_request("attach", address)
+            await client.wait_for_event("initialized")
+            configured = await client.send_request("configurationDone")
+            detached = await client.send_request("disconnect", {})
+            for pending in (configured, attached, detached):
+                await pending
+        assert listening.finish() == (0, "ran to the end\n", "")
 
 
 @pytest.mark.parametrize("form", ["connect", "top-level", "text port"])

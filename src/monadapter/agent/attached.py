@@ -53,6 +53,8 @@ class _State:
         #: the program's main code, once our runner is about to run it
         self.main_code: types.CodeType | None = None
         self.at_exit_registered = False
+        #: how many clients finished configuring: wait_for_client returns for one that came and went
+        self.configured = 0
 
 
 _state = _State()
@@ -116,7 +118,10 @@ def run_session(channel: Channel) -> None:
         if debugger is None:
             return
         running = handshake.serve_until_configured(channel, debugger)
-        if running is None or channel.closed().is_set():
+        if running is None:
+            return
+        if channel.closed().is_set():  # configured, then detached at once: the program must not wait on
+            _configured(None)
             return
         if _state.main_code is not None:  # stacks end at the program's main code
             running.engine.program_starting(_state.main_code, stop_on_entry=False)
@@ -126,10 +131,7 @@ def run_session(channel: Channel) -> None:
             redirect = OutputRedirect(channel.send_event)
             redirect.start()
         children.follow_forks(running, channel)
-        with _state.lock:
-            _state.session = running
-            _register_at_exit()
-            _state.changed.notify_all()
+        _configured(running)
         channel.closed().wait()
     finally:
         if redirect is not None:
@@ -145,6 +147,17 @@ def run_session(channel: Channel) -> None:
             _state.session = None
             _state.claimed = False
             _state.changed.notify_all()
+
+
+def _configured(running: Debugger | None) -> None:
+    """A client finished configuring: wake wait_for_client (``running``, the session it attached, is
+    None when the client already left)."""
+    with _state.lock:
+        _state.configured += 1
+        if running is not None:
+            _state.session = running
+            _register_at_exit()
+        _state.changed.notify_all()
 
 
 def _register_at_exit() -> None:
@@ -174,7 +187,9 @@ def wait_for_client(timeout: float | None) -> bool:
     with _state.lock:
         if _state.listener is None and children.current_session() is None:
             raise AttachError("monadapter.wait_for_client: call monadapter.listen() first; no client can attach")
-        return _state.changed.wait_for(lambda: current_debugger() is not None, timeout)
+        seen = _state.configured
+        # a client that configured and detached at once also counts: its session is already over
+        return _state.changed.wait_for(lambda: _state.configured > seen or current_debugger() is not None, timeout)
 
 
 def use_runner() -> None:
