@@ -8,6 +8,12 @@ program's streams are its own (a terminal, a log file), so the agent replaces ``
 stream object taken before the attach, ``os.write(1, ...)``, C code, child processes) is not
 forwarded. On detach the originals are put back; a wrapper the program kept a reference to stops
 forwarding and stays a plain pass-through.
+
+A wrapper is never freed once installed: on 3.12 and 3.13 ``print()`` holds only a borrowed reference
+to ``sys.stdout`` while it writes (3.14 takes a strong one), so if a detach put the original back
+during a ``print`` and the wrapper died, that ``print`` would go on writing to freed memory (seen as
+endless recursion in ``__getattr__``: the freed wrapper had no ``_stream``). Retired wrappers are kept
+in :data:`_RETIRED`, one pair per session: a few hundred bytes each.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 SendEvent = Callable[[str, dict[str, Any]], None]
+
+_RETIRED: list[_Tee] = []
+"""Every wrapper taken out of ``sys``: kept alive for ever, for a ``print`` still writing to it (see the module)."""
 
 
 class _Tee:
@@ -73,5 +82,6 @@ class OutputRedirect:
         tees, self._tees = self._tees, {}
         for name, tee in tees.items():
             tee.detach_client()
+            _RETIRED.append(tee)
             if getattr(sys, name) is tee:
                 setattr(sys, name, tee._stream)
