@@ -13,14 +13,12 @@ Usage: ``python -m benchmarks.datawatch [--repeats N] [--instructions N]``.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.inprocess import best, instructions
 from monadapter.agent.data_watches import Target
 from monadapter.agent.engine import Engine
 from monadapter.agent.registry import file_key
@@ -70,15 +68,6 @@ def _load() -> dict[str, Any]:
     return namespace
 
 
-def _best(repeats: int, run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _watch(engine: Engine, targets: list[Target]) -> None:
     engine.set_data_breakpoints([{"dataId": engine.add_data_target(target)} for target in targets])
 
@@ -119,14 +108,7 @@ def _run_once(loop: str, size: int, watched: bool) -> None:
 
 
 def _instructions(loop: str, size: int, watched: bool) -> int:
-    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-    command += [sys.executable, "-m", "benchmarks.datawatch", "--once", loop, str(size)]
-    command += ["--watched"] if watched else []
-    # one hash seed: with random ones, dict layouts alone move the count by a few instructions a line
-    environment = {**os.environ, "PYTHONHASHSEED": "0"}
-    output = subprocess.run(command, capture_output=True, text=True, check=True, env=environment).stderr
-    line = next(text for text in output.splitlines() if "I" in text and "refs:" in text)
-    return int(line.split(":")[1].replace(",", "").strip())
+    return instructions("benchmarks.datawatch", ["--once", loop, str(size), *(["--watched"] if watched else [])])
 
 
 def _count(size: int, loops: list[str]) -> None:
@@ -172,7 +154,7 @@ def main() -> None:
             "local": local_run,
             "untouched": lambda: namespace["untouched"](size),
         }
-        before = {name: _best(options.repeats, loop) for name, loop in loops.items()}
+        before = {name: best(options.repeats, loop) for name, loop in loops.items()}
         targets = _targets(namespace, None)
         for name, target in zip(("global", "attribute", "local"), targets, strict=True):
             if name == "local":  # a new frame each run: watched from its first yield on
@@ -188,11 +170,11 @@ def main() -> None:
                     watched = min(watched, time.perf_counter() - start)
             else:
                 _watch(engine, [target])
-                watched = _best(options.repeats, loops[name])
+                watched = best(options.repeats, loops[name])
             print(f"{name}: {(watched - before[name]) / LINES * 1e6:.3f} us per line of watched code")
         local_target = _targets(namespace, _paused_generator(namespace, 1).gi_frame)  # type: ignore[attr-defined]
         _watch(engine, local_target)
-        untouched = _best(options.repeats, loops["untouched"])
+        untouched = best(options.repeats, loops["untouched"])
         print(
             f"untouched: {(untouched - before['untouched']) / LINES * 1e6:+.4f} us per line with three watches set "
             f"(loop {before['untouched'] * 1e3:.1f} ms)"

@@ -18,13 +18,11 @@ load): each figure is (run of N - run of 0) / N, with the engine and without it.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.inprocess import best, instructions
 from monadapter.agent import exceptions
 from monadapter.agent.engine import Engine
 from monadapter.agent.sources import Sources
@@ -49,15 +47,6 @@ def _hot_line(path: Path) -> int:
     return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "bench: hot-line" in text)
 
 
-def _best(repeats: int, run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _run_once(scenario: str, size: int, debugged: bool) -> None:
     """One run of one workload, for the instruction counts (the engine started when ``debugged``)."""
     path, namespace = _load("hotloop" if scenario == "S4" else "exceptions")
@@ -76,12 +65,7 @@ def _run_once(scenario: str, size: int, debugged: bool) -> None:
 
 
 def _instructions(scenario: str, size: int, debugged: bool) -> int:
-    command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-    command += [sys.executable, "-m", "benchmarks.hotpaths", "--once", scenario, str(size)]
-    command += ["--debugged"] if debugged else []
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stderr
-    line = next(text for text in output.splitlines() if "I" in text and "refs:" in text)
-    return int(line.split(":")[1].replace(",", "").strip())
+    return instructions("benchmarks.hotpaths", ["--once", scenario, str(size), *(["--debugged"] if debugged else [])])
 
 
 def _count(size: int) -> None:
@@ -110,15 +94,15 @@ def main() -> None:
         return
     hot_path, hot = _load("hotloop")
     _exc_path, exc = _load("exceptions")
-    plain_spin = _best(options.repeats, lambda: hot["spin"](HITS))
-    plain_raise = _best(options.repeats, lambda: exc["lookups"](RAISES))
+    plain_spin = best(options.repeats, lambda: hot["spin"](HITS))
+    plain_raise = best(options.repeats, lambda: exc["lookups"](RAISES))
     engine = Engine(Sources(), lambda _event, _body: None, lambda: set())
     engine.start()
     try:
         engine.set_breakpoints({"path": str(hot_path)}, [{"line": _hot_line(hot_path), "condition": "i < 0"}])
-        debugged_spin = _best(options.repeats, lambda: hot["spin"](HITS))
+        debugged_spin = best(options.repeats, lambda: hot["spin"](HITS))
         engine.set_exception_filters(exceptions.ExceptionFilters.from_arguments({"filters": ["raised"]}))
-        debugged_raise = _best(options.repeats, lambda: exc["lookups"](RAISES))
+        debugged_raise = best(options.repeats, lambda: exc["lookups"](RAISES))
     finally:
         engine.stop()
     print(f"S4 {(debugged_spin - plain_spin) / HITS * 1e6:.3f} us per hit (plain loop {plain_spin * 1e3:.1f} ms)")
