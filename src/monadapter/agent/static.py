@@ -7,7 +7,7 @@ completions must never change the program, so they read classes through these he
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import (
     BuiltinFunctionType,
     ClassMethodDescriptorType,
@@ -118,6 +118,17 @@ def is_dunder(name: str) -> bool:
     return name.startswith("__") and name.endswith("__") and len(name) > 4
 
 
+def first_definitions(klass: type) -> Iterator[tuple[str, Any]]:
+    """(name, class attribute) for each name ``klass`` and its bases define, the first definition of each
+    in the MRO (the one ``klass.name`` finds), read with the C descriptors of ``type``: no code runs."""
+    seen: set[str] = set()
+    for base in TYPE_MRO.__get__(klass):
+        for name, attribute in TYPE_DICT.__get__(base).items():
+            if type(name) is str and name not in seen:
+                seen.add(name)
+                yield name, attribute
+
+
 def class_specials(klass: type) -> tuple[tuple[str, Any], ...]:
     """(name, class attribute) of the special names ``klass`` and its bases define, the first definition
     of each, as debugpy's "special variables" list them (``__class__``, ``__doc__``, ``__init__``...).
@@ -125,24 +136,15 @@ def class_specials(klass: type) -> tuple[tuple[str, Any], ...]:
     Left out: those only code could read (a property: listed lazily elsewhere; a descriptor written in
     Python; the annotations getters).
     """
-    seen: set[str] = set()
-    found = []
-    for base in TYPE_MRO.__get__(klass):
-        for name, attribute in TYPE_DICT.__get__(base).items():
-            if type(name) is not str or not is_dunder(name) or name in seen:
-                continue
-            seen.add(name)
-            kind = type(attribute)
-            if name in _RUNS_CODE:
-                continue
-            if (
-                kind in _C_BINDERS
-                or kind is staticmethod
-                or kind is classmethod
-                or class_lookup(kind, "__get__") is MISSING
-            ):
-                found.append((name, attribute))
-    return tuple(found)
+    return tuple(
+        (name, attribute)
+        for name, attribute in first_definitions(klass)
+        if is_dunder(name) and name not in _RUNS_CODE and _binds_in_c(type(attribute))
+    )
+
+
+def _binds_in_c(kind: type) -> bool:
+    return kind in _C_BINDERS or kind is staticmethod or kind is classmethod or class_lookup(kind, "__get__") is MISSING
 
 
 def bind_special(attribute: Any, owner: Any) -> Any:

@@ -38,6 +38,7 @@ from monadapter.agent.static import (
     class_lookup,
     class_name,
     class_specials,
+    first_definitions,
     instance_dict,
     is_dunder,
     kind_of_type,
@@ -284,16 +285,7 @@ def class_properties(cls: type) -> list[tuple[str, property]]:
 
     Read from the class namespaces with the C descriptors of ``type``: finding a property runs no code.
     """
-    seen: set[str] = set()
-    found = []
-    for klass in TYPE_MRO.__get__(cls):
-        for name, member in TYPE_DICT.__get__(klass).items():
-            if type(name) is not str or name in seen:
-                continue
-            seen.add(name)
-            if issubclass(type(member), property):
-                found.append((name, member))
-    return found
+    return [(name, member) for name, member in first_definitions(cls) if issubclass(type(member), property)]
 
 
 def postfix_base(expression: str) -> str:
