@@ -7,12 +7,13 @@ reported again. Watch and hover evaluations never stop."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_helpers import line_of, write_program
 from inspection_helpers import finish, stop_at
 
-from monadapter.client import DapClient, DapError
+from monadapter.client import DapClient, DapError, PendingResponse
 
 PROGRAM = """
     def compute(n):
@@ -26,18 +27,36 @@ PROGRAM = """
 """
 
 
+async def paused_with_inner_breakpoint(client: DapClient, tmp_path: Path, text: str) -> tuple[Path, int, int]:
+    """(program, thread id, frame id) paused at ``# stop here``, with a breakpoint on ``# inner`` too."""
+    program = write_program(tmp_path, text)
+    thread_id, frame = await stop_at(client, program, "# stop here")
+    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    return program, thread_id, frame["id"]
+
+
+async def console_stop(client: DapClient, frame_id: int, expression: str) -> tuple[PendingResponse, dict[str, Any]]:
+    """Sends ``expression`` as console code in ``frame_id`` and waits for the stop inside it: (the
+    evaluate, still unanswered; the nested ``stopped`` event)."""
+    pending = await client.send_request("evaluate", {"expression": expression, "frameId": frame_id, "context": "repl"})
+    return pending, await client.wait_for_event("stopped")
+
+
+async def assert_first_stop_back(client: DapClient, program: Path, thread_id: int) -> None:
+    """The console code ended: the first stop is reported again and its frame is on top."""
+    again = (await client.wait_for_event("stopped"))["body"]
+    assert (again["reason"], again["threadId"]) == ("breakpoint", thread_id)
+    top = (await client.stack_trace(thread_id))[0]
+    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
+
+
 async def test_a_console_call_stops_at_its_breakpoint_steps_and_returns_its_result(
     client: DapClient, tmp_path: Path
 ) -> None:
-    program = write_program(tmp_path, PROGRAM)
-    thread_id, frame = await stop_at(client, program, "# stop here")
-    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    program, thread_id, frame_id = await paused_with_inner_breakpoint(client, tmp_path, PROGRAM)
     # a watch runs the same call without stopping
-    assert (await client.evaluate("compute(1)", frame["id"], context="watch"))["result"] == "11"
-    pending = await client.send_request(
-        "evaluate", {"expression": "compute(value)", "frameId": frame["id"], "context": "repl"}
-    )
-    nested = await client.wait_for_event("stopped")
+    assert (await client.evaluate("compute(1)", frame_id, context="watch"))["result"] == "11"
+    pending, nested = await console_stop(client, frame_id, "compute(value)")
     assert (nested["body"]["reason"], nested["body"]["threadId"]) == ("breakpoint", thread_id)
     stack = await client.stack_trace(thread_id)
     names = [(entry["name"], entry["line"]) for entry in stack]
@@ -57,10 +76,8 @@ async def test_a_console_call_stops_at_its_breakpoint_steps_and_returns_its_resu
     # continue ends the call: the evaluate answers with its result, and the first stop is back
     await client.continue_(thread_id)
     assert (await pending)["result"] == "41"
-    again = await client.wait_for_event("stopped")
-    assert (again["body"]["reason"], again["body"]["threadId"]) == ("breakpoint", thread_id)
+    await assert_first_stop_back(client, program, thread_id)
     top = (await client.stack_trace(thread_id))[0]
-    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
     assert (await client.evaluate("value + 1", top["id"], context="repl"))["result"] == "5"
     assert await finish(client, thread_id) == "paused 4\nafter 4\n"
 
@@ -119,13 +136,8 @@ async def test_a_step_out_of_the_console_call_and_over_the_console_line_ends_the
 ) -> None:
     """stepOut of the called function stops in the console's code (``<debug>``, line 1); a ``next``
     there finishes it: the evaluate answers and the first stop is reported again."""
-    program = write_program(tmp_path, PROGRAM)
-    thread_id, frame = await stop_at(client, program, "# stop here")
-    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
-    pending = await client.send_request(
-        "evaluate", {"expression": "compute(value) + 1", "frameId": frame["id"], "context": "repl"}
-    )
-    await client.wait_for_event("stopped")
+    program, thread_id, frame_id = await paused_with_inner_breakpoint(client, tmp_path, PROGRAM)
+    pending, _ = await console_stop(client, frame_id, "compute(value) + 1")
     await client.step_out(thread_id)
     assert (await client.wait_for_event("stopped"))["body"]["reason"] == "step"
     stack = await client.stack_trace(thread_id)
@@ -135,9 +147,7 @@ async def test_a_step_out_of_the_console_call_and_over_the_console_line_ends_the
     ]
     await client.next(thread_id)
     assert (await pending)["result"] == "42"
-    assert (await client.wait_for_event("stopped"))["body"]["reason"] == "breakpoint"
-    top = (await client.stack_trace(thread_id))[0]
-    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
+    await assert_first_stop_back(client, program, thread_id)
     assert await finish(client, thread_id) == "paused 4\nafter 4\n"
 
 
@@ -184,16 +194,12 @@ THREADED_PROGRAM = """
 async def test_other_threads_stay_paused_during_a_nested_stop(client: DapClient, tmp_path: Path) -> None:
     """Continuing a nested stop runs only the thread inside console code: the other paused thread
     does not run (its variables stay readable, its counter unchanged), and the continue says so."""
-    program = write_program(tmp_path, THREADED_PROGRAM)
-    thread_id, frame = await stop_at(client, program, "# stop here")
-    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
+    _, thread_id, frame_id = await paused_with_inner_breakpoint(client, tmp_path, THREADED_PROGRAM)
     spinner = next(thread["id"] for thread in await client.threads() if thread["name"] == "spinner")
     spin_frame = (await client.stack_trace(spinner))[0]
     counter = (await client.evaluate("counter", spin_frame["id"], context="watch"))["result"]
-    pending = await client.send_request(
-        "evaluate", {"expression": "compute(2)", "frameId": frame["id"], "context": "repl"}
-    )
-    assert (await client.wait_for_event("stopped"))["body"]["threadId"] == thread_id
+    pending, nested = await console_stop(client, frame_id, "compute(2)")
+    assert nested["body"]["threadId"] == thread_id
     assert (await client.continue_(thread_id))["allThreadsContinued"] is False
     assert (await pending)["result"] == "20"
     await client.wait_for_event("stopped")
@@ -205,20 +211,13 @@ async def test_other_threads_stay_paused_during_a_nested_stop(client: DapClient,
 async def test_cancelling_console_code_stopped_inside_ends_it_when_resumed(client: DapClient, tmp_path: Path) -> None:
     """``cancel`` of the evaluate while its code is stopped inside: once continued, the code is
     interrupted, the evaluate fails with ``cancelled`` and the first stop is reported again."""
-    program = write_program(tmp_path, PROGRAM)
-    thread_id, frame = await stop_at(client, program, "# stop here")
-    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
-    pending = await client.send_request(
-        "evaluate", {"expression": "compute(value)", "frameId": frame["id"], "context": "repl"}
-    )
-    await client.wait_for_event("stopped")
+    program, thread_id, frame_id = await paused_with_inner_breakpoint(client, tmp_path, PROGRAM)
+    pending, _ = await console_stop(client, frame_id, "compute(value)")
     await client.request("cancel", {"requestId": pending.seq})
     await client.continue_(thread_id)
     response = await client.response(pending.seq)
     assert (response["success"], response["message"]) == (False, "cancelled")
-    assert (await client.wait_for_event("stopped"))["body"]["reason"] == "breakpoint"
-    top = (await client.stack_trace(thread_id))[0]
-    assert (top["name"], top["line"]) == ("<module>", line_of(program, "# stop here"))
+    await assert_first_stop_back(client, program, thread_id)
     assert await finish(client, thread_id) == "paused 4\nafter 4\n"
 
 
@@ -237,13 +236,8 @@ STEP_IN_PROGRAM = """
 
 
 async def test_a_step_in_inside_console_code(client: DapClient, tmp_path: Path) -> None:
-    program = write_program(tmp_path, STEP_IN_PROGRAM)
-    thread_id, frame = await stop_at(client, program, "# stop here")
-    await client.set_breakpoints(program, [line_of(program, "# stop here"), line_of(program, "# inner")])
-    pending = await client.send_request(
-        "evaluate", {"expression": "compute(value)", "frameId": frame["id"], "context": "repl"}
-    )
-    await client.wait_for_event("stopped")
+    program, thread_id, frame_id = await paused_with_inner_breakpoint(client, tmp_path, STEP_IN_PROGRAM)
+    pending, _ = await console_stop(client, frame_id, "compute(value)")
     await client.step_in(thread_id)
     assert (await client.wait_for_event("stopped"))["body"]["reason"] == "step"
     stack = await client.stack_trace(thread_id)
