@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -48,6 +49,29 @@ async def until_gone(pid: int) -> None:
             await anyio.sleep(0.05)
 
 
+async def launched(client: DapClient, program: Path, marker: str | None, **arguments: Any) -> int:
+    """Launches ``program`` with a breakpoint on the line of ``marker`` and waits for its stop there
+    (None: no breakpoint, no wait); returns the program's pid."""
+    breakpoints = {program: [line_of(program, marker)]} if marker else None
+    await client.configuration_sequence(breakpoints, **launch_arguments(program, **arguments))
+    pid = int((await client.wait_for_event("process"))["body"]["systemProcessId"])
+    if marker:
+        await client.wait_for_event("stopped")
+    return pid
+
+
+async def attached(client: DapClient, listening: ListeningProgram, program: Path, marker: str) -> dict[str, Any]:
+    """Attaches to ``listening`` (running ``program``) with a breakpoint on the line of ``marker``;
+    returns the stop there."""
+    await client.configuration_sequence(
+        {program: [line_of(program, marker)]},
+        request="attach",
+        connect={"host": "127.0.0.1", "port": listening.port},
+        accessToken=listening.token,
+    )
+    return await client.wait_for_event("stopped")
+
+
 PAUSED_OR_RUNNING = """
     import subprocess, sys, time
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -64,14 +88,10 @@ async def test_a_launched_program_ends_when_its_adapter_is_killed(tmp_path: Path
     its process group, SIGKILL after a grace), paused at a breakpoint or running, with its children."""
     program = write_program(tmp_path, PAUSED_OR_RUNNING)
     pid_file = tmp_path / "child.pid"
-    breakpoints = {program: [line_of(program, "# stop here")]} if stopped else None
     with adapter_server() as (adapter, port):
         async with connected(port) as client:
-            await client.configuration_sequence(breakpoints, **launch_arguments(program, args=[str(pid_file)]))
-            pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
+            pid = await launched(client, program, "# stop here" if stopped else None, args=[str(pid_file)])
             child = int(await wait_for_file(pid_file))
-            if stopped:
-                await client.wait_for_event("stopped")
             assert alive(pid) and alive(child)
             adapter.send_signal(signal.SIGKILL)
             adapter.wait(WAIT)
@@ -95,13 +115,7 @@ async def test_an_attached_program_runs_on_when_its_adapter_is_killed(tmp_path: 
     listening = ListeningProgram(program)
     with adapter_server() as (adapter, port):
         async with connected(port) as client:
-            await client.configuration_sequence(
-                {program: [line_of(program, "# work body")]},
-                request="attach",
-                connect={"host": "127.0.0.1", "port": listening.port},
-                accessToken=listening.token,
-            )
-            assert (await client.wait_for_event("stopped"))["body"]["reason"] == "breakpoint"
+            assert (await attached(client, listening, program, "# work body"))["body"]["reason"] == "breakpoint"
             adapter.send_signal(signal.SIGKILL)
             adapter.wait(WAIT)
     assert listening.finish()[:2] == (0, "worker done 42\n")
@@ -121,11 +135,7 @@ async def test_a_launched_program_that_detached_outlives_its_adapter(tmp_path: P
     )
     with adapter_server() as (adapter, port):
         async with connected(port) as client:
-            await client.configuration_sequence(
-                {program: [line_of(program, "# stop here")]}, **launch_arguments(program)
-            )
-            pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
-            await client.wait_for_event("stopped")
+            pid = await launched(client, program, "# stop here")
             await client.disconnect(terminate_debuggee=False)
         adapter.send_signal(signal.SIGKILL)
         adapter.wait(WAIT)
@@ -147,11 +157,7 @@ async def test_a_launched_program_ends_when_its_client_goes_away(tmp_path: Path)
     program = write_program(tmp_path, PAUSED_OR_RUNNING)
     with adapter_server() as (_adapter, port):
         async with connected(port) as client:
-            await client.configuration_sequence(
-                {program: [line_of(program, "# stop here")]}, **launch_arguments(program, args=[str(tmp_path / "c")])
-            )
-            pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
-            await client.wait_for_event("stopped")
+            pid = await launched(client, program, "# stop here", args=[str(tmp_path / "c")])
         # the connection is closed here, no disconnect sent
         await until_gone(pid)
         await still_serves(port, tmp_path)
@@ -163,13 +169,7 @@ async def test_an_attached_program_runs_on_when_its_client_goes_away(tmp_path: P
     listening = ListeningProgram(program)
     with adapter_server() as (_adapter, port):
         async with connected(port) as client:
-            await client.configuration_sequence(
-                {program: [line_of(program, "# stop here")]},
-                request="attach",
-                connect={"host": "127.0.0.1", "port": listening.port},
-                accessToken=listening.token,
-            )
-            await client.wait_for_event("stopped")
+            await attached(client, listening, program, "# stop here")
         assert listening.finish()[:2] == (0, "ran on 42\n")
         await still_serves(port, tmp_path)
 
