@@ -448,9 +448,9 @@ async def test_a_client_that_detaches_right_after_configuring_lets_the_waiting_p
             attached = await client.send_request("attach", address)
             await client.wait_for_event("initialized")
             configured = await client.send_request("configurationDone")
-            await attached  # answered once configured: disconnect at once, the program may not have looked yet
-            await client.disconnect()
-            await configured
+            detached = await client.send_request("disconnect", {})  # before attach's answer, which follows configuring
+            for pending in (configured, attached, detached):
+                await pending
         assert listening.finish() == (0, "ran to the end\n", "")
 
 

@@ -93,6 +93,8 @@ class DapConnection:
         #: request seq -> how many events came before its response: what a client saw before an
         #: answer (a ``stopped`` event before a continue's answer is a stop that continue ended)
         self.events_before: dict[int, int] = {}
+        #: the seqs of the requests answered, in the order their responses came
+        self.answer_order: list[int] = []
         self._closed = False
         #: every event received, in order
         self.events: list[dict[str, Any]] = []
@@ -312,6 +314,7 @@ class DapConnection:
         kind = message.get("type")
         if kind == "response":
             self._responses[message.get("request_seq", -1)] = message
+            self.answer_order.append(message.get("request_seq", -1))
             self.events_before[message.get("request_seq", -1)] = len(self.events)
         elif kind == "event":
             self.events.append(message)

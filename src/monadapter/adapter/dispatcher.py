@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from monadapter.adapter import access
-from monadapter.adapter.errors import AdapterError, AgentRequestFailed
+from monadapter.adapter.errors import AdapterError, AgentGoneError, AgentRequestFailed, LaunchError, NoDebuggeeError
 from monadapter.adapter.handlers import HANDLERS, Later, relay
 from monadapter.protocol import ParsedRequest, RequestValidationError, parse_request
 
@@ -19,6 +21,10 @@ if TYPE_CHECKING:  # for typing only: the session imports none of these (no impo
     from monadapter.adapter.session import Session
 
 logger = logging.getLogger(__name__)
+
+#: The failures a disconnect causes in the requests it leaves waiting: the agent detached or the
+#: debuggee ended (an answer the agent gave, AgentRequestFailed, is relayed as it is).
+_ENDED_BY_DISCONNECT = (AgentGoneError, LaunchError, NoDebuggeeError)
 
 
 async def dispatch(session: Session, message: dict[str, Any]) -> None:
@@ -49,25 +55,44 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
         await _fail(session, request, exc)
         return
     if isinstance(result, Later):
-        session.start_soon(_finish_later, session, request, result)
+        # due from now on: a disconnect read next must find it, even before the task has started
+        session.start_soon(_finish_later, session, request, result, session.answer_due(request.seq, request.command))
     else:
         await session.respond(request.seq, request.command, result)
 
 
-async def _finish_later(session: Session, request: ParsedRequest, later: Later) -> None:
-    """Wait for a deferred answer, send it, then run its follow-ups."""
+async def _finish_later(session: Session, request: ParsedRequest, later: Later, scope: anyio.CancelScope) -> None:
+    """Wait for a deferred answer, send it, then run its follow-ups. A disconnect cancels what can
+    no longer be answered (``Session.settle_answers``): it is answered ``cancelled`` then, as is a
+    request that fails because the client disconnected (its debuggee detached or ended)."""
+    body: Any = None
+    failure: Exception | None = None
     try:
         try:
-            body = await later.answer
-        except Exception as exc:
-            await _fail(session, request, exc)
-            return
-        await session.respond(request.seq, request.command, body)
+            with scope:  # only the wait is cancelled, never the sending of an answer
+                try:
+                    body = await later.answer
+                except Exception as exc:
+                    failure = exc
+            if scope.cancelled_caught or (session.disconnecting and isinstance(failure, _ENDED_BY_DISCONNECT)):
+                await _cancelled(session, request)
+            elif failure is not None:
+                await _fail(session, request, failure)
+            else:
+                await session.respond(request.seq, request.command, body)
+        finally:
+            if later.sent is not None:
+                later.sent()
+        if failure is None and not scope.cancelled_caught and later.after is not None:
+            later.after()
     finally:
-        if later.sent is not None:
-            later.sent()
-    if later.after is not None:
-        later.after()
+        session.answer_sent(request.seq)
+
+
+async def _cancelled(session: Session, request: ParsedRequest) -> None:
+    """The answer of a request the client's disconnect cancelled: ``message`` is DAP's word for it."""
+    text = f"{request.command} cancelled: the client disconnected before it was answered"
+    await session.respond_error(request.seq, request.command, "cancelled", {"error": {"id": 1, "format": text}})
 
 
 async def _reject(session: Session, error: RequestValidationError) -> None:

@@ -42,6 +42,8 @@ ATTACH_CONNECT_TIMEOUT = 5.0
 TOKENS = frozenset({"accessToken", "adapterAccessToken"})
 #: How long a detaching agent may take to answer the forwarded disconnect.
 DETACH_TIMEOUT = 5.0
+#: How long a disconnect waits for the answers still due to go out before it cancels them.
+SETTLE_TIMEOUT = 5.0
 
 
 #: What a session hands each client message to (``dispatcher.dispatch``, given by the server: the
@@ -80,6 +82,12 @@ class Session:
         self.access_token: str | None = None
         #: the client gave the access token (or none is needed)
         self.authenticated = False
+        #: request seq -> (command, the scope of the task that will answer it) for each deferred answer
+        #: not sent yet (dispatcher._finish_later); and the event set at each answer's removal
+        self._due: dict[int, tuple[str, anyio.CancelScope]] = {}
+        self._due_changed = anyio.Event()
+        #: a disconnect is under way: what it leaves unanswered is answered ``cancelled`` (settle_answers)
+        self.disconnecting = False
 
     async def run(self) -> None:
         """Serve the client until it leaves or disconnects; never raises for bad input."""
@@ -193,6 +201,39 @@ class Session:
             pending.response = response
             pending.done.set()
 
+    def answer_due(self, seq: int, command: str) -> anyio.CancelScope:
+        """Note that request ``seq`` will be answered later, by a task running under the scope returned."""
+        scope = anyio.CancelScope()
+        self._due[seq] = (command, scope)
+        return scope
+
+    def answer_sent(self, seq: int) -> None:
+        """The deferred answer to ``seq`` went out (or could not)."""
+        self._due.pop(seq, None)
+        changed, self._due_changed = self._due_changed, anyio.Event()
+        changed.set()
+
+    async def settle_answers(self) -> None:
+        """Answer every request still waiting, before the disconnect that ends the session is answered
+        (DAP: every request gets one response). Called once the debuggee is detached or ended, so
+        the agent has answered what was relayed before (configurationDone too) or these fail now.
+        A launch or attach whose configurationDone was not answered can no longer succeed: it is
+        cancelled at once (a connection still being made is abandoned; an attached program runs on).
+        What is still due after SETTLE_TIMEOUT is cancelled too."""
+        self.disconnecting = True
+        with anyio.move_on_after(SETTLE_TIMEOUT):
+            while self._due:
+                changed = self._due_changed
+                for command, scope in self._due.values():
+                    if command in ("launch", "attach") and not self.configured.is_set():
+                        scope.cancel()
+                await changed.wait()
+        for _command, scope in self._due.values():
+            scope.cancel()
+        with anyio.move_on_after(SETTLE_TIMEOUT):
+            while self._due:
+                await self._due_changed.wait()
+
     def start_soon(self, function: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         """Run ``function(*args)`` as a task of this session."""
         assert self._task_group is not None
@@ -272,6 +313,10 @@ class Session:
             raise AdapterError(
                 f"the program at {host}:{port} did not accept the access token (or is no monadapter agent)"
             ) from None
+        except BaseException:  # cancelled by a disconnect (settle_answers): the program goes on listening
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()
+            raise
         self.debuggee = Debuggee(0, None, attached=True)
         await self._greet_agent(stream, reader, arguments, f"{host}:{port}", "attach")
 
@@ -307,7 +352,7 @@ class Session:
     async def abandon_launch(self) -> None:
         """After a failed launch: end what was started, and let the client launch again."""
         with anyio.CancelScope(shield=True):
-            if self.debuggee is not None:
+            if self.debuggee is not None and not self.debuggee.detached:  # a disconnect may have detached it
                 await self.debuggee.terminate()
             if self.agent is not None:
                 await self.agent.aclose()
