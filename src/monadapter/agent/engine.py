@@ -20,6 +20,7 @@ from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP
 from .data_watches import Change, DataWatches, Target
 from .exception_stops import ExceptionStops
+from .halting import Halting
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
 from .sources import Sources
@@ -295,7 +296,7 @@ class Tools:
 class Engine:
     """Owns DEBUGGER_ID and one aux tool id for the whole session (EVENTS says what each carries);
     each event goes to the concern that decides it: the code registry, the breakpoint table, the
-    stepper, the user-code policy, exception stops, thread parking. Parks threads that must stop."""
+    stepper, the user-code policy, exception stops, thread parking, halting at the next line."""
 
     def __init__(
         self,
@@ -318,10 +319,11 @@ class Engine:
         self.data = DataWatches(self.registry, self.breakpoints.new_id, self.tools.apply_aux, send_event)
         self.parking.resumed = self.data.refresh
         self.exception_stops = ExceptionStops(self.user)
+        self.halting = Halting(self.registry, self.user, self.stepper, self.parking, own_threads)
         # the concerns' dicts the hot callbacks read, bound once (each is never replaced)
         self._codes = self.registry.codes
         self._plans = self.stepper.plans
-        self._parked_by_aux = self.parking.parked_by_aux
+        self._parked_by_aux = self.halting.parked_by_aux
         self._skipped_files = self.user.verdicts
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
@@ -412,7 +414,7 @@ class Engine:
             if self._parked_by_aux:
                 skipped = self._parked_by_aux.pop(get_ident(), None)
                 if skipped is not None and skipped == (_getframe(1), line):
-                    return None  # this event already stopped the thread in the aux id's callback (_park_in_aux)
+                    return None  # this event already stopped the thread in the aux id's callback (Halting.park)
             state = self._codes.get(codes.code_key(code))
             if state is None:
                 return DISABLE
@@ -531,7 +533,7 @@ class Engine:
 
     def _on_aux_line(self, code: CodeType, line: int) -> Any:
         """Aux LINE: local on code a data breakpoint watches (compare the values after each line, the
-        cost of a watch: benchmarks/datawatch.py), global while threads are to park (``_aux_line``).
+        cost of a watch: benchmarks/datawatch.py), global while threads are to park (``Halting.line``).
         Registered bare, its ``try`` doing the guard's work, as ``_on_line``."""
         try:
             if self.data.watches:
@@ -543,7 +545,7 @@ class Engine:
                         return None
                     if not self.tools.aux_current & E.LINE:
                         return None  # no thread is to park: nothing more to do here
-            return self._aux_line(code, line)
+            return self.halting.line(code, line)
         except Exception as exc:
             self._report("_on_aux_line", exc)
         return None
@@ -555,51 +557,8 @@ class Engine:
         ident = get_ident()
         if stop is None or ident in self._own_threads():
             return False
-        self._park_in_aux(ident, code, line, "data breakpoint", frame, **stop)
+        self.halting.park(ident, code, line, "data breakpoint", frame, **stop)
         return True
-
-    def _aux_line(self, code: CodeType, line: int) -> Any:
-        """Aux global LINE: parks the thread (reporting the stop if a request waits for one, or a step
-        in ends). Returns None for user code (the id is switched off as a whole on resume) and DISABLE
-        only in our own files, where we never stop."""
-        if codes.is_own_file(code.co_filename):
-            return DISABLE
-        ident = get_ident()
-        if ident in self._own_threads() or ident in self.parking.parked:
-            return None
-        plan = self._plans.get(ident) if self._plans else None
-        if plan is not None and plan.kind == "in" and not self.user.skipped(code.co_filename):
-            self._park_in_aux(ident, code, line, "step")
-            return None
-        reason = self.parking.take_stop_request(ident) if self.parking.stop_request is not None else None
-        if reason is not None:
-            self._park_in_aux(ident, code, line, reason)
-        elif self.parking.halts(ident):
-            state = self._codes.get(codes.code_key(code))
-            if state is not None and line in state.probes:
-                return (
-                    None  # DEBUGGER_ID's LINE comes next (docs/sys-monitoring/tool_order.py): it reports the breakpoint
-                )
-            self._park_in_aux(ident, code, line, None)
-        return None
-
-    def _park_in_aux(
-        self, ident: int, code: CodeType, line: int, reason: str | None, frame: FrameType | None = None, **stop: Any
-    ) -> None:
-        """Park in the aux id's LINE callback (called from ``_on_aux_line``, directly with the user
-        ``frame``, or through ``_aux_line``).
-
-        DEBUGGER_ID's LINE callback runs after it for the same event when the code has live probes
-        (tools fire highest id first, docs/sys-monitoring/tool_order.py): it must neither stop a
-        second time on this line nor act on the line a goto just moved the frame away from, so it is
-        told to skip this one event.
-        """
-        frame = frame or _getframe(CALLER_DEPTH + 1)  # _aux_line, _on_aux_line, the user's frame
-        if not self.parking.park(ident, frame, line, reason, **stop):
-            return
-        state = self._codes.get(codes.code_key(code))
-        if state is not None and (line in state.probes or state.line_watchers):
-            self._parked_by_aux[ident] = (frame, line)
 
     def _on_aux_py_start(self, code: CodeType, offset: int) -> Any:
         """Aux PY_START. On an ending probe: an exception is about to end this thread (or the program),

@@ -49,9 +49,6 @@ class Parking:
         self.stop_request: tuple[str, int | None] | None = None
         # threads resumed alone (singleThread) while the others stay parked
         self.running_alone: set[int] = set()
-        # maps threading ident -> (frame, line) of the LINE event the aux id just parked it for; the
-        # engine's DEBUGGER_ID LINE callback skips that one event (never replaced: callbacks hold it)
-        self.parked_by_aux: dict[int, tuple[FrameType, int]] = {}
         # called when threads are resumed, before they run (the data breakpoints' values seen then)
         self.resumed: Callable[[], None] | None = None
         # maps ident -> the stops (outermost first) of a thread running console code (run_nested)
