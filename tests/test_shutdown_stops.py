@@ -12,6 +12,7 @@ from engine_helpers import (
     run_to_exit,
     session,
     stop_location,
+    top_frame,
     write_program,
 )
 
@@ -39,9 +40,12 @@ async def test_a_breakpoint_in_an_atexit_handler_is_a_real_stop(tmp_path: Path) 
 
 
 async def test_a_daemon_thread_stopped_at_exit_stays_paused_until_resumed_and_stops_no_more(tmp_path: Path) -> None:
-    """The program's atexit handler lets a daemon thread loop over a breakpoint and waits until it
-    got there, so its stop is reported while our own last atexit handler runs: that stop must stay
-    inspectable until the client continues; from then on the ending program stops no more."""
+    """The program's atexit handler lets a daemon thread loop over a breakpoint and waits for a signal
+    that the client gives from the daemon's stop, so the main thread goes on into our own last atexit
+    handler while the daemon thread is paused: that stop must stay inspectable until the client
+    continues; from then on the ending program stops no more. (The signal used to come from the
+    daemon thread itself, on the line before the breakpoint: on a loaded machine the main thread then
+    reached our handler, where no new stop is reported, before the daemon got to the breakpoint.)"""
     program = write_program(
         tmp_path,
         """
@@ -50,12 +54,11 @@ async def test_a_daemon_thread_stopped_at_exit_stays_paused_until_resumed_and_st
         def loop():
             go.wait()
             while True:
-                there.set()
                 spins = 1  # daemon line
         threading.Thread(target=loop, daemon=True, name="looper").start()
         def release():
             go.set()
-            there.wait()
+            there.wait()  # the last line: returning from here runs no line of the program
         atexit.register(release)
         print("main done")
         """,
@@ -64,8 +67,12 @@ async def test_a_daemon_thread_stopped_at_exit_stays_paused_until_resumed_and_st
         event = await client.launch_and_stop(
             {program: [line_of(program, "# daemon line")]}, **launch_arguments(program)
         )
+        top = await top_frame(client, event)
+        # the main thread leaves release() for our handler without running another line of the program,
+        # so the stop in force does not hold it
+        await client.evaluate("there.set()", top["id"], context="repl")
         stops = 0
-        while event["event"] == "stopped":  # one stop, or more while the main thread is still in release()
+        while event["event"] == "stopped":  # one stop, or more while the main thread is not yet in our handler
             stops += 1
             for _ in range(3):  # the thread stays paused, whatever the main thread does meanwhile
                 assert await stop_location(client, event) == ("loop", line_of(program, "# daemon line"))
