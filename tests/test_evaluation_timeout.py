@@ -124,6 +124,9 @@ def test_no_interruption_ever_escapes_a_finished_request() -> None:
         except EvaluationTimeout:
             interrupted += 1
         busy(0.002)  # an exception left pending would be raised in here
+        # a request that ended must never be left to the watchdog (it would fire again a second later,
+        # in whatever the thread runs then): the exception raised on entering the clean-up did that
+        assert all(request.done for request in interrupter._running.values()), attempt
     assert interrupted and finished, (interrupted, finished)
 
 

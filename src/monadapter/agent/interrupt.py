@@ -129,13 +129,19 @@ class Interrupter:
         try:
             return call()
         finally:
+            # Said here, not in _end: entering _end is a check point where a pending exception is
+            # raised, which would skip _end and leave the watchdog firing again later, in whatever the
+            # thread then runs (seen on 3.14 in CI). No check point comes between call() and this line.
+            request.done = True  # from here on the watchdog does not fire (it looks after saying "firing")
             self._end(request)
 
     def _end(self, request: _Request) -> None:
-        """Make sure nothing is raised in this thread once the request is over. An exception may be
-        raised at any call or jump in here, so no lock is taken (one taken could stay held: 3.14
-        raises right after a ``with`` acquired it) and every step is repeated until it went through."""
-        request.done = True  # from here on the watchdog does not fire (it looks after saying "firing")
+        """Make sure nothing is raised in this thread once the request is over (``done`` is set). An
+        exception may be raised at any call or jump in here, so no lock is taken (one taken could stay
+        held: 3.14 raises right after a ``with`` acquired it) and every step is repeated until it went
+        through. If a firing begun before ``done`` raises on entering here, this is skipped, but nothing
+        is pending any more and the watchdog does not fire again: only the entry in ``_running`` stays,
+        done, until the thread's next request replaces it."""
         while True:
             try:
                 while request.firing:  # it looked before done was set: let it finish, then clear
@@ -156,7 +162,7 @@ class Interrupter:
                 held[-1].reason, held[-1].left = reason, 0.0
                 return True
             request = self._running.get(ident)
-            if request is None:
+            if request is None or request.done:
                 return False
             request.reason = reason
             request.deadline = monotonic()
