@@ -442,9 +442,9 @@ async def test_a_client_that_detaches_right_after_configuring_lets_the_waiting_p
         listening = ListeningProgram(program)
         async with DapClient.connect(adapter.host, adapter.port) as client:
             await client.initialize()
-            # no output copy: this test is about the wait; a print racing the copy's removal at
-            # detach is a separate, known bug (see the closing note of 2026-12-07)
-            address = {"connect": {"port": listening.port}, "accessToken": listening.token, "redirectOutput": False}
+            # with the output copy (attach's default): the program's print races its removal at the
+            # detach, which once made print write through a freed wrapper (agent/output.py keeps them)
+            address = {"connect": {"port": listening.port}, "accessToken": listening.token}
             attached = await client.send_request("attach", address)
             await client.wait_for_event("initialized")
             configured = await client.send_request("configurationDone")
