@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    """The API's names, imported when first asked for (``PYTHONBREAKPOINT=monadapter.breakpoint`` too)."""
+    """The API's names, imported when first asked for (``PYTHONBREAKPOINT=monadapter.breakpoint`` too),
+    then kept here: the agent takes its modules out of ``sys.modules`` once it runs (agent/__init__.py),
+    and a program that uses the API does not see them come back with every call."""
     if name in __all__:
         from monadapter.agent import api
 
+        globals().update((public, getattr(api, public)) for public in __all__)
         return getattr(api, name)
     raise AttributeError(f"module 'monadapter' has no attribute {name!r}")

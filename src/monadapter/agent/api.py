@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from monadapter.agent import attached, auth
+from monadapter.agent import attached, auth, hide
 from monadapter.agent.attached import AttachError
 
 __all__ = ["AttachError", "breakpoint", "is_client_connected", "listen", "wait_for_client"]
@@ -40,6 +40,7 @@ def listen(
     host, port = parse_address(address)
     secret, notice = choose_secret(host, access_token, allow_unauthenticated=allow_unauthenticated)
     listener = attached.Listener.start(host, port, secret)
+    hide(keep=("monadapter",))  # the program imported monadapter itself; the rest is ours
     bound_host, bound_port = listener.address
     if notice:
         print(notice.format(host=bound_host, port=bound_port), file=sys.stderr, flush=True)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from monadapter.agent import api, attached, exceptions, inject, runner
+from monadapter.agent import api, attached, exceptions, hide, inject, runner
 
 USAGE = (
     "usage: python -m monadapter --listen [HOST:]PORT [--wait-for-client] [--access-token TOKEN] "
@@ -153,6 +152,7 @@ def main(argv: list[str], *, wait_for_client: bool = False) -> None:
         print(notice.format(host=host, port=port), file=sys.stderr, flush=True)
     if options.target is None:
         sys.exit(0)
+    hide()  # monadapter itself too: python imported it for -m monadapter, the program did not
     if options.wait_for_client:
         attached.wait_for_client(None)
     code = runner.run(options.target, attached.set_main_code, exceptions.program_ending)
@@ -186,6 +186,8 @@ def _listen_in_process(pid: int, host: str, port: int, secret: str) -> tuple[str
     Raises:
         InjectError: it cannot be attached to, or it did not listen (the message says why).
     """
+    import subprocess  # only --pid runs one: the program --listen runs must not find it loaded
+
     with socket.create_server(("127.0.0.1", 0)) as reports:
         injection = inject.prepare(pid, "listen_on_request", host, port, secret, reports.getsockname()[1])
         try:

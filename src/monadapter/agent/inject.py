@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -48,11 +47,13 @@ _root = {root!r}
 _added = _root not in sys.path
 if _added:
     sys.path.insert(0, _root)
+_keep = ("monadapter",) if "monadapter" in sys.modules else ()  # the program's own import, if any
 try:
-    from monadapter.agent import {module} as _agent
+    from monadapter.agent import hide as _hide, {module} as _agent
 finally:
     if _added and _root in sys.path:
         sys.path.remove(_root)
+_hide(_keep)
 _agent.in_own_thread(_agent.{function}, *{args!r})
 """
 
@@ -135,6 +136,8 @@ def prepare(pid: int, function: str, *args: object) -> Injection:
                 f"another client is already attached to this program (process {pid}); disconnect it first"
             )
         time.sleep(0.05)
+    import tempfile  # here: every attached program loads this module, only the attaching side writes
+
     source = _BOOTSTRAP.format(root=ROOT, module="attached", function=function, args=tuple(args))
     descriptor, script = tempfile.mkstemp(prefix="monadapter-attach-", suffix=".py")
     try:

@@ -22,7 +22,7 @@ import stat
 import sys
 import time
 
-from monadapter.agent import auth, children, handshake, runner
+from monadapter.agent import auth, children, handshake, hide, runner
 from monadapter.agent.channel import Channel
 from monadapter.agent.debugger import Debugger
 
@@ -55,6 +55,7 @@ def parse_arguments(argv: list[str]) -> tuple[str, int, str | None, runner.Targe
 def main() -> None:
     """Run the debuggee the adapter launched: the process exits with the program's exit code."""
     _forget_root()
+    hide()
     host, port, secret_file, target = parse_arguments(sys.argv[1:])
     secret = os.environ.pop(auth.SECRET_ENV, "")
     children.pass_on_to_children()
@@ -135,7 +136,8 @@ def _end_with_adapter(debugger: Debugger) -> None:
 
 
 def _forget_root() -> None:
-    """Drop the directory the start script put first on sys.path: the program must not see it."""
+    """Drop the directory the start script put first on sys.path: the program must not see it (nor
+    our modules in sys.modules: :func:`monadapter.agent.hide`)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if sys.path and os.path.realpath(sys.path[0] or ".") == os.path.realpath(root):
         del sys.path[0]

@@ -50,6 +50,7 @@ def _follow():
     root = os.path.dirname(os.path.dirname(os.path.dirname(_HERE)))  # the directory holding monadapter
     sys.path.insert(0, root)
     try:
+        from monadapter.agent import hide
         from monadapter.agent.children import follow_this_process
     except Exception as exc:
         sys.stderr.write("monadapter: this child process is not debugged (%s: %s)\n" % (type(exc).__name__, exc))  # noqa: UP031 (no f-strings: see the docstring)
@@ -61,6 +62,8 @@ def _follow():
         follow_this_process()
     except Exception as exc:
         sys.stderr.write("monadapter: this child process runs on undebugged (%s: %s)\n" % (type(exc).__name__, exc))  # noqa: UP031 (no f-strings: see the docstring)
+    finally:
+        hide()  # the program sees none of our modules in sys.modules
 
 
 _hide_this_directory()
