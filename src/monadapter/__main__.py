@@ -8,21 +8,25 @@ connect at once, and their first bytes wait in the socket's backlog while the re
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import sys
-import tempfile
 import threading
-from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import monadapter  # not `from monadapter import __version__`: with --listen this module's globals are the program's
 from monadapter.agent import auth
 
+if TYPE_CHECKING:  # argparse, pathlib and tempfile are imported where used: with --listen, they would
+    # be the program's (README, "Guarantees": what the program finds in sys.modules)
+    import argparse
+    from pathlib import Path
+
 
 def port_number(text: str) -> int:
     """argparse type for ``--port``: 0..65535, where the OS would otherwise wrap or misread it."""
+    import argparse
+
     from monadapter.agent.cli import parse_port
 
     try:
@@ -37,6 +41,10 @@ def log_directory(text: str) -> Path:
     Checked at start, by writing a file there: a session that finds it unusable later dies
     before it can answer, and its client waits for ever.
     """
+    import argparse
+    import tempfile
+    from pathlib import Path
+
     path = Path(text)
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)  # private: the logs hold what the program showed
@@ -49,15 +57,16 @@ def log_directory(text: str) -> Path:
     return path
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line (exit code 2, as argparse's)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line (see ``python -m monadapter --help``); a bad value exits with code 2."""
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        """An argument parser whose usage errors are one line (exit code 2, as argparse's)."""
+
+        def error(self, message: str) -> NoReturn:
+            self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
     parser = _Parser(
         prog="monadapter",
         description="Debug Adapter Protocol server for Python 3.12+. "

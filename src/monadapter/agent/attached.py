@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import ipaddress
 import os
 import socket
 import sys
@@ -27,7 +26,7 @@ import types
 from collections.abc import Callable
 
 from monadapter.agent import auth, children, handshake, inject
-from monadapter.agent.channel import Channel
+from monadapter.agent.channel import Channel, open_connection
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.output import OutputRedirect
 from monadapter.agent.ownthread import OwnThread
@@ -211,6 +210,8 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
         return False
+    import ipaddress  # here: the program of a listen() that never asks does not load it
+
     return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
@@ -292,7 +293,7 @@ def listen_on_request(host: str, port: int, secret: str, report_port: int) -> No
     except (AttachError, OSError) as exc:
         report = f"error {exc}"
     try:
-        with socket.create_connection(("127.0.0.1", report_port), timeout=10) as sock:
+        with open_connection("127.0.0.1", report_port, 10) as sock:
             sock.sendall(report.encode("utf-8", "replace") + b"\n")
     except OSError:
         pass  # the command gave up waiting

@@ -66,6 +66,13 @@ class Request:
         return True
 
 
+def open_connection(host: str, port: int, timeout: float) -> socket.socket:
+    """``socket.create_connection`` to ``host:port``, a host in ASCII given as bytes: for text,
+    getaddrinfo loads ``encodings.idna`` (with ``stringprep`` and ``unicodedata``) into the program."""
+    name = host.encode("ascii") if host.isascii() else host
+    return socket.create_connection((name, port), timeout=timeout)  # type: ignore[arg-type]  # getaddrinfo takes bytes
+
+
 class Channel:
     """The agent's DAP connection to the adapter: one I/O thread of ours reads and dispatches."""
 
@@ -90,7 +97,7 @@ class Channel:
             OSError: nobody listens there.
             auth.AuthenticationError: the listener is not our adapter.
         """
-        sock = socket.create_connection((host, port), timeout=timeout)
+        sock = open_connection(host, port, timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             reader = auth.connect(sock, secret, timeout=timeout)

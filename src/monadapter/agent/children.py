@@ -30,7 +30,7 @@ from sys import _getframe  # bound once: the program may delete or replace sys._
 from types import TracebackType
 
 from monadapter.agent import auth, exceptions, handshake
-from monadapter.agent.channel import Channel
+from monadapter.agent.channel import Channel, open_connection
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.wire import FramingError, MessageReader, encode
 
@@ -224,7 +224,7 @@ def _notify(notify: tuple[str, int, str], port: int, program: str, token: str) -
         "name": f"{program} (pid {os.getpid()})",
         "argv": sys.orig_argv,
     }
-    sock = socket.create_connection((host, notify_port), timeout=NOTIFY_TIMEOUT)
+    sock = open_connection(host, notify_port, NOTIFY_TIMEOUT)
     try:
         reader = auth.connect(sock, secret, timeout=NOTIFY_TIMEOUT)
         sock.sendall(encode({"type": "event", "event": "monadapter/child", "body": body, "seq": 1}))

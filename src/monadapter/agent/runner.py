@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import io
 import os
-import runpy
 import signal
 import sys
 import types
 import zipimport
+from _frozen_importlib import BuiltinImporter  # importlib.machinery's, without loading importlib
+from _frozen_importlib_external import SourceFileLoader
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.machinery import BuiltinImporter, SourceFileLoader
 from typing import Literal
 
 #: The exit code of a program that ended with an uncaught exception, as under plain python.
@@ -75,6 +75,8 @@ def run(
         if mod_spec is None:
             exec(code, main_globals)
         else:
+            import runpy  # loaded by now (_module_code): python -m loads it too, python FILE does not
+
             runpy._run_code(code, main_globals, None, "__main__", mod_spec)  # type: ignore[attr-defined]
     except SystemExit:
         if ending is not None:
@@ -134,7 +136,9 @@ def _prepare(target: Target, main_globals: dict[str, object]) -> tuple[types.Cod
 
 
 def _module_code(name: str) -> tuple[types.CodeType, object]:
-    """Find module ``name`` and its code as ``python -m`` does."""
+    """Find module ``name`` and its code as ``python -m`` does (with runpy, which python -m loads too)."""
+    import runpy
+
     if name == "__main__":
         _, spec, code = runpy._get_main_module_details(TargetNotFound)  # type: ignore[attr-defined]
     else:

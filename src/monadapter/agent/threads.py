@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 import weakref
+from _queue import SimpleQueue  # queue's own: queue.py would load queue and heapq into the program
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from sys import _current_frames  # bound once: the program may patch sys
@@ -156,7 +156,7 @@ class ParkedThread:
     stop_body: dict[str, Any] | None = None
     # console code run here stopped inside (a nested stop): the client is to be told of this stop again
     stopped_again: bool = False
-    _jobs: queue.SimpleQueue[Callable[[], None] | None] = field(default_factory=queue.SimpleQueue)
+    _jobs: SimpleQueue[Callable[[], None] | None] = field(default_factory=SimpleQueue)
 
     def serve(self) -> None:
         """Run queued jobs until released. A job reports its own errors; one that raises anyway must
