@@ -5,20 +5,24 @@ with a plain run of the same program.
 What a probe looks at: exit codes (``sys.exit`` of int subclasses, strings, None), frames and locals
 dying when their function returns (weakref, gc), ``sys.path``, ``sys.argv``, ``threading.enumerate()``,
 ``sys.gettrace()``/``getprofile()``, builtins and ``sys`` attributes the program replaces or deletes
-(``sys._getframe``), signal handlers, ``atexit``, ``faulthandler``. Differences we make on purpose
-(README, "Guarantees") are not probed: ``sys.breakpointhook``, our sys.monitoring tool ids, an audit
-hook, the agent's modules in ``sys.modules``.
+(``sys._getframe``), signal handlers, ``atexit``, ``faulthandler``, ``sys.modules`` (the same but for
+the standard-library modules the agent imports, listed exactly in the README and pinned here, in the
+launched program and in one that clients attach to). Differences we make on purpose (README,
+"Guarantees") are not probed: ``sys.breakpointhook``, our sys.monitoring tool ids, an audit hook.
 """
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from attach_helpers import RunningProgram, connect_to
 from engine_helpers import launch_arguments, run_continuing, session, write_program
 
 #: Each exception filter alone ([] is none: not even the default "uncaught").
@@ -270,3 +274,159 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
     the program's builtins: so no filter that stops here is probed.)"""
     program = write_program(tmp_path, COUNTED)
     assert await assert_unnoticed(program, filters) == []
+
+
+#: The standard-library modules the agent imports before the program runs: what a debugged program
+#: finds in ``sys.modules`` besides a plain run's is exactly these and what they import themselves
+#: (on this Python), no module of ours. The README lists them ("What the program sees in
+#: sys.modules"); a new import must be added there and here, or avoided.
+AGENT_STDLIB = (
+    "__future__", "_queue", "_sha2", "ast", "atexit", "base64", "collections.abc", "dataclasses", "dis",
+    "fnmatch", "functools", "gc", "inspect", "json", "keyword", "linecache", "operator", "re", "selectors",
+    "signal", "socket", "sysconfig", "threading", "tokenize", "types", "typing", "weakref",
+)  # fmt: skip
+#: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes.
+AFTER_A_STOP = ("ctypes", "traceback")
+#: A program that imports nothing but ``sys`` and ``_thread`` (built in, loaded by every python):
+#: whatever else its ``sys.modules`` holds, python or the debugger put there.
+MODULES_PROBE = """
+    import _thread, sys
+    def snapshot(label):
+        print(label, sorted(sys.modules), flush=True)
+    snapshot("start")
+    done = _thread.allocate_lock()
+    done.acquire()
+    def worker():
+        try:
+            raise LookupError("in a thread")
+        except LookupError:
+            pass
+        snapshot("thread")
+        done.release()
+    _thread.start_new_thread(worker, ())
+    done.acquire()
+    try:
+        {}["missing"]
+    except KeyError:
+        pass
+    snapshot("end")
+"""
+
+
+def snapshots(stdout: str) -> dict[str, set[str]]:
+    """The probe's ``sys.modules`` snapshots by label."""
+    found = {}
+    for line in stdout.splitlines():
+        label, _, names = line.partition(" ")
+        if label in ("start", "thread", "end", "listening"):
+            found[label] = set(ast.literal_eval(names))
+    return found
+
+
+#: What the agent does with the modules it imports that loads more of them (on some Pythons): it
+#: asks sysconfig for the install paths (the platform's ``_sysconfigdata``), and formats tracebacks
+#: (3.15's traceback imports ``_colorize`` then).
+USES = """
+sys.modules["sysconfig"].get_paths()
+if "traceback" in sys.modules:
+    list(sys.modules["traceback"].TracebackException.from_exception(ValueError()).format())
+"""
+
+
+def loaded_with(names: tuple[str, ...], directory: Path) -> set[str]:
+    """``sys.modules`` of a plain run of a script that imports ``names`` and uses them as the agent
+    does (:data:`USES`)."""
+    script = directory / "loads.py"
+    script.write_text(
+        f"import sys\nfor name in {names!r}:\n    __import__(name)\n{USES}print(sorted(sys.modules))\n",
+        encoding="utf-8",
+    )
+    return set(ast.literal_eval(plain_run(script)[1]))
+
+
+def test_the_readme_lists_the_standard_library_modules_the_agent_imports() -> None:
+    """The README's list is this test's: neither can change alone."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What the program sees in `sys.modules`", 1)[1].split("\n#", 1)[0]
+    at_start, after_a_stop = re.findall(r"^- (?:At start|Once a stop was inspected): (.*?)\.$", section, re.M | re.S)
+    assert re.findall(r"`([\w.]+)`", at_start) == sorted(AGENT_STDLIB)
+    assert re.findall(r"`([\w.]+)` \(", after_a_stop) == sorted(AFTER_A_STOP)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=FILTER_IDS)
+async def test_a_launched_program_finds_only_the_listed_standard_library_modules_added(
+    tmp_path: Path, filters: list[str]
+) -> None:
+    """In ``sys.modules`` a debugged program finds what a plain run has, plus exactly the listed
+    standard-library modules and what they import (with the stop modules once a stop was inspected):
+    no module of monadapter's, at start, in a thread of its own or at the end."""
+    program = write_program(tmp_path, MODULES_PROBE)
+    code, stdout, _, stops = await debugged_run(program, filters)
+    plain = snapshots(plain_run(program)[1])
+    debugged = snapshots(stdout)
+    assert code == 0 and set(debugged) == set(plain) == {"start", "thread", "end"}
+    at_start = loaded_with(AGENT_STDLIB, tmp_path)
+    after_a_stop = loaded_with(AGENT_STDLIB + AFTER_A_STOP, tmp_path)
+    assert len(stops) == (2 if filters == ["raised"] else 0)
+    for label in ("start", "thread", "end"):
+        assert not [name for name in debugged[label] if name.split(".")[0] == "monadapter"], label
+        assert plain[label] <= debugged[label], label
+    assert debugged["start"] - plain["start"] == at_start - plain["start"]
+    assert debugged["end"] - plain["end"] == (after_a_stop if stops else at_start) - plain["end"]
+    assert at_start - plain["thread"] <= debugged["thread"] - plain["thread"] <= after_a_stop - plain["thread"]
+
+
+LISTENING_PROBE = """
+    import os, sys, time
+    def snapshot(label):
+        print(label, sorted(sys.modules), flush=True)
+    snapshot("start")
+    if sys.argv[1:] == ["api"]:
+        import monadapter
+        print("LISTENING", monadapter.listen(0, access_token="token")[1], flush=True)
+    snapshot("listening")
+    while not os.path.exists("STOP"):
+        time.sleep(0.01)
+    snapshot("end")
+"""
+
+
+@pytest.mark.parametrize("how", ["--listen", "listen()"])
+async def test_a_program_clients_attach_to_finds_only_the_listed_modules_added(tmp_path: Path, how: str) -> None:
+    """``python -m monadapter --listen FILE``, or ``monadapter.listen()`` called by the program: before
+    and after a client attached and left, ``sys.modules`` holds what a plain run's does plus exactly
+    the listed modules and what they import (and ``runpy``, which python's ``-m`` loads; the program
+    that imported ``monadapter`` to call ``listen`` keeps it, and finds no ``signal``: the launcher
+    and the runner import it, ``listen`` needs neither), none of the agent's."""
+    program = write_program(tmp_path, LISTENING_PROBE)
+    (tmp_path / "STOP").touch()
+    plain = snapshots(plain_run(program)[1])
+    (tmp_path / "STOP").unlink()
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    if how == "--listen":
+        argv = [sys.executable, "-m", "monadapter", "--listen", "0", "--access-token", "token", str(program)]
+    else:
+        argv = [sys.executable, str(program), "api"]
+    running = RunningProgram(argv, cwd=tmp_path, env={"PYTHONPATH": src, "PYTHONUNBUFFERED": "1"})
+    try:
+        if how == "--listen":
+            port = int(running.wait_for_line("stderr", "monadapter agent listening").rsplit(":", 1)[1])
+        else:
+            port = int(running.wait_for_line("stdout", "LISTENING").split()[1])
+        running.wait_for_line("stdout", "listening")
+        async with session() as client:
+            await client.configuration_sequence(request="attach", **connect_to(port, "token"))
+            await client.disconnect()
+        assert running.finish() == 0
+    finally:
+        running.kill()
+    debugged = snapshots("".join(running.stdout))
+    if how == "--listen":
+        expected = loaded_with((*AGENT_STDLIB, "runpy"), tmp_path)
+        checked = ["start", "listening", "end"]
+    else:
+        expected = loaded_with(tuple(name for name in AGENT_STDLIB if name != "signal"), tmp_path) | {"monadapter"}
+        checked = ["listening", "end"]
+        assert debugged["start"] == plain["start"]
+    for label in checked:
+        assert debugged[label] - plain[label] == expected - plain[label], label
