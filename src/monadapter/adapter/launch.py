@@ -122,7 +122,8 @@ class AgentOptions(ClientArguments):
         10.0,
         ge=0,
         description="Seconds the program's code run for one request (an evaluated expression, a __repr__ or "
-        "property shown in Variables) may take before it is interrupted; 0: no limit.",
+        "property shown in Variables), or for one hit of a breakpoint condition or logpoint expression, may take "
+        "before it is interrupted; 0: no limit.",
     )
     rules: list[CodeRule] | None = Field(
         None,

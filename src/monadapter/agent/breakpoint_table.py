@@ -99,6 +99,13 @@ class BreakpointTable:
     def clear(self) -> None:
         self.files.clear()
 
+    def all(self) -> list[Breakpoint]:
+        """Every source and function breakpoint set now."""
+        return [
+            *(b for book in self.files.values() for b in book.breakpoints),
+            *(f.breakpoint for f in self._functions),
+        ]
+
     def new_id(self) -> int:
         """A breakpoint id not used before in this session (data breakpoints take theirs here too)."""
         self._next_id += 1

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType, FunctionType
 from typing import Any
 
+from .interrupt import EvaluationTimeout
+
 _CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function body, whose locals are fast locals
 _HIT_CONDITION = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")
 _HIT_OPERATORS: dict[str, Callable[[int, int], bool]] = {
@@ -194,6 +196,11 @@ class Breakpoint:
         """Whether the spec compiled (an unusable breakpoint is reported, never bound)."""
         return self.line > 0
 
+    @property
+    def runs_expressions(self) -> bool:
+        """Whether its hits run the program's code: a condition, or a logpoint's ``{expression}``."""
+        return self.condition is not None or any(not isinstance(part, str) for part in self.log_parts or ())
+
     def to_dap(self, source: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"id": self.id, "verified": self.verified, "source": source}
         body["line"] = self.line if self.line else self.requested_line
@@ -307,8 +314,9 @@ def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:
 
 def _condition_raised(breakpoint_: Breakpoint, exc: BaseException) -> HitOutcome:
     """A condition that raises stops the first time, with the error (bdb's "most conservative" choice);
-    later it is only reported: a broken condition in a loop must not turn into a stop per iteration."""
-    error = f"breakpoint condition at line {breakpoint_.line} raised {type(exc).__name__}: {exc}"
+    later it is only reported: a broken condition in a loop must not turn into a stop per iteration.
+    One that ran past evaluateTimeout (ended by agent/interrupt.py) is a condition that raised."""
+    error = f"breakpoint condition at line {breakpoint_.line} {_failure(exc)}"
     if breakpoint_.condition_failed:
         return HitOutcome(stop=False, error=error + "; not stopping (it stopped the first time)")
     breakpoint_.condition_failed = True
@@ -335,5 +343,13 @@ def render_log(parts: tuple[str | CodeType, ...], frame: FrameType) -> str:
         try:
             rendered.append(str(eval(part, frame.f_globals, frame.f_locals)))
         except BaseException as exc:  # as for conditions: a logpoint never ends the program
-            rendered.append(f"<error: {type(exc).__name__}: {exc}>")
+            rendered.append(f"<error: {_failure(exc).removeprefix('raised ')}>")
     return "".join(rendered)
+
+
+def _failure(exc: BaseException) -> str:
+    """What happened to an expression that failed: ``raised NameError: ...``, or that it was ended
+    (``did not finish within 10 s (evaluateTimeout), so it was ended``)."""
+    if isinstance(exc, EvaluationTimeout):
+        return f"{exc}, so it was ended"
+    return f"raised {type(exc).__name__}: {exc}"

@@ -15,6 +15,7 @@ from .channel import Channel, Request
 from .coderules import Rules, RulesError
 from .engine import Engine, ToolBusyError
 from .handles import Handles
+from .hitwatch import HitWatch
 from .interrupt import Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
@@ -54,6 +55,8 @@ class Debugger:
         #: the adapter detached (``disconnect``): the program is to run on without it
         self.detached = False
         self._inspector_made: Inspector | None = None
+        # the time limit the interrupter ends conditions and logpoint expressions after (None: it does not look)
+        self._hits_timeout: float | None = None
         paused = self.paused = PausedRequests(self)
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
@@ -125,6 +128,7 @@ class Debugger:
             rules = Rules()
         self.engine.user.configure(just_my_code=options.get("justMyCode") is not False, rules=rules)
         self._inspector_made = None  # made again with these options when next needed
+        self._watch_hits()  # evaluateTimeout may have changed
 
     @property
     def inspector(self) -> Inspector:
@@ -163,6 +167,18 @@ class Debugger:
             sys.breakpointhook = sys.__breakpointhook__
         self.engine.stop()
         self.handles.clear()
+        if self._hits_timeout is not None:  # no breakpoint is left: the interrupter stops looking
+            self._hits_timeout = None
+            self.interrupter.watch_hits(None)
+
+    def _watch_hits(self) -> None:
+        """While a condition or logpoint expression is set and evaluateTimeout is not 0, the
+        interrupter's watchdog ends one that runs past it (agent/hitwatch.py); otherwise it does not
+        look. Called when breakpoints or options change."""
+        timeout = self.paused.evaluate_timeout() if self.engine.runs_expressions() else None
+        if timeout != self._hits_timeout:
+            self._hits_timeout = timeout
+            self.interrupter.watch_hits(HitWatch(timeout) if timeout is not None else None)
 
     def forget_after_fork(self) -> None:
         """In a child made by ``fork``: the session is the parent's, and so are the threads that
@@ -170,6 +186,7 @@ class Debugger:
         held at the fork (the engine's and the handles' are made anew first)."""
         self.engine.parking.forget_other_threads()
         self.handles = Handles()
+        self._hits_timeout = None  # the interrupter's watchdog is not here (nor may its lock be taken)
         self.stop()
 
     def breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
@@ -219,6 +236,7 @@ class Debugger:
         if specs is None:  # the deprecated form: just line numbers
             specs = [{"line": line} for line in arguments.get("lines") or []]
         breakpoints = self.engine.set_breakpoints(source, specs)
+        self._watch_hits()
         path = source.get("path")
         mapper = self.sources.paths
         if mapper and isinstance(path, str) and mapper.to_program(path) is None and not os.path.exists(path):
@@ -232,6 +250,7 @@ class Debugger:
 
     def _set_function_breakpoints(self, request: Request) -> None:
         request.reply({"breakpoints": self.engine.set_function_breakpoints(request.arguments["breakpoints"])})
+        self._watch_hits()
 
     def _data_breakpoint_info(self, request: Request) -> None:
         """What can be watched: a variable of a scope or an object (``variablesReference`` + ``name``),
@@ -264,6 +283,7 @@ class Debugger:
             request.fail("setDataBreakpoints 'breakpoints' must be a list of DataBreakpoint objects")
             return
         request.reply({"breakpoints": self.engine.set_data_breakpoints(specs)})
+        self._watch_hits()
 
     def _set_exception_breakpoints(self, request: Request) -> None:
         """Filters (with conditions) and exceptionOptions; one verified entry per element of the

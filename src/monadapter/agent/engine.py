@@ -21,6 +21,7 @@ from .breakpoints import NO_STOP
 from .data_watches import Change, DataWatches, Target
 from .exception_stops import ExceptionStops
 from .halting import Halting
+from .interrupt import HitTimeout
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
 from .sources import Sources
@@ -171,6 +172,8 @@ def guarded(method: Callable[..., Any], event: int, report: ErrorReport) -> Call
     def guard(*args: Any) -> Any:
         try:
             result = method(*args)
+        except HitTimeout:  # as in Engine._on_line
+            return None
         except Exception as exc:
             report(method.__name__, exc)
             return None
@@ -454,6 +457,8 @@ class Engine:
                 self.parking.park(get_ident(), frame, line, reason, hit_ids=stop_ids)
             elif state.line_watchers:
                 self._step_line(frame, line)
+        except HitTimeout:  # a condition's end that came after it returned (see interrupt.HitTimeout)
+            return None
         except Exception as exc:
             self._report("_on_line", exc)
         return None
@@ -546,6 +551,8 @@ class Engine:
                     if not self.tools.aux_current & E.LINE:
                         return None  # no thread is to park: nothing more to do here
             return self.halting.line(code, line)
+        except HitTimeout:  # as in _on_line: a data breakpoint's condition ended late
+            return None
         except Exception as exc:
             self._report("_on_aux_line", exc)
         return None
@@ -642,6 +649,15 @@ class Engine:
     def breakpoint_locations(self, source: dict[str, Any], line: int, end_line: int | None) -> list[dict[str, int]]:
         with self._lock:
             return self.breakpoints.breakpoint_locations(source, line, end_line)
+
+    def runs_expressions(self) -> bool:
+        """Whether a breakpoint runs the program's code at its hits: a condition, or a logpoint's
+        ``{expression}`` (agent/hitwatch.py then watches them)."""
+        with self._lock:
+            return any(
+                breakpoint_.runs_expressions
+                for breakpoint_ in (*self.breakpoints.all(), *(watch.breakpoint for watch in self.data.watches))
+            )
 
     def add_data_target(self, target: Target) -> str | None:
         """A dataId for ``target`` (dataBreakpointInfo); None without an aux tool id, which carries the probes."""

@@ -14,6 +14,10 @@ Limits: a thread blocked in C (``time.sleep(1e6)``, a socket read, a lock) is no
 that call returns; the interrupted code stops half-way, so the program's state may be half updated
 (the error says so); without ctypes (or on another interpreter than CPython) nothing is interrupted.
 
+The same watchdog ends a breakpoint condition or logpoint expression that runs too long, on the
+program's own thread (:meth:`Interrupter.watch_hits`, agent/hitwatch.py finds them): it raises
+:class:`HitTimeout` there, only while that expression's frame still runs, and the hit reports it.
+
 Race-free by construction, without a lock on the request's side (an exception raised while a lock
 is held could leave it held): the request says it is done before it looks whether the watchdog is
 firing, the watchdog says it is firing before it looks whether the request is done, and a request
@@ -26,9 +30,12 @@ from __future__ import annotations
 import _thread
 from collections.abc import Callable
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monadapter.agent.ownthread import OwnThread
+from monadapter.agent.ownthread import OwnThread, running_idents
+
+if TYPE_CHECKING:
+    from monadapter.agent.hitwatch import HitWatch
 
 #: Seconds between two raises in a request that swallowed the first one.
 REPEAT = 1.0
@@ -50,6 +57,12 @@ class EvaluationTimeout(BaseException):
         return str(self.args[0]) if self.args else self.reason
 
 
+class HitTimeout(EvaluationTimeout):
+    """Raised in a program thread whose breakpoint condition or logpoint expression ran past
+    evaluateTimeout. The hit that ran it reports it (agent/breakpoints.py); our callbacks catch one
+    that lands after the expression returned (a thread blocked in C sees it only when it gets back)."""
+
+
 class _Request:
     """One running request: the thread it runs on, when it must end, what to say then."""
 
@@ -68,8 +81,9 @@ class _Request:
         self.left = INFINITY
 
 
-def _async_exception_setter() -> Callable[[int, Any], int] | None:
-    """``PyThreadState_SetAsyncExc(ident, exception_type_or_None)`` through ctypes; None without it."""
+def _async_exception_function() -> Any:
+    """``PyThreadState_SetAsyncExc(ident, exception_type)`` through ctypes (a ``PyDLL`` function: it
+    keeps the GIL and runs no Python code); None without it."""
     try:
         import ctypes
 
@@ -78,7 +92,14 @@ def _async_exception_setter() -> Callable[[int, Any], int] | None:
         return None
     function.argtypes = (ctypes.c_ulong, ctypes.py_object)
     function.restype = ctypes.c_int
-    null = ctypes.py_object()  # NULL: clears a pending exception (None would raise None)
+    return function
+
+
+def _async_exception_setter(function: Any) -> Callable[[int, Any], int]:
+    """The setter that also clears: ``exception`` None clears a pending exception (NULL for the C API)."""
+    import ctypes
+
+    null = ctypes.py_object()  # NULL: None would raise None
     return lambda ident, exception: function(ident, null if exception is None else exception)
 
 
@@ -105,6 +126,11 @@ class Interrupter:
         # when the watchdog wakes up next by itself
         self._planned = INFINITY
         self._set_async: Callable[[int, Any], int] | None = None
+        # the C function itself (None until loaded, or without ctypes): see _end_expressions
+        self._raise_in: Any = None
+        # breakpoint conditions and logpoints to watch (watch_hits), and when to look next
+        self._hits: HitWatch | None = None
+        self._next_look = INFINITY
         self.ident: int | None = None
 
     def start(self) -> None:
@@ -117,9 +143,7 @@ class Interrupter:
     def run[T](self, call: Callable[[], T], timeout: float | None) -> T:
         """Return ``call()`` run on this thread, interrupted by EvaluationTimeout after ``timeout``
         seconds (None or 0: no limit, but still interruptible by ``interrupt``)."""
-        if self._set_async is None:
-            self._set_async = _async_exception_setter() or _unavailable
-        if self.ident is None or self._set_async is _unavailable:
+        if self.ident is None or not self._load():
             return call()
         ident = _thread.get_ident()
         deadline = monotonic() + timeout if timeout else INFINITY
@@ -134,6 +158,42 @@ class Interrupter:
             # thread then runs (seen on 3.14 in CI). No check point comes between call() and this line.
             request.done = True  # from here on the watchdog does not fire (it looks after saying "firing")
             self._end(request)
+
+    def _load(self) -> bool:
+        """Load ctypes' setter (once); whether there is one."""
+        if self._set_async is None:
+            self._raise_in = _async_exception_function()
+            self._set_async = _async_exception_setter(self._raise_in) if self._raise_in is not None else _unavailable
+        return self._set_async is not _unavailable
+
+    def watch_hits(self, hits: HitWatch | None) -> None:
+        """End the breakpoint conditions and logpoint expressions that ``hits`` finds running too long,
+        looking every ``hits.period`` seconds; None: stop looking (no condition or logpoint is set,
+        or no time limit). Loads ctypes here, on the caller's thread (the I/O thread)."""
+        if hits is not None and not self._load():
+            hits = None
+        with self._lock:
+            self._hits = hits
+            self._next_look = monotonic() + hits.period if hits is not None else INFINITY
+            self._wake()
+
+    def _end_expressions(self, hits: HitWatch, now: float) -> None:
+        """Raise HitTimeout in each thread whose expression is overdue, if that expression's frame
+        still runs. ``frame.clear()`` raises RuntimeError for a frame that runs (and clears one that
+        ended, which nothing else holds), and between that and the C function's call the watchdog
+        passes no point where CPython could switch threads (only calls, loop jumps and function
+        starts are: the call's own check comes after it), so the thread cannot have left the
+        expression in between. Its locals die here: nothing keeps the frames afterwards."""
+        due = hits.overdue(now, running_idents())
+        if not due:
+            return
+        kind = type("HitTimeout", (HitTimeout,), {"reason": hits.reason})
+        raise_in = self._raise_in
+        for ident, frame in due:
+            try:
+                frame.clear()
+            except RuntimeError:  # it runs: raise now, before anything else can run
+                raise_in(ident, kind)
 
     def _end(self, request: _Request) -> None:
         """Make sure nothing is raised in this thread once the request is over (``done`` is set). An
@@ -229,5 +289,13 @@ class Interrupter:
                         request.firing = False
                         request.deadline = now + REPEAT
                 nearest = min((request.deadline for request in list(self._running.values())), default=INFINITY)
+                if self._hits is not None:
+                    if now >= self._next_look:
+                        try:
+                            self._end_expressions(self._hits, now)
+                        except Exception:  # a bug of ours: the evaluations' deadlines are kept all the same
+                            self._hits = None
+                        self._next_look = now + self._hits.period if self._hits is not None else INFINITY
+                    nearest = min(nearest, self._next_look)
                 self._waiter, self._planned = waiter, nearest
             waiter.acquire(timeout=-1 if nearest == INFINITY else max(nearest - monotonic(), 0.0))

@@ -149,7 +149,7 @@ class PausedRequests:
 
             def job() -> None:
                 try:
-                    request.reply(self._debugger.interrupter.run(run, self._evaluate_timeout()))
+                    request.reply(self._debugger.interrupter.run(run, self.evaluate_timeout()))
                 except InspectError as exc:
                     request.fail(str(exc))
                 except EvaluationTimeout as exc:
@@ -199,7 +199,7 @@ class PausedRequests:
         )
         request.fail("cancelled", {"error": {"id": 1, "format": text, "showUser": True}})
 
-    def _evaluate_timeout(self) -> float | None:
+    def evaluate_timeout(self) -> float | None:
         """``evaluateTimeout`` of the launch or attach (0: no limit), else EVALUATE_TIMEOUT."""
         value = self._debugger.options.get("evaluateTimeout", EVALUATE_TIMEOUT)
         return float(value) if isinstance(value, int | float) and value > 0 else None
