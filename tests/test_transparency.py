@@ -430,3 +430,85 @@ async def test_a_program_clients_attach_to_finds_only_the_listed_modules_added(t
         assert debugged["start"] == plain["start"]
     for label in checked:
         assert debugged[label] - plain[label] == expected - plain[label], label
+
+
+FAMILY = """
+    import os, subprocess, sys
+    def ours():
+        return sorted(name for name in sys.modules if name.split(".")[0] == "monadapter")
+    if sys.argv[1:] == ["child"]:
+        print("child", ours(), flush=True)
+        sys.exit(0)
+    subprocess.run([sys.executable, __file__, "child"], check=True)
+    pid = os.fork()
+    if pid == 0:
+        print("forked", ours(), flush=True)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    print("parent", ours(), flush=True)
+"""
+
+
+async def test_child_processes_find_none_of_our_modules(tmp_path: Path) -> None:
+    """A debugged child (a new python through our sitecustomize, a fork) finds no module of ours in
+    ``sys.modules``, as the launched parent does not."""
+    program = write_program(tmp_path, FAMILY)
+
+    async def child_session(start: dict[str, Any]) -> None:
+        async with client.attached_child(start) as child:
+            await child.wait_for_event("terminated", timeout=20)
+
+    async with session() as client:
+        client.follow_children = True
+        await client.configuration_sequence(**launch_arguments(program, cwd=str(tmp_path)))
+        for _ in range(2):  # one after the other: the parent waits for each child
+            await child_session(await client.wait_for_child(timeout=20))
+        assert await client.wait_for_event("exited", timeout=20)
+        assert client.output("stdout") == "child []\nforked []\nparent []\n"
+
+
+LOADERS = """
+    import importlib, sys, threading
+    import monadapter.agent as agent
+    agent.hide()
+    private = ["monadapter.agent.goto", "monadapter.agent.step_targets", "monadapter.agent.completions"]
+    shared = ["monadapter.agent.frames", "monadapter.agent.variables", "monadapter.agent.evaluate"]
+    assert not [name for name in private + shared if name in agent.MODULES]
+    start = threading.Barrier(9)
+    got = []
+    def importer(index):
+        start.wait()
+        for name in (private + shared)[index % 6 :] + (private + shared)[: index % 6]:
+            if name in private or index % 2:
+                got.append(agent.load(name))  # as the agent's own imports
+            else:
+                got.append(importlib.import_module(name))  # as the program would, by name
+    threads = [threading.Thread(target=importer, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    print(len(got), len({id(module) for module in got}), all(agent.MODULES[m.__name__] is m for m in got))
+    print(sorted(name for name in sys.modules if name in private + shared))
+"""
+
+
+def test_threads_loading_our_modules_at_once_get_one_copy_each(tmp_path: Path) -> None:
+    """Eight threads load six of the agent's lazily loaded modules at once, through the agent's own
+    loading and (three of them, in half the threads) by ``import``: each module is loaded once and
+    everyone gets that copy; only what was imported by name is in ``sys.modules``."""
+    program = write_program(tmp_path, LOADERS)
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    done = subprocess.run(
+        [sys.executable, str(program)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": src},
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "48 6 True",
+        "['monadapter.agent.evaluate', 'monadapter.agent.frames', 'monadapter.agent.variables']",
+    ]
