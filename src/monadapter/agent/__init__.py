@@ -127,9 +127,8 @@ def load(name: str) -> ModuleType:
 def _load_new(name: str) -> ModuleType:
     """Find and run a submodule of this package that no one loaded yet (see :func:`load`)."""
     package_name, _, child = name.rpartition(".")
-    package = MODULES.get(package_name)
-    spec = None if package is None else _FINDERS[0].find_spec(name) if package_name == __name__ else None
-    if spec is None or package is None:
+    spec = _FINDERS[0].find_spec(name) if package_name == __name__ else None  # no subpackage of ours is loaded so
+    if spec is None:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     module = module_from_spec(spec)
     spec._initializing = True  # as importlib marks it: an ``import`` that finds it meanwhile waits for it
@@ -144,7 +143,7 @@ def _load_new(name: str) -> ModuleType:
         spec._initializing = False
     if _hidden and sys.modules.get(name) is module:
         del sys.modules[name]
-    setattr(package, child, module)
+    setattr(MODULES[package_name], child, module)
     return module
 
 
