@@ -60,7 +60,8 @@ class EvaluationTimeout(BaseException):
 class HitTimeout(EvaluationTimeout):
     """Raised in a program thread whose breakpoint condition or logpoint expression ran past
     evaluateTimeout. The hit that ran it reports it (agent/breakpoints.py); our callbacks catch one
-    that lands after the expression returned (a thread blocked in C sees it only when it gets back)."""
+    that lands after the expression returned (a thread sees it at its next switch point: on 3.13+
+    one that was waiting for the GIL may see it one point late; one blocked in C when it gets back)."""
 
 
 class _Request:
