@@ -59,6 +59,33 @@ async def test_a_condition_that_never_ends_is_ended_and_the_program_goes_on(tmp_
         assert client.output("stderr") == first + later * 2
 
 
+PROFILED = """
+    import cProfile, pstats, time
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    end = time.monotonic() + 0.5
+    n = 0
+    while time.monotonic() < end:
+        n += 1  # the breakpoint line
+    profiler.disable()
+    seen = {f"{path}:{name}" for path, _line, name in pstats.Stats(profiler).stats}
+    print(sorted(name for name in seen if "monadapter" in name or "current_frames" in name))
+"""
+
+
+async def test_the_watchdogs_looks_are_not_seen_by_the_programs_profiler(tmp_path: Path) -> None:
+    """While a condition is set the watchdog looks at the stacks every 0.05 s here (ten times while the
+    program profiles itself): cProfile sees none of it (our threads run inside a callback of ours,
+    agent/quiet.py), nor our LINE callback."""
+    program = write_program(tmp_path, PROFILED)
+    spec = {"line": line_of(program, "# the breakpoint line"), "condition": "n < 0"}
+    async with session() as client:
+        await client.configuration_sequence({program: [spec]}, **launch_arguments(program, evaluateTimeout=0.2))
+        await client.wait_for_event("terminated")
+        assert client.output("stdout") == "[]\n"
+
+
 async def test_a_logpoint_that_never_ends_shows_the_timeout_and_the_program_goes_on(tmp_path: Path) -> None:
     program = write_program(tmp_path, PROGRAM)
     spec = {"line": line_of(program, "# the breakpoint line"), "logMessage": "i={i} slow={slow()}"}
