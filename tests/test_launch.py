@@ -213,6 +213,23 @@ async def test_disconnect_terminates_by_default(client: DapClient, make_program:
     assert not alive(process["body"]["systemProcessId"])
 
 
+async def test_a_disconnect_sent_before_the_launch_answer_cancels_the_launch_first(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    """launch is answered after configurationDone: a disconnect sent right behind it ends the session
+    with launch answered first, cancelled, and the program never ran (it waited for configurationDone)."""
+    ran = tmp_path / "ran"
+    program = make_program(f"open({str(ran)!r}, 'w').close()")
+    launched = await client.send_request("launch", {"program": str(program)})
+    detached = await client.send_request("disconnect", {})
+    assert (await client.response(detached.seq))["success"] is True
+    launch = await client.response(launched.seq)
+    text = "launch cancelled: the client disconnected before it was answered"
+    assert (launch["success"], launch["message"], launch["body"]["error"]["format"]) == (False, "cancelled", text)
+    assert client.answer_order.index(launched.seq) < client.answer_order.index(detached.seq)
+    assert not ran.exists()
+
+
 def printing_on_after_detach(make_program: Callable[..., Path], done: Path) -> Path:
     """A program that prints "started", then a second later prints a lot, then writes ``done``."""
     return make_program(f"""
