@@ -106,6 +106,11 @@ async def test_attach_by_process_id_stops_and_detaches_twice(adapter: AdapterAdd
             # the bootstrap leaves the program's sys.path as it was
             untouched = await client.evaluate("sys.path == ORIGINAL_PATH", frames[1]["id"])
             assert untouched["result"] == "True"
+            # ... and none of our modules in sys.modules
+            ours = await client.evaluate(
+                "[name for name in sys.modules if name.startswith('monadapter')]", frames[1]["id"]
+            )
+            assert ours["result"] == "[]"
             # what the program writes after the attach reaches us, and still its own stdout
             await client.evaluate("print('said after the attach', flush=True)", frames[0]["id"], context="repl")
             assert await client.wait_for_output("said after the attach\n", category="stdout")

@@ -512,3 +512,28 @@ def test_threads_loading_our_modules_at_once_get_one_copy_each(tmp_path: Path) -
         "48 6 True",
         "['monadapter.agent.evaluate', 'monadapter.agent.frames', 'monadapter.agent.variables']",
     ]
+
+
+USES_THE_API = """
+    import pickle, sys
+    import monadapter
+    import monadapter.agent.attached as attached
+    print(monadapter.is_client_connected(), attached.current_debugger() is not None, flush=True)
+    print(pickle.loads(pickle.dumps(monadapter.breakpoint)) is monadapter.breakpoint, flush=True)
+    print(sorted(name for name in sys.modules if name.split(".")[0] == "monadapter"), flush=True)
+"""
+
+
+async def test_a_launched_program_that_imports_monadapter_gets_the_running_agent(tmp_path: Path) -> None:
+    """The agent's modules are out of ``sys.modules``, yet a program that imports ``monadapter`` (to
+    ask ``is_client_connected()``), or one of the agent's modules by name, or pickles one of our
+    functions, gets the modules the agent runs, not a second copy knowing nothing of the session;
+    only what it imported shows in ``sys.modules``."""
+    program = write_program(tmp_path, USES_THE_API)
+    code, stdout, stderr, _ = await debugged_run(program, [])
+    assert (code, stderr) == (0, "")
+    assert stdout.splitlines() == [
+        "True True",
+        "True",
+        "['monadapter', 'monadapter.agent', 'monadapter.agent.api', 'monadapter.agent.attached']",
+    ]

@@ -186,8 +186,8 @@ def hide(keep: Collection[str] = ()) -> None:
     global _hidden
     _hidden = True
     for name in list(sys.modules):
-        if name in MODULES and name not in keep and sys.modules.get(name) is MODULES[name]:
-            del sys.modules[name]
+        if name in MODULES and name not in keep:  # a copy too: a second attach by process id imports
+            sys.modules.pop(name, None)  # monadapter anew (the agent package is then found as itself)
 
 
 BUILTINS["__import__"] = _import
