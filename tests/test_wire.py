@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, numbered
 
 pytestmark = pytest.mark.unit
 
@@ -154,3 +154,19 @@ def test_a_body_that_is_not_a_json_object_is_a_bad_body_and_the_stream_goes_on(b
     bad = reader.next_message()
     assert isinstance(bad, BadBody) and what in bad.error and bad.raw == body
     assert reader.next_message() == OTHER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "event", "event": "output", "body": {"output": ',"seq":1}', "category": "stdout"}},
+        {"type": "response", "request_seq": 7, "command": "threads", "success": True, "body": {}},
+        {"type": "response", "request_seq": 7, "command": "x", "success": False, "message": '"body":{'},
+        {"type": "response", "request_seq": 7, "command": "variables", "success": True, "body": RawJSON(b'{"a":1}')},
+        {"type": "event", "event": "initialized"},
+    ],
+)
+def test_numbering_an_encoded_message_gives_the_bytes_encoding_it_with_its_seq_gives(message: dict[str, Any]) -> None:
+    """The agent's channel encodes outside its send lock and numbers under it (wire.numbered)."""
+    raw_body = type(message.get("body")) is RawJSON
+    assert numbered(encode(message), 42, raw_body=raw_body) == encode({**message, "seq": 42})

@@ -16,7 +16,7 @@ from typing import Any
 
 from monadapter.agent import auth
 from monadapter.agent.ownthread import OwnThread
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, numbered
 
 _RECEIVE_SIZE = 65536
 
@@ -84,6 +84,9 @@ class Channel:
         self._send_lock = threading.Lock()
         self._seq = 0
         self._closed = threading.Event()
+        # True once ``_closed`` is (or is about to be) set: what ``_send`` reads under the send lock,
+        # since ``Event.is_set`` and ``set`` run threading's Python code (see ``_send``)
+        self._gone = False
         self._closed_here = False  # close() was called: the adapter did not hang up on us
         self._hang_up_hooks: list[Callable[[], None]] = []
         self._thread: OwnThread | None = None
@@ -143,15 +146,16 @@ class Channel:
     def close(self) -> None:
         """Close the connection; sends are synchronous, so everything sent so far is already out."""
         with self._send_lock:
-            if self._closed.is_set():
+            if self._gone:
                 return
+            self._gone = True
             self._closed_here = True
-            self._closed.set()
             try:
                 self._socket.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # the adapter already closed its end
             self._socket.close()
+        self._closed.set()
 
     def forget_after_fork(self) -> None:
         """In a child made by ``fork``: the connection is the parent's and the I/O thread did not
@@ -160,21 +164,34 @@ class Channel:
         event are made anew first: a thread of the parent may have held them at the fork."""
         self._send_lock = threading.Lock()
         self._closed._at_fork_reinit()  # type: ignore[attr-defined]
+        self._gone = True
         self._closed_here = True
         self._closed.set()
         self._socket.close()
 
     def _send(self, message: dict[str, Any]) -> None:
-        """Assign ``seq`` and write ``message`` whole, under the send lock."""
+        """Assign ``seq`` and write ``message`` whole, under the send lock.
+
+        A user thread (the output copy's writes) sends outside our callbacks, where its Python lines
+        fire events: one under the send lock could be parked by a halt (Halting.line) while the
+        stopping thread, holding the engine lock, waits for the send lock to send its ``stopped``: a
+        deadlock (tests/test_stalled_adapter.py). So nothing under this lock runs Python code that is
+        not ours (ours returns DISABLE to a halt): the message is encoded before (json's encoder is
+        Python code) and only numbered under it (``wire.numbered``), ``_gone`` is read instead of
+        ``Event.is_set``, and the event is set after the lock is released.
+        """
+        framed = encode(message)
+        raw_body = type(message.get("body")) is RawJSON
         with self._send_lock:
-            if self._closed.is_set():
+            if self._gone:
                 return
             self._seq += 1
-            message["seq"] = self._seq
             try:
-                self._socket.sendall(encode(message))
+                self._socket.sendall(numbered(framed, self._seq, raw_body=raw_body))
+                return
             except OSError:
-                self._closed.set()
+                self._gone = True
+        self._closed.set()
 
     def _read_loop(self) -> None:
         reader = self._reader
@@ -186,6 +203,7 @@ class Channel:
                     data = b""
                 reader.feed(data)
         finally:
+            self._gone = True
             self._closed.set()
         if not self._closed_here:
             for hook in self._hang_up_hooks:

@@ -395,8 +395,16 @@ class Engine:
     def _on_py_start(self, code: CodeType, offset: int) -> Any:
         """DEBUGGER_ID global PY_START: first sight of a code object: index it and its nested code, arm
         breakpoints of its file, verify pending ones. Returns DISABLE (global PY_START is then silent
-        for this code; we never need it back: docs/sys-monitoring/pystart_disable.py)."""
+        for this code; we never need it back: docs/sys-monitoring/pystart_disable.py).
+
+        Our own code is never registered, so it returns at once, without the lock: a user thread runs
+        some of ours outside any callback (the output copy, under the channel's send lock; weakref
+        callbacks of the registry in a garbage collection), and waiting there for the engine lock,
+        which a stopping thread holds while it waits for the send lock, was a deadlock
+        (tests/test_stalled_adapter.py)."""
         if self._codes.get(codes.code_key(code)) is None:
+            if codes.is_own_file(code.co_filename):
+                return DISABLE
             with self._lock:
                 self._register_tree(code)
             if code.co_name == "<module>" and self.module_code_hook is not None:

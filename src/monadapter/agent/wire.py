@@ -99,6 +99,21 @@ def encode(message: dict[str, Any]) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(text) + text
 
 
+def numbered(framed: bytes, seq: int, *, raw_body: bool = False) -> bytes:
+    """``framed``, a message :func:`encode` framed without a ``seq``, framed again with ``"seq":seq``
+    where :func:`encode` puts it when the message has one: last, or just before a :class:`RawJSON`
+    body (``raw_body``), the two forms adapter/agentlink.py reads. Bytes operations only, no JSON
+    encoding: the agent's channel numbers messages under its send lock, where no Python code of the
+    standard library may run (agent/channel.py, ``Channel._send``)."""
+    text = framed[framed.index(b"\r\n\r\n") + 4 :]
+    if raw_body:  # the envelope's fields are scalars: its first ``,"body":`` is the body's key
+        cut = text.index(b',"body":') + 1
+        text = b'%s"seq":%d,%s' % (text[:cut], seq, text[cut:])
+    else:
+        text = text[:-1] + (b',"seq":%d}' if len(text) > 2 else b'"seq":%d}') % seq
+    return b"Content-Length: %d\r\n\r\n" % len(text) + text
+
+
 def _utf8(json_text: str) -> bytes:
     """UTF-8 of JSON text; a lone surrogate can only stand inside a JSON string, where ``\\udXXX`` is its escape."""
     try:
