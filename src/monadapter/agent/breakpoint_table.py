@@ -97,7 +97,9 @@ class BreakpointTable:
         return [{"line": valid} for valid in sorted(lines) if line <= valid <= last]
 
     def clear(self) -> None:
+        """Forget every source and function breakpoint (the engine stops: none may outlive its session)."""
         self.files.clear()
+        self._functions = []
 
     def all(self) -> list[Breakpoint]:
         """Every source and function breakpoint set now."""
