@@ -281,7 +281,7 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: (on this Python), no module of ours. The README lists them ("What the program sees in
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
-    "__future__", "_queue", "_sha2", "ast", "atexit", "base64", "collections.abc", "dataclasses", "dis",
+    "__future__", "_queue", "_sha2", "ast", "atexit", "collections.abc", "dataclasses", "dis",
     "fnmatch", "functools", "gc", "inspect", "json", "keyword", "linecache", "operator", "re", "selectors",
     "signal", "socket", "sysconfig", "threading", "tokenize", "types", "typing", "weakref",
 )  # fmt: skip

@@ -32,7 +32,6 @@ import socket
 import time
 from _operator import _compare_digest  # hmac.compare_digest, without importing hmac (see _hmac_sha256)
 from _sha2 import sha256  # type: ignore[import-not-found]  # hashlib's C module, without hashlib
-from base64 import urlsafe_b64encode
 from typing import Any
 
 from monadapter.agent.wire import MAX_BODY_BYTES, BadBody, FramingError, MessageReader, encode
@@ -60,6 +59,8 @@ class AuthenticationError(Exception):
 
 def new_token() -> str:
     """A fresh secret: 256 random bits, as URL-safe text (fits an environment variable or a command line)."""
+    from base64 import urlsafe_b64encode  # here: a launched program makes no token, and never loads base64
+
     return urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode("ascii")  # secrets.token_urlsafe(32)
 
 
