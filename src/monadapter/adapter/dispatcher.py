@@ -8,13 +8,15 @@ handler's failure becomes an error response with its message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from monadapter.adapter import access
+from monadapter.adapter.agentlink import answer_body
 from monadapter.adapter.errors import AdapterError, AgentGoneError, AgentRequestFailed, LaunchError, NoDebuggeeError
-from monadapter.adapter.handlers import HANDLERS, Later, relay
+from monadapter.adapter.handlers import HANDLERS, Later, Relay, relay
 from monadapter.protocol import ParsedRequest, RequestValidationError, parse_request
 
 if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
@@ -54,11 +56,43 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
     except Exception as exc:
         await _fail(session, request, exc)
         return
-    if isinstance(result, Later):
+    if isinstance(result, Relay):
+        await _relay(session, request, result.after)
+    elif isinstance(result, Later):
         # due from now on: a disconnect read next must find it, even before the task has started
-        session.start_soon(_finish_later, session, request, result, session.answer_due(request.seq, request.command))
+        scope = anyio.CancelScope()
+        session.answer_due(request.seq, request.command, scope)
+        session.start_soon(_finish_later, session, request, result, scope)
     else:
         await session.respond(request.seq, request.command, result)
+
+
+async def _relay(session: Session, request: ParsedRequest, after: Callable[[], None] | None) -> None:
+    """Forward ``request`` to the agent; its answer is sent from the agent link's reading loop, which
+    answers it too when the agent goes away first (``cancelled`` if a disconnect made it go)."""
+
+    async def answered(response: dict[str, Any] | None) -> None:
+        try:
+            try:
+                body = answer_body(request.command, response)
+            except AdapterError as exc:
+                if session.disconnecting and isinstance(exc, _ENDED_BY_DISCONNECT):
+                    await _cancelled(session, request)
+                else:
+                    await _fail(session, request, exc)
+                return
+            await session.respond(request.seq, request.command, body)
+        finally:
+            session.answer_sent(request.seq)
+        if after is not None:
+            after()
+
+    session.answer_due(request.seq, request.command)
+    try:
+        await session.require_agent().send_request(dict(request.raw), relay_to=answered)
+    except Exception as exc:
+        session.answer_sent(request.seq)
+        await _fail(session, request, exc)
 
 
 async def _finish_later(session: Session, request: ParsedRequest, later: Later, scope: anyio.CancelScope) -> None:

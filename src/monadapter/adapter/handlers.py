@@ -1,8 +1,9 @@
 """The handler table: one async function per request the adapter answers itself; the rest are relayed.
 
 A handler returns the response body (or None), raises an ``AdapterError`` whose text becomes the
-error message, or returns :class:`Later` when the answer has to wait (the agent's reply, the end
-of the configuration phase) so that the session goes on reading the client's messages meanwhile.
+error message, returns :class:`Relay` to have the request forwarded to the agent, whose answer
+becomes ours, or returns :class:`Later` when the answer has to wait (the end of the configuration
+phase) so that the session goes on reading the client's messages meanwhile.
 """
 
 from __future__ import annotations
@@ -24,15 +25,21 @@ Body = dict[str, Any] | RawJSON | None
 
 @dataclass(frozen=True, slots=True)
 class Later:
-    """A deferred answer: ``answer`` gives the body; ``after`` runs once the response is sent;
-    ``sent`` runs once the response (or the error response) went out, whatever happened."""
+    """A deferred answer: ``answer`` gives the body."""
 
     answer: Awaitable[Body]
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Forward the request to the agent as the client sent it; the agent's answer becomes ours (its
+    body undecoded), sent by the agent link's reading loop as soon as it is read, so before any event
+    the agent sent after it (adapter/agentlink.py); then ``after`` runs, if the answer was a success."""
+
     after: Callable[[], None] | None = None
-    sent: Callable[[], None] | None = None
 
 
-Handler = Callable[["Session", ParsedRequest], Awaitable[Body | Later]]
+Handler = Callable[["Session", ParsedRequest], Awaitable[Body | Later | Relay]]
 
 
 def arguments_of(request: ParsedRequest) -> dict[str, Any]:
@@ -92,10 +99,9 @@ async def _attach(session: Session, arguments: dict[str, Any]) -> None:
     await session.attach_debuggee(parse_attach_arguments(arguments), arguments)
 
 
-async def configuration_done(session: Session, request: ParsedRequest) -> Later:
+async def configuration_done(session: Session, request: ParsedRequest) -> Relay:
     """Relay to the agent (which then runs the program); the launch response follows ours."""
-    later = await relay(session, request)
-    return Later(later.answer, after=session.configured.set, sent=later.sent)
+    return Relay(after=session.configured.set)
 
 
 async def disconnect(session: Session, request: ParsedRequest) -> Body:
@@ -117,11 +123,12 @@ async def terminate(session: Session, request: ParsedRequest) -> Body:
     return None
 
 
-async def relay(session: Session, request: ParsedRequest) -> Later:
-    """Forward the request as the client sent it; the agent's answer becomes ours (its body undecoded),
-    sent before any event the agent sent after it (``sent``: the agent link reads on only then)."""
-    pending = await session.require_agent().send_request(dict(request.raw), pass_through=True)
-    return Later(pending.result(), sent=pending.relayed)
+async def relay(session: Session, request: ParsedRequest) -> Relay:
+    """Any request the adapter does not answer itself: the agent answers it (see :class:`Relay`)."""
+    return _RELAY
+
+
+_RELAY = Relay()
 
 
 async def cancel(session: Session, request: ParsedRequest) -> Body:

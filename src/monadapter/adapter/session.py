@@ -84,7 +84,7 @@ class Session:
         self.authenticated = False
         #: request seq -> (command, the scope of the task that will answer it) for each deferred answer
         #: not sent yet (dispatcher._finish_later); and the event set at each answer's removal
-        self._due: dict[int, tuple[str, anyio.CancelScope]] = {}
+        self._due: dict[int, tuple[str, anyio.CancelScope | None]] = {}
         self._due_changed = anyio.Event()
         #: a disconnect is under way: what it leaves unanswered is answered ``cancelled`` (settle_answers)
         self.disconnecting = False
@@ -199,19 +199,20 @@ class Session:
         pending = self._reverse.pop(response.get("request_seq"), None)  # type: ignore[arg-type]
         if pending is not None:
             pending.response = response
-            pending.done.set()
+            pending.finish()
 
-    def answer_due(self, seq: int, command: str) -> anyio.CancelScope:
-        """Note that request ``seq`` will be answered later, by a task running under the scope returned."""
-        scope = anyio.CancelScope()
+    def answer_due(self, seq: int, command: str, scope: anyio.CancelScope | None = None) -> None:
+        """Note that request ``seq`` will be answered later: by a task running under ``scope``, or
+        (None) by the agent link's reading loop, a relayed request, which the agent answers or the
+        loop's end does (the debuggee detached or ended: what settle_answers waits for)."""
         self._due[seq] = (command, scope)
-        return scope
 
     def answer_sent(self, seq: int) -> None:
         """The deferred answer to ``seq`` went out (or could not)."""
         self._due.pop(seq, None)
-        changed, self._due_changed = self._due_changed, anyio.Event()
-        changed.set()
+        if self.disconnecting:  # only settle_answers waits for a change (no event made per relayed request)
+            changed, self._due_changed = self._due_changed, anyio.Event()
+            changed.set()
 
     async def settle_answers(self) -> None:
         """Answer every request still waiting, before the disconnect that ends the session is answered
@@ -225,11 +226,12 @@ class Session:
             while self._due:
                 changed = self._due_changed
                 for command, scope in self._due.values():
-                    if command in ("launch", "attach") and not self.configured.is_set():
+                    if command in ("launch", "attach") and not self.configured.is_set() and scope is not None:
                         scope.cancel()
                 await changed.wait()
         for _command, scope in self._due.values():
-            scope.cancel()
+            if scope is not None:
+                scope.cancel()
         with anyio.move_on_after(SETTLE_TIMEOUT):
             while self._due:
                 await self._due_changed.wait()

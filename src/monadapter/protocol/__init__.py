@@ -94,10 +94,16 @@ class _RequestModels(Mapping[str, "type[_generated.Request]"]):
 
     def __init__(self) -> None:
         self._names = _models.request_commands()
+        self._defined: dict[str, type[_generated.Request]] = {}
 
     def __getitem__(self, command: str) -> type[_generated.Request]:
-        model: type[_generated.Request] = getattr(_generated, self._names[command])
+        model = self._defined.get(command)
+        if model is None:
+            model = self._defined[command] = getattr(_generated, self._names[command])
         return model
+
+    def __contains__(self, command: object) -> bool:
+        return command in self._names
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
