@@ -25,7 +25,8 @@ _RECEIVE_SIZE = 65536
 
 
 class ByteChannel(Protocol):
-    """A duplex byte stream: ``receive`` returns ``b""`` once the peer is gone."""
+    """A duplex byte stream: ``receive`` returns ``b""`` once the peer is gone; ``send`` writes its
+    bytes whole or, cancelled before it began, not at all (half a message would wreck the stream)."""
 
     async def receive(self) -> bytes: ...
 
@@ -55,6 +56,8 @@ class SocketChannel:
             return b""
 
     async def send(self, data: bytes) -> None:
+        # anyio hands the bytes to the transport at once, whole; it waits (cancellably) only
+        # before that, for a full buffer to drain
         try:
             await self._stream.send(data)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -114,11 +117,17 @@ class StdioChannel:
             return
         view = memoryview(data)
         try:
-            while view:
-                try:
-                    view = view[os.write(self._write_fd, view) :]
-                except BlockingIOError:
-                    await anyio.wait_writable(self._write_fd)
+            try:
+                view = view[os.write(self._write_fd, view) :]
+            except BlockingIOError:
+                pass
+            if view:  # the pipe is full: wait for it to drain, shielded once any of it may be out
+                with anyio.CancelScope(shield=True):
+                    while view:
+                        try:
+                            view = view[os.write(self._write_fd, view) :]
+                        except BlockingIOError:
+                            await anyio.wait_writable(self._write_fd)
         except OSError:
             pass  # the client closed our stdout; the reader sees end of stream
 
@@ -183,17 +192,24 @@ class MessageWriter:
         registered before its response can possibly arrive. A :class:`RawJSON` ``body`` goes out
         as it is (decoded only for the log, which is off unless ``--log-dir`` is given).
         """
-        async with self._lock:
+        # Uncontended (nearly always: a send waits only for a full pipe) the lock is taken without a
+        # checkpoint: ``async with lock`` costs a walk of the task's cancel scopes, on every message.
+        try:
+            self._lock.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._lock.acquire()
+        try:
             self._seq += 1
-            message["seq"] = self._seq
+            seq = message["seq"] = self._seq
             if before_write is not None:
-                before_write(self._seq)
+                before_write(seq)
             body = message.get("body")
             if isinstance(body, RawJSON):
                 if self._log.enabled:
                     self._log.record(self._direction, {**message, "body": body.decoded()})
             else:
                 self._log.record(self._direction, message)
-            with anyio.CancelScope(shield=True):  # half a message would wreck the stream
-                await self._channel.send(encode(message))
-            return self._seq
+            await self._channel.send(encode(message))  # whole or not at all, even when cancelled (ByteChannel)
+            return seq
+        finally:
+            self._lock.release()
