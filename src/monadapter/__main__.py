@@ -3,24 +3,27 @@
 
 For TCP the listening socket is bound and announced before anyio, asyncio and the DAP models are
 imported: clients that start the adapter and then connect (nvim-dap, the VS Code extension) can
-connect at once, and their first bytes wait in the socket's backlog while the rest loads.
+connect at once, and their first bytes wait in the socket's backlog while the rest loads. On stdio
+the first ``initialize`` is answered before those imports (adapter/early.py).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import threading
 from typing import TYPE_CHECKING, NoReturn
 
 import monadapter  # not `from monadapter import __version__`: with --listen this module's globals are the program's
-from monadapter.agent import auth
 
 if TYPE_CHECKING:  # argparse, pathlib and tempfile are imported where used: with --listen, they would
-    # be the program's (README, "Guarantees": what the program finds in sys.modules)
+    # be the program's (README, "Guarantees": what the program finds in sys.modules). socket,
+    # threading and agent/auth.py too, which only a TCP server needs: on stdio every module imported
+    # before the answer to initialize delays it.
     import argparse
+    import socket
     from pathlib import Path
+
+    from monadapter.adapter.early import EarlyStart
 
 
 def port_number(text: str) -> int:
@@ -103,6 +106,8 @@ ADAPTER_TOKEN_ENV = "MONADAPTER_ADAPTER_ACCESS_TOKEN"
 
 def listen(host: str, port: int) -> socket.socket:
     """Bind and listen on ``host:port`` (0: a free port), then print the listening line on stderr."""
+    import socket
+
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[
         0
     ]
@@ -123,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
         cli.main(arguments)  # exits; this module's globals are the program's __main__ by then
     options = parse_arguments(argv)
-    if options.port is not None and not options.access_token and auth.reachable_from_outside(options.host):
-        if not options.allow_unauthenticated:
+    if options.port is not None and not options.access_token and not options.allow_unauthenticated:
+        from monadapter.agent import auth
+
+        if auth.reachable_from_outside(options.host):
             print(
                 f"monadapter: refusing to listen on {options.host}, which is not loopback, without an access "
                 f"token: anyone who can reach it could run programs as you. Give --access-token (or "
@@ -143,27 +150,46 @@ def main(argv: list[str] | None = None) -> int:
             "reach it can run programs as you",
             file=sys.stderr,
         )
-    import logging
-
-    import anyio
-
-    from monadapter.adapter import server
-
-    logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
-    if sock is not None:
-        # a server's clients may come later: load what requests need (pydantic, the DAP models)
-        # meanwhile. Not for stdio, whose first request is already waiting: the import would
-        # only compete with the one the request makes for the interpreter lock.
-        threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
-
     try:
-        if sock is None:
-            anyio.run(server.serve_stdio, options.log_dir)
-        else:
+        early = _answer_initialize_early(options.log_dir) if sock is None else None
+        import logging
+
+        import anyio
+
+        from monadapter.adapter import server
+
+        logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
+        if early is not None:
+            anyio.run(server.serve_stdio, early)
+        elif sock is not None:
+            import threading
+
+            # a server's clients may come later: load what requests need (pydantic, the DAP models)
+            # meanwhile. Not for stdio, whose first request is already waiting: the import would
+            # only compete with the one the request makes for the interpreter lock.
+            threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
             anyio.run(server.serve_tcp, sock, options.log_dir, options.access_token)
     except KeyboardInterrupt:
         pass  # Ctrl-C is how a TCP server is meant to stop: no traceback
     return 0
+
+
+def _answer_initialize_early(log_dir: Path | None) -> EarlyStart:
+    """On stdio, answer the client's first request (initialize) before anyio and pydantic load
+    (adapter/early.py). Until the session watches for them, SIGTERM and SIGHUP end the adapter at
+    once, with code 0, as they end a session that has nothing to stop yet."""
+    import signal
+
+    from monadapter.adapter.early import answer_initialize
+    from monadapter.adapter.messagelog import MessageLog
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_quietly)
+    return answer_initialize(0, 1, MessageLog.open(log_dir))
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _warm_up() -> None:

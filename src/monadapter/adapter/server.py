@@ -16,14 +16,15 @@ import anyio
 from anyio import CancelScope
 from anyio.abc import SocketListener, SocketStream, TaskGroup
 
+from monadapter.adapter.early import EarlyStart
 from monadapter.adapter.messagelog import MessageLog
 from monadapter.adapter.transport import SocketChannel, StdioChannel
 
 logger = logging.getLogger(__name__)
 
 
-async def serve_stdio(log_dir: Path | None) -> None:
-    """Serve one session on stdin/stdout; return when it ends.
+async def serve_stdio(early: EarlyStart) -> None:
+    """Serve one session on stdin/stdout, going on from what ``early`` did; return when it ends.
 
     stdout is kept for DAP only: its file descriptor is duplicated for the session and fd 1 is
     pointed at stderr, so a stray print anywhere in the process cannot corrupt the protocol.
@@ -35,7 +36,10 @@ async def serve_stdio(log_dir: Path | None) -> None:
     os.dup2(2, 1)
     async with anyio.create_task_group() as background:
         background.start_soon(_stop_on_signal, background.cancel_scope)
-        await Session(StdioChannel(0, dap_out), MessageLog.open(log_dir), dispatch, background).run()
+        session = Session(StdioChannel(0, dap_out), early.log, dispatch, background, early.reader, sent=early.sent)
+        if early.client_arguments is not None:
+            session.client_arguments = early.client_arguments
+        await session.run()
         background.cancel_scope.cancel()
 
 

@@ -55,12 +55,22 @@ class Session:
     """The state of one client connection; handlers act on it."""
 
     def __init__(
-        self, channel: ByteChannel, log: MessageLog, dispatch: Dispatch, background: TaskGroup | None = None
+        self,
+        channel: ByteChannel,
+        log: MessageLog,
+        dispatch: Dispatch,
+        background: TaskGroup | None = None,
+        reader: MessageReader | None = None,
+        *,
+        sent: int = 0,
     ) -> None:
+        """``reader``: one holding client bytes read before the session (adapter/early.py), and
+        ``sent``: how many messages went to the client meanwhile."""
         self._channel = channel
         self._dispatch = dispatch
         self.log = log
-        self._writer = MessageWriter(channel, log, ADAPTER_TO_CLIENT)
+        self._reader = reader or MessageReader(max_body=MAX_REQUEST_BYTES)
+        self._writer = MessageWriter(channel, log, ADAPTER_TO_CLIENT, sent=sent)
         #: where debuggee watchers run: outlives the session so a detached debuggee's output is
         #: still read (a full pipe would block it); None means the session's own task group
         self._background = background
@@ -95,9 +105,7 @@ class Session:
             async with anyio.create_task_group() as task_group:
                 self._task_group = task_group
                 try:
-                    async with aclosing(
-                        read_messages(self._channel, MessageReader(max_body=MAX_REQUEST_BYTES))
-                    ) as messages:
+                    async with aclosing(read_messages(self._channel, self._reader)) as messages:
                         await self._serve(messages)
                 finally:
                     with anyio.CancelScope(shield=True):

@@ -178,12 +178,13 @@ async def read_frames(
 class MessageWriter:
     """The single writer of one outgoing stream: assigns ``seq``, logs, and sends whole messages."""
 
-    def __init__(self, channel: ByteChannel, log: MessageLog, direction: str) -> None:
+    def __init__(self, channel: ByteChannel, log: MessageLog, direction: str, *, sent: int = 0) -> None:
+        """``sent``: how many messages went out on the stream before (their seqs are taken)."""
         self._channel = channel
         self._log = log
         self._direction = direction
         self._lock = anyio.Lock()
-        self._seq = 0
+        self._seq = sent
 
     async def send(self, message: dict[str, Any], *, before_write: Callable[[int], None] | None = None) -> int:
         """Send ``message`` with the next ``seq`` and return that seq.

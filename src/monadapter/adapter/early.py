@@ -1,0 +1,156 @@
+"""The first ``initialize`` on stdio, answered before the adapter's heavy imports.
+
+An editor starts the adapter and sends ``initialize`` at once, then waits for the answer; the
+answer (our capabilities) depends on nothing the session loads. Importing anyio, asyncio and
+pydantic is most of the adapter's start (benchmarks A1), so ``__main__`` first reads the client's
+first message itself, with plain blocking reads, and answers it here when it is an ``initialize``
+that the schema's model certainly accepts (:func:`certainly_valid`: exact JSON types only, nothing
+pydantic would have to coerce or refuse). The session, started after the imports, goes on from the
+next message. Anything else (another request, an ``initialize`` whose arguments pydantic must
+judge, a framing error, the end of input) is handed to the session unanswered, byte for byte, and
+is answered there as it always was.
+
+Standard library only (with the package's own light modules): importing this module must cost
+nothing that the answer could wait for.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+from dataclasses import dataclass
+from typing import Any
+
+from monadapter.adapter.capabilities import capabilities
+from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
+from monadapter.agent.wire import MAX_REQUEST_BYTES, FramingError, MessageReader, decode, encode
+
+_RECEIVE_SIZE = 65536
+
+#: ``InitializeRequestArguments`` of the DAP schema (protocol/_generated.py): field -> JSON type.
+#: Every field is optional but ``adapterID``; a test checks this table against the model.
+ARGUMENT_TYPES: dict[str, type] = {
+    "clientID": str,
+    "clientName": str,
+    "adapterID": str,
+    "locale": str,
+    "linesStartAt1": bool,
+    "columnsStartAt1": bool,
+    "pathFormat": str,
+    "supportsVariableType": bool,
+    "supportsVariablePaging": bool,
+    "supportsRunInTerminalRequest": bool,
+    "supportsMemoryReferences": bool,
+    "supportsProgressReporting": bool,
+    "supportsInvalidatedEvent": bool,
+    "supportsMemoryEvent": bool,
+    "supportsArgsCanBeInterpretedByShell": bool,
+    "supportsStartDebuggingRequest": bool,
+    "supportsANSIStyling": bool,
+}
+_REQUIRED = "adapterID"
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyStart:
+    """What happened before the session started: ``reader`` holds the bytes read and not yet
+    handled; ``client_arguments`` are the answered ``initialize``'s arguments (None: nothing was
+    answered); ``sent`` is how many messages went out (the session's next ``seq`` follows)."""
+
+    reader: MessageReader
+    log: MessageLog
+    client_arguments: dict[str, Any] | None = None
+    sent: int = 0
+
+
+def certainly_valid(message: dict[str, Any]) -> bool:
+    """Whether ``message`` is an ``initialize`` request that ``protocol.parse_request`` accepts
+    as it is. False means "not sure", never "invalid": the session's validation decides then."""
+    seq = message.get("seq")
+    arguments = message.get("arguments")
+    if not (
+        message.get("type") == "request"
+        and message.get("command") == "initialize"
+        and type(seq) is int
+        and seq >= 0
+        and type(arguments) is dict
+        and type(arguments.get(_REQUIRED)) is str
+    ):
+        return False
+    for name, value in arguments.items():
+        expected = ARGUMENT_TYPES.get(name)
+        if expected is None:
+            if not isinstance(value, _SCALARS):  # an extra field: kept as it is, if it nests nothing
+                return False
+        elif value is not None and type(value) is not expected:
+            return False
+    return True
+
+
+def answer_initialize(read_fd: int, write_fd: int, log: MessageLog) -> EarlyStart:
+    """Read the first message from ``read_fd``; answer it on ``write_fd`` if it is an initialize
+    that is certainly valid. Returns what the session needs to go on."""
+    data = bytearray()
+    while True:
+        chunk = _read(read_fd)
+        data += chunk
+        probe = MessageReader(max_body=MAX_REQUEST_BYTES)
+        probe.feed(bytes(data))
+        if not chunk:
+            probe.feed(b"")
+        try:
+            raw = probe.next_frame()
+        except FramingError:
+            return EarlyStart(_unread(data, not chunk), log)
+        if raw is not None:
+            break
+        if not chunk:
+            return EarlyStart(_unread(data, True), log)
+    message = decode(raw)
+    if not isinstance(message, dict) or not certainly_valid(message):
+        return EarlyStart(_unread(data, False), log)
+    log.record(CLIENT_TO_ADAPTER, message)
+    response = {
+        "type": "response",
+        "request_seq": message["seq"],
+        "command": "initialize",
+        "success": True,
+        "body": capabilities(),
+        "seq": 1,
+    }
+    log.record(ADAPTER_TO_CLIENT, response)
+    _write_all(write_fd, encode(response))
+    return EarlyStart(probe, log, message["arguments"], 1)
+
+
+def _unread(data: bytearray, at_eof: bool) -> MessageReader:
+    """A reader holding every byte read so far, as the session's own reader would have them."""
+    reader = MessageReader(max_body=MAX_REQUEST_BYTES)
+    reader.feed(bytes(data))
+    if at_eof:
+        reader.feed(b"")
+    return reader
+
+
+def _read(fd: int) -> bytes:
+    """Whatever the client sent next (``b""``: the end); waits if our stdin is non-blocking."""
+    while True:
+        try:
+            return os.read(fd, _RECEIVE_SIZE)
+        except BlockingIOError:
+            select.select([fd], [], [])
+        except OSError:
+            return b""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                select.select([], [fd], [])
+    except OSError:
+        pass  # the client closed our stdout: the session's reader sees the end of input
