@@ -96,29 +96,23 @@ async def _relay(session: Session, request: ParsedRequest, after: Callable[[], N
 
 
 async def _finish_later(session: Session, request: ParsedRequest, later: Later, scope: anyio.CancelScope) -> None:
-    """Wait for a deferred answer, send it, then run its follow-ups. A disconnect cancels what can
-    no longer be answered (``Session.settle_answers``): it is answered ``cancelled`` then, as is a
-    request that fails because the client disconnected (its debuggee detached or ended)."""
+    """Wait for a deferred answer and send it. A disconnect cancels what can no longer be answered
+    (``Session.settle_answers``): it is answered ``cancelled`` then, as is a request that fails
+    because the client disconnected (its debuggee detached or ended)."""
     body: Any = None
     failure: Exception | None = None
     try:
-        try:
-            with scope:  # only the wait is cancelled, never the sending of an answer
-                try:
-                    body = await later.answer
-                except Exception as exc:
-                    failure = exc
-            if scope.cancelled_caught or (session.disconnecting and isinstance(failure, _ENDED_BY_DISCONNECT)):
-                await _cancelled(session, request)
-            elif failure is not None:
-                await _fail(session, request, failure)
-            else:
-                await session.respond(request.seq, request.command, body)
-        finally:
-            if later.sent is not None:
-                later.sent()
-        if failure is None and not scope.cancelled_caught and later.after is not None:
-            later.after()
+        with scope:  # only the wait is cancelled, never the sending of an answer
+            try:
+                body = await later.answer
+            except Exception as exc:
+                failure = exc
+        if scope.cancelled_caught or (session.disconnecting and isinstance(failure, _ENDED_BY_DISCONNECT)):
+            await _cancelled(session, request)
+        elif failure is not None:
+            await _fail(session, request, failure)
+        else:
+            await session.respond(request.seq, request.command, body)
     finally:
         session.answer_sent(request.seq)
 
