@@ -14,6 +14,7 @@ launched program and in one that clients attach to). Differences we make on purp
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -537,3 +538,45 @@ async def test_a_launched_program_that_imports_monadapter_gets_the_running_agent
         "True",
         "['monadapter', 'monadapter.agent', 'monadapter.agent.api', 'monadapter.agent.attached']",
     ]
+
+
+STACK_PROBE = """
+    import inspect, json, os, sys, traceback
+
+    def outer():
+        return [(os.path.basename(frame.filename), frame.name) for frame in traceback.extract_stack()]
+
+    print(json.dumps({"module": outer(), "inspect": len(inspect.stack()), "back": sys._getframe().f_back is None}))
+"""
+#: What stands above the program's module frame when launched (README, Guarantees): our start
+#: script's frame and the runner's, and for ``-m`` runpy's ``_run_code`` below them, where plain
+#: python shows nothing (``python -m``: runpy's ``_run_module_as_main`` and ``_run_code``).
+OURS_ABOVE = [["start_debuggee.py", "<module>"], ["runner.py", "run"]]
+RUNPY = [["<frozen runpy>", "_run_module_as_main"], ["<frozen runpy>", "_run_code"]]
+
+
+@pytest.mark.parametrize("kind", ["program", "module"])
+async def test_the_stack_above_the_programs_own_frames_is_our_start_script_and_runner(
+    tmp_path: Path, kind: str
+) -> None:
+    """``traceback.print_stack()``, ``extract_stack()``, ``inspect.stack()`` and the ``f_back`` chain in
+    a launched program: the program's own frames are a plain run's, and above its module frame stand
+    exactly the two frames of ours the README names (some frame has to call the program's code;
+    python calls a script's from none)."""
+    program = write_program(tmp_path, STACK_PROBE, name="probe.py")
+    own = [["probe.py", "<module>"], ["probe.py", "outer"]]
+    if kind == "program":
+        plain_arguments, launch, plain_above, ours = [str(program)], {"program": str(program)}, [], OURS_ABOVE
+    else:  # python -m shows runpy's two frames; launched, runpy's _run_code stands below ours
+        plain_arguments, launch, plain_above, ours = ["-m", "probe"], {"module": "probe"}, RUNPY, OURS_ABOVE + RUNPY[1:]
+    plain = subprocess.run(
+        [sys.executable, *plain_arguments], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=True
+    )
+    assert json.loads(plain.stdout) == {
+        "module": plain_above + own,
+        "inspect": len(plain_above) + 1,
+        "back": kind == "program",
+    }
+    async with session() as client:
+        assert await client.run_to_end(**launch, cwd=str(tmp_path)) == 0
+        assert json.loads(client.output("stdout")) == {"module": ours + own, "inspect": len(ours) + 1, "back": False}

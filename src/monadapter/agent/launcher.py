@@ -21,6 +21,9 @@ import signal
 import stat
 import sys
 import time
+import types
+from collections.abc import Callable
+from typing import NoReturn
 
 from monadapter.agent import auth, children, handshake, hide, runner
 from monadapter.agent.channel import Channel
@@ -52,8 +55,17 @@ def parse_arguments(argv: list[str]) -> tuple[str, int, str | None, runner.Targe
     return host, int(port), secret_file, runner.Target(kind, options[3], args)  # type: ignore[arg-type]
 
 
-def main() -> None:
-    """Run the debuggee the adapter launched: the process exits with the program's exit code."""
+#: What the start script hands to ``runner.run``: the target and the debugger's starting and ending hooks.
+Run = tuple[runner.Target, Callable[[types.CodeType], None] | None, Callable[[], None] | None]
+#: Set by the program's end (``exit_with``), read by the last atexit handler (``_finish``).
+_exit_state = {"interrupted": False}
+
+
+def start() -> Run:
+    """Everything before the program runs: connect to the adapter, start the debugger, serve it until
+    configurationDone. Returns what the start script passes to ``runner.run`` itself, so that only
+    the start script's frame and the runner's stand above the program's (``traceback.print_stack()``
+    in the program; python shows none, debugpy eight: README, Guarantees)."""
     _forget_root()
     hide()
     host, port, secret_file, target = parse_arguments(sys.argv[1:])
@@ -67,11 +79,19 @@ def main() -> None:
         print(f"monadapter agent: cannot reach the adapter at {host}:{port}: {exc}", file=sys.stderr)
         sys.exit(1)
     channel.on_hang_up(_silence_piped_output)
-    _debug(channel, target, launched=True)
+    return _configured(channel, target, launched=True)
 
 
-def _debug(channel: Channel, target: runner.Target, *, launched: bool = False) -> None:
-    """Serve the adapter until configurationDone, then run ``target`` under the debugger and exit.
+def exit_with(code: int) -> NoReturn:
+    """End the process with ``runner.run``'s exit code (an interrupted program dies by SIGINT at the end)."""
+    if code == runner.INTERRUPTED:
+        _exit_state["interrupted"] = True
+        code = 128 + signal.SIGINT
+    sys.exit(code)
+
+
+def _configured(channel: Channel, target: runner.Target, *, launched: bool = False) -> Run:
+    """Serve the adapter until configurationDone; return what runs ``target`` under the debugger.
 
     A ``launched`` program ends with its adapter: if the connection drops without a detach (the
     adapter was killed, or crashed), nobody can see or end the program any more (README, "Guarantees").
@@ -84,17 +104,10 @@ def _debug(channel: Channel, target: runner.Target, *, launched: bool = False) -
     debugger = handshake.serve_until_configured(channel, started)
     if debugger is not None:
         children.follow_forks(debugger, channel)
-    exit_state = {"interrupted": False}
-    atexit.register(_finish, debugger, channel, exit_state)
-    code = runner.run(
-        target,
-        debugger.program_starting if debugger is not None else None,
-        debugger.program_ending if debugger is not None else None,
-    )
-    if code == runner.INTERRUPTED:
-        exit_state["interrupted"] = True
-        code = 128 + signal.SIGINT
-    sys.exit(code)
+    atexit.register(_finish, debugger, channel)
+    if debugger is None:
+        return target, None, None
+    return target, debugger.program_starting, debugger.program_ending
 
 
 def _silence_piped_output() -> None:
@@ -143,10 +156,10 @@ def _forget_root() -> None:
         del sys.path[0]
 
 
-def _finish(debugger: Debugger | None, channel: Channel, exit_state: dict[str, bool]) -> None:
+def _finish(debugger: Debugger | None, channel: Channel) -> None:
     """Last atexit handler: stop debugging, close the connection, and die by SIGINT if python would."""
     handshake.finish(debugger, channel)
-    if exit_state["interrupted"]:
+    if _exit_state["interrupted"]:
         sys.stdout.flush()
         sys.stderr.flush()
         signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -12,6 +12,10 @@ import sys
 
 # the directory that holds the monadapter package: three levels above this file's directory
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-from monadapter.agent.launcher import main  # noqa: E402  (importable only once the line above ran)
+from monadapter.agent.launcher import exit_with, start  # noqa: E402  (importable only once the line above ran)
+from monadapter.agent.runner import run  # noqa: E402
 
-main()
+# The program runs from this frame through run's: no other frame of ours stands above its own. This
+# module is __main__, whose globals the runner clears for the program: exit_with is looked up
+# before run runs (a call's callee is evaluated before its arguments), never after.
+exit_with(run(*start()))
