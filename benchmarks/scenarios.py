@@ -116,35 +116,22 @@ def _program_runs(program: Program, target: float, memory: bool = False) -> tupl
 def all_scenarios(python_version: tuple[int, int]) -> list[Scenario]:
     """Every scenario, with the S4 target that belongs to ``python_version`` (3.12 is slower)."""
     found: list[Scenario] = []
-    for program in programs.COMPUTE:
-        found.append(
-            Scenario(
-                f"S1 {program.name}",
-                "attached, no breakpoints",
-                RunToEnd(program),
-                _program_runs(program, 1.02, memory=True),
+    # S1-S3: each compute program run to its end, with no breakpoint or one that never stops
+    for key, title, marker, target in (
+        ("S1", "attached, no breakpoints", None, 1.02),
+        ("S2", "one breakpoint in a function that never runs, same file", "never-runs", 1.02),
+        ("S3", "one breakpoint on a never-reached line inside the hottest function", "rare-line", 1.05),
+    ):
+        for program in programs.COMPUTE:
+            breakpoints = (Breakpoint(program.path, program.line(marker)),) if marker else ()
+            found.append(
+                Scenario(
+                    f"{key} {program.name}",
+                    title,
+                    RunToEnd(program, breakpoints),
+                    _program_runs(program, target, memory=key == "S1"),
+                )
             )
-        )
-    for program in programs.COMPUTE:
-        never = Breakpoint(program.path, program.line("never-runs"))
-        found.append(
-            Scenario(
-                f"S2 {program.name}",
-                "one breakpoint in a function that never runs, same file",
-                RunToEnd(program, (never,)),
-                _program_runs(program, 1.02),
-            )
-        )
-    for program in programs.COMPUTE:
-        rare = Breakpoint(program.path, program.line("rare-line"))
-        found.append(
-            Scenario(
-                f"S3 {program.name}",
-                "one breakpoint on a never-reached line inside the hottest function",
-                RunToEnd(program, (rare,)),
-                _program_runs(program, 1.05),
-            )
-        )
     hot = programs.HOTLOOP
     found.append(
         Scenario(
