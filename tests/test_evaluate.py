@@ -27,6 +27,18 @@ class Gadget:
     loud = Loud()
     label = "class label"
 
+    class Binding(classmethod):  # type: ignore[type-arg]
+        """A classmethod whose binding is the program's code (a subclass of a C descriptor)."""
+
+        def __get__(self, instance: object, owner: type | None = None) -> Any:
+            if instance is not None:
+                instance.runs += 1  # type: ignore[attr-defined]
+            return super().__get__(instance, owner)
+
+    @Binding
+    def bound(cls) -> str:
+        return "bound"
+
     def __init__(self) -> None:
         self.runs = 0
         self.data = {"key": [1, 2, 3]}
@@ -244,6 +256,7 @@ def test_hover_runs_no_program_code() -> None:
         declined = {
             "gadget.counted": "hover does not run property 'counted'",
             "gadget.loud": "hover does not run Gadget.Loud 'loud'",
+            "gadget.bound": "hover does not run Gadget.Binding 'bound'",
             "gadget.method()": "hover evaluates names, attributes and constant subscripts only",
             "sneaky.anything": "hover does not run the custom __getattribute__ of Sneaky",
             "defaulting['missing']": "KeyError: 'missing'",

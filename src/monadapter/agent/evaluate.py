@@ -7,23 +7,16 @@ import operator
 import sys
 from collections.abc import Callable
 from types import (
-    BuiltinFunctionType,
-    ClassMethodDescriptorType,
     CodeType,
     FrameType,
-    FunctionType,
-    GetSetDescriptorType,
-    MemberDescriptorType,
-    MethodDescriptorType,
     ModuleType,
-    WrapperDescriptorType,
 )
 from typing import Any
 
 from monadapter.agent.formatting import describe_exception, type_name
 from monadapter.agent.handles import InspectError
 from monadapter.agent.interrupt import EvaluationTimeout
-from monadapter.agent.static import MISSING, class_lookup, instance_dict, qualname
+from monadapter.agent.static import MISSING, binds_in_c, class_lookup, instance_dict, qualname
 from monadapter.agent.variables import fast_local_names, is_function_frame, writable_locals, write_name
 
 #: inspect.CO_COROUTINE: the flag of code compiled from text with a top-level ``await`` (inspect itself
@@ -34,18 +27,6 @@ Runner = Callable[[Callable[[], Any]], Any]
 #: ``co_filename`` of code compiled from the client's text (shows in tracebacks of REPL-defined functions).
 EVAL_FILENAME = "<debug>"
 
-# Descriptors implemented in C (or plain functions, bound in C): reading them through them runs no user code.
-_SAFE_DESCRIPTORS = (
-    FunctionType,
-    BuiltinFunctionType,
-    MemberDescriptorType,
-    GetSetDescriptorType,
-    MethodDescriptorType,
-    WrapperDescriptorType,
-    ClassMethodDescriptorType,
-    classmethod,
-    staticmethod,
-)
 # ``__getattribute__`` implementations that only do the standard lookup.
 _STANDARD_GETATTRIBUTE = (object.__getattribute__, type.__getattribute__, ModuleType.__getattribute__)
 # Containers whose item lookup hover may do, with the C method it uses.
@@ -236,7 +217,7 @@ def _static_attribute(owner: Any, name: str) -> Any:
         raise InspectError(f"AttributeError: {qualname(klass)!r} object has no attribute {name!r}")
     if class_lookup(type(found), "__get__") is MISSING or (type(found) is property and issubclass(klass, type)):
         return found  # plain data, or a property read on its class (which gives the property itself)
-    if issubclass(type(found), _SAFE_DESCRIPTORS):
+    if binds_in_c(type(found)):
         try:
             return getattr(owner, name)  # the standard lookup ends in this C-level descriptor: no user code runs
         except Exception as exc:

@@ -139,12 +139,17 @@ def class_specials(klass: type) -> tuple[tuple[str, Any], ...]:
     return tuple(
         (name, attribute)
         for name, attribute in first_definitions(klass)
-        if is_dunder(name) and name not in _RUNS_CODE and _binds_in_c(type(attribute))
+        if is_dunder(name)
+        and name not in _RUNS_CODE
+        and (binds_in_c(type(attribute)) or class_lookup(type(attribute), "__get__") is MISSING)
     )
 
 
-def _binds_in_c(kind: type) -> bool:
-    return kind in _C_BINDERS or kind is staticmethod or kind is classmethod or class_lookup(kind, "__get__") is MISSING
+def binds_in_c(kind: type) -> bool:
+    """Whether binding a class attribute of type ``kind`` (``instance.name``) runs C alone, calling
+    nothing of the program's. Exact types: a subclass (of ``classmethod``, say) may define its own
+    ``__get__``."""
+    return kind in _C_BINDERS or kind is staticmethod or kind is classmethod
 
 
 def bind_special(attribute: Any, owner: Any) -> Any:
