@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,11 +31,37 @@ import pytest
 from monadapter.agent import auth
 from monadapter.agent.wire import MessageReader, encode
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
-
 WAIT = 20.0
 #: where a thread blocked in a TCP send sleeps (wchan)
 SEND_WAITS = ("sk_stream_wait_memory", "wait_woken")
+
+
+def _wchan_names_waits() -> bool:
+    """Whether /proc shows where a thread sleeps (some kernels hide it: every wchan reads "0")."""
+    if not Path("/proc/self/task").is_dir():
+        return False
+    held = threading.Lock()
+    held.acquire()
+    waiter = threading.Thread(target=held.acquire)
+    waiter.start()
+    try:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if "futex" in Path(f"/proc/self/task/{waiter.native_id}/wchan").read_text():
+                return True
+            time.sleep(0.01)
+        return False
+    finally:
+        held.release()
+        waiter.join(WAIT)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _needs_wchan() -> None:
+    if not _wchan_names_waits():
+        pytest.skip("needs /proc/PID/task/TID/wchan")
+
+
 PROGRAM = """
     import json, os, sys, threading
 
