@@ -99,12 +99,12 @@ class Condition:
     """A breakpoint condition, evaluated as cheaply as the frame allows.
 
     In a function frame, the expression is compiled once per code object (``test_for``, held by that
-    code's ``LineProbe``) into a test function that reads the code's local variables it needs from the
-    frame's locals mapping into its own fast locals (free names stay globals and builtins, as in the
-    frame), then evaluates the expression. A hit then costs one call (benchmarks S4: ~60 ns on 3.13
-    plus ~130 for ``f_locals``; building an argument list instead cost ~250 more). ``eval`` would
-    raise the "exec" audit event (our source-capture hook runs for it) and resolve every name through
-    a locals mapping. Module and class bodies, an unbound local, or a frame whose globals are not the
+    code's ``LineProbe`` as its ``hit``) into a test function that, called with the frame, reads the
+    code's local variables it needs from the frame's locals mapping into its own fast locals (free
+    names stay globals and builtins, as in the frame), evaluates the expression, and returns NO_STOP
+    when it is false. A false hit then costs one Python call (benchmarks S4). ``eval`` would raise
+    the "exec" audit event (our source-capture hook runs for it) and resolve every name through a
+    locals mapping. Module and class bodies, an unbound local, or a frame whose globals are not the
     function's fall back to ``evaluate``, which has the exact semantics.
     """
 
@@ -118,38 +118,48 @@ class Condition:
         """The condition's truth in ``frame`` through ``eval`` (exact, slower). Raises what the expression raises."""
         return bool(eval(self.code, frame.f_globals, frame.f_locals))
 
-    def test_for(self, code: CodeType, globals_: dict[str, Any]) -> FunctionType | None:
-        """The test function of this condition for frames of ``code`` run in ``globals_``: called with
-        the frame's locals mapping it returns True, False, or ``UNBOUND``. None where only ``evaluate``
-        is right."""
+    def test_for(self, code: CodeType, globals_: dict[str, Any], breakpoint_: Breakpoint) -> FunctionType | None:
+        """The test function of this condition for frames of ``code`` run in ``globals_``, a
+        ``LineProbe.hit``: called with a frame (and its code) it returns NO_STOP when the condition is
+        false, else what ``decide`` makes of the truth, the exception raised or ``UNBOUND``. None
+        where only ``evaluate`` is right."""
         if not code.co_flags & _CO_OPTIMIZED:
             return None  # module or class body: names resolve through a namespace, eval does it right
         local = set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
         used = {node.id for node in ast.walk(ast.parse(self.text, mode="eval")) if isinstance(node, ast.Name)}
-        if used & set(_TEST_PARAMETERS):  # a name of the program's that the test function would shadow
+        if any(name.startswith(_PREFIX) for name in used):  # a name of the program's the test would shadow
             return None
-        reads = "".join(f"  {name} = _monadapter_locals[{name!r}]\n" for name in sorted(used & local))
-        source = (
-            f"def condition({', '.join(_TEST_PARAMETERS)}):\n"
-            f" try:\n{reads}  pass\n"
-            " except _monadapter_missing:\n  return _monadapter_unbound\n"
-            f" return True if (\n{self.text}\n ) else False"  # own lines: the text may end in a comment
-        )
+        frame, slow = f"{_PREFIX}frame", f"return {_PREFIX}decide({_PREFIX}breakpoint, {_PREFIX}frame"
+        lines = [f"def {_PREFIX}make({', '.join(_PREFIX + name for name in _CLOSURE)}):"]
+        lines.append(f" def condition({frame}, {_PREFIX}code):")
+        if used - local:  # a condition that reads only locals needs no globals: theirs are not compared
+            lines += [f"  if {frame}.f_globals is not {_PREFIX}globals:", f"   {slow}, {_PREFIX}unbound)"]
+        reads = sorted(used & local)
+        if reads:
+            source = f"{frame}.f_locals" if len(reads) == 1 else f"{_PREFIX}locals"
+            lines += ["  try:", *([f"   {source} = {frame}.f_locals"] if len(reads) > 1 else [])]
+            lines += [f"   {name} = {source}[{name!r}]" for name in reads]
+            lines += [f"  except {_PREFIX}missing:", f"   {slow}, {_PREFIX}unbound)"]
+        lines += ["  try:", "   if not (", self.text, "   ):"]  # own lines: the text may end in a comment
+        lines += [f"    return {_PREFIX}no_stop", f"  except BaseException as {_PREFIX}error:"]
+        lines += [f"   {slow}, {_PREFIX}error)", f"  {slow}, True)", " return condition"]
         namespace: dict[str, Any] = {}
         try:
-            exec(compile(source, "<condition>", "exec", dont_inherit=True), globals_, namespace)
+            exec(compile("\n".join(lines), "<condition>", "exec", dont_inherit=True), globals_, namespace)
         except SyntaxError:
             return None  # e.g. a walrus or a yield that only works as a bare expression
-        test: FunctionType = namespace["condition"]
-        test.__defaults__ = (KeyError, UNBOUND)
+        test: FunctionType = namespace[f"{_PREFIX}make"](globals_, KeyError, UNBOUND, NO_STOP, decide, breakpoint_)
         return test
 
 
-#: What a condition's test function returns when a local it reads is unbound (then ``eval`` decides).
+#: What a condition's test function passes to ``decide`` when a local it reads is unbound (then
+#: ``eval`` decides).
 UNBOUND = object()
-#: The test function's parameters: the frame's locals mapping, then KeyError and UNBOUND as defaults
-#: (not globals: the function runs in the program's globals, which may name anything).
-_TEST_PARAMETERS = ("_monadapter_locals", "_monadapter_missing", "_monadapter_unbound")
+#: The prefix of every name the test function uses itself; a condition naming one is left to ``eval``.
+_PREFIX = "_monadapter_"
+#: What the test function reads from its closure (not globals: it runs in the program's globals,
+#: which may name anything).
+_CLOSURE = ("globals", "missing", "unbound", "no_stop", "decide", "breakpoint")
 
 
 @dataclass(eq=False)
@@ -263,38 +273,41 @@ NO_STOP = HitOutcome(stop=False)
 
 class LineProbe:
     """One breakpoint as armed in one code object (``CodeState.probes`` in the engine): the hit of a
-    conditional breakpoint whose condition is false, the hot path of S4, is one call of ``hit`` and
-    one of the condition's test function, compiled for that code on its first hit. Holds no
-    reference to the code: the engine's registry holds code weakly, and the callback passes it in."""
+    conditional breakpoint whose condition is false, the hot path of S4, is one call of ``hit``,
+    which is the condition's test function for that code once compiled on its first hit. Holds no
+    reference to the code: the engine's registry holds code weakly, and the callback passes it in.
 
-    __slots__ = ("breakpoint", "_test")
+    ``hit(frame, code)`` decides what one hit in ``frame``, which runs ``code``, does. It runs on the
+    hitting thread inside its LINE callback, so user code evaluated here fires no monitoring events
+    (docs/sys-monitoring/no_events_in_callbacks.py)."""
+
+    __slots__ = ("breakpoint", "hit")
 
     def __init__(self, breakpoint_: Breakpoint) -> None:
         self.breakpoint = breakpoint_
-        # the condition's test function for this code; _PENDING until the first hit, None: use eval
-        self._test: FunctionType | None | object = _PENDING if breakpoint_.condition is not None else None
+        self.hit: Callable[[FrameType, CodeType], HitOutcome] = (
+            self._first_hit if breakpoint_.condition is not None else self._evaluated_hit
+        )
 
-    def hit(self, frame: FrameType, code: CodeType) -> HitOutcome:
-        """Decide what one hit in ``frame``, which runs ``code``, does. Runs on the hitting thread inside
-        its LINE callback, so user code evaluated here fires no monitoring events (docs/sys-monitoring/no_events_in_callbacks.py)."""
-        test = self._test
-        if test is _PENDING:
-            condition = self.breakpoint.condition
-            test = self._test = condition.test_for(code, frame.f_globals) if condition is not None else None
-        if test is not None and test.__globals__ is frame.f_globals:  # type: ignore[attr-defined]
-            try:
-                result = test(frame.f_locals)  # type: ignore[operator]
-            except BaseException as exc:  # even SystemExit: the debugger's evaluation must not end the program
-                return _condition_raised(self.breakpoint, exc)
-            if result is False:
-                return NO_STOP
-            if result is True:
-                return _counted_hit(self.breakpoint, frame)
+    def _first_hit(self, frame: FrameType, code: CodeType) -> HitOutcome:
+        """Compile the condition's test function for ``code`` (or settle for ``eval``), then hit."""
+        condition = self.breakpoint.condition
+        test = condition.test_for(code, frame.f_globals, self.breakpoint) if condition is not None else None
+        self.hit = test if test is not None else self._evaluated_hit
+        return self.hit(frame, code)
+
+    def _evaluated_hit(self, frame: FrameType, _code: CodeType) -> HitOutcome:
         return evaluate_hit(self.breakpoint, frame)
 
 
-#: LineProbe._test before the first hit.
-_PENDING = object()
+def decide(breakpoint_: Breakpoint, frame: FrameType, condition: object) -> HitOutcome:
+    """What a hit does once a test function has looked at the condition: ``True`` (it holds),
+    ``UNBOUND`` (a local it reads is unbound: ``eval`` decides) or the exception it raised."""
+    if condition is True:
+        return _counted_hit(breakpoint_, frame)
+    if isinstance(condition, BaseException):
+        return _condition_raised(breakpoint_, condition)
+    return evaluate_hit(breakpoint_, frame)
 
 
 def evaluate_hit(breakpoint_: Breakpoint, frame: FrameType) -> HitOutcome:

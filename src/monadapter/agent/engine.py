@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
-from .breakpoints import NO_STOP
+from .breakpoints import NO_STOP, HitOutcome, LineProbe
 from .data_watches import Change, DataWatches, Target
 from .exception_stops import ExceptionStops
 from .halting import Halting
@@ -330,6 +330,9 @@ class Engine:
         self._skipped_files = self.user.verdicts
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
+        # the state of the code _on_line saw last: a hot line's code is found without code_key, whose
+        # call (a slot wrapper through tp_call, allocating) costs more than the rest of the lookup
+        self._hot_state: CodeState | None = None
         # _getframe(1) for _on_line without the audit event (see callerframe.py)
         self._caller_frame = callerframe.frame_getter()
 
@@ -426,9 +429,12 @@ class Engine:
                 skipped = self._parked_by_aux.pop(get_ident(), None)
                 if skipped is not None and skipped == (_getframe(1), line):
                     return None  # this event already stopped the thread in the aux id's callback (Halting.park)
-            state = self._codes.get(codes.code_key(code))
-            if state is None:
-                return DISABLE
+            state = self._hot_state
+            if state is None or state.ref() is not code:
+                state = self._codes.get(codes.code_key(code))
+                if state is None:
+                    return DISABLE
+                self._hot_state = state
             candidates = state.probes.get(line)
             if candidates is None:
                 if not state.line_watchers:
@@ -443,33 +449,59 @@ class Engine:
                 return DISABLE  # the second LINE of a multi-line statement's first line
             if state.entry and state.entry_point == (frame.f_lasti, line):
                 candidates = (*candidates, *state.entry)
-            stop_ids: list[int] | None = None
-            reason = "breakpoint"
             for probe in candidates:
                 outcome = probe.hit(frame, code)
                 if outcome is NO_STOP:
+                    # an explicit continue: the loop's implicit back jump after an ``if`` is outside the
+                    # ``try``'s range in CPython's exception table, and a HitTimeout raised at that
+                    # switch point would reach the program (tests/test_hit_timeout.py's edge test)
                     continue
-                if get_ident() in self._own_threads():
-                    return None
-                # stdout and stderr: the categories every client shows by default (dap-mode shows
-                # only these); debugpy's logpoints are stdout too
-                if outcome.log is not None:
-                    self._output("stdout", outcome.log + "\n", code, line)
-                if outcome.error is not None:
-                    self._output("stderr", outcome.error + "\n", code, line)
-                if outcome.stop:
-                    stop_ids = [*(stop_ids or ()), probe.breakpoint.id]
-                    if probe in state.entry:
-                        reason = "function breakpoint"  # the spec's reason for a function breakpoint's stop
-            if stop_ids:
-                self.parking.park(get_ident(), frame, line, reason, hit_ids=stop_ids)
-            elif state.line_watchers:
+                self._line_hit(state, candidates, probe, outcome, frame, code, line)
+                return None
+            if state.line_watchers:
                 self._step_line(frame, line)
         except HitTimeout:  # a condition's end that came after it returned (see interrupt.HitTimeout)
             return None
         except Exception as exc:
             self._report("_on_line", exc)
         return None
+
+    def _line_hit(
+        self,
+        state: CodeState,
+        candidates: tuple[LineProbe, ...],
+        first: LineProbe,
+        outcome: HitOutcome,
+        frame: FrameType,
+        code: CodeType,
+        line: int,
+    ) -> None:
+        """The rest of ``_on_line`` once a probe's ``outcome`` (``first``'s) is not NO_STOP: the probes
+        after it are hit too, logs and errors are written, and the thread stops if any says so (a
+        step watching the line ends there otherwise). Out of ``_on_line`` so that its loop stays
+        short for the hot path, a false condition."""
+        if get_ident() in self._own_threads():
+            return
+        outcomes = [(first, outcome)]
+        for probe in candidates[candidates.index(first) + 1 :]:
+            outcomes.append((probe, probe.hit(frame, code)))
+        stop_ids: list[int] = []
+        reason = "breakpoint"
+        for probe, decided in outcomes:
+            # stdout and stderr: the categories every client shows by default (dap-mode shows
+            # only these); debugpy's logpoints are stdout too
+            if decided.log is not None:
+                self._output("stdout", decided.log + "\n", code, line)
+            if decided.error is not None:
+                self._output("stderr", decided.error + "\n", code, line)
+            if decided.stop:
+                stop_ids.append(probe.breakpoint.id)
+                if probe in state.entry:
+                    reason = "function breakpoint"  # the spec's reason for a function breakpoint's stop
+        if stop_ids:
+            self.parking.park(get_ident(), frame, line, reason, hit_ids=stop_ids)
+        elif state.line_watchers:
+            self._step_line(frame, line)
 
     def _step_line(self, frame: FrameType, line: int) -> None:
         ident = get_ident()

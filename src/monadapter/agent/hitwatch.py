@@ -8,7 +8,8 @@ nothing is noted when a condition starts. Instead the interrupter's watchdog (ag
 asks :meth:`HitWatch.overdue`, every :attr:`HitWatch.period` seconds while conditions or logpoints
 are set, which looks at the stacks of the program's threads (``sys._current_frames``): the frame a
 function of agent/breakpoints.py called (those alone run a condition, a logpoint's parts, or
-compile a condition's test function) runs such an expression, with whatever it called on top.
+compile a condition's test function), or the engine's LINE callback called when it is not ours (a
+condition's test function), runs such an expression, with whatever it called on top.
 
 A frame seen running is marked (``f_trace_lines`` set False: no trace function runs inside our
 callbacks, and every new frame object starts with True), so a later look knows the same run from
@@ -22,19 +23,23 @@ from __future__ import annotations
 from sys import _current_frames  # bound once: the program may replace sys's functions
 from types import FrameType
 
-from . import breakpoints
+from . import breakpoints, engine
 from .interrupt import REPEAT
 
 #: How many frames below the top of a stack a condition's frame is looked for (the code it called runs above it).
 DEPTH = 200
 #: The globals of the frames that run conditions and logpoint expressions.
 _RUNNERS = vars(breakpoints)
+#: The globals of the engine's LINE callback, which calls a condition's compiled test function
+#: (``LineProbe.hit``, defined in the program's globals) itself, and otherwise only code of ours.
+_ENGINE = vars(engine)
 
 
 def expression_frame(top: FrameType) -> FrameType | None:
     """The frame, at most DEPTH below ``top``, running a condition or logpoint expression (called by
-    agent/breakpoints.py); None when there is none. Reads only ``f_back`` and ``f_globals``, which
-    raise no audit event (``f_code`` would, to every audit hook of the program)."""
+    agent/breakpoints.py, or a test function called by agent/engine.py: the only code not ours the
+    engine calls); None when there is none. Reads only ``f_back`` and ``f_globals``, which raise no
+    audit event (``f_code`` would, to every audit hook of the program)."""
     frame: FrameType | None = top
     above: FrameType | None = None
     for _ in range(DEPTH):
@@ -42,8 +47,15 @@ def expression_frame(top: FrameType) -> FrameType | None:
             return None
         if frame.f_globals is _RUNNERS:
             return above
+        if frame.f_globals is _ENGINE and above is not None and not _ours(above):
+            return above
         above, frame = frame, frame.f_back
     return None
+
+
+def _ours(frame: FrameType) -> bool:
+    """Whether ``frame`` runs a module of the agent (the engine's callees that are not a test function)."""
+    return str(frame.f_globals.get("__name__", "")).startswith(__package__ + ".")
 
 
 class _Sighting:
