@@ -430,7 +430,7 @@ class Engine:
                 if skipped is not None and skipped == (_getframe(1), line):
                     return None  # this event already stopped the thread in the aux id's callback (Halting.park)
             state = self._hot_state
-            if state is None or state.ref() is not code:
+            if state is None or state() is not code:
                 state = self._codes.get(codes.code_key(code))
                 if state is None:
                     return DISABLE

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from types import CodeType
 from typing import TYPE_CHECKING
 
@@ -26,38 +24,78 @@ def file_key(filename: str) -> str:
     return filename if is_synthetic(filename) else path_key(filename)
 
 
-@dataclass(eq=False, slots=True)
-class CodeState:
-    """What the engine knows about one code object it has seen.
+#: The probes of a code object with none: shared, never mutated (a state's probes are replaced whole).
+NO_PROBES: dict[int, tuple[LineProbe, ...]] = {}
 
-    Held in ``CodeRegistry.codes`` keyed by ``code_key(code)``. The code itself is held by a weak
-    reference whose callback drops the entry: a strong reference would keep every ``exec``'d string's
-    code alive forever, and the callback runs before the key can be reused, so a key never names the
-    wrong code.
+
+class CodeState(weakref.ref):  # type: ignore[type-arg]
+    """What the engine knows about one code object it has seen: a weak reference to the code
+    (``state()`` is the code, or None once it died) carrying the engine's facts about it.
+
+    Held in ``CodeRegistry.codes`` keyed by ``code_key(code)``. The reference is weak and its
+    callback drops the entry: a strong one would keep every ``exec``'d string's code alive forever,
+    and the callback runs before the key can be reused, so a key never names the wrong code. One
+    object per code object, the reference itself, with no ``functools.partial`` for the callback
+    and no dict of its own (benchmarks A2 and X1: every code object of the process has one).
     """
 
-    ref: weakref.ref[CodeType]
+    __slots__ = (
+        "code_id",
+        "file_key",
+        "lines",
+        "probes",
+        "skip",
+        "start_probe",
+        "entry",
+        "entry_point",
+        "line_watchers",
+        "return_watchers",
+        "call_watchers",
+        "data_watches",
+    )
+    # the code's key in CodeRegistry.codes (code_key), for the callback that drops it
+    code_id: int
     # the file_key of the code's file: the key of its breakpoints in BreakpointTable
     file_key: str
-    lines: frozenset[int] | None = None
+    lines: frozenset[int] | None
     # maps each line armed for DEBUGGER_ID's LINE -> the probes of the breakpoints bound there (empty
     # for a line armed only for a function breakpoint's entry): a hit finds them in one lookup
-    probes: dict[int, tuple[LineProbe, ...]] = field(default_factory=dict)
+    probes: dict[int, tuple[LineProbe, ...]]
     # offsets where an armed line restarts inside its own multi-line statement
     # (docs/sys-monitoring/multiline_statement.py)
-    skip: frozenset[int] = frozenset()
+    skip: frozenset[int]
     # local PY_START set on the aux id for cpython#155992
-    start_probe: bool = False
+    start_probe: bool
     # probes of the function breakpoints on entry to this code, and the (offset, line) of its first LINE
-    entry: tuple[LineProbe, ...] = ()
-    entry_point: tuple[int, int] | None = None
+    entry: tuple[LineProbe, ...]
+    entry_point: tuple[int, int] | None
     # step plans that need every LINE of this code (over) or its PY_RETURN (over, out)
-    line_watchers: int = 0
-    return_watchers: int = 0
+    line_watchers: int
+    return_watchers: int
     # step plans aimed at one call of this code (stepIn with a targetId) need its CALL events
-    call_watchers: int = 0
+    call_watchers: int
     # data breakpoints whose value this code can change: the aux id's local LINE and PY_RETURN compare it
-    data_watches: tuple[DataWatch, ...] = ()
+    data_watches: tuple[DataWatch, ...]
+
+    @classmethod
+    def new(
+        cls, code: CodeType, file_key: str, code_id: int = 0, forget: Callable[[CodeState], None] | None = None
+    ) -> CodeState:
+        """The state of ``code`` (of the file ``file_key``), nothing armed; ``forget`` is called with it
+        once the code died. Weakref's own constructor and plain slot stores: a Python ``__init__``
+        (with ``super()``) made a code object's registration several times dearer (X1)."""
+        state = cls(code, forget)
+        state.code_id = code_id
+        state.file_key = file_key
+        state.lines = None
+        state.probes = NO_PROBES
+        state.skip = frozenset()
+        state.start_probe = False
+        state.entry = ()
+        state.entry_point = None
+        state.line_watchers = state.return_watchers = state.call_watchers = 0
+        state.data_watches = ()
+        return state
 
     def wanted_events(self) -> int:
         """The DEBUGGER_ID local events this code needs now."""
@@ -85,6 +123,8 @@ class CodeRegistry:
         self.codes: dict[int, CodeState] = {}
         # maps file key -> code_key of the code objects of that file
         self._by_file: dict[str, set[int]] = {}
+        # every state's weakref callback: one bound method for all of them
+        self._forget_dead = self._forget
 
     def register_tree(self, root: CodeType) -> list[tuple[CodeState, CodeType]]:
         """Index ``root`` and its nested code; returns the entries new to the registry. The caller
@@ -96,19 +136,26 @@ class CodeRegistry:
         known = self.codes
         added: list[tuple[CodeState, CodeType]] = []
         stack: list[tuple[CodeType, CodeType | None]] = [(root, None)]
+        # the file of the last code seen: a tree's code shares one file, and file_key resolves the
+        # path (realpath: system calls), once most of the cost of a code object here (X1)
+        last_name: str | None = None
+        key, ids, compiled = "", set[int](), False
         while stack:
             code, parent = stack.pop()
             code_id = code_key(code)
             if code_id in known:
                 continue
             filename = code.co_filename
-            if codes.is_own_file(filename):
-                continue
-            key = file_key(filename)
-            state = CodeState(weakref.ref(code, functools.partial(self._forget, code_id, key)), key)
+            if filename is not last_name:
+                if codes.is_own_file(filename):
+                    continue
+                last_name, key = filename, file_key(filename)
+                ids = self._by_file.get(key) or self._by_file.setdefault(key, set())
+                compiled = self._sources.is_compiled_name(filename)
+            state = CodeState.new(code, key, code_id, self._forget_dead)
             known[code_id] = state
-            self._by_file.setdefault(key, set()).add(code_id)
-            if self._sources.is_compiled_name(filename):
+            ids.add(code_id)
+            if compiled:
                 self._sources.bind_nested(code, parent)
             added.append((state, code))
             for const in code.co_consts:
@@ -116,12 +163,12 @@ class CodeRegistry:
                     stack.append((const, code))
         return added
 
-    def _forget(self, code_id: int, key: str, _ref: object) -> None:
+    def _forget(self, state: CodeState) -> None:
         """Weakref callback of a dead code object. Runs at any moment on any thread: no lock taken."""
-        self.codes.pop(code_id, None)
-        ids = self._by_file.get(key)
+        self.codes.pop(state.code_id, None)
+        ids = self._by_file.get(state.file_key)
         if ids is not None:
-            ids.discard(code_id)
+            ids.discard(state.code_id)
 
     def state(self, code: CodeType) -> CodeState | None:
         return self.codes.get(code_key(code))
@@ -131,7 +178,7 @@ class CodeRegistry:
         result = []
         for code_id in list(self._by_file.get(key, ())):
             state = self.codes.get(code_id)
-            code = state.ref() if state is not None else None
+            code = state() if state is not None else None
             if state is not None and code is not None:
                 result.append((state, code))
         return result
@@ -144,6 +191,6 @@ class CodeRegistry:
     def live(self) -> Iterable[tuple[CodeState, CodeType]]:
         """Every registered code object still alive, with its state."""
         for state in list(self.codes.values()):
-            code = state.ref()
+            code = state()
             if code is not None:
                 yield state, code
