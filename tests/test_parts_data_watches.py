@@ -11,6 +11,7 @@ from types import CodeType
 import pytest
 from parts_helpers import Events, compile_file, nested
 
+from monadapter.agent.data_stops import data_changed
 from monadapter.agent.data_watches import MISSING, DataWatches, Target, same, shown
 from monadapter.agent.registry import CodeRegistry, CodeState, file_key
 from monadapter.agent.sources import Sources
@@ -118,3 +119,29 @@ def test_values_are_compared_without_running_the_program_code() -> None:
     assert not same(1, True) and not same(1, 1.0) and not same(Loud(), Loud()) and not same([1], [1])
     assert shown(MISSING) == "<unbound>" and shown("x" * 200).endswith("...") and shown(5) == "5"
     assert shown(Loud()).startswith("<") and "Loud object at" in shown(Loud())
+
+
+def test_a_change_stops_when_its_condition_holds_and_a_failing_condition_is_reported(tmp_path: Path) -> None:
+    """data_stops.data_changed: the stop's hit ids and description, and a condition's error as output
+    (a condition that fails to evaluate stops the first time, as a line breakpoint's does)."""
+    _registry, watches, _armed, _events, _module, path = _parts(tmp_path)
+    namespace: dict[str, object] = {"total": 0}
+    target = Target("global", "total", "total", namespace=namespace, file_key=file_key(str(path)))
+    data_id = watches.add_target(target)
+    for condition, stops, reported in (
+        ("1 > 0", True, []),
+        ("1 < 0", False, []),
+        ("no_such_name", True, ["NameError"]),
+    ):
+        watches.set([{"dataId": data_id, "condition": condition}])
+        namespace["total"] = int(namespace["total"]) + 1  # type: ignore[call-overload]
+        changes = watches.changes(tuple(watches.watches))
+        assert changes is not None
+        errors: list[str] = []
+        stop = data_changed(watches, changes, sys._getframe(), errors.append)
+        assert (stop is not None) is stops, condition
+        if stop is not None:
+            assert stop["hit_ids"] == [watches.watches[0].breakpoint.id]
+            assert stop["description"].startswith("total changed from ")
+        assert [name for name in reported if not any(name in error for error in errors)] == []
+        assert all("data breakpoint condition" in error for error in errors)

@@ -18,7 +18,8 @@ from typing import Any, Literal, NamedTuple
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP, HitOutcome, LineProbe
-from .data_watches import Change, DataWatches, Target
+from .data_stops import DataStops
+from .data_watches import DataWatches, Target
 from .exception_stops import ExceptionStops
 from .halting import Halting
 from .interrupt import HitTimeout
@@ -184,23 +185,6 @@ def guarded(method: Callable[..., Any], event: int, report: ErrorReport) -> Call
     return guard
 
 
-def data_changed(
-    data: DataWatches, changes: list[Change], frame: FrameType, report: Callable[[str], None]
-) -> dict[str, Any] | None:
-    """The values the data breakpoints watch that changed, decided in ``frame``: the errors of their
-    conditions go to ``report``, and a change that stops gives the stop's ``hit_ids`` and ``description``."""
-    stopping = []
-    for change in data.decide(changes, frame):
-        if change.outcome.error is not None:
-            report(change.outcome.error.replace("breakpoint condition at line 1", "data breakpoint condition") + "\n")
-        if change.outcome.stop:
-            stopping.append(change)
-    if not stopping:
-        return None
-    ids = [change.watch.breakpoint.id for change in stopping]
-    return {"hit_ids": ids, "description": "; ".join(change.description() for change in stopping)}
-
-
 class Tools:
     """Our two tool ids and every event set on them: callbacks registered from EVENTS, global events
     set from its predicates, local events applied from each code object's state (the only place that
@@ -299,7 +283,8 @@ class Tools:
 class Engine:
     """Owns DEBUGGER_ID and one aux tool id for the whole session (EVENTS says what each carries);
     each event goes to the concern that decides it: the code registry, the breakpoint table, the
-    stepper, the user-code policy, exception stops, thread parking, halting at the next line."""
+    stepper, the user-code policy, exception stops, thread parking, halting at the next line, data
+    breakpoint stops."""
 
     def __init__(
         self,
@@ -323,6 +308,7 @@ class Engine:
         self.parking.resumed = self.data.refresh
         self.exception_stops = ExceptionStops(self.user)
         self.halting = Halting(self.registry, self.user, self.stepper, self.parking, own_threads)
+        self.data_stops = DataStops(self.data, self.halting, self.parking, self._output, own_threads, self._sync_aux)
         # the concerns' dicts the hot callbacks read, bound once (each is never replaced)
         self._codes = self.registry.codes
         self._plans = self.stepper.plans
@@ -545,7 +531,7 @@ class Engine:
             with self._lock:
                 self.stepper.unwound(ident, _getframe(CALLER_DEPTH))
         if self.data.watches and self.data.frames_watched():
-            self._frame_ended(_getframe(CALLER_DEPTH))
+            self.data_stops.frame_ended(_getframe(CALLER_DEPTH))
         if not self.exception_stops.may_stop_unhandled(code, exception) or ident in self._own_threads():
             return None
         stack = self.exception_stops.user_unhandled(_getframe(CALLER_DEPTH), exception)
@@ -586,7 +572,7 @@ class Engine:
                 if state is not None and state.data_watches:
                     # no frame needed while nothing changed: it is fetched for a change only
                     changes = self.data.changes(state.data_watches)
-                    if changes is not None and self._data_stop(changes, _getframe(1), code, line):
+                    if changes is not None and self.data_stops.after_line(changes, _getframe(1), code, line):
                         return None
                     if not self.tools.aux_current & E.LINE:
                         return None  # no thread is to park: nothing more to do here
@@ -596,16 +582,6 @@ class Engine:
         except Exception as exc:
             self._report("_on_aux_line", exc)
         return None
-
-    def _data_stop(self, changes: list[Change], frame: FrameType, code: CodeType, line: int) -> bool:
-        """Watched values changed on the line before ``line`` in ``frame``: stop there with reason
-        "data breakpoint" when a change's condition and hit condition say so; whether it stopped."""
-        stop = data_changed(self.data, changes, frame, lambda text: self._output("stderr", text, code, line))
-        ident = get_ident()
-        if stop is None or ident in self._own_threads():
-            return False
-        self.halting.park(ident, code, line, "data breakpoint", frame, **stop)
-        return True
 
     def _on_aux_py_start(self, code: CodeType, offset: int) -> Any:
         """Aux PY_START. On an ending probe: an exception is about to end this thread (or the program),
@@ -631,30 +607,9 @@ class Engine:
         if code is THREAD_BOOTSTRAP:
             self._thread_event(_getframe(CALLER_DEPTH), "exited")
         state = self._codes.get(codes.code_key(code)) if self.data.watches else None
-        if state is None or not state.data_watches:
-            return None
-        ident = get_ident()
-        if ident in self._own_threads():
-            return None
-        frame = _getframe(CALLER_DEPTH)
-        line = frame.f_lineno or 0
-        changes = self.data.changes(state.data_watches)
-        stop = (
-            data_changed(self.data, changes, frame, lambda text: self._output("stderr", text, code, line))
-            if changes
-            else None
-        )
-        if stop is not None:
-            self.parking.park(ident, frame, line, "data breakpoint", event="return", **stop)
-        if self.data.frames_watched():
-            self._frame_ended(frame)
+        if state is not None and state.data_watches:
+            self.data_stops.returned(state, code, _getframe(CALLER_DEPTH))
         return None
-
-    def _frame_ended(self, frame: FrameType) -> None:
-        """A frame returned or unwound: the data breakpoints on its locals end."""
-        with self._lock:
-            if self.data.frame_ended(frame):
-                self._sync_aux()
 
     def _thread_event(self, bootstrap: FrameType, reason: str) -> None:
         """``thread`` started/exited for the thread whose bootstrap frame runs (threads.announced)."""
