@@ -116,7 +116,7 @@ class LoadedCode:
         with self._lock:
             files, self._pending_files = self._pending_files, {}
             compiled, self._pending_runtime = self._pending_runtime, []
-            fresh = [(name, module) for name, module in self._snapshot() if name not in self._known_modules]
+            fresh = self._fresh_modules()
             self._known_modules.update(name for name, _module in fresh)
         for name, module in fresh:
             if self._is_own(module):
@@ -175,6 +175,17 @@ class LoadedCode:
         return {"sources": sources + runtime}
 
     # -- describing -------------------------------------------------------------------------------
+
+    def _fresh_modules(self) -> list[tuple[str, object]]:
+        """(name, module) of the real modules in ``sys.modules`` not announced yet, in import order.
+        The names are compared as sets first, in C: at most stops nothing was imported, and walking
+        ``sys.modules`` in Python cost ~170k instructions per stop (benchmarks S10). Caller holds the lock."""
+        try:
+            if not sys.modules.keys() - self._known_modules:
+                return []
+        except RuntimeError:  # another thread imported during the comparison: look at each one
+            pass
+        return [(name, module) for name, module in self._snapshot() if name not in self._known_modules]
 
     @staticmethod
     def _snapshot() -> list[tuple[str, object]]:
