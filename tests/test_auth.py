@@ -129,6 +129,16 @@ def test_an_oversized_handshake_is_dropped(server: socket.socket) -> None:
         accepted.result(10).close()
 
 
+@pytest.mark.unit
+def test_is_loopback_says_where_a_listener_needs_a_token() -> None:
+    """One check for the adapter's --port and the agent's listen(): loopback names and addresses are,
+    a wildcard address is not, and a host that does not resolve is neither (each caller decides)."""
+    assert auth.is_loopback("127.0.0.1") is True
+    assert auth.is_loopback("localhost") is True
+    assert auth.is_loopback("0.0.0.0") is False
+    assert auth.is_loopback("no-such-host.invalid") is None
+
+
 def test_tokens_compare_whole_and_only_as_text() -> None:
     token = auth.new_token()
     assert len(token) >= 40 and auth.same_token(token, token)

@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.port is not None and not options.access_token and not options.allow_unauthenticated:
         from monadapter.agent import auth
 
-        if auth.reachable_from_outside(options.host):
+        if auth.is_loopback(options.host) is False:  # one that does not resolve fails to listen below
             print(
                 f"monadapter: refusing to listen on {options.host}, which is not loopback, without an access "
                 f"token: anyone who can reach it could run programs as you. Give --access-token (or "

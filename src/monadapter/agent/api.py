@@ -102,7 +102,7 @@ def choose_secret(host: str, token: str | None, *, allow_unauthenticated: bool) 
             "monadapter: WARNING: listening on {host}:{port} without an access token: "
             "whoever can reach this port can run any code in this program"
         )
-    if not attached.is_loopback(host):
+    if not auth.is_loopback(host):  # a host that does not resolve too
         raise ValueError(
             f"listening on {host} without an access token would let anyone who reaches it run code in this "
             "program: give an access token (--access-token, access_token=, or MONADAPTER_ACCESS_TOKEN), "

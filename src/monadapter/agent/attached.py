@@ -204,17 +204,6 @@ def set_main_code(code: types.CodeType) -> None:
         session.program_starting(code)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether every address ``host`` names is a loopback address."""
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False
-    import ipaddress  # here: the program of a listen() that never asks does not load it
-
-    return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
-
-
 class Listener:
     """The program's listening socket and the thread that admits clients (see the module)."""
 

@@ -386,13 +386,16 @@ def _advance(peer: socket.socket, state: _Peer) -> bool:
     return True
 
 
-def reachable_from_outside(host: str) -> bool:
-    """Whether ``host`` names an address that is not loopback, where a listener needs an access token
-    (a host that does not resolve: no, and listening there says what is wrong with it)."""
+def is_loopback(host: str) -> bool | None:
+    """Whether every address ``host`` names is a loopback address, where a listener may do without an
+    access token; None when ``host`` does not resolve (the caller decides: the adapter's server lets
+    listening say what is wrong with it, ``monadapter.listen`` asks for a token)."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    if not infos:
+        return None
     import ipaddress  # here: only a listener asks, and the agent's memory counts (benchmarks A2)
 
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
-    except OSError:
-        return False
-    return not all(ipaddress.ip_address(str(address).split("%")[0]).is_loopback for address in addresses)
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
