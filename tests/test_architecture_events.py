@@ -98,7 +98,7 @@ def test_the_aux_id_is_held_for_the_whole_session_and_its_events_follow_the_tabl
         (["uncaught"], 0),  # an uncaught exception is seen at the thread's end, not by PY_UNWIND
         ([], 0),
     ):
-        engine.set_exception_filters(ExceptionFilters.from_arguments({"filters": filters}))
+        engine.settings.set_exception_filters(ExceptionFilters.from_arguments({"filters": filters}))
         assert M.get_events(aux) == events, filters
     engine.parking.request_stop("pause", -1)  # a thread that never runs: nothing parks
     assert M.get_events(aux) == E.LINE

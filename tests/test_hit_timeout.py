@@ -170,7 +170,7 @@ def test_a_condition_ended_at_its_edge_never_raises_into_the_program(tmp_path: P
     engine = Engine(Sources(), lambda _event, body: output.append(body.get("output", "")), lambda: set())
     engine.start()
     try:
-        engine.set_breakpoints(
+        engine.settings.set_breakpoints(
             {"path": str(path)}, [{"line": line_of(path, "# the breakpoint line"), "condition": "busy(duration)"}]
         )
         for breakpoint_ in engine.breakpoints.all():

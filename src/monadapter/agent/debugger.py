@@ -175,7 +175,7 @@ class Debugger:
         """While a condition or logpoint expression is set and evaluateTimeout is not 0, the
         interrupter's watchdog ends one that runs past it (agent/hitwatch.py); otherwise it does not
         look. Called when breakpoints or options change."""
-        timeout = self.paused.evaluate_timeout() if self.engine.runs_expressions() else None
+        timeout = self.paused.evaluate_timeout() if self.engine.settings.runs_expressions() else None
         if timeout != self._hits_timeout:
             self._hits_timeout = timeout
             self.interrupter.watch_hits(HitWatch(timeout) if timeout is not None else None)
@@ -235,7 +235,7 @@ class Debugger:
         specs = arguments.get("breakpoints")
         if specs is None:  # the deprecated form: just line numbers
             specs = [{"line": line} for line in arguments.get("lines") or []]
-        breakpoints = self.engine.set_breakpoints(source, specs)
+        breakpoints = self.engine.settings.set_breakpoints(source, specs)
         self._watch_hits()
         path = source.get("path")
         mapper = self.sources.paths
@@ -249,7 +249,7 @@ class Debugger:
         request.reply({"breakpoints": breakpoints})
 
     def _set_function_breakpoints(self, request: Request) -> None:
-        request.reply({"breakpoints": self.engine.set_function_breakpoints(request.arguments["breakpoints"])})
+        request.reply({"breakpoints": self.engine.settings.set_function_breakpoints(request.arguments["breakpoints"])})
         self._watch_hits()
 
     def _data_breakpoint_info(self, request: Request) -> None:
@@ -269,7 +269,7 @@ class Debugger:
         target = resolve(self.handles, arguments)
         if isinstance(target, str):
             return {"dataId": None, "description": target}
-        data_id = self.engine.add_data_target(target)
+        data_id = self.engine.settings.add_data_target(target)
         if data_id is None:
             return {
                 "dataId": None,
@@ -282,7 +282,7 @@ class Debugger:
         if not isinstance(specs, list):
             request.fail("setDataBreakpoints 'breakpoints' must be a list of DataBreakpoint objects")
             return
-        request.reply({"breakpoints": self.engine.set_data_breakpoints(specs)})
+        request.reply({"breakpoints": self.engine.settings.set_data_breakpoints(specs)})
         self._watch_hits()
 
     def _set_exception_breakpoints(self, request: Request) -> None:
@@ -293,13 +293,15 @@ class Debugger:
         except ValueError as exc:
             request.fail(str(exc))
             return
-        self.engine.set_exception_filters(filters)
+        self.engine.settings.set_exception_filters(filters)
         count = sum(len(request.arguments.get(name) or []) for name in ("filters", "filterOptions", "exceptionOptions"))
         request.reply({"breakpoints": [{"verified": True} for _ in range(count)]})
 
     def _breakpoint_locations(self, request: Request) -> None:
         arguments = request.arguments
-        locations = self.engine.breakpoint_locations(arguments["source"], arguments["line"], arguments.get("endLine"))
+        locations = self.engine.settings.breakpoint_locations(
+            arguments["source"], arguments["line"], arguments.get("endLine")
+        )
         request.reply({"breakpoints": locations})
 
     def _source(self, request: Request) -> None:

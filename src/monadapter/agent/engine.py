@@ -19,7 +19,7 @@ from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP, HitOutcome, LineProbe
 from .data_stops import DataStops
-from .data_watches import DataWatches, Target
+from .data_watches import DataWatches
 from .exception_stops import ExceptionStops
 from .halting import Halting
 from .interrupt import HitTimeout
@@ -27,6 +27,7 @@ from .parking import Parking
 from .registry import CodeRegistry, CodeState
 from .sources import Sources
 from .stepping import Stepper
+from .stop_settings import StopSettings
 from .threads import ThreadIds, announced
 from .usercode import UserCode
 
@@ -309,6 +310,10 @@ class Engine:
         self.exception_stops = ExceptionStops(self.user)
         self.halting = Halting(self.registry, self.user, self.stepper, self.parking, own_threads)
         self.data_stops = DataStops(self.data, self.halting, self.parking, self._output, own_threads, self._sync_aux)
+        #: the debugger's requests: breakpoints, data breakpoints, exception filters
+        self.settings = StopSettings(
+            self.parking, self.breakpoints, self.data, self.exception_stops, lambda: self.tools.aux, self._sync_aux
+        )
         # the concerns' dicts the hot callbacks read, bound once (each is never replaced)
         self._codes = self.registry.codes
         self._plans = self.stepper.plans
@@ -631,47 +636,7 @@ class Engine:
             "output", {"category": category, "output": text, "source": self.sources.source_for(code), "line": line}
         )
 
-    # -- requests (the debugger's API; the rest it asks of the concerns: parking, user, registry) --------
-
-    def set_breakpoints(self, source: dict[str, Any], specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        with self._lock:
-            return self.breakpoints.set_breakpoints(source, specs)
-
-    def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        with self._lock:
-            return self.breakpoints.set_function_breakpoints(specs)
-
-    def breakpoint_locations(self, source: dict[str, Any], line: int, end_line: int | None) -> list[dict[str, int]]:
-        with self._lock:
-            return self.breakpoints.breakpoint_locations(source, line, end_line)
-
-    def runs_expressions(self) -> bool:
-        """Whether a breakpoint runs the program's code at its hits: a condition, or a logpoint's
-        ``{expression}`` (agent/hitwatch.py then watches them)."""
-        with self._lock:
-            return any(
-                breakpoint_.runs_expressions
-                for breakpoint_ in (*self.breakpoints.all(), *(watch.breakpoint for watch in self.data.watches))
-            )
-
-    def add_data_target(self, target: Target) -> str | None:
-        """A dataId for ``target`` (dataBreakpointInfo); None without an aux tool id, which carries the probes."""
-        if self.tools.aux is None:
-            return None
-        with self._lock:
-            return self.data.add_target(target)
-
-    def set_data_breakpoints(self, specs: list[Any]) -> list[dict[str, Any]]:
-        with self._lock:
-            answers = self.data.set(specs)
-            self._sync_aux()
-            return answers
-
-    def set_exception_filters(self, filters: exceptions.ExceptionFilters) -> None:
-        """Replace the exception filters and options (turning the aux id's RAISE and PY_UNWIND on or off)."""
-        with self._lock:
-            self.exception_stops.filters = filters
-            self._sync_aux()
+    # -- the program's start (the debugger's requests are StopSettings', agent/stop_settings.py) --------
 
     def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
         """The runner is about to exec the program's main code on this thread. Every frame below here
