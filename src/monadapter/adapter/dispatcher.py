@@ -61,7 +61,7 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
     elif isinstance(result, Later):
         # due from now on: a disconnect read next must find it, even before the task has started
         scope = anyio.CancelScope()
-        session.answer_due(request.seq, request.command, scope)
+        session.answers.note(request.seq, request.command, scope)
         session.start_soon(_finish_later, session, request, result, scope)
     else:
         await session.respond(request.seq, request.command, result)
@@ -76,28 +76,28 @@ async def _relay(session: Session, request: ParsedRequest, after: Callable[[], N
             try:
                 body = answer_body(request.command, response)
             except AdapterError as exc:
-                if session.disconnecting and isinstance(exc, _ENDED_BY_DISCONNECT):
+                if session.answers.disconnecting and isinstance(exc, _ENDED_BY_DISCONNECT):
                     await _cancelled(session, request)
                 else:
                     await _fail(session, request, exc)
                 return
             await session.respond(request.seq, request.command, body)
         finally:
-            session.answer_sent(request.seq)
+            session.answers.sent(request.seq)
         if after is not None:
             after()
 
-    session.answer_due(request.seq, request.command)
+    session.answers.note(request.seq, request.command)
     try:
         await session.require_agent().send_request(dict(request.raw), relay_to=answered)
     except Exception as exc:
-        session.answer_sent(request.seq)
+        session.answers.sent(request.seq)
         await _fail(session, request, exc)
 
 
 async def _finish_later(session: Session, request: ParsedRequest, later: Later, scope: anyio.CancelScope) -> None:
     """Wait for a deferred answer and send it. A disconnect cancels what can no longer be answered
-    (``Session.settle_answers``): it is answered ``cancelled`` then, as is a request that fails
+    (``DueAnswers.settle``): it is answered ``cancelled`` then, as is a request that fails
     because the client disconnected (its debuggee detached or ended)."""
     body: Any = None
     failure: Exception | None = None
@@ -107,14 +107,14 @@ async def _finish_later(session: Session, request: ParsedRequest, later: Later, 
                 body = await later.answer
             except Exception as exc:
                 failure = exc
-        if scope.cancelled_caught or (session.disconnecting and isinstance(failure, _ENDED_BY_DISCONNECT)):
+        if scope.cancelled_caught or (session.answers.disconnecting and isinstance(failure, _ENDED_BY_DISCONNECT)):
             await _cancelled(session, request)
         elif failure is not None:
             await _fail(session, request, failure)
         else:
             await session.respond(request.seq, request.command, body)
     finally:
-        session.answer_sent(request.seq)
+        session.answers.sent(request.seq)
 
 
 async def _cancelled(session: Session, request: ParsedRequest) -> None:

@@ -109,7 +109,7 @@ async def disconnect(session: Session, request: ParsedRequest) -> Body:
     arguments = arguments_of(request)
     terminate = arguments.get("terminateDebuggee")
     await session.end_debuggee(terminate=terminate is not False, disconnect_arguments=arguments)
-    await session.settle_answers()  # the requests sent before this one are answered before it
+    await session.answers.settle(session.configured)  # the requests sent before this one are answered before it
     session.finished.set()
     return None
 

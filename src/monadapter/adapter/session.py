@@ -20,6 +20,7 @@ from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 
 from monadapter.adapter import peerauth
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
+from monadapter.adapter.answers import DueAnswers
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
@@ -42,8 +43,6 @@ ATTACH_CONNECT_TIMEOUT = 5.0
 TOKENS = frozenset({"accessToken", "adapterAccessToken"})
 #: How long a detaching agent may take to answer the forwarded disconnect.
 DETACH_TIMEOUT = 5.0
-#: How long a disconnect waits for the answers still due to go out before it cancels them.
-SETTLE_TIMEOUT = 5.0
 
 
 #: What a session hands each client message to (``dispatcher.dispatch``, given by the server: the
@@ -92,12 +91,8 @@ class Session:
         self.access_token: str | None = None
         #: the client gave the access token (or none is needed)
         self.authenticated = False
-        #: request seq -> (command, the scope of the task that will answer it) for each deferred answer
-        #: not sent yet (dispatcher._finish_later); and the event set at each answer's removal
-        self._due: dict[int, tuple[str, anyio.CancelScope | None]] = {}
-        self._due_changed = anyio.Event()
-        #: a disconnect is under way: what it leaves unanswered is answered ``cancelled`` (settle_answers)
-        self.disconnecting = False
+        #: the deferred answers not sent yet: a disconnect is answered after them (adapter/answers.py)
+        self.answers = DueAnswers()
 
     async def run(self) -> None:
         """Serve the client until it leaves or disconnects; never raises for bad input."""
@@ -209,41 +204,6 @@ class Session:
             pending.response = response
             pending.finish()
 
-    def answer_due(self, seq: int, command: str, scope: anyio.CancelScope | None = None) -> None:
-        """Note that request ``seq`` will be answered later: by a task running under ``scope``, or
-        (None) by the agent link's reading loop, a relayed request, which the agent answers or the
-        loop's end does (the debuggee detached or ended: what settle_answers waits for)."""
-        self._due[seq] = (command, scope)
-
-    def answer_sent(self, seq: int) -> None:
-        """The deferred answer to ``seq`` went out (or could not)."""
-        self._due.pop(seq, None)
-        if self.disconnecting:  # only settle_answers waits for a change (no event made per relayed request)
-            changed, self._due_changed = self._due_changed, anyio.Event()
-            changed.set()
-
-    async def settle_answers(self) -> None:
-        """Answer every request still waiting, before the disconnect that ends the session is answered
-        (DAP: every request gets one response). Called once the debuggee is detached or ended, so
-        the agent has answered what was relayed before (configurationDone too) or these fail now.
-        A launch or attach whose configurationDone was not answered can no longer succeed: it is
-        cancelled at once (a connection still being made is abandoned; an attached program runs on).
-        What is still due after SETTLE_TIMEOUT is cancelled too."""
-        self.disconnecting = True
-        with anyio.move_on_after(SETTLE_TIMEOUT):
-            while self._due:
-                changed = self._due_changed
-                for command, scope in self._due.values():
-                    if command in ("launch", "attach") and not self.configured.is_set() and scope is not None:
-                        scope.cancel()
-                await changed.wait()
-        for _command, scope in self._due.values():
-            if scope is not None:
-                scope.cancel()
-        with anyio.move_on_after(SETTLE_TIMEOUT):
-            while self._due:
-                await self._due_changed.wait()
-
     def start_soon(self, function: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
         """Run ``function(*args)`` as a task of this session."""
         assert self._task_group is not None
@@ -323,7 +283,7 @@ class Session:
             raise AdapterError(
                 f"the program at {host}:{port} did not accept the access token (or is no monadapter agent)"
             ) from None
-        except BaseException:  # cancelled by a disconnect (settle_answers): the program goes on listening
+        except BaseException:  # cancelled by a disconnect (DueAnswers.settle): the program goes on listening
             with anyio.CancelScope(shield=True):
                 await stream.aclose()
             raise
