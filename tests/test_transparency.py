@@ -553,30 +553,46 @@ STACK_PROBE = """
 #: python shows nothing (``python -m``: runpy's ``_run_module_as_main`` and ``_run_code``).
 OURS_ABOVE = [["start_debuggee.py", "<module>"], ["runner.py", "run"]]
 RUNPY = [["<frozen runpy>", "_run_module_as_main"], ["<frozen runpy>", "_run_code"]]
+#: Under ``python -m monadapter --listen FILE``: runpy's two (python runs monadapter's __main__.py
+#: through them), that module's frame and the runner's.
+LISTENING_ABOVE = [*RUNPY, ["__main__.py", "<module>"], ["runner.py", "run"]]
 
 
-@pytest.mark.parametrize("kind", ["program", "module"])
+@pytest.mark.parametrize("kind", ["program", "module", "listen"])
 async def test_the_stack_above_the_programs_own_frames_is_our_start_script_and_runner(
     tmp_path: Path, kind: str
 ) -> None:
     """``traceback.print_stack()``, ``extract_stack()``, ``inspect.stack()`` and the ``f_back`` chain in
     a launched program: the program's own frames are a plain run's, and above its module frame stand
     exactly the two frames of ours the README names (some frame has to call the program's code;
-    python calls a script's from none)."""
+    python calls a script's from none). Under ``python -m monadapter --listen FILE`` (run without a
+    client: it starts at once), runpy's two stand below those two, as the README says too."""
     program = write_program(tmp_path, STACK_PROBE, name="probe.py")
     own = [["probe.py", "<module>"], ["probe.py", "outer"]]
-    if kind == "program":
-        plain_arguments, launch, plain_above, ours = [str(program)], {"program": str(program)}, [], OURS_ABOVE
-    else:  # python -m shows runpy's two frames; launched, runpy's _run_code stands below ours
+    if kind == "module":  # python -m shows runpy's two frames; launched, runpy's _run_code stands below ours
         plain_arguments, launch, plain_above, ours = ["-m", "probe"], {"module": "probe"}, RUNPY, OURS_ABOVE + RUNPY[1:]
+    else:
+        plain_arguments, launch, plain_above, ours = [str(program)], {"program": str(program)}, [], OURS_ABOVE
     plain = subprocess.run(
         [sys.executable, *plain_arguments], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=True
     )
     assert json.loads(plain.stdout) == {
         "module": plain_above + own,
         "inspect": len(plain_above) + 1,
-        "back": kind == "program",
+        "back": kind != "module",
     }
+    if kind == "listen":
+        listening = subprocess.run(
+            [sys.executable, "-m", "monadapter", "--listen", "0", "--access-token", "token", str(program)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        above = LISTENING_ABOVE
+        assert json.loads(listening.stdout) == {"module": above + own, "inspect": len(above) + 1, "back": False}
+        return
     async with session() as client:
         assert await client.run_to_end(**launch, cwd=str(tmp_path)) == 0
         assert json.loads(client.output("stdout")) == {"module": ours + own, "inspect": len(ours) + 1, "back": False}

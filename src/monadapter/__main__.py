@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the adapter until its session ends (stdio) or until interrupted (TCP); with ``--listen``,
     the program to debug (in this process: nothing but the standard library is imported then)."""
     arguments = sys.argv[1:] if argv is None else argv
-    if any(arg == "--listen" or arg.startswith("--listen=") for arg in arguments):
+    if listens(arguments):  # the console script's way in; python -m monadapter's is at the end
         from monadapter.agent import cli
 
         cli.main(arguments)  # exits; this module's globals are the program's __main__ by then
@@ -198,5 +198,17 @@ def _warm_up() -> None:
     import monadapter.adapter.launch  # noqa: F401
 
 
+def listens(arguments: list[str]) -> bool:
+    """Whether the command line is ``--listen``'s: the program to debug runs in this process."""
+    return any(arg == "--listen" or arg.startswith("--listen=") for arg in arguments)
+
+
 if __name__ == "__main__":
+    if listens(sys.argv[1:]):
+        # The program runs from this frame through the runner's: no other frame of ours stands above
+        # its own but runpy's two, which run this module (README, Guarantees). The runner clears
+        # this module's globals for the program: cli.exit_with is looked up before run runs.
+        from monadapter.agent import cli, runner
+
+        cli.exit_with(runner.run(*cli.start(sys.argv[1:])))
     raise SystemExit(main())

@@ -9,7 +9,7 @@ the program's).
 
 import sys
 
-from monadapter.agent import cli
+from monadapter.agent import cli, runner
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--version"]:
@@ -17,4 +17,6 @@ if __name__ == "__main__":
 
         print(f"monadapter {__version__}")
     else:
-        cli.main(sys.argv[1:], wait_for_client=True)
+        # the program runs from this frame through the runner's (cli.start); the runner clears this
+        # module's globals for the program: cli.exit_with is looked up before run runs
+        cli.exit_with(runner.run(*cli.start(sys.argv[1:], wait_for_client=True)))

@@ -20,6 +20,12 @@ from dataclasses import dataclass, field
 
 from monadapter.agent import api, attached, exceptions, hide, inject, runner
 
+TYPE_CHECKING = False  # typing is for mypy only: the program this runs must not find it loaded for us
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import CodeType
+    from typing import NoReturn
+
 USAGE = (
     "usage: python -m monadapter --listen [HOST:]PORT [--wait-for-client] [--access-token TOKEN] "
     "[--allow-unauthenticated] (FILE | -m MODULE | -c CODE | --pid PID) [ARGS...]"
@@ -126,8 +132,20 @@ def parse_arguments(argv: list[str], *, wait_for_client: bool = False) -> Option
     return options
 
 
-def main(argv: list[str], *, wait_for_client: bool = False) -> None:
-    """Run the command line; exits (the program's exit code, or 2 for bad input)."""
+def main(argv: list[str], *, wait_for_client: bool = False) -> NoReturn:
+    """Run the command line; exits (the program's exit code, or 2 for bad input). The entry points
+    (``python -m monadapter``, ``python -m monadapter.agent``) call :func:`start` and ``runner.run``
+    from their own module frame instead: one frame of ours fewer each above the program's."""
+    exit_with(runner.run(*start(argv, wait_for_client=wait_for_client)))
+
+
+def start(
+    argv: list[str], *, wait_for_client: bool = False
+) -> tuple[runner.Target, Callable[[CodeType], None], Callable[[], None]]:
+    """Everything before the program runs: parse, listen, say where, wait for the first client if
+    asked. Returns what ``runner.run`` needs, so that the entry point's module frame calls the runner
+    itself and only that frame and the runner's stand above the program's (README, Guarantees).
+    Exits for ``--help`` (0), ``--pid`` once the process listens (0) and bad input (2)."""
     if any(arg in ("-h", "--help") for arg in _options_part(argv)):
         print(HELP, end="")
         sys.exit(0)
@@ -155,7 +173,11 @@ def main(argv: list[str], *, wait_for_client: bool = False) -> None:
     hide()  # monadapter itself too: python imported it for -m monadapter, the program did not
     if options.wait_for_client:
         attached.wait_for_client(None)
-    code = runner.run(options.target, attached.set_main_code, exceptions.program_ending)
+    return options.target, attached.set_main_code, exceptions.program_ending
+
+
+def exit_with(code: int) -> NoReturn:
+    """End the process with ``runner.run``'s exit code (an interrupted program's is 128 + SIGINT)."""
     if code == runner.INTERRUPTED:
         code = 128 + signal.SIGINT
     sys.exit(code)
