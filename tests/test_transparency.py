@@ -284,10 +284,11 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 AGENT_STDLIB = (
     "__future__", "_queue", "_sha2", "ast", "atexit", "collections.abc", "dataclasses", "dis",
     "fnmatch", "functools", "gc", "inspect", "json", "keyword", "linecache", "operator", "re", "selectors",
-    "signal", "socket", "sysconfig", "threading", "tokenize", "types", "typing", "weakref",
+    "signal", "socket", "sysconfig", "threading", "tokenize", "types", "weakref",
 )  # fmt: skip
-#: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes.
-AFTER_A_STOP = ("ctypes", "traceback")
+#: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes,
+#: the typing the modules that read frames and values import (loaded at the first request that needs them).
+AFTER_A_STOP = ("ctypes", "traceback", "typing")
 #: A program that imports nothing but ``sys`` and ``_thread`` (built in, loaded by every python):
 #: whatever else its ``sys.modules`` holds, python or the debugger put there.
 MODULES_PROBE = """

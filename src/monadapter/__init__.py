@@ -8,12 +8,14 @@ loaded on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 
 __version__ = "0.1.0"
 __all__ = ["AttachError", "breakpoint", "is_client_connected", "listen", "wait_for_client"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from monadapter.agent.api import AttachError, breakpoint, is_client_connected, listen, wait_for_client
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, NoReturn
 
 import monadapter  # not `from monadapter import __version__`: with --listen this module's globals are the program's
 
+TYPE_CHECKING = False  # typing too: not imported at run time
 if TYPE_CHECKING:  # argparse, pathlib and tempfile are imported where used: with --listen, they would
     # be the program's (README, "Guarantees": what the program finds in sys.modules). socket,
     # threading and agent/auth.py too, which only a TCP server needs: on stdio every module imported
@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # argparse, pathlib and tempfile are imported where used: wit
     import argparse
     import socket
     from pathlib import Path
+    from typing import NoReturn
 
     from monadapter.adapter.early import EarlyStart
 

@@ -33,7 +33,10 @@ from _frozen_importlib import module_from_spec, spec_from_loader
 from _frozen_importlib_external import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 from collections.abc import Collection, Sequence
 from types import ModuleType
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 _DeadlockError: type[Exception] = _frozen_importlib._DeadlockError  # type: ignore[attr-defined]
 _get_module_lock = _frozen_importlib._get_module_lock  # type: ignore[attr-defined]

@@ -32,9 +32,12 @@ import socket
 import time
 from _operator import _compare_digest  # hmac.compare_digest, without importing hmac (see _hmac_sha256)
 from _sha2 import sha256  # type: ignore[import-not-found]  # hashlib's C module, without hashlib
-from typing import Any
 
 from monadapter.agent.wire import MAX_BODY_BYTES, BadBody, FramingError, MessageReader, encode
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The environment variable holding a launched debuggee's secret (the launcher takes it out of
 #: ``os.environ`` before the program runs, so neither the program nor its children see it).

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import CodeType
-from typing import Any
 
 from . import codes
 from .breakpoints import Breakpoint, FunctionBreakpoint, LineProbe
 from .registry import CodeRegistry, CodeState, file_key
 from .sources import SourceMap, Sources
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: How the table's probes reach sys.monitoring: ``arm(state, code, events_before, rearm)`` after
 #: ``state.probes`` changed (engine.Tools.apply_probes); a test passes a function that records the calls.

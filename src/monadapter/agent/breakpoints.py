@@ -8,9 +8,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import CodeType, FrameType, FunctionType
-from typing import Any
 
 from .interrupt import EvaluationTimeout
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 _CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function body, whose locals are fast locals
 _HIT_CONDITION = re.compile(r"^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$")

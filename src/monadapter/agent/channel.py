@@ -12,11 +12,14 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from monadapter.agent import auth
 from monadapter.agent.ownthread import OwnThread
 from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, numbered
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 _RECEIVE_SIZE = 65536
 

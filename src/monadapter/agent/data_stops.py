@@ -12,12 +12,15 @@ from __future__ import annotations
 from _thread import get_ident  # bound once: callbacks must not depend on a program patching threading
 from collections.abc import Callable
 from types import CodeType, FrameType
-from typing import Any
 
 from .data_watches import Change, DataWatches
 from .halting import Halting
 from .parking import Parking
 from .registry import CodeState
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def data_changed(

@@ -26,11 +26,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType, MemberDescriptorType
-from typing import Any, Literal
 
 from .breakpoints import NO_STOP, Breakpoint, HitOutcome, evaluate_hit
 from .registry import CodeRegistry, CodeState
 from .static import class_name
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 #: What a watched variable reads as while it is unbound, deleted or not yet assigned.
 MISSING: Any = object()

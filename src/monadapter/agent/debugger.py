@@ -8,7 +8,6 @@ import threading
 import types
 from _thread import get_ident  # bound once: the program may patch threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from . import exceptions, ownthread
 from .channel import Channel, Request
@@ -22,11 +21,15 @@ from .ownthread import OwnThread
 from .pathmap import PathMapper
 from .paused import PausedRequests
 from .sources import Sources
-from .stepping import StepKind
 from .threads import ParkedThread
 
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .frames import Inspector
+    from .stepping import StepKind
+
 
 __all__ = ["Debugger", "ToolBusyError"]
 

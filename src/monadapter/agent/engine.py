@@ -13,7 +13,6 @@ from collections.abc import Callable
 # bound once too: a program may delete or replace sys._getframe (attrs' tests do) while we run
 from sys import _getframe
 from types import CodeType, FrameType
-from typing import Any, Literal, NamedTuple
 
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
@@ -30,6 +29,10 @@ from .stepping import Stepper
 from .stop_settings import StopSettings
 from .threads import ThreadIds, announced
 from .usercode import UserCode
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 M = sys.monitoring
 E = M.events
@@ -58,7 +61,7 @@ NEEDS_START_FOR_FIRST_LINE = sys.version_info >= (3, 13)
 DISABLEABLE = E.PY_START | E.PY_RESUME | E.PY_RETURN | E.PY_YIELD | E.CALL | E.LINE
 
 
-class Wiring(NamedTuple):
+class Wiring:
     """One row of EVENTS: ``tool`` listens to ``event`` (``scope`` global: set with ``set_events``;
     local: with ``set_local_events`` on single code objects) through the Engine method ``callback``
     (a dotted name: a function of another agent module, which registers and clears it itself).
@@ -67,12 +70,23 @@ class Wiring(NamedTuple):
     for a local row, the code objects it is set on. ``guard`` False: the callback is registered
     bare and its own ``try`` does the guard's work (a hot path, ~70 ns a call saved)."""
 
-    tool: Literal["debugger", "aux"]
-    event: int
-    scope: Literal["global", "local"]
-    callback: str
-    when: str
-    guard: bool = True
+    __slots__ = ("tool", "event", "scope", "callback", "when", "guard")
+
+    def __init__(
+        self,
+        tool: Literal["debugger", "aux"],
+        event: int,
+        scope: Literal["global", "local"],
+        callback: str,
+        when: str,
+        guard: bool = True,
+    ) -> None:
+        self.tool = tool
+        self.event = event
+        self.scope = scope
+        self.callback = callback
+        self.when = when
+        self.guard = guard
 
 
 #: Every event we use, and never anything else: no ``restart_events()``, no global LINE on DEBUGGER_ID.

@@ -7,12 +7,16 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
-from typing import Any, Literal
 
 from .codes import is_own_file
 
-#: A stop kind is also the id of the filter that asks for it (adapter/capabilities.py announces them).
-StopKind = Literal["raised", "userUnhandled", "uncaught"]
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    #: A stop kind is also the id of the filter that asks for it (adapter/capabilities.py announces them).
+    StopKind = Literal["raised", "userUnhandled", "uncaught"]
+
 FILTER_NAMES: frozenset[str] = frozenset({"raised", "userUnhandled", "uncaught"})
 #: The DAP breakMode a stop of each kind reports in exceptionInfo.
 BREAK_MODES: dict[str, str] = {"raised": "always", "userUnhandled": "userUnhandled", "uncaught": "unhandled"}

@@ -18,13 +18,16 @@ from collections.abc import Callable
 # bound once too: a program may delete or replace sys._getframe while we run
 from sys import _getframe
 from types import CodeType, FrameType
-from typing import Any
 
 from . import codes
 from .parking import Parking
 from .registry import CodeRegistry
 from .stepping import Stepper
 from .usercode import UserCode
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 DISABLE = sys.monitoring.DISABLE
 #: ``_getframe`` depth of the user's frame inside ``Halting.park`` when it is called through

@@ -9,7 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable
 from types import FrameType
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class InspectError(Exception):

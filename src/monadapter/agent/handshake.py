@@ -10,10 +10,13 @@ import os
 import sys
 import threading
 import time
-from typing import Any
 
 from monadapter.agent.channel import Channel, Request
 from monadapter.agent.debugger import Debugger, ToolBusyError
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: How often the waiting thread looks whether the adapter went away before configurationDone.
 _WAIT_SLICE = 0.05

@@ -30,12 +30,15 @@ from __future__ import annotations
 import _thread
 from collections.abc import Callable
 from time import monotonic
-from typing import TYPE_CHECKING, Any
 
 from monadapter.agent.ownthread import OwnThread, running_idents
 
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
+    from typing import Any
+
     from monadapter.agent.hitwatch import HitWatch
+
 
 #: Seconds between two raises in a request that swallowed the first one.
 REPEAT = 1.0

@@ -23,11 +23,14 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from typing import NoReturn
 
 from monadapter.agent import auth, children, handshake, hide, runner
 from monadapter.agent.channel import Channel
 from monadapter.agent.debugger import Debugger
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class LauncherUsageError(Exception):

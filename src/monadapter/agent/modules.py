@@ -25,10 +25,13 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from types import CodeType, ModuleType
-from typing import Any
 
 from . import codes
 from .sources import Sources, is_synthetic
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: How many distinct run-time sources (exec/eval/compile text) are announced and listed: the text of each
 #: is kept for the ``source`` request, so a program that evals a million different strings must not keep

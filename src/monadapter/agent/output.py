@@ -21,9 +21,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TextIO
 
-SendEvent = Callable[[str, dict[str, Any]], None]
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+    SendEvent = Callable[[str, dict[str, Any]], None]
 
 _RETIRED: list[_Tee] = []
 """Every wrapper taken out of ``sys``: kept alive for ever, for a ``print`` still writing to it (see the module)."""

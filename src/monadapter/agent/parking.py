@@ -7,11 +7,16 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
 
 from . import exceptions
-from .stepping import StepKind, Stepper, StepPlan
+from .stepping import Stepper, StepPlan
 from .threads import ParkedThread, Stack, ThreadIds
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .stepping import StepKind
 
 
 class Parking:

@@ -14,7 +14,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 _WINDOWS_ROOT = re.compile(r"^[A-Za-z]:|\\")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from . import exceptions
 from .channel import Request
@@ -17,8 +16,12 @@ from .sources import path_key
 from .threads import ParkedThread
 from .wire import RawJSON
 
-if TYPE_CHECKING:  # for typing only: debugger.py imports this module
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
+
     from .debugger import Debugger
+
 
 #: A file named in a traceback's text.
 _TRACEBACK_FILE = re.compile(r'File "([^"\n]+)"')

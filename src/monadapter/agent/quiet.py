@@ -14,7 +14,10 @@ from __future__ import annotations
 import sys
 from _thread import allocate_lock, get_ident
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 M = sys.monitoring
 _TOOL = M.DEBUGGER_ID

@@ -6,15 +6,15 @@ import sys
 import weakref
 from collections.abc import Callable, Iterable
 from types import CodeType
-from typing import TYPE_CHECKING
 
 from . import codes
 from .breakpoints import LineProbe
-
-if TYPE_CHECKING:
-    from .data_watches import DataWatch
 from .codes import code_key
 from .sources import Sources, is_synthetic, path_key
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from .data_watches import DataWatch
 
 E = sys.monitoring.events
 

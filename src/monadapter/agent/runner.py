@@ -21,7 +21,10 @@ from _frozen_importlib import BuiltinImporter  # importlib.machinery's, without 
 from _frozen_importlib_external import SourceFileLoader
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Literal
 
 #: The exit code of a program that ended with an uncaught exception, as under plain python.
 UNCAUGHT_EXIT_CODE = 1

@@ -14,11 +14,14 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import CodeType
-from typing import Any
 
 from . import codes
 from .codes import code_key
 from .pathmap import PathMapper
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @functools.lru_cache(maxsize=4096)

@@ -20,7 +20,12 @@ from types import (
     ModuleType,
     WrapperDescriptorType,
 )
-from typing import Any, Literal
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    ValueKind = Literal["module", "class", "function", "method", "property", "data"]
 
 # The C descriptors behind ``cls.__dict__``, ``cls.__mro__`` and ``cls.__qualname__``: calling them
 # runs no user code, whatever the metaclass defines.
@@ -30,7 +35,6 @@ _TYPE_QUALNAME = type.__dict__["__qualname__"]
 _TYPE_NAME = type.__dict__["__name__"]
 
 #: What a value is, for completions (``type``) and variables (``presentationHint.kind``): kind_of_type.
-ValueKind = Literal["module", "class", "function", "method", "property", "data"]
 _FUNCTION_TYPES = (FunctionType, BuiltinFunctionType)
 _METHOD_TYPES = (
     MethodType,

@@ -6,15 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType
-from typing import Any, Literal
 
 from . import codes
 from .registry import CodeRegistry, CodeState, file_key
 from .sources import SourceMap, Sources
 from .usercode import UserCode
 
-#: ``into_call``: stepIn with a targetId, over the line's other calls and into the chosen one.
-StepKind = Literal["over", "in", "out", "into_call"]
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    #: ``into_call``: stepIn with a targetId, over the line's other calls and into the chosen one.
+    StepKind = Literal["over", "in", "out", "into_call"]
+
 #: How the Stepper's watches reach sys.monitoring: ``watch(state, code, events_before, rearm)`` after
 #: the watcher counts of ``state`` changed (engine.Tools.apply_events); a test passes a recorder.
 Watch = Callable[[CodeState, CodeType, int, bool], None]

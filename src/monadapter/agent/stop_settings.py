@@ -11,9 +11,12 @@ aux id's global events set again (``sync_aux``, which EVENTS' predicates decide)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the concerns are the engine's: this module needs their types only
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # the concerns are the engine's: this module needs their types only
     from .breakpoint_table import BreakpointTable
     from .data_watches import DataWatches, Target
     from .exception_stops import ExceptionStops

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from sys import _current_frames  # bound once: the program may patch sys
 from types import FrameType
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The message that tells a parked thread to leave its callback.
 _RELEASE = None

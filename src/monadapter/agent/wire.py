@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Largest body a reader accepts by default (from an authenticated peer: the agent, the adapter).
 #: A bigger Content-Length is refused before any of the body is read, and the stream ends there.
