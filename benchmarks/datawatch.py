@@ -163,8 +163,8 @@ def main() -> None:
                 watched = float("inf")
                 for _ in range(options.repeats):
                     generator = _paused_generator(namespace, size)
-                    target.frame = generator.gi_frame  # type: ignore[attr-defined]
-                    _watch(engine, [target])
+                    # a target of its own: the watch holds its generator weakly (the one before is gone)
+                    _watch(engine, [_targets(namespace, generator.gi_frame)[2]])  # type: ignore[attr-defined]
                     start = time.perf_counter()
                     next(generator)
                     watched = min(watched, time.perf_counter() - start)
@@ -172,8 +172,8 @@ def main() -> None:
                 _watch(engine, [target])
                 watched = best(options.repeats, loops[name])
             print(f"{name}: {(watched - before[name]) / LINES * 1e6:.3f} us per line of watched code")
-        local_target = _targets(namespace, _paused_generator(namespace, 1).gi_frame)  # type: ignore[attr-defined]
-        _watch(engine, local_target)
+        kept = _paused_generator(namespace, 1)  # alive while watched: a watch on a gone frame is refused
+        _watch(engine, _targets(namespace, kept.gi_frame))  # type: ignore[attr-defined]
         untouched = best(options.repeats, loops["untouched"])
         print(
             f"untouched: {(untouched - before['untouched']) / LINES * 1e6:+.4f} us per line with three watches set "

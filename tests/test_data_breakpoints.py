@@ -206,3 +206,39 @@ async def test_a_local_watch_ends_when_an_exception_unwinds_its_frame(tmp_path: 
         assert await finish(client, stopped["body"]["threadId"]) == "caught\n"
         gone = await client.wait_for_event("breakpoint", lambda event: not event["body"]["breakpoint"]["verified"])
         assert "its frame ended" in gone["body"]["breakpoint"]["message"]
+
+
+async def test_a_local_of_a_generator_abandoned_unfinished_is_never_read_again(tmp_path: Path) -> None:
+    """A generator dropped at a ``yield`` outside any ``try`` is closed without running (no event ends
+    its frame) and freed: its frame object, which the watch holds, then points into freed memory on
+    3.13.0-3.13.4 (cpython#125723), and each later line of the watched code read it (garbage, a
+    crash of the program). The watch holds the generator weakly and stops reading once it is gone."""
+    program = write_program(
+        tmp_path,
+        """
+        def counter(n):
+            count = 0
+            yield count  # stop here
+            for i in range(n):
+                yield count
+
+        def run():
+            kept = []
+            for round in range(300):
+                generator = counter(2)
+                next(generator)
+                del generator  # abandoned unfinished: closed without an event, freed
+                kept.append([round] * (round % 7))  # the freed memory is used again
+                for value in counter(2):
+                    pass
+            print("done", len(kept))
+
+        run()
+        """,
+    )
+    async with session() as client:
+        stopped, frame = await _stopped_at_marker(client, program)
+        await _watch(client, {"frameId": frame["id"], "name": "count"})
+        # no stop (nothing changed), no crash: the program ends as without the watch
+        assert await finish(client, stopped["body"]["threadId"]) == "done 300\n"
+        assert int((await client.wait_for_event("exited"))["body"]["exitCode"]) == 0

@@ -23,9 +23,11 @@ Standard library only; needs no sys.monitoring (``arm`` applies a code object's 
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import CodeType, FrameType, MemberDescriptorType
+from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, GeneratorType, MemberDescriptorType
 
 from .breakpoints import NO_STOP, Breakpoint, HitOutcome, evaluate_hit
 from .registry import CodeRegistry, CodeState
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 
 #: What a watched variable reads as while it is unbound, deleted or not yet assigned.
 MISSING: Any = object()
+#: What a watched local reads as once its generator (or coroutine) is gone: never compared, never read.
+GONE: Any = object()
+#: Code whose frames a generator, coroutine or async generator owns (see Target.generator).
+_SUSPENDABLE = 0x20 | 0x80 | 0x200  # inspect's CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 #: Exact types whose ``==`` is C that runs none of the program's code.
 _SCALARS = frozenset({int, float, complex, str, bytes, bool, type(None)})
 #: dataIds handed out by dataBreakpointInfo and kept while unused (the oldest unused go first).
@@ -73,6 +79,41 @@ def shown(value: Any) -> str:
     return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 3] + "..."
 
 
+def _running_frame(owner: Any) -> FrameType | None:
+    """The frame of a generator, coroutine or async generator (None once it finished)."""
+    kind = type(owner)
+    if kind is GeneratorType:
+        return owner.gi_frame
+    if kind is CoroutineType:
+        return owner.cr_frame
+    return owner.ag_frame if kind is AsyncGeneratorType else None
+
+
+def _gone() -> None:
+    """The owner of a generator's frame found with no generator left."""
+    return None
+
+
+def frame_owner(frame: FrameType, code: CodeType) -> Callable[[], Any] | None:
+    """For the frame of a generator, coroutine or async generator (``code`` is its code): a weak
+    reference to that object (a function returning None once it is gone). None for a function's frame.
+
+    3.14 names it (``f_generator``); before, it is the gc referrer of the frame whose frame it is (one
+    ``gc.get_referrers``, an audit event, once per watch set on such a frame)."""
+    if not code.co_flags & _SUSPENDABLE:
+        return None
+    owner = getattr(frame, "f_generator", None)
+    if owner is None:
+        for referrer in gc.get_referrers(frame):
+            if (
+                type(referrer) in (GeneratorType, CoroutineType, AsyncGeneratorType)
+                and _running_frame(referrer) is frame
+            ):
+                owner = referrer
+                break
+    return weakref.ref(owner) if owner is not None else _gone
+
+
 @dataclass(eq=False)
 class Target:
     """What one dataId names. ``kind`` local: ``name`` in ``frame``; global: ``name`` in ``namespace`` (a
@@ -89,11 +130,25 @@ class Target:
     slot: MemberDescriptorType | None = None
     # local: the code objects that can change it (the frame's, and nested ones using it as a cell)
     codes: tuple[CodeType, ...] = ()
+    # local of a generator's or coroutine's frame: the weak reference to it (frame_owner). Its frame
+    # object is never read once it is gone: on 3.13.0-3.13.4 the frame object of a generator that
+    # died unfinished still points into the freed generator (cpython#125723: reading its ``f_locals``
+    # reads freed memory, and the program crashes). A weak reference, not ``gi_frame`` (an audit event)
+    generator: Callable[[], Any] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.kind == "local" and self.frame is not None and self.codes:
+            self.generator = frame_owner(self.frame, self.codes[0])
 
     def read(self) -> Any:
-        """The value now (MISSING when unbound): dict lookups and C getters only."""
-        if self.frame is not None:
-            return self.frame.f_locals.get(self.name, MISSING)
+        """The value now (MISSING when unbound, GONE when its generator is gone): dict lookups and C
+        getters only."""
+        frame = self.frame
+        if frame is not None:
+            if self.generator is None:
+                return frame.f_locals.get(self.name, MISSING)
+            generator = self.generator()  # held while its frame is read
+            return GONE if generator is None else frame.f_locals.get(self.name, MISSING)
         if self.slot is not None:
             try:
                 return self.slot.__get__(self.owner, type(self.owner))
@@ -195,7 +250,7 @@ class DataWatches:
         target = self._targets.get(data_id) if isinstance(data_id, str) else None
         if target is None or not isinstance(data_id, str):
             return None, f"unknown dataId {data_id!r}: ask dataBreakpointInfo for one while the program is paused"
-        if target.kind == "local" and target.frame is None:
+        if target.kind == "local" and (target.frame is None or target.read() is GONE):
             return None, f"{target.label} is gone: its frame ended"
         spec_key = (spec.get("condition"), spec.get("hitCondition"))
         old = kept.get(data_id)
@@ -262,7 +317,7 @@ class DataWatches:
             else:
                 new = namespace.get(target.name, MISSING)
             old = watch.last
-            if new is old or same(old, new):
+            if new is old or new is GONE or same(old, new):
                 continue
             watch.last = new
             found = [*(found or ()), Change(watch, old, new)]
