@@ -69,7 +69,7 @@ def _load() -> dict[str, Any]:
 
 
 def _watch(engine: Engine, targets: list[Target]) -> None:
-    engine.set_data_breakpoints([{"dataId": engine.add_data_target(target)} for target in targets])
+    engine.settings.set_data_breakpoints([{"dataId": engine.settings.add_data_target(target)} for target in targets])
 
 
 def _targets(namespace: dict[str, Any], frame: Any) -> list[Target]:
@@ -95,7 +95,7 @@ def _run_once(loop: str, size: int, watched: bool) -> None:
     generator = _paused_generator(namespace, size)
     _watch(engine, _targets(namespace, generator.gi_frame))  # type: ignore[attr-defined]
     if not watched:
-        engine.set_data_breakpoints([])
+        engine.settings.set_data_breakpoints([])
     if loop == "local":
         next(generator, None)
     elif loop == "attribute":
@@ -158,7 +158,7 @@ def main() -> None:
         targets = _targets(namespace, None)
         for name, target in zip(("global", "attribute", "local"), targets, strict=True):
             if name == "local":  # a new frame each run: watched from its first yield on
-                engine.set_data_breakpoints([])
+                engine.settings.set_data_breakpoints([])
 
                 watched = float("inf")
                 for _ in range(options.repeats):

@@ -54,9 +54,9 @@ def _run_once(scenario: str, size: int, debugged: bool) -> None:
     if debugged:
         engine.start()
         if scenario == "S4":
-            engine.set_breakpoints({"path": str(path)}, [{"line": _hot_line(path), "condition": "i < 0"}])
+            engine.settings.set_breakpoints({"path": str(path)}, [{"line": _hot_line(path), "condition": "i < 0"}])
         else:
-            engine.set_exception_filters(exceptions.ExceptionFilters.from_arguments({"filters": ["raised"]}))
+            engine.settings.set_exception_filters(exceptions.ExceptionFilters.from_arguments({"filters": ["raised"]}))
     if scenario == "S4":
         namespace["spin"](size)
     else:
@@ -99,9 +99,9 @@ def main() -> None:
     engine = Engine(Sources(), lambda _event, _body: None, lambda: set())
     engine.start()
     try:
-        engine.set_breakpoints({"path": str(hot_path)}, [{"line": _hot_line(hot_path), "condition": "i < 0"}])
+        engine.settings.set_breakpoints({"path": str(hot_path)}, [{"line": _hot_line(hot_path), "condition": "i < 0"}])
         debugged_spin = best(options.repeats, lambda: hot["spin"](HITS))
-        engine.set_exception_filters(exceptions.ExceptionFilters.from_arguments({"filters": ["raised"]}))
+        engine.settings.set_exception_filters(exceptions.ExceptionFilters.from_arguments({"filters": ["raised"]}))
         debugged_raise = best(options.repeats, lambda: exc["lookups"](RAISES))
     finally:
         engine.stop()
