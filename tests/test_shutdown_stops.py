@@ -80,3 +80,33 @@ async def test_a_daemon_thread_stopped_at_exit_stays_paused_until_resumed_and_st
             await client.continue_(event["body"]["threadId"])
             event = await client.wait_for_any_event("stopped", "exited")
         assert stops >= 1 and event["body"]["exitCode"] == 0
+
+
+async def test_no_tool_of_ours_is_left_when_the_interpreter_finalizes(tmp_path: Path) -> None:
+    """Our threads are daemon threads (``_thread``): once the interpreter finalizes, one that waits for
+    the GIL never runs again, whatever lock it holds, the engine's too. So nothing of ours that takes
+    that lock may run then: our last atexit handler stops the engine (every callback unregistered, the
+    tool ids freed) before finalization begins. A ``__del__`` run by finalization's garbage collection
+    (code seen for the first time: a PY_START would register it under the engine's lock) finds no tool."""
+    program = write_program(
+        tmp_path,
+        """
+        import os, sys
+
+        class Late:
+            def __init__(self):
+                self.me = self  # a cycle: collected when the interpreter finalizes
+
+            def __del__(self, write=os.write, monitoring=sys.monitoring, finalizing=sys.is_finalizing):
+                tools = [monitoring.get_tool(tool) for tool in range(6)]
+                write(1, f"finalizing {finalizing()} tools {tools}\\n".encode())
+
+        late = Late()
+        print("main done", flush=True)
+        """,
+    )
+    async with session() as client:
+        await client.configuration_sequence(**launch_arguments(program))
+        assert await run_to_exit(client) == 0
+        await client.wait_for_event("terminated")
+        assert client.output("stdout") == "main done\nfinalizing True tools [None, None, None, None, None, None]\n"
