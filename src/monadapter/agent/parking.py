@@ -3,6 +3,7 @@ a pause or an entry stop asks for, and resuming (continue, steps)."""
 
 from __future__ import annotations
 
+import _thread
 import sys
 import threading
 from collections.abc import Callable
@@ -269,11 +270,26 @@ class Parking:
         """Interpreter shutdown, from our last atexit handler (the program's handlers ran before it):
         from now on no thread stops (a daemon thread hitting a breakpoint now could not be inspected:
         the interpreter is about to end it). A stop reported before stays real: wait until the client
-        resumes it, or ``gone`` (the adapter left) is set."""
-        with self._parked_changed:
+        resumes it, or ``gone`` (the adapter left) is set.
+
+        It runs on the main thread outside our callbacks, where every line of library code fires events,
+        so while that stop is in force the thread halts at such a line (Halting.line) like any other.
+        Never holding the lock then: halted with it held, it kept every request from the stopped thread
+        (a stackTrace waits for it in ``wait_parked``) and the resume too, and the program never ended,
+        not even when its adapter left (the watcher's stop waits for it). So under the lock only our own
+        lines run (which never halt: Halting.line) and C calls; ``gone.is_set`` (threading's code) and
+        the wait, on a lock of ``_thread``, are outside it."""
+        with self.lock:
             self._ending = True
-            while self.parked and not gone.is_set():
-                self._parked_changed.wait(0.1)  # resume notifies; the adapter leaving does not
+        nap = _thread.allocate_lock()
+        nap.acquire()
+        while True:
+            with self.lock:
+                if not self.parked:
+                    return
+            if gone.is_set():
+                return
+            nap.acquire(timeout=0.1)  # polled: neither a resume nor the adapter leaving wakes it
 
     def release_all(self) -> None:
         """Lift every stop and step and let all threads run (disconnect, interpreter exit)."""
