@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 from engine_helpers import (
@@ -126,3 +129,56 @@ async def test_no_tool_of_ours_is_left_when_the_interpreter_finalizes(tmp_path: 
         assert await run_to_exit(client) == 0
         await client.wait_for_event("terminated")
         assert client.output("stdout") == "main done\nfinalizing True tools [None, None, None, None, None, None]\n"
+
+
+def test_a_callback_at_finalization_never_waits_for_a_lock_a_frozen_thread_of_ours_holds(tmp_path: Path) -> None:
+    """Our threads are daemon threads: once the interpreter finalizes, one that needs the GIL never
+    runs again, whatever lock it holds. A thread of ours holding the engine's lock is made to hold
+    it for ever at that moment (it takes it when the last atexit handler asks, then blocks); the
+    engine is still started (as in an attached program whose client had not finished configuring);
+    a ``__del__`` run by finalization's garbage collection then runs code seen for the first time.
+    Its PY_START waited for the lock for ever: the process never ended."""
+    program = tmp_path / "prog.py"
+    program.write_text(
+        textwrap.dedent(
+            """
+            import _thread, atexit, gc, os, sys
+            from monadapter.agent.engine import Engine
+            from monadapter.agent.sources import Sources
+
+            engine = Engine(Sources(), lambda _event, _body: None, lambda: set())
+            engine.start()
+            go, held, forever = _thread.allocate_lock(), _thread.allocate_lock(), _thread.allocate_lock()
+            for lock in (go, held, forever):
+                lock.acquire()
+
+            def hold_the_engine_lock():
+                go.acquire()
+                with engine.parking.lock:  # frozen with it held, as finalization freezes our threads
+                    held.release()
+                    forever.acquire()
+
+            def at_exit():  # registered first: runs last, just before the interpreter finalizes
+                go.release()
+                held.acquire()
+                os.write(1, b"held\\n")
+
+            class Late:
+                def __init__(self):
+                    self.me = self  # a cycle: left to the collection at finalization
+
+                def __del__(self, run=exec, build=compile, write=os.write, finalizing=sys.is_finalizing):
+                    write(1, f"finalizing {finalizing()}\\n".encode())
+                    run(build("seen = 'for the first time'", "<late>", "exec"), {})  # new code: PY_START
+                    write(1, b"ran\\n")
+
+            _thread.start_new_thread(hold_the_engine_lock, ())
+            atexit.register(at_exit)
+            gc.disable()
+            Late()
+            print("main done", flush=True)
+            """
+        )
+    )
+    result = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, timeout=30, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "main done\nheld\nfinalizing True\nran\n", "")

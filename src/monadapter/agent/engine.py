@@ -11,7 +11,7 @@ from _thread import get_ident  # bound once: callbacks must not depend on a prog
 from collections.abc import Callable
 
 # bound once too: a program may delete or replace sys._getframe (attrs' tests do) while we run
-from sys import _getframe
+from sys import _getframe, is_finalizing
 from types import CodeType, FrameType
 
 from . import callerframe, codes, exceptions
@@ -181,11 +181,20 @@ class ErrorReport:
 def guarded(method: Callable[..., Any], event: int, report: ErrorReport) -> Callable[..., Any]:
     """bdb's callback_wrapper, failing the other way: a bug of ours is reported and swallowed, never
     raised into the user's code (docs/sys-monitoring/callback_raises.py); DISABLE only ever leaves
-    for an event that may be disabled."""
+    for an event that may be disabled.
+
+    Once the interpreter finalizes, nothing: our threads (``_thread``, daemon threads) never run
+    again then, and one frozen holding the engine's lock would hold it for ever, so a callback that
+    took it (the PY_START of code a ``__del__`` or weakref callback runs for the first time at exit)
+    would hang the program's exit. The engine is normally stopped by then (our last atexit
+    handler); an attached program whose client had not finished configuring is not."""
     disableable = bool(event & DISABLEABLE)
+    finalizing = is_finalizing  # in the closure: a module's globals may be gone by then (not a hidden one's)
 
     @functools.wraps(method)
     def guard(*args: Any) -> Any:
+        if finalizing():
+            return None
         try:
             result = method(*args)
         except HitTimeout:  # as in Engine._on_line

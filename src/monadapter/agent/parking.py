@@ -7,6 +7,7 @@ import _thread
 import sys
 import threading
 from collections.abc import Callable
+from sys import is_finalizing
 from types import FrameType
 
 from . import exceptions
@@ -39,6 +40,7 @@ class Parking:
         self.lock = threading.RLock()
         # notified whenever a thread parks (see wait_parked)
         self._parked_changed = threading.Condition(self.lock)
+        self._finalizing = is_finalizing
         self._thread_ids = thread_ids
         self._stepper = stepper
         self._send_event = send_event
@@ -88,6 +90,8 @@ class Parking:
         and every other user thread is halted at its next line (threads blocked in C stop when they
         come back to Python).
         """
+        if self._finalizing():  # no thread of ours runs again to serve it, and the lock may be held for ever (guarded)
+            return False
         parked = ParkedThread(
             ident, self._thread_ids.dap_id(ident), frame, line, event, exception=exception, stack=stack
         )
