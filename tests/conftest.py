@@ -43,6 +43,13 @@ def _note_process_start(event: str, args: tuple[object, ...]) -> None:
 
 sys.addaudithook(_note_process_start)
 
+# Tests press Ctrl-C at adapters and debuggees (SIGINT). A shell starts a background job with SIGINT
+# ignored (`bash .ci/run &` from a script), and an ignored signal stays ignored in every process
+# started from it: the adapters then never saw those Ctrl-Cs, and every test that stops its adapter
+# waited out the timeout and failed. The suite gives its processes Ctrl-C as a terminal would.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 @pytest.fixture(autouse=True)
 def _unit_tests_start_no_process(request: pytest.FixtureRequest) -> Iterator[None]:
