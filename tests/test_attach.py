@@ -57,6 +57,15 @@ async def test_the_api_program_runs_on_after_a_detach_and_accepts_a_second_attac
     assert served.stdout[-1] == "done\n" and served.stderr == []
 
 
+async def a_new_client_attaches_and_stops(adapter: AdapterAddress, served: RunningProgram) -> None:
+    """The program still serves clients: a new one attaches, stops at WORK_LINE and detaches."""
+    async with DapClient.connect(adapter.host, adapter.port) as client:
+        await client.initialize()
+        stopped = await attach_and_stop(client, served.path, WORK_LINE, **connect_to(served.port, TOKEN))
+        assert stopped["body"]["reason"] == "breakpoint"
+        await client.disconnect()
+
+
 @pytest.mark.parametrize("when", ["while connecting", "after configurationDone"])
 async def test_a_disconnect_sent_before_the_attach_answer_leaves_no_request_unanswered(
     adapter: AdapterAddress, served: RunningProgram, when: str
@@ -84,11 +93,7 @@ async def test_a_disconnect_sent_before_the_attach_answer_leaves_no_request_unan
                 assert outcome == cancelled
             else:
                 assert attach["success"] or outcome == cancelled, attach
-    async with DapClient.connect(adapter.host, adapter.port) as client:
-        await client.initialize()
-        stopped = await attach_and_stop(client, served.path, WORK_LINE, **connect_to(served.port, TOKEN))
-        assert stopped["body"]["reason"] == "breakpoint"
-        await client.disconnect()
+    await a_new_client_attaches_and_stops(adapter, served)
     assert served.finish() == 0
     assert served.stdout[-1] == "done\n" and served.stderr == []
 
@@ -112,11 +117,7 @@ async def test_a_client_that_vanishes_while_threads_are_paused_lets_the_program_
         await client.initialize()
         await attach_and_stop(client, served.path, WORK_LINE, **connect_to(served.port, TOKEN))
         # leaves without a disconnect request: the connection just closes
-    async with DapClient.connect(adapter.host, adapter.port) as client:
-        await client.initialize()
-        stopped = await attach_and_stop(client, served.path, WORK_LINE, **connect_to(served.port, TOKEN))
-        assert stopped["body"]["reason"] == "breakpoint"
-        await client.disconnect()
+    await a_new_client_attaches_and_stops(adapter, served)
     assert served.finish() == 0
 
 
