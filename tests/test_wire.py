@@ -50,6 +50,48 @@ def test_messages_arrive_whole_whatever_the_chunking(size: int) -> None:
     assert feed_in_chunks(encode(MESSAGE) + encode(OTHER), size) == [MESSAGE, OTHER]
 
 
+LONG = {"seq": 3, "type": "response", "body": {"text": "x✓" * 100_000}}
+
+
+@pytest.mark.parametrize("size", [1000, 65536, 300_001])
+def test_a_long_frame_in_many_chunks_arrives_whole_with_what_follows_it(size: int) -> None:
+    """A frame longer than a chunk is gathered from the chunks as they came; the bytes after it in its
+    last chunk (a message, half a header) are read on as usual."""
+    assert feed_in_chunks(encode(MESSAGE) + encode(LONG) + encode(OTHER) + encode(LONG), size) == [
+        MESSAGE,
+        LONG,
+        OTHER,
+        LONG,
+    ]
+
+
+def test_chunks_fed_past_the_end_of_a_long_frame_before_it_is_taken_are_kept() -> None:
+    data = encode(LONG) + encode(OTHER) + encode(MESSAGE)
+    reader = MessageReader()
+    reader.feed(data[:100])
+    assert reader.next_message() is None
+    for start in range(100, len(data), 7000):
+        reader.feed(data[start : start + 7000])
+    reader.feed(b"")
+    assert read_all(reader) == [LONG, OTHER, MESSAGE]
+    assert reader.at_eof
+
+
+def test_end_of_stream_in_the_middle_of_a_long_body_is_not_recoverable() -> None:
+    reader = MessageReader()
+    data = encode(LONG)
+    reader.feed(data[:1000])
+    assert reader.next_message() is None
+    reader.feed(data[1000:-1])
+    assert reader.next_message() is None
+    assert not reader.at_eof
+    reader.feed(b"")
+    with pytest.raises(FramingError, match="middle of a message body") as caught:
+        reader.next_message()
+    assert not caught.value.recoverable
+    assert reader.at_eof
+
+
 def test_two_messages_in_one_chunk() -> None:
     reader = MessageReader()
     reader.feed(encode(MESSAGE) + encode(OTHER))
