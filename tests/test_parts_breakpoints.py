@@ -117,3 +117,13 @@ def test_the_registry_forgets_dead_code_and_skips_known_trees(tmp_path: Path) ->
     del added, module
     gc.collect()
     assert key not in registry.codes
+
+
+def test_the_opcodes_codes_reads_without_dis_are_dis_own() -> None:
+    """codes.py finds RESUME and CACHE without importing dis (benchmarks A2): the first instruction of
+    a function without cells, and 0."""
+    import dis
+
+    from monadapter.agent import codes
+
+    assert (codes._RESUME_OPCODE, codes._CACHE_OPCODE) == (dis.opmap["RESUME"], dis.opmap["CACHE"])

@@ -282,13 +282,14 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: (on this Python), no module of ours. The README lists them ("What the program sees in
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
-    "__future__", "_queue", "_sha2", "ast", "atexit", "collections.abc", "dataclasses", "dis",
-    "fnmatch", "functools", "gc", "inspect", "json", "keyword", "linecache", "operator", "re", "selectors",
-    "signal", "socket", "sysconfig", "threading", "tokenize", "types", "weakref",
+    "__future__", "_queue", "_sha2", "atexit", "collections.abc", "fnmatch", "functools", "gc", "json",
+    "keyword", "linecache", "operator", "re", "selectors", "signal", "socket", "sysconfig", "threading",
+    "tokenize", "types", "weakref",
 )  # fmt: skip
 #: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes,
-#: the typing the modules that read frames and values import (loaded at the first request that needs them).
-AFTER_A_STOP = ("ctypes", "traceback", "typing")
+#: the ast, dataclasses and typing the modules that read frames and values import (loaded at the first
+#: request that needs them).
+AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "traceback", "typing")
 #: A program that imports nothing but ``sys`` and ``_thread`` (built in, loaded by every python):
 #: whatever else its ``sys.modules`` holds, python or the debugger put there.
 MODULES_PROBE = """

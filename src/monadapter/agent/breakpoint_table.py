@@ -4,11 +4,11 @@ they put on each code object."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import CodeType
 
 from . import codes
 from .breakpoints import Breakpoint, FunctionBreakpoint, LineProbe
+from .records import Record
 from .registry import CodeRegistry, CodeState, file_key
 from .sources import SourceMap, Sources
 
@@ -21,19 +21,21 @@ if TYPE_CHECKING:
 Arm = Callable[[CodeState, CodeType, int, bool], None]
 
 
-@dataclass(eq=False)
-class FileBreakpoints:
+class FileBreakpoints(Record):
     """The breakpoints of one file (or one run-time source) as last set by the client."""
 
-    path: str
-    breakpoints: list[Breakpoint]
-    # maps bound line -> breakpoints on it (only usable, located ones)
-    by_line: dict[int, list[Breakpoint]] = field(default_factory=dict)
-    source_map: SourceMap | None = None
-    # whether code of this file has been seen; until then only a file on disk has verified breakpoints
-    loaded: bool = False
-    # for breakpoints set by sourceReference: only code compiled from this exact text matches
-    source_object: str | bytes | None = None
+    __slots__ = ("path", "breakpoints", "by_line", "source_map", "loaded", "source_object")
+
+    def __init__(self, path: str, breakpoints: list[Breakpoint], *, source_object: str | bytes | None = None) -> None:
+        self.path = path
+        self.breakpoints = breakpoints
+        # maps bound line -> breakpoints on it (only usable, located ones)
+        self.by_line: dict[int, list[Breakpoint]] = {}
+        self.source_map: SourceMap | None = None
+        # whether code of this file has been seen; until then only a file on disk has verified breakpoints
+        self.loaded = False
+        # for breakpoints set by sourceReference: only code compiled from this exact text matches
+        self.source_object = source_object
 
 
 class BreakpointTable:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import CodeType, FrameType, FunctionType
 
 from .interrupt import EvaluationTimeout
+from .records import Record, Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -111,11 +110,17 @@ class Condition:
     function's fall back to ``evaluate``, which has the exact semantics.
     """
 
-    __slots__ = ("text", "code")
+    __slots__ = ("text", "code", "names")
 
     def __init__(self, text: str) -> None:
+        import ast  # here, on the I/O thread that sets the breakpoint: a session without conditions never loads it (A2)
+
         self.text = text.strip()
         self.code = _compile_expression(text, "condition")
+        # the names the expression reads (test_for's locals and globals)
+        self.names = frozenset(
+            node.id for node in ast.walk(ast.parse(self.text, mode="eval")) if isinstance(node, ast.Name)
+        )
 
     def evaluate(self, frame: FrameType) -> bool:
         """The condition's truth in ``frame`` through ``eval`` (exact, slower). Raises what the expression raises."""
@@ -129,7 +134,7 @@ class Condition:
         if not code.co_flags & _CO_OPTIMIZED:
             return None  # module or class body: names resolve through a namespace, eval does it right
         local = set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
-        used = {node.id for node in ast.walk(ast.parse(self.text, mode="eval")) if isinstance(node, ast.Name)}
+        used = self.names
         if any(name.startswith(_PREFIX) for name in used):  # a name of the program's the test would shadow
             return None
         frame, slow = f"{_PREFIX}frame", f"return {_PREFIX}decide({_PREFIX}breakpoint, {_PREFIX}frame"
@@ -165,21 +170,36 @@ _PREFIX = "_monadapter_"
 _CLOSURE = ("globals", "missing", "unbound", "no_stop", "decide", "breakpoint")
 
 
-@dataclass(eq=False)
-class Breakpoint:
+class Breakpoint(Record):
     """One source breakpoint as bound by the engine. ``line`` is where it really binds."""
 
-    id: int
-    requested_line: int
-    line: int
-    verified: bool = False
-    message: str | None = None
-    condition: Condition | None = None
-    hit_test: Callable[[int], bool] | None = None
-    log_parts: tuple[str | CodeType, ...] | None = None
-    hits: int = field(default=0)
-    #: the condition raised once already (and stopped then): later errors are reported, not stopped at
-    condition_failed: bool = False
+    __slots__ = (
+        "id",
+        "requested_line",
+        "line",
+        "verified",
+        "message",
+        "condition",
+        "hit_test",
+        "log_parts",
+        "hits",
+        "condition_failed",
+    )
+
+    def __init__(
+        self, id: int, requested_line: int, line: int, *, message: str | None = None, condition: Condition | None = None
+    ) -> None:
+        self.id = id
+        self.requested_line = requested_line
+        self.line = line
+        self.verified = False
+        self.message = message
+        self.condition = condition
+        self.hit_test: Callable[[int], bool] | None = None
+        self.log_parts: tuple[str | CodeType, ...] | None = None
+        self.hits = 0
+        #: the condition raised once already (and stopped then): later errors are reported, not stopped at
+        self.condition_failed = False
 
     @classmethod
     def from_request(cls, breakpoint_id: int, spec: dict[str, Any]) -> Breakpoint:
@@ -222,15 +242,17 @@ class Breakpoint:
         return body
 
 
-@dataclass(eq=False)
-class FunctionBreakpoint:
+class FunctionBreakpoint(Record):
     """A breakpoint on entry to every function named ``name``: its qualified name (``Class.method``),
     its plain name, or either prefixed by its module (``package.module.function``)."""
 
-    name: str
-    breakpoint: Breakpoint
-    # the DAP Source of the first function matched (where the breakpoint is shown)
-    source: dict[str, Any] | None = None
+    __slots__ = ("name", "breakpoint", "source")
+
+    def __init__(self, name: str, breakpoint: Breakpoint) -> None:
+        self.name = name
+        self.breakpoint = breakpoint
+        # the DAP Source of the first function matched (where the breakpoint is shown)
+        self.source: dict[str, Any] | None = None
 
     @classmethod
     def from_request(cls, breakpoint_id: int, spec: dict[str, Any]) -> FunctionBreakpoint:
@@ -260,14 +282,16 @@ def _module_matches(module: str, filename: str) -> bool:
     return stem == last or (stem == "__init__" and len(parts) > 1 and parts[-2] == last)
 
 
-@dataclass(frozen=True, slots=True)
-class HitOutcome:
+class HitOutcome(Value):
     """What a breakpoint hit does: ``stop``; ``log`` text for the debug console; ``error`` text
     (a condition that failed to evaluate: we say why, and stop the first time)."""
 
-    stop: bool
-    log: str | None = None
-    error: str | None = None
+    __slots__ = ("stop", "log", "error")
+
+    def __init__(self, stop: bool, log: str | None = None, error: str | None = None) -> None:
+        self.stop = stop
+        self.log = log
+        self.error = error
 
 
 #: The outcome of most hits of a conditional breakpoint: shared, it costs no allocation.

@@ -16,9 +16,9 @@ import os
 import signal
 import socket
 import sys
-from dataclasses import dataclass, field
 
 from monadapter.agent import api, attached, exceptions, hide, inject, runner
+from monadapter.agent.records import Record
 
 TYPE_CHECKING = False  # typing is for mypy only: the program this runs must not find it loaded for us
 if TYPE_CHECKING:
@@ -51,16 +51,19 @@ class UsageError(Exception):
     """A bad command line; the message is the one line to print."""
 
 
-@dataclass
-class Options:
-    host: str = api.DEFAULT_HOST
-    port: int = 0
-    wait_for_client: bool = False
-    access_token: str | None = None
-    allow_unauthenticated: bool = False
-    pid: int | None = None
-    target: runner.Target | None = None
-    args: list[str] = field(default_factory=list)
+class Options(Record):
+    """What the command line says."""
+
+    __slots__ = ("host", "port", "wait_for_client", "access_token", "allow_unauthenticated", "pid", "target")
+
+    def __init__(self, *, wait_for_client: bool = False) -> None:
+        self.host = api.DEFAULT_HOST
+        self.port = 0
+        self.wait_for_client = wait_for_client
+        self.access_token: str | None = None
+        self.allow_unauthenticated = False
+        self.pid: int | None = None
+        self.target: runner.Target | None = None
 
 
 def parse_port(text: str) -> int:

@@ -23,8 +23,8 @@ import fnmatch
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from .records import Value
 from .static import instance_dict
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
@@ -36,13 +36,15 @@ class RulesError(ValueError):
     """A ``rules`` value that is not a list of rules; the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Value):
     """One rule: a path glob (split into components) or a module glob, and what a match means."""
 
-    include: bool
-    path: tuple[str, ...] | None = None
-    module: str | None = None
+    __slots__ = ("include", "path", "module")
+
+    def __init__(self, include: bool, path: tuple[str, ...] | None = None, module: str | None = None) -> None:
+        self.include = include
+        self.path = path
+        self.module = module
 
     def matches(self, filename: str, module: str | None) -> bool:
         if self.path is not None:

@@ -26,10 +26,10 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, GeneratorType, MemberDescriptorType
 
 from .breakpoints import NO_STOP, Breakpoint, HitOutcome, evaluate_hit
+from .records import Record, Value
 from .registry import CodeRegistry, CodeState
 from .static import class_name
 
@@ -114,31 +114,43 @@ def frame_owner(frame: FrameType, code: CodeType) -> Callable[[], Any] | None:
     return weakref.ref(owner) if owner is not None else _gone
 
 
-@dataclass(eq=False)
-class Target:
+class Target(Record):
     """What one dataId names. ``kind`` local: ``name`` in ``frame``; global: ``name`` in ``namespace`` (a
     module's dict, ``file_key`` its file when it has one); attribute: ``name`` of ``owner``, stored in
     ``namespace`` (its instance dict, or a class's own dict) or in the ``slot`` member descriptor."""
 
-    kind: Literal["local", "global", "attribute"]
-    name: str
-    label: str
-    frame: FrameType | None = None
-    namespace: Mapping[str, Any] | None = None
-    file_key: str | None = None
-    owner: Any = None
-    slot: MemberDescriptorType | None = None
-    # local: the code objects that can change it (the frame's, and nested ones using it as a cell)
-    codes: tuple[CodeType, ...] = ()
-    # local of a generator's or coroutine's frame: the weak reference to it (frame_owner). Its frame
-    # object is never read once it is gone: on 3.13.0-3.13.4 the frame object of a generator that
-    # died unfinished still points into the freed generator (cpython#125723: reading its ``f_locals``
-    # reads freed memory, and the program crashes). A weak reference, not ``gi_frame`` (an audit event)
-    generator: Callable[[], Any] | None = field(default=None, init=False)
+    __slots__ = ("kind", "name", "label", "frame", "namespace", "file_key", "owner", "slot", "codes", "generator")
 
-    def __post_init__(self) -> None:
-        if self.kind == "local" and self.frame is not None and self.codes:
-            self.generator = frame_owner(self.frame, self.codes[0])
+    def __init__(
+        self,
+        kind: Literal["local", "global", "attribute"],
+        name: str,
+        label: str,
+        *,
+        frame: FrameType | None = None,
+        namespace: Mapping[str, Any] | None = None,
+        file_key: str | None = None,
+        owner: Any = None,
+        slot: MemberDescriptorType | None = None,
+        codes: tuple[CodeType, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.label = label
+        self.frame = frame
+        self.namespace = namespace
+        self.file_key = file_key
+        self.owner = owner
+        self.slot = slot
+        # local: the code objects that can change it (the frame's, and nested ones using it as a cell)
+        self.codes = codes
+        # local of a generator's or coroutine's frame: the weak reference to it (frame_owner). Its frame
+        # object is never read once it is gone: on 3.13.0-3.13.4 the frame object of a generator that
+        # died unfinished still points into the freed generator (cpython#125723: reading its ``f_locals``
+        # reads freed memory, and the program crashes). A weak reference, not ``gi_frame`` (an audit event)
+        self.generator: Callable[[], Any] | None = None
+        if kind == "local" and frame is not None and codes:
+            self.generator = frame_owner(frame, codes[0])
 
     def read(self) -> Any:
         """The value now (MISSING when unbound, GONE when its generator is gone): dict lookups and C
@@ -166,28 +178,39 @@ class Target:
         return self.kind == "attribute" or self.file_key is None or self.file_key == file_key
 
 
-@dataclass(eq=False)
-class DataWatch:
+class DataWatch(Record):
     """One data breakpoint set (setDataBreakpoints): its target, the value last seen, and the
     ``Breakpoint`` whose condition, hit condition and id it uses (line 0: it binds to no line)."""
 
-    data_id: str
-    target: Target
-    breakpoint: Breakpoint
-    last: Any = MISSING
-    # the specs' condition and hitCondition, to keep the watch (and its hit count) when re-sent as is
-    spec_key: tuple[Any, Any] = (None, None)
-    ended: bool = False
+    __slots__ = ("data_id", "target", "breakpoint", "last", "spec_key", "ended")
+
+    def __init__(
+        self,
+        data_id: str,
+        target: Target,
+        breakpoint: Breakpoint,
+        last: Any = MISSING,
+        spec_key: tuple[Any, Any] = (None, None),
+    ) -> None:
+        self.data_id = data_id
+        self.target = target
+        self.breakpoint = breakpoint
+        self.last = last
+        # the specs' condition and hitCondition, to keep the watch (and its hit count) when re-sent as is
+        self.spec_key = spec_key
+        self.ended = False
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Value):
     """A watched value that changed, and what the hit decided (stop, or a condition's error)."""
 
-    watch: DataWatch
-    old: Any
-    new: Any
-    outcome: HitOutcome = field(default=NO_STOP)
+    __slots__ = ("watch", "old", "new", "outcome")
+
+    def __init__(self, watch: DataWatch, old: Any, new: Any, outcome: HitOutcome = NO_STOP) -> None:
+        self.watch = watch
+        self.old = old
+        self.new = new
+        self.outcome = outcome
 
     def description(self) -> str:
         return f"{self.watch.target.label} changed from {shown(self.old)} to {shown(self.new)}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import keyword
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import CodeType, FrameType
 
 from .codes import is_own_file
+from .records import Record, Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -60,12 +60,14 @@ def _names_class(name: str, kind: type) -> bool:
     return name.endswith("." + qualname) and (module == prefix or module.startswith(prefix + "."))
 
 
-@dataclass(frozen=True, slots=True)
-class TypeSelector:
+class TypeSelector(Value):
     """Exception types by name: the named ones and their subclasses, or (``negate``) all others."""
 
-    names: tuple[str, ...]
-    negate: bool = False
+    __slots__ = ("names", "negate")
+
+    def __init__(self, names: tuple[str, ...], negate: bool = False) -> None:
+        self.names = names
+        self.negate = negate
 
     @classmethod
     def parse(cls, text: str, where: str) -> TypeSelector | None:
@@ -100,12 +102,14 @@ class TypeSelector:
         return len(mro) if self.negate else None
 
 
-@dataclass(frozen=True, slots=True)
-class ExceptionRule:
+class ExceptionRule(Value):
     """One ``exceptionOptions`` entry: the exceptions its path selects stop for its breakMode's kinds."""
 
-    segments: tuple[TypeSelector, ...]
-    kinds: frozenset[str]
+    __slots__ = ("segments", "kinds")
+
+    def __init__(self, segments: tuple[TypeSelector, ...], kinds: frozenset[str]) -> None:
+        self.segments = segments
+        self.kinds = kinds
 
     @classmethod
     def parse(cls, option: Any, index: int) -> ExceptionRule:
@@ -132,8 +136,7 @@ class ExceptionRule:
         return best
 
 
-@dataclass(frozen=True, slots=True)
-class ExceptionFilters:
+class ExceptionFilters(Record):
     """What setExceptionBreakpoints asked for last: the enabled filters, each with its condition
     (None: every exception), and the exceptionOptions rules.
 
@@ -142,17 +145,18 @@ class ExceptionFilters:
     Exceptions no rule selects stop where an enabled filter's condition accepts them.
     """
 
-    filters: Mapping[str, TypeSelector | None] = field(default_factory=dict)
-    rules: tuple[ExceptionRule, ...] = ()
-    # the stop kinds any exception may stop as (see armed)
-    _armed: frozenset[str] = field(init=False, repr=False, compare=False)
-    # maps (stop kind, exception type) -> whether it stops: callbacks ask per raise or unwind, and
-    # matching names against an MRO costs a microsecond (cleared when full: types can be made at run time)
-    _decisions: dict[tuple[str, type], bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    __slots__ = ("filters", "rules", "_armed", "_decisions")
 
-    def __post_init__(self) -> None:
-        kinds = set(self.filters).union(*(rule.kinds for rule in self.rules))
-        object.__setattr__(self, "_armed", frozenset(kinds))
+    def __init__(
+        self, filters: Mapping[str, TypeSelector | None] | None = None, rules: tuple[ExceptionRule, ...] = ()
+    ) -> None:
+        self.filters: Mapping[str, TypeSelector | None] = {} if filters is None else filters
+        self.rules = rules
+        # the stop kinds any exception may stop as (see armed)
+        self._armed = frozenset(set(self.filters).union(*(rule.kinds for rule in rules)))
+        # maps (stop kind, exception type) -> whether it stops: callbacks ask per raise or unwind, and
+        # matching names against an MRO costs a microsecond (cleared when full: types can be made at run time)
+        self._decisions: dict[tuple[str, type], bool] = {}
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any]) -> ExceptionFilters:

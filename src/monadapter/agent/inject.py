@@ -18,7 +18,8 @@ import os
 import socket
 import sys
 import time
-from dataclasses import dataclass
+
+from monadapter.agent.records import Value
 
 #: The first Python whose processes can be attached to by id.
 REMOTE_EXEC_VERSION = (3, 14)
@@ -84,14 +85,16 @@ class InjectError(Exception):
     """Attaching to the process is not possible; the message says why and what to do instead."""
 
 
-@dataclass(frozen=True, slots=True)
-class Injection:
+class Injection(Value):
     """A bootstrap written for one process: the command that makes it run there, and the file to
     remove once it ran (or the attach gave up)."""
 
-    pid: int
-    command: list[str]
-    script: str
+    __slots__ = ("pid", "command", "script")
+
+    def __init__(self, pid: int, command: list[str], script: str) -> None:
+        self.pid = pid
+        self.command = command
+        self.script = script
 
     def remove(self) -> None:
         try:

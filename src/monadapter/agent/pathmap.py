@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+
+from .records import Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
 _WINDOWS_ROOT = re.compile(r"^[A-Za-z]:|\\")
 
 
-@dataclass(frozen=True, slots=True)
-class _Mapping:
-    local: str
-    remote: str
-    local_windows: bool
+class _Mapping(Value):
+    __slots__ = ("local", "remote", "local_windows")
+
+    def __init__(self, local: str, remote: str, local_windows: bool) -> None:
+        self.local = local
+        self.remote = remote
+        self.local_windows = local_windows
 
 
 def _looks_windows(path: str) -> bool:

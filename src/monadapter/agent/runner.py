@@ -20,7 +20,8 @@ import zipimport
 from _frozen_importlib import BuiltinImporter  # importlib.machinery's, without loading importlib
 from _frozen_importlib_external import SourceFileLoader
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from .records import Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -33,13 +34,15 @@ UNCAUGHT_EXIT_CODE = 1
 INTERRUPTED = -signal.SIGINT
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(Value):
     """What to run: ``kind`` is ``program`` (a path), ``module`` (a dotted name) or ``code`` (source text)."""
 
-    kind: Literal["program", "module", "code"]
-    value: str
-    args: list[str] = field(default_factory=list)
+    __slots__ = ("kind", "value", "args")
+
+    def __init__(self, kind: Literal["program", "module", "code"], value: str, args: list[str] | None = None) -> None:
+        self.kind = kind
+        self.value = value
+        self.args: list[str] = [] if args is None else args
 
 
 class TargetNotFound(Exception):

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import ast
 import functools
 import io
 import linecache
 import os
 import sys
 import threading
-import tokenize
+import tokenize  # before the program runs: linecache reads files with tokenize.open, whose open is bound at import
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import CodeType
 
 from . import codes
 from .codes import code_key
 from .pathmap import PathMapper
+from .records import Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
+    import ast
     from typing import Any
 
 
@@ -36,8 +36,7 @@ def is_synthetic(filename: str) -> bool:
     return filename.startswith("<") and filename.endswith(">")
 
 
-@dataclass(frozen=True, slots=True)
-class SourceMap:
+class SourceMap(Value):
     """What a breakpoint needs to know about one file's text.
 
     ``lines`` holds every line where some code object of the file starts a line (the lines a LINE
@@ -46,9 +45,12 @@ class SourceMap:
     body is not part of the head). docs/sys-monitoring/multiline_statement.py shows why we need it.
     """
 
-    lines: frozenset[int]
-    headers: dict[int, int]
-    line_count: int
+    __slots__ = ("lines", "headers", "line_count")
+
+    def __init__(self, lines: frozenset[int], headers: dict[int, int], line_count: int) -> None:
+        self.lines = lines
+        self.headers = headers
+        self.line_count = line_count
 
     @classmethod
     def from_text(cls, text: str, filename: str) -> SourceMap:
@@ -84,6 +86,8 @@ class SourceMap:
 
 @functools.lru_cache(maxsize=8)
 def _map_text(text: str, filename: str) -> SourceMap:
+    import ast  # here: a session that sets no breakpoint never loads it (benchmarks A2)
+
     tree = ast.parse(text, filename)
     top = compile(tree, filename, "exec", dont_inherit=True)
     lines: set[int] = set()
@@ -92,9 +96,10 @@ def _map_text(text: str, filename: str) -> SourceMap:
     return SourceMap(frozenset(lines), statement_heads(tree), len(text.splitlines()))
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+def _statements(body: list[ast.stmt], stmt: type[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement of ``body`` and of the bodies nested in it (not the expressions: ast.walk
-    visits those too, three times as many nodes in ordinary code)."""
+    visits those too, three times as many nodes in ordinary code). ``stmt`` is ``ast.stmt``
+    (``ast`` is imported only where a tree is made)."""
     for node in body:
         yield node
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
@@ -102,16 +107,18 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             if not isinstance(children, list):
                 continue
             for child in children:
-                if isinstance(child, ast.stmt):
-                    yield from _statements([child])
+                if isinstance(child, stmt):
+                    yield from _statements([child], stmt)
                 elif isinstance(getattr(child, "body", None), list):  # except handlers, match cases
-                    yield from _statements(child.body)
+                    yield from _statements(child.body, stmt)
 
 
 def statement_heads(tree: ast.Module) -> dict[int, int]:
     """Maps the first line of every statement whose head spans several lines to its head's last line."""
+    import ast  # loaded by the parse that made ``tree``
+
     heads: dict[int, int] = {}
-    for node in _statements(tree.body):
+    for node in _statements(tree.body, ast.stmt):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
             end = body[0].lineno - 1  # compound statement: the head stops where its body starts

@@ -4,10 +4,10 @@ keeps them and decides, event by event, where a step ends."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import CodeType, FrameType
 
 from . import codes
+from .records import Value
 from .registry import CodeRegistry, CodeState, file_key
 from .sources import SourceMap, Sources
 from .usercode import UserCode
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 Watch = Callable[[CodeState, CodeType, int, bool], None]
 
 
-@dataclass(frozen=True, slots=True)
-class StepPlan:
+class StepPlan(Value):
     """Where a resumed thread should stop next.
 
     ``frame`` is the frame the step started in (``line`` its line); ``line`` 0 marks an ``in`` step that
@@ -43,10 +42,13 @@ class StepPlan:
       step_targets.py) is about to run in ``frame``; then the step becomes ``in``.
     """
 
-    kind: StepKind
-    frame: FrameType
-    line: int
-    target: int | None = None
+    __slots__ = ("kind", "frame", "line", "target")
+
+    def __init__(self, kind: StepKind, frame: FrameType, line: int, target: int | None = None) -> None:
+        self.kind = kind
+        self.frame = frame
+        self.line = line
+        self.target = target
 
     def should_stop(self, frame: FrameType) -> bool:
         """Whether a LINE event in ``frame`` ends this step."""

@@ -6,9 +6,10 @@ import threading
 import weakref
 from _queue import SimpleQueue  # queue's own: queue.py would load queue and heapq into the program
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from sys import _current_frames  # bound once: the program may patch sys
 from types import FrameType
+
+from .records import Record
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -133,8 +134,7 @@ class ThreadIds:
         return sorted(result, key=lambda item: item["id"])
 
 
-@dataclass(eq=False)
-class ParkedThread:
+class ParkedThread(Record):
     """A user thread held inside one of our monitoring callbacks.
 
     While parked it runs the jobs queued to it (stackTrace, variables, evaluate...) on itself, so the
@@ -144,22 +144,47 @@ class ParkedThread:
     "exception"): only a thread held in ``frame``'s own LINE callback may move it (goto, docs/sys-monitoring/jump_from_callback.py).
     """
 
-    ident: int
-    dap_id: int
-    frame: FrameType
-    line: int
-    event: str = "line"
-    # (function, value) the stepped frame returned, shown as ``(return) function`` after a step
-    returned: tuple[str, Any] | None = None
-    # (exception, DAP breakMode) of an exception stop
-    exception: tuple[BaseException, str] | None = None
-    # the stack to show when it is not the frame's own f_back chain (an exception's traceback frames)
-    stack: Stack | None = None
-    # the body of the ``stopped`` event that reported this stop (None for a silent one)
-    stop_body: dict[str, Any] | None = None
-    # console code run here stopped inside (a nested stop): the client is to be told of this stop again
-    stopped_again: bool = False
-    _jobs: SimpleQueue[Callable[[], None] | None] = field(default_factory=SimpleQueue)
+    __slots__ = (
+        "ident",
+        "dap_id",
+        "frame",
+        "line",
+        "event",
+        "returned",
+        "exception",
+        "stack",
+        "stop_body",
+        "stopped_again",
+        "_jobs",
+    )
+
+    def __init__(
+        self,
+        ident: int,
+        dap_id: int,
+        frame: FrameType,
+        line: int,
+        event: str = "line",
+        *,
+        exception: tuple[BaseException, str] | None = None,
+        stack: Stack | None = None,
+    ) -> None:
+        self.ident = ident
+        self.dap_id = dap_id
+        self.frame = frame
+        self.line = line
+        self.event = event
+        # (function, value) the stepped frame returned, shown as ``(return) function`` after a step
+        self.returned: tuple[str, Any] | None = None
+        # (exception, DAP breakMode) of an exception stop
+        self.exception = exception
+        # the stack to show when it is not the frame's own f_back chain (an exception's traceback frames)
+        self.stack = stack
+        # the body of the ``stopped`` event that reported this stop (None for a silent one)
+        self.stop_body: dict[str, Any] | None = None
+        # console code run here stopped inside (a nested stop): the client is to be told of this stop again
+        self.stopped_again = False
+        self._jobs: SimpleQueue[Callable[[], None] | None] = SimpleQueue()
 
     def serve(self) -> None:
         """Run queued jobs until released. A job reports its own errors; one that raises anyway must

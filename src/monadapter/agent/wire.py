@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -41,15 +40,29 @@ class FramingError(Exception):
         self.recoverable = recoverable
 
 
-@dataclass(frozen=True, slots=True)
 class RawJSON:
     """The UTF-8 JSON text of an object, sent as a message's ``body`` as it is (see :func:`encode`).
 
     The agent writes a big ``variables`` answer as text straight away, and the adapter relays it
-    without decoding it: walking 10k entries as dicts is what made such an answer slow.
+    without decoding it: walking 10k entries as dicts is what made such an answer slow. (A plain
+    class, as :class:`BadBody`: ``dataclasses`` would load ~1.5 MB into every debuggee, benchmarks A2.)
     """
 
-    text: bytes
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not RawJSON:
+            return NotImplemented
+        return self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"RawJSON(text={self.text!r})"
 
     def decoded(self) -> dict[str, Any]:
         """The body as an object (for in-process callers and the adapter's message log)."""
@@ -57,12 +70,17 @@ class RawJSON:
         return body if isinstance(body, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
 class BadBody:
     """A complete frame whose body is not a JSON object; the stream stays usable."""
 
-    error: str
-    raw: bytes
+    __slots__ = ("error", "raw")
+
+    def __init__(self, error: str, raw: bytes) -> None:
+        self.error = error
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return f"BadBody(error={self.error!r}, raw={self.raw!r})"
 
 
 #: JSON through the json module's C scanner and encoder alone: ``json.dumps`` and ``json.loads``
