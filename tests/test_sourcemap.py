@@ -1,4 +1,5 @@
-"""SourceMap: the statement heads that span several lines, found in every kind of nested body."""
+"""SourceMap: the statement heads that span several lines, found in every kind of nested body, and
+found for one line by parsing only the def or class that holds it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import textwrap
 
 import pytest
 
-from monadapter.agent.sources import SourceMap, statement_heads
+from monadapter.agent.sourcemap import SourceMap, statement_heads
 
 pytestmark = pytest.mark.unit
 
@@ -50,7 +51,7 @@ SOURCE = textwrap.dedent(
 
 
 def test_statement_heads_in_every_kind_of_body() -> None:
-    heads = statement_heads(ast.parse(SOURCE))
+    heads = statement_heads(ast.parse(SOURCE).body)
     # except handlers and match cases are no statements (no entry of their own), their bodies are
     assert heads == {1: 2, 3: 4, 5: 6, 7: 8, 10: 11, 13: 14, 17: 18, 20: 21, 22: 26, 25: 26, 27: 28, 29: 30, 31: 32}
 
@@ -59,3 +60,72 @@ def test_the_same_text_is_mapped_once() -> None:
     first = SourceMap.from_text(SOURCE, "/tmp/sample.py")
     assert SourceMap.from_text("".join(SOURCE), "/tmp/sample.py") is first
     assert 1 in first.lines and 4 not in first.lines
+
+
+# Pieces a def or class cannot always be cut out at (the whole text is parsed then): decorators,
+# a parameter list closed at the def's indentation, a string and a continued line reaching column 0,
+# tabs, one-line bodies, generics, module code around them, and a class whose annotations 3.14
+# compiles into an ``__annotate__`` of its own.
+TRICKY = textwrap.dedent(
+    """\
+    import functools
+    x = [
+    1]
+    @functools.cache
+    @functools.wraps(
+        print)
+    def decorated(a,
+                  b):
+        return (a,
+                b)
+    class Outer:
+        size: int = (
+            3)
+        @staticmethod
+        def method(
+            first,
+            second,
+        ) -> int:
+            async def inner():
+                await (
+                    first)
+            text = \"\"\"
+    column zero
+    \"\"\"
+            return (first +
+                    second)
+        def continued(self):
+            total = 1 + \\
+    2
+            return total
+    def one_line(): return (
+        1)
+    def generic[T](item: T) -> T:
+        if (item and
+                item):
+            return item
+        return item
+    y = (decorated,
+         Outer)
+    """
+)
+TABS = "class Tabbed:\n\tdef method(self,\n\t\t\tother):\n\t\treturn (self,\n\t\t\tother)\n"
+
+
+@pytest.mark.parametrize(
+    "text", [SOURCE, TRICKY, TABS, TRICKY.replace("\n", "\r\n")], ids=["bodies", "tricky", "tabs", "crlf"]
+)
+def test_a_lines_head_end_is_the_whole_texts_statement_head(text: str) -> None:
+    whole = statement_heads(ast.parse(text).body)
+    for line in range(len(text.splitlines()) + 2):
+        # a map of its own for each line: a map answers from what it parsed for an earlier line
+        assert SourceMap.from_text(text, f"/tmp/heads{line}.py").head_end(line) == whole.get(line), line
+
+
+def test_a_line_inside_a_def_parses_only_that_def() -> None:
+    text = "x = (\n    1)\n" * 1000 + "def small(a,\n          b):\n    return (a,\n            b)\n"
+    source_map = SourceMap.from_text(text, "/tmp/long.py")
+    assert (source_map.head_end(2001), source_map.head_end(2003), source_map.head_end(2004)) == (2002, 2004, None)
+    assert [(first, last) for first, last, _heads in source_map._parsed] == [(2001, 2004)]
+    assert source_map.head_end(1) == 2  # module code: the whole text
+    assert source_map._parsed[-1][:2] == (1, float("inf"))

@@ -10,7 +10,8 @@ from . import codes
 from .breakpoints import Breakpoint, FunctionBreakpoint, LineProbe
 from .records import Record
 from .registry import CodeRegistry, CodeState, file_key
-from .sources import SourceMap, Sources
+from .sourcemap import SourceMap
+from .sources import Sources
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -163,11 +164,12 @@ class BreakpointTable:
         if probes.keys() == previous.keys():
             state.probes = probes  # same lines, maybe other breakpoints on them
             return
-        heads = book.source_map.headers if book is not None and book.source_map is not None else {}
+        source_map = book.source_map if book is not None else None
         skip: set[int] = set()
         for line in probes:
-            if line in heads:
-                skip |= codes.continuation_offsets(code, line, heads[line])
+            head_end = source_map.head_end(line) if source_map is not None else None
+            if head_end is not None:
+                skip |= codes.continuation_offsets(code, line, head_end)
         state.skip = frozenset(skip)
         before = state.wanted_events()
         state.probes = probes

@@ -10,17 +10,13 @@ import sys
 import threading
 import tokenize  # before the program runs: linecache reads files with tokenize.open, whose open is bound at import
 import weakref
-from collections.abc import Iterator
 from types import CodeType
 
-from . import codes
 from .codes import code_key
 from .pathmap import PathMapper
-from .records import Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
-    import ast
     from typing import Any
 
 
@@ -34,99 +30,6 @@ def path_key(path: str) -> str:
 def is_synthetic(filename: str) -> bool:
     """``<string>``, ``<stdin>``, ``<frozen ...>``: a name that was never a file."""
     return filename.startswith("<") and filename.endswith(">")
-
-
-class SourceMap(Value):
-    """What a breakpoint needs to know about one file's text.
-
-    ``lines`` holds every line where some code object of the file starts a line (the lines a LINE
-    event can fire on). ``headers`` maps the first line of each statement whose head spans several
-    lines to the head's last line: ``x = f(\\n 1)`` maps 1 -> 2, ``while a and\\n b:`` maps 1 -> 2 (the
-    body is not part of the head). docs/sys-monitoring/multiline_statement.py shows why we need it.
-    """
-
-    __slots__ = ("lines", "headers", "line_count")
-
-    def __init__(self, lines: frozenset[int], headers: dict[int, int], line_count: int) -> None:
-        self.lines = lines
-        self.headers = headers
-        self.line_count = line_count
-
-    @classmethod
-    def from_text(cls, text: str, filename: str) -> SourceMap:
-        """Compile ``text`` (never run it) and collect the line starts of all nested code objects.
-
-        The same text is mapped once (:func:`_map_text`): a file's breakpoints are located when they
-        are set and again when its code loads, and stepping reads its statement heads; for a
-        100k-line file each map is seconds of parsing (benchmarks X4).
-
-        Raises:
-            SyntaxError, ValueError: the text does not compile.
-        """
-        return _map_text(text, filename)
-
-    @classmethod
-    def from_code(cls, roots: list[CodeType]) -> SourceMap:
-        """The fallback when no text is available: valid lines from the loaded code objects only."""
-        lines: set[int] = set()
-        for root in roots:
-            for code in codes.walk(root):
-                lines |= codes.line_starts(code)
-        return cls(frozenset(lines), {}, max(lines, default=0))
-
-    def relocate(self, line: int) -> int | None:
-        """The line a breakpoint requested on ``line`` really binds to: the line itself if code starts
-        there, else the next line that has code (a blank line, a comment, the inside of a multi-line
-        statement). None when no code follows."""
-        if line in self.lines:
-            return line
-        later = [candidate for candidate in self.lines if candidate > line]
-        return min(later) if later else None
-
-
-@functools.lru_cache(maxsize=8)
-def _map_text(text: str, filename: str) -> SourceMap:
-    import ast  # here: a session that sets no breakpoint never loads it (benchmarks A2)
-
-    tree = ast.parse(text, filename)
-    top = compile(tree, filename, "exec", dont_inherit=True)
-    lines: set[int] = set()
-    for code in codes.walk(top):
-        lines |= codes.line_starts(code)
-    return SourceMap(frozenset(lines), statement_heads(tree), len(text.splitlines()))
-
-
-def _statements(body: list[ast.stmt], stmt: type[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of ``body`` and of the bodies nested in it (not the expressions: ast.walk
-    visits those too, three times as many nodes in ordinary code). ``stmt`` is ``ast.stmt``
-    (``ast`` is imported only where a tree is made)."""
-    for node in body:
-        yield node
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, field, None)
-            if not isinstance(children, list):
-                continue
-            for child in children:
-                if isinstance(child, stmt):
-                    yield from _statements([child], stmt)
-                elif isinstance(getattr(child, "body", None), list):  # except handlers, match cases
-                    yield from _statements(child.body, stmt)
-
-
-def statement_heads(tree: ast.Module) -> dict[int, int]:
-    """Maps the first line of every statement whose head spans several lines to its head's last line."""
-    import ast  # loaded by the parse that made ``tree``
-
-    heads: dict[int, int] = {}
-    for node in _statements(tree.body, ast.stmt):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-            end = body[0].lineno - 1  # compound statement: the head stops where its body starts
-        else:
-            end = node.end_lineno or node.lineno
-        if end > node.lineno:
-            heads[node.lineno] = max(end, heads.get(node.lineno, 0))
-    return heads
 
 
 class Sources:

@@ -9,7 +9,8 @@ from types import CodeType, FrameType
 from . import codes
 from .records import Value
 from .registry import CodeRegistry, CodeState, file_key
-from .sources import SourceMap, Sources
+from .sourcemap import SourceMap
+from .sources import Sources
 from .usercode import UserCode
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
@@ -84,8 +85,9 @@ class Stepper:
         self.plans: dict[int, StepPlan] = {}
         # maps threading ident -> (function, value) returned by the frame a step just left
         self._returned: dict[int, tuple[str, Any] | None] = {}
-        # maps file key -> its multi-line statement heads (see _inside_statement)
-        self._heads: dict[str, dict[int, int]] = {}
+        # maps file key -> the map of its text, for its multi-line statement heads (see
+        # _inside_statement); None when it has no text or the text does not compile
+        self._maps: dict[str, SourceMap | None] = {}
 
     # -- plans ------------------------------------------------------------------------------------
 
@@ -193,23 +195,22 @@ class Stepper:
     def _inside_statement(self, frame: FrameType, start: int, line: int) -> bool:
         """Whether ``line`` (about to run in ``frame``) still belongs to the statement starting at ``start``."""
         code = frame.f_code
-        head_end = self._statement_heads(code).get(start)
+        source_map = self._source_map(code)
+        head_end = source_map.head_end(start) if source_map is not None else None
         if head_end is None:
             return False
         if start < line <= head_end:
             return True
         return line == start and frame.f_lasti in codes.continuation_offsets(code, start, head_end)
 
-    def _statement_heads(self, code: CodeType) -> dict[int, int]:
-        """The multi-line statement heads of a code object's file (SourceMap.headers), cached per file."""
+    def _source_map(self, code: CodeType) -> SourceMap | None:
+        """The map of a code object's file, for its multi-line statement heads; cached per file."""
         state = self._registry.state(code)
         key = state.file_key if state is not None else file_key(code.co_filename)
-        heads = self._heads.get(key)
-        if heads is None:
+        if key not in self._maps:
             text = self._sources.text_of_file(code.co_filename)
             try:
-                heads = SourceMap.from_text(text, code.co_filename).headers if text is not None else {}
+                self._maps[key] = SourceMap.from_text(text, code.co_filename) if text is not None else None
             except (SyntaxError, ValueError):
-                heads = {}
-            self._heads[key] = heads
-        return heads
+                self._maps[key] = None
+        return self._maps[key]
