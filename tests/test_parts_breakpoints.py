@@ -119,6 +119,25 @@ def test_the_registry_forgets_dead_code_and_skips_known_trees(tmp_path: Path) ->
     assert key not in registry.codes
 
 
+def test_code_that_existed_at_start_gets_states_only_when_its_file_or_all_code_is_asked_for(tmp_path: Path) -> None:
+    """add_existing notes code without registering it (benchmarks A2); a breakpoint in its file
+    finds and probes it, and ``live`` (function breakpoints, data watches) registers every file's."""
+    path, module = compile_file(tmp_path, PROGRAM)
+    other_path, other = compile_file(tmp_path, "def other():\n    return 1\n", "other.py")
+    registry, table, _arm, _events = parts()
+    work, other_function = nested(module, "work"), nested(other, "other")
+    registry.add_existing([work, other_function, work])
+    assert registry.state(work) is None and registry.state(other_function) is None
+    answer = table.set_breakpoints({"path": str(path)}, [{"line": 4}])
+    assert [(bp["verified"], bp["line"]) for bp in answer] == [(True, 4)]
+    state = registry.state(work)
+    assert state is not None and list(state.probes) == [4]
+    assert registry.state(other_function) is None
+    assert [code for _state, code in registry.registered()] == [work]
+    assert {code.co_name for _state, code in registry.live()} == {"work", "other"}
+    assert registry.state(other_function) is not None and str(other_path).endswith("other.py")
+
+
 def test_the_opcodes_codes_reads_without_dis_are_dis_own() -> None:
     """codes.py finds RESUME and CACHE without importing dis (benchmarks A2): the first instruction of
     a function without cells, and 0."""

@@ -375,8 +375,7 @@ class Engine:
                 M.set_local_events(self.tools.aux, code, E.PY_START)
         self.sources.start_capture()
         with self._lock:
-            for code in list(codes.existing_code()):
-                self._register_tree(code)
+            self.registry.add_existing(codes.existing_code())
             if self.tools.aux is not None:
                 M.set_local_events(self.tools.aux, THREAD_BOOTSTRAP, THREAD_EVENTS)
         M.set_events(DEBUGGER_ID, self.tools.global_events(self, "debugger"))
@@ -397,8 +396,8 @@ class Engine:
             self.data.clear()
         self.parking.release_all()
         self.sources.stop_capture()
-        live = self.registry.live()
-        armed = [code for state, code in live if state.wanted_events() or state.start_probe or state.data_watches]
+        registered = self.registry.registered()
+        armed = [code for state, code in registered if state.wanted_events() or state.start_probe or state.data_watches]
         self.tools.release([*armed, *self.tools.ending_probes, THREAD_BOOTSTRAP])
 
     def _sync_aux(self) -> None:

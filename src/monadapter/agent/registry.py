@@ -128,6 +128,46 @@ class CodeRegistry:
         self._by_file: dict[str, set[int]] = {}
         # every state's weakref callback: one bound method for all of them
         self._forget_dead = self._forget
+        # maps file key -> weak references to code that existed when the session started and has no
+        # state yet (see add_existing)
+        self._dormant: dict[str, list[weakref.ref[CodeType]]] = {}
+
+    def add_existing(self, code_objects: Iterable[CodeType]) -> None:
+        """Note the code that exists when the session starts (``codes.existing_code``), by file, each
+        as a plain weak reference (~90 bytes; a registered code object costs ~300, and a plain
+        interpreter has ~2,500 of them, nearly all the standard library's: benchmarks A2). Its states
+        are made when it first runs (first sight, as any code), or for a whole file when something
+        asks for that file's code (``of_file``) or for all code (``live``). The caller holds the
+        engine's lock."""
+        seen: set[int] = set()
+        keys: dict[str, str] = {}
+        for code in code_objects:
+            filename = code.co_filename
+            code_id = code_key(code)
+            if code_id in seen or code_id in self.codes or codes.is_own_file(filename):
+                continue
+            seen.add(code_id)
+            key = keys.get(filename)
+            if key is None:
+                key = keys[filename] = file_key(filename)
+            refs = self._dormant.get(key)
+            if refs is None:
+                refs = self._dormant[key] = []
+            refs.append(weakref.ref(code))
+
+    def _wake(self, key: str | None = None) -> None:
+        """Register the code noted by ``add_existing`` of the file ``key`` (None: of every file)."""
+        if not self._dormant:
+            return
+        if key is None:
+            found = [ref for refs in self._dormant.values() for ref in refs]
+            self._dormant.clear()
+        else:
+            found = self._dormant.pop(key, [])
+        for ref in found:
+            code = ref()
+            if code is not None:
+                self.register_tree(code)
 
     def register_tree(self, root: CodeType) -> list[tuple[CodeState, CodeType]]:
         """Index ``root`` and its nested code; returns the entries new to the registry. The caller
@@ -178,6 +218,7 @@ class CodeRegistry:
 
     def of_file(self, key: str) -> list[tuple[CodeState, CodeType]]:
         """The live code objects of one file (by file_key), with their states."""
+        self._wake(key)
         result = []
         for code_id in list(self._by_file.get(key, ())):
             state = self.codes.get(code_id)
@@ -192,7 +233,13 @@ class CodeRegistry:
         return [other for _state, other in self.of_file(state.file_key)] if state is not None else []
 
     def live(self) -> Iterable[tuple[CodeState, CodeType]]:
-        """Every registered code object still alive, with its state."""
+        """Every code object still alive, with its state (the code that existed at start registered
+        first: see add_existing)."""
+        self._wake()
+        return self.registered()
+
+    def registered(self) -> Iterable[tuple[CodeState, CodeType]]:
+        """Every registered code object still alive, with its state: all that can have been armed."""
         for state in list(self.codes.values()):
             code = state()
             if code is not None:
