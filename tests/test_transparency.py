@@ -282,10 +282,12 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: (on this Python), no module of ours. The README lists them ("What the program sees in
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
-    "__future__", "_queue", "_sha2", "atexit", "collections.abc", "fnmatch", "functools", "gc", "json",
-    "keyword", "linecache", "operator", "re", "selectors", "signal", "socket", "sysconfig", "threading",
-    "tokenize", "types", "weakref",
+    "__future__", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch", "functools", "gc",
+    "json", "keyword", "linecache", "operator", "re", "signal", "sysconfig", "threading", "tokenize", "types",
+    "weakref",
 )  # fmt: skip
+#: What a program clients attach to loads besides: its listener's (a launched program only connects).
+LISTENER_STDLIB = ("selectors", "socket")
 #: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes,
 #: the ast, dataclasses and typing the modules that read frames and values import (loaded at the first
 #: request that needs them).
@@ -400,7 +402,8 @@ async def test_a_program_clients_attach_to_finds_only_the_listed_modules_added(t
     and after a client attached and left, ``sys.modules`` holds what a plain run's does plus exactly
     the listed modules and what they import (and ``runpy``, which python's ``-m`` loads; the program
     that imported ``monadapter`` to call ``listen`` keeps it, and finds no ``signal``: the launcher
-    and the runner import it, ``listen`` needs neither), none of the agent's."""
+    and the runner import it, ``listen`` needs neither) and the listener's ``selectors`` and ``socket``,
+    none of the agent's."""
     program = write_program(tmp_path, LISTENING_PROBE)
     (tmp_path / "STOP").touch()
     plain = snapshots(plain_run(program)[1])
@@ -425,10 +428,11 @@ async def test_a_program_clients_attach_to_finds_only_the_listed_modules_added(t
         running.kill()
     debugged = snapshots("".join(running.stdout))
     if how == "--listen":
-        expected = loaded_with((*AGENT_STDLIB, "runpy"), tmp_path)
+        expected = loaded_with((*AGENT_STDLIB, *LISTENER_STDLIB, "runpy"), tmp_path)
         checked = ["start", "listening", "end"]
     else:
-        expected = loaded_with(tuple(name for name in AGENT_STDLIB if name != "signal"), tmp_path) | {"monadapter"}
+        kept = tuple(name for name in AGENT_STDLIB if name != "signal")
+        expected = loaded_with((*kept, *LISTENER_STDLIB), tmp_path) | {"monadapter"}
         checked = ["listening", "end"]
         assert debugged["start"] == plain["start"]
     for label in checked:

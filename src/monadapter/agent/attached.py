@@ -282,8 +282,11 @@ def listen_on_request(host: str, port: int, secret: str, report_port: int) -> No
     except (AttachError, OSError) as exc:
         report = f"error {exc}"
     try:
-        with open_connection("127.0.0.1", report_port, 10) as sock:
+        sock = open_connection("127.0.0.1", report_port, 10)
+        try:
             sock.sendall(report.encode("utf-8", "replace") + b"\n")
+        finally:
+            sock.close()
     except OSError:
         pass  # the command gave up waiting
 

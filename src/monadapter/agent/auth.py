@@ -26,9 +26,8 @@ secrets are:
 
 from __future__ import annotations
 
+import _socket  # socket's C module: socket.py loads enum tables into every debuggee (benchmarks A2)
 import os
-import selectors
-import socket
 import time
 from _operator import _compare_digest  # hmac.compare_digest, without importing hmac (see _hmac_sha256)
 from _sha2 import sha256  # type: ignore[import-not-found]  # hashlib's C module, without hashlib
@@ -37,6 +36,7 @@ from monadapter.agent.wire import MAX_BODY_BYTES, BadBody, FramingError, Message
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
+    import socket
     from typing import Any
 
 #: The environment variable holding a launched debuggee's secret (the launcher takes it out of
@@ -223,7 +223,7 @@ def authenticated(reader: MessageReader) -> MessageReader:
 # --- blocking sockets (the agent) -------------------------------------------------------------
 
 
-def connect(sock: socket.socket, secret: str, *, timeout: float = HANDSHAKE_TIMEOUT) -> MessageReader:
+def connect(sock: _socket.socket, secret: str, *, timeout: float = HANDSHAKE_TIMEOUT) -> MessageReader:
     """The connector's handshake on a connected blocking socket; returns the reader to go on with
     (it may hold the listener's next message). Raises AuthenticationError or OSError."""
     side = ConnectorSide(secret)
@@ -235,7 +235,7 @@ def connect(sock: socket.socket, secret: str, *, timeout: float = HANDSHAKE_TIME
     return authenticated(reader)
 
 
-def _receive(sock: socket.socket, reader: MessageReader, deadline: float) -> dict[str, Any] | BadBody:
+def _receive(sock: _socket.socket, reader: MessageReader, deadline: float) -> dict[str, Any] | BadBody:
     """The next message on a blocking socket, before ``deadline``; AuthenticationError otherwise."""
     while True:
         try:
@@ -277,17 +277,20 @@ class Gate:
         secret: str,
         *,
         timeout: float = HANDSHAKE_TIMEOUT,
-        watch: socket.socket | None = None,
+        watch: _socket.socket | None = None,
     ) -> None:
         self._server = server
         self._secret = secret
         self._timeout = timeout
         self._watch = watch
         self._pending: dict[socket.socket, _Peer] = {}
+        import selectors  # here: only a listener needs it, a launched debuggee never (benchmarks A2)
+
         self._selector = selectors.DefaultSelector()
-        self._selector.register(server, selectors.EVENT_READ)
+        self._readable = selectors.EVENT_READ
+        self._selector.register(server, self._readable)
         if watch is not None:
-            self._selector.register(watch, selectors.EVENT_READ)
+            self._selector.register(watch, self._readable)
 
     def __enter__(self) -> Gate:
         return self
@@ -353,14 +356,14 @@ class Gate:
             self._drop(min(self._pending, key=lambda old: self._pending[old].deadline))
         state = _Peer(self._secret, time.monotonic() + self._timeout)
         try:
-            peer.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
             peer.settimeout(self._timeout)  # the challenge is small: only a dead peer makes sendall wait
             peer.sendall(state.side.challenge())
         except OSError:
             peer.close()
             return
         self._pending[peer] = state
-        self._selector.register(peer, selectors.EVENT_READ)
+        self._selector.register(peer, self._readable)
 
 
 def accept(
@@ -394,7 +397,7 @@ def is_loopback(host: str) -> bool | None:
     access token; None when ``host`` does not resolve (the caller decides: the adapter's server lets
     listening say what is wrong with it, ``monadapter.listen`` asks for a token)."""
     try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        infos = _socket.getaddrinfo(host, None, 0, _socket.SOCK_STREAM)
     except OSError:
         return None
     if not infos:

@@ -8,7 +8,7 @@ also assigns ``seq``, so answers and events from any thread never interleave on 
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket's C module: socket.py loads enum tables into every debuggee (benchmarks A2)
 import sys
 import threading
 from collections.abc import Callable
@@ -69,17 +69,29 @@ class Request:
         return True
 
 
-def open_connection(host: str, port: int, timeout: float) -> socket.socket:
-    """``socket.create_connection`` to ``host:port``, a host in ASCII given as bytes: for text,
-    getaddrinfo loads ``encodings.idna`` (with ``stringprep`` and ``unicodedata``) into the program."""
+def open_connection(host: str, port: int, timeout: float) -> _socket.socket:
+    """``socket.create_connection`` to ``host:port`` with ``_socket`` alone (each address getaddrinfo
+    gives, in turn; the first failure raised when none connects), a host in ASCII given as bytes: for
+    text, getaddrinfo loads ``encodings.idna`` (with ``stringprep`` and ``unicodedata``) into the program."""
     name = host.encode("ascii") if host.isascii() else host
-    return socket.create_connection((name, port), timeout=timeout)  # type: ignore[arg-type]  # getaddrinfo takes bytes
+    first_error: OSError | None = None
+    for family, kind, protocol, _name, address in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, protocol)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            first_error = first_error or exc
+            continue
+        return sock
+    raise first_error or OSError(f"no address found for {host}")
 
 
 class Channel:
     """The agent's DAP connection to the adapter: one I/O thread of ours reads and dispatches."""
 
-    def __init__(self, sock: socket.socket, reader: MessageReader | None = None) -> None:
+    def __init__(self, sock: _socket.socket, reader: MessageReader | None = None) -> None:
         """``reader``: the one the handshake read with (it may hold the adapter's first bytes)."""
         self._socket = sock
         self._reader = reader or MessageReader()
@@ -105,7 +117,7 @@ class Channel:
         """
         sock = open_connection(host, port, timeout)
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
             reader = auth.connect(sock, secret, timeout=timeout)
         except BaseException:
             sock.close()
@@ -154,7 +166,7 @@ class Channel:
             self._gone = True
             self._closed_here = True
             try:
-                self._socket.shutdown(socket.SHUT_RDWR)
+                self._socket.shutdown(_socket.SHUT_RDWR)
             except OSError:
                 pass  # the adapter already closed its end
             self._socket.close()

@@ -20,9 +20,9 @@ notify address in the environment, does the child become its own session.
 
 from __future__ import annotations
 
+import _socket
 import atexit
 import os
-import socket
 import sys
 import threading
 import time
@@ -33,6 +33,10 @@ from monadapter.agent import auth, exceptions, handshake
 from monadapter.agent.channel import Channel, open_connection
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.wire import FramingError, MessageReader, encode
+
+TYPE_CHECKING = False  # socket is for mypy only here: not imported at start (benchmarks A2)
+if TYPE_CHECKING:
+    import socket
 
 #: The environment variable naming the adapter's child notify listener: ``HOST:PORT:TOKEN``.
 #: (adapter/children.py sets it; the adapter may not import this module.)
@@ -159,11 +163,15 @@ def _start_session(program: str) -> Debugger | None:
     if notify is None:
         return None
     token = auth.new_token()
+    import socket  # here: only a child session listens (the launcher connects with _socket alone)
+
     try:
         with socket.create_server(("127.0.0.1", 0)) as server:
             notice, reader = _notify(notify, server.getsockname()[1], program, token)
-            with notice:
+            try:
                 accepted = _wait_for_attach(server, token, notice, reader)
+            finally:
+                notice.close()
     except (OSError, auth.AuthenticationError):  # the listener is gone (refused), broke off, or is not ours
         return None
     if accepted is None:
@@ -211,7 +219,7 @@ def _notify_address() -> tuple[str, int, str] | None:
     return (host, int(port), token) if host and port.isdigit() and token else None
 
 
-def _notify(notify: tuple[str, int, str], port: int, program: str, token: str) -> tuple[socket.socket, MessageReader]:
+def _notify(notify: tuple[str, int, str], port: int, program: str, token: str) -> tuple[_socket.socket, MessageReader]:
     """Tell the adapter's notify listener where this child waits and with which ``token``; return
     the connection, on which the adapter answers whether a session comes, and its reader. Raises
     OSError when the listener is gone, AuthenticationError when it is not the adapter."""
@@ -235,7 +243,7 @@ def _notify(notify: tuple[str, int, str], port: int, program: str, token: str) -
 
 
 def _wait_for_attach(
-    server: socket.socket, token: str, notice: socket.socket, reader: MessageReader
+    server: socket.socket, token: str, notice: _socket.socket, reader: MessageReader
 ) -> tuple[socket.socket, MessageReader] | None:
     """The connection of the adapter that proved it knows ``token``, once it attaches; None when the
     adapter says no session comes (the client declined ``startDebugging``), goes away, or nobody
