@@ -22,6 +22,7 @@ from engine_helpers import (
     run_to_exit,
     session,
     stop_location,
+    top_frame,
     write_program,
 )
 
@@ -610,3 +611,70 @@ async def test_a_stop_reported_after_a_resumes_answer_is_in_force(tmp_path: Path
             raise AssertionError("the program did not end")
         assert "all done" in client.output("stdout")
         assert checked > 0
+
+
+#: Whether our aux tool id (4, else 3) has its global LINE on: what halts the threads that run on.
+AUX_LINE = """
+    import sys, threading
+    def aux_line():
+        monitoring = sys.monitoring
+        ids = [i for i in (4, 3) if monitoring.get_tool(i) == "monadapter"]
+        return bool(monitoring.get_events(ids[0]) & monitoring.events.LINE)
+"""
+
+
+async def test_a_stop_switches_the_halt_on_only_when_another_thread_may_run(tmp_path: Path) -> None:
+    """Switching a global event makes CPython re-instrument every code object that runs next (about
+    half the debuggee's cost of a stop and resume, benchmarks S10): a stop of the only thread leaves
+    the aux id's global LINE off, a stop while a thread waits in C (and would run on when woken)
+    turns it on."""
+    program = write_program(
+        tmp_path,
+        AUX_LINE
+        + """
+    go = threading.Event()
+    alone = 1  # alone
+    waiter = threading.Thread(target=go.wait, name="waiter")
+    waiter.start()
+    with_waiter = 2  # with a waiter
+    go.set()
+    waiter.join()
+    """,
+    )
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# alone"), line_of(program, "# with a waiter")]}, **launch_arguments(program)
+        )
+        assert await evaluate_in_top_frame(client, stopped, "aux_line()") == "False"
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("<module>", line_of(program, "# with a waiter"))
+        assert await evaluate_in_top_frame(client, stopped, "aux_line()") == "True"
+        assert await run_to_exit(client, stopped) == 0
+
+
+async def test_a_thread_started_during_a_stop_of_the_only_thread_is_halted(tmp_path: Path) -> None:
+    """The stop of the only thread leaves the halt's LINE off; a ``threading.Thread`` starting while
+    it is in force turns it on from its bootstrap's PY_START (the ``thread`` event's), so it parks at
+    its first line as when another thread was there to halt. Here console code starts a ``_thread``
+    thread (the halt does not see one begin) that starts it; it runs once the program is continued.
+    (Parked before threading gave it an ident, it is not one a client can ask about yet.)"""
+    program = write_program(
+        tmp_path,
+        AUX_LINE
+        + """
+    import _thread
+    def spawn():
+        late = threading.Thread(target=print, args=("late ran",), name="late")
+        _thread.start_new_thread(late.start, ())
+    here = 1  # stop
+    """,
+    )
+    async with session() as client:
+        stopped = await client.launch_and_stop({program: [line_of(program, "# stop")]}, **launch_arguments(program))
+        frame = await top_frame(client, stopped)
+        await client.evaluate("spawn()", frame["id"], context="repl")
+        await client.wait_for_event("thread", lambda event: event["body"]["reason"] == "started")
+        assert await evaluate_in_top_frame(client, stopped, "aux_line()") == "True"
+        assert "late ran" not in client.output("stdout")
+        assert await run_to_exit(client, stopped) == 0
+        assert "late ran" in client.output("stdout")

@@ -209,6 +209,11 @@ def guarded(method: Callable[..., Any], event: int, report: ErrorReport) -> Call
     return guard
 
 
+def _always() -> bool:
+    """The predicate of EVENTS' rows that are on for the whole session."""
+    return True
+
+
 class Tools:
     """Our two tool ids and every event set on them: callbacks registered from EVENTS, global events
     set from its predicates, local events applied from each code object's state (the only place that
@@ -240,13 +245,22 @@ class Tools:
             M.register_callback(tool, row.event, guarded(method, row.event, report) if row.guard else method)
 
     @staticmethod
-    def global_events(owner: object, tool_name: str) -> int:
-        """The global events of one tool that EVENTS' predicates (read on ``owner``) say are on now."""
+    def switches(owner: object, tool_name: str) -> tuple[tuple[int, Callable[[], bool]], ...]:
+        """The global rows of one tool in EVENTS as (event, its predicate bound on ``owner``), looked up
+        once: the aux id's are asked at every stop and resume."""
+        return tuple(
+            (row.event, _always if row.when == "always" else operator.attrgetter(row.when)(owner))
+            for row in EVENTS
+            if row.tool == tool_name and row.scope == "global"
+        )
+
+    @staticmethod
+    def global_events(switches: tuple[tuple[int, Callable[[], bool]], ...]) -> int:
+        """The global events that ``switches``' predicates say are on now (an event on, its other rows unasked)."""
         events = 0
-        for row in EVENTS:
-            if row.tool == tool_name and row.scope == "global":
-                if row.when == "always" or operator.attrgetter(row.when)(owner)():
-                    events |= row.event
+        for event, holds in switches:
+            if not events & event and holds():
+                events |= event
         return events
 
     def set_aux(self, events: int) -> None:
@@ -337,6 +351,8 @@ class Engine:
         self.settings = StopSettings(
             self.parking, self.breakpoints, self.data, self.exception_stops, lambda: self.tools.aux, self._sync_aux
         )
+        # the aux id's global rows of EVENTS with their predicates bound (Engine._sync_aux)
+        self._aux_switches = Tools.switches(self, "aux")
         # the concerns' dicts the hot callbacks read, bound once (each is never replaced)
         self._codes = self.registry.codes
         self._plans = self.stepper.plans
@@ -378,7 +394,7 @@ class Engine:
             self.registry.add_existing(codes.existing_code())
             if self.tools.aux is not None:
                 M.set_local_events(self.tools.aux, THREAD_BOOTSTRAP, THREAD_EVENTS)
-        M.set_events(DEBUGGER_ID, self.tools.global_events(self, "debugger"))
+        M.set_events(DEBUGGER_ID, Tools.global_events(Tools.switches(self, "debugger")))
         with self._lock:
             self._sync_aux()
 
@@ -404,7 +420,7 @@ class Engine:
         """Set the aux id's global events to what EVENTS' predicates say now (Tools.set_aux). Caller
         holds the lock. The aux id never returns DISABLE for user code, so it needs no re-arming."""
         if self.parking.active:
-            self.tools.set_aux(self.tools.global_events(self, "aux"))
+            self.tools.set_aux(Tools.global_events(self._aux_switches))
 
     # -- callbacks: thin dispatchers (EVENTS says when each is on) ------------------------------------
 
@@ -624,6 +640,12 @@ class Engine:
                 if ending is not None:
                     self.parking.park_on_exception(ident, ending[0], ending[1], "uncaught")
         if code is THREAD_BOOTSTRAP:
+            if self.parking.halt and not self.tools.aux_current & E.LINE:
+                # a thread starting while a stop found no other thread to halt (started by console code
+                # or by a thread the count missed, Parking.others_may_run): the aux id's LINE goes on
+                # now, and it parks at its first line
+                with self._lock:
+                    self._sync_aux()
             self._thread_event(_getframe(CALLER_DEPTH), "started")
         return None
 

@@ -27,6 +27,12 @@ def running_idents() -> frozenset[int]:
     return frozenset(_running)
 
 
+def running_count() -> int:
+    """How many of our threads run now (each counted by ``_thread._count()`` too, from a moment
+    before it is counted here until a moment after it is no longer)."""
+    return len(_running)
+
+
 class OwnThread:
     """One agent thread running ``target()``; ``ident`` is known as soon as ``start`` returns."""
 

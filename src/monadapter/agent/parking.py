@@ -10,9 +10,13 @@ from collections.abc import Callable
 from sys import is_finalizing
 from types import FrameType
 
-from . import exceptions
+from . import exceptions, ownthread
 from .stepping import Stepper, StepPlan
 from .threads import ParkedThread, Stack, ThreadIds
+
+#: the ``threading.Thread`` made for a thread threading did not start (a thread of C code, or the main
+#: thread of an embedding program), which ``_thread._count()`` does not count
+_DummyThread: type = threading._DummyThread
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -25,8 +29,8 @@ class Parking:
     """The stop state of all threads, guarded by ``lock`` (the engine's one lock).
 
     A stop is in force while ``halt`` is set: every other user thread parks at its next line (the
-    engine keeps the aux id's global LINE on for that, ``changed`` tells it to look) unless it was
-    resumed alone (singleThread). Needs no sys.monitoring: a test parks real threads with ``park``
+    engine keeps the aux id's global LINE on for that while one may run, ``changed`` tells it to
+    look) unless it was resumed alone (singleThread). Needs no sys.monitoring: a test parks real threads with ``park``
     and resumes them from another thread.
     """
 
@@ -192,8 +196,33 @@ class Parking:
         )
 
     def stopping(self) -> bool:
-        """A stop, pause or entry stop is in force: every user thread is to park at its next line."""
-        return self.halt or self.stop_request is not None
+        """Threads are to park at their next line: a pause or entry stop waits for any thread's, or a
+        stop is in force and a user thread that is not parked may run (``others_may_run``)."""
+        return self.stop_request is not None or (self.halt and self.others_may_run())
+
+    def others_may_run(self) -> bool:
+        """Whether a user thread that is not parked may run Python code now, and must then park at its
+        next line. The engine turns the aux id's global LINE on for a stop only then: switching a global
+        event makes CPython re-instrument the code on every stack and every code object that runs next
+        (on and off again were ~300k instructions, half the debuggee's share of a stop and continue,
+        benchmarks S10, 3.13), and a program with one thread has nobody to halt.
+
+        Counted, not listed (no audit event): threads started with ``_thread`` (those of
+        ``threading`` too) and running (``_thread._count()``), less ours, against the parked ones; the
+        main thread may run unless it is parked. A parked thread that is not a ``threading.Thread``
+        (started with ``_thread`` alone, or a thread of C code) makes the count unsure: yes then. Not
+        seen: a thread started with ``_thread`` that has not begun to run, and a thread of C code that
+        calls into Python later; a ``threading.Thread`` starting while threads are halted makes the
+        engine ask again (``Engine._on_aux_py_start``)."""
+        parked = self.parked
+        main = threading.main_thread().ident
+        if main not in parked:
+            return True
+        for ident in parked:
+            thread = threading._active.get(ident)  # type: ignore[attr-defined]
+            if ident != main and (not isinstance(thread, threading.Thread) or isinstance(thread, _DummyThread)):
+                return True
+        return _thread._count() - ownthread.running_count() > len(parked) - 1
 
     def halts(self, ident: int) -> bool:
         """Whether ``ident`` must park at its next line because another thread stopped."""
