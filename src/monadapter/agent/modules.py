@@ -182,9 +182,10 @@ class LoadedCode:
     def _fresh_modules(self) -> list[tuple[str, object]]:
         """(name, module) of the real modules in ``sys.modules`` not announced yet, in import order.
         The names are compared as sets first, in C: at most stops nothing was imported, and walking
-        ``sys.modules`` in Python cost ~170k instructions per stop (benchmarks S10). Caller holds the lock."""
+        ``sys.modules`` in Python cost ~170k instructions per stop (benchmarks S10). ``keys() <=``
+        builds no set (``keys() -`` copied every name: half the cost again). Caller holds the lock."""
         try:
-            if not sys.modules.keys() - self._known_modules:
+            if sys.modules.keys() <= self._known_modules:
                 return []
         except RuntimeError:  # another thread imported during the comparison: look at each one
             pass
