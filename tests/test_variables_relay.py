@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from monadapter.adapter.agentlink import split_answer
 from monadapter.agent.channel import Channel, Request
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import Handles
-from monadapter.agent.variables import Expander, Presentation, ValueRef
+from monadapter.agent.variables import Expander, Presentation, ValueRef, key_literal, postfix_base
 from monadapter.agent.wire import MessageReader, RawJSON, decode
 from monadapter.client import DapClient, adapter_command
 
@@ -218,6 +218,74 @@ def test_a_str_key_is_named_by_its_repr_unless_that_is_too_long() -> None:
         ("0xff", "d[255]", "0x3"),
     ]
     assert names[1][0].endswith("...") and len(names[1][0]) == REPR_LIMIT
+
+
+#: Values of every plain class (agent/plain_items.py), with what JSON escapes, what display() cuts, an
+#: int too long to write and a lone surrogate
+PLAIN_VALUES: list[object] = [0, -255, 2**70, 10**5000, 1.5, float("nan"), float("-inf"), True, None, 3j]
+PLAIN_TEXTS: list[object] = ["plain", 'é"\\\n\x00\x7f', "\ud800", "x" * 600, b"\xff'\"", b"y" * 600]
+
+
+def item_by_item(expander: Expander, rows: Sequence[tuple[str, object, str | None]]) -> bytes:
+    """The variables body of ``rows`` (name, value, evaluateName), each entry as Expander.item writes it."""
+    entries = [expander.item(name, value, evaluate_name, None) for name, value, evaluate_name in rows]
+    texts = [entry for entry in entries if isinstance(entry, str)]
+    assert texts == entries
+    text = "".join(['{"variables":[', ",".join(texts), "]}"])
+    return text.encode("utf-8", "backslashreplace")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("hex_ints", [False, True])
+@pytest.mark.parametrize("evaluate_name", [None, 'x["%s\\"]', 'x["%s\\\\"]'])
+@pytest.mark.parametrize(
+    "values",
+    [PLAIN_VALUES, PLAIN_TEXTS, PLAIN_VALUES + PLAIN_TEXTS, list(range(-5, 300)), ["a", 'b"'] * 50],
+    ids=["scalars", "texts", "mixed", "ints", "quoted"],
+)
+def test_a_page_of_plain_items_is_what_writing_each_item_gives(
+    values: list[object], evaluate_name: str | None, hex_ints: bool
+) -> None:
+    """A page whose values are all plain is written a column at a time (agent/plain_items.py): the same
+    text, byte for byte, as Expander.item's entries one at a time, in a list, a tuple and a set."""
+    expander = Expander(Handles(), 1, Presentation(), hex_ints=hex_ints)
+    base = None if evaluate_name is None else postfix_base(evaluate_name)  # (x["%s\\"])[0]: not a primary
+    for container, prefix in (
+        (values, f"{base}["),
+        (tuple(values), f"{base}["),
+        (set(values), f"list({evaluate_name})["),
+    ):
+        body = expander.children(ValueRef(None, container, evaluate_name), "indexed", 3, 250).text
+        rows = [
+            (str(index), item, None if evaluate_name is None else f"{prefix}{index}]")
+            for index, item in enumerate(list(container)[3:253], 3)
+        ]
+        assert body == item_by_item(expander, rows)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("hex_ints", [False, True])
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["k", 'q"uote', "back\\slash", "é", "\ud800"],
+        [0, 255, -1, True, None, b"b'\"", "s"],
+        ["k" * (REPR_LIMIT + 5), "short"],
+        [(1, "a"), 1.5, float("nan"), Odd(), frozenset()],
+    ],
+    ids=["str", "literal", "long", "other"],
+)
+def test_a_page_of_plain_dict_entries_is_what_writing_each_entry_gives(keys: list[object], hex_ints: bool) -> None:
+    expander = Expander(Handles(), 1, Presentation(), hex_ints=hex_ints)
+    mapping = dict(zip(keys, PLAIN_VALUES + PLAIN_TEXTS, strict=False))
+    body = expander.children(ValueRef(None, mapping, "d"), "indexed", 0, None).text
+    rows = []
+    for index, (key, value) in enumerate(mapping.items()):
+        literal = key_literal(key)
+        name = literal if type(key) is str and literal is not None and len(literal) <= REPR_LIMIT else None
+        evaluate_name = f"d[{literal}]" if literal is not None else f"d[list(d)[{index}]]"
+        rows.append((name or display(key, hex_ints=hex_ints), value, evaluate_name))
+    assert body == item_by_item(expander, rows)
 
 
 class Surrogate:

@@ -28,6 +28,7 @@ from types import (
 )
 from typing import Any, Literal
 
+from monadapter.agent import plain_items
 from monadapter.agent.formatting import REPR_LIMIT, describe_exception, display, type_name
 from monadapter.agent.handles import Handles, InspectError
 from monadapter.agent.static import (
@@ -571,9 +572,15 @@ class Expander:
             if low < high:
                 out.extend(entry if type(entry) is str else _ENTRY_TO_JSON(entry) for entry in fetch(low, high))
             position += length
+        if not out:
+            return RawJSON(b'{"variables":[]}')
+        parts = [","] * (2 * len(out) + 1)  # written with one join: a page can be megabytes
+        parts[0] = '{"variables":['
+        parts[1::2] = out
+        parts[-1] = "]}"
         # a lone surrogate (a __repr__ may return one) can only stand inside a JSON string: written as \udXXX it
         # is the JSON escape of itself, where strict UTF-8 would fail the whole answer
-        return RawJSON(f'{{"variables":[{",".join(out)}]}}'.encode("utf-8", "backslashreplace"))
+        return RawJSON("".join(parts).encode("utf-8", "backslashreplace"))
 
     def _segments(self, ref: Ref, filter: str | None) -> list[Segment]:
         """Return the children of ``ref`` as (length, fetch) runs in display order.
@@ -672,11 +679,25 @@ class Expander:
     def _indexed_segment(self, ref: ValueRef, kind: str) -> Segment:
         value, parent, frame = ref.value, ref.evaluate_name, ref.frame
         base = None if parent is None else postfix_base(parent)
+        # an item's evaluateName is ``prefix + name + "]"``, but for a dict key without a literal
+        if parent is None:
+            prefix = None
+        else:
+            prefix = f"list({parent})[" if kind == "set" else f"{base}["
 
         def fetch(low: int, high: int) -> list[Entry]:
             if kind == "mapping":
+                if type(value) is dict:  # its keys and values as they are, without a tuple each
+                    keys, items = list(islice(value, low, high)), list(islice(value.values(), low, high))
+                else:
+                    pairs = list(islice(value.items(), low, high))
+                    keys, items = [key for key, _ in pairs], [item for _, item in pairs]
+                names = plain_items.key_names(keys, self.hex_ints)
+                page = None if names is None else self._plain_page(names, items, prefix)
+                if page is not None:
+                    return page
                 entries = []
-                for index, (key, item) in enumerate(islice(value.items(), low, high), low):
+                for index, (key, item) in enumerate(zip(keys, items, strict=True), low):
                     literal = key_literal(key)
                     # a str key's literal is its repr, which is what display() shows unless it must be cut
                     name = (
@@ -686,21 +707,27 @@ class Expander:
                     )
                     entries.append(self.item(name, item, _key_expression(base, parent, literal, index), frame))
                 return entries
-            if type(value) in (list, tuple):
-                items: Iterable[Any] = value[low:high]
-            else:
-                items = islice(value, low, high)
-            if kind == "set":
-                return [
-                    self.item(str(index), item, None if parent is None else f"list({parent})[{index}]", frame)
-                    for index, item in enumerate(items, low)
-                ]
+            items = list(value[low:high] if type(value) in (list, tuple) else islice(value, low, high))
+            names = list(map(str, range(low, low + len(items))))
+            page = self._plain_page(names, items, prefix)
+            if page is not None:
+                return page
             return [
-                self.item(str(index), item, None if base is None else f"{base}[{index}]", frame)
-                for index, item in enumerate(items, low)
+                self.item(name, item, None if prefix is None else f"{prefix}{name}]", frame)
+                for name, item in zip(names, items, strict=True)
             ]
 
         return item_count(value, kind), fetch
+
+    def _plain_page(self, names: list[str], values: list[Any], prefix: str | None) -> list[Entry] | None:
+        """The entries of a page whose values are all plain, as one JSON text (plain_items.entries); None
+        when one is not."""
+        page = plain_items.entries(names, values, prefix, self._json_fields, hex_ints=self.hex_ints)
+        return None if page is None else [page] if page else []
+
+    def _json_fields(self, kind: type) -> tuple[str, str]:
+        facts = self.facts(kind)
+        return facts.json_type, facts.json_hint
 
     def _group_entry(self, ref: ScopeRef | ValueRef, group: str) -> dict[str, Any]:
         if isinstance(ref, ScopeRef):
