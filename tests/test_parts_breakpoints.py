@@ -146,3 +146,16 @@ def test_the_opcodes_codes_reads_without_dis_are_dis_own() -> None:
     from monadapter.agent import codes
 
     assert (codes._RESUME_OPCODE, codes._CACHE_OPCODE) == (dis.opmap["RESUME"], dis.opmap["CACHE"])
+
+
+def test_the_library_roots_read_without_sysconfig_hold_sysconfigs_install_paths() -> None:
+    """codes.py finds the library directories without sysconfig (benchmarks A2): each of sysconfig's
+    stdlib, platstdlib, purelib and platlib is among them."""
+    import os
+    import sysconfig
+
+    from monadapter.agent import codes
+
+    paths = sysconfig.get_paths()
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        assert os.path.normcase(os.path.realpath(paths[name])) + os.sep in codes._LIBRARY_ROOTS, name

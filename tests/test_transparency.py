@@ -283,8 +283,7 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
     "__future__", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch", "functools", "gc",
-    "json", "keyword", "linecache", "operator", "re", "signal", "sysconfig", "threading", "tokenize", "types",
-    "weakref",
+    "json", "keyword", "linecache", "operator", "re", "signal", "threading", "tokenize", "types", "weakref",
 )  # fmt: skip
 #: What a program clients attach to loads besides: its listener's (a launched program only connects).
 LISTENER_STDLIB = ("selectors", "socket")
@@ -329,10 +328,8 @@ def snapshots(stdout: str) -> dict[str, set[str]]:
 
 
 #: What the agent does with the modules it imports that loads more of them (on some Pythons): it
-#: asks sysconfig for the install paths (the platform's ``_sysconfigdata``), and formats tracebacks
-#: (3.15's traceback imports ``_colorize`` then).
+#: formats tracebacks (3.15's traceback imports ``_colorize`` then).
 USES = """
-sys.modules["sysconfig"].get_paths()
 if "traceback" in sys.modules:
     list(sys.modules["traceback"].TracebackException.from_exception(ValueError()).format())
 """
