@@ -4,7 +4,12 @@ found for one line by parsing only the def or class that holds it."""
 from __future__ import annotations
 
 import ast
+import importlib.util
+import marshal
+import os
+import py_compile
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +134,31 @@ def test_a_line_inside_a_def_parses_only_that_def() -> None:
     assert [(first, last) for first, last, _heads in source_map._parsed] == [(2001, 2004)]
     assert source_map.head_end(1) == 2  # module code: the whole text
     assert source_map._parsed[-1][:2] == (1, float("inf"))
+
+
+def _cache_other_code(path: Path, text: str, mode: py_compile.PycInvalidationMode) -> None:
+    """Write ``text`` to ``path`` and a bytecode cache for it (``mode``) that holds other code: that
+    of ``z = 3`` on line 3, as an edit within the same second and of the same size would leave it.
+    A map whose lines are {3} read the cache."""
+    path.write_text(text)
+    cached = Path(importlib.util.cache_from_source(str(path)))
+    py_compile.compile(str(path), cfile=str(cached), invalidation_mode=mode)
+    cached.write_bytes(cached.read_bytes()[:16] + marshal.dumps(compile("\n\nz = 3\n", str(path), "exec")))
+
+
+def test_a_files_up_to_date_bytecode_cache_stands_in_for_compiling_it(tmp_path: Path) -> None:
+    path = tmp_path / "cached.py"
+    _cache_other_code(path, "x = 1\ny = 2\n", py_compile.PycInvalidationMode.TIMESTAMP)
+    text = path.read_text()
+    assert SourceMap.from_text(text, str(path), on_disk=True).lines == {3}  # what import would run
+    assert SourceMap.from_text(text, str(path)).lines == {1, 2}  # text not read from the file: never the cache
+    path.write_text("x = 1\n\ny = 2\n")  # changed since: compiled
+    stat = path.stat()
+    os.utime(path, (stat.st_atime, stat.st_mtime + 5))  # (even within the same second)
+    assert SourceMap.from_text(path.read_text(), str(path), on_disk=True).lines == {1, 3}
+
+
+def test_a_hash_based_bytecode_cache_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "hashed.py"
+    _cache_other_code(path, "x = 1\n", py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    assert SourceMap.from_text(path.read_text(), str(path), on_disk=True).lines == {1}

@@ -240,7 +240,8 @@ class BreakpointTable:
         failure: str | None = None
         if text is not None:
             try:
-                source_map = SourceMap.from_text(text, path)
+                on_disk = source_object is None and self._sources.is_file_on_disk(path)
+                source_map = SourceMap.from_text(text, path, on_disk=on_disk)
             except (SyntaxError, ValueError) as exc:
                 failure = f"{path} does not compile ({exc}); breakpoints bind to the lines of its loaded code"
         if source_map is None and from_code:

@@ -15,6 +15,7 @@ and of ``compile`` of that tree (benchmarks X4), a 1,000-function module ~20 ms 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from types import CodeType
 
@@ -48,16 +49,18 @@ class SourceMap:
         self._parsed: list[tuple[int, float, dict[int, int]]] = []
 
     @classmethod
-    def from_text(cls, text: str, filename: str) -> SourceMap:
+    def from_text(cls, text: str, filename: str, *, on_disk: bool = False) -> SourceMap:
         """Compile ``text`` (never run it) and collect the line starts of all nested code objects.
 
+        ``on_disk``: the text was just read from the file ``filename``; the code in its bytecode
+        cache stands in for the compile when the import system would load it (:func:`_cached_code`).
         The same text is mapped once (:func:`_map_text`): a file's breakpoints are located when they
         are set and again when its code loads, and stepping reads its statement heads.
 
         Raises:
             SyntaxError, ValueError: the text does not compile.
         """
-        return _map_text(text, filename)
+        return _map_text(text, filename, on_disk)
 
     @classmethod
     def from_code(cls, roots: list[CodeType]) -> SourceMap:
@@ -118,8 +121,10 @@ class SourceMap:
 
 
 @functools.lru_cache(maxsize=8)
-def _map_text(text: str, filename: str) -> SourceMap:
-    top = compile(text, filename, "exec", dont_inherit=True)
+def _map_text(text: str, filename: str, on_disk: bool) -> SourceMap:
+    top = _cached_code(filename) if on_disk else None
+    if top is None:
+        top = compile(text, filename, "exec", dont_inherit=True)
     lines: set[int] = set()
     scopes: set[int] = set()
     for code in codes.walk(top):
@@ -127,6 +132,33 @@ def _map_text(text: str, filename: str) -> SourceMap:
         if not code.co_name.startswith("<"):  # not the module, a lambda, a genexpr...: maybe a def or class
             scopes.add(code.co_firstlineno)
     return SourceMap(frozenset(lines), len(text.splitlines()), text, sorted(scopes))
+
+
+def _cached_code(filename: str) -> CodeType | None:
+    """The code the import system would load for the file ``filename`` from its bytecode cache
+    (``__pycache__``, or under ``sys.pycache_prefix``), checked as it checks it: this Python's magic
+    number, and the file's modification time (whole seconds) and size as the cache recorded them.
+    That is the code ``compile`` makes of the file's text, read instead of made: 0.2 ms instead of
+    12 for a 1,000-function module (X1), 3 ms instead of 400 for a 100k-line one (X4). None when
+    there is no such cache (``PYTHONDONTWRITEBYTECODE``, a file never imported), it is out of date,
+    or it is hash-based (rare: compiling is always right).
+    """
+    import _frozen_importlib_external as bootstrap  # the import system's own (always loaded)
+    import marshal
+
+    try:
+        with open(bootstrap.cache_from_source(filename), "rb") as handle:
+            data = handle.read()
+        stat = os.stat(filename)
+        expected = (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (stat.st_size & 0xFFFFFFFF).to_bytes(
+            4, "little"
+        )
+        if data[:4] != bootstrap.MAGIC_NUMBER or data[4:8] != bytes(4) or data[8:16] != expected:
+            return None
+        code = marshal.loads(memoryview(data)[16:])
+    except Exception:  # no cache, unreadable, corrupt: compile instead
+        return None
+    return code if isinstance(code, CodeType) else None
 
 
 def _scope_indent(text_line: str) -> int | None:

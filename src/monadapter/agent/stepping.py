@@ -208,9 +208,11 @@ class Stepper:
         state = self._registry.state(code)
         key = state.file_key if state is not None else file_key(code.co_filename)
         if key not in self._maps:
-            text = self._sources.text_of_file(code.co_filename)
+            filename = code.co_filename
+            text = self._sources.text_of_file(filename)
+            on_disk = self._sources.is_file_on_disk(filename)
             try:
-                self._maps[key] = SourceMap.from_text(text, code.co_filename) if text is not None else None
+                self._maps[key] = SourceMap.from_text(text, filename, on_disk=on_disk) if text is not None else None
             except (SyntaxError, ValueError):
                 self._maps[key] = None
         return self._maps[key]
