@@ -50,8 +50,8 @@ def test_an_agent_answer_splits_into_its_envelope_and_the_body_as_the_agent_wrot
     assert answer is not None
     request_seq, command, body = answer
     assert (request_seq, command) == (7, "variables")
-    assert json.loads(body.text) == TRICKY
-    assert body.text in raw  # untouched bytes: nothing was decoded and encoded again
+    assert body.decoded() == TRICKY
+    assert bytes(body.text) in raw  # untouched bytes: nothing was decoded and encoded again
 
 
 def answer(

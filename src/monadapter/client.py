@@ -33,7 +33,7 @@ from typing import Any, Self
 import anyio
 from anyio.abc import ByteReceiveStream, ByteSendStream, Process, SocketAttribute
 
-from monadapter.agent.wire import BadBody, MessageReader, encode
+from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, MessageReader, encode
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
@@ -313,7 +313,7 @@ class DapConnection:
         """Read one chunk and file every whole message in it."""
         assert self._receive is not None
         try:
-            data = await self._receive.receive()
+            data = await self._receive.receive(STREAM_READ_SIZE)
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
             data = b""
         self._reader.feed(data)

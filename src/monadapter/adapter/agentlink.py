@@ -33,7 +33,7 @@ def split_answer(raw: bytes) -> tuple[int, str, RawJSON] | None:
 
     Only the envelope is read: the head by a regular expression anchored at the start, the tail
     (``},"seq":M}``, or ``}}`` when ``seq`` came before the body) at the end. The body between them
-    starts with ``{`` and ends with ``}``.
+    starts with ``{`` and ends with ``}``; it is a view into ``raw``, not a copy.
     """
     head = _ANSWER_HEAD.match(raw)
     if head is None:
@@ -46,7 +46,7 @@ def split_answer(raw: bytes) -> tuple[int, str, RawJSON] | None:
         tail = raw.rfind(b',"seq":') - 1
         if tail < head.end() or _ANSWER_TAIL.fullmatch(raw, tail) is None:
             return None
-    return int(head[1]), head[2].decode("ascii"), RawJSON(raw[head.end() - 1 : tail + 1])
+    return int(head[1]), head[2].decode("ascii"), RawJSON(memoryview(raw)[head.end() - 1 : tail + 1])
 
 
 #: What a relayed request's answer is handed to: the agent's answer (a successful one's body may be

@@ -19,7 +19,7 @@ import anyio
 from anyio.abc import SocketAttribute, SocketStream
 
 from monadapter.adapter.messagelog import MessageLog
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, decode, encode
+from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, FramingError, MessageReader, RawJSON, decode, encode
 
 _RECEIVE_SIZE = 65536
 
@@ -51,7 +51,7 @@ class SocketChannel:
 
     async def receive(self) -> bytes:
         try:
-            return await self._stream.receive(_RECEIVE_SIZE)
+            return await self._stream.receive(STREAM_READ_SIZE)
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
             return b""
 

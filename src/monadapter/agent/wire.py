@@ -22,6 +22,10 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 #: Largest header block (all header lines together) we accept.
 MAX_HEADER_BYTES = 8 * 1024
+#: How much an anyio stream is asked for at once: asyncio's socket and pipe transports read 256 KiB at a
+#: time, and anyio copies what is left of a bigger chunk than asked for back into its queue (a 1.4 MB
+#: answer came in four pieces per read, three of them copies).
+STREAM_READ_SIZE = 256 * 1024
 
 _HEADER_END = b"\r\n\r\n"
 _LENGTH_RE = re.compile(rb"content-length[ \t]*:([^\r\n]*)", re.IGNORECASE)
@@ -44,13 +48,15 @@ class RawJSON:
     """The UTF-8 JSON text of an object, sent as a message's ``body`` as it is (see :func:`encode`).
 
     The agent writes a big ``variables`` answer as text straight away, and the adapter relays it
-    without decoding it: walking 10k entries as dicts is what made such an answer slow. (A plain
-    class, as :class:`BadBody`: ``dataclasses`` would load ~1.5 MB into every debuggee, benchmarks A2.)
+    without decoding it: walking 10k entries as dicts is what made such an answer slow. ``text`` may
+    be a view into the frame it was read from: the adapter passes a megabyte body on without copying
+    it. (A plain class, as :class:`BadBody`: ``dataclasses`` would load ~1.5 MB into every debuggee,
+    benchmarks A2.)
     """
 
     __slots__ = ("text",)
 
-    def __init__(self, text: bytes) -> None:
+    def __init__(self, text: bytes | memoryview) -> None:
         self.text = text
 
     def __eq__(self, other: object) -> bool:
@@ -66,7 +72,7 @@ class RawJSON:
 
     def decoded(self) -> dict[str, Any]:
         """The body as an object (for in-process callers and the adapter's message log)."""
-        body = json.loads(self.text)
+        body = json.loads(bytes(self.text))
         return body if isinstance(body, dict) else {}
 
 
@@ -109,15 +115,15 @@ def encode(message: dict[str, Any]) -> bytes:
 
     Text that is not valid Unicode (a lone surrogate: a client's ``"\\ud800"``, a thread name, a
     ``repr``, a file name with undecodable bytes) goes out as its JSON escape, so it reads back as
-    the same string and never makes a message unsendable.
+    the same string and never makes a message unsendable. A raw body is copied once, into the frame.
     """
     body = message.get("body")
     if type(body) is not RawJSON:
         text = _utf8(_dumps(message))
-    else:
-        envelope = _dumps({key: value for key, value in message.items() if key != "body"})
-        text = b'%s%s"body":%s}' % (_utf8(envelope[:-1]), b"," if len(envelope) > 2 else b"", body.text)
-    return b"Content-Length: %d\r\n\r\n" % len(text) + text
+        return b"Content-Length: %d\r\n\r\n%s" % (len(text), text)
+    envelope = _utf8(_dumps({key: value for key, value in message.items() if key != "body"}))
+    head = envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":'
+    return _framed([head, body.text, b"}"])
 
 
 def numbered(framed: bytes, seq: int, *, raw_body: bool = False) -> bytes:
@@ -125,14 +131,18 @@ def numbered(framed: bytes, seq: int, *, raw_body: bool = False) -> bytes:
     where :func:`encode` puts it when the message has one: last, or just before a :class:`RawJSON`
     body (``raw_body``), the two forms adapter/agentlink.py reads. Bytes operations only, no JSON
     encoding: the agent's channel numbers messages under its send lock, where no Python code of the
-    standard library may run (agent/channel.py, ``Channel._send``)."""
-    text = framed[framed.index(b"\r\n\r\n") + 4 :]
+    standard library may run (agent/channel.py, ``Channel._send``). The text is copied once."""
+    start = framed.index(b"\r\n\r\n") + 4
+    text = memoryview(framed)[start:]
     if raw_body:  # the envelope's fields are scalars: its first ``,"body":`` is the body's key
-        cut = text.index(b',"body":') + 1
-        text = b'%s"seq":%d,%s' % (text[:cut], seq, text[cut:])
-    else:
-        text = text[:-1] + (b',"seq":%d}' if len(text) > 2 else b'"seq":%d}') % seq
-    return b"Content-Length: %d\r\n\r\n" % len(text) + text
+        cut = framed.index(b',"body":', start) + 1 - start
+        return _framed([text[:cut], b'"seq":%d,' % seq, text[cut:]])
+    return _framed([text[:-1], b',"seq":%d}' % seq if len(text) > 2 else b'"seq":%d}' % seq])
+
+
+def _framed(pieces: list[bytes | memoryview]) -> bytes:
+    """The frame of the JSON text ``pieces`` make together, written with one copy."""
+    return b"".join([b"Content-Length: %d\r\n\r\n" % sum(map(len, pieces)), *pieces])
 
 
 def _utf8(json_text: str) -> bytes:
