@@ -124,16 +124,16 @@ def test_a_lines_head_end_is_the_whole_texts_statement_head(text: str) -> None:
     whole = statement_heads(ast.parse(text).body)
     for line in range(len(text.splitlines()) + 2):
         # a map of its own for each line: a map answers from what it parsed for an earlier line
-        assert SourceMap.from_text(text, f"/tmp/heads{line}.py").head_end(line) == whole.get(line), line
+        assert SourceMap.from_text(text, f"/tmp/heads{line}.py").heads.end(line) == whole.get(line), line
 
 
 def test_a_line_inside_a_def_parses_only_that_def() -> None:
     text = "x = (\n    1)\n" * 1000 + "def small(a,\n          b):\n    return (a,\n            b)\n"
     source_map = SourceMap.from_text(text, "/tmp/long.py")
-    assert (source_map.head_end(2001), source_map.head_end(2003), source_map.head_end(2004)) == (2002, 2004, None)
-    assert [(first, last) for first, last, _heads in source_map._parsed] == [(2001, 2004)]
-    assert source_map.head_end(1) == 2  # module code: the whole text
-    assert source_map._parsed[-1][:2] == (1, float("inf"))
+    assert (source_map.heads.end(2001), source_map.heads.end(2003), source_map.heads.end(2004)) == (2002, 2004, None)
+    assert [(first, last) for first, last, _heads in source_map.heads._parsed] == [(2001, 2004)]
+    assert source_map.heads.end(1) == 2  # module code: the whole text
+    assert source_map.heads._parsed[-1][:2] == (1, float("inf"))
 
 
 def _cache_other_code(path: Path, text: str, mode: py_compile.PycInvalidationMode) -> None:

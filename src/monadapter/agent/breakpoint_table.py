@@ -167,7 +167,7 @@ class BreakpointTable:
         source_map = book.source_map if book is not None else None
         skip: set[int] = set()
         for line in probes:
-            head_end = source_map.head_end(line) if source_map is not None else None
+            head_end = source_map.heads.end(line) if source_map is not None else None
             if head_end is not None:
                 skip |= codes.continuation_offsets(code, line, head_end)
         state.skip = frozenset(skip)

@@ -30,23 +30,16 @@ class SourceMap:
     """What a breakpoint needs to know about one file's text.
 
     ``lines`` holds every line where some code object of the file starts a line (the lines a LINE
-    event can fire on); ``line_count`` the number of lines of the text. :meth:`head_end` tells where
-    the head of a statement starting on a line ends. docs/sys-monitoring/multiline_statement.py shows
-    why we need it.
+    event can fire on); ``line_count`` the number of lines of the text; ``heads`` where the head of
+    a statement that spans several lines ends (:class:`StatementHeads`).
     """
 
-    __slots__ = ("lines", "line_count", "_text", "_scopes", "_parsed")
+    __slots__ = ("lines", "line_count", "heads")
 
-    def __init__(
-        self, lines: frozenset[int], line_count: int, text: str | None = None, scopes: list[int] | None = None
-    ) -> None:
+    def __init__(self, lines: frozenset[int], line_count: int, heads: StatementHeads) -> None:
         self.lines = lines
         self.line_count = line_count
-        self._text = text
-        # the first lines of the text's defs and classes (a decorator's or the keyword's), in order
-        self._scopes = scopes or []
-        # (first line, last line, heads) of each piece of the text parsed so far (the whole text: 1, inf)
-        self._parsed: list[tuple[int, float, dict[int, int]]] = []
+        self.heads = heads
 
     @classmethod
     def from_text(cls, text: str, filename: str, *, on_disk: bool = False) -> SourceMap:
@@ -70,7 +63,7 @@ class SourceMap:
         for root in roots:
             for code in codes.walk(root):
                 lines |= codes.line_starts(code)
-        return cls(frozenset(lines), max(lines, default=0))
+        return cls(frozenset(lines), max(lines, default=0), StatementHeads(None, []))
 
     def relocate(self, line: int) -> int | None:
         """The line a breakpoint requested on ``line`` really binds to: the line itself if code starts
@@ -81,7 +74,23 @@ class SourceMap:
         later = [candidate for candidate in self.lines if candidate > line]
         return min(later) if later else None
 
-    def head_end(self, line: int) -> int | None:
+
+class StatementHeads:
+    """Where the head of a statement that spans several lines ends, in one text, found line by line
+    as needed (docs/sys-monitoring/multiline_statement.py shows why we need it). Apart from the
+    lines so that stepping keeps only this of a file it steps in."""
+
+    __slots__ = ("_text", "_scopes", "_parsed")
+
+    def __init__(self, text: str | None, scopes: list[int]) -> None:
+        """``scopes``: the first lines of the text's defs and classes (a decorator's or the keyword's),
+        in order; no text, no heads."""
+        self._text = text
+        self._scopes = scopes
+        # (first line, last line, heads) of each piece of the text parsed so far (the whole text: 1, inf)
+        self._parsed: list[tuple[int, float, dict[int, int]]] = []
+
+    def end(self, line: int) -> int | None:
         """The last line of the head of the statement(s) starting on ``line`` when that head spans
         several lines (``x = f(\\n 1)`` on line 1: 2; a compound statement's head stops where its
         body starts), else None: what :func:`statement_heads` of the whole text says."""
@@ -131,7 +140,7 @@ def _map_text(text: str, filename: str, on_disk: bool) -> SourceMap:
         lines |= codes.line_starts(code)
         if not code.co_name.startswith("<"):  # not the module, a lambda, a genexpr...: maybe a def or class
             scopes.add(code.co_firstlineno)
-    return SourceMap(frozenset(lines), len(text.splitlines()), text, sorted(scopes))
+    return SourceMap(frozenset(lines), len(text.splitlines()), StatementHeads(text, sorted(scopes)))
 
 
 def _cached_code(filename: str) -> CodeType | None:

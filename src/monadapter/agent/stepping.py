@@ -9,7 +9,7 @@ from types import CodeType, FrameType
 from . import codes
 from .records import Value
 from .registry import CodeRegistry, CodeState, file_key
-from .sourcemap import SourceMap
+from .sourcemap import SourceMap, StatementHeads
 from .sources import Sources
 from .usercode import UserCode
 
@@ -85,9 +85,9 @@ class Stepper:
         self.plans: dict[int, StepPlan] = {}
         # maps threading ident -> (function, value) returned by the frame a step just left
         self._returned: dict[int, tuple[str, Any] | None] = {}
-        # maps file key -> the map of its text, for its multi-line statement heads (see
-        # _inside_statement); None when it has no text or the text does not compile
-        self._maps: dict[str, SourceMap | None] = {}
+        # maps file key -> its multi-line statement heads (see _inside_statement); None when it has
+        # no text or the text does not compile
+        self._heads: dict[str, StatementHeads | None] = {}
 
     # -- plans ------------------------------------------------------------------------------------
 
@@ -195,24 +195,25 @@ class Stepper:
     def _inside_statement(self, frame: FrameType, start: int, line: int) -> bool:
         """Whether ``line`` (about to run in ``frame``) still belongs to the statement starting at ``start``."""
         code = frame.f_code
-        source_map = self._source_map(code)
-        head_end = source_map.head_end(start) if source_map is not None else None
+        heads = self._statement_heads(code)
+        head_end = heads.end(start) if heads is not None else None
         if head_end is None:
             return False
         if start < line <= head_end:
             return True
         return line == start and frame.f_lasti in codes.continuation_offsets(code, start, head_end)
 
-    def _source_map(self, code: CodeType) -> SourceMap | None:
-        """The map of a code object's file, for its multi-line statement heads; cached per file."""
+    def _statement_heads(self, code: CodeType) -> StatementHeads | None:
+        """The multi-line statement heads of a code object's file (SourceMap.heads), cached per file."""
         state = self._registry.state(code)
         key = state.file_key if state is not None else file_key(code.co_filename)
-        if key not in self._maps:
+        if key not in self._heads:
             filename = code.co_filename
             text = self._sources.text_of_file(filename)
             on_disk = self._sources.is_file_on_disk(filename)
             try:
-                self._maps[key] = SourceMap.from_text(text, filename, on_disk=on_disk) if text is not None else None
+                source_map = SourceMap.from_text(text, filename, on_disk=on_disk) if text is not None else None
             except (SyntaxError, ValueError):
-                self._maps[key] = None
-        return self._maps[key]
+                source_map = None
+            self._heads[key] = source_map.heads if source_map is not None else None
+        return self._heads[key]
