@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # argparse, pathlib and tempfile are imported where used: wit
     from typing import NoReturn
 
     from monadapter.adapter.early import EarlyStart
+    from monadapter.adapter.headstart import HeadStart
 
 
 def port_number(text: str) -> int:
@@ -157,11 +158,13 @@ def main(argv: list[str] | None = None) -> int:
 
         import anyio
 
+        head_start = _head_start(early)
         from monadapter.adapter import server
 
+        head_start = head_start or _head_start(early)
         logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
         if early is not None:
-            anyio.run(server.serve_stdio, early)
+            anyio.run(server.serve_stdio, early, head_start)
         elif sock is not None:
             import threading
 
@@ -187,6 +190,16 @@ def _answer_initialize_early(log_dir: Path | None) -> EarlyStart:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_quietly)
     return answer_initialize(0, 1, MessageLog.open(log_dir))
+
+
+def _head_start(early: EarlyStart | None) -> HeadStart | None:
+    """Between the imports a session needs: start the debuggee of a launch the client already sent
+    (adapter/headstart.py), so that it starts on the other core while the imports go on."""
+    if early is None:
+        return None
+    from monadapter.adapter import headstart
+
+    return headstart.start(early)
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

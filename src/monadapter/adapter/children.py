@@ -15,16 +15,16 @@ The listener lives as long as the session.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.abc import SocketAttribute, SocketListener, SocketStream
+from anyio.abc import Listener, SocketAttribute, SocketListener, SocketStream
 
 from monadapter.adapter import peerauth
 from monadapter.adapter.errors import AdapterError
-from monadapter.adapter.launch import AgentOptions, LaunchPlan
+from monadapter.adapter.launch import AgentOptions
+from monadapter.adapter.plan import NOTIFY_ENV, LaunchPlan, follows_children
 from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, MessageReader, encode
 
@@ -33,8 +33,6 @@ if TYPE_CHECKING:  # for typing only: the session imports none of these (no impo
 
 logger = logging.getLogger(__name__)
 
-#: The variable naming the listener, ``HOST:PORT:TOKEN`` (agent/children.py reads it: same name there).
-NOTIFY_ENV = "MONADAPTER_CHILD_NOTIFY"
 #: How long a child may take to send its one message.
 NOTIFY_READ_TIMEOUT = 5.0
 #: The launch options a child session inherits: the agent's options, except the stop at the entry
@@ -50,19 +48,21 @@ async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
     """The plan to launch: with a child notify listener in its environment when children are to be
     debugged (``subProcess``, not ``noDebug``, a client that can start child sessions); else with
     no such variable at all (the adapter may itself run under a debuggee that follows children)."""
-    arguments = plan.arguments
-    follow = arguments.subProcess and not arguments.noDebug
-    if not follow or not session.client_arguments.get("supportsStartDebuggingRequest"):
-        return dataclasses.replace(plan, env_changes={**plan.env_changes, NOTIFY_ENV: None})
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    if not follows_children(plan.arguments, session.client_arguments):
+        return plan.with_env(**{NOTIFY_ENV: None})
+    made = session.head_start.take_notify() if session.head_start is not None else None
+    listener: Listener[SocketStream]
+    if made is not None:  # the head start's, named in the environment of the process it started
+        listener, token = await SocketListener.from_socket(made[0]), made[1]
+    else:
+        listener, token = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0), auth.new_token()
     port = listener.extra(SocketAttribute.local_port)
-    token = auth.new_token()
     inherited = {name: plan.launch_arguments[name] for name in INHERITED if name in plan.launch_arguments}
     session.start_soon(_serve, session, listener, token, inherited)
-    return dataclasses.replace(plan, env_changes={**plan.env_changes, NOTIFY_ENV: f"127.0.0.1:{port}:{token}"})
+    return plan.with_env(**{NOTIFY_ENV: f"127.0.0.1:{port}:{token}"})
 
 
-async def _serve(session: Session, listener: SocketListener, token: str, inherited: dict[str, Any]) -> None:
+async def _serve(session: Session, listener: Listener[SocketStream], token: str, inherited: dict[str, Any]) -> None:
     """Serve the notify listener until the session ends (its task group is cancelled then)."""
 
     async def on_child(stream: SocketStream) -> None:

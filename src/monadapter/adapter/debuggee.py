@@ -20,12 +20,9 @@ import select
 import signal
 import subprocess
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
-
-if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
-    from monadapter.adapter.launch import LaunchPlan
 
 #: After the process exited, how long its pipes may stay open (held by a child) before we stop reading.
 DRAIN_TIMEOUT = 2.0
@@ -65,20 +62,6 @@ class Debuggee:
         #: set once the process ended and its output was read (or, without a process, the agent left)
         self.ended = anyio.Event()
         self.detached = False
-
-    @classmethod
-    def spawn(cls, plan: LaunchPlan, agent_port: int) -> Debuggee:
-        """Start the debuggee with piped output in its own session (raises OSError)."""
-        process = subprocess.Popen(
-            plan.command(agent_port),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=plan.cwd,
-            env=plan.env,
-            start_new_session=True,
-        )
-        return cls(process.pid, process)
 
     async def watch(self, emit: Emit, redirect_output: bool = True) -> None:
         """Forward output as ``output`` events until exit, then send ``exited`` and ``terminated``.

@@ -67,25 +67,38 @@ class EarlyStart:
 def certainly_valid(message: dict[str, Any]) -> bool:
     """Whether ``message`` is an ``initialize`` request that ``protocol.parse_request`` accepts
     as it is. False means "not sure", never "invalid": the session's validation decides then."""
-    seq = message.get("seq")
-    arguments = message.get("arguments")
-    if not (
-        message.get("type") == "request"
-        and message.get("command") == "initialize"
-        and type(seq) is int
-        and seq >= 0
-        and type(arguments) is dict
-        and type(arguments.get(_REQUIRED)) is str
-    ):
+    arguments = certain_arguments(message, "initialize")
+    if arguments is None or type(arguments.get(_REQUIRED)) is not str:
         return False
     for name, value in arguments.items():
         expected = ARGUMENT_TYPES.get(name)
         if expected is None:
-            if not isinstance(value, _SCALARS):  # an extra field: kept as it is, if it nests nothing
+            if not is_scalar(value):  # an extra field: kept as it is, if it nests nothing
                 return False
         elif value is not None and type(value) is not expected:
             return False
     return True
+
+
+def certain_arguments(message: dict[str, Any], command: str) -> dict[str, Any] | None:
+    """The arguments object of ``message`` when it is a ``command`` request in a form the schema's
+    request model certainly accepts (a seq, arguments that are an object); else None."""
+    seq = message.get("seq")
+    arguments = message.get("arguments")
+    if (
+        message.get("type") == "request"
+        and message.get("command") == command
+        and type(seq) is int
+        and seq >= 0
+        and type(arguments) is dict
+    ):
+        return arguments
+    return None
+
+
+def is_scalar(value: object) -> bool:
+    """Whether ``value`` nests nothing: an extra field the models keep as it is."""
+    return isinstance(value, _SCALARS)
 
 
 def answer_initialize(read_fd: int, write_fd: int, log: MessageLog) -> EarlyStart:

@@ -1,4 +1,5 @@
-"""The ``launch`` and ``attach`` arguments (debugpy's names), their validation, and the debuggee's command line.
+"""The ``launch`` and ``attach`` arguments (debugpy's names) and their validation; the plan they make
+(the debuggee's command line and environment) is adapter/plan.py's.
 
 Everything a launch or attach can get wrong on the user's side (two targets, a missing program, a
 bad ``cwd``, a missing or too old interpreter, no ``connect`` port) is found here, before any
@@ -9,26 +10,19 @@ process is started or connection made, and reported as a
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
-import monadapter
-from monadapter.adapter.envfile import environment_changes
 from monadapter.adapter.errors import LaunchError
+from monadapter.adapter.plan import LaunchPlan, make_plan
 
 #: Oldest Python the agent runs on (it needs sys.monitoring, PEP 669).
 MIN_PYTHON = (3, 12)
 #: How long the interpreter may take to report its version.
 INTERPRETER_CHECK_TIMEOUT = 10.0
-#: The script the debuggee runs first (docs/architecture.md, "Launching the debuggee"): run by its
-#: path, it finds the package next to itself, so the command line holds no code to quote.
-START_SCRIPT = str(Path(monadapter.__file__).resolve().parent / "agent" / "entry" / "start_debuggee.py")
 
 
 class ClientArguments(BaseModel):
@@ -276,65 +270,6 @@ class AttachArguments(AgentOptions):
         return self.host or DEFAULT_ATTACH_HOST, self.port
 
 
-@dataclass(frozen=True, slots=True)
-class LaunchPlan:
-    """A validated launch: what to run, where, with which interpreter and environment."""
-
-    arguments: LaunchArguments
-    #: the launch arguments exactly as the client sent them (the agent gets these)
-    launch_arguments: dict[str, Any]
-    python: list[str]
-    cwd: str
-    #: the program's arguments (``args``, a string of them split and expanded by a shell)
-    program_args: list[str]
-    #: changes to the adapter's environment (None = unset), including PYTHONUNBUFFERED
-    env_changes: dict[str, str | None]
-
-    @property
-    def env(self) -> dict[str, str]:
-        """The debuggee's full environment."""
-        env = dict(os.environ)
-        for name, value in self.env_changes.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-        return env
-
-    @property
-    def target_kind(self) -> str:
-        """``program``, ``module`` or ``code``: the one the arguments name."""
-        return next(name for name in ("program", "module", "code") if getattr(self.arguments, name) is not None)
-
-    @property
-    def target_name(self) -> str:
-        """A name for the debuggee (DAP ``process`` event): the program, the module, or ``-c``."""
-        return "-c" if self.target_kind == "code" else getattr(self.arguments, self.target_kind)
-
-    def command(self, agent_port: int, secret_file: str | None = None) -> list[str]:
-        """The debuggee's argv: the interpreter running the agent's start script, then the target.
-
-        Every word of ours is free of spaces and shell metacharacters (but the install path and the
-        user's own values), so a client that joins them with spaces for a shell (Emacs dap-mode's
-        ``runInTerminal``) runs the same command. ``secret_file``: where the agent finds the launch's
-        secret when it may not get the environment (a terminal the client opens).
-        """
-        arguments = self.arguments
-        kind = self.target_kind
-        return [
-            *self.python,
-            *arguments.pythonArgs,
-            START_SCRIPT,
-            "--connect",
-            f"127.0.0.1:{agent_port}",
-            *(["--secret-file", secret_file] if secret_file is not None else []),
-            f"--{kind}",
-            getattr(arguments, kind),
-            "--",
-            *self.program_args,
-        ]
-
-
 def parse_arguments[Arguments: ClientArguments](model: type[Arguments], raw: dict[str, Any], request: str) -> Arguments:
     """Validate the ``raw`` arguments of ``request``; raise LaunchError naming every bad field."""
     try:
@@ -356,29 +291,11 @@ def parse_attach_arguments(raw: dict[str, Any]) -> AttachArguments:
 async def plan_launch(raw: dict[str, Any]) -> LaunchPlan:
     """Validate the launch request and check the program, cwd and interpreter exist and fit."""
     arguments = parse_arguments(LaunchArguments, raw, "launch")
-    cwd = os.path.abspath(arguments.cwd) if arguments.cwd is not None else os.getcwd()
-    if not os.path.isdir(cwd):
-        raise LaunchError(f"the working directory {cwd!r} (cwd) does not exist or is not a directory")
-    if arguments.program is not None and not os.path.exists(os.path.join(cwd, arguments.program)):
-        raise LaunchError(f"the program {arguments.program!r} does not exist (looked in {cwd!r})")
-    python = _interpreter_argv(arguments.python)
-    try:
-        env_changes = environment_changes(
-            None if arguments.envFile is None else os.path.join(cwd, arguments.envFile), arguments.env
-        )
-    except OSError as exc:
-        raise LaunchError(f"the envFile {arguments.envFile!r} cannot be read: {exc.strerror or exc}") from None
-    plan = LaunchPlan(arguments, raw, python, cwd, [], {**env_changes, "PYTHONUNBUFFERED": "1"})
-    if arguments.noDebug and not plan.env.get("PYTHONBREAKPOINT"):
-        # Run Without Debugging: breakpoint() does nothing (pdb would read the program's stdin),
-        # unless the user chose a hook themselves (empty is python's default, as unset).
-        plan = dataclasses.replace(plan, env_changes={**plan.env_changes, "PYTHONBREAKPOINT": "0"})
+    plan = make_plan(arguments, raw)
     if isinstance(arguments.args, str):
-        plan = dataclasses.replace(plan, program_args=await shell_words(arguments.args, plan.env, cwd))
-    else:
-        plan = dataclasses.replace(plan, program_args=arguments.args)
-    if python != [sys.executable]:  # our own interpreter is known to be new enough
-        await check_interpreter(python, plan.env, cwd)
+        plan = dataclasses.replace(plan, program_args=await shell_words(arguments.args, plan.env, plan.cwd))
+    if plan.python != [sys.executable]:  # our own interpreter is known to be new enough
+        await check_interpreter(plan.python, plan.env, plan.cwd)
     return plan
 
 
@@ -403,15 +320,6 @@ async def shell_words(text: str, env: dict[str, str], cwd: str) -> list[str]:
         problem = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["it failed"]
         raise LaunchError(f"args {text!r} is not valid shell words: {problem[0]}")
     return result.stdout.decode(errors="surrogateescape").split("\0")[:-1]
-
-
-def _interpreter_argv(python: str | list[str] | None) -> list[str]:
-    if python is None:
-        return [sys.executable]
-    argv = [python] if isinstance(python, str) else list(python)
-    if not argv or not argv[0]:
-        raise LaunchError("invalid launch arguments: python: the interpreter path is empty")
-    return argv
 
 
 async def check_interpreter(python: list[str], env: dict[str, str], cwd: str) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from anyio.abc import SocketStream
-from anyio.streams.stapled import MultiListener
+from anyio.abc import Listener, SocketStream
 
 from monadapter.agent import auth
 from monadapter.agent.wire import BadBody, FramingError, MessageReader
@@ -48,7 +47,7 @@ async def connect_side(stream: SocketStream, secret: str) -> MessageReader:
     return auth.authenticated(reader)
 
 
-async def accept(listener: MultiListener[SocketStream], secret: str) -> tuple[SocketStream, MessageReader]:
+async def accept(listener: Listener[SocketStream], secret: str) -> tuple[SocketStream, MessageReader]:
     """Accept connections until one proves it knows ``secret``; every other one is closed. Peers are
     checked at once, each within the handshake timeout, so a silent stranger delays nobody."""
     winner: list[tuple[SocketStream, MessageReader]] = []

@@ -17,14 +17,16 @@ from anyio import CancelScope
 from anyio.abc import SocketListener, SocketStream, TaskGroup
 
 from monadapter.adapter.early import EarlyStart
+from monadapter.adapter.headstart import HeadStart
 from monadapter.adapter.messagelog import MessageLog
 from monadapter.adapter.transport import SocketChannel, StdioChannel
 
 logger = logging.getLogger(__name__)
 
 
-async def serve_stdio(early: EarlyStart) -> None:
-    """Serve one session on stdin/stdout, going on from what ``early`` did; return when it ends.
+async def serve_stdio(early: EarlyStart, head_start: HeadStart | None = None) -> None:
+    """Serve one session on stdin/stdout, going on from what ``early`` did (and with the debuggee
+    the head start started for the first launch, if any); return when it ends.
 
     stdout is kept for DAP only: its file descriptor is duplicated for the session and fd 1 is
     pointed at stderr, so a stray print anywhere in the process cannot corrupt the protocol.
@@ -39,6 +41,7 @@ async def serve_stdio(early: EarlyStart) -> None:
         session = Session(StdioChannel(0, dap_out), early.log, dispatch, background, early.reader, sent=early.sent)
         if early.client_arguments is not None:
             session.client_arguments = early.client_arguments
+        session.head_start = head_start
         await session.run()
         background.cancel_scope.cancel()
 

@@ -9,14 +9,13 @@ detached is terminated.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+from anyio.abc import Listener, SocketAttribute, SocketListener, SocketStream, TaskGroup
 
 from monadapter.adapter import peerauth
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
@@ -29,7 +28,9 @@ from monadapter.agent import auth
 from monadapter.agent.wire import MAX_REQUEST_BYTES, BadBody, FramingError, MessageReader, RawJSON
 
 if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
-    from monadapter.adapter.launch import AttachArguments, LaunchPlan
+    from monadapter.adapter.headstart import HeadStart
+    from monadapter.adapter.launch import AttachArguments
+    from monadapter.adapter.plan import LaunchPlan
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,9 @@ class Session:
         self.authenticated = False
         #: the deferred answers not sent yet: a disconnect is answered after them (adapter/answers.py)
         self.answers = DueAnswers()
+        #: a debuggee started for the launch the client sent first, before this session validated it
+        #: (adapter/headstart.py): kept by ``start_debuggee`` if it runs what the launch says
+        self.head_start: HeadStart | None = None
 
     async def run(self) -> None:
         """Serve the client until it leaves or disconnects; never raises for bad input."""
@@ -127,6 +131,7 @@ class Session:
     async def _shut_down(self) -> None:
         """End what this session started: the debuggee (unless detached), the agent link."""
         self._closed = True
+        self.discard_head_start()
         if self.debuggee is not None and not self.debuggee.detached:
             if self.debuggee.attached:  # not ours to end: let it run on
                 await self.end_debuggee(terminate=False, disconnect_arguments={})
@@ -224,27 +229,45 @@ class Session:
         return self.debuggee
 
     async def start_debuggee(self, plan: LaunchPlan) -> None:
-        """Start the debuggee, wait for its agent's hello, send it the launch arguments.
+        """Start the debuggee (or keep the head start's, when it runs what ``plan`` says), wait for
+        its agent's hello, send it the launch arguments.
 
         Raises:
             LaunchError: the process could not start, exited, or its agent failed to start.
         """
-        secret = auth.new_token()  # never on the command line, which other users can read
-        async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener:
+        head, self.head_start = self.head_start, None
+        if head is not None and (self._use_terminal(plan) or not head.fits(plan)):
+            head.discard()
+            head = None
+        if head is not None:
+            secret = head.secret
+            listener: Listener[SocketStream] = await SocketListener.from_socket(head.listener)
+        else:
+            secret = auth.new_token()  # never on the command line, which other users can read
+            listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        async with listener:
             port = listener.extra(SocketAttribute.local_port)
             if self._use_terminal(plan):
                 self.debuggee = await self._start_in_terminal(plan, port, secret)
             else:
-                with_secret = dataclasses.replace(plan, env_changes={**plan.env_changes, auth.SECRET_ENV: secret})
                 try:
-                    self.debuggee = Debuggee.spawn(with_secret, port)
+                    process = (
+                        head.process if head is not None else plan.with_env(**{auth.SECRET_ENV: secret}).spawn(port)
+                    )
                 except OSError as exc:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
+                self.debuggee = Debuggee(process.pid, process)
                 self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)
             stream, reader = await self._until_debuggee_ends(
                 peerauth.accept(listener, secret), "before the debugger connected"
             )
         await self._greet_agent(stream, reader, plan.launch_arguments, plan.target_name, "launch")
+
+    def discard_head_start(self) -> None:
+        """Kill the head start's debuggee, if the session did not keep it."""
+        if self.head_start is not None:
+            self.head_start.discard()
+            self.head_start = None
 
     async def attach_debuggee(self, attach: AttachArguments, arguments: dict[str, Any]) -> None:
         """Attach to a running program: connect to one that listens (``connect``), or make process
@@ -321,6 +344,7 @@ class Session:
 
     async def abandon_launch(self) -> None:
         """After a failed launch: end what was started, and let the client launch again."""
+        self.discard_head_start()
         with anyio.CancelScope(shield=True):
             if self.debuggee is not None and not self.debuggee.detached:  # a disconnect may have detached it
                 await self.debuggee.terminate()

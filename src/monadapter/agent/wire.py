@@ -208,6 +208,12 @@ class MessageReader:
             self._parts.append(data)
             self._parted += len(data)
 
+    def peek_frame(self) -> bytes | None:
+        """The body of the next whole frame, left in the reader (``next_frame`` still returns it)."""
+        probe = MessageReader(max_body=self.max_body)
+        probe.feed(bytes(self._buffer) + b"".join(self._parts))
+        return probe.next_frame()
+
     def next_message(self) -> dict[str, Any] | BadBody | None:
         """Return the next whole message, or ``None`` when more bytes are needed."""
         raw = self.next_frame()
