@@ -139,21 +139,19 @@ class CodeRegistry:
         are made when it first runs (first sight, as any code), or for a whole file when something
         asks for that file's code (``of_file``) or for all code (``live``). The caller holds the
         engine's lock."""
-        seen: set[int] = set()
         keys: dict[str, str] = {}
         for code in code_objects:
             filename = code.co_filename
-            code_id = code_key(code)
-            if code_id in seen or code_id in self.codes or codes.is_own_file(filename):
-                continue
-            seen.add(code_id)
             key = keys.get(filename)
             if key is None:
-                key = keys[filename] = file_key(filename)
-            refs = self._dormant.get(key)
-            if refs is None:
-                refs = self._dormant[key] = []
-            refs.append(weakref.ref(code))
+                key = keys[filename] = "" if codes.is_own_file(filename) else file_key(filename)
+            if key:
+                refs = self._dormant.get(key)
+                if refs is None:
+                    refs = self._dormant[key] = []
+                # a code object met again (the functions of one closure share it) adds the same
+                # reference: python keeps one callback-less weak reference per object
+                refs.append(weakref.ref(code))
 
     def _wake(self, key: str | None = None) -> None:
         """Register the code noted by ``add_existing`` of the file ``key`` (None: of every file)."""
