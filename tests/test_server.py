@@ -324,3 +324,29 @@ async def test_a_signal_ends_a_stdio_adapter_and_the_debuggee_it_launched(
         with anyio.fail_after(ADAPTER_TIMEOUT):
             assert await client._process.wait() == 0
     assert not alive(pid)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_a_stdio_adapter_widens_its_stdout_pipe_to_a_mebibyte() -> None:
+    """So a big answer (a 10k-entry variables body, 1.4 MB) goes out in two writes, not ~22 that each
+    wait for the client to read the last one (benchmarks S11)."""
+    import fcntl
+
+    adapter = subprocess.Popen(adapter_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert adapter.stdin is not None and adapter.stdout is not None
+    try:
+        for seq, command in enumerate(["initialize", "threads"], 1):
+            request = {"seq": seq, "type": "request", "command": command, "arguments": {"adapterID": "x"}}
+            adapter.stdin.write(encode(request))
+        adapter.stdin.flush()
+        received = b""
+        while b'"command":"threads"' not in received:  # answered by the session, on its StdioChannel
+            chunk = adapter.stdout.read1(65536)
+            assert chunk, received
+            received += chunk
+        assert fcntl.fcntl(adapter.stdout.fileno(), fcntl.F_GETPIPE_SZ) == 1024 * 1024
+    finally:
+        adapter.kill()
+        adapter.wait()
+        adapter.stdin.close()
+        adapter.stdout.close()
