@@ -162,3 +162,10 @@ def test_a_hash_based_bytecode_cache_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "hashed.py"
     _cache_other_code(path, "x = 1\n", py_compile.PycInvalidationMode.UNCHECKED_HASH)
     assert SourceMap.from_text(path.read_text(), str(path), on_disk=True).lines == {1}
+
+
+def test_after_many_pieces_the_whole_text_is_parsed() -> None:
+    text = "".join(f"def f{index}(a,\n       b):\n    pass\n" for index in range(40))
+    heads = SourceMap.from_text(text, "/tmp/many.py").heads
+    assert [heads.end(3 * index + 1) for index in range(40)] == [3 * index + 2 for index in range(40)]
+    assert [last for _first, last, _heads in heads._parsed][31:] == [32 * 3, float("inf")]

@@ -5,7 +5,8 @@ parse of the whole file at every ``setBreakpoints``: a 100k-line module took ~1 
 and of ``compile`` of that tree (benchmarks X4), a 1,000-function module ~20 ms (X1).
 
 * The lines are the line starts of the code objects ``compile`` makes of the text, with no syntax
-  tree kept; the compile is also what tells whether the text compiles at all (verification).
+  tree kept; the compile is also what tells whether the text compiles at all (verification). For a
+  file whose bytecode cache is the one ``import`` would load, the cache's code is read instead.
 * A statement head that spans several lines (``x = f(\\n 1)``, ``while a and\\n b:``) matters only
   on a line that gets a probe or where a step starts. It is found then, for that line: by parsing the
   text of the ``def`` or ``class`` statement that holds the line, cut out of the file; the whole file
@@ -24,6 +25,9 @@ from . import codes
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     import ast
+
+#: How many defs or classes one text's heads are found in, each parsed alone, before the whole text is.
+_PIECES = 32
 
 
 class SourceMap:
@@ -104,10 +108,14 @@ class StatementHeads:
 
     def _parse_around(self, text: str, line: int) -> tuple[int, float, dict[int, int]]:
         """Parse the innermost def or class statement that holds ``line``, or the whole text when none
-        does or a piece cannot be cut out cleanly: (its first line, its last line, its heads)."""
+        does, a piece cannot be cut out cleanly, or enough pieces were parsed already (each cut
+        splits the whole text into lines: a thousand breakpoints in as many functions of a 100k-line
+        file would cost more than one parse of it): (its first line, its last line, its heads)."""
         import ast  # only when a probe or a step needs a head (benchmarks A2)
         import bisect
 
+        if len(self._parsed) >= _PIECES:
+            return 1, float("inf"), statement_heads(ast.parse(text).body)
         text_lines: list[str] = []
         outer_than = float("inf")  # a def that ends before ``line`` lies inside any def that holds it
         for first in reversed(self._scopes[: bisect.bisect_right(self._scopes, line)]):
