@@ -14,12 +14,10 @@ from .channel import Channel, Request
 from .coderules import Rules, RulesError
 from .engine import Engine, ToolBusyError
 from .handles import Handles
-from .hitwatch import HitWatch
 from .interrupt import Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
 from .pathmap import PathMapper
-from .paused import PausedRequests
 from .sources import Sources
 from .threads import ParkedThread
 
@@ -28,7 +26,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .frames import Inspector
+    from .paused import PausedRequests
     from .stepping import StepKind
+    from .wire import RawJSON
 
 
 __all__ = ["Debugger", "ToolBusyError"]
@@ -60,7 +60,7 @@ class Debugger:
         self._inspector_made: Inspector | None = None
         # the time limit the interrupter ends conditions and logpoint expressions after (None: it does not look)
         self._hits_timeout: float | None = None
-        paused = self.paused = PausedRequests(self)
+        self._paused: PausedRequests | None = None
         handlers: dict[str, Callable[[Request], None]] = {
             "setBreakpoints": self._set_breakpoints,
             "breakpointLocations": self._breakpoint_locations,
@@ -68,7 +68,7 @@ class Debugger:
             "setFunctionBreakpoints": self._set_function_breakpoints,
             "dataBreakpointInfo": self._data_breakpoint_info,
             "setDataBreakpoints": self._set_data_breakpoints,
-            "exceptionInfo": paused.on_thread(paused.exception_info),
+            "exceptionInfo": lambda request: self.paused.on_thread(self.paused.exception_info)(request),
             "threads": self._threads,
             "source": self._source,
             "continue": self._continue,
@@ -76,23 +76,37 @@ class Debugger:
             "next": lambda request: self._step(request, "over"),
             "stepIn": lambda request: self._step(request, "in"),
             "stepOut": lambda request: self._step(request, "out"),
-            "stepInTargets": paused.on_thread(paused.step_in_targets),
-            "gotoTargets": paused.goto_targets,
-            "goto": paused.goto,
+            "stepInTargets": lambda request: self.paused.on_thread(self.paused.step_in_targets)(request),
+            "gotoTargets": lambda request: self.paused.goto_targets(request),
+            "goto": lambda request: self.paused.goto(request),
             "disconnect": self._disconnect,
-            "stackTrace": paused.on_thread(paused.stack_trace),
-            "scopes": paused.on_thread(paused.scopes),
-            "variables": paused.on_thread(lambda _parked, arguments: self.inspector.variables_json(arguments)),
-            "evaluate": paused.on_thread(lambda _parked, arguments: self.inspector.evaluate(arguments)),
-            "setVariable": paused.on_thread(lambda _parked, arguments: self.inspector.set_variable(arguments)),
-            "setExpression": paused.on_thread(lambda _parked, arguments: self.inspector.set_expression(arguments)),
-            "completions": paused.completions,
-            "cancel": paused.cancel,
+            "stackTrace": lambda request: self.paused.on_thread(self.paused.stack_trace)(request),
+            "scopes": lambda request: self.paused.on_thread(self.paused.scopes)(request),
+            "variables": self._inspecting(lambda arguments: self.inspector.variables_json(arguments)),
+            "evaluate": self._inspecting(lambda arguments: self.inspector.evaluate(arguments)),
+            "setVariable": self._inspecting(lambda arguments: self.inspector.set_variable(arguments)),
+            "setExpression": self._inspecting(lambda arguments: self.inspector.set_expression(arguments)),
+            "completions": lambda request: self.paused.completions(request),
+            "cancel": lambda request: self.paused.cancel(request),
             "modules": lambda request: request.reply(self.loaded.modules(request.arguments)),
             "loadedSources": lambda request: request.reply(self.loaded.loaded_sources()),
         }
         for command, handler in handlers.items():
             channel.register(command, handler)
+
+    @property
+    def paused(self) -> PausedRequests:
+        """The requests a paused thread answers (agent/paused.py), made at the first one, on the I/O
+        thread: a program that never stops never loads them (benchmarks A2)."""
+        if self._paused is None:
+            from .paused import PausedRequests
+
+            self._paused = PausedRequests(self)
+        return self._paused
+
+    def _inspecting(self, answer: Callable[[dict[str, Any]], dict[str, Any] | RawJSON]) -> Callable[[Request], None]:
+        """The handler of a request the inspector answers on the paused thread (PausedRequests.on_thread)."""
+        return lambda request: self.paused.on_thread(lambda _parked, arguments: answer(arguments))(request)
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -181,7 +195,12 @@ class Debugger:
         timeout = self.paused.evaluate_timeout() if self.engine.settings.runs_expressions() else None
         if timeout != self._hits_timeout:
             self._hits_timeout = timeout
-            self.interrupter.watch_hits(HitWatch(timeout) if timeout is not None else None)
+            if timeout is None:
+                self.interrupter.watch_hits(None)
+                return
+            from .hitwatch import HitWatch  # here: a session without conditions or logpoints never loads it
+
+            self.interrupter.watch_hits(HitWatch(timeout))
 
     def forget_after_fork(self) -> None:
         """In a child made by ``fork``: the session is the parent's, and so are the threads that
