@@ -12,8 +12,8 @@ import anyio
 import pytest
 from anyio.abc import SocketStream
 
-from monadapter.agent.wire import MessageReader, encode
-from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout
+from monadapter.agent.wire import BadBody, MessageReader, decode, encode
+from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout, _decoded
 
 
 async def test_events_received_earlier_are_not_lost(client: DapClient, make_program: Callable[..., Path]) -> None:
@@ -169,3 +169,29 @@ async def test_a_wait_finds_its_event_among_thousands_of_others_in_order() -> No
     assert (await client.wait_for_event("breakpoint"))["body"]["n"] == 0
     assert (await client.wait_for_event("exited"))["body"]["n"] == -1
     assert len(client.events) == 5004
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"seq":1,"type":"event","event":"output","body":{"output":"\xc3\xa9 \\u00e9 \\ud83d\\ude00 \\u0000"}}',
+        b'{"a":"\\ud800","b":"\\udc00\\ud800"}',  # lone surrogates: pydantic's parser refuses them
+        b'{"n":123456789012345678901234567890,"f":1.7976931348623157e308,"g":-0.0,"i":1e999,"nan":NaN}',
+        b' \r\n{"a":[1,{"b":null,"c":true}],"a":2} \t',  # whitespace around, a duplicate key
+        b"[1]",
+        b'"text"',
+        b'{"a":1} x',
+        b'{"a":"\x01"}',
+        b"\xff",
+        b"\xef\xbb\xbf{}",
+    ],
+)
+def test_the_client_reads_a_body_as_wire_decode_does(raw: bytes) -> None:
+    """The client reads JSON with pydantic's parser, falling back to json (wire.decode) for what it
+    refuses: either way the message is what decode gives."""
+    got, expected = _decoded(raw), decode(raw)
+    if isinstance(expected, BadBody):
+        assert isinstance(got, BadBody) and got.error == expected.error
+    else:
+        assert json.dumps(got) == json.dumps(expected)  # NaN compares unequal to itself

@@ -32,13 +32,29 @@ from typing import Any, Self
 
 import anyio
 from anyio.abc import ByteReceiveStream, ByteSendStream, Process, SocketAttribute
+from pydantic_core import from_json
 
-from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, MessageReader, encode
+from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, MessageReader, decode, encode
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
 
 Predicate = Callable[[dict[str, Any]], bool]
+
+
+def _decoded(raw: bytes) -> dict[str, Any] | BadBody:
+    """The message a frame's body holds, as :func:`~monadapter.agent.wire.decode` gives it.
+
+    Read by pydantic's JSON parser (the adapter depends on pydantic already) first: it takes ~40 % fewer
+    instructions than ``json``'s, ~55 M for a 1.4 MB ``variables`` answer (benchmarks S11), and what it
+    reads it reads as ``json`` does. What it refuses (a lone surrogate's escape, which ``json`` reads
+    as that surrogate; bytes that are not JSON) or reads as no object goes to ``decode``.
+    """
+    try:
+        message = from_json(raw)
+    except ValueError:
+        return decode(raw)
+    return message if isinstance(message, dict) else decode(raw)
 
 
 class DapError(Exception):
@@ -319,7 +335,8 @@ class DapConnection:
         self._reader.feed(data)
         if not data:
             self._closed = True
-        while (message := self._reader.next_message()) is not None:
+        while (raw := self._reader.next_frame()) is not None:
+            message = _decoded(raw)
             if isinstance(message, BadBody):
                 raise ValueError(f"the adapter sent a bad message: {message.error}")
             await self._file(message)
