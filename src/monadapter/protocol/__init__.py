@@ -15,9 +15,8 @@ Importing this module defines no model: each is defined the first time it is loo
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -30,8 +29,8 @@ if TYPE_CHECKING:
     from monadapter.protocol import _generated
     from monadapter.protocol._generated import *  # noqa: F403 (re-exported, lazily: see __getattr__)
 
-    #: ``ParsedRequest.request``'s type. Not ``_generated.Request`` there: 3.15's dataclasses follows
-    #: a dotted annotation's attributes (looking for ClassVar), which would define the models.
+    #: ``ParsedRequest.request``'s type. Not ``_generated.Request`` there: a dotted annotation that
+    #: something follows at run time (3.15's dataclasses looked for ClassVar) would define the models.
     _RequestModel = _generated.Request
 else:
     _generated = _models
@@ -64,8 +63,7 @@ class RequestValidationError(Exception):
         self.command = command
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedRequest:
+class ParsedRequest(NamedTuple):
     """A request that passed validation against its command's model.
 
     ``arguments`` is the validated arguments model, or ``None`` when the request has none or its
@@ -126,16 +124,20 @@ MAX_NESTING = 64
 
 def nested_deeper_than(value: object, limit: int) -> bool:
     """Whether ``value`` nests objects and arrays more than ``limit`` levels deep (no recursion:
-    the value may be nested deeper than Python's recursion limit)."""
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
+    the value may be nested deeper than Python's recursion limit). Level by level, containers only:
+    the flat arguments of most requests cost one comprehension (every request is checked)."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    while level:
         if depth >= limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        depth += 1
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
     return False
 
 
