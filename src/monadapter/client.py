@@ -103,7 +103,8 @@ class DapConnection:
         self._reader = MessageReader()
         self._read_lock = anyio.Lock()
         self._send_lock = anyio.Lock()
-        self._progress = anyio.Event()
+        #: set when a waiter that read wakes the others (made by the first of them to wait)
+        self._progress: anyio.Event | None = None
         self._seq = 0
         self._responses: dict[int, dict[str, Any]] = {}
         #: request seq -> how many events came before its response: what a client saw before an
@@ -299,31 +300,36 @@ class DapConnection:
         """Read messages until ``check()`` returns something other than None, and return it.
 
         Cheap on the path of every request (benchmarks time cycles through this client): what is
-        there already is returned without a timer, and the free read lock is taken without a checkpoint.
+        there already is returned without a timer, the free read lock is taken without a checkpoint,
+        the timer is a bare cancel scope (``anyio.fail_after`` wraps one in a generator's context
+        manager), and the event that wakes other waiters is made only when one waits.
         """
         found = check()
         if found is not None:
             return found
-        try:
-            with anyio.fail_after(timeout or self.timeout):
-                while True:
-                    found = check()
-                    if found is not None:
-                        return found
-                    if self._closed:
-                        raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
-                    if self._read_lock.locked():
-                        await self._progress.wait()  # somebody else is reading: look again after
-                        continue
-                    self._read_lock.acquire_nowait()  # free: seen just now, and nothing ran since
-                    try:
-                        await self._read_some()
-                    finally:  # wake the other waiters even if this one was cancelled
-                        self._read_lock.release()
-                        progress, self._progress = self._progress, anyio.Event()
+        limit = timeout or self.timeout
+        with anyio.CancelScope(deadline=anyio.current_time() + limit):
+            while True:
+                found = check()
+                if found is not None:
+                    return found
+                if self._closed:
+                    raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
+                if self._read_lock.locked():
+                    if self._progress is None:
+                        self._progress = anyio.Event()
+                    await self._progress.wait()  # somebody else is reading: look again after
+                    continue
+                self._read_lock.acquire_nowait()  # free: seen just now, and nothing ran since
+                try:
+                    await self._read_some()
+                finally:  # wake the other waiters even if this one was cancelled
+                    self._read_lock.release()
+                    progress, self._progress = self._progress, None
+                    if progress is not None:
                         progress.set()
-        except TimeoutError:
-            raise DapTimeout(f"timed out after {timeout or self.timeout:g} s waiting for {what}") from None
+        # only the scope's deadline ends the loop without a return or an exception
+        raise DapTimeout(f"timed out after {limit:g} s waiting for {what}")
 
     async def _read_some(self) -> None:
         """Read one chunk and file every whole message in it."""
