@@ -282,15 +282,16 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: (on this Python), no module of ours. The README lists them ("What the program sees in
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
-    "__future__", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch", "functools", "gc",
-    "json", "keyword", "linecache", "operator", "re", "signal", "threading", "tokenize", "types", "weakref",
+    "__future__", "_json", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch",
+    "functools", "gc", "keyword", "linecache", "operator", "re", "signal", "threading", "tokenize",
+    "types", "weakref",
 )  # fmt: skip
 #: What a program clients attach to loads besides: its listener's (a launched program only connects).
 LISTENER_STDLIB = ("selectors", "socket")
 #: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes,
-#: the ast, dataclasses and typing the modules that read frames and values import (loaded at the first
-#: request that needs them).
-AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "traceback", "typing")
+#: the ast, dataclasses, json and typing the modules that read frames and values import (loaded at the
+#: first request that needs them).
+AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "json", "traceback", "typing")
 #: A program that imports nothing but ``sys`` and ``_thread`` (built in, loaded by every python):
 #: whatever else its ``sys.modules`` holds, python or the debugger put there.
 MODULES_PROBE = """

@@ -7,12 +7,12 @@ standard-library only so the agent can use it inside any debuggee. It does no I/
 
 from __future__ import annotations
 
-import json
 import re
+from _json import encode_basestring, make_encoder, make_scanner
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
 #: Largest body a reader accepts by default (from an authenticated peer: the agent, the adapter).
 #: A bigger Content-Length is refused before any of the body is read, and the stream ends there.
@@ -72,7 +72,7 @@ class RawJSON:
 
     def decoded(self) -> dict[str, Any]:
         """The body as an object (for in-process callers and the adapter's message log)."""
-        body = json.loads(bytes(self.text))
+        body = _loads(str(self.text, "utf-8"))
         return body if isinstance(body, dict) else {}
 
 
@@ -89,36 +89,64 @@ class BadBody:
         return f"BadBody(error={self.error!r}, raw={self.raw!r})"
 
 
-#: JSON through the json module's C scanner and encoder alone: ``json.dumps`` and ``json.loads``
-#: also run Python code that calls builtins (``isinstance``, ``len``), which in a debuggee are the
-#: program's and may be replaced by it (agent/__init__.py); these two call none.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_DECODER = json.JSONDecoder()
+#: JSON through the json module's C scanner and encoder alone (``_json``, what ``json`` itself
+#: uses): ``json.dumps`` and ``json.loads`` also run Python code that calls builtins (``isinstance``,
+#: ``len``), which in a debuggee are the program's and may be replaced by it (agent/__init__.py), and
+#: the ``json`` package would load its decoder's and encoder's regular expressions into every
+#: debuggee (benchmarks A2). ``json`` itself is imported only to raise its JSONDecodeError.
 _JSON_WHITESPACE = " \t\n\r"
-#: ``_ENCODER``'s C encoder, made once: ``iterencode`` makes one per message (with a closure and a
-#: dict for circular references), ~10k of the ~22k instructions of a small message (3.13); every
-#: message the client, the adapter and the agent send is encoded here. No circular check (markers
-#: None): our messages hold no cycles, and one would end in a RecursionError instead of a ValueError;
-#: nothing is kept between calls, so threads may share it.
-_C_ENCODE = json.encoder.c_make_encoder(  # type: ignore[attr-defined]  # CPython's _json, always there
-    None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, True
-)
+
+
+def _not_serializable(value: object) -> object:
+    """``json.JSONEncoder.default``: what the encoder calls with a value it cannot write."""
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class _Decoding:
+    """What the C scanner reads from ``json.JSONDecoder()``: its default options."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    array_hook = None  # 3.15
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+
+
+#: json.JSONDecoder()'s C scanner.
+_scan = make_scanner(_Decoding())  # type: ignore[arg-type]  # typeshed: an object with its options
+#: The C encoder of json.JSONEncoder(ensure_ascii=False, separators=(",", ":")), made once:
+#: ``iterencode`` makes one per message (with a closure and a dict for circular references), ~10k of
+#: the ~22k instructions of a small message (3.13); every message the client, the adapter and the
+#: agent send is encoded here. No circular check (markers None): our messages hold no cycles, and one
+#: would end in a RecursionError instead of a ValueError; nothing is kept between calls, so threads
+#: may share it.
+_C_ENCODE = make_encoder(None, _not_serializable, encode_basestring, None, ":", ",", False, False, True)
 
 
 def _dumps(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` for values without cycles
+    (see ``_C_ENCODE``); a value json cannot write raises TypeError, as there."""
     return "".join(_C_ENCODE(value, 0))
 
 
 def _loads(text: str) -> Any:
     """``json.loads(text)``: raises json.JSONDecodeError as it does."""
     text = text.strip(_JSON_WHITESPACE)
-    try:  # the C scanner itself: raw_decode, in Python, would first match the whitespace we stripped
-        value, end = _DECODER.scan_once(text, 0)  # type: ignore[attr-defined]
-    except StopIteration as missing:
-        raise json.JSONDecodeError("Expecting value", text, missing.value) from None
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration as stop:
+        _json_error("Expecting value", text, stop.value)
     if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
+        _json_error("Extra data", text, end)
     return value
+
+
+def _json_error(message: str, text: str, position: int) -> NoReturn:
+    from json import JSONDecodeError  # here: only a bad message loads the json package
+
+    raise JSONDecodeError(message, text, position)
 
 
 def encode(message: dict[str, Any]) -> bytes:
