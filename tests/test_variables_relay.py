@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,26 @@ def test_an_agent_answer_splits_into_its_envelope_and_the_body_as_the_agent_wrot
     assert (request_seq, command) == (7, "variables")
     assert body.decoded() == TRICKY
     assert bytes(body.text) in raw  # untouched bytes: nothing was decoded and encoded again
+
+
+@pytest.mark.unit
+def test_a_body_in_pieces_reaches_the_adapter_whole_through_a_socket_that_takes_less_at_a_time() -> None:
+    """The channel sends a RawJSON's pieces as they are (sendmsg), going on where a send stopped short."""
+    pieces = [b'{"variables":[', b",".join([b'{"name":"%d"}' % index for index in range(300_000)]), b"", b"]}"]
+    left, right = socket.socketpair()
+    left.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    left.settimeout(WAIT)  # a socket with a timeout sends only what its buffer takes: hundreds of short sends
+    right.settimeout(WAIT)
+    with left, right:
+        request = Request(Channel(left), 7, "variables", {})
+        sender = threading.Thread(target=request.reply, args=(RawJSON(*pieces),))
+        sender.start()
+        reader = MessageReader()
+        while (raw := reader.next_frame()) is None:
+            reader.feed(right.recv(65536))
+        sender.join(WAIT)
+    answer = split_answer(raw)
+    assert answer is not None and answer[2] == RawJSON(*pieces) and len(answer[2].text) > 4_000_000
 
 
 def answer(

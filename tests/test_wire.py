@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, numbered
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, frame, numbered
 
 pytestmark = pytest.mark.unit
 
@@ -204,11 +204,17 @@ def test_a_body_that_is_not_a_json_object_is_a_bad_body_and_the_stream_goes_on(b
         {"type": "event", "event": "output", "body": {"output": ',"seq":1}', "category": "stdout"}},
         {"type": "response", "request_seq": 7, "command": "threads", "success": True, "body": {}},
         {"type": "response", "request_seq": 7, "command": "x", "success": False, "message": '"body":{'},
-        {"type": "response", "request_seq": 7, "command": "variables", "success": True, "body": RawJSON(b'{"a":1}')},
+        {
+            "type": "response",
+            "request_seq": 7,
+            "command": "variables",
+            "success": True,
+            "body": RawJSON(b'{"a":', b"1}"),
+        },
         {"type": "event", "event": "initialized"},
     ],
 )
 def test_numbering_an_encoded_message_gives_the_bytes_encoding_it_with_its_seq_gives(message: dict[str, Any]) -> None:
-    """The agent's channel encodes outside its send lock and numbers under it (wire.numbered)."""
+    """The agent's channel frames outside its send lock and numbers under it (wire.numbered)."""
     raw_body = type(message.get("body")) is RawJSON
-    assert numbered(encode(message), 42, raw_body=raw_body) == encode({**message, "seq": 42})
+    assert b"".join(numbered(frame(message), 42, raw_body=raw_body)) == encode({**message, "seq": 42})

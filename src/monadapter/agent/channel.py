@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from monadapter.agent import auth
 from monadapter.agent.ownthread import OwnThread
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, numbered
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, frame, numbered
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -86,6 +86,18 @@ def open_connection(host: str, port: int, timeout: float) -> _socket.socket:
             continue
         return sock
     raise first_error or OSError(f"no address found for {host}")
+
+
+def _send_all(sock: _socket.socket, pieces: list[bytes | memoryview]) -> None:
+    """``sock.sendall`` of the pieces one after the other, without joining them (``sendmsg``): a
+    megabyte ``variables`` body goes from the pieces it was written in to the socket, uncopied."""
+    views = [memoryview(piece) for piece in pieces]
+    while views:
+        sent = sock.sendmsg(views)
+        while views and len(views[0]) <= sent:
+            sent -= len(views.pop(0))
+        if views:
+            views[0] = views[0][sent:]
 
 
 class Channel:
@@ -195,14 +207,14 @@ class Channel:
         Python code) and only numbered under it (``wire.numbered``), ``_gone`` is read instead of
         ``Event.is_set``, and the event is set after the lock is released.
         """
-        framed = encode(message)
+        framed = frame(message)
         raw_body = type(message.get("body")) is RawJSON
         with self._send_lock:
             if self._gone:
                 return
             self._seq += 1
             try:
-                self._socket.sendall(numbered(framed, self._seq, raw_body=raw_body))
+                _send_all(self._socket, numbered(framed, self._seq, raw_body=raw_body))
                 return
             except OSError:
                 self._gone = True

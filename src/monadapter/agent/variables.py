@@ -564,23 +564,22 @@ class Expander:
         """Return the ``variables`` response body, as JSON text, with the page ``start``..``start+count`` of
         the children of ``ref`` that pass ``filter``."""
         segments = self._segments(ref, filter)
-        out: list[str] = []
+        pieces = [b'{"variables":[']
         position = 0
         for length, fetch in segments:
             low = max(start - position, 0)
             high = length if count is None else min(length, start + count - position)
-            if low < high:
-                out.extend(entry if type(entry) is str else _ENTRY_TO_JSON(entry) for entry in fetch(low, high))
+            entries = [] if low >= high else fetch(low, high)
+            if entries:
+                texts = [entry if type(entry) is str else _ENTRY_TO_JSON(entry) for entry in entries]
+                # a lone surrogate (a __repr__ may return one) can only stand inside a JSON string: written as
+                # \udXXX it is the JSON escape of itself, where strict UTF-8 would fail the whole answer
+                pieces += (",".join(texts).encode("utf-8", "backslashreplace"), b",")
             position += length
-        if not out:
-            return RawJSON(b'{"variables":[]}')
-        parts = [","] * (2 * len(out) + 1)  # written with one join: a page can be megabytes
-        parts[0] = '{"variables":['
-        parts[1::2] = out
-        parts[-1] = "]}"
-        # a lone surrogate (a __repr__ may return one) can only stand inside a JSON string: written as \udXXX it
-        # is the JSON escape of itself, where strict UTF-8 would fail the whole answer
-        return RawJSON("".join(parts).encode("utf-8", "backslashreplace"))
+        if len(pieces) > 1:
+            pieces.pop()
+        # a piece per run, never joined here: a page can be megabytes (wire.RawJSON)
+        return RawJSON(*pieces, b"]}")
 
     def _segments(self, ref: Ref, filter: str | None) -> list[Segment]:
         """Return the children of ``ref`` as (length, fetch) runs in display order.

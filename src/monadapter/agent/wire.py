@@ -45,19 +45,25 @@ class FramingError(Exception):
 
 
 class RawJSON:
-    """The UTF-8 JSON text of an object, sent as a message's ``body`` as it is (see :func:`encode`).
+    """The UTF-8 JSON text of an object, sent as a message's ``body`` as it is (see :func:`frame`).
 
     The agent writes a big ``variables`` answer as text straight away, and the adapter relays it
-    without decoding it: walking 10k entries as dicts is what made such an answer slow. ``text`` may
-    be a view into the frame it was read from: the adapter passes a megabyte body on without copying
-    it. (A plain class, as :class:`BadBody`: ``dataclasses`` would load ~1.5 MB into every debuggee,
-    benchmarks A2.)
+    without decoding it: walking 10k entries as dicts is what made such an answer slow. The text is
+    held as the ``pieces`` it was made of, one after the other, never joined on its way: the agent
+    sends them as they are, and the adapter's is a view into the frame it read (a 1.4 MB body was
+    copied five times in the agent and three in the adapter). (A plain class, as :class:`BadBody`:
+    ``dataclasses`` would load ~1.5 MB into every debuggee, benchmarks A2.)
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("pieces",)
 
-    def __init__(self, text: bytes | memoryview) -> None:
-        self.text = text
+    def __init__(self, *pieces: bytes | memoryview) -> None:
+        self.pieces = pieces
+
+    @property
+    def text(self) -> bytes:
+        """The whole text (joined: for tests, the message log and in-process callers)."""
+        return b"".join(self.pieces)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not RawJSON:
@@ -68,7 +74,7 @@ class RawJSON:
         return hash(self.text)
 
     def __repr__(self) -> str:
-        return f"RawJSON(text={self.text!r})"
+        return f"RawJSON({self.text!r})"
 
     def decoded(self) -> dict[str, Any]:
         """The body as an object (for in-process callers and the adapter's message log)."""
@@ -150,38 +156,41 @@ def _json_error(message: str, text: str, position: int) -> NoReturn:
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    """Return ``message`` framed for the wire; a :class:`RawJSON` ``body`` goes in as it is, last.
+    """Return ``message`` framed for the wire (:func:`frame`, joined)."""
+    return b"".join(frame(message))
+
+
+def frame(message: dict[str, Any]) -> list[bytes | memoryview]:
+    """Return ``message`` framed for the wire, in pieces to be written in order: the header, the JSON
+    text, or for a :class:`RawJSON` ``body`` the text before it, its pieces as they are, and ``}``.
 
     Text that is not valid Unicode (a lone surrogate: a client's ``"\\ud800"``, a thread name, a
     ``repr``, a file name with undecodable bytes) goes out as its JSON escape, so it reads back as
-    the same string and never makes a message unsendable. A raw body is copied once, into the frame.
+    the same string and never makes a message unsendable.
     """
     body = message.get("body")
     if type(body) is not RawJSON:
-        text = _utf8(_dumps(message))
-        return b"Content-Length: %d\r\n\r\n%s" % (len(text), text)
+        return _framed([_utf8(_dumps(message))])
     envelope = _utf8(_dumps({key: value for key, value in message.items() if key != "body"}))
-    head = envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":'
-    return _framed([head, body.text, b"}"])
+    return _framed([envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":', *body.pieces, b"}"])
 
 
-def numbered(framed: bytes, seq: int, *, raw_body: bool = False) -> bytes:
-    """``framed``, a message :func:`encode` framed without a ``seq``, framed again with ``"seq":seq``
-    where :func:`encode` puts it when the message has one: last, or just before a :class:`RawJSON`
-    body (``raw_body``), the two forms adapter/agentlink.py reads. Bytes operations only, no JSON
-    encoding: the agent's channel numbers messages under its send lock, where no Python code of the
-    standard library may run (agent/channel.py, ``Channel._send``). The text is copied once."""
-    start = framed.index(b"\r\n\r\n") + 4
-    text = memoryview(framed)[start:]
-    if raw_body:  # the envelope's fields are scalars: its first ``,"body":`` is the body's key
-        cut = framed.index(b',"body":', start) + 1 - start
-        return _framed([text[:cut], b'"seq":%d,' % seq, text[cut:]])
+def numbered(framed: list[bytes | memoryview], seq: int, *, raw_body: bool = False) -> list[bytes | memoryview]:
+    """``framed``, a message :func:`frame` framed without a ``seq``, framed again with ``"seq":seq``
+    where :func:`frame` puts it when the message has one: last, or just before a :class:`RawJSON`
+    body (``raw_body``), the two forms adapter/agentlink.py reads. Bytes operations on the header and
+    the text before the body only, no JSON encoding: the agent's channel numbers messages under its
+    send lock, where no Python code of the standard library may run (agent/channel.py,
+    ``Channel._send``)."""
+    text = framed[1]
+    if raw_body:  # the text before the body ends with its key
+        return _framed([text[: -len(b'"body":')], b'"seq":%d,"body":' % seq, *framed[2:]])
     return _framed([text[:-1], b',"seq":%d}' % seq if len(text) > 2 else b'"seq":%d}' % seq])
 
 
-def _framed(pieces: list[bytes | memoryview]) -> bytes:
-    """The frame of the JSON text ``pieces`` make together, written with one copy."""
-    return b"".join([b"Content-Length: %d\r\n\r\n" % sum(map(len, pieces)), *pieces])
+def _framed(pieces: list[bytes | memoryview]) -> list[bytes | memoryview]:
+    """The frame of the JSON text ``pieces`` make together: its header, then the pieces."""
+    return [b"Content-Length: %d\r\n\r\n" % sum(map(len, pieces)), *pieces]
 
 
 def _utf8(json_text: str) -> bytes:
