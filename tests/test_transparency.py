@@ -284,7 +284,7 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 AGENT_STDLIB = (
     "__future__", "_json", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch",
     "functools", "gc", "keyword", "linecache", "operator", "re", "signal", "threading", "tokenize",
-    "types", "weakref",
+    "types",
 )  # fmt: skip
 #: What a program clients attach to loads besides: its listener's (a launched program only connects).
 LISTENER_STDLIB = ("selectors", "socket")

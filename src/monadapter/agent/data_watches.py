@@ -24,7 +24,7 @@ Standard library only; needs no sys.monitoring (``arm`` applies a code object's 
 from __future__ import annotations
 
 import gc
-import weakref
+from _weakref import ref  # weakref's own type, without the weakref module (benchmarks A2)
 from collections.abc import Callable, Mapping
 from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, GeneratorType, MemberDescriptorType
 
@@ -111,7 +111,7 @@ def frame_owner(frame: FrameType, code: CodeType) -> Callable[[], Any] | None:
             ):
                 owner = referrer
                 break
-    return weakref.ref(owner) if owner is not None else _gone
+    return ref(owner) if owner is not None else _gone
 
 
 class Target(Record):

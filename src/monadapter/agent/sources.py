@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import tokenize  # before the program runs: linecache reads files with tokenize.open, whose open is bound at import
-import weakref
+from _weakref import ref  # weakref's own type, without the weakref module (benchmarks A2)
 from types import CodeType
 
 from .codes import code_key
@@ -49,7 +49,7 @@ class Sources:
         # maps a file name that is not on disk -> the source (str or bytes) of its latest compile
         self._latest: dict[str, str | bytes] = {}
         # maps code_key(code) -> (weak ref keeping the entry honest, source) for run-time compiled code
-        self._bound: dict[int, tuple[weakref.ref[CodeType], str | bytes]] = {}
+        self._bound: dict[int, tuple[ref[CodeType], str | bytes]] = {}
         # maps sourceReference -> (name, source); and (name, source) -> sourceReference
         self._references: dict[int, tuple[str, str | bytes]] = {}
         self._reference_of: dict[tuple[str, str | bytes], int] = {}
@@ -103,7 +103,7 @@ class Sources:
 
     def _bind(self, code: CodeType, source: str | bytes) -> None:
         key = code_key(code)
-        self._bound[key] = (weakref.ref(code, lambda _ref, key=key: self._bound.pop(key, None)), source)  # type: ignore[misc]
+        self._bound[key] = (ref(code, lambda _ref, key=key: self._bound.pop(key, None)), source)  # type: ignore[misc]
 
     def bind_nested(self, code: CodeType, parent: CodeType | None) -> None:
         """Give a code object met for the first time the text of its parent, or the latest text

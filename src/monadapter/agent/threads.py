@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-import weakref
 from _queue import SimpleQueue  # queue's own: queue.py would load queue and heapq into the program
+from _weakref import ref  # weakref's own type, without the weakref module (benchmarks A2)
 from collections.abc import Callable
 from sys import _current_frames  # bound once: the program may patch sys
 from types import FrameType
@@ -67,9 +67,11 @@ class ThreadIds:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # maps Thread -> DAP id (weakly: a finished thread's entry goes with it); DAP id -> Thread
-        self._dap_of: weakref.WeakKeyDictionary[threading.Thread, int] = weakref.WeakKeyDictionary()
-        self._thread_of: dict[int, weakref.ref[threading.Thread]] = {}
+        # maps Thread -> DAP id, keyed by a weak reference to the thread (a WeakKeyDictionary's way,
+        # without the weakref module: a finished thread's entry goes with it); DAP id -> Thread
+        self._dap_of: dict[ref[threading.Thread], int] = {}
+        self._thread_of: dict[int, ref[threading.Thread]] = {}
+        self._forget_thread = lambda dead: self._dap_of.pop(dead, None)
         # maps ident -> DAP id of threads without a Thread object, and back
         self._unlisted: dict[int, int] = {}
         self._unlisted_ident: dict[int, int] = {}
@@ -95,12 +97,12 @@ class ThreadIds:
     def dap_id_of(self, thread: threading.Thread) -> int:
         """The DAP id of ``thread`` (a new one for a thread not seen before), even before it has an ident."""
         with self._lock:
-            dap = self._dap_of.get(thread)
+            dap = self._dap_of.get(ref(thread))
             if dap is None:
                 dap = self._next
                 self._next += 1
-                self._dap_of[thread] = dap
-                self._thread_of[dap] = weakref.ref(thread)
+                self._dap_of[ref(thread, self._forget_thread)] = dap
+                self._thread_of[dap] = ref(thread)
             return dap
 
     def ident(self, dap_id: int) -> int | None:
