@@ -65,7 +65,7 @@ def walk(code: CodeType) -> Iterator[CodeType]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(const for const in current.co_consts if isinstance(const, CodeType))
+        stack += [const for const in current.co_consts if type(const) is CodeType]  # (X4: 100k constants)
 
 
 def line_starts(code: CodeType) -> frozenset[int]:

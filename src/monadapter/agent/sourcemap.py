@@ -38,12 +38,22 @@ class SourceMap:
     a statement that spans several lines ends (:class:`StatementHeads`).
     """
 
-    __slots__ = ("lines", "line_count", "heads")
+    __slots__ = ("lines", "heads", "_text", "_line_count")
 
-    def __init__(self, lines: frozenset[int], line_count: int, heads: StatementHeads) -> None:
+    def __init__(self, lines: frozenset[int], heads: StatementHeads, text: str | None, line_count: int = 0) -> None:
+        """``line_count`` counts when there is no ``text`` (lines from loaded code)."""
         self.lines = lines
-        self.line_count = line_count
         self.heads = heads
+        self._text = text
+        self._line_count = line_count
+
+    @property
+    def line_count(self) -> int:
+        """Counted when first asked: only a breakpoint past the last line with code needs it (a
+        100k-line text takes ~3 ms to split)."""
+        if self._text is not None:
+            self._line_count, self._text = len(self._text.splitlines()), None
+        return self._line_count
 
     @classmethod
     def from_text(cls, text: str, filename: str, *, on_disk: bool = False) -> SourceMap:
@@ -67,7 +77,7 @@ class SourceMap:
         for root in roots:
             for code in codes.walk(root):
                 lines |= codes.line_starts(code)
-        return cls(frozenset(lines), max(lines, default=0), StatementHeads(None, []))
+        return cls(frozenset(lines), StatementHeads(None, []), None, max(lines, default=0))
 
     def relocate(self, line: int) -> int | None:
         """The line a breakpoint requested on ``line`` really binds to: the line itself if code starts
@@ -148,7 +158,7 @@ def _map_text(text: str, filename: str, on_disk: bool) -> SourceMap:
         lines |= codes.line_starts(code)
         if not code.co_name.startswith("<"):  # not the module, a lambda, a genexpr...: maybe a def or class
             scopes.add(code.co_firstlineno)
-    return SourceMap(frozenset(lines), len(text.splitlines()), StatementHeads(text, sorted(scopes)))
+    return SourceMap(frozenset(lines), StatementHeads(text, sorted(scopes)), text)
 
 
 def _cached_code(filename: str) -> CodeType | None:
