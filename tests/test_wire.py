@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, frame, numbered
+from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, encode, frame, numbered, written
 
 pytestmark = pytest.mark.unit
 
@@ -218,3 +218,12 @@ def test_numbering_an_encoded_message_gives_the_bytes_encoding_it_with_its_seq_g
     """The agent's channel frames outside its send lock and numbers under it (wire.numbered)."""
     raw_body = type(message.get("body")) is RawJSON
     assert b"".join(numbered(frame(message), 42, raw_body=raw_body)) == encode({**message, "seq": 42})
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 4, 5, 9, 10])
+def test_written_drops_what_a_gathering_write_took_from_the_pieces(count: int) -> None:
+    pieces = [b"abc", b"", b"d", b"efghij"]
+    views = [memoryview(piece) for piece in pieces]
+    written(views, count)
+    assert b"".join(views) == b"".join(pieces)[count:]
+    assert not views or len(views[0]) > 0 or count == 0

@@ -21,7 +21,17 @@ import anyio
 from anyio.abc import SocketAttribute, SocketStream
 
 from monadapter.adapter.messagelog import MessageLog
-from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, FramingError, MessageReader, RawJSON, decode, encode
+from monadapter.agent.wire import (
+    MOST_PIECES,
+    STREAM_READ_SIZE,
+    BadBody,
+    FramingError,
+    MessageReader,
+    RawJSON,
+    decode,
+    frame,
+    written,
+)
 
 _RECEIVE_SIZE = 65536
 #: Room asked for in a stdout pipe. Linux gives a pipe 64 KiB, and any process up to 1 MiB
@@ -32,11 +42,12 @@ _PIPE_SIZE = 1024 * 1024
 
 class ByteChannel(Protocol):
     """A duplex byte stream: ``receive`` returns ``b""`` once the peer is gone; ``send`` writes its
-    bytes whole or, cancelled before it began, not at all (half a message would wreck the stream)."""
+    pieces (a frame: wire.frame) one after the other, whole or, cancelled before it began, not at all
+    (half a message would wreck the stream)."""
 
     async def receive(self) -> bytes: ...
 
-    async def send(self, data: bytes) -> None: ...
+    async def send(self, pieces: list[bytes | memoryview]) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -61,11 +72,11 @@ class SocketChannel:
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
             return b""
 
-    async def send(self, data: bytes) -> None:
+    async def send(self, pieces: list[bytes | memoryview]) -> None:
         # anyio hands the bytes to the transport at once, whole; it waits (cancellably) only
         # before that, for a full buffer to drain
         try:
-            await self._stream.send(data)
+            await self._stream.send(b"".join(pieces))
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass  # the peer left; the reader sees end of stream and ends the session
 
@@ -156,24 +167,25 @@ class StdioChannel:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def send(self, data: bytes) -> None:
+    async def send(self, pieces: list[bytes | memoryview]) -> None:
         if not self._direct:
             try:
-                await anyio.to_thread.run_sync(_write_all, self._write_fd, data)
+                await anyio.to_thread.run_sync(_write_all, self._write_fd, b"".join(pieces))
             except OSError:
                 pass  # the client closed our stdout; the reader sees end of stream
             return
-        view = memoryview(data)
+        # written as they are (os.writev): a relayed 1.4 MB body is not copied into one frame first
+        views = [memoryview(piece) for piece in pieces]
         try:
             try:
-                view = view[os.write(self._write_fd, view) :]
+                written(views, os.writev(self._write_fd, views[:MOST_PIECES]))
             except BlockingIOError:
                 pass
-            if view:  # the pipe is full: wait for it to drain, shielded once any of it may be out
+            if views:  # the pipe is full: wait for it to drain, shielded once any of it may be out
                 with anyio.CancelScope(shield=True):
-                    while view:
+                    while views:
                         try:
-                            view = view[os.write(self._write_fd, view) :]
+                            written(views, os.writev(self._write_fd, views[:MOST_PIECES]))
                         except BlockingIOError:
                             await anyio.wait_writable(self._write_fd)
         except OSError:
@@ -269,7 +281,7 @@ class MessageWriter:
                     self._log.record(self._direction, {**message, "body": body.decoded()})
             else:
                 self._log.record(self._direction, message)
-            await self._channel.send(encode(message))  # whole or not at all, even when cancelled (ByteChannel)
+            await self._channel.send(frame(message))  # whole or not at all, even when cancelled (ByteChannel)
             return seq
         finally:
             self._lock.release()

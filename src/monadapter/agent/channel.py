@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from monadapter.agent import auth
 from monadapter.agent.ownthread import OwnThread
-from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, frame, numbered
+from monadapter.agent.wire import MOST_PIECES, BadBody, FramingError, MessageReader, RawJSON, frame, numbered, written
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -93,11 +93,7 @@ def _send_all(sock: _socket.socket, pieces: list[bytes | memoryview]) -> None:
     megabyte ``variables`` body goes from the pieces it was written in to the socket, uncopied."""
     views = [memoryview(piece) for piece in pieces]
     while views:
-        sent = sock.sendmsg(views)
-        while views and len(views[0]) <= sent:
-            sent -= len(views.pop(0))
-        if views:
-            views[0] = views[0][sent:]
+        written(views, sock.sendmsg(views[:MOST_PIECES]))
 
 
 class Channel:

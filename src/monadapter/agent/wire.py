@@ -188,6 +188,19 @@ def numbered(framed: list[bytes | memoryview], seq: int, *, raw_body: bool = Fal
     return _framed([text[:-1], b',"seq":%d}' % seq if len(text) > 2 else b'"seq":%d}' % seq])
 
 
+#: Pieces given to one gathering write (``sendmsg``, ``os.writev``) at most (Linux takes 1,024: IOV_MAX).
+MOST_PIECES = 512
+
+
+def written(views: list[memoryview], count: int) -> None:
+    """Drop the first ``count`` bytes from ``views``, the pieces of a frame being written in order with
+    gathering writes (``sendmsg``, ``os.writev``): what is left is what the next write starts with."""
+    while views and len(views[0]) <= count:
+        count -= len(views.pop(0))
+    if views:
+        views[0] = views[0][count:]
+
+
 def _framed(pieces: list[bytes | memoryview]) -> list[bytes | memoryview]:
     """The frame of the JSON text ``pieces`` make together: its header, then the pieces."""
     return [b"Content-Length: %d\r\n\r\n" % sum(map(len, pieces)), *pieces]
