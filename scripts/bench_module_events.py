@@ -44,11 +44,11 @@ if mode != "plain":
     ours, theirs = socket.socketpair()
     threading.Thread(target=lambda: [None for _ in iter(lambda: theirs.recv(65536), b"")], daemon=True).start()
     lock = threading.Lock()
-    def send_event(event, body):
+    def send_events(events):
         with lock:
-            ours.sendall(encode({{"type": "event", "event": event, "body": body, "seq": 0}}))
+            ours.sendall(b"".join(encode({{"type": "event", "event": event, "body": body, "seq": 0}}) for event, body in events))
     sources = Sources()
-    loaded = LoadedCode(sources, send_event)
+    loaded = LoadedCode(sources, send_events)
     engine = Engine(sources, loaded.send_event, lambda: set(), loaded.module_code_started if mode == "events" else None)
     engine.start()
 best = announce = float("inf")

@@ -150,3 +150,24 @@ async def test_bad_paging_fails_and_the_session_goes_on(
     assert (await client.request("modules", {"moduleCount": 1}, timeout=WAIT))["modules"]
     await client.continue_(stopped["body"]["threadId"])
     await client.wait_for_event("exited", timeout=WAIT)
+
+
+async def test_a_stop_after_hundreds_of_imports_announces_each_then_stops(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    """The announcements and the stop go in one write (over a thousand pieces: more than one sendmsg takes)."""
+    for index in range(600):
+        make_program(f"VALUE = {index}\n", name=f"many/m{index}.py")
+    program = make_program(
+        "import importlib\nfor i in range(600):\n    importlib.import_module(f'm{i}')\nprint('done')\n"
+    )
+    stopped = await client.launch_and_stop(
+        {program: [4]}, program=str(program), cwd=str(program.parent / "many"), env={"PYTHONPATH": "."}
+    )
+    assert stopped["body"]["reason"] == "breakpoint"
+    announced = {event["body"]["module"]["name"] for event in client.events if event["event"] == "module"}
+    assert {f"m{index}" for index in range(600)} <= announced
+    names = [event["event"] for event in client.events]
+    assert names.index("stopped") > max(index for index, name in enumerate(names) if name == "module")
+    await client.continue_(stopped["body"]["threadId"])
+    await client.wait_for_event("exited", timeout=WAIT)

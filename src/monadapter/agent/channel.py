@@ -143,10 +143,11 @@ class Channel:
 
     def send_event(self, event: str, body: dict[str, Any] | None = None) -> None:
         """Send an event to the adapter (thread-safe); silently dropped once the connection is gone."""
-        message: dict[str, Any] = {"type": "event", "event": event}
-        if body is not None:
-            message["body"] = body
-        self._send(message)
+        self._send(_event(event, body))
+
+    def send_events(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """Send events in order in one write (thread-safe): a stop's announcements and its ``stopped``."""
+        self._send(*(_event(event, body) for event, body in events))
 
     def start(self) -> None:
         """Start the I/O thread that reads and dispatches requests (one of ours: agent/ownthread.py)."""
@@ -192,8 +193,8 @@ class Channel:
         self._closed.set()
         self._socket.close()
 
-    def _send(self, message: dict[str, Any]) -> None:
-        """Assign ``seq`` and write ``message`` whole, under the send lock.
+    def _send(self, *messages: dict[str, Any]) -> None:
+        """Assign each ``seq`` and write ``messages`` whole, under the send lock.
 
         A user thread (the output copy's writes) sends outside our callbacks, where its Python lines
         fire events: one under the send lock could be parked by a halt (Halting.line) while the
@@ -203,14 +204,16 @@ class Channel:
         Python code) and only numbered under it (``wire.numbered``), ``_gone`` is read instead of
         ``Event.is_set``, and the event is set after the lock is released.
         """
-        framed = frame(message)
-        raw_body = type(message.get("body")) is RawJSON
+        framed = [(frame(message), type(message.get("body")) is RawJSON) for message in messages]
         with self._send_lock:
             if self._gone:
                 return
-            self._seq += 1
+            pieces: list[bytes | memoryview] = []
+            for pieces_of_one, raw_body in framed:
+                self._seq += 1
+                pieces += numbered(pieces_of_one, self._seq, raw_body=raw_body)
             try:
-                _send_all(self._socket, numbered(framed, self._seq, raw_body=raw_body))
+                _send_all(self._socket, pieces)
                 return
             except OSError:
                 self._gone = True
@@ -271,6 +274,13 @@ class Channel:
         except Exception as exc:  # a handler bug must not end the channel
             _complain(f"handler for {request.command!r} failed", with_traceback=True)
             request._answer({"success": False, "message": f"{exc}"})
+
+
+def _event(event: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "event", "event": event}
+    if body is not None:
+        message["body"] = body
+    return message
 
 
 def _complain(text: str, *, with_traceback: bool = False) -> None:

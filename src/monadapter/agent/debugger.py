@@ -47,7 +47,7 @@ class Debugger:
         self._options: dict[str, Any] = {}
         self.sources = Sources()
         # the engine's events pass through it: a stop first announces the modules and sources loaded
-        self.loaded = LoadedCode(self.sources, channel.send_event)
+        self.loaded = LoadedCode(self.sources, channel.send_events)
         self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
         self.handles = Handles()
         self._watcher = OwnThread(self._watch_connection)

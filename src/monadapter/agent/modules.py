@@ -33,6 +33,9 @@ TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benc
 if TYPE_CHECKING:
     from typing import Any
 
+    #: An event's name and body.
+    Event = tuple[str, dict[str, Any]]
+
 #: How many distinct run-time sources (exec/eval/compile text) are announced and listed: the text of each
 #: is kept for the ``source`` request, so a program that evals a million different strings must not keep
 #: them all.
@@ -67,9 +70,10 @@ class LoadedCode:
     callback); the requests run on the I/O thread. One lock keeps the bookkeeping consistent.
     """
 
-    def __init__(self, sources: Sources, send_event: Callable[[str, dict[str, Any]], None]) -> None:
+    def __init__(self, sources: Sources, send_events: Callable[[list[Event]], None]) -> None:
+        """``send_events`` sends events in one write, in order (``Channel.send_events``)."""
         self._sources = sources
-        self._send_event = send_event
+        self._send_events = send_events
         self._lock = threading.Lock()
         # modules present when debugging started get no event: the client lists them with ``modules``
         self._known_modules: set[str] = set(sys.modules)
@@ -108,42 +112,50 @@ class LoadedCode:
 
     def send_event(self, event: str, body: dict[str, Any]) -> None:
         """The engine's way to send events: before a ``stopped`` event, what loaded since the last stop is
-        announced, so the client knows the modules and sources of the stop it is about to show."""
-        if event == "stopped":
-            self.announce()
-        self._send_event(event, body)
+        announced, so the client knows the modules and sources of the stop it is about to show. They go
+        in one write with it: after 100 imports, one event a write made the adapter read, relay and the
+        client take them one by one (benchmarks S9: ~450 events, ~270 k adapter instructions each)."""
+        self._send_events([*self._announcements(), (event, body)] if event == "stopped" else [(event, body)])
 
     def announce(self) -> None:
         """Send ``module`` events for modules added to ``sys.modules`` and ``loadedSource`` events for source
         files and run-time sources seen since the last call."""
+        events = self._announcements()
+        if events:
+            self._send_events(events)
+
+    def _announcements(self) -> list[Event]:
+        """The ``module`` and ``loadedSource`` events of what loaded since the last call."""
         with self._lock:
             files, self._pending_files = self._pending_files, {}
             compiled, self._pending_runtime = self._pending_runtime, []
             fresh = self._fresh_modules()
             self._known_modules.update(name for name, _module in fresh)
+        events: list[Event] = []
         for name, module in fresh:
             if self._is_own(module):
                 continue
-            self._send_event("module", {"reason": "new", "module": self._describe(name, module)})
+            events.append(("module", {"reason": "new", "module": self._describe(name, module)}))
             path = _text(module_dict(module), "__file__")
             if path is not None and path.endswith(".py"):
-                self._announce_file(path)
+                self._announce_file(path, events)
         for filename in files:
             if not is_synthetic(filename) and not codes.is_own_file(filename):
-                self._announce_file(filename)
+                self._announce_file(filename, events)
         for code in compiled:
             source = self._sources.source_for(code)
             with self._lock:
                 self._runtime[source["sourceReference"]] = source
-            self._send_event("loadedSource", {"reason": "new", "source": source})
+            events.append(("loadedSource", {"reason": "new", "source": source}))
+        return events
 
-    def _announce_file(self, path: str) -> None:
+    def _announce_file(self, path: str, events: list[Event]) -> None:
         key = os.path.normcase(path)
         with self._lock:
             if key in self._announced_files:
                 return
             self._announced_files[key] = path
-        self._send_event("loadedSource", {"reason": "new", "source": self._file_source(path)})
+        events.append(("loadedSource", {"reason": "new", "source": self._file_source(path)}))
 
     # -- requests ---------------------------------------------------------------------------------
 
