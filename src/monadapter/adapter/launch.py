@@ -30,7 +30,7 @@ class ClientArguments(BaseModel):
     ignored (VS Code adds ``type``, ``name``, ``request``, ``__sessionId``; debugpy configurations
     carry options we don't use)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -51,7 +51,7 @@ class VariablePresentation(BaseModel):
     ``Presentation``), so no default is filled in here. Unknown keys are refused: a misspelt
     category would otherwise be silently ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     all: Placement | None = Field(None, description="Every category not given on its own.")
     special: Placement | None = Field(None, description="Special names such as __init__ (default group).")
@@ -76,7 +76,7 @@ class VariablePresentation(BaseModel):
 class CodeRule(BaseModel):
     """One of debugpy's ``rules``: a path glob or a module glob, and whether what it matches is user code."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str | None = Field(
         None, description="A glob over absolute file paths (** for any directories); a directory covers its files."
