@@ -358,6 +358,8 @@ class Engine:
         self._plans = self.stepper.plans
         self._parked_by_aux = self.halting.parked_by_aux
         self._skipped_files = self.user.verdicts
+        #: the RAISE callback, a closure (EVENTS names it like the methods)
+        self._on_aux_raise = self._raise_callback()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
         # the state of the code _on_line saw last: a hot line's code is found without code_key, whose
@@ -582,28 +584,40 @@ class Engine:
             self.parking.park_on_exception(ident, stack, exception, "userUnhandled")
         return None
 
-    def _on_aux_raise(self, code: CodeType, offset: int, exception: BaseException) -> Any:
-        """Aux global RAISE: stops where user code raises (once per exception object, not again in each
-        frame it passes). Returns None.
+    def _raise_callback(self) -> Callable[[CodeType, int, BaseException], None]:
+        """The aux id's global RAISE callback (``_on_aux_raise``): stops where user code raises (once per
+        exception object, not again in each frame it passes).
 
         It fires for every exception raised anywhere, most of them in library code that catches its
         own (benchmarks S5: 200k in ``ChainMap.__getitem__``). So the verdict on such code is one
-        lookup by file name, and the callback is registered bare, its ``try`` doing the ``_guard``
-        wrapper's work: the wrapper's extra call was ~70 ns of a ~330 ns raise-and-catch.
+        lookup by file name, and the callback is registered bare, the slow path's ``try`` doing the
+        ``_guard`` wrapper's work (the wrapper's extra call was ~70 ns of a ~330 ns raise-and-catch);
+        it is a closure over the two things it reads, not a method: no bound method to unpack, no
+        attribute of ours looked up, no ``try`` or local of its own per raise.
         """
+        verdict = self._skipped_files.get  # never replaced (see __init__)
+        raised = self._raised
+
+        def on_raise(code: CodeType, offset: int, exception: BaseException) -> None:
+            if not verdict(code.co_filename):  # True: library code, the hot case (a str key: never raises)
+                raised(code, exception)
+
+        return on_raise
+
+    def _raised(self, code: CodeType, exception: BaseException) -> None:
+        """The RAISE callback's slow path: ``exception`` is raised in code that is the user's or not
+        judged yet; stop if it should."""
         try:
-            skipped = self._skipped_files.get(code.co_filename)
-            if skipped or (skipped is None and self.user.skipped(code.co_filename)):
-                return None
+            if self.user.skipped(code.co_filename):  # judges (and remembers) a file seen for the first time
+                return
             ident = get_ident()
             if ident in self._own_threads():
-                return None
-            stack = self.exception_stops.raised(code, _getframe(1), exception)
+                return
+            stack = self.exception_stops.raised(code, _getframe(2), exception)
             if stack is not None:
                 self.parking.park_on_exception(ident, stack, exception, "raised")
         except Exception as exc:
             self._report("_on_aux_raise", exc)
-        return None
 
     def _on_aux_line(self, code: CodeType, line: int) -> Any:
         """Aux LINE: local on code a data breakpoint watches (compare the values after each line, the
