@@ -91,6 +91,9 @@ def open_connection(host: str, port: int, timeout: float) -> _socket.socket:
 def _send_all(sock: _socket.socket, pieces: list[bytes | memoryview]) -> None:
     """``sock.sendall`` of the pieces one after the other, without joining them (``sendmsg``): a
     megabyte ``variables`` body goes from the pieces it was written in to the socket, uncopied."""
+    if len(pieces) == 1:  # a frame in one piece: any message but one with a RawJSON body
+        sock.sendall(pieces[0])
+        return
     views = [memoryview(piece) for piece in pieces]
     while views:
         written(views, sock.sendmsg(views[:MOST_PIECES]))

@@ -161,8 +161,8 @@ def encode(message: dict[str, Any]) -> bytes:
 
 
 def frame(message: dict[str, Any]) -> list[bytes | memoryview]:
-    """Return ``message`` framed for the wire, in pieces to be written in order: the header, the JSON
-    text, or for a :class:`RawJSON` ``body`` the text before it, its pieces as they are, and ``}``.
+    """Return ``message`` framed for the wire, in pieces to be written in order: the whole frame, or for
+    a :class:`RawJSON` ``body`` the header, the text before the body, its pieces as they are, and ``}``.
 
     Text that is not valid Unicode (a lone surrogate: a client's ``"\\ud800"``, a thread name, a
     ``repr``, a file name with undecodable bytes) goes out as its JSON escape, so it reads back as
@@ -170,7 +170,7 @@ def frame(message: dict[str, Any]) -> list[bytes | memoryview]:
     """
     body = message.get("body")
     if type(body) is not RawJSON:
-        return _framed([_utf8(_dumps(message))])
+        return [_whole(_utf8(_dumps(message)))]
     envelope = _utf8(_dumps({key: value for key, value in message.items() if key != "body"}))
     return _framed([envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":', *body.pieces, b"}"])
 
@@ -182,10 +182,11 @@ def numbered(framed: list[bytes | memoryview], seq: int, *, raw_body: bool = Fal
     the text before the body only, no JSON encoding: the agent's channel numbers messages under its
     send lock, where no Python code of the standard library may run (agent/channel.py,
     ``Channel._send``)."""
-    text = framed[1]
     if raw_body:  # the text before the body ends with its key
-        return _framed([text[: -len(b'"body":')], b'"seq":%d,"body":' % seq, *framed[2:]])
-    return _framed([text[:-1], b',"seq":%d}' % seq if len(text) > 2 else b'"seq":%d}' % seq])
+        return _framed([framed[1][: -len(b'"body":')], b'"seq":%d,"body":' % seq, *framed[2:]])
+    whole = bytes(framed[0])  # the very bytes: frame() gives a frame in one piece as bytes
+    text = whole[whole.index(b"\r\n\r\n") + 4 : -1]
+    return [_whole(text + b',"seq":%d}' % seq if len(text) > 1 else b'{"seq":%d}' % seq)]
 
 
 #: Pieces given to one gathering write (``sendmsg``, ``os.writev``) at most (Linux takes 1,024: IOV_MAX).
@@ -199,6 +200,11 @@ def written(views: list[memoryview], count: int) -> None:
         count -= len(views.pop(0))
     if views:
         views[0] = views[0][count:]
+
+
+def _whole(text: bytes) -> bytes:
+    """The frame of the JSON text ``text``, as one piece."""
+    return b"Content-Length: %d\r\n\r\n%s" % (len(text), text)
 
 
 def _framed(pieces: list[bytes | memoryview]) -> list[bytes | memoryview]:
