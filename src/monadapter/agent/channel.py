@@ -119,21 +119,46 @@ class Channel:
 
     @classmethod
     def connect(cls, host: str, port: int, *, secret: str, timeout: float = 10.0) -> Channel:
-        """Connect to the adapter at ``host:port`` (TCP_NODELAY: every message is small and urgent)
-        and prove to each other that both know ``secret`` (agent/auth.py).
+        """Connect to the adapter at ``host:port`` and prove to each other that both know ``secret``
+        (:meth:`open`, then :meth:`authenticate`).
 
         Raises:
             OSError: nobody listens there.
             auth.AuthenticationError: the listener is not our adapter.
         """
+        channel = cls.open(host, port, timeout)
+        channel.authenticate(secret, timeout)
+        return channel
+
+    @classmethod
+    def open(cls, host: str, port: int, timeout: float = 10.0) -> Channel:
+        """Connect to the adapter at ``host:port`` (TCP_NODELAY: every message is small and urgent);
+        nothing may be sent or read before :meth:`authenticate`.
+
+        Raises:
+            OSError: nobody listens there.
+        """
         sock = open_connection(host, port, timeout)
         try:
             sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
-            reader = auth.connect(sock, secret, timeout=timeout)
         except BaseException:
             sock.close()
             raise
-        return cls(sock, reader)
+        return cls(sock)
+
+    def authenticate(self, secret: str, timeout: float = 10.0) -> None:
+        """Prove to each other that both ends know ``secret`` (agent/auth.py); the connection is
+        closed when that fails.
+
+        Raises:
+            OSError: the connection broke.
+            auth.AuthenticationError: the listener is not our adapter.
+        """
+        try:
+            self._reader = auth.connect(self._socket, secret, timeout=timeout)
+        except BaseException:
+            self._socket.close()
+            raise
 
     def register(self, command: str, handler: Callable[[Request], None]) -> None:
         """Route requests named ``command`` to ``handler``, which runs on the I/O thread.

@@ -22,16 +22,27 @@ if TYPE_CHECKING:
 _WAIT_SLICE = 0.05
 
 
-def start_debugger(channel: Channel) -> Debugger | None:
-    """Create and start the Debugger; None when it cannot claim its tool id (the adapter is told
-    with ``monadapter/error``, which fails its launch or attach, and the channel is closed)."""
+def start_debugger(channel: Channel, made: Debugger | ToolBusyError | None = None) -> Debugger | None:
+    """Create and start the Debugger (or take ``made``, what :func:`new_debugger` made); None when it
+    cannot claim its tool id (the adapter is told with ``monadapter/error``, which fails its launch
+    or attach, and the channel is closed)."""
+    if made is None:
+        made = new_debugger(channel)
+    if isinstance(made, ToolBusyError):
+        channel.send_event("monadapter/error", {"message": str(made)})
+        channel.close()
+        return None
+    return made
+
+
+def new_debugger(channel: Channel) -> Debugger | ToolBusyError:
+    """Create and start the Debugger on a channel that may not be authenticated yet (it sends nothing);
+    the ToolBusyError when it cannot claim its tool id, for :func:`start_debugger` to report."""
     debugger = Debugger(channel)
     try:
         debugger.start()
     except ToolBusyError as exc:
-        channel.send_event("monadapter/error", {"message": str(exc)})
-        channel.close()
-        return None
+        return exc
     return debugger
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from monadapter.agent import auth, children, handshake, hide, runner
 from monadapter.agent.channel import Channel
-from monadapter.agent.debugger import Debugger
+from monadapter.agent.debugger import Debugger, ToolBusyError
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -74,15 +74,23 @@ def start() -> Run:
     host, port, secret_file, target = parse_arguments(sys.argv[1:])
     secret = os.environ.pop(auth.SECRET_ENV, "")
     children.pass_on_to_children()
+    made: Debugger | ToolBusyError | None = None
     try:
         if secret_file is not None:
             secret = auth.take_secret_file(secret_file)
-        channel = Channel.connect(host, port, secret=secret)
+        channel = Channel.open(host, port)
+        # The debugger starts while the adapter may still be loading (its head start launched us
+        # before it imported anyio and pydantic: adapter/headstart.py), not after the handshake,
+        # where its ~56 M instructions (3.13) delayed the hello. It sends nothing until then.
+        made = handshake.new_debugger(channel)
+        channel.authenticate(secret)
     except (OSError, auth.AuthenticationError) as exc:
+        if isinstance(made, Debugger):
+            made.stop()
         print(f"monadapter agent: cannot reach the adapter at {host}:{port}: {exc}", file=sys.stderr)
         sys.exit(1)
     channel.on_hang_up(_silence_piped_output)
-    return _configured(channel, target, launched=True)
+    return _configured(channel, target, made, launched=True)
 
 
 def exit_with(code: int) -> NoReturn:
@@ -93,13 +101,16 @@ def exit_with(code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _configured(channel: Channel, target: runner.Target, *, launched: bool = False) -> Run:
-    """Serve the adapter until configurationDone; return what runs ``target`` under the debugger.
+def _configured(
+    channel: Channel, target: runner.Target, made: Debugger | ToolBusyError, *, launched: bool = False
+) -> Run:
+    """Serve the adapter until configurationDone with the debugger ``made`` (handshake.new_debugger);
+    return what runs ``target`` under the debugger.
 
     A ``launched`` program ends with its adapter: if the connection drops without a detach (the
     adapter was killed, or crashed), nobody can see or end the program any more (README, "Guarantees").
     """
-    started = handshake.start_debugger(channel)
+    started = handshake.start_debugger(channel, made)
     if started is None:
         sys.exit(1)
     if launched:
