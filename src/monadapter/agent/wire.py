@@ -323,8 +323,7 @@ class MessageReader:
                 raise FramingError("stream ended in the middle of a message body", recoverable=False)
             self._frame = (start, length)
             return None
-        with memoryview(self._buffer) as view:
-            raw = bytes(view[start : start + length])
+        raw = bytes(self._buffer[start : start + length])
         del self._buffer[: start + length]
         return raw
 
