@@ -290,8 +290,8 @@ AGENT_STDLIB = (
 LISTENER_STDLIB = ("selectors", "socket")
 #: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes,
 #: the ast, dataclasses, json and typing the modules that read frames and values import (loaded at the
-#: first request that needs them).
-AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "json", "traceback", "typing")
+#: first request that needs them), and inspect, which 3.15's dataclasses imports when a class is made.
+AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "inspect", "json", "traceback", "typing")
 #: A program that imports nothing but ``sys`` and ``_thread`` (built in, loaded by every python):
 #: whatever else its ``sys.modules`` holds, python or the debugger put there.
 MODULES_PROBE = """

@@ -211,7 +211,8 @@ class Listener:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET  # "::", "::1": IPv6 addresses
         self._server = socket.create_server((host, port), family=family)
         self.address = (host, self._server.getsockname()[1])
-        self._secret = secret
+        # made here, not on the accept thread: what it imports (selectors) is loaded when start returns
+        self._gate = auth.Gate(self._server, secret)
         self._thread = OwnThread(_reporting(self._accept_loop))
 
     @classmethod
@@ -239,7 +240,7 @@ class Listener:
 
     def _accept_loop(self) -> None:
         """Admit clients for as long as the program runs: one session at a time, the others refused."""
-        with auth.Gate(self._server, self._secret) as gate:
+        with self._gate as gate:
             while True:
                 try:
                     accepted = gate.poll()
