@@ -449,6 +449,28 @@ def test_values_hex_truncation_and_failing_repr() -> None:
         assert stop.locals()["exiting"]["value"] == "<repr raised SystemExit: 4>"
 
 
+def huge_int_keys(pause: Callable[[], None]) -> dict[object, object]:
+    """A dict keyed by an int of more digits than ``str()`` converts (sys.get_int_max_str_digits)."""
+    huge = 1 << 20_000  # ~6,000 decimal digits: repr raises ValueError
+    mapping: dict[object, object] = {huge: "huge key", "small": huge}
+    pause()
+    return mapping
+
+
+@pytest.mark.unit
+def test_a_dict_keyed_by_an_int_too_long_to_convert_still_shows_every_entry() -> None:
+    with Stop(huge_int_keys) as stop:
+        mapping = stop.locals()["mapping"]
+        children = stop.variables(mapping["variablesReference"])
+        by_value = {child["value"]: child for child in children}
+        assert "'huge key'" in by_value, children
+        huge_entry = by_value["'huge key'"]
+        assert huge_entry["name"].startswith("<repr raised ValueError")
+        assert stop.evaluate(huge_entry["evaluateName"])["result"] == "'huge key'"
+        small = next(child for child in children if child["name"] == "'small'")
+        assert small["value"].startswith("<repr raised ValueError")
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize(
     "value",

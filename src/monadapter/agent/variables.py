@@ -315,7 +315,12 @@ def attribute_expression(parent: str | None, name: str) -> str | None:
 def key_literal(key: Any) -> str | None:
     """Return source text that evaluates to ``key``, or None when the key has no literal form."""
     kind = type(key)
-    if kind in (str, bytes, int, bool) or key is None:
+    if kind is int:
+        try:
+            return repr(key)
+        except ValueError:  # more digits than str() converts (sys.get_int_max_str_digits): no literal
+            return None
+    if kind in (str, bytes, bool) or key is None:
         return repr(key)
     if kind is float and key == key and key not in (float("inf"), float("-inf")):
         return repr(key)
