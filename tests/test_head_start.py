@@ -5,7 +5,9 @@ validated plan runs the same thing, and kills it otherwise."""
 from __future__ import annotations
 
 import os
+import select
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,63 @@ async def test_a_launch_sent_with_initialize_runs_and_stops_as_any_launch(tmp_pa
         await client.continue_(stopped["threadId"])
         assert (await client.wait_for_event("exited"))["body"]["exitCode"] == 0
         assert "done 42" in client.output("stdout")
+
+
+#: The debuggee's sitecustomize (on its PYTHONPATH): with a tool id of its own it watches the main
+#: thread's calls until the first ``recv`` of a socket, the agent waiting for the listener's challenge
+#: (the handshake's first step), and prints which tool holds the debugger's id at that moment.
+HANDSHAKE_PROBE = """
+import _thread, sys
+M = sys.monitoring
+MAIN = _thread.get_ident()
+
+def on_call(code, offset, called, arg0):
+    if getattr(called, "__name__", None) == "recv" and _thread.get_ident() == MAIN:
+        M.set_events(M.OPTIMIZER_ID, 0)
+        print("debugger at the handshake:", M.get_tool(M.DEBUGGER_ID), file=sys.stderr, flush=True)
+
+M.use_tool_id(M.OPTIMIZER_ID, "handshake-probe")
+M.register_callback(M.OPTIMIZER_ID, M.events.CALL, on_call)
+M.set_events(M.OPTIMIZER_ID, M.events.CALL)
+"""
+
+
+def test_a_launched_agent_starts_its_debugger_before_the_handshake(tmp_path: Path) -> None:
+    """architecture.md, "Launching the debuggee": the launcher connects, starts the debugger (while an
+    adapter that gave it a head start may still be importing), then authenticates; it sends nothing
+    before the handshake, and its hello is the first message after it."""
+    (tmp_path / "sitecustomize.py").write_text(HANDSHAKE_PROBE)
+    program = tmp_path / "prog.py"
+    program.write_text(PROGRAM)
+    message = launch({"program": str(program), "env": {"PYTHONPATH": str(tmp_path)}})
+    early, fd = early_with(encode(message), {"adapterID": "x"})
+    try:
+        head = start(early, fd)
+    finally:
+        os.close(fd)
+    assert head is not None
+    try:
+        assert select.select([head.listener], [], [], 30)[0], "the agent did not connect"
+        sock, _address = head.listener.accept()
+        with sock:
+            sock.settimeout(30)
+            side = auth.ListenerSide(head.secret)
+            reader = MessageReader()
+            sock.sendall(side.challenge())
+            sock.sendall(side.check(next_message(sock, reader)))
+            hello = next_message(sock, reader)
+            assert (hello.get("type"), hello.get("event")) == ("event", "monadapter/hello")
+        _out, err = head.process.communicate(timeout=30)  # a launched program ends with its adapter
+        assert "debugger at the handshake: monadapter" in err.decode(), err.decode()
+    finally:
+        head.discard()
+
+
+def next_message(sock: socket.socket, reader: MessageReader) -> dict[str, Any]:
+    """The next message on ``sock`` (a timeout set), which must be a JSON object."""
+    while (message := reader.next_message()) is None:
+        data = sock.recv(65536)
+        assert data, "the agent hung up"
+        reader.feed(data)
+    assert isinstance(message, dict), message
+    return message
