@@ -24,7 +24,7 @@ from anyio.abc import Listener, SocketAttribute, SocketListener, SocketStream
 from monadapter.adapter import peerauth
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.launch import AgentOptions
-from monadapter.adapter.plan import NOTIFY_ENV, LaunchPlan, follows_children
+from monadapter.adapter.plan import LaunchPlan, follows_children
 from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, MessageReader, encode
 
@@ -49,7 +49,7 @@ async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
     debugged (``subProcess``, not ``noDebug``, a client that can start child sessions); else with
     no such variable at all (the adapter may itself run under a debuggee that follows children)."""
     if not follows_children(plan.arguments, session.client_arguments):
-        return plan.with_env(**{NOTIFY_ENV: None})
+        return plan.with_notify(None)
     made = session.head_start.take_notify() if session.head_start is not None else None
     listener: Listener[SocketStream]
     if made is not None:  # the head start's, named in the environment of the process it started
@@ -59,7 +59,7 @@ async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
     port = listener.extra(SocketAttribute.local_port)
     inherited = {name: plan.launch_arguments[name] for name in INHERITED if name in plan.launch_arguments}
     session.start_soon(_serve, session, listener, token, inherited)
-    return plan.with_env(**{NOTIFY_ENV: f"127.0.0.1:{port}:{token}"})
+    return plan.with_notify((port, token))
 
 
 async def _serve(session: Session, listener: Listener[SocketStream], token: str, inherited: dict[str, Any]) -> None:

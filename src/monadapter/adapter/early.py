@@ -25,7 +25,8 @@ from monadapter.adapter.capabilities import capabilities
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
 from monadapter.agent.wire import MAX_REQUEST_BYTES, FramingError, MessageReader, decode, encode
 
-_RECEIVE_SIZE = 65536
+#: How much is read from stdin at once (here and by the head start, adapter/headstart.py).
+RECEIVE_SIZE = 65536
 
 #: ``InitializeRequestArguments`` of the DAP schema (protocol/_generated.py): field -> JSON type.
 #: Every field is optional but ``adapterID``; a test checks this table against the model.
@@ -150,7 +151,7 @@ def _read(fd: int) -> bytes:
     """Whatever the client sent next (``b""``: the end); waits if our stdin is non-blocking."""
     while True:
         try:
-            return os.read(fd, _RECEIVE_SIZE)
+            return os.read(fd, RECEIVE_SIZE)
         except BlockingIOError:
             select.select([fd], [], [])
         except OSError:

@@ -27,9 +27,9 @@ import signal
 import socket
 from types import SimpleNamespace
 
-from monadapter.adapter.early import EarlyStart, certain_arguments, is_scalar
+from monadapter.adapter.early import RECEIVE_SIZE, EarlyStart, certain_arguments, is_scalar
 from monadapter.adapter.errors import LaunchError
-from monadapter.adapter.plan import NOTIFY_ENV, LaunchPlan, follows_children, make_plan
+from monadapter.adapter.plan import LaunchPlan, follows_children, make_plan
 from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, decode
 
@@ -135,12 +135,8 @@ def start(early: EarlyStart, fd: int = 0) -> HeadStart | None:
     except LaunchError:
         return None  # the session says what is wrong
     listener = _listen()
-    notify = None
-    if follows_children(arguments, early.client_arguments):
-        notify = (_listen(), auth.new_token())
-        plan = plan.with_env(**{NOTIFY_ENV: f"127.0.0.1:{notify[0].getsockname()[1]}:{notify[1]}"})
-    else:
-        plan = plan.with_env(**{NOTIFY_ENV: None})
+    notify = (_listen(), auth.new_token()) if follows_children(arguments, early.client_arguments) else None
+    plan = plan.with_notify(None if notify is None else (notify[0].getsockname()[1], notify[1]))
     secret = auth.new_token()
     plan = plan.with_env(**{auth.SECRET_ENV: secret})
     try:
@@ -195,7 +191,7 @@ def _read_waiting(early: EarlyStart, fd: int) -> None:
     """Give ``early``'s reader whatever the client has sent by now, without waiting for more."""
     try:
         while select.select([fd], [], [], 0)[0]:
-            chunk = os.read(fd, 65536)
+            chunk = os.read(fd, RECEIVE_SIZE)
             early.reader.feed(chunk)
             if not chunk:
                 return

@@ -89,6 +89,15 @@ class LaunchPlan:
         """This plan with more environment changes."""
         return replace(self, env_changes={**self.env_changes, **changes})
 
+    def with_notify(self, listener: tuple[int, str] | None) -> LaunchPlan:
+        """This plan with the child notify listener (its port and token) named in the environment, or,
+        for None, with no such variable at all (the adapter may itself run under a debuggee that follows
+        children). The session and the head start name it alike: ``HeadStart.fits`` compares the two."""
+        if listener is None:
+            return self.with_env(**{NOTIFY_ENV: None})
+        port, token = listener
+        return self.with_env(**{NOTIFY_ENV: f"127.0.0.1:{port}:{token}"})
+
     def command(self, agent_port: int, secret_file: str | None = None) -> list[str]:
         """The debuggee's argv: the interpreter running the agent's start script, then the target.
 
