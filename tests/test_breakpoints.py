@@ -597,3 +597,47 @@ async def test_the_deprecated_lines_array_sets_breakpoints(tmp_path: Path) -> No
         assert await stop_location(client, stopped) == ("work", body)
         await client.set_breakpoints(program, [])
         assert await run_to_exit(client, stopped) == 0
+
+
+async def test_breakpoints_set_later_in_a_module_imported_without_any_find_its_code(tmp_path: Path) -> None:
+    """A module imported while no breakpoint is in it is only noted (CodeRegistry.note, benchmarks S9),
+    its module code gone once imported: a breakpoint set there while stopped still binds to a method
+    and to a closure never run yet, and a function breakpoint set then is verified at once."""
+    module = write_program(
+        tmp_path,
+        """
+        class Box:
+            def put(self, item):
+                def check():
+                    return item is not None  # check body
+                kept = check()  # put body
+                return kept
+        def unused():
+            return 0
+    """,
+        name="boxes.py",
+    )
+    program = write_program(
+        tmp_path,
+        """
+        import boxes
+        box = boxes.Box()  # after import
+        print(box.put(1))
+    """,
+    )
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {program: [line_of(program, "# after import")]}, **launch_arguments(program)
+        )
+        answered = await client.set_breakpoints(
+            module, [line_of(module, "# put body"), line_of(module, "# check body")]
+        )
+        assert [answer["verified"] for answer in answered] == [True, True]
+        functions = await client.request("setFunctionBreakpoints", {"breakpoints": [{"name": "unused"}]})
+        assert [answer["verified"] for answer in functions["breakpoints"]] == [True]
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("Box.put", line_of(module, "# put body"))
+        stopped = await next_stop(client, stopped)
+        assert await stop_location(client, stopped) == ("Box.put.<locals>.check", line_of(module, "# check body"))
+        await client.request("setFunctionBreakpoints", {"breakpoints": []})
+        assert await run_to_exit(client, stopped) == 0

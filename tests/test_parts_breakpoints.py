@@ -159,3 +159,52 @@ def test_the_library_roots_read_without_sysconfig_hold_sysconfigs_install_paths(
     paths = sysconfig.get_paths()
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
         assert os.path.normcase(os.path.realpath(paths[name])) + os.sep in codes._LIBRARY_ROOTS, name
+
+
+NESTED = """
+class Box:
+    def put(self, item):
+        def check():
+            return item is not None
+        return check()
+
+def free():
+    return 2
+"""
+
+
+def test_code_noted_at_first_sight_gets_states_when_a_breakpoint_is_set_in_its_file(tmp_path: Path) -> None:
+    """A file with no breakpoint has its code noted (CodeRegistry.note, benchmarks S9), not registered.
+    Its ``<module>`` code dies once imported: the nested code it held (a class body's method, a
+    closure's code) was noted with it and is found, registered and probed when a breakpoint is set
+    there later; the table wants states for code of a file with breakpoints only."""
+    path, module = compile_file(tmp_path, NESTED)
+    registry, table, _arm, _events = parts()
+    key = registry.key_of(str(path))
+    assert key and not table.wants(key)
+    registry.note(module, key)
+    put, check = nested(module, "put"), nested(module, "check")
+    del module
+    gc.collect()
+    assert list(registry.registered()) == []
+    answer = table.set_breakpoints({"path": str(path)}, [{"line": 4}])
+    assert [(bp["verified"], bp["line"]) for bp in answer] == [(True, 4)]
+    assert table.wants(key)
+    state = registry.state(check)
+    assert state is not None and list(state.probes) == [4]
+    # free's code died with the module code (no function was made of it here)
+    assert {code.co_name for _state, code in registry.registered()} == {"put", "check"}
+    assert registry.state(put) is not None
+
+
+def test_noted_code_that_died_is_dropped_as_more_is_noted(tmp_path: Path) -> None:
+    """A file whose code is compiled and run again and again (a reloaded module) keeps no reference
+    to the code that died beyond twice what lives (benchmarks S9's notes stay bounded)."""
+    path, _module = compile_file(tmp_path, "x = 1\n")
+    text = path.read_text()
+    registry = CodeRegistry(Sources())
+    key = registry.key_of(str(path))
+    for _ in range(1000):
+        registry.note(compile(text, str(path), "exec"), key)
+    assert len(registry._dormant[key]) <= 2 * 1 + 64
+    assert registry.key_of(CodeRegistry.__init__.__code__.co_filename) == ""

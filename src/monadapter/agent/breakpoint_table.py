@@ -87,7 +87,10 @@ class BreakpointTable:
         """Replace the function breakpoints; each stops on entry to every function of that name,
         already loaded or loaded later (a ``breakpoint`` event verifies it then)."""
         self._functions = [FunctionBreakpoint.from_request(self.new_id(), spec) for spec in specs]
-        for state, code in self._registry.live():
+        # none set (editors send an empty list at every start): only registered code can hold an entry
+        # probe, and the code only noted (CodeRegistry.note) stays so
+        found = self._registry.live() if self._functions else self._registry.registered()
+        for state, code in found:
             had_entry = bool(state.entry)
             if self._match_functions(state, code) or had_entry:
                 self._rearm(state, code)
@@ -120,6 +123,11 @@ class BreakpointTable:
         return self._next_id - 1
 
     # -- new code ---------------------------------------------------------------------------------
+
+    def wants(self, key: str) -> bool:
+        """Whether code first seen in the file ``key`` needs its state now (code_added): the file has
+        breakpoints, or function breakpoints may name it. Other code is only noted (CodeRegistry.note)."""
+        return bool(self._functions) or key in self.files
 
     def code_added(self, added: list[tuple[CodeState, CodeType]]) -> None:
         """Code just registered (CodeRegistry.register_tree): arm its function breakpoints and its

@@ -301,7 +301,9 @@ class DataWatches:
 
     def _arm_all(self) -> None:
         """Give every live code object the watches that can change on it (and the aux id's events)."""
-        for state, code in self._registry.live():
+        # no watch left: only registered code can carry one, and the code only noted stays so
+        found = self._registry.live() if self.watches else self._registry.registered()
+        for state, code in found:
             wanted = self._wanted(code, state.file_key)
             if wanted != state.data_watches:
                 state.data_watches = wanted

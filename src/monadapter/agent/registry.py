@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from _weakref import ref  # weakref's own type: the weakref module would add ~0.09 MB to every debuggee (benchmarks A2)
 from collections.abc import Callable, Iterable
+from itertools import chain
+from operator import attrgetter, call
 from types import CodeType
 
 from . import codes
@@ -23,6 +25,10 @@ def file_key(filename: str) -> str:
     """The comparison key of a code object's file: the name itself for ``<string>``-like names."""
     return filename if is_synthetic(filename) else path_key(filename)
 
+
+#: How many references a file's noted code may hold before note first drops those whose code died.
+_PRUNE_FLOOR = 64
+_consts = attrgetter("co_consts")
 
 #: The probes of a code object with none: shared, never mutated (a state's probes are replaced whole).
 NO_PROBES: dict[int, tuple[LineProbe, ...]] = {}
@@ -114,7 +120,9 @@ class CodeState(ref):  # type: ignore[type-arg]
 
 class CodeRegistry:
     """Every code object seen (first sight through the engine's PY_START, or found at start-up), by
-    identity, and by file. Our own code is never registered: no state, no probe, no stop.
+    identity, and by file: registered (a CodeState) where something may arm it, else only noted (a
+    weak reference by file, registered when its file's code or all code is asked for). Our own code
+    is never registered: no state, no probe, no stop.
 
     Needs no sys.monitoring: a test registers code objects it compiled itself.
     """
@@ -128,9 +136,13 @@ class CodeRegistry:
         self._by_file: dict[str, set[int]] = {}
         # every state's weakref callback: one bound method for all of them
         self._forget_dead = self._forget
-        # maps file key -> weak references to code that existed when the session started and has no
-        # state yet (see add_existing)
+        # maps file key -> weak references to code that has no state yet: code that existed when the
+        # session started (add_existing) and code first run in a file nothing armed (note)
         self._dormant: dict[str, list[ref[CodeType]]] = {}
+        # maps file key -> the length past which note drops the file's references whose code died
+        self._prune_at: dict[str, int] = {}
+        # maps a code object's file name -> its file_key, for the files note was asked about
+        self._keys: dict[str, str] = {}
 
     def add_existing(self, code_objects: Iterable[CodeType]) -> None:
         """Note the code that exists when the session starts (``codes.existing_code``), by file, each
@@ -153,15 +165,55 @@ class CodeRegistry:
                 # reference: python keeps one callback-less weak reference per object
                 refs.append(ref(code))
 
+    def key_of(self, filename: str) -> str:
+        """The file_key of a code object's file name, "" for our own files (``codes.is_own_file``
+        resolves the same path), remembered per file on disk: it resolves the path (realpath: a system
+        call per directory), once most of a module's first-sight cost. Safe without the engine's lock."""
+        key = self._keys.get(filename)
+        if key is None:
+            key = file_key(filename)
+            if key.startswith(codes.OWN_DIR):
+                key = ""
+            if not is_synthetic(filename):
+                self._keys[filename] = key
+        return key
+
+    def note(self, code: CodeType, key: str) -> None:
+        """Note ``code`` of the file ``key`` on first sight, as ``add_existing`` notes the code that
+        exists at start: a weak reference, its state made only when that file's code or all code is
+        asked for (a breakpoint set there later, a function or data breakpoint). A file nothing is armed
+        in (most of what a program imports) costs no state per code object (benchmarks S9: ~10k code
+        objects on the way to the first stop). ``<module>`` code dies once it ran (the import drops
+        it): its nested code is noted now, while it can be reached; other code keeps its nested code
+        (``_wake`` walks it), and nested code that never ran and can no longer be reached notes itself
+        when it first runs (PY_START). The caller holds the engine's lock."""
+        refs = self._dormant.get(key)
+        if refs is None:
+            refs = self._dormant[key] = []
+        refs.append(ref(code))
+        if code.co_name == "<module>":
+            level = [code]
+            while level:
+                level = [const for const in chain.from_iterable(map(_consts, level)) if type(const) is CodeType]
+                refs.extend(map(ref, level))
+        if len(refs) > self._prune_at.get(key, _PRUNE_FLOOR):
+            # the code of a reloaded module, or run under a file's name again, dies: drop it (a reference
+            # calls in C; a code object is true). Each code object is noted at most twice (its module's
+            # walk, its own first PY_START), so the list stays within twice the live code plus the floor
+            refs[:] = filter(call, refs)
+            self._prune_at[key] = 2 * len(refs) + _PRUNE_FLOOR
+
     def _wake(self, key: str | None = None) -> None:
-        """Register the code noted by ``add_existing`` of the file ``key`` (None: of every file)."""
+        """Register the code noted (add_existing, note) of the file ``key`` (None: of every file)."""
         if not self._dormant:
             return
         if key is None:
             found = [ref for refs in self._dormant.values() for ref in refs]
             self._dormant.clear()
+            self._prune_at.clear()
         else:
             found = self._dormant.pop(key, [])
+            self._prune_at.pop(key, None)
         for reference in found:
             code = reference()
             if code is not None:
@@ -227,8 +279,11 @@ class CodeRegistry:
 
     def file_code(self, code: CodeType) -> list[CodeType]:
         """The known code objects of the file ``code`` belongs to (goto names the function of a line)."""
+        if codes.is_own_file(code.co_filename):
+            return []
         state = self.state(code)
-        return [other for _state, other in self.of_file(state.file_key)] if state is not None else []
+        key = state.file_key if state is not None else file_key(code.co_filename)
+        return [other for _state, other in self.of_file(key)]
 
     def live(self) -> Iterable[tuple[CodeState, CodeType]]:
         """Every code object still alive, with its state (the code that existed at start registered
