@@ -4,6 +4,7 @@ side is compared the way its own OS would (a Windows-looking client root: any ca
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,18 @@ def test_malformed_mappings_are_ignored_and_none_maps_nothing() -> None:
     mapper = PathMapper([{"localRoot": "", "remoteRoot": "/app"}, {"localRoot": 3}, "x", {"remoteRoot": "/a"}])
     assert not mapper and mapper.to_program("/x.py") is None and mapper.to_client("/x.py") is None
     assert not PathMapper(None) and not PathMapper({"localRoot": "/a", "remoteRoot": "/b"})
+
+
+def test_path_key_is_the_real_path_through_linked_directories_and_files(tmp_path: Path) -> None:
+    """path_key takes a plain file's directory real path (remembered) and its name (benchmarks S9):
+    the same key as realpath wherever a symlink, ``..``, a missing file or a relative name is met."""
+    from monadapter.agent.sources import path_key
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "f.py").write_text("")
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    os.symlink(tmp_path / "real" / "sub" / "f.py", tmp_path / "real" / "g.py")
+    for path in ("link/sub/f.py", "real/g.py", "link/sub/../sub/f.py", "link/missing.py", "link/sub/", "link/sub/.."):
+        full = str(tmp_path / path)
+        assert path_key(full) == os.path.normcase(os.path.realpath(full)), path
+    assert path_key("relative.py") == os.path.normcase(os.path.realpath("relative.py"))
