@@ -175,9 +175,10 @@ def free():
 
 def test_code_noted_at_first_sight_gets_states_when_a_breakpoint_is_set_in_its_file(tmp_path: Path) -> None:
     """A file with no breakpoint has its code noted (CodeRegistry.note, benchmarks S9), not registered.
-    Its ``<module>`` code dies once imported: the nested code it held (a class body's method, a
-    closure's code) was noted with it and is found, registered and probed when a breakpoint is set
-    there later; the table wants states for code of a file with breakpoints only."""
+    Its ``<module>`` code dies once imported, and its class bodies: the code they held (a method)
+    was noted with it, a closure's code is reached through its function's, and both are found,
+    registered and probed when a breakpoint is set there later; the table wants states for code of a
+    file with breakpoints only."""
     path, module = compile_file(tmp_path, NESTED)
     registry, table, _arm, _events = parts()
     key = registry.key_of(str(path))

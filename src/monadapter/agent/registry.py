@@ -29,6 +29,8 @@ def file_key(filename: str) -> str:
 #: How many references a file's noted code may hold before note first drops those whose code died.
 _PRUNE_FLOOR = 64
 _consts = attrgetter("co_consts")
+#: set on the code of functions (and lambdas, generators...), not on module or class bodies
+CO_OPTIMIZED = 0x1
 
 #: The probes of a code object with none: shared, never mutated (a state's probes are replaced whole).
 NO_PROBES: dict[int, tuple[LineProbe, ...]] = {}
@@ -184,9 +186,10 @@ class CodeRegistry:
         asked for (a breakpoint set there later, a function or data breakpoint). A file nothing is armed
         in (most of what a program imports) costs no state per code object (benchmarks S9: ~10k code
         objects on the way to the first stop). ``<module>`` code dies once it ran (the import drops
-        it): its nested code is noted now, while it can be reached; other code keeps its nested code
-        (``_wake`` walks it), and nested code that never ran and can no longer be reached notes itself
-        when it first runs (PY_START). The caller holds the engine's lock."""
+        it), and so do its class bodies: the code they hold is noted now, while it can be reached; a
+        function's code lives on with the function and holds its own nested code (``_wake`` walks it),
+        and nested code that never ran and can no longer be reached notes itself when it first runs
+        (PY_START). The caller holds the engine's lock."""
         refs = self._dormant.get(key)
         if refs is None:
             refs = self._dormant[key] = []
@@ -194,8 +197,11 @@ class CodeRegistry:
         if code.co_name == "<module>":
             level = [code]
             while level:
-                level = [const for const in chain.from_iterable(map(_consts, level)) if type(const) is CodeType]
-                refs.extend(map(ref, level))
+                found = [const for const in chain.from_iterable(map(_consts, level)) if type(const) is CodeType]
+                refs.extend(map(ref, found))
+                # a class body dies once run, as the module's code: its methods are noted now; a function's
+                # own code lives on with it and holds its nested code (_wake walks it)
+                level = [nested for nested in found if not nested.co_flags & CO_OPTIMIZED]
         if len(refs) > self._prune_at.get(key, _PRUNE_FLOOR):
             # the code of a reloaded module, or run under a file's name again, dies: drop it (a reference
             # calls in C; a code object is true). Each code object is noted at most twice (its module's
