@@ -108,6 +108,9 @@ async def disconnect(session: Session, request: ParsedRequest) -> Body:
     """End the session: terminate the debuggee (default for launch) or detach from it."""
     arguments = arguments_of(request)
     terminate = arguments.get("terminateDebuggee")
+    # before the debuggee ends: a launch it fails meanwhile ("exited before the debugger connected")
+    # is one the disconnect cancelled, answered ``cancelled`` (DueAnswers.settle)
+    session.answers.disconnecting = True
     await session.end_debuggee(terminate=terminate is not False, disconnect_arguments=arguments)
     await session.answers.settle(session.configured)  # the requests sent before this one are answered before it
     session.finished.set()
