@@ -161,6 +161,30 @@ def test_the_library_roots_read_without_sysconfig_hold_sysconfigs_install_paths(
         assert os.path.normcase(os.path.realpath(paths[name])) + os.sep in codes._LIBRARY_ROOTS, name
 
 
+class Guarded:
+    """An object of the program's whose every attribute read runs its code, and says so."""
+
+    reads: list[str] = []
+
+    def __getattribute__(self, name: str) -> object:
+        Guarded.reads.append(name)
+        raise RuntimeError("the debugger read an attribute of the program's object")
+
+
+def test_finding_the_code_that_exists_reads_no_attribute_of_the_programs_objects() -> None:
+    """The start of a session walks every gc-tracked object for the code that exists (codes.existing_code):
+    an object with a ``__getattribute__`` of its own must never run it (isinstance reads ``__class__``),
+    or attaching fails (it raised from Engine.start) or runs the program's code."""
+    from monadapter.agent import codes
+
+    guarded = Guarded()
+    Guarded.reads.clear()
+    found = list(codes.existing_code())
+    assert Guarded.reads == [] and found
+    assert test_finding_the_code_that_exists_reads_no_attribute_of_the_programs_objects.__code__ in found
+    del guarded
+
+
 NESTED = """
 class Box:
     def put(self, item):

@@ -153,13 +153,16 @@ def existing_code() -> Iterator[CodeType]:
     expanded here: callers walk what they need with ``walk``.
     """
     for obj in gc.get_objects():
-        if isinstance(obj, types.FunctionType):
+        # exact types (none of these can be subclassed): isinstance would read a foreign object's
+        # __class__, running the program's __getattribute__ (which may raise, or have effects)
+        kind = type(obj)
+        if kind is types.FunctionType:
             yield obj.__code__
-        elif isinstance(obj, types.GeneratorType):
+        elif kind is types.GeneratorType:
             yield obj.gi_code
-        elif isinstance(obj, types.CoroutineType):
+        elif kind is types.CoroutineType:
             yield obj.cr_code
-        elif isinstance(obj, types.AsyncGeneratorType):
+        elif kind is types.AsyncGeneratorType:
             yield obj.ag_code
     for frame in list(sys._current_frames().values()):
         current: types.FrameType | None = frame
