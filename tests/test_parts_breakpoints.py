@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from parts_helpers import Events, Recorder, compile_file, nested
 
+from monadapter.agent import sourcemap
 from monadapter.agent.breakpoint_table import BreakpointTable
 from monadapter.agent.codes import code_key
 from monadapter.agent.registry import CodeRegistry
@@ -87,6 +88,20 @@ def test_removing_a_breakpoint_leaves_the_events_for_the_line_to_disable_itself(
     table.set_breakpoints({"path": str(path)}, [])
     assert registry.state(nested(module, "work")).probes == {}  # type: ignore[union-attr]
     assert arm.calls[-1] == ("work", LINE, 0, False)
+
+
+def test_an_empty_list_maps_no_text_and_leaves_the_files_code_noted(tmp_path: Path) -> None:
+    """The empty ``setBreakpoints`` an editor sends for every open file at start reads and compiles
+    no text (``SourceMap``) and makes no state for the file's code (benchmarks A2: ~0.6-1 MB of the
+    debuggee's peak); the file's code stays only noted, and its file is not wanted."""
+    path, module = compile_file(tmp_path, PROGRAM)
+    registry, table, arm, _events = parts()
+    key = registry.key_of(str(path))
+    registry.note(module, key)
+    mapped = sourcemap._map_text.cache_info().misses
+    assert table.set_breakpoints({"path": str(path)}, []) == []
+    assert sourcemap._map_text.cache_info().misses == mapped
+    assert list(registry.registered()) == [] and not table.wants(key) and arm.calls == []
 
 
 def test_a_function_breakpoint_probes_the_first_line_of_every_function_of_that_name(tmp_path: Path) -> None:

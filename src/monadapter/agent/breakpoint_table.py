@@ -73,6 +73,14 @@ class BreakpointTable:
             ValueError: neither a path nor a known sourceReference.
         """
         key, path, source_object = self._resolve_source(source)
+        if not specs:
+            # none (editors send an empty list for every open file at start): no text is read or
+            # compiled, and the file's code stays only noted; code armed for the file's earlier
+            # breakpoints is registered already and is disarmed (benchmarks A2 and S1)
+            if self.files.pop(key, None) is not None:
+                for state, code in self._registry.registered_of_file(key):
+                    self._rearm(state, code)
+            return []
         book = FileBreakpoints(path, [], source_object=source_object)
         for spec in specs:
             book.breakpoints.append(Breakpoint.from_request(self.new_id(), spec))

@@ -275,6 +275,11 @@ class CodeRegistry:
     def of_file(self, key: str) -> list[tuple[CodeState, CodeType]]:
         """The live code objects of one file (by file_key), with their states."""
         self._wake(key)
+        return self.registered_of_file(key)
+
+    def registered_of_file(self, key: str) -> list[tuple[CodeState, CodeType]]:
+        """The registered live code objects of one file (by file_key), with their states: all of its
+        code that can have been armed (its noted code stays so)."""
         result = []
         for code_id in list(self._by_file.get(key, ())):
             state = self.codes.get(code_id)
