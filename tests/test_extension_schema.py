@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from monadapter.adapter.launch import AttachArguments, ConnectAddress, LaunchArguments, VariablePresentation
-from monadapter.agent.variables import Presentation
+from monadapter.agent.presentation import Presentation
 
 PACKAGE_JSON = Path(__file__).resolve().parent.parent / "vscode-extension" / "package.json"
 

@@ -477,7 +477,7 @@ LOADERS = """
     import monadapter.agent as agent
     agent.hide()
     private = ["monadapter.agent.goto", "monadapter.agent.step_targets", "monadapter.agent.completions"]
-    shared = ["monadapter.agent.frames", "monadapter.agent.variables", "monadapter.agent.evaluate"]
+    shared = ["monadapter.agent.frames", "monadapter.agent.expander", "monadapter.agent.evaluate"]
     assert not [name for name in private + shared if name in agent.MODULES]
     start = threading.Barrier(9)
     got = []
@@ -515,7 +515,7 @@ def test_threads_loading_our_modules_at_once_get_one_copy_each(tmp_path: Path) -
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
         "48 6 True",
-        "['monadapter.agent.evaluate', 'monadapter.agent.frames', 'monadapter.agent.variables']",
+        "['monadapter.agent.evaluate', 'monadapter.agent.expander', 'monadapter.agent.frames']",
     ]
 
 

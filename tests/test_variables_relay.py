@@ -15,9 +15,12 @@ from inspection_helpers import scope_variables, stop_at
 
 from monadapter.adapter.agentlink import split_answer
 from monadapter.agent.channel import Channel, Request
+from monadapter.agent.evaluate_names import key_literal, postfix_base
+from monadapter.agent.expander import Expander
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import Handles
-from monadapter.agent.variables import Expander, Presentation, ValueRef, key_literal, postfix_base
+from monadapter.agent.presentation import Presentation
+from monadapter.agent.variable_refs import ValueRef
 from monadapter.agent.wire import MessageReader, RawJSON, decode
 from monadapter.client import DapClient, adapter_command
 

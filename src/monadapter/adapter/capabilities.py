@@ -82,7 +82,7 @@ AGENT_CAPABILITIES: dict[str, Any] = {
     # stackTrace paging with startFrame/levels and totalFrames; evaluate for hovers by static lookups only
     # (no program code runs); setVariable and setExpression that really change the paused frame;
     # evaluate's clipboard context (the whole repr); format.hex (agent/frames.py Inspector,
-    # agent/variables.py, agent/evaluate.py).
+    # agent/expander.py, agent/set_variable.py, agent/evaluate.py).
     "supportsDelayedStackTraceLoading": True,
     "supportsEvaluateForHovers": True,
     "supportsSetVariable": True,

@@ -47,7 +47,7 @@ Placement = Literal["group", "inline", "hide"]
 
 class VariablePresentation(BaseModel):
     """debugpy's ``variablePresentation``: where each category of members is listed when an object
-    is expanded. A category left out takes ``all``, else the agent's default (agent/variables.py,
+    is expanded. A category left out takes ``all``, else the agent's default (agent/presentation.py,
     ``Presentation``), so no default is filled in here. Unknown keys are refused: a misspelt
     category would otherwise be silently ignored."""
 

@@ -13,19 +13,14 @@ from types import CodeType, FrameType, MemberDescriptorType, ModuleType
 from typing import Any
 
 from .data_watches import MISSING, Target
+from .evaluate_names import attribute_expression
+from .frame_locals import fast_local_names, is_function_frame
 from .handles import Handles
 from .registry import file_key
 from .static import MISSING as NOT_DEFINED
 from .static import TYPE_DICT, class_lookup, instance_dict
-from .variables import (
-    PropertyRef,
-    ScopeRef,
-    ValueRef,
-    attribute_expression,
-    container_kind,
-    fast_local_names,
-    is_function_frame,
-)
+from .value_members import container_kind
+from .variable_refs import PropertyRef, ScopeRef, ValueRef
 
 #: What a dataBreakpointInfo answer says when nothing can be watched.
 ONLY = "only a variable (local or global) or an attribute (obj.attr) can be watched"

@@ -14,10 +14,10 @@ from types import (
 from typing import Any
 
 from monadapter.agent.formatting import describe_exception, type_name
+from monadapter.agent.frame_locals import fast_local_names, is_function_frame, writable_locals, write_name
 from monadapter.agent.handles import InspectError
 from monadapter.agent.interrupt import EvaluationTimeout
 from monadapter.agent.static import MISSING, binds_in_c, class_lookup, instance_dict, qualname
-from monadapter.agent.variables import fast_local_names, is_function_frame, writable_locals, write_name
 
 #: inspect.CO_COROUTINE: the flag of code compiled from text with a top-level ``await`` (inspect itself
 #: is not loaded into the debuggee for it)

@@ -16,20 +16,16 @@ from typing import Any, Literal
 
 from monadapter.agent.codes import is_own_file
 from monadapter.agent.evaluate import Runner, assign_expression, evaluate_expression, hover_value, run_repl
+from monadapter.agent.expander import Expander
 from monadapter.agent.formatting import describe_exception, display, type_name
+from monadapter.agent.frame_locals import is_function_frame
 from monadapter.agent.handles import Handles, InspectError
+from monadapter.agent.presentation import Presentation
+from monadapter.agent.set_variable import assign_child
 from monadapter.agent.tasks import SCOPE_NAME as TASKS_SCOPE
 from monadapter.agent.tasks import tasks_node
-from monadapter.agent.variables import (
-    Expander,
-    Presentation,
-    PropertyRef,
-    ScopeRef,
-    ValueRef,
-    assign_child,
-    is_function_frame,
-    scope_members,
-)
+from monadapter.agent.value_members import scope_members
+from monadapter.agent.variable_refs import PropertyRef, ScopeRef, ValueRef
 from monadapter.agent.wire import RawJSON
 
 _CO_VARARGS = 0x4

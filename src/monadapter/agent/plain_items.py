@@ -6,7 +6,7 @@ S11). Written one entry at a time, each entry cost ~15 k instructions of Python 
 escapes, an f-string); here the Python loop is gone: the names and shown values are made by ``map``, each
 column is checked for what JSON must escape once (and escaped once when it needs it), and the entries are
 laid out in one list by slice assignment and joined once. The text is the same, byte for byte, as the
-entry-by-entry writer's (variables.Expander.item).
+entry-by-entry writer's (variable_entries.VariableWriter.item).
 
 Every text placed in a column is the ``repr`` of a built-in value (or :func:`display`'s cut of one):
 ``repr`` writes every non-printable character, control characters included, as an escape. So such a text
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: Exact classes whose instances have no children and whose ``repr`` is C code that runs nothing of the
 #: program's (a subclass may define ``__repr__``: not plain).
 PLAIN_CLASSES = frozenset({int, float, complex, bool, str, bytes, type(None)})
-#: Exact key classes whose literal in an evaluateName (variables.key_literal) is their ``repr``.
+#: Exact key classes whose literal in an evaluateName (evaluate_names.key_literal) is their ``repr``.
 _LITERAL_KEYS = frozenset({str, bytes, int, bool, type(None)})
 #: Joins a column's texts to be escaped at once: DEL is not printable, so no ``repr`` holds it, and
 #: JSON leaves it as it is.

@@ -17,7 +17,7 @@ import sys
 from types import AsyncGeneratorType, CoroutineType, FrameType, GeneratorType
 from typing import Any
 
-from .variables import Synthetic
+from .variable_refs import Synthetic
 
 #: Longest await chain or coroutine stack we follow (a cycle of futures must not hang a request).
 MAX_DEPTH = 64

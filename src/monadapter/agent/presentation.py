@@ -1,0 +1,101 @@
+"""Where named children are shown (debugpy's ``variablePresentation`` groups), with what DAP ``kind`` and
+``visibility``, and the names of the entries the debugger adds (group nodes, ``len()``, return values).
+
+Kept apart from the expander: frames.py reads the launch option once per session, and setVariable must
+know the made-up names to refuse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from monadapter.agent.static import TYPE_MRO, is_dunder, kind_of_type
+from monadapter.agent.value_members import mangle_prefix
+
+#: Title of each group node, by the category name used in ``variablePresentation``.
+GROUP_TITLES = {
+    "special": "special variables",
+    "function": "function variables",
+    "class": "class variables",
+    "protected": "protected variables",
+}
+#: Name of the synthetic child that shows a container's length.
+LEN_NAME = "len()"
+#: Prefix of the synthetic entries that show a return value in the Locals scope.
+RETURN_PREFIX = "(return) "
+
+
+Placement = Literal["group", "inline", "hide"]
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """Where each category of named children goes: debugpy's ``variablePresentation`` launch option."""
+
+    special: Placement = "group"
+    function: Placement = "group"
+    klass: Placement = "group"
+    protected: Placement = "inline"
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Presentation:
+        """Read ``variablePresentation`` ({all, special, function, class, protected}: group|inline|hide)."""
+        raw = options.get("variablePresentation")
+        if not isinstance(raw, Mapping):
+            return cls()
+        valid = ("group", "inline", "hide")
+
+        def pick(key: str, default: Placement) -> Placement:
+            value = raw.get(key, raw.get("all", default))
+            return value if value in valid else default
+
+        return cls(
+            special=pick("special", "group"),
+            function=pick("function", "group"),
+            klass=pick("class", "group"),
+            protected=pick("protected", "inline"),
+        )
+
+    def place(self, name: str, value: Any) -> tuple[Placement, str]:
+        """Return where a named child goes and its category."""
+        if is_dunder(name):
+            return self.special, "special"
+        kind = presentation_kind(value)
+        if kind == "method":
+            return self.function, "function"
+        if kind == "class":
+            return self.klass, "class"
+        if name.startswith("_"):
+            return self.protected, "protected"
+        return "inline", ""
+
+
+def presentation_kind(value: Any) -> Literal["method", "class", "data"]:
+    """The DAP ``presentationHint.kind`` of a value, decided on ``type(value)`` alone."""
+    return presentation_of_type(type(value))
+
+
+def presentation_of_type(kind: type) -> Literal["method", "class", "data"]:
+    """static.kind_of_type as DAP's presentation kinds: functions and methods are "method"."""
+    found = kind_of_type(kind)
+    if found in ("function", "method"):
+        return "method"
+    return "class" if found == "class" else "data"
+
+
+def visibility(name: str, owner: type | None) -> Literal["private", "protected"] | None:
+    """Return the DAP ``visibility`` of attribute ``name`` of an instance (or subclass) of ``owner``.
+
+    ``private`` for names Python mangles: ``__x`` and its stored form ``_Class__x`` for a class of
+    ``owner``'s MRO; ``protected`` for other ``_x`` names (debugpy's "protected" category); None otherwise.
+    """
+    if not name.startswith("_") or is_dunder(name):
+        return None
+    if name.startswith("__"):
+        return "private"
+    if owner is not None and "__" in name[2:]:
+        if any(name.startswith(mangle_prefix(klass) + "__") for klass in TYPE_MRO.__get__(owner)):
+            return "private"
+    return "protected"
