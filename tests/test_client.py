@@ -13,7 +13,8 @@ import pytest
 from anyio.abc import SocketStream
 
 from monadapter.agent.wire import BadBody, MessageReader, decode, encode
-from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout, _decoded
+from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout
+from monadapter.client_connection import _decoded
 
 
 async def test_events_received_earlier_are_not_lost(client: DapClient, make_program: Callable[..., Path]) -> None:

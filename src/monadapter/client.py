@@ -12,388 +12,41 @@ starts (:meth:`DapClient.spawn`)::
         await launched
         stopped = await client.wait_for_event("stopped")
 
-The client runs no background task (so it can be entered and left from different tasks, as
-pytest fixtures do). Whoever waits reads: a waiter takes the read lock, reads one message, files
-it (responses by ``request_seq``, events into :attr:`DapClient.events`, reverse requests answered
-at once) and wakes the other waiters. No event is ever lost: :meth:`wait_for_event` looks at what
-was already received first. Every wait has a timeout.
+The client runs no background task and every wait has a timeout (client_connection.py says how it
+reads). This module is the public face: the typed requests and test conveniences of :class:`DapClient`;
+the protocol side, :class:`DapConnection`, its errors and :class:`PendingResponse` live in
+client_connection.py and are re-exported here, where tests and users import them from.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Self
 
-import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process, SocketAttribute
-from pydantic_core import from_json
+from monadapter.client_connection import (
+    DEFAULT_TIMEOUT,
+    DapConnection,
+    DapConnectionClosed,
+    DapError,
+    DapTimeout,
+    PendingResponse,
+    Predicate,
+)
 
-from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, MessageReader, decode, encode
-
-#: Default seconds for every wait.
-DEFAULT_TIMEOUT = 10.0
-
-Predicate = Callable[[dict[str, Any]], bool]
-
-
-def _decoded(raw: bytes) -> dict[str, Any] | BadBody:
-    """The message a frame's body holds, as :func:`~monadapter.agent.wire.decode` gives it.
-
-    Read by pydantic's JSON parser (the adapter depends on pydantic already) first: it takes ~40 % fewer
-    instructions than ``json``'s, ~55 M for a 1.4 MB ``variables`` answer (benchmarks S11), and what it
-    reads it reads as ``json`` does. What it refuses (a lone surrogate's escape, which ``json`` reads
-    as that surrogate; bytes that are not JSON) or reads as no object goes to ``decode``.
-    """
-    try:
-        message = from_json(raw)
-    except ValueError:
-        return decode(raw)
-    return message if isinstance(message, dict) else decode(raw)
-
-
-class DapError(Exception):
-    """The adapter answered a request with ``success: false``; ``response`` is that answer."""
-
-    def __init__(self, response: dict[str, Any]) -> None:
-        super().__init__(response.get("message") or f"{response.get('command')} failed")
-        self.response = response
-
-
-class DapTimeout(TimeoutError):
-    """A wait ran out of time; the message says what was awaited."""
-
-
-class DapConnectionClosed(ConnectionError):
-    """The adapter closed the connection while the client was waiting for something."""
-
-
-class PendingResponse:
-    """A request that was sent and whose response has not been awaited yet (``await`` it)."""
-
-    def __init__(self, client: DapConnection, seq: int, command: str, timeout: float) -> None:
-        self._client = client
-        self.seq = seq
-        self.command = command
-        self._timeout = timeout
-
-    async def result(self, timeout: float | None = None) -> dict[str, Any]:
-        """Wait for the response and return its body; raise DapError when it failed."""
-        return await self._client._response_body(self.seq, self.command, timeout or self._timeout)
-
-    def __await__(self) -> Generator[Any, None, dict[str, Any]]:
-        return self.result().__await__()
-
-
-class DapConnection:
-    """The protocol side of a DAP client session: the transport, ``seq``, responses, events and the
-    reverse requests it answers. :class:`DapClient` adds the typed requests and test conveniences."""
-
-    def __init__(self, opener: Callable[[], Any], *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self._opener = opener
-        self.timeout = timeout
-        self._receive: ByteReceiveStream | None = None
-        self._send: ByteSendStream | None = None
-        self._process: Process | None = None
-        self._reader = MessageReader()
-        self._read_lock = anyio.Lock()
-        self._send_lock = anyio.Lock()
-        #: set when a waiter that read wakes the others (made by the first of them to wait)
-        self._progress: anyio.Event | None = None
-        self._seq = 0
-        self._responses: dict[int, dict[str, Any]] = {}
-        #: request seq -> how many events came before its response: what a client saw before an
-        #: answer (a ``stopped`` event before a continue's answer is a stop that continue ended)
-        self.events_before: dict[int, int] = {}
-        #: the seqs of the requests answered, in the order their responses came
-        self.answer_order: list[int] = []
-        self._closed = False
-        #: every event received, in order
-        self.events: list[dict[str, Any]] = []
-        #: event name -> indexes in ``events`` of the events of that name wait_for_event has not
-        #: returned yet, in order: a wait looks only at those, so thousands of other events (one
-        #: ``breakpoint`` event per breakpoint of a large file) cost nothing per read
-        self._untaken: dict[str, list[int]] = {}
-        #: every reverse request the adapter sent (runInTerminal, startDebugging), in order
-        self.reverse_requests: list[dict[str, Any]] = []
-        #: processes started for runInTerminal; killed when the client closes
-        self.terminal_processes: list[subprocess.Popen[bytes]] = []
-        #: the capabilities from the initialize response
-        self.capabilities: dict[str, Any] = {}
-        #: makes a client for a child session: to the same adapter server, or a new adapter process
-        self._sibling: Callable[[], Self] | None = None
-        self._children_taken = 0  # how many startDebugging requests wait_for_child returned
-        #: say yes to startDebugging (then open each child's session: wait_for_child, attached_child);
-        #: off, the client declines, and a child process runs on undebugged at once instead of
-        #: waiting for a session nobody opens
-        self.follow_children = False
-        #: run runInTerminal's command as Emacs dap-mode does: its arguments joined with spaces,
-        #: unquoted, through ``sh -c``, in its cwd, without its env
-        self.terminal_joins_arguments = False
-        #: stdin of the runInTerminal processes (``subprocess.PIPE`` to type into the program)
-        self.terminal_stdin: int | None = None
-
-    # --- opening and closing ---------------------------------------------------------------
-
-    @classmethod
-    def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> Self:
-        """A client for the adapter listening at ``host:port`` (connects on ``async with``)."""
-
-        async def open_tcp() -> tuple[Any, Any, None]:
-            with anyio.fail_after(timeout):
-                stream = await anyio.connect_tcp(host, port)
-            raw = stream.extra(SocketAttribute.raw_socket)
-            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small messages, each awaited
-            return stream, stream, None
-
-        client = cls(open_tcp, timeout=timeout)
-        client._sibling = lambda: cls.connect(host, port, timeout=timeout)
-        return client
-
-    @classmethod
-    def spawn(cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any) -> Self:
-        """A client for an adapter process started as ``argv`` and spoken to over its stdio."""
-
-        async def open_process() -> tuple[Any, Any, Process]:
-            process = await anyio.open_process(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, **process_options
-            )
-            return process.stdout, process.stdin, process
-
-        client = cls(open_process, timeout=timeout)
-        client._sibling = lambda: cls.spawn(argv, timeout=timeout, **process_options)
-        return client
-
-    async def __aenter__(self) -> Self:
-        self._receive, self._send, self._process = await self._opener()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection, stop a spawned adapter and any runInTerminal processes."""
-        with anyio.CancelScope(shield=True):
-            self._closed = True
-            if self._send is not None:
-                await self._send.aclose()
-            if self._receive is not None and self._receive is not self._send:  # type: ignore[comparison-overlap]
-                await self._receive.aclose()
-            if self._process is not None:
-                with anyio.move_on_after(self.timeout):
-                    await self._process.wait()
-                if self._process.returncode is None:
-                    self._process.kill()
-                    await self._process.wait()
-            for process in self.terminal_processes:
-                if process.poll() is None:
-                    process.kill()
-                process.wait()
-
-    # --- requests --------------------------------------------------------------------------
-
-    async def send_request(
-        self, command: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None
-    ) -> PendingResponse:
-        """Send a request without waiting for its response; await the returned object for it."""
-        message: dict[str, Any] = {"type": "request", "command": command}
-        if arguments is not None:
-            message["arguments"] = arguments
-        seq = await self.send_message(message)
-        return PendingResponse(self, seq, command, timeout or self.timeout)
-
-    async def request(
-        self, command: str, arguments: dict[str, Any] | None = None, *, timeout: float | None = None
-    ) -> dict[str, Any]:
-        """Send a request and return the body of its response.
-
-        Raises:
-            DapError: the response has ``success: false`` (its message is the error's text).
-            DapTimeout: no response within ``timeout`` seconds.
-        """
-        return await (await self.send_request(command, arguments, timeout=timeout))
-
-    async def send_message(self, message: dict[str, Any]) -> int:
-        """Send any message (``seq`` is assigned here) and return its seq."""
-        try:  # uncontended, the lock is taken without a checkpoint (the adapter's MessageWriter does so too)
-            self._send_lock.acquire_nowait()
-        except anyio.WouldBlock:
-            await self._send_lock.acquire()
-        try:
-            self._seq += 1
-            seq = message["seq"] = self._seq
-            await self.send_raw(encode(message))
-            return seq
-        finally:
-            self._send_lock.release()
-
-    async def send_raw(self, data: bytes) -> None:
-        """Send bytes as they are: for tests of malformed input."""
-        assert self._send is not None, "use the client inside 'async with'"
-        await self._send.send(data)
-
-    async def response(self, seq: int, *, timeout: float | None = None) -> dict[str, Any]:
-        """Wait for the whole response to request ``seq`` (success or not)."""
-        return await self._wait_until(lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout)
-
-    async def _response_body(self, seq: int, command: str, timeout: float) -> dict[str, Any]:
-        response = await self._wait_until(
-            lambda: self._responses.pop(seq, None), f"the response to {command!r}", timeout
-        )
-        if not response.get("success"):
-            raise DapError(response)
-        body = response.get("body")
-        return body if isinstance(body, dict) else {}
-
-    # --- events ----------------------------------------------------------------------------
-
-    async def wait_for_event(
-        self, name: str, predicate: Predicate | None = None, *, timeout: float | None = None
-    ) -> dict[str, Any]:
-        """Return the first event called ``name`` (matching ``predicate``) not returned before.
-
-        Events received earlier count: each event is returned by at most one call per name.
-        """
-        return await self.wait_for_any_event(name, predicate=predicate, timeout=timeout)
-
-    async def wait_for_any_event(
-        self, *names: str, predicate: Predicate | None = None, timeout: float | None = None
-    ) -> dict[str, Any]:
-        """Return the first event called one of ``names`` (matching ``predicate``) not returned before:
-        ``wait_for_any_event("stopped", "exited")`` follows a program that may stop or end."""
-
-        def find() -> dict[str, Any] | None:
-            waiting = sorted(index for name in names for index in self._untaken.get(name, ()))
-            for index in waiting:
-                event = self.events[index]
-                if predicate is None or predicate(event):
-                    self._untaken[event["event"]].remove(index)
-                    return event
-            return None
-
-        return await self._wait_until(find, f"a {' or '.join(map(repr, names))} event", timeout)
-
-    def output(self, category: str | None = None) -> str:
-        """All ``output`` event text received so far (of ``category`` when given), concatenated."""
-        return "".join(
-            event["body"]["output"]
-            for event in self.events
-            if event.get("event") == "output" and (category is None or event["body"].get("category") == category)
-        )
-
-    async def wait_for_output(self, text: str, *, category: str | None = None, timeout: float | None = None) -> str:
-        """Wait until ``text`` appears in the output (of ``category``); return all output so far."""
-        return await self._wait_until(
-            lambda: self.output(category) if text in self.output(category) else None,
-            f"output containing {text!r}",
-            timeout,
-        )
-
-    # --- reading ---------------------------------------------------------------------------
-
-    async def _wait_until(self, check: Callable[[], Any], what: str, timeout: float | None) -> Any:
-        """Read messages until ``check()`` returns something other than None, and return it.
-
-        Cheap on the path of every request (benchmarks time cycles through this client): what is
-        there already is returned without a timer, the free read lock is taken without a checkpoint,
-        the timer is a bare cancel scope (``anyio.fail_after`` wraps one in a generator's context
-        manager), and the event that wakes other waiters is made only when one waits.
-        """
-        found = check()
-        if found is not None:
-            return found
-        limit = timeout or self.timeout
-        with anyio.CancelScope(deadline=anyio.current_time() + limit):
-            while True:
-                found = check()
-                if found is not None:
-                    return found
-                if self._closed:
-                    raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
-                if self._read_lock.locked():
-                    if self._progress is None:
-                        self._progress = anyio.Event()
-                    await self._progress.wait()  # somebody else is reading: look again after
-                    continue
-                self._read_lock.acquire_nowait()  # free: seen just now, and nothing ran since
-                try:
-                    await self._read_some()
-                finally:  # wake the other waiters even if this one was cancelled
-                    self._read_lock.release()
-                    progress, self._progress = self._progress, None
-                    if progress is not None:
-                        progress.set()
-        # only the scope's deadline ends the loop without a return or an exception
-        raise DapTimeout(f"timed out after {limit:g} s waiting for {what}")
-
-    async def _read_some(self) -> None:
-        """Read one chunk and file every whole message in it."""
-        assert self._receive is not None
-        try:
-            data = await self._receive.receive(STREAM_READ_SIZE)
-        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            data = b""
-        self._reader.feed(data)
-        if not data:
-            self._closed = True
-        while (raw := self._reader.next_frame()) is not None:
-            message = _decoded(raw)
-            if isinstance(message, BadBody):
-                raise ValueError(f"the adapter sent a bad message: {message.error}")
-            await self._file(message)
-
-    async def _file(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "response":
-            self._responses[message.get("request_seq", -1)] = message
-            self.answer_order.append(message.get("request_seq", -1))
-            self.events_before[message.get("request_seq", -1)] = len(self.events)
-        elif kind == "event":
-            self.events.append(message)
-            name = message.get("event")
-            if isinstance(name, str):
-                self._untaken.setdefault(name, []).append(len(self.events) - 1)
-        elif kind == "request":
-            self.reverse_requests.append(message)
-            await self._answer_reverse_request(message)
-
-    async def _answer_reverse_request(self, request: dict[str, Any]) -> None:
-        """runInTerminal: really start the command; startDebugging: note it, and say yes when following children."""
-        command = request.get("command")
-        response: dict[str, Any] = {
-            "type": "response",
-            "request_seq": request.get("seq"),
-            "command": command,
-            "success": True,
-        }
-        if command == "runInTerminal":
-            arguments = request.get("arguments") or {}
-            env = dict(os.environ)
-            for name, value in (arguments.get("env") or {}).items():
-                if value is None:
-                    env.pop(name, None)
-                else:
-                    env[name] = value
-            argv: list[str] = arguments["args"]
-            if self.terminal_joins_arguments:
-                argv, env = ["sh", "-c", " ".join(argv)], dict(os.environ)
-            try:
-                process = subprocess.Popen(argv, cwd=arguments.get("cwd") or None, env=env, stdin=self.terminal_stdin)
-            except OSError as exc:
-                response.update(success=False, message=f"could not start {arguments['args'][:1]}: {exc}")
-            else:
-                self.terminal_processes.append(process)
-                response["body"] = {"processId": process.pid}
-        elif command == "startDebugging" and not self.follow_children:
-            response.update(success=False, message="this client does not follow child processes (follow_children)")
-        elif command != "startDebugging":
-            response.update(success=False, message=f"unknown reverse request {command!r}")
-        await self.send_message(response)
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DapClient",
+    "DapConnection",
+    "DapConnectionClosed",
+    "DapError",
+    "DapTimeout",
+    "PendingResponse",
+    "Predicate",
+    "adapter_command",
+]
 
 
 class DapClient(DapConnection):
