@@ -283,7 +283,7 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
     "__future__", "_json", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch",
-    "functools", "gc", "keyword", "linecache", "operator", "re", "signal", "threading", "tokenize",
+    "functools", "gc", "keyword", "linecache", "operator", "re", "threading", "tokenize",
     "types",
 )  # fmt: skip
 #: What a program clients attach to loads besides: its listener's (a launched program only connects).
@@ -399,9 +399,8 @@ async def test_a_program_clients_attach_to_finds_only_the_listed_modules_added(t
     """``python -m monadapter --listen FILE``, or ``monadapter.listen()`` called by the program: before
     and after a client attached and left, ``sys.modules`` holds what a plain run's does plus exactly
     the listed modules and what they import (and ``runpy``, which python's ``-m`` loads; the program
-    that imported ``monadapter`` to call ``listen`` keeps it, and finds no ``signal``: the launcher
-    and the runner import it, ``listen`` needs neither) and the listener's ``selectors`` and ``socket``,
-    none of the agent's."""
+    that imported ``monadapter`` to call ``listen`` keeps it) and the listener's ``selectors`` and
+    ``socket``, none of the agent's."""
     program = write_program(tmp_path, LISTENING_PROBE)
     (tmp_path / "STOP").touch()
     plain = snapshots(plain_run(program)[1])
@@ -429,8 +428,7 @@ async def test_a_program_clients_attach_to_finds_only_the_listed_modules_added(t
         expected = loaded_with((*AGENT_STDLIB, *LISTENER_STDLIB, "runpy"), tmp_path)
         checked = ["start", "listening", "end"]
     else:
-        kept = tuple(name for name in AGENT_STDLIB if name != "signal")
-        expected = loaded_with((*kept, *LISTENER_STDLIB), tmp_path) | {"monadapter"}
+        expected = loaded_with((*AGENT_STDLIB, *LISTENER_STDLIB), tmp_path) | {"monadapter"}
         checked = ["listening", "end"]
         assert debugged["start"] == plain["start"]
     for label in checked:

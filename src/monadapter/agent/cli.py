@@ -12,8 +12,8 @@ Bad input is one line on stderr and exit code 2, found before anything listens.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal's C module: signal.py makes enum classes in every debuggee (benchmarks A2)
 import os
-import signal
 import socket
 import sys
 
@@ -182,7 +182,7 @@ def start(
 def exit_with(code: int) -> NoReturn:
     """End the process with ``runner.run``'s exit code (an interrupted program's is 128 + SIGINT)."""
     if code == runner.INTERRUPTED:
-        code = 128 + signal.SIGINT
+        code = 128 + _signal.SIGINT
     sys.exit(code)
 
 

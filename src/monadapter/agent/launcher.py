@@ -15,9 +15,9 @@ atexit handlers have finished.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal's C module: signal.py makes enum classes in every debuggee (benchmarks A2)
 import atexit
 import os
-import signal
 import stat
 import sys
 import time
@@ -97,7 +97,7 @@ def exit_with(code: int) -> NoReturn:
     """End the process with ``runner.run``'s exit code (an interrupted program dies by SIGINT at the end)."""
     if code == runner.INTERRUPTED:
         _exit_state["interrupted"] = True
-        code = 128 + signal.SIGINT
+        code = 128 + _signal.SIGINT
     sys.exit(code)
 
 
@@ -154,7 +154,7 @@ def _end_with_adapter(debugger: Debugger) -> None:
     if debugger.detached:
         return
     group = os.getpgrp() == os.getpid() and hasattr(os, "killpg")
-    for signal_number in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+    for signal_number in (_signal.SIGTERM, getattr(_signal, "SIGKILL", _signal.SIGTERM)):
         if group:
             os.killpg(os.getpid(), signal_number)
         else:
@@ -176,5 +176,5 @@ def _finish(debugger: Debugger | None, channel: Channel) -> None:
     if _exit_state["interrupted"]:
         sys.stdout.flush()
         sys.stderr.flush()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
+        _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGINT)

@@ -11,9 +11,9 @@ python does) after resetting its globals to what a fresh ``python -c`` run has.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal's C module: signal.py makes enum classes in every debuggee (benchmarks A2)
 import io
 import os
-import signal
 import sys
 import types
 import zipimport
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 UNCAUGHT_EXIT_CODE = 1
 #: What :func:`run` returns after an uncaught KeyboardInterrupt: python then ends the process
 #: by SIGINT once everything else is done, and so must the launcher.
-INTERRUPTED = -signal.SIGINT
+INTERRUPTED: int = -_signal.SIGINT
 
 
 class Target(Value):
