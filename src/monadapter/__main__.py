@@ -208,8 +208,10 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 def _warm_up() -> None:
     """Import what the first request needs while nobody is waiting for it yet."""
-    import monadapter.adapter.dispatcher
-    import monadapter.adapter.launch  # noqa: F401
+    import monadapter.adapter.dispatcher  # noqa: F401
+    from monadapter.adapter.certain import load_models
+
+    load_models()
 
 
 def listens(arguments: list[str]) -> bool:

@@ -10,9 +10,9 @@ The comparison takes the same time wherever the texts differ (agent/auth.py).
 
 from __future__ import annotations
 
+from monadapter.adapter.requests import ParsedRequest
 from monadapter.adapter.session import Session
 from monadapter.agent import auth
-from monadapter.protocol import ParsedRequest
 
 #: The launch and attach argument that carries the token.
 ARGUMENT = "adapterAccessToken"

@@ -23,7 +23,6 @@ from anyio.abc import Listener, SocketAttribute, SocketListener, SocketStream
 
 from monadapter.adapter import peerauth
 from monadapter.adapter.errors import AdapterError
-from monadapter.adapter.launch import AgentOptions
 from monadapter.adapter.plan import LaunchPlan, follows_children
 from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, MessageReader, encode
@@ -35,11 +34,18 @@ logger = logging.getLogger(__name__)
 
 #: How long a child may take to send its one message.
 NOTIFY_READ_TIMEOUT = 5.0
-#: The launch options a child session inherits: the agent's options, except the stop at the entry
-#: of a program the child does not start from its first line.
-#: The adapter server's access token goes along: a client opens the child session with the same server.
+#: The launch options a child session inherits: the agent's options (``launch.AgentOptions``: a test
+#: checks this list against it), except the stop at the entry of a program the child does not start
+#: from its first line. The adapter server's access token goes along: a client opens the child
+#: session with the same server.
 INHERITED = (
-    *(field.alias or name for name, field in AgentOptions.model_fields.items() if name != "stopOnEntry"),
+    "justMyCode",
+    "showReturnValue",
+    "hoverRunsCode",
+    "evaluateTimeout",
+    "rules",
+    "variablePresentation",
+    "pathMappings",
     "adapterAccessToken",
 )
 

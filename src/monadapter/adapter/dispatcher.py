@@ -15,9 +15,10 @@ import anyio
 
 from monadapter.adapter import access
 from monadapter.adapter.agentlink import answer_body
+from monadapter.adapter.certain import certain_request
 from monadapter.adapter.errors import AdapterError, AgentGoneError, AgentRequestFailed, LaunchError, NoDebuggeeError
 from monadapter.adapter.handlers import HANDLERS, Later, Relay, relay
-from monadapter.protocol import ParsedRequest, RequestValidationError, parse_request
+from monadapter.adapter.requests import ParsedRequest, RequestValidationError
 
 if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
     from monadapter.adapter.session import Session
@@ -38,11 +39,15 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
     if kind != "request":
         await session.important(f"monadapter: ignored a message of type {kind!r}: expected a request")
         return
-    try:
-        request = parse_request(message)
-    except RequestValidationError as exc:
-        await _reject(session, exc)
-        return
+    request = certain_request(message)  # the configuration requests, without pydantic (adapter/certain.py)
+    if request is None:
+        from monadapter.protocol import parse_request  # pydantic and the models: loaded here or by load_models_later
+
+        try:
+            request = parse_request(message)
+        except RequestValidationError as exc:
+            await _reject(session, exc)
+            return
     denied = access.refusal(session, request)
     if denied is not None:
         refusal, close = denied

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import select
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,16 +70,7 @@ def certainly_valid(message: dict[str, Any]) -> bool:
     """Whether ``message`` is an ``initialize`` request that ``protocol.parse_request`` accepts
     as it is. False means "not sure", never "invalid": the session's validation decides then."""
     arguments = certain_arguments(message, "initialize")
-    if arguments is None or type(arguments.get(_REQUIRED)) is not str:
-        return False
-    for name, value in arguments.items():
-        expected = ARGUMENT_TYPES.get(name)
-        if expected is None:
-            if not is_scalar(value):  # an extra field: kept as it is, if it nests nothing
-                return False
-        elif value is not None and type(value) is not expected:
-            return False
-    return True
+    return arguments is not None and fits_shape(arguments, (ARGUMENT_TYPES, frozenset({_REQUIRED})))
 
 
 def certain_arguments(message: dict[str, Any], command: str) -> dict[str, Any] | None:
@@ -100,6 +92,39 @@ def certain_arguments(message: dict[str, Any], command: str) -> dict[str, Any] |
 def is_scalar(value: object) -> bool:
     """Whether ``value`` nests nothing: an extra field the models keep as it is."""
     return isinstance(value, _SCALARS)
+
+
+#: What a field may hold, certainly: an exact JSON type, the values of a string literal, or a test.
+Kind = type | tuple[str, ...] | Callable[[Any], bool]
+#: An object's fields (each optional: null or absent is the model's default) and the required ones.
+Shape = tuple[Mapping[str, Kind], frozenset[str]]
+
+
+def fits_shape(value: object, shape: Shape) -> bool:
+    """Whether ``value`` is an object that a model of ``shape`` certainly accepts as it is: the
+    required fields there, each field of its kind or null, extra fields that nest nothing."""
+    if type(value) is not dict:
+        return False
+    fields, required = shape
+    if any(value.get(name) is None for name in required):
+        return False
+    for name, item in value.items():
+        kind = fields.get(name)
+        if kind is None:
+            if not is_scalar(item):  # an extra field: kept as it is, if it nests nothing
+                return False
+        elif item is not None and not fits(item, kind):
+            return False
+    return True
+
+
+def fits(value: object, kind: Kind) -> bool:
+    """Whether ``value`` is certainly of ``kind``."""
+    if type(kind) is type:
+        return type(value) is kind
+    if type(kind) is tuple:
+        return type(value) is str and value in kind
+    return kind(value)  # type: ignore[operator]
 
 
 def answer_initialize(read_fd: int, write_fd: int, log: MessageLog) -> EarlyStart:

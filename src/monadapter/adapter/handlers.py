@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monadapter.adapter.capabilities import capabilities
+from monadapter.adapter.certain import load_models_later
 from monadapter.adapter.errors import AdapterError
+from monadapter.adapter.requests import ParsedRequest
 from monadapter.agent.wire import RawJSON
-from monadapter.protocol import ParsedRequest
 
 if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
     from monadapter.adapter.session import Session
@@ -56,7 +57,7 @@ async def initialize(session: Session, request: ParsedRequest) -> Body:
 
 async def launch(session: Session, request: ParsedRequest) -> Later:
     """Start the debuggee; the response waits for configurationDone (docs/architecture.md)."""
-    return _begin(session, _launch(session, arguments_of(request)))
+    return _begin(session, _launch(session, request.raw))
 
 
 def _begin(session: Session, connecting: Coroutine[Any, Any, None]) -> Later:
@@ -68,11 +69,21 @@ def _begin(session: Session, connecting: Coroutine[Any, Any, None]) -> Later:
     return Later(_start(session, connecting))
 
 
-async def _launch(session: Session, arguments: dict[str, Any]) -> None:
-    from monadapter.adapter.children import follow_children  # pydantic's launch model: only when needed
-    from monadapter.adapter.launch import plan_launch
+async def _launch(session: Session, message: dict[str, Any]) -> None:
+    """Plan the launch (a certain one without pydantic, as the head start did) and start it."""
+    from monadapter.adapter.children import follow_children
+    from monadapter.adapter.headstart import certain_launch
+    from monadapter.adapter.plan import make_plan
 
-    await session.start_debuggee(await follow_children(session, await plan_launch(arguments)))
+    arguments = message["arguments"]  # an object: the request was validated
+    certain = certain_launch(message)
+    if certain is not None:
+        plan = make_plan(certain, arguments)
+    else:
+        from monadapter.adapter.launch import plan_launch  # pydantic's launch model: only when needed
+
+        plan = await plan_launch(arguments)
+    await session.start_debuggee(await follow_children(session, plan))
 
 
 async def _start(session: Session, connected: Awaitable[None]) -> Body:
@@ -85,7 +96,14 @@ async def _start(session: Session, connected: Awaitable[None]) -> Body:
         raise
     await session.send_event("initialized")
     await session.wait_configured()
+    session.start_soon(_load_models)  # a task: it runs once this answer is written
     return None
+
+
+async def _load_models() -> None:
+    """The program runs: the adapter has time for what the next requests need (adapter/certain.py).
+    Not before the launch's answer: the import thread would hold the interpreter lock meanwhile."""
+    load_models_later()
 
 
 async def attach(session: Session, request: ParsedRequest) -> Later:

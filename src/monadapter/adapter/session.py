@@ -27,7 +27,7 @@ from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChann
 from monadapter.agent import auth
 from monadapter.agent.wire import MAX_REQUEST_BYTES, BadBody, FramingError, MessageReader, RawJSON
 
-if TYPE_CHECKING:  # launch.py builds a pydantic model: imported on the first launch, not here
+if TYPE_CHECKING:  # launch.py builds pydantic models: imported for a launch that is not certain, not here
     from monadapter.adapter.headstart import HeadStart
     from monadapter.adapter.launch import AttachArguments
     from monadapter.adapter.plan import LaunchPlan

@@ -5,7 +5,8 @@ Capabilities, StoppedEventBody``); they live in ``_generated.py``, written by
 ``scripts/gen_protocol.py``. This module adds what the schema cannot say: which model a command
 maps to (:data:`REQUEST_COMMANDS`) and :func:`parse_request`, which turns a client message into a
 validated request or a :class:`RequestValidationError` whose text can go straight into the
-``message`` of an error response.
+``message`` of an error response (both defined in adapter/requests.py, which needs no pydantic:
+the configuration requests that adapter/certain.py tells valid never come here).
 
 Importing this module defines no model: each is defined the first time it is looked up
 (``_lazy.py``), and builds its validator on its first use (``defer_build``), so the first
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from monadapter.adapter.requests import ParsedRequest, RequestValidationError
 from monadapter.protocol import _lazy
 from monadapter.protocol._base import DAPModel
 
@@ -28,10 +30,6 @@ _models = _lazy.install(f"{__name__}._generated", Path(__file__).with_name("_gen
 if TYPE_CHECKING:
     from monadapter.protocol import _generated
     from monadapter.protocol._generated import *  # noqa: F403 (re-exported, lazily: see __getattr__)
-
-    #: ``ParsedRequest.request``'s type. Not ``_generated.Request`` there: a dotted annotation that
-    #: something follows at run time (3.15's dataclasses looked for ClassVar) would define the models.
-    _RequestModel = _generated.Request
 else:
     _generated = _models
 
@@ -48,35 +46,6 @@ __all__ = [
 _MAX_PROBLEMS = 3
 #: Longest rendering of a rejected value, or of a field's location, inside an error message.
 _MAX_VALUE_CHARS = 60
-
-
-class RequestValidationError(Exception):
-    """A client message is not a valid DAP request; ``str(error)`` says why, for the user.
-
-    ``seq`` and ``command`` are what could still be read from the message (``None`` when they
-    could not), so the caller can address the error response to the request that failed.
-    """
-
-    def __init__(self, message: str, *, seq: int | None = None, command: str | None = None) -> None:
-        super().__init__(message)
-        self.seq = seq
-        self.command = command
-
-
-class ParsedRequest(NamedTuple):
-    """A request that passed validation against its command's model.
-
-    ``arguments`` is the validated arguments model, or ``None`` when the request has none or its
-    command takes none (``threads``). Fields the schema does not know, such as the ``type``,
-    ``name``, ``request`` and ``__sessionId`` VS Code adds to launch arguments, are kept in the
-    model's ``model_extra``; ``raw`` is the message exactly as the client sent it, for relaying.
-    """
-
-    seq: int
-    command: str
-    arguments: DAPModel | None
-    request: _RequestModel
-    raw: dict[str, Any]
 
 
 def __getattr__(name: str) -> Any:
