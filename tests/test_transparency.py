@@ -283,15 +283,15 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
     "__future__", "_json", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch",
-    "functools", "gc", "keyword", "linecache", "operator", "re", "threading", "tokenize",
-    "types",
+    "functools", "gc", "keyword", "operator", "re", "threading", "types",
 )  # fmt: skip
 #: What a program clients attach to loads besides: its listener's (a launched program only connects).
 LISTENER_STDLIB = ("selectors", "socket")
 #: What a stop the client inspected adds: exceptionInfo's traceback text, the evaluation clock's ctypes,
 #: the ast, dataclasses, json and typing the modules that read frames and values import (loaded at the
-#: first request that needs them), and inspect, which 3.15's dataclasses imports when a class is made.
-AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "inspect", "json", "traceback", "typing")
+#: first request that needs them), inspect, which 3.15's dataclasses imports when a class is made, and
+#: tokenize, imported before those may import it (sources.pin_tokenize).
+AFTER_A_STOP = ("ast", "ctypes", "dataclasses", "inspect", "json", "tokenize", "traceback", "typing")
 #: A program that imports nothing but ``sys`` and ``_thread`` (built in, loaded by every python):
 #: whatever else its ``sys.modules`` holds, python or the debugger put there.
 MODULES_PROBE = """

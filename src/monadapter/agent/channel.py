@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from monadapter.agent import auth
 from monadapter.agent.ownthread import OwnThread
+from monadapter.agent.sources import pin_tokenize
 from monadapter.agent.wire import MOST_PIECES, BadBody, FramingError, MessageReader, RawJSON, frame, numbered, written
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
@@ -316,6 +317,7 @@ def _complain(text: str, *, with_traceback: bool = False) -> None:
     it would cost every debuggee start-up time for messages that should never appear)."""
     print(f"monadapter agent: {text}", file=sys.stderr)
     if with_traceback:
+        pin_tokenize()
         import traceback
 
         traceback.print_exc()

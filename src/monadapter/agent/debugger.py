@@ -18,7 +18,7 @@ from .interrupt import Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
 from .pathmap import PathMapper
-from .sources import Sources
+from .sources import Sources, pin_tokenize
 from .threads import ParkedThread
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
@@ -100,6 +100,8 @@ class Debugger:
         thread: a program that never stops never loads them (benchmarks A2)."""
         if self._paused is None:
             from .paused import PausedRequests
+
+            pin_tokenize()  # before anything of a stop's imports it (traceback, dataclasses)
 
             self._paused = PausedRequests(self)
         return self._paused

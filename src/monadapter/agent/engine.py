@@ -24,7 +24,7 @@ from .halting import Halting
 from .interrupt import HitTimeout
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
-from .sources import Sources
+from .sources import Sources, pin_tokenize
 from .stepping import Stepper
 from .stop_settings import StopSettings
 from .threads import ThreadIds, announced
@@ -165,6 +165,7 @@ class ErrorReport:
         if not self._active() or self._count >= MAX_ERROR_REPORTS:
             return
         self._count += 1
+        pin_tokenize()
         import traceback  # only when a bug of ours is reported: not loaded into every debuggee
 
         text = "".join(traceback.format_exception(exc))

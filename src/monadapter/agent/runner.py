@@ -11,8 +11,8 @@ python does) after resetting its globals to what a fresh ``python -c`` run has.
 
 from __future__ import annotations
 
+import _io  # io.open_code itself: 3.14 and 3.15 load no io module at start (benchmarks A2)
 import _signal  # type: ignore[import-not-found]  # signal's C module: signal.py makes enum classes in every debuggee (benchmarks A2)
-import io
 import os
 import sys
 import types
@@ -133,7 +133,7 @@ def _prepare(target: Target, main_globals: dict[str, object]) -> tuple[types.Cod
         return _module_code("__main__")
     path = os.path.abspath(target.value)
     _set_path0(os.path.dirname(os.path.realpath(path)))
-    with io.open_code(path) as source:
+    with _io.open_code(path) as source:
         code = compile(source.read(), path, "exec", dont_inherit=True)
     main_globals.update(__file__=path, __loader__=SourceFileLoader("__main__", path))
     if sys.version_info < (3, 15):  # 3.15's python no longer sets __cached__ for the script it runs

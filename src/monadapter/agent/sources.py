@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
-import io
-import linecache
 import os
+import re
 import sys
 import threading
-import tokenize  # before the program runs: linecache reads files with tokenize.open, whose open is bound at import
 from _weakref import ref  # weakref's own type, without the weakref module (benchmarks A2)
 from stat import S_ISLNK
 from types import CodeType
@@ -19,6 +18,11 @@ from .pathmap import PathMapper
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     from typing import Any
+
+#: PEP 263's encoding declaration, on one of a source's first two lines.
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+#: A line that lets the declaration come on the next one: blank, or only a comment.
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -157,7 +161,7 @@ class Sources:
                     break
         if source is not None:
             return _decode(source)
-        lines = linecache.getlines(filename)
+        lines = _linecache_lines(filename)
         return "".join(lines) if lines else None
 
     def is_compiled_name(self, filename: str) -> bool:
@@ -207,7 +211,7 @@ class Sources:
             return {"name": os.path.basename(path), "path": path}
         source = self.source_object(code)
         if source is None:
-            lines = linecache.getlines(filename)
+            lines = _linecache_lines(filename)
             source = "".join(lines) if lines else ""
         source_dict: dict[str, Any] = {"name": filename, "sourceReference": self.reference_of(filename, source)}
         if not is_synthetic(filename):
@@ -257,7 +261,59 @@ def _decode(source: str | bytes) -> str:
     if isinstance(source, str):
         return source
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    except SyntaxError:
-        encoding = "utf-8"
-    return source.decode(encoding, errors="replace")
+        return source.decode(source_encoding(source), errors="replace")
+    except LookupError:  # declared a codec that is no text encoding (rot13): python would refuse the file
+        return source.decode("utf-8", errors="replace")
+
+
+def source_encoding(source: bytes) -> str:
+    """The encoding python reads the source ``source`` in (PEP 263: a UTF-8 BOM, else a coding
+    declaration on the first line or, after a blank or comment line, on the second; else UTF-8), as
+    ``tokenize.detect_encoding`` finds it. Not with tokenize itself: importing it costs a debuggee
+    ~0.2 MB (3.13, benchmarks A2), and imported while the program has replaced ``builtins.open``
+    it would bind that replacement as the ``open`` of the program's own ``tokenize.open`` for good.
+    An unknown or conflicting declaration reads as UTF-8 (with replacements), as a text shown to the
+    client is best read anyway."""
+    if source.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for line in source.split(b"\n", 2)[:2]:
+        declared = _CODING.match(line)
+        if declared is not None:
+            try:
+                return codecs.lookup(declared.group(1).decode("ascii")).name
+            except (LookupError, UnicodeDecodeError):
+                return "utf-8"
+        if _BLANK_OR_COMMENT.match(line) is None:
+            break
+    return "utf-8"
+
+
+def pin_tokenize() -> None:
+    """Import ``tokenize``, if nobody did, with python's own ``open``: before any import of ours that may
+    load it first (``traceback``'s ``linecache`` reads files with ``tokenize.open``; ``dataclasses``
+    loads ``inspect``, which imports it), as no debuggee loads it at start (~0.2 MB on 3.13,
+    benchmarks A2). ``tokenize`` binds ``builtins.open`` when imported: imported first by us while
+    the program has replaced it (``mock.patch``), our tracebacks would call the program's
+    replacement for every file they show, and so would the program's own ``tokenize.open`` for
+    good. So the ``open`` it binds is set back to python's own (this module's builtins are the
+    agent's copy), as an import before the program ran bound it. One the program imported itself is
+    left as it is."""
+    if "tokenize" in sys.modules:
+        return
+    import tokenize
+
+    if getattr(tokenize, "_builtin_open", open) is not open:
+        tokenize._builtin_open = open  # type: ignore[attr-defined]
+
+
+def _linecache_lines(filename: str) -> list[str]:
+    """The lines ``linecache`` holds for a name that is no file on disk (what a program or a library,
+    IPython's cells, doctest, put there), if the program loaded ``linecache`` at all: if it did not,
+    nobody filled its cache, and importing it would cost every debuggee its import (benchmarks A2)."""
+    linecache = sys.modules.get("linecache")
+    getlines = getattr(linecache, "getlines", None)
+    try:
+        lines = getlines(filename) if getlines is not None else []
+    except Exception:  # the program's module, maybe replaced or half torn down: only a text is lost
+        return []
+    return lines if isinstance(lines, list) else []
