@@ -10,12 +10,13 @@ from . import codes
 from .breakpoints import Breakpoint, FunctionBreakpoint, LineProbe
 from .records import Record
 from .registry import CodeRegistry, CodeState, file_key
-from .sourcemap import SourceMap
 from .sources import Sources
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     from typing import Any
+
+    from .sourcemap import SourceMap
 
 #: How the table's probes reach sys.monitoring: ``arm(state, code, events_before, rearm)`` after
 #: ``state.probes`` changed (engine.Tools.apply_probes); a test passes a function that records the calls.
@@ -251,6 +252,8 @@ class BreakpointTable:
     ) -> tuple[SourceMap | None, str | None]:
         """The lines of a file from the best text we have (disk, run-time capture, linecache), else
         (``from_code``) from its loaded code; with the reason when the text does not compile."""
+        from .sourcemap import SourceMap  # at the first breakpoint set: not loaded into every debuggee (A2)
+
         text = self._sources.decode(source_object) if source_object is not None else self._sources.text_of_file(path)
         source_map: SourceMap | None = None
         failure: str | None = None

@@ -19,7 +19,6 @@ Standard library only: runs in the debuggee.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import sys
 from collections.abc import Sequence
@@ -49,9 +48,9 @@ class Rule(Value):
     def matches(self, filename: str, module: str | None) -> bool:
         if self.path is not None:
             return _match_components(self.path, _components(filename))
-        return module is not None and any(
-            fnmatch.fnmatchcase(name, self.module or "") for name in _module_and_parents(module)
-        )
+        from fnmatch import fnmatchcase  # loaded by Rules.parse: a lookup in sys.modules, no lock
+
+        return module is not None and any(fnmatchcase(name, self.module or "") for name in _module_and_parents(module))
 
 
 class Rules:
@@ -67,6 +66,10 @@ class Rules:
             return cls()
         if not isinstance(raw, list):
             raise RulesError(f"rules must be a list of {{path|module, include}} objects, got {raw!r}")
+        if raw:
+            # here, on the I/O thread, so that the callbacks that match rules find it loaded; not in a
+            # session without rules (benchmarks A2)
+            import fnmatch  # noqa: F401
         return cls([_parse_rule(entry, cwd) for entry in raw])
 
     def verdict(self, filename: str) -> bool | None:
@@ -108,7 +111,9 @@ def _match_components(pattern: Sequence[str], parts: Sequence[str]) -> bool:
     head = pattern[0]
     if head == "**":
         return any(_match_components(pattern[1:], parts[start:]) for start in range(len(parts) + 1))
-    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _match_components(pattern[1:], parts[1:])
+    from fnmatch import fnmatchcase  # loaded by Rules.parse: a lookup in sys.modules, no lock
+
+    return bool(parts) and fnmatchcase(parts[0], head) and _match_components(pattern[1:], parts[1:])
 
 
 def _module_and_parents(module: str) -> list[str]:

@@ -9,13 +9,14 @@ from types import CodeType, FrameType
 from . import codes
 from .records import Value
 from .registry import CodeRegistry, CodeState, file_key
-from .sourcemap import SourceMap, StatementHeads
 from .sources import Sources
 from .usercode import UserCode
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     from typing import Any, Literal
+
+    from .sourcemap import StatementHeads
 
     #: ``into_call``: stepIn with a targetId, over the line's other calls and into the chosen one.
     StepKind = Literal["over", "in", "out", "into_call"]
@@ -208,6 +209,11 @@ class Stepper:
         state = self._registry.state(code)
         key = state.file_key if state is not None else file_key(code.co_filename)
         if key not in self._heads:
+            # our module loaded at the first step that needs a head (benchmarks A2); it imports only
+            # what the agent loaded at start, so loading it here, in a callback, waits on no lock
+            # a paused thread can hold (test_lazy_modules)
+            from .sourcemap import SourceMap
+
             filename = code.co_filename
             text = self._sources.text_of_file(filename)
             on_disk = self._sources.is_file_on_disk(filename)
