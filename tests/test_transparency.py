@@ -282,8 +282,8 @@ async def test_replaced_builtins_see_no_call_of_ours(tmp_path: Path, filters: li
 #: (on this Python), no module of ours. The README lists them ("What the program sees in
 #: sys.modules"); a new import must be added there and here, or avoided.
 AGENT_STDLIB = (
-    "__future__", "_json", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "fnmatch",
-    "functools", "gc", "keyword", "operator", "re", "threading", "types",
+    "__future__", "_json", "_queue", "_sha2", "_socket", "atexit", "collections.abc", "functools",
+    "gc", "keyword", "operator", "re", "threading", "types",
 )  # fmt: skip
 #: What a program clients attach to loads besides: its listener's (a launched program only connects).
 LISTENER_STDLIB = ("selectors", "socket")
