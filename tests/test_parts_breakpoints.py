@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
+from types import CodeType
 
 import pytest
 from parts_helpers import Events, Recorder, compile_file, nested
@@ -141,7 +142,7 @@ def test_code_that_existed_at_start_gets_states_only_when_its_file_or_all_code_i
     other_path, other = compile_file(tmp_path, "def other():\n    return 1\n", "other.py")
     registry, table, _arm, _events = parts()
     work, other_function = nested(module, "work"), nested(other, "other")
-    registry.add_existing([work, other_function, work])
+    registry.add_existing(lambda: [work, other_function, work])
     assert registry.state(work) is None and registry.state(other_function) is None
     answer = table.set_breakpoints({"path": str(path)}, [{"line": 4}])
     assert [(bp["verified"], bp["line"]) for bp in answer] == [(True, 4)]
@@ -151,6 +152,31 @@ def test_code_that_existed_at_start_gets_states_only_when_its_file_or_all_code_i
     assert [code for _state, code in registry.registered()] == [work]
     assert {code.co_name for _state, code in registry.live()} == {"work", "other"}
     assert registry.state(other_function) is not None and str(other_path).endswith("other.py")
+
+
+def test_code_that_existed_at_start_is_found_again_only_when_a_file_it_is_in_is_asked_for(tmp_path: Path) -> None:
+    """add_existing keeps the files only, no reference per code object (benchmarks A2: ~0.1 MB of a
+    plain program's debuggee); the walk runs again once, when one of those files' code or all code is
+    asked for, not for a file that had no code at start."""
+    path, module = compile_file(tmp_path, PROGRAM)
+    other_path, other = compile_file(tmp_path, "def other():\n    return 1\n", "other.py")
+    registry, table, _arm, _events = parts()
+    work, other_function = nested(module, "work"), nested(other, "other")
+    walks: list[int] = []
+
+    def find() -> list[CodeType]:
+        walks.append(1)
+        return [work, other_function]
+
+    registry.add_existing(find)
+    assert len(walks) == 1 and registry._dormant == {}
+    table.set_breakpoints({"path": str(tmp_path / "new.py")}, [{"line": 1}])
+    assert len(walks) == 1  # a file with no code at start: no walk
+    table.set_breakpoints({"path": str(path)}, [{"line": 4}])
+    assert len(walks) == 2 and list(registry.state(work).probes) == [4]  # type: ignore[union-attr]
+    assert registry.state(other_function) is None
+    assert {code.co_name for _state, code in registry.live()} == {"work", "other"}
+    assert len(walks) == 2 and str(other_path).endswith("other.py")
 
 
 def test_the_opcodes_codes_reads_without_dis_are_dis_own() -> None:

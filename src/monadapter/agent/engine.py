@@ -394,7 +394,7 @@ class Engine:
                 M.set_local_events(self.tools.aux, code, E.PY_START)
         self.sources.start_capture()
         with self._lock:
-            self.registry.add_existing(codes.existing_code())
+            self.registry.add_existing(codes.existing_code)
             if self.tools.aux is not None:
                 M.set_local_events(self.tools.aux, THREAD_BOOTSTRAP, THREAD_EVENTS)
         M.set_events(DEBUGGER_ID, Tools.global_events(Tools.switches(self, "debugger")))

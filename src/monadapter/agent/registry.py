@@ -145,27 +145,49 @@ class CodeRegistry:
         self._prune_at: dict[str, int] = {}
         # maps a code object's file name -> its file_key, for the files note was asked about
         self._keys: dict[str, str] = {}
+        # the files code existed in when the session started, until that code is noted (add_existing),
+        # and what finds it again
+        self._existing_files: set[str] = set()
+        self._find_existing: Callable[[], Iterable[CodeType]] | None = None
 
-    def add_existing(self, code_objects: Iterable[CodeType]) -> None:
-        """Note the code that exists when the session starts (``codes.existing_code``), by file, each
-        as a plain weak reference (~90 bytes; a registered code object costs ~300, and a plain
-        interpreter has ~2,500 of them, nearly all the standard library's: benchmarks A2). Its states
-        are made when it first runs (first sight, as any code), or for a whole file when something
-        asks for that file's code (``of_file``) or for all code (``live``). The caller holds the
-        engine's lock."""
+    def add_existing(self, find: Callable[[], Iterable[CodeType]]) -> None:
+        """Take note of the code that exists when the session starts (``find``: ``codes.existing_code``,
+        a walk of gc and the thread stacks), nearly all of it the standard library's, which mostly
+        never runs and is never asked for. Only the files it is in are kept now; the code is found
+        again and noted, by file, each as a plain weak reference (~85 bytes), when one of those files'
+        code (``of_file``) or all code (``live``) is first asked for: a reference per code object
+        from the start was ~0.1 MB of a plain program's debuggee (~1,200 code objects, 3.13,
+        benchmarks A2). Its states are made when it first runs (first sight, as any code) or when its
+        file is asked for. The caller holds the engine's lock."""
+        self._find_existing = find
+        self._existing_files = {key for key, _code in self._by_files(find(), None)}
+
+    def _note_existing(self) -> None:
+        """Note the code of the files add_existing found code in, found again now (their code that
+        died since is gone; code of other files has been noted or registered at its first sight)."""
+        find, files = self._find_existing, self._existing_files
+        self._find_existing, self._existing_files = None, set()
+        if find is None:
+            return
+        for key, code in self._by_files(find(), files):
+            refs = self._dormant.get(key)
+            if refs is None:
+                refs = self._dormant[key] = []
+            # a code object met again (the functions of one closure share it) adds the same
+            # reference: python keeps one callback-less weak reference per object
+            refs.append(ref(code))
+
+    @staticmethod
+    def _by_files(code_objects: Iterable[CodeType], files: set[str] | None) -> Iterable[tuple[str, CodeType]]:
+        """(file key, code) of each code object not ours, of one of ``files`` (None: any)."""
         keys: dict[str, str] = {}
         for code in code_objects:
             filename = code.co_filename
             key = keys.get(filename)
             if key is None:
                 key = keys[filename] = "" if codes.is_own_file(filename) else file_key(filename)
-            if key:
-                refs = self._dormant.get(key)
-                if refs is None:
-                    refs = self._dormant[key] = []
-                # a code object met again (the functions of one closure share it) adds the same
-                # reference: python keeps one callback-less weak reference per object
-                refs.append(ref(code))
+            if key and (files is None or key in files):
+                yield key, code
 
     def key_of(self, filename: str) -> str:
         """The file_key of a code object's file name, "" for our own files (``codes.is_own_file``
@@ -211,6 +233,8 @@ class CodeRegistry:
 
     def _wake(self, key: str | None = None) -> None:
         """Register the code noted (add_existing, note) of the file ``key`` (None: of every file)."""
+        if self._find_existing is not None and (key is None or key in self._existing_files):
+            self._note_existing()
         if not self._dormant:
             return
         if key is None:
