@@ -13,13 +13,15 @@ from engine_helpers import launch_arguments, run_continuing, session, write_prog
 #: here costs every debuggee its code; load it when a request needs it instead, where possible.
 AT_START = (
     "auth", "breakpoint_table", "breakpoints", "callerframe", "channel", "children", "coderules", "codes",
-    "data_stops", "data_watches", "debugger", "engine", "exception_stops", "exceptions", "halting", "handles",
+    "debugger", "engine", "exception_stops", "exceptions", "halting", "handles",
     "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "pathmap", "quiet", "records",
     "registry", "runner", "sources", "static", "stepping", "stop_settings", "threads", "usercode", "wire",
 )  # fmt: skip
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's
-#: first statement head, or by the first code of a file with breakpoints waiting, in PY_START).
-LAZY = ("sourcemap",)
+#: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or
+#: while the engine's lock is held (data_watches and data_stops, at the first request about data
+#: breakpoints).
+LAZY = ("data_stops", "data_watches", "sourcemap")
 
 PROBE = """
     import sys

@@ -17,8 +17,6 @@ from types import CodeType, FrameType
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .breakpoints import NO_STOP, HitOutcome, LineProbe
-from .data_stops import DataStops
-from .data_watches import DataWatches
 from .exception_stops import ExceptionStops
 from .halting import Halting
 from .interrupt import HitTimeout
@@ -26,13 +24,16 @@ from .parking import Parking
 from .registry import CodeRegistry, CodeState
 from .sources import Sources, pin_tokenize
 from .stepping import Stepper
-from .stop_settings import StopSettings
+from .stop_settings import NO_DATA_WATCHES, NoDataWatches, StopSettings
 from .threads import ThreadIds, announced
 from .usercode import UserCode
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     from typing import Any, Literal
+
+    from .data_stops import DataStops
+    from .data_watches import DataWatches
 
 M = sys.monitoring
 E = M.events
@@ -343,14 +344,21 @@ class Engine:
         self.breakpoints = BreakpointTable(self.registry, sources, send_event, self.tools.apply_probes)
         self.stepper = Stepper(self.registry, sources, self.user, self.tools.apply_events, self._sync_aux)
         self.parking = Parking(self.thread_ids, self.stepper, send_event, self._sync_aux)
-        self.data = DataWatches(self.registry, self.breakpoints.new_id, self.tools.apply_aux, send_event)
-        self.parking.resumed = self.data.refresh
+        #: data breakpoints: none until the first request about them (``_load_data``)
+        self.data: DataWatches | NoDataWatches = NO_DATA_WATCHES
+        #: their stops, made with them: read only while ``data.watches`` holds any
+        self.data_stops: DataStops
         self.exception_stops = ExceptionStops(self.user)
         self.halting = Halting(self.registry, self.user, self.stepper, self.parking, own_threads)
-        self.data_stops = DataStops(self.data, self.halting, self.parking, self._output, own_threads, self._sync_aux)
         #: the debugger's requests: breakpoints, data breakpoints, exception filters
         self.settings = StopSettings(
-            self.parking, self.breakpoints, self.data, self.exception_stops, lambda: self.tools.aux, self._sync_aux
+            self.parking,
+            self.breakpoints,
+            lambda: self.data,
+            self._load_data,
+            self.exception_stops,
+            lambda: self.tools.aux,
+            self._sync_aux,
         )
         # the aux id's global rows of EVENTS with their predicates bound (Engine._sync_aux)
         self._aux_switches = Tools.switches(self, "aux")
@@ -418,6 +426,26 @@ class Engine:
         registered = self.registry.registered()
         armed = [code for state, code in registered if state.wanted_events() or state.start_probe or state.data_watches]
         self.tools.release([*armed, *self.tools.ending_probes, THREAD_BOOTSTRAP])
+
+    def _load_data(self) -> DataWatches:
+        """The data breakpoints, made (agent/data_watches.py and data_stops.py loaded) at the first
+        request about them, on the I/O thread under the lock: a program that never sets one never
+        loads them (benchmarks A2). Both modules import only what the agent loaded at start
+        (tests/test_lazy_modules.py). ``data_stops`` is set before ``data``, whose watches the
+        callbacks test before they use it; the aux id's predicates are bound again to the new object."""
+        data = self.data
+        if isinstance(data, NoDataWatches):
+            from .data_stops import DataStops
+            from .data_watches import DataWatches
+
+            data = DataWatches(self.registry, self.breakpoints.new_id, self.tools.apply_aux, self._send_event)
+            self.data_stops = DataStops(
+                data, self.halting, self.parking, self._output, self._own_threads, self._sync_aux
+            )
+            self.parking.resumed = data.refresh
+            self.data = data
+            self._aux_switches = Tools.switches(self, "aux")
+        return data
 
     def _sync_aux(self) -> None:
         """Set the aux id's global events to what EVENTS' predicates say now (Tools.set_aux). Caller
