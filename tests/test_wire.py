@@ -227,3 +227,12 @@ def test_written_drops_what_a_gathering_write_took_from_the_pieces(count: int) -
     written(views, count)
     assert b"".join(views) == b"".join(pieces)[count:]
     assert not views or len(views[0]) > 0 or count == 0
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 5, 2999, 3000])
+def test_what_a_gathering_write_leaves_is_the_rest_of_the_pieces(count: int) -> None:
+    pieces = [b"a", b"bc", *(b"%04d" % i for i in range(749)), b"z"]  # 3,000 bytes in 752 pieces
+    views = [memoryview(piece) for piece in pieces]
+    written(views, count)
+    assert b"".join(views) == b"".join(pieces)[count:]
+    assert all(len(view) for view in views)  # no empty piece left at the front

@@ -162,12 +162,20 @@ class AgentLink:
             message["arguments"] = arguments
         return await (await self.send_request(message)).decoded_result()
 
-    async def run(self, on_event: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    async def run(
+        self, on_event: Callable[[dict[str, Any]], Awaitable[None]], relay: MessageWriter | None = None
+    ) -> None:
         """Read until the agent goes away: answers go to their waiters, events to ``on_event``; then
-        the requests still waiting fail (a relayed one is answered so, once the loop ended by itself)."""
+        the requests still waiting fail (a relayed one is answered so, once the loop ended by itself).
+
+        ``relay``: the client's writer, held while the frames of one read are handled, so that what
+        they make the session send (relayed answers and events) goes out in one write.
+        """
         left: list[PendingRequest] = []
         try:
-            async for raw in read_frames(self._channel, self._reader):
+            async for raw in read_frames(self._channel, self._reader, None if relay is None else relay.flush):
+                if relay is not None:
+                    relay.hold()
                 if isinstance(raw, FramingError):
                     self._log.record_error("agent", str(raw))
                     continue
@@ -185,6 +193,8 @@ class AgentLink:
                 elif item.get("type") == "event":
                     await on_event(item)
         finally:
+            if relay is not None:
+                await relay.flush()  # what the last read made the session send (none if cancelled)
             self.closed.set()
             left = list(self._pending.values())
             self._pending.clear()

@@ -320,7 +320,7 @@ class Session:
         debuggee = self.debuggee
         assert debuggee is not None
         self.agent = AgentLink(SocketChannel(stream), self.log, reader)
-        self.start_soon(self.agent.run, self._on_agent_event)
+        self.start_soon(self.agent.run, self._on_agent_event, self._writer)
         if debuggee.process is None:
             self.start_soon(self._watch_agent_only_debuggee, debuggee, self.agent)
         await self._until_debuggee_ends(self._agent_greeted.wait(), "before the debugger started")

@@ -196,8 +196,11 @@ MOST_PIECES = 512
 def written(views: list[memoryview], count: int) -> None:
     """Drop the first ``count`` bytes from ``views``, the pieces of a frame being written in order with
     gathering writes (``sendmsg``, ``os.writev``): what is left is what the next write starts with."""
-    while views and len(views[0]) <= count:
-        count -= len(views.pop(0))
+    done = 0
+    while done < len(views) and len(views[done]) <= count:
+        count -= len(views[done])
+        done += 1
+    del views[:done]  # one move of what is left: popping each piece from the front moved it each time
     if views:
         views[0] = views[0][count:]
 

@@ -1,0 +1,121 @@
+"""The relay of agent events: what one read from the agent makes the session send goes out in one
+write (transport.MessageWriter.hold/flush, adapter/agentlink.AgentLink.run): a stop's ~500
+``module`` and ``loadedSource`` events and its ``stopped`` (benchmarks S9), in order."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, MessageLog
+from monadapter.adapter.transport import MessageWriter, StdioChannel
+from monadapter.agent.wire import MessageReader, RawJSON, encode
+from monadapter.client import DapClient, adapter_command
+
+WAIT = 10.0
+
+
+def packet_writer(theirs: socket.socket, ours: socket.socket) -> MessageWriter:
+    """A writer on the stdio channel whose stdout is ``ours``, one end of a SOCK_SEQPACKET pair: each
+    write the writer makes is one packet on ``theirs``."""
+    theirs.setblocking(False)
+    return MessageWriter(StdioChannel(ours.fileno(), ours.fileno()), MessageLog(None), ADAPTER_TO_CLIENT)
+
+
+def packets(sock: socket.socket) -> list[list[dict[str, Any]]]:
+    """The messages of each packet waiting on ``sock``."""
+    found = []
+    while True:
+        try:
+            data = sock.recv(1 << 20)
+        except BlockingIOError:
+            return found
+        reader = MessageReader()
+        reader.feed(data)
+        found.append([json.loads(raw) for raw in iter(reader.next_frame, None)])
+
+
+async def test_what_is_sent_while_held_goes_out_in_one_write_at_the_flush() -> None:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with ours, theirs:
+        writer = packet_writer(theirs, ours)
+        await writer.send({"type": "event", "event": "output", "body": {"output": "a"}})
+        writer.hold()
+        await writer.send({"type": "event", "event": "module", "body": RawJSON(b'{"reason":"new"}')})
+        await writer.send({"type": "event", "event": "stopped", "body": {"reason": "step"}})
+        assert [[m["seq"] for m in packet] for packet in packets(theirs)] == [[1]]  # nothing out while held
+        await writer.flush()
+        await writer.send({"type": "response", "request_seq": 4, "command": "threads", "success": True})
+        got = packets(theirs)
+    assert [[(m["seq"], m.get("event", m.get("command"))) for m in packet] for packet in got] == [
+        [(2, "module"), (3, "stopped")],
+        [(4, "threads")],
+    ]
+    assert got[0][0]["body"] == {"reason": "new"}
+
+
+async def test_a_stops_announcements_reach_the_client_whole_and_in_order(tmp_path: Path) -> None:
+    """The events of a stop (relayed in one write) are the modules the program loaded, the ``stopped``
+    last, with the client seqs in order."""
+    program = tmp_path / "prog.py"
+    program.write_text("import json, decimal\nvalue = json.dumps([1])\nprint(value)\n")
+    async with DapClient.spawn(adapter_command()) as client:
+        stopped = await client.launch_and_stop({program: [3]}, program=str(program))
+        events = client.events
+        names = {e["body"]["module"]["name"] for e in events if e["event"] == "module"}
+        assert {"json", "decimal"} <= names
+        last = events.index(stopped)
+        seqs = [e["seq"] for e in events[: last + 1]]
+        assert seqs == sorted(seqs)
+        assert stopped["body"]["reason"] == "breakpoint"
+        await client.continue_(stopped["body"]["threadId"])
+        await client.wait_for_event("terminated")
+        assert "[1]" in await client.wait_for_output("[1]", timeout=WAIT)
+
+
+def test_a_stops_announcements_go_to_the_client_in_one_write(tmp_path: Path) -> None:
+    """The adapter's stdout a SOCK_SEQPACKET socket (each write one packet): the ``module`` and
+    ``loadedSource`` events of a stop and its ``stopped`` come in a few packets, not one each."""
+    program = tmp_path / "prog.py"
+    program.write_text("import json, decimal, fractions, email.message\nvalue = 1\n")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    theirs.settimeout(WAIT)
+    adapter = subprocess.Popen(adapter_command(), stdin=subprocess.PIPE, stdout=ours.fileno())
+    ours.close()
+    assert adapter.stdin is not None
+    seq = iter(range(1, 100))
+
+    def send(command: str, arguments: dict[str, Any]) -> None:
+        message = {"seq": next(seq), "type": "request", "command": command, "arguments": arguments}
+        adapter.stdin.write(encode(message))  # type: ignore[union-attr]
+        adapter.stdin.flush()  # type: ignore[union-attr]
+
+    def until(event: str) -> list[list[str]]:
+        """The messages (event names, or commands answered) of each packet, up to the one with ``event``."""
+        got: list[list[str]] = []
+        while not any(name == event for packet in got for name in packet):
+            reader = MessageReader()
+            reader.feed(theirs.recv(1 << 20))
+            got.append([m.get("event") or m["command"] for m in map(json.loads, iter(reader.next_frame, None))])
+        return got
+
+    try:
+        send("initialize", {"adapterID": "x"})
+        send("launch", {"program": str(program)})
+        until("initialized")
+        send("setBreakpoints", {"source": {"path": str(program)}, "breakpoints": [{"line": 2}]})
+        send("configurationDone", {})
+        got = until("stopped")
+        announced = [p for p in got if "module" in p or "loadedSource" in p or "stopped" in p]
+        count = sum(name in ("module", "loadedSource") for packet in announced for name in packet)
+        assert count > 30
+        assert len(announced) <= 2, [len(p) for p in announced]  # one write each before: count + 1 packets
+        assert announced[-1][-1] == "stopped"
+        send("disconnect", {})
+    finally:
+        adapter.stdin.close()
+        with theirs:
+            adapter.wait(WAIT)
