@@ -18,7 +18,8 @@ import anyio
 
 from monadapter.adapter.errors import AgentGoneError, AgentRequestFailed
 from monadapter.adapter.messagelog import ADAPTER_TO_AGENT, AGENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import MessageWriter, SocketChannel, read_frames
+from monadapter.adapter.sockets import SocketChannel
+from monadapter.adapter.transport import MessageWriter, read_frames
 from monadapter.agent.wire import BadBody, FramingError, MessageReader, RawJSON, decode
 
 _ANSWER_HEAD = re.compile(

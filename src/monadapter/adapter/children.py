@@ -16,14 +16,16 @@ The listener lives as long as the session.
 from __future__ import annotations
 
 import logging
+import socket
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.abc import Listener, SocketAttribute, SocketListener, SocketStream
 
-from monadapter.adapter import peerauth
+from monadapter.adapter import peerauth, sockets
 from monadapter.adapter.errors import AdapterError
+from monadapter.adapter.headstart import loopback_listener
 from monadapter.adapter.plan import LaunchPlan, follows_children
+from monadapter.adapter.sockets import SocketChannel
 from monadapter.agent import auth
 from monadapter.agent.wire import FramingError, MessageReader, encode
 
@@ -57,58 +59,51 @@ async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
     if not follows_children(plan.arguments, session.client_arguments):
         return plan.with_notify(None)
     made = session.head_start.take_notify() if session.head_start is not None else None
-    listener: Listener[SocketStream]
-    if made is not None:  # the head start's, named in the environment of the process it started
-        listener, token = await SocketListener.from_socket(made[0]), made[1]
-    else:
-        listener, token = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0), auth.new_token()
-    port = listener.extra(SocketAttribute.local_port)
+    # the head start's, named in the environment of the process it started; else a new one
+    listener, token = made if made is not None else (loopback_listener(), auth.new_token())
+    port = sockets.local_port(listener)
     inherited = {name: plan.launch_arguments[name] for name in INHERITED if name in plan.launch_arguments}
     session.start_soon(_serve, session, listener, token, inherited)
     return plan.with_notify((port, token))
 
 
-async def _serve(session: Session, listener: Listener[SocketStream], token: str, inherited: dict[str, Any]) -> None:
+async def _serve(session: Session, listener: socket.socket, token: str, inherited: dict[str, Any]) -> None:
     """Serve the notify listener until the session ends (its task group is cancelled then)."""
 
-    async def on_child(stream: SocketStream) -> None:
-        async with stream:
-            child = await _read_notice(stream, token)
+    async def on_child(channel: SocketChannel) -> None:
+        try:
+            child = await _read_notice(channel, token)
             if child is not None:
                 accepted = await _start_child_session(session, child, inherited)
                 with anyio.move_on_after(NOTIFY_READ_TIMEOUT):
-                    try:  # the child stops waiting at once when no session comes
-                        await stream.send(
-                            encode(
-                                {
-                                    "type": "response",
-                                    "seq": 1,
-                                    "request_seq": 1,
-                                    "command": "startDebugging",
-                                    "success": accepted,
-                                }
-                            )
-                        )
-                    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                        pass  # the child gave up waiting already
+                    # the child stops waiting at once when no session comes (one that gave up waiting
+                    # already reads nothing: the channel drops it)
+                    response = {"type": "response", "seq": 1, "request_seq": 1, "command": "startDebugging"}
+                    await channel.send([encode({**response, "success": accepted})])
+        finally:
+            await channel.aclose()
 
-    async with listener:
-        await listener.serve(on_child)
+    with listener:
+        async with anyio.create_task_group() as children:
+            await sockets.serve(listener, on_child, children)
 
 
-async def _read_notice(stream: SocketStream, token: str) -> dict[str, Any] | None:
+async def _read_notice(channel: SocketChannel, token: str) -> dict[str, Any] | None:
     """The body of the child's ``monadapter/child`` message; None for anything else (a stranger who
     does not know the token, garbage, a child too slow to write)."""
     try:
-        reader: MessageReader = await peerauth.listen_side(stream, token)
+        reader: MessageReader = await peerauth.listen_side(channel, token)
     except auth.AuthenticationError:
         return None
     message: Any = None
     with anyio.move_on_after(NOTIFY_READ_TIMEOUT):
         try:
             while (message := reader.next_message()) is None:
-                reader.feed(await stream.receive())
-        except (anyio.EndOfStream, anyio.BrokenResourceError, FramingError):
+                data = await channel.receive()
+                if not data:
+                    return None
+                reader.feed(data)
+        except FramingError:
             return None
     body = message.get("body") if isinstance(message, dict) and message.get("event") == "monadapter/child" else None
     if not isinstance(body, dict) or not isinstance(body.get("accessToken"), str):

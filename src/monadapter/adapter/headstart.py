@@ -134,8 +134,8 @@ def start(early: EarlyStart, fd: int = 0) -> HeadStart | None:
         plan = make_plan(arguments, message["arguments"])
     except LaunchError:
         return None  # the session says what is wrong
-    listener = _listen()
-    notify = (_listen(), auth.new_token()) if follows_children(arguments, early.client_arguments) else None
+    listener = loopback_listener()
+    notify = (loopback_listener(), auth.new_token()) if follows_children(arguments, early.client_arguments) else None
     plan = plan.with_notify(None if notify is None else (notify[0].getsockname()[1], notify[1]))
     secret = auth.new_token()
     plan = plan.with_env(**{auth.SECRET_ENV: secret})
@@ -211,8 +211,9 @@ def _peek(early: EarlyStart) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
-def _listen() -> socket.socket:
-    """A loopback listener on a free port, as anyio's ``create_tcp_listener`` makes them."""
+def loopback_listener() -> socket.socket:
+    """A non-blocking listener on a free loopback port: an agent's (here and in the session), a launch's
+    children's notices, a process attached to by its id (adapter/sockets.py serves them)."""
     sock = socket.create_server(("127.0.0.1", 0))
     sock.setblocking(False)
     return sock

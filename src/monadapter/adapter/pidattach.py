@@ -9,10 +9,11 @@ connects first cannot take the session.
 from __future__ import annotations
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream
 
-from monadapter.adapter import peerauth
+from monadapter.adapter import peerauth, sockets
 from monadapter.adapter.errors import AdapterError
+from monadapter.adapter.headstart import loopback_listener
+from monadapter.adapter.sockets import SocketChannel
 from monadapter.agent import auth, inject
 from monadapter.agent.wire import MessageReader
 
@@ -22,7 +23,7 @@ HELPER_TIMEOUT = 30.0
 CONNECT_BACK_TIMEOUT = 30.0
 
 
-async def attach_to_process(pid: int) -> tuple[SocketStream, MessageReader]:
+async def attach_to_process(pid: int) -> tuple[SocketChannel, MessageReader]:
     """The authenticated connection of the agent started in process ``pid``.
 
     Raises:
@@ -30,8 +31,8 @@ async def attach_to_process(pid: int) -> tuple[SocketStream, MessageReader]:
             or did not run the bootstrap in time; the message says why and what to do instead.
     """
     secret = auth.new_token()
-    async with await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0) as listener:
-        port = listener.extra(SocketAttribute.local_port)
+    with loopback_listener() as listener:
+        port = sockets.local_port(listener)
         try:
             # in a thread: it may wait (bounded) for the process's previous session to end
             injection = await anyio.to_thread.run_sync(

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import anyio
 from anyio import CancelScope
-from anyio.abc import SocketListener, SocketStream, TaskGroup
+from anyio.abc import TaskGroup
 
+from monadapter.adapter import sockets
 from monadapter.adapter.early import EarlyStart
 from monadapter.adapter.headstart import HeadStart
 from monadapter.adapter.messagelog import MessageLog
-from monadapter.adapter.transport import SocketChannel, StdioChannel
+from monadapter.adapter.sockets import SocketChannel
+from monadapter.adapter.transport import StdioChannel
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +52,14 @@ async def serve_stdio(early: EarlyStart, head_start: HeadStart | None = None) ->
 async def serve_tcp(sock: socket.socket, log_dir: Path | None, access_token: str | None = None) -> None:
     """Serve each connection to the listening ``sock`` as its own session, until Ctrl-C or SIGTERM;
     with ``access_token``, a session launches or attaches only for a client that gives it."""
-    listener = await SocketListener.from_socket(sock)
+    sock.setblocking(False)
     async with anyio.create_task_group() as background:
         background.start_soon(_stop_on_signal, background.cancel_scope)
 
-        async def handle(stream: SocketStream) -> None:
-            await _serve_connection(stream, log_dir, background, access_token)
+        async def handle(channel: SocketChannel) -> None:
+            await _serve_connection(channel, log_dir, background, access_token)
 
-        await listener.serve(handle, task_group=background)
+        await sockets.serve(sock, handle, background)
 
 
 async def _stop_on_signal(scope: CancelScope) -> None:
@@ -70,14 +72,14 @@ async def _stop_on_signal(scope: CancelScope) -> None:
 
 
 async def _serve_connection(
-    stream: SocketStream, log_dir: Path | None, background: TaskGroup, access_token: str | None
+    channel: SocketChannel, log_dir: Path | None, background: TaskGroup, access_token: str | None
 ) -> None:
     """Run one TCP session; whatever happens in it stays in it."""
     from monadapter.adapter.dispatcher import dispatch
     from monadapter.adapter.session import Session
 
     try:
-        session = Session(SocketChannel(stream), MessageLog.open(log_dir), dispatch, background)
+        session = Session(channel, MessageLog.open(log_dir), dispatch, background)
         session.access_token = access_token
         await session.run()
     except Exception:

@@ -15,15 +15,17 @@ from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from anyio.abc import Listener, SocketAttribute, SocketListener, SocketStream, TaskGroup
+from anyio.abc import TaskGroup
 
-from monadapter.adapter import peerauth
+from monadapter.adapter import peerauth, sockets
 from monadapter.adapter.agentlink import AgentLink, PendingRequest
 from monadapter.adapter.answers import DueAnswers
 from monadapter.adapter.debuggee import DRAIN_TIMEOUT, Debuggee
 from monadapter.adapter.errors import AdapterError, LaunchError, NoDebuggeeError
+from monadapter.adapter.headstart import loopback_listener
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import ByteChannel, MessageWriter, SocketChannel, read_messages
+from monadapter.adapter.sockets import SocketChannel
+from monadapter.adapter.transport import ByteChannel, MessageWriter, read_messages
 from monadapter.agent import auth
 from monadapter.agent.wire import MAX_REQUEST_BYTES, BadBody, FramingError, MessageReader, RawJSON
 
@@ -240,13 +242,12 @@ class Session:
             head.discard()
             head = None
         if head is not None:
-            secret = head.secret
-            listener: Listener[SocketStream] = await SocketListener.from_socket(head.listener)
+            secret, listener = head.secret, head.listener
         else:
             secret = auth.new_token()  # never on the command line, which other users can read
-            listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-        async with listener:
-            port = listener.extra(SocketAttribute.local_port)
+            listener = loopback_listener()
+        with listener:
+            port = sockets.local_port(listener)
             if self._use_terminal(plan):
                 self.debuggee = await self._start_in_terminal(plan, port, secret)
             else:
@@ -258,10 +259,10 @@ class Session:
                     raise LaunchError(f"could not start the debuggee: {exc}") from None
                 self.debuggee = Debuggee(process.pid, process)
                 self._run_in_background(self.debuggee.watch, self.send_event, plan.arguments.redirectOutput)
-            stream, reader = await self._until_debuggee_ends(
+            channel, reader = await self._until_debuggee_ends(
                 peerauth.accept(listener, secret), "before the debugger connected"
             )
-        await self._greet_agent(stream, reader, plan.launch_arguments, plan.target_name, "launch")
+        await self._greet_agent(channel, reader, plan.launch_arguments, plan.target_name, "launch")
 
     def discard_head_start(self) -> None:
         """Kill the head start's debuggee, if the session did not keep it."""
@@ -281,13 +282,13 @@ class Session:
             from monadapter.adapter.pidattach import attach_to_process
 
             self.debuggee = Debuggee(attach.processId, None, attached=True)
-            stream, reader = await attach_to_process(attach.processId)
-            await self._greet_agent(stream, reader, arguments, f"process {attach.processId}", "attach")
+            channel, reader = await attach_to_process(attach.processId)
+            await self._greet_agent(channel, reader, arguments, f"process {attach.processId}", "attach")
             return
         host, port = attach.address
         try:
             with anyio.fail_after(ATTACH_CONNECT_TIMEOUT):
-                stream = await _connect_when_listening(host, port)
+                channel = await _connect_when_listening(host, port)
         except (OSError, TimeoutError) as exc:
             raise AdapterError(
                 f"could not connect to {host}:{port} ({exc or 'timed out'}); start the program with "
@@ -295,9 +296,9 @@ class Session:
             ) from None
         try:
             # no token: only a program that listens with --allow-unauthenticated lets us in (its secret is "")
-            reader = await peerauth.connect_side(stream, attach.accessToken or "")
+            reader = await peerauth.connect_side(channel, attach.accessToken or "")
         except auth.AuthenticationError:
-            await stream.aclose()
+            await channel.aclose()
             if not attach.accessToken:
                 raise AdapterError(
                     f"the program at {host}:{port} requires an access token: give it as accessToken (the one "
@@ -307,19 +308,18 @@ class Session:
                 f"the program at {host}:{port} did not accept the access token (or is no monadapter agent)"
             ) from None
         except BaseException:  # cancelled by a disconnect (DueAnswers.settle): the program goes on listening
-            with anyio.CancelScope(shield=True):
-                await stream.aclose()
+            await channel.aclose()
             raise
         self.debuggee = Debuggee(0, None, attached=True)
-        await self._greet_agent(stream, reader, arguments, f"{host}:{port}", "attach")
+        await self._greet_agent(channel, reader, arguments, f"{host}:{port}", "attach")
 
     async def _greet_agent(
-        self, stream: SocketStream, reader: MessageReader, arguments: dict[str, Any], name: str, start_method: str
+        self, channel: SocketChannel, reader: MessageReader, arguments: dict[str, Any], name: str, start_method: str
     ) -> None:
         """Run the agent link: wait for hello, send the client's arguments, announce the process."""
         debuggee = self.debuggee
         assert debuggee is not None
-        self.agent = AgentLink(SocketChannel(stream), self.log, reader)
+        self.agent = AgentLink(channel, self.log, reader)
         self.start_soon(self.agent.run, self._on_agent_event, self._writer)
         if debuggee.process is None:
             self.start_soon(self._watch_agent_only_debuggee, debuggee, self.agent)
@@ -453,10 +453,10 @@ class Session:
             await self.send_event(event, body if isinstance(body, dict) else None)
 
 
-async def _connect_when_listening(host: str, port: int) -> SocketStream:
+async def _connect_when_listening(host: str, port: int) -> SocketChannel:
     """Connect, retrying while the program is still starting (connection refused)."""
     while True:
         try:
-            return await anyio.connect_tcp(host, port)
+            return await sockets.connect(host, port)
         except ConnectionRefusedError:
             await anyio.sleep(0.1)

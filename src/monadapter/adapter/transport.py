@@ -1,4 +1,4 @@
-"""Byte channels (TCP socket, stdio) and the framed message reader/writer the adapter runs on them.
+"""Byte channels (stdio here, TCP in adapter/sockets.py) and the framed message reader/writer the adapter runs on them.
 
 Framing is :mod:`monadapter.agent.wire`; this module only moves bytes. Each outgoing stream has
 exactly one :class:`MessageWriter`, which assigns ``seq`` under a lock so concurrent tasks never
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import stat
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -18,12 +17,10 @@ from contextlib import aclosing
 from typing import Any, Protocol
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream
 
 from monadapter.adapter.messagelog import MessageLog
 from monadapter.agent.wire import (
     MOST_PIECES,
-    STREAM_READ_SIZE,
     BadBody,
     FramingError,
     MessageReader,
@@ -50,38 +47,6 @@ class ByteChannel(Protocol):
     async def send(self, pieces: list[bytes | memoryview]) -> None: ...
 
     async def aclose(self) -> None: ...
-
-
-def set_nodelay(stream: SocketStream) -> None:
-    """Turn Nagle off: DAP messages are small and each one is awaited by the peer."""
-    raw = stream.extra(SocketAttribute.raw_socket)
-    if raw.family in (socket.AF_INET, socket.AF_INET6):
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class SocketChannel:
-    """A TCP connection; a reset or closed socket reads as end of stream."""
-
-    def __init__(self, stream: SocketStream) -> None:
-        set_nodelay(stream)
-        self._stream = stream
-
-    async def receive(self) -> bytes:
-        try:
-            return await self._stream.receive(STREAM_READ_SIZE)
-        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            return b""
-
-    async def send(self, pieces: list[bytes | memoryview]) -> None:
-        # anyio hands the bytes to the transport at once, whole; it waits (cancellably) only
-        # before that, for a full buffer to drain
-        try:
-            await self._stream.send(b"".join(pieces))
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass  # the peer left; the reader sees end of stream and ends the session
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
 
 
 class StdioChannel:
