@@ -15,7 +15,7 @@ AT_START = (
     "auth", "breakpoint_table", "breakpoints", "callerframe", "channel", "children", "coderules", "codes",
     "debugger", "engine", "exception_stops", "exceptions", "halting", "handles",
     "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "pathmap", "quiet", "records",
-    "registry", "runner", "sources", "static", "stepping", "stop_settings", "threads", "usercode", "wire",
+    "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire",
 )  # fmt: skip
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's
 #: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or

@@ -24,7 +24,6 @@ import sys
 from collections.abc import Sequence
 
 from .records import Value
-from .static import instance_dict
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -67,9 +66,11 @@ class Rules:
         if not isinstance(raw, list):
             raise RulesError(f"rules must be a list of {{path|module, include}} objects, got {raw!r}")
         if raw:
-            # here, on the I/O thread, so that the callbacks that match rules find it loaded; not in a
-            # session without rules (benchmarks A2)
+            # here, on the I/O thread, so that the callbacks that match rules find them loaded; not in
+            # a session without rules (benchmarks A2)
             import fnmatch  # noqa: F401
+
+            from . import static  # noqa: F401
         return cls([_parse_rule(entry, cwd) for entry in raw])
 
     def verdict(self, filename: str) -> bool | None:
@@ -125,6 +126,8 @@ def _module_and_parents(module: str) -> list[str]:
 def _module_of(filename: str) -> str | None:
     """The name of the loaded module whose file ``filename`` is (read from module dicts: no module
     ``__getattr__`` runs), None when no module has it (run-time code, a file not imported)."""
+    from .static import instance_dict  # loaded by Rules.parse: our table's entry, no lock
+
     wanted = os.path.normcase(os.path.abspath(filename))
     for name, module in list(sys.modules.items()):
         file = instance_dict(module).get("__file__")
