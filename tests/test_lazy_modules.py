@@ -13,7 +13,7 @@ from engine_helpers import launch_arguments, run_continuing, session, write_prog
 #: here costs every debuggee its code; load it when a request needs it instead, where possible.
 AT_START = (
     "auth", "breakpoint_table", "breakpoints", "callerframe", "channel", "children", "coderules", "codes",
-    "debugger", "engine", "exception_stops", "exceptions", "halting", "handles",
+    "debugger", "engine", "exception_stops", "exceptions", "halting",
     "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "pathmap", "quiet", "records",
     "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire",
 )  # fmt: skip

@@ -13,7 +13,6 @@ from . import exceptions, ownthread
 from .channel import Channel, Request
 from .coderules import Rules, RulesError
 from .engine import Engine, ToolBusyError
-from .handles import Handles
 from .interrupt import Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .frames import Inspector
+    from .handles import Handles
     from .paused import PausedRequests
     from .stepping import StepKind
     from .wire import RawJSON
@@ -49,7 +49,7 @@ class Debugger:
         # the engine's events pass through it: a stop first announces the modules and sources loaded
         self.loaded = LoadedCode(self.sources, channel.send_events)
         self.engine = Engine(self.sources, self.loaded.send_event, self._own_threads, self.loaded.module_code_started)
-        self.handles = Handles()
+        self._handles: Handles | None = None
         self._watcher = OwnThread(self._watch_connection)
         self.interrupter = Interrupter()
         self.engine.parking.nested_stop = self.interrupter.hold
@@ -93,6 +93,24 @@ class Debugger:
         }
         for command, handler in handlers.items():
             channel.register(command, handler)
+
+    @property
+    def handles(self) -> Handles:
+        """The handles of what a stop showed (frames, variables), made at the first request that needs
+        them, on the I/O thread: a program that never stops never loads agent/handles.py (benchmarks A2)."""
+        if self._handles is None:
+            from .handles import Handles
+
+            self._handles = Handles()
+        return self._handles
+
+    def _clear_handles(self, dap_id: int | None = None) -> None:
+        """Forget the handles of one thread's stop (None: of every stop), if any were made."""
+        if self._handles is not None:
+            if dap_id is None:
+                self._handles.clear()
+            else:
+                self._handles.clear_thread(dap_id)
 
     @property
     def paused(self) -> PausedRequests:
@@ -185,7 +203,7 @@ class Debugger:
         if sys.breakpointhook == self.breakpoint_hook:
             sys.breakpointhook = sys.__breakpointhook__
         self.engine.stop()
-        self.handles.clear()
+        self._clear_handles()
         if self._hits_timeout is not None:  # no breakpoint is left: the interrupter stops looking
             self._hits_timeout = None
             self.interrupter.watch_hits(None)
@@ -209,7 +227,7 @@ class Debugger:
         could resume a stop here. Stop debugging without waiting for a lock a parent thread may have
         held at the fork (the engine's and the handles' are made anew first)."""
         self.engine.parking.forget_other_threads()
-        self.handles = Handles()
+        self._handles = None  # made anew when a request needs them
         self._hits_timeout = None  # the interrupter's watchdog is not here (nor may its lock be taken)
         self.stop()
 
@@ -351,7 +369,7 @@ class Debugger:
             inside = self.engine.parking.evaluating
             for parked in self.engine.parking.parked_threads():
                 if (ident is None and (not inside or parked.ident in inside)) or parked.ident == ident:
-                    self.handles.clear_thread(parked.dap_id)
+                    self._clear_handles(parked.dap_id)
             # Reply before releasing: a released program may end (and close the channel) at once.
             request.reply({"allThreadsContinued": not single and not inside})
             self.engine.parking.resume(ident)
@@ -379,7 +397,7 @@ class Debugger:
         alone = single or bool(self.engine.parking.evaluating)  # a nested stop: the others stay parked
         for other in self.engine.parking.parked_threads():
             if not alone or other.ident == parked.ident:
-                self.handles.clear_thread(other.dap_id)
+                self._clear_handles(other.dap_id)
         request.reply()  # before the program runs on (see _continue)
         if not alone:
             # clients take a step to resume only the stepped thread (a step response says nothing else)
