@@ -14,7 +14,7 @@ from engine_helpers import launch_arguments, run_continuing, session, write_prog
 AT_START = (
     "auth", "breakpoint_table", "breakpoints", "callerframe", "channel", "children", "coderules", "codes",
     "debugger", "engine", "exception_stops", "exceptions", "halting",
-    "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "pathmap", "quiet", "records",
+    "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "quiet", "records",
     "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire",
 )  # fmt: skip
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's

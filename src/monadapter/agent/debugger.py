@@ -16,7 +16,6 @@ from .engine import Engine, ToolBusyError
 from .interrupt import Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
-from .pathmap import PathMapper
 from .sources import Sources, pin_tokenize
 from .threads import ParkedThread
 
@@ -158,7 +157,13 @@ class Debugger:
     def configure(self, options: dict[str, Any]) -> None:
         """Keep the launch/attach arguments (justMyCode, stopOnEntry, ...) as the client sent them."""
         self._options = dict(options)
-        self.sources.paths = PathMapper(options.get("pathMappings"))
+        mappings = options.get("pathMappings")
+        if mappings:
+            from .pathmap import PathMapper  # only for a session with pathMappings (benchmarks A2)
+
+            self.sources.paths = PathMapper(mappings)
+        else:
+            self.sources.paths = None
         try:
             rules = Rules.parse(options.get("rules"), os.getcwd())
         except RulesError:  # the adapter refuses bad rules: only a hand-written attach gets here

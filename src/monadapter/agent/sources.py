@@ -13,11 +13,12 @@ from stat import S_ISLNK
 from types import CodeType
 
 from .codes import code_key
-from .pathmap import PathMapper
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     from typing import Any
+
+    from .pathmap import PathMapper
 
 #: PEP 263's encoding declaration, on one of a source's first two lines.
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -77,8 +78,9 @@ class Sources:
         self._reference_of: dict[tuple[str, str | bytes], int] = {}
         self._capturing = False
         self._hook_installed = False
-        #: the launch or attach ``pathMappings`` (identity without them)
-        self.paths = PathMapper()
+        #: the launch or attach ``pathMappings``; None without them (identity: agent/pathmap.py is then
+        #: not loaded, benchmarks A2)
+        self.paths: PathMapper | None = None
 
     # -- capture ------------------------------------------------------------------------------
 
@@ -183,9 +185,12 @@ class Sources:
     def program_path(self, path: str) -> str:
         """The program's path for a path the client sent (``pathMappings``); the client's spelling is
         remembered, so the program's file is shown to it as it named it."""
-        program = self.paths.to_program(path) or path
+        program = self._to_program(path) or path
         self._client_paths[path_key(program)] = path
         return program
+
+    def _to_program(self, client_path: str) -> str | None:
+        return self.paths.to_program(client_path) if self.paths is not None else None
 
     def client_path(self, filename: str) -> str:
         """The path to show for a file: the client's own spelling if it sent one, else the absolute
@@ -196,7 +201,7 @@ class Sources:
         if known is not None:
             return known
         absolute = os.path.abspath(filename)
-        return self.paths.to_client(absolute) or absolute
+        return (self.paths.to_client(absolute) if self.paths is not None else None) or absolute
 
     def source_for(self, code: CodeType) -> dict[str, Any]:
         """The DAP ``Source`` of a code object.
@@ -250,7 +255,7 @@ class Sources:
             return _decode(text)
         path = source.get("path")
         if isinstance(path, str) and path:
-            text_or_none = self.text_of_file(self.paths.to_program(path) or path)
+            text_or_none = self.text_of_file(self._to_program(path) or path)
             if text_or_none is None:
                 raise LookupError(f"no source text is available for {path}")
             return text_or_none
