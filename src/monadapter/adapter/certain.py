@@ -105,14 +105,41 @@ def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
     return None
 
 
+#: The requests an editor sends at a stop and to resume: :func:`load_models` builds their validators,
+#: so the first stop's are answered without building one (~14 ms for the first, on 3.13).
+STOP_REQUESTS = (
+    "threads",
+    "stackTrace",
+    "scopes",
+    "variables",
+    "evaluate",
+    "source",
+    "continue",
+    "next",
+    "stepIn",
+    "stepOut",
+    "pause",
+    "disconnect",
+)
+#: Held by whoever defines the DAP models or builds their validators (:func:`load_models`, and the
+#: dispatcher around ``protocol.parse_request``): protocol/_lazy.py defines a model on its first
+#: look-up, which two threads must not do at once.
+MODELS = threading.Lock()
+
+
 def load_models_later() -> None:
     """Load pydantic and the models in a thread, unless they are: the first request that needs them
-    (a stop's ``stackTrace``) then finds them loaded, or waits for the import under way."""
+    (a stop's ``stackTrace``) then finds them loaded and built, or waits for the thread (:data:`MODELS`)."""
     if "monadapter.protocol" not in sys.modules:
         threading.Thread(target=load_models, name="monadapter.warm-up", daemon=True).start()
 
 
 def load_models() -> None:
-    """Import what requests other than the configuration's need: pydantic, the DAP models, the launch models."""
-    import monadapter.adapter.launch
-    import monadapter.protocol  # noqa: F401
+    """Import what requests other than the configuration's need (pydantic, the DAP models, the launch
+    models), and build the validators of :data:`STOP_REQUESTS`."""
+    with MODELS:
+        import monadapter.adapter.launch  # noqa: F401
+        from monadapter.protocol import REQUEST_COMMANDS
+
+        for command in STOP_REQUESTS:
+            REQUEST_COMMANDS[command].model_rebuild(force=True)

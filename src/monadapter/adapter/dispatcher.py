@@ -15,7 +15,7 @@ import anyio
 
 from monadapter.adapter import access
 from monadapter.adapter.agentlink import answer_body
-from monadapter.adapter.certain import certain_request
+from monadapter.adapter.certain import MODELS, certain_request
 from monadapter.adapter.errors import AdapterError, AgentGoneError, AgentRequestFailed, LaunchError, NoDebuggeeError
 from monadapter.adapter.handlers import HANDLERS, Later, Relay, relay
 from monadapter.adapter.requests import ParsedRequest, RequestValidationError
@@ -41,10 +41,11 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
         return
     request = certain_request(message)  # the configuration requests, without pydantic (adapter/certain.py)
     if request is None:
-        from monadapter.protocol import parse_request  # pydantic and the models: loaded here or by load_models_later
-
         try:
-            request = parse_request(message)
+            with MODELS:  # not while load_models_later's thread builds them (it holds the lock meanwhile)
+                from monadapter.protocol import parse_request  # pydantic and the models: loaded once
+
+                request = parse_request(message)
         except RequestValidationError as exc:
             await _reject(session, exc)
             return
