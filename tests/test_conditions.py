@@ -8,7 +8,8 @@ from types import FrameType
 
 import pytest
 
-from monadapter.agent.breakpoints import Breakpoint, Condition, HitOutcome, LineProbe
+from monadapter.agent.breakpoints import Breakpoint, Condition, LineProbe
+from monadapter.agent.outcome import HitOutcome
 
 pytestmark = pytest.mark.unit
 

@@ -19,10 +19,11 @@ import pytest
 from engine_helpers import launch_arguments, line_of, session, top_frame, write_program
 from inspection_helpers import finish
 
-from monadapter.agent.breakpoints import Breakpoint, HitOutcome, LineProbe, render_log
+from monadapter.agent.breakpoints import Breakpoint, LineProbe, render_log
 from monadapter.agent.engine import AUX_CANDIDATES, Engine
 from monadapter.agent.hitwatch import HitWatch, expression_frame
 from monadapter.agent.interrupt import Interrupter
+from monadapter.agent.outcome import HitOutcome
 from monadapter.agent.sources import Sources
 
 PROGRAM = """

@@ -12,16 +12,16 @@ from engine_helpers import launch_arguments, run_continuing, session, write_prog
 #: ``setBreakpoints`` for its file and no exception filter (benchmarks S1's session). A module added
 #: here costs every debuggee its code; load it when a request needs it instead, where possible.
 AT_START = (
-    "auth", "breakpoint_table", "breakpoints", "callerframe", "channel", "children", "coderules", "codes",
+    "auth", "breakpoint_table", "callerframe", "channel", "children", "coderules", "codes",
     "debugger", "engine", "exception_stops", "exceptions", "halting",
     "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "quiet", "records",
-    "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire",
+    "outcome", "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire",
 )  # fmt: skip
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's
 #: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or
-#: while the engine's lock is held (data_watches and data_stops, at the first request about data
-#: breakpoints).
-LAZY = ("data_stops", "data_watches", "sourcemap")
+#: while the engine's lock is held (breakpoints, at the first breakpoint set; data_watches and
+#: data_stops, at the first request about data breakpoints).
+LAZY = ("breakpoints", "data_stops", "data_watches", "sourcemap")
 
 PROBE = """
     import sys

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from types import CodeType
 
 from . import codes
-from .breakpoints import Breakpoint, FunctionBreakpoint, LineProbe
 from .records import Record
 from .registry import CodeRegistry, CodeState, file_key
 from .sources import Sources
@@ -16,6 +15,7 @@ TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benc
 if TYPE_CHECKING:
     from typing import Any
 
+    from .breakpoints import Breakpoint, FunctionBreakpoint, LineProbe
     from .sourcemap import SourceMap
 
 #: How the table's probes reach sys.monitoring: ``arm(state, code, events_before, rearm)`` after
@@ -82,6 +82,8 @@ class BreakpointTable:
                 for state, code in self._registry.registered_of_file(key):
                     self._rearm(state, code)
             return []
+        from .breakpoints import Breakpoint  # with the first breakpoint set: not at start (benchmarks A2)
+
         book = FileBreakpoints(path, [], source_object=source_object)
         for spec in specs:
             book.breakpoints.append(Breakpoint.from_request(self.new_id(), spec))
@@ -95,7 +97,12 @@ class BreakpointTable:
     def set_function_breakpoints(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace the function breakpoints; each stops on entry to every function of that name,
         already loaded or loaded later (a ``breakpoint`` event verifies it then)."""
-        self._functions = [FunctionBreakpoint.from_request(self.new_id(), spec) for spec in specs]
+        if specs:
+            from .breakpoints import FunctionBreakpoint  # with the first function breakpoint (benchmarks A2)
+
+            self._functions = [FunctionBreakpoint.from_request(self.new_id(), spec) for spec in specs]
+        else:
+            self._functions = []
         # none set (editors send an empty list at every start): only registered code can hold an entry
         # probe, and the code only noted (CodeRegistry.note) stays so
         found = self._registry.live() if self._functions else self._registry.registered()
@@ -174,7 +181,7 @@ class BreakpointTable:
                 book = None  # same name, other text: not the source these breakpoints are in
         by_line = book.by_line if book is not None else {}
         starts = state.line_starts(code) if by_line else frozenset()
-        probes = {line: tuple(map(LineProbe, breakpoints)) for line, breakpoints in by_line.items() if line in starts}
+        probes = {line: _line_probes(breakpoints) for line, breakpoints in by_line.items() if line in starts}
         if state.entry and state.entry_point is not None:
             probes.setdefault(state.entry_point[1], ())
         previous = state.probes
@@ -198,7 +205,7 @@ class BreakpointTable:
         """Attach the function breakpoints naming ``code`` to its state (verifying them on first match).
         Returns whether any matched."""
         matching = tuple(function for function in self._functions if function.matches(code))
-        state.entry = tuple(LineProbe(function.breakpoint) for function in matching)
+        state.entry = _line_probes([function.breakpoint for function in matching]) if matching else ()
         if not matching:
             return False
         state.entry_point = codes.entry_point(code)
@@ -313,3 +320,12 @@ class BreakpointTable:
             state = (breakpoint_.verified, breakpoint_.line, breakpoint_.message)
             if before.get(breakpoint_.id) != state and breakpoint_.usable:
                 self._send_event("breakpoint", {"reason": "changed", "breakpoint": breakpoint_.to_dap(source_dict)})
+
+
+def _line_probes(breakpoints: list[Breakpoint]) -> tuple[LineProbe, ...]:
+    """A probe for each breakpoint. agent/breakpoints.py is loaded by the request that set them
+    (set_breakpoints, set_function_breakpoints): here it is a look-up in our table, no import lock,
+    also inside a callback (``code_added``)."""
+    from .breakpoints import LineProbe
+
+    return tuple(map(LineProbe, breakpoints))

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from types import CodeType, FrameType, FunctionType
 
 from .interrupt import EvaluationTimeout
-from .records import Record, Value
+from .outcome import NO_STOP, HitOutcome
+from .records import Record
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -280,22 +281,6 @@ def _module_matches(module: str, filename: str) -> bool:
     stem = parts[-1].rsplit(".", 1)[0]
     last = module.rsplit(".", 1)[-1]
     return stem == last or (stem == "__init__" and len(parts) > 1 and parts[-2] == last)
-
-
-class HitOutcome(Value):
-    """What a breakpoint hit does: ``stop``; ``log`` text for the debug console; ``error`` text
-    (a condition that failed to evaluate: we say why, and stop the first time)."""
-
-    __slots__ = ("stop", "log", "error")
-
-    def __init__(self, stop: bool, log: str | None = None, error: str | None = None) -> None:
-        self.stop = stop
-        self.log = log
-        self.error = error
-
-
-#: The outcome of most hits of a conditional breakpoint: shared, it costs no allocation.
-NO_STOP = HitOutcome(stop=False)
 
 
 class LineProbe:

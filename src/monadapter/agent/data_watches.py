@@ -28,7 +28,8 @@ from _weakref import ref  # weakref's own type, without the weakref module (benc
 from collections.abc import Callable, Mapping
 from types import AsyncGeneratorType, CodeType, CoroutineType, FrameType, GeneratorType, MemberDescriptorType
 
-from .breakpoints import NO_STOP, Breakpoint, HitOutcome, evaluate_hit
+from .breakpoints import Breakpoint, evaluate_hit
+from .outcome import NO_STOP, HitOutcome
 from .records import Record, Value
 from .registry import CodeRegistry, CodeState
 from .static import class_name

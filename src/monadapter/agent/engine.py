@@ -16,10 +16,10 @@ from types import CodeType, FrameType
 
 from . import callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
-from .breakpoints import NO_STOP, HitOutcome, LineProbe
 from .exception_stops import ExceptionStops
 from .halting import Halting
 from .interrupt import HitTimeout
+from .outcome import NO_STOP
 from .parking import Parking
 from .registry import CodeRegistry, CodeState
 from .sources import Sources, pin_tokenize
@@ -32,8 +32,10 @@ TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benc
 if TYPE_CHECKING:
     from typing import Any, Literal
 
+    from .breakpoints import LineProbe
     from .data_stops import DataStops
     from .data_watches import DataWatches
+    from .outcome import HitOutcome
 
 M = sys.monitoring
 E = M.events

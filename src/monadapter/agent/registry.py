@@ -10,12 +10,12 @@ from operator import attrgetter, call
 from types import CodeType
 
 from . import codes
-from .breakpoints import LineProbe
 from .codes import code_key
 from .sources import Sources, is_synthetic, path_key
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
+    from .breakpoints import LineProbe
     from .data_watches import DataWatch
 
 E = sys.monitoring.events
