@@ -7,7 +7,6 @@ import threading
 from collections.abc import Callable, Mapping
 from types import CodeType, FrameType
 
-from .codes import is_own_file
 from .records import Record, Value
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
@@ -305,78 +304,14 @@ def left_user_code(
 
 def describe(exception: BaseException) -> str:
     """``Type: message`` for the stopped event's description; never raises (a broken __str__)."""
-    message = _message(exception)
+    message = message_of(exception)
     name = type(exception).__qualname__
     return f"{name}: {message}" if message else name
 
 
-def _message(exception: BaseException) -> str:
+def message_of(exception: BaseException) -> str:
+    """``str(exception)``, or why it failed: never raises (a broken ``__str__``)."""
     try:
         return str(exception)
     except Exception as exc:
         return f"<str() failed: {type(exc).__name__}>"
-
-
-def _full_name(kind: type) -> str:
-    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-
-
-def _format(exception: BaseException, *, chain: bool) -> str:
-    """The text python prints for ``exception``, without our frames (the runner's, the launcher's:
-    the program's traceback starts in its own code, as under plain python)."""
-    import traceback  # for exceptionInfo only: not loaded into every debuggee (benchmarks A2)
-
-    try:
-        printed = traceback.TracebackException.from_exception(exception)
-        pending, seen = [printed], set()
-        while pending:
-            current = pending.pop()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            frames = [summary for summary in current.stack if not is_own_file(summary.filename)]
-            current.stack = traceback.StackSummary.from_list(frames)
-            pending.extend(linked for linked in (current.__cause__, current.__context__) if linked is not None)
-            pending.extend(current.exceptions or ())
-        return "".join(printed.format(chain=chain))
-    except Exception as exc:
-        return f"<traceback could not be formatted: {type(exc).__name__}>"
-
-
-#: How deep innerException nests (a cause of a cause ...); deeper links are left out.
-MAX_INNER_DEPTH = 8
-
-
-def _details(exception: BaseException, *, chain: bool, depth: int, seen: set[int]) -> dict[str, Any]:
-    """DAP ExceptionDetails; ``innerException`` holds the cause (or the context python would print) and,
-    for an exception group, its members."""
-    seen.add(id(exception))
-    kind = type(exception)
-    details: dict[str, Any] = {
-        "message": _message(exception),
-        "typeName": kind.__qualname__,
-        "fullTypeName": _full_name(kind),
-        "stackTrace": _format(exception, chain=chain),
-    }
-    inner: list[BaseException] = []
-    linked = exception.__cause__ or (None if exception.__suppress_context__ else exception.__context__)
-    if linked is not None:
-        inner.append(linked)
-    if isinstance(exception, BaseExceptionGroup):
-        inner.extend(exception.exceptions)
-    if depth < MAX_INNER_DEPTH:
-        nested = [_details(other, chain=False, depth=depth + 1, seen=seen) for other in inner if id(other) not in seen]
-        if nested:
-            details["innerException"] = nested
-    return details
-
-
-def exception_info(exception: BaseException, break_mode: str) -> dict[str, Any]:
-    """The body of an ``exceptionInfo`` response: ``details.stackTrace`` is the whole text python
-    prints for the exception (chain included); each inner exception carries its own traceback."""
-    return {
-        "exceptionId": _full_name(type(exception)),
-        "description": describe(exception),
-        "breakMode": break_mode,
-        "details": _details(exception, chain=True, depth=0, seen=set()),
-    }

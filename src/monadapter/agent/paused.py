@@ -8,8 +8,8 @@ import re
 import threading
 from collections.abc import Callable
 
-from . import exceptions
 from .channel import Request
+from .exception_info import exception_info
 from .handles import InspectError
 from .interrupt import EvaluationTimeout
 from .sources import path_key
@@ -236,7 +236,7 @@ class PausedRequests:
     def exception_info(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         if parked.exception is None:
             raise InspectError(f"thread {parked.dap_id} did not stop because of an exception")
-        return self._client_paths_in(exceptions.exception_info(*parked.exception))
+        return self._client_paths_in(exception_info(*parked.exception))
 
     def _client_paths_in(self, info: dict[str, Any]) -> dict[str, Any]:
         """The ``File "..."`` lines of an exception's traceback texts in client paths (pathMappings)."""
