@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from monadapter.agent import auth
+from monadapter.agent import auth, gate
 from monadapter.agent.wire import MAX_BODY_BYTES, MessageReader, encode
 
 SECRET = "the-secret"
@@ -26,10 +26,10 @@ def address(server: socket.socket) -> tuple[str, int]:
 
 
 def accept_in_background(server: socket.socket, secret: str = SECRET, **options: float) -> Future[socket.socket]:
-    """Run auth.accept in a thread; the winner says hello at once (the connector must keep it)."""
+    """Run gate.accept in a thread; the winner says hello at once (the connector must keep it)."""
 
     def run() -> socket.socket:
-        peer, reader = auth.accept(server, secret, **options)
+        peer, reader = gate.accept(server, secret, **options)
         assert reader.max_body == MAX_BODY_BYTES
         peer.sendall(encode(HELLO))
         return peer

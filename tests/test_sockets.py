@@ -15,7 +15,7 @@ import pytest
 
 from monadapter.adapter import peerauth, sockets
 from monadapter.adapter.headstart import loopback_listener
-from monadapter.agent import auth
+from monadapter.agent import gate
 from monadapter.agent.wire import encode
 
 pytestmark = pytest.mark.unit
@@ -58,7 +58,7 @@ async def test_what_the_listener_sends_right_after_its_proof_is_read_with_it(ser
     for _ in range(20):
 
         def agent() -> socket.socket:
-            peer, _reader = auth.accept(server, SECRET)
+            peer, _reader = gate.accept(server, SECRET)
             peer.sendall(encode(HELLO))
             return peer
 

@@ -25,7 +25,7 @@ import threading
 import types
 from collections.abc import Callable
 
-from monadapter.agent import auth, children, handshake, inject
+from monadapter.agent import auth, children, gate, handshake, inject
 from monadapter.agent.channel import Channel, open_connection
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.output import OutputRedirect
@@ -212,7 +212,7 @@ class Listener:
         self._server = socket.create_server((host, port), family=family)
         self.address = (host, self._server.getsockname()[1])
         # made here, not on the accept thread: what it imports (selectors) is loaded when start returns
-        self._gate = auth.Gate(self._server, secret)
+        self._gate = gate.Gate(self._server, secret)
         self._thread = OwnThread(_reporting(self._accept_loop))
 
     @classmethod

@@ -252,9 +252,11 @@ def _wait_for_attach(
     The attach is accepted whenever it comes, even before the answer: a client may answer
     ``startDebugging`` only once the child session it started is under way.
     """
+    from monadapter.agent.gate import Gate  # here, as socket: only a child session listens
+
     deadline = time.monotonic() + ATTACH_TIMEOUT
     answer = reader.next_message()
-    with auth.Gate(server, token, watch=notice if answer is None else None) as gate:
+    with Gate(server, token, watch=notice if answer is None else None) as gate:
         while answer is None:
             polled = gate.poll(deadline)
             if polled is False:
