@@ -1,15 +1,17 @@
-"""The configuration requests told valid without pydantic (adapter/certain.py): only what the models
-certainly accept, handled as the models would have it; anything else is left to the models, whose
-errors the client gets as before. The adapter imports pydantic only once the program runs."""
+"""Requests told valid without pydantic (adapter/certain.py): only what the models certainly accept,
+handled as the models would have it; anything else is left to the models, whose errors the client
+gets as before. A session that configures, stops, inspects and steps as editors do imports no pydantic."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
+from annotated_types import Ge
 from dap_schema import dap_log_dir  # noqa: F401 (a fixture: the session logs are schema-checked)
 
 from monadapter.adapter import children
@@ -19,13 +21,13 @@ from monadapter.adapter.certain import (
     OPTIONAL_ARGUMENTS,
     SOURCE,
     SOURCE_BREAKPOINT,
-    STOP_REQUESTS,
     certain_request,
+    non_negative,
 )
 from monadapter.adapter.early import Shape
 from monadapter.adapter.launch import AgentOptions
 from monadapter.client import DapClient, DapError, adapter_command
-from monadapter.protocol import REQUEST_COMMANDS, RequestValidationError, parse_request
+from monadapter.protocol import REQUEST_COMMANDS, Request, RequestValidationError, parse_request
 
 PROGRAM = "import json\nvalue = json.dumps([1])\nprint('done', value)\n"
 
@@ -43,27 +45,43 @@ def model_fields(model: str) -> dict[str, Any]:
     return getattr(protocol, model).model_fields  # type: ignore[no-any-return]
 
 
+SHAPES = [
+    (SOURCE, "Source"),
+    (SOURCE_BREAKPOINT, "SourceBreakpoint"),
+    (FUNCTION_BREAKPOINT, "FunctionBreakpoint"),
+    *(
+        (shape, f"{command[0].upper()}{command[1:]}Arguments")
+        for command, shape in ARGUMENTS.items()
+        if command != "threads"
+    ),
+]
+
+
 @pytest.mark.unit
-@pytest.mark.parametrize(
-    ("shape", "model"),
-    [
-        (SOURCE, "Source"),
-        (SOURCE_BREAKPOINT, "SourceBreakpoint"),
-        (FUNCTION_BREAKPOINT, "FunctionBreakpoint"),
-        (ARGUMENTS["setBreakpoints"], "SetBreakpointsArguments"),
-        (ARGUMENTS["setFunctionBreakpoints"], "SetFunctionBreakpointsArguments"),
-        (ARGUMENTS["setExceptionBreakpoints"], "SetExceptionBreakpointsArguments"),
-        (ARGUMENTS["configurationDone"], "ConfigurationDoneArguments"),
-    ],
-)
+@pytest.mark.parametrize(("shape", "model"), SHAPES, ids=[model for _, model in SHAPES])
 def test_the_shapes_are_the_schemas(shape: Shape, model: str) -> None:
     fields, required = shape
     theirs = model_fields(model)
     assert set(fields) == set(theirs)
     assert required == {name for name, field in theirs.items() if field.is_required()}
     for name, kind in fields.items():
+        annotation = theirs[name].annotation
         if isinstance(kind, type):
-            assert theirs[name].annotation in (kind, kind | None), (name, theirs[name].annotation)
+            assert annotation in (kind, kind | None), (name, annotation)
+            assert not theirs[name].metadata, (name, theirs[name].metadata)  # no constraint (ge=0...)
+        elif kind is non_negative:
+            assert annotation in (int, int | None) and theirs[name].metadata == [Ge(0)], (name, theirs[name])
+        elif isinstance(kind, tuple):
+            literal = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+            assert set(typing.get_args(literal)) == set(kind), (name, annotation)
+
+
+@pytest.mark.unit
+def test_threads_takes_any_arguments() -> None:
+    """``threads`` has no arguments model: an object whose fields nest nothing is certainly accepted."""
+    assert (
+        REQUEST_COMMANDS["threads"].model_fields["arguments"].annotation == Request.model_fields["arguments"].annotation
+    )
 
 
 @pytest.mark.unit
@@ -106,6 +124,30 @@ CERTAIN = [
     request("configurationDone", {}),
     request("configurationDone", {"note": "x"}, __sessionId="s", extra={"nested": [1]}),
     request("launch", {"program": "/work/prog.py", "type": "python", "justMyCode": False}),
+    request("threads"),
+    request("threads", {}),
+    request("stackTrace", {"threadId": 1, "startFrame": 0, "levels": 20}),
+    request("scopes", {"frameId": 3}),
+    request("variables", {"variablesReference": 7, "filter": "indexed", "start": 0, "count": 100}),
+    request("evaluate", {"expression": "x + 1", "frameId": 3, "context": "hover", "source": SOURCE_PATH, "line": 2}),
+    request("exceptionInfo", {"threadId": 1}),
+    request("source", {"sourceReference": 0, "source": SOURCE_PATH}),
+    request("continue", {"threadId": 1, "singleThread": False}),
+    request("next", {"threadId": 1, "granularity": "line"}),
+    request("stepIn", {"threadId": 1, "targetId": 4, "granularity": None}),
+    request("stepOut", {"threadId": 1}),
+    request("pause", {"threadId": 1}),
+    request("disconnect", {"restart": False, "terminateDebuggee": True}),
+    request("disconnect"),
+    request("terminate"),
+    request("setVariable", {"variablesReference": 7, "name": "x", "value": "2"}),
+    request("setExpression", {"expression": "x", "value": "2", "frameId": 3}),
+    request("completions", {"text": "os.pa", "column": 6, "frameId": 3}),
+    request("modules", {"startModule": 0, "moduleCount": 50}),
+    request("loadedSources"),
+    request("stepInTargets", {"frameId": 3}),
+    request("gotoTargets", {"source": SOURCE_PATH, "line": 4}),
+    request("goto", {"threadId": 1, "targetId": 2}),
 ]
 UNSURE_OR_INVALID = [
     request("setBreakpoints", {"breakpoints": [{"line": 3}]}),
@@ -140,8 +182,23 @@ UNSURE_OR_INVALID = [
     request("configurationDone", type="event"),
     request("launch", {"program": "/work/prog.py", "args": "a b"}),
     request("launch", None),
-    request("threads"),
-    request("stackTrace", {"threadId": 1}),
+    request("threads", [1]),
+    request("stackTrace", {}),
+    request("stackTrace", {"threadId": "1"}),
+    request("stackTrace", {"threadId": 1, "format": {"line": True}}),
+    request("variables", {"variablesReference": 7, "filter": "all"}),
+    request("variables", {"variablesReference": -1}),
+    request("variables", {"variablesReference": 7, "format": {"hex": True}}),
+    request("evaluate", {"frameId": 3}),
+    request("evaluate", {"expression": "x", "source": {"path": "/p.py", "checksums": []}}),
+    request("continue", {"threadId": 1.0}),
+    request("next", {"threadId": 1, "granularity": "word"}),
+    request("source", {"source": SOURCE_PATH}),
+    request("disconnect", {"terminateDebuggee": "yes"}),
+    request("setVariable", {"variablesReference": 7, "name": "x"}),
+    request("completions", {"text": "os.pa"}),
+    request("restartFrame", {"frameId": 3}),
+    request("dataBreakpointInfo", {"name": "x"}),
     {"seq": 3, "type": "request", "command": 7},
 ]
 
@@ -178,53 +235,48 @@ def test_the_session_and_the_configuration_requests_import_no_pydantic() -> None
     assert result.stdout.strip() == "[]"
 
 
-async def test_a_launch_configured_by_certain_requests_runs_and_the_rest_is_validated(
+def loads_pydantic(pid: int) -> bool:
+    """Whether process ``pid`` imported pydantic (its compiled core is mapped)."""
+    return "_pydantic_core" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/PID/maps")
+async def test_a_session_that_configures_stops_and_steps_as_editors_do_loads_no_pydantic(
     tmp_path: Path,
     dap_log_dir: Path,  # noqa: F811
 ) -> None:
-    """A session whose configuration is certain stops and answers as ever; a configuration request
-    the certain check leaves to the models gets their error; the stop's requests use the models."""
+    """A session whose requests are certain stops, inspects and steps as ever without pydantic; the
+    first request left to the models loads them, and gets their error when it is invalid."""
     program = tmp_path / "prog.py"
     program.write_text(PROGRAM)
     async with DapClient.spawn([*adapter_command(), "--log-dir", str(dap_log_dir)]) as client:
+        adapter = client._process
+        assert adapter is not None
         await client.initialize(adapterID="x")
         launched = await client.launch(program=str(program), justMyCode=True)
         await client.wait_for_event("initialized")
-        with pytest.raises(DapError, match=r"invalid arguments for 'setBreakpoints': breakpoints\[0\]\.line: "):
-            await client.request("setBreakpoints", {"source": {"path": str(program)}, "breakpoints": [{"line": "x"}]})
-        verified = await client.set_breakpoints(program, [3])
+        verified = await client.set_breakpoints(program, [2])
         assert [bp["verified"] for bp in verified] == [True]
         await client.set_exception_breakpoints([])
         await client.configuration_done()
         await launched
-        stopped = (await client.wait_for_event("stopped"))["body"]
-        frames = await client.stack_trace(stopped["threadId"])
-        assert (frames[0]["line"], frames[0]["source"]["path"]) == (3, str(program))
-        with pytest.raises(DapError, match="invalid arguments for 'stackTrace'"):
+        thread = (await client.wait_for_event("stopped"))["body"]["threadId"]
+        assert [t["id"] for t in await client.threads()] == [thread]
+        frames = await client.stack_trace(thread)
+        assert (frames[0]["line"], frames[0]["source"]["path"]) == (2, str(program))
+        scopes = await client.scopes(frames[0]["id"])
+        names = [v["name"] for v in await client.variables(scopes[0]["variablesReference"])]
+        assert "json" in names
+        assert (await client.evaluate("1 + 2", frame_id=frames[0]["id"]))["result"] == "3"
+        await client.next(thread)
+        thread = (await client.wait_for_event("stopped"))["body"]["threadId"]
+        assert (await client.stack_trace(thread))[0]["line"] == 3
+        assert not loads_pydantic(adapter.pid)
+        with pytest.raises(DapError, match="invalid arguments for 'stackTrace': threadId: "):
             await client.request("stackTrace", {"threadId": "main"})
-        await client.continue_(stopped["threadId"])
+        assert loads_pydantic(adapter.pid)
+        with pytest.raises(DapError, match=r"invalid arguments for 'setBreakpoints': breakpoints\[0\]\.line: "):
+            await client.request("setBreakpoints", {"source": {"path": str(program)}, "breakpoints": [{"line": "x"}]})
+        await client.continue_(thread)
         assert (await client.wait_for_event("exited"))["body"]["exitCode"] == 0
         assert "done [1]" in client.output("stdout")
-
-
-@pytest.mark.unit
-def test_the_requests_of_a_stop_are_commands() -> None:
-    assert set(STOP_REQUESTS) <= set(REQUEST_COMMANDS)
-
-
-def test_loading_the_models_builds_the_validators_of_a_stops_requests() -> None:
-    """What load_models_later's thread does while the program runs: the first stop's requests then
-    build no validator (the first ``stackTrace`` built one in ~14 ms on 3.13)."""
-    code = (
-        "from pydantic_core import SchemaValidator\n"
-        "from monadapter.adapter import certain\n"
-        "from monadapter.protocol import REQUEST_COMMANDS\n"
-        "def built():\n"
-        "    return [c for c in certain.STOP_REQUESTS"
-        " if isinstance(REQUEST_COMMANDS[c].__dict__.get('__pydantic_validator__'), SchemaValidator)]\n"
-        "print(len(built()))\n"
-        "certain.load_models()\n"
-        "print(len(built()))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["0", str(len(STOP_REQUESTS))]

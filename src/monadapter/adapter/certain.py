@@ -1,26 +1,26 @@
-"""The configuration requests told valid without pydantic, so a launch is configured before it loads.
+"""Requests told valid without pydantic: a launch is configured, and a stop inspected, before it loads.
 
 An editor sends ``launch``, then ``setBreakpoints`` (one per file), ``setFunctionBreakpoints``,
 ``setExceptionBreakpoints`` and ``configurationDone``, and the program runs only after the last.
 Importing pydantic and building the models these requests need costs ~600 M instructions on 3.13
-(benchmarks S9), which the program's start would wait for. :func:`certain_request` accepts such a
-request when the schema's model certainly accepts it as it is (exact JSON types, no field that
-pydantic would have to coerce or judge, extra fields that nest nothing): it is then handled as
+(benchmarks S9), which the program's start would wait for; at a stop, the first ``stackTrace``
+built its validator (~14 ms). :func:`certain_request` accepts a request of a command in
+:data:`ARGUMENTS` when the schema's model certainly accepts it as it is (exact JSON types, no field
+that pydantic would have to coerce or judge, such as a ``format`` or ``checksums``, extra fields
+that nest nothing; a test checks the tables against the models): it is then handled as
 ``protocol.parse_request`` would have it (a :class:`ParsedRequest` without models: the handlers read
 the message as the client sent it). Anything else, and every other command, is left to the models
 (None means "not sure", never "invalid"), so the errors a client gets are the models' as before.
 ``launch`` is :func:`headstart.certain_launch`'s, which the launch handler plans from alike.
 
-The models are loaded once the program runs (:func:`load_models_later`, in a thread, while the
-adapter waits for the program anyway), or by the first request that needs them.
+pydantic and the models are imported by the first request left to them (once: ~100 ms on 3.13), if
+any comes: a session that configures, stops, inspects, steps and continues as editors do needs none.
 
 Standard library only (with the package's light modules).
 """
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +34,8 @@ def _never(value: object) -> bool:
     return False
 
 
-def _count(value: object) -> bool:
+def non_negative(value: object) -> bool:
+    """An ``int`` the schema bounds below by 0 (``Field(ge=0)``)."""
     return type(value) is int and value >= 0
 
 
@@ -51,7 +52,7 @@ SOURCE: Shape = (
     {
         "name": str,
         "path": str,
-        "sourceReference": _count,
+        "sourceReference": non_negative,
         "presentationHint": ("normal", "emphasize", "deemphasize"),
         "origin": str,
         "sources": _never,
@@ -64,6 +65,7 @@ SOURCE_BREAKPOINT: Shape = (
     {"line": int, "column": int, "condition": str, "hitCondition": str, "logMessage": str, "mode": str},
     frozenset({"line"}),
 )
+GRANULARITY = ("statement", "line", "instruction")
 FUNCTION_BREAKPOINT: Shape = ({"name": str, "condition": str, "hitCondition": str}, frozenset({"name"}))
 
 #: command -> the shape of its arguments.
@@ -83,9 +85,62 @@ ARGUMENTS: dict[str, Shape] = {
         frozenset({"filters"}),
     ),
     "configurationDone": ({}, frozenset()),
+    # what an editor sends at a stop, to inspect it and to resume
+    "threads": ({}, frozenset()),  # no arguments model: an object whose fields nest nothing
+    "stackTrace": ({"threadId": int, "startFrame": int, "levels": int, "format": _never}, frozenset({"threadId"})),
+    "scopes": ({"frameId": int}, frozenset({"frameId"})),
+    "variables": (
+        {
+            "variablesReference": non_negative,
+            "filter": ("indexed", "named"),
+            "start": int,
+            "count": int,
+            "format": _never,
+        },
+        frozenset({"variablesReference"}),
+    ),
+    "evaluate": (
+        {
+            "expression": str,
+            "frameId": int,
+            "line": int,
+            "column": int,
+            "source": _object(SOURCE),
+            "context": str,
+            "format": _never,
+        },
+        frozenset({"expression"}),
+    ),
+    "exceptionInfo": ({"threadId": int}, frozenset({"threadId"})),
+    "source": ({"source": _object(SOURCE), "sourceReference": non_negative}, frozenset({"sourceReference"})),
+    "continue": ({"threadId": int, "singleThread": bool}, frozenset({"threadId"})),
+    "next": ({"threadId": int, "singleThread": bool, "granularity": GRANULARITY}, frozenset({"threadId"})),
+    "stepIn": (
+        {"threadId": int, "singleThread": bool, "targetId": int, "granularity": GRANULARITY},
+        frozenset({"threadId"}),
+    ),
+    "stepOut": ({"threadId": int, "singleThread": bool, "granularity": GRANULARITY}, frozenset({"threadId"})),
+    "pause": ({"threadId": int}, frozenset({"threadId"})),
+    "disconnect": ({"restart": bool, "terminateDebuggee": bool, "suspendDebuggee": bool}, frozenset()),
+    "terminate": ({"restart": bool}, frozenset()),
+    # and what the user asks for now and then
+    "setVariable": (
+        {"variablesReference": non_negative, "name": str, "value": str, "format": _never},
+        frozenset({"variablesReference", "name", "value"}),
+    ),
+    "setExpression": (
+        {"expression": str, "value": str, "frameId": int, "format": _never},
+        frozenset({"expression", "value"}),
+    ),
+    "completions": ({"frameId": int, "text": str, "column": int, "line": int}, frozenset({"text", "column"})),
+    "modules": ({"startModule": int, "moduleCount": int}, frozenset()),
+    "loadedSources": ({}, frozenset()),
+    "stepInTargets": ({"frameId": int}, frozenset({"frameId"})),
+    "gotoTargets": ({"source": _object(SOURCE), "line": int, "column": int}, frozenset({"source", "line"})),
+    "goto": ({"threadId": int, "targetId": int}, frozenset({"threadId", "targetId"})),
 }
 #: The commands whose arguments may be absent (or null).
-OPTIONAL_ARGUMENTS = frozenset({"configurationDone"})
+OPTIONAL_ARGUMENTS = frozenset({"configurationDone", "threads", "disconnect", "terminate", "loadedSources"})
 
 
 def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
@@ -105,41 +160,7 @@ def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
     return None
 
 
-#: The requests an editor sends at a stop and to resume: :func:`load_models` builds their validators,
-#: so the first stop's are answered without building one (~14 ms for the first, on 3.13).
-STOP_REQUESTS = (
-    "threads",
-    "stackTrace",
-    "scopes",
-    "variables",
-    "evaluate",
-    "source",
-    "continue",
-    "next",
-    "stepIn",
-    "stepOut",
-    "pause",
-    "disconnect",
-)
-#: Held by whoever defines the DAP models or builds their validators (:func:`load_models`, and the
-#: dispatcher around ``protocol.parse_request``): protocol/_lazy.py defines a model on its first
-#: look-up, which two threads must not do at once.
-MODELS = threading.Lock()
-
-
-def load_models_later() -> None:
-    """Load pydantic and the models in a thread, unless they are: the first request that needs them
-    (a stop's ``stackTrace``) then finds them loaded and built, or waits for the thread (:data:`MODELS`)."""
-    if "monadapter.protocol" not in sys.modules:
-        threading.Thread(target=load_models, name="monadapter.warm-up", daemon=True).start()
-
-
 def load_models() -> None:
-    """Import what requests other than the configuration's need (pydantic, the DAP models, the launch
-    models), and build the validators of :data:`STOP_REQUESTS`."""
-    with MODELS:
-        import monadapter.adapter.launch  # noqa: F401
-        from monadapter.protocol import REQUEST_COMMANDS
-
-        for command in STOP_REQUESTS:
-            REQUEST_COMMANDS[command].model_rebuild(force=True)
+    """Import what the requests left to the models need: pydantic, the DAP models, the launch models."""
+    import monadapter.adapter.launch
+    import monadapter.protocol  # noqa: F401

@@ -15,7 +15,7 @@ import anyio
 
 from monadapter.adapter import access
 from monadapter.adapter.agentlink import answer_body
-from monadapter.adapter.certain import MODELS, certain_request
+from monadapter.adapter.certain import certain_request
 from monadapter.adapter.errors import AdapterError, AgentGoneError, AgentRequestFailed, LaunchError, NoDebuggeeError
 from monadapter.adapter.handlers import HANDLERS, Later, Relay, relay
 from monadapter.adapter.requests import ParsedRequest, RequestValidationError
@@ -39,13 +39,12 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
     if kind != "request":
         await session.important(f"monadapter: ignored a message of type {kind!r}: expected a request")
         return
-    request = certain_request(message)  # the configuration requests, without pydantic (adapter/certain.py)
+    request = certain_request(message)  # most requests, without pydantic (adapter/certain.py)
     if request is None:
-        try:
-            with MODELS:  # not while load_models_later's thread builds them (it holds the lock meanwhile)
-                from monadapter.protocol import parse_request  # pydantic and the models: loaded once
+        from monadapter.protocol import parse_request  # pydantic and the models: loaded by the first one
 
-                request = parse_request(message)
+        try:
+            request = parse_request(message)
         except RequestValidationError as exc:
             await _reject(session, exc)
             return

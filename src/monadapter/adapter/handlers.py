@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monadapter.adapter.capabilities import capabilities
-from monadapter.adapter.certain import load_models_later
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.requests import ParsedRequest
 from monadapter.agent.wire import RawJSON
@@ -96,14 +95,7 @@ async def _start(session: Session, connected: Awaitable[None]) -> Body:
         raise
     await session.send_event("initialized")
     await session.wait_configured()
-    session.start_soon(_load_models)  # a task: it runs once this answer is written
     return None
-
-
-async def _load_models() -> None:
-    """The program runs: the adapter has time for what the next requests need (adapter/certain.py).
-    Not before the launch's answer: the import thread would hold the interpreter lock meanwhile."""
-    load_models_later()
 
 
 async def attach(session: Session, request: ParsedRequest) -> Later:

@@ -1,8 +1,8 @@
 """Serving DAP: one session over stdin/stdout, or a TCP listener with one session per connection.
 
 Importing this module is cheap (anyio, no pydantic): the session machinery is imported when the
-first session starts, pydantic and the DAP models once a launch's program runs or a request needs
-them (adapter/certain.py; for TCP, ``__main__`` warms both up in a thread meanwhile).
+first session starts, pydantic and the DAP models by the first request that needs them
+(adapter/certain.py; for TCP, ``__main__`` warms both up in a thread meanwhile).
 """
 
 from __future__ import annotations
