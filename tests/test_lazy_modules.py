@@ -20,8 +20,13 @@ AT_START = (
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's
 #: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or
 #: while the engine's lock is held (breakpoints, at the first breakpoint set; data_watches and
-#: data_stops, at the first request about data breakpoints).
-LAZY = ("breakpoints", "data_stops", "data_watches", "sourcemap")
+#: data_stops, at the first request about data breakpoints), or while a thread is paused (handles,
+#: exception_info, at the first request about a stop; pathmap and static with a configuration that
+#: needs them; gate in a child waiting for its session).
+LAZY = (
+    "breakpoints", "data_stops", "data_watches", "exception_info", "gate", "handles", "pathmap", "sourcemap",
+    "static",
+)  # fmt: skip
 
 PROBE = """
     import sys
