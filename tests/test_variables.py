@@ -11,6 +11,7 @@ from inspection_helpers import PausedThread, Stop, finish, module_program, scope
 
 from monadapter.agent.formatting import REPR_LIMIT, display
 from monadapter.agent.handles import InspectError
+from monadapter.agent.static import is_immutable
 from monadapter.client import DapClient, DapError
 
 MODULE_GLOBAL = "module global"
@@ -376,6 +377,31 @@ def test_properties_are_lazy_and_only_their_expansion_runs_the_getter() -> None:
         with pytest.raises(InspectError, match="AttributeError"):
             stop.set_variable(counted["variablesReference"], "counted", "0")
         assert stop.paused.resume()._balance == 42
+
+
+@pytest.mark.unit
+def test_what_is_read_of_a_class_once_for_good_is_only_what_cannot_change() -> None:
+    """The facts of ``int`` or ``list`` are read once for the process (static.is_immutable); a class of
+    the program's is read again at each request, so a property it gained since shows."""
+
+    class Growing:
+        def __init__(self) -> None:
+            self.size = 3
+
+    def program(pause: Callable[[], None]) -> None:
+        grown, numbers = Growing(), [1, 2]
+        pause()
+        del grown, numbers
+
+    with Stop(program) as stop:
+        listed = stop.locals()
+        reference = listed["grown"]["variablesReference"]
+        assert set(stop.named(reference)) == {"size", "special variables"}
+        Growing.area = property(lambda self: self.size**2)  # type: ignore[attr-defined]
+        again = stop.named(reference)
+        assert again["area"]["presentationHint"] == {"kind": "property", "attributes": ["readOnly"], "lazy": True}
+        assert [entry["value"] for entry in stop.variables(listed["numbers"]["variablesReference"])] == ["1", "2", "2"]
+    assert is_immutable(list) and is_immutable(int) and not is_immutable(Growing)
 
 
 @pytest.mark.unit

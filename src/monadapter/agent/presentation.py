@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from monadapter.agent.static import TYPE_MRO, is_dunder, kind_of_type
+from monadapter.agent.static import TYPE_MRO, is_dunder, is_immutable, kind_of_type
 from monadapter.agent.value_members import mangle_prefix
 
 #: Title of each group node, by the category name used in ``variablePresentation``.
@@ -72,9 +72,23 @@ class Presentation:
         return "inline", ""
 
 
+#: classes nothing about which can change (static.is_immutable) and whose metaclass is ``type`` (so
+#: hashing them runs no code) -> their kind: every named member of a scope is placed by its kind (a
+#: module's globals: functions, modules, ints), five ``issubclass`` calls each.
+_LASTING_KINDS: dict[type, Literal["method", "class", "data"]] = {}
+
+
 def presentation_kind(value: Any) -> Literal["method", "class", "data"]:
     """The DAP ``presentationHint.kind`` of a value, decided on ``type(value)`` alone."""
-    return presentation_of_type(type(value))
+    klass = type(value)
+    if type(klass) is not type:
+        return presentation_of_type(klass)
+    kind = _LASTING_KINDS.get(klass)
+    if kind is None:
+        kind = presentation_of_type(klass)
+        if is_immutable(klass):
+            _LASTING_KINDS[klass] = kind
+    return kind
 
 
 def presentation_of_type(kind: type) -> Literal["method", "class", "data"]:

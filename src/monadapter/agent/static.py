@@ -33,6 +33,10 @@ TYPE_DICT = type.__dict__["__dict__"]
 TYPE_MRO = type.__dict__["__mro__"]
 _TYPE_QUALNAME = type.__dict__["__qualname__"]
 _TYPE_NAME = type.__dict__["__name__"]
+_TYPE_FLAGS = type.__dict__["__flags__"]
+#: Py_TPFLAGS_IMMUTABLETYPE: the class's attributes cannot be set or deleted (the built-in types,
+#: and extension types that ask for it).
+_IMMUTABLE = 1 << 8
 
 #: What a value is, for completions (``type``) and variables (``presentationHint.kind``): kind_of_type.
 _FUNCTION_TYPES = (FunctionType, BuiltinFunctionType)
@@ -76,6 +80,12 @@ def class_lookup(klass: type, name: str) -> Any:
         if name in namespace:
             return namespace[name]
     return MISSING
+
+
+def is_immutable(klass: type) -> bool:
+    """Whether nothing about ``klass`` can change: it and every class of its MRO refuse new
+    attributes (``int``, ``list``, ``dict``...; a subclass written in Python never does)."""
+    return all(_TYPE_FLAGS.__get__(base) & _IMMUTABLE for base in TYPE_MRO.__get__(klass))
 
 
 def qualname(klass: type) -> str:

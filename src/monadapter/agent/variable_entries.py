@@ -7,7 +7,6 @@ need one value's entry and nothing of paging.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -17,7 +16,7 @@ from typing import Any, Literal
 from monadapter.agent.formatting import display
 from monadapter.agent.handles import Handles
 from monadapter.agent.presentation import GROUP_TITLES, Presentation, presentation_of_type
-from monadapter.agent.static import MISSING, bind_special, class_lookup, class_specials, qualname
+from monadapter.agent.static import MISSING, bind_special, class_lookup, class_specials, is_immutable, qualname
 from monadapter.agent.value_members import (
     attributes,
     class_properties,
@@ -26,12 +25,14 @@ from monadapter.agent.value_members import (
     slot_descriptors,
 )
 from monadapter.agent.variable_refs import Synthetic, Unread, ValueRef
+from monadapter.agent.wire import dumps
 
 #: A DAP ``Variable``: a dict, or (an item of a childless class) its JSON text already, or the encoded JSON
 #: text of a run of them (plain_items).
 Entry = dict[str, Any] | str | bytes
-#: How a dict Entry becomes JSON text: what json.dumps(ensure_ascii=False) with wire.py's separators writes.
-ENTRY_TO_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+#: How a dict Entry becomes JSON text: what json.dumps(ensure_ascii=False) with wire.py's separators
+#: writes, by wire's one C encoder (``JSONEncoder.encode`` made a new one for every entry).
+ENTRY_TO_JSON = dumps
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,11 @@ class TypeFacts:
         json_hint = f',"presentationHint":{ENTRY_TO_JSON({"kind": kind})}}}'
         specials = class_specials(klass) if container is None and not childless and klass is not Synthetic else ()
         return cls(klass, name, kind, container, properties, childless, json_type, json_hint, specials)
+
+
+#: identity hash of a class nothing about which can change (static.is_immutable) -> its facts, which
+#: hold the class: kept for the process's life, shared by every request and thread.
+_LASTING: dict[int, TypeFacts] = {}
 
 
 class VariableWriter:
@@ -156,11 +162,15 @@ class VariableWriter:
         return indexed, named
 
     def facts(self, klass: type) -> TypeFacts:
-        """Return the :class:`TypeFacts` of ``klass``, read once per request."""
+        """Return the :class:`TypeFacts` of ``klass``, read once per request, or once for good when
+        nothing about the class can change (``int``, ``list``: reading them was most of the cost of
+        a small ``variables`` request, benchmarks S10e)."""
         key = object.__hash__(klass)
-        facts = self._types.get(key)
+        facts = self._types.get(key) or _LASTING.get(key)
         if facts is None:
             facts = self._types[key] = TypeFacts.of(klass)
+            if is_immutable(klass):
+                _LASTING[key] = facts
         return facts
 
     def members(self, value: Any) -> list[tuple[str, Any]]:

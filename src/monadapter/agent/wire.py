@@ -131,7 +131,7 @@ _scan = make_scanner(_Decoding())  # type: ignore[arg-type]  # typeshed: an obje
 _C_ENCODE = make_encoder(None, _not_serializable, encode_basestring, None, ":", ",", False, False, True)
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` for values without cycles
     (see ``_C_ENCODE``); a value json cannot write raises TypeError, as there."""
     return "".join(_C_ENCODE(value, 0))
@@ -170,8 +170,8 @@ def frame(message: dict[str, Any]) -> list[bytes | memoryview]:
     """
     body = message.get("body")
     if type(body) is not RawJSON:
-        return [_whole(_utf8(_dumps(message)))]
-    envelope = _utf8(_dumps({key: value for key, value in message.items() if key != "body"}))
+        return [_whole(_utf8(dumps(message)))]
+    envelope = _utf8(dumps({key: value for key, value in message.items() if key != "body"}))
     return _framed([envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":', *body.pieces, b"}"])
 
 
