@@ -1,6 +1,8 @@
 """The relay of agent events: what one read from the agent makes the session send goes out in one
 write (transport.MessageWriter.hold/flush, adapter/agentlink.AgentLink.run): a stop's ~500
-``module`` and ``loadedSource`` events and its ``stopped`` (benchmarks S9), in order."""
+``module`` and ``loadedSource`` events and its ``stopped`` (benchmarks S9), in order; an event in
+the agent channel's exact form goes out as the agent wrote it, renumbered (agentlink.event_text,
+MessageWriter.forward), not decoded and encoded again."""
 
 from __future__ import annotations
 
@@ -10,12 +12,60 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from monadapter.adapter.agentlink import event_text
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, MessageLog
 from monadapter.adapter.transport import MessageWriter, StdioChannel
-from monadapter.agent.wire import MessageReader, RawJSON, encode
+from monadapter.agent.channel import Channel
+from monadapter.agent.wire import MessageReader, encode
 from monadapter.client import DapClient, adapter_command
 
 WAIT = 10.0
+
+
+# Text that looks like the envelope's tail inside the body, and text JSON must escape.
+TRICKY = {"reason": "new", "module": {"id": 3, "name": 'é"},"seq":1}\\', "path": ',"seq":2}'}}
+
+
+def agent_events(*events: tuple[str, dict[str, Any] | None]) -> list[bytes]:
+    """The frame bodies a real agent Channel writes for ``events`` (sent in one write, as a stop's)."""
+    left, right = socket.socketpair()
+    right.settimeout(WAIT)
+    with left, right:
+        Channel(left).send_events(events)  # type: ignore[arg-type]
+        reader = MessageReader()
+        frames: list[bytes] = []
+        while len(frames) < len(events):
+            reader.feed(right.recv(65536))
+            frames += iter(reader.next_frame, None)
+        return frames
+
+
+@pytest.mark.unit
+def test_an_agent_events_text_is_the_event_but_its_seq() -> None:
+    frames = agent_events(("module", TRICKY), ("initialized", None), ("stopped", {"reason": "step", "threadId": 1}))
+    for raw in frames:
+        text = event_text(raw)
+        assert text is not None and raw.startswith(text)
+        assert json.loads(text + b',"seq":9}') == {**json.loads(raw), "seq": 9}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(agent_events(("monadapter/hello", {"pid": 1}))[0], id="an agent-only event"),
+        pytest.param(b'{"type":"event","event":"output","body":{}}', id="no seq at the end"),
+        pytest.param(b'{"type":"event","event":"output","body":{},"seq":3} ', id="bytes after the end"),
+        pytest.param(b'{"type":"event","event":"output","seq":3,"body":{}}', id="seq before the body"),
+        pytest.param(b'{"type":"event","event":"out\\"put","body":{},"seq":3}', id="an escaped name"),
+        pytest.param(b'{"type": "event", "event": "output", "body": {}, "seq": 3}', id="another spacing"),
+        pytest.param(b'{"type":"response","request_seq":7,"command":"threads","success":true,"body":{},"seq":3}'),
+    ],
+)
+def test_anything_else_is_decoded(raw: bytes) -> None:
+    assert event_text(raw) is None
 
 
 def packet_writer(theirs: socket.socket, ours: socket.socket) -> MessageWriter:
@@ -44,7 +94,7 @@ async def test_what_is_sent_while_held_goes_out_in_one_write_at_the_flush() -> N
         writer = packet_writer(theirs, ours)
         await writer.send({"type": "event", "event": "output", "body": {"output": "a"}})
         writer.hold()
-        await writer.send({"type": "event", "event": "module", "body": RawJSON(b'{"reason":"new"}')})
+        await writer.forward(b'{"type":"event","event":"module","body":{"reason":"new"}')
         await writer.send({"type": "event", "event": "stopped", "body": {"reason": "step"}})
         assert [[m["seq"] for m in packet] for packet in packets(theirs)] == [[1]]  # nothing out while held
         await writer.flush()

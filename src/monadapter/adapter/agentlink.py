@@ -27,6 +27,9 @@ _ANSWER_HEAD = re.compile(
     rb'("seq":[0-9]{1,18},)?"body":\{'
 )
 _ANSWER_TAIL = re.compile(rb'\},"seq":[0-9]{1,18}\}')
+#: An event the agent's channel wrote, named without a ``/`` (so none of the agent-only ``monadapter/`` ones).
+_EVENT_HEAD = re.compile(rb'\{"type":"event","event":"[A-Za-z0-9_]+",')
+_SEQ_TAIL = re.compile(rb',"seq":[0-9]{1,18}\}')
 
 
 def split_answer(raw: bytes) -> tuple[int, str, RawJSON] | None:
@@ -48,6 +51,18 @@ def split_answer(raw: bytes) -> tuple[int, str, RawJSON] | None:
         if tail < head.end() or _ANSWER_TAIL.fullmatch(raw, tail) is None:
             return None
     return int(head[1]), head[2].decode("ascii"), RawJSON(memoryview(raw)[head.end() - 1 : tail + 1])
+
+
+def event_text(raw: bytes) -> bytes | None:
+    """The text of an agent event up to its ``seq``, when it is in the channel's exact form
+    (``{"type":"event","event":"E",...,"seq":M}``, ``seq`` last) and not an agent-only event: the
+    event as the client gets it, but for its own ``seq`` (:meth:`MessageWriter.forward`). Else None."""
+    if _EVENT_HEAD.match(raw) is None:
+        return None
+    tail = raw.rfind(b',"seq":')
+    if tail < 0 or _SEQ_TAIL.fullmatch(raw, tail) is None:
+        return None
+    return raw[:tail]
 
 
 #: What a relayed request's answer is handed to: the agent's answer (a successful one's body may be
@@ -170,7 +185,10 @@ class AgentLink:
         the requests still waiting fail (a relayed one is answered so, once the loop ended by itself).
 
         ``relay``: the client's writer, held while the frames of one read are handled, so that what
-        they make the session send (relayed answers and events) goes out in one write.
+        they make the session send (relayed answers and events) goes out in one write. With it, and no
+        message log, an event in the channel's exact form reaches ``on_event`` undecoded, as
+        ``{"type": "event", "text": ...}`` (:func:`event_text`): a stop's ~500 ``module`` and
+        ``loadedSource`` events cost the adapter ~75 k instructions each decoded and encoded again.
         """
         left: list[PendingRequest] = []
         try:
@@ -182,6 +200,11 @@ class AgentLink:
                     continue
                 if await self._passed_through(raw):
                     continue
+                if relay is not None and not self._log.enabled:
+                    text = event_text(raw)
+                    if text is not None:
+                        await on_event({"type": "event", "text": text})
+                        continue
                 item = decode(raw)
                 if isinstance(item, BadBody):
                     self._log.record_error("agent", item.error)

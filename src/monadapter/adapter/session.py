@@ -440,7 +440,13 @@ class Session:
         raise LaunchError(f"the debuggee did not respond within {AGENT_CONNECT_TIMEOUT:g} s {when}")
 
     async def _on_agent_event(self, message: dict[str, Any]) -> None:
-        """Relay an agent event, except the agent-only ``monadapter/*`` ones, which we consume."""
+        """Relay an agent event, except the agent-only ``monadapter/*`` ones, which we consume; one
+        the link gives as its ``text`` (agentlink.event_text) goes out as the agent wrote it."""
+        text = message.get("text")
+        if text is not None:
+            if not self._closed:
+                await self._writer.forward(text)
+            return
         event = str(message.get("event"))
         body = message.get("body")
         if event == "monadapter/hello":

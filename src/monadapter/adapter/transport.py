@@ -267,6 +267,32 @@ class MessageWriter:
         finally:
             self._lock.release()
 
+    async def forward(self, text: bytes) -> int:
+        """Send a message another peer wrote, renumbered: ``text`` is its JSON object up to the ``seq``
+        that ended it (``{..."body":{...}`` of ``{..."body":{...},"seq":M}``, agentlink.event_text);
+        it goes out with ``,"seq":N}`` of ours, not decoded (but for the log). Returns that seq."""
+        await self._acquire()
+        try:
+            seq = self._seq = self._seq + 1
+            text = b'%s,"seq":%d}' % (text, seq)
+            if self._log.enabled:
+                self._log.record(self._direction, decode(text))  # type: ignore[arg-type]
+            whole = b"Content-Length: %d\r\n\r\n%s" % (len(text), text)  # as wire.frame frames text
+            if self._held is not None:
+                self._held.append(whole)
+            else:
+                await self._channel.send([whole])  # whole or not at all, even when cancelled (ByteChannel)
+            return seq
+        finally:
+            self._lock.release()
+
+    async def _acquire(self) -> None:
+        """Take the lock, without a checkpoint when it is free (as :meth:`send` does inline)."""
+        try:
+            self._lock.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._lock.acquire()
+
     def hold(self) -> None:
         """Keep what is sent from now on until :meth:`flush` (no-op while held)."""
         if self._held is None:
@@ -274,10 +300,7 @@ class MessageWriter:
 
     async def flush(self) -> None:
         """Write what was kept since :meth:`hold`, in one write, and send at once again."""
-        try:
-            self._lock.acquire_nowait()
-        except anyio.WouldBlock:
-            await self._lock.acquire()
+        await self._acquire()
         try:
             held, self._held = self._held, None
             if held:
