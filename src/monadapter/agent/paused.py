@@ -9,10 +9,10 @@ import threading
 from collections.abc import Callable
 
 from .channel import Request
+from .codes import path_key
 from .exception_info import exception_info
 from .handles import InspectError
 from .interrupt import EvaluationTimeout
-from .sources import path_key
 from .threads import ParkedThread
 from .wire import RawJSON
 

@@ -10,8 +10,8 @@ from operator import attrgetter, call
 from types import CodeType
 
 from . import codes
-from .codes import code_key
-from .sources import Sources, is_synthetic, path_key
+from .codes import code_key, path_key
+from .sources import Sources, is_synthetic
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import codecs
-import functools
 import os
 import re
 import sys
 import threading
 from _weakref import ref  # weakref's own type, without the weakref module (benchmarks A2)
-from stat import S_ISLNK
 from types import CodeType
 
-from .codes import code_key
+from .codes import code_key, path_key
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -24,30 +22,6 @@ if TYPE_CHECKING:
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 #: A line that lets the declaration come on the next one: blank, or only a comment.
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
-
-
-@functools.lru_cache(maxsize=4096)
-def path_key(path: str) -> str:
-    """The form of ``path`` used only to *compare* paths: symlinks and ``..`` resolved, case folded
-    where the OS folds it. Never shown to the client, which gets back the path it sent.
-
-    An absolute path to a file that is no symlink is its directory's real path (remembered per
-    directory) and its name: one ``lstat`` instead of realpath's one per directory (each module's first
-    code costs this once, benchmarks S9: ~50k instructions per file before)."""
-    directory, name = os.path.split(path)
-    if os.name == "posix" and name not in ("", ".", "..") and os.path.isabs(path):
-        try:
-            link = S_ISLNK(os.lstat(path).st_mode)
-        except (OSError, ValueError):
-            link = True  # realpath decides what a missing or odd name resolves to
-        if not link:
-            return os.path.normcase(os.path.join(_real_directory(directory), name))
-    return os.path.normcase(os.path.realpath(path))
-
-
-@functools.lru_cache(maxsize=1024)
-def _real_directory(directory: str) -> str:
-    return os.path.realpath(directory)
 
 
 def is_synthetic(filename: str) -> bool:
