@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from monadapter.agent import auth
+from monadapter.agent import PausedImportError, auth
 from monadapter.agent.ownthread import OwnThread
 from monadapter.agent.sources import pin_tokenize
 from monadapter.agent.wire import MOST_PIECES, BadBody, FramingError, MessageReader, RawJSON, frame, numbered, written
@@ -300,6 +300,8 @@ class Channel:
             return
         try:
             handler(request)
+        except PausedImportError as exc:  # no bug: it can be answered once the program goes on
+            request._answer({"success": False, "message": f"{exc}"})
         except Exception as exc:  # a handler bug must not end the channel
             _complain(f"handler for {request.command!r} failed", with_traceback=True)
             request._answer({"success": False, "message": f"{exc}"})
@@ -317,7 +319,9 @@ def _complain(text: str, *, with_traceback: bool = False) -> None:
     it would cost every debuggee start-up time for messages that should never appear)."""
     print(f"monadapter agent: {text}", file=sys.stderr)
     if with_traceback:
-        pin_tokenize()
-        import traceback
-
+        try:
+            pin_tokenize()
+            import traceback
+        except PausedImportError:
+            return  # a paused thread is importing one of them: no traceback rather than none ever
         traceback.print_exc()

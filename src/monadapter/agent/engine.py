@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sys import _getframe, is_finalizing
 from types import CodeType, FrameType
 
-from . import callerframe, codes, exceptions
+from . import PausedImportError, callerframe, codes, exceptions
 from .breakpoint_table import BreakpointTable
 from .exception_stops import ExceptionStops
 from .halting import Halting
@@ -168,10 +168,13 @@ class ErrorReport:
         if not self._active() or self._count >= MAX_ERROR_REPORTS:
             return
         self._count += 1
-        pin_tokenize()
-        import traceback  # only when a bug of ours is reported: not loaded into every debuggee
-
-        text = "".join(traceback.format_exception(exc))
+        try:
+            pin_tokenize()
+            import traceback  # only when a bug of ours is reported: not loaded into every debuggee
+        except PausedImportError:  # a thread we hold paused is importing it: the bug without its traceback
+            text = f"{type(exc).__name__}: {exc}\n"
+        else:
+            text = "".join(traceback.format_exception(exc))
         try:
             self._send_event(
                 "output",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sys import is_finalizing
 from types import FrameType
 
-from . import exceptions, ownthread
+from . import exceptions, note_paused, note_resumed, ownthread
 from .stepping import Stepper, StepPlan
 from .threads import ParkedThread, Stack, ThreadIds
 
@@ -102,6 +102,7 @@ class Parking:
         with self.lock:
             if not self.active or (reason is None and not self.halt) or (reason is not None and self._ending):
                 return False
+            note_paused(ident)  # until it goes on, no import of ours waits for an import lock it holds
             self.parked[ident] = parked
             self._parked_changed.notify_all()
             if reason is not None:
@@ -126,6 +127,7 @@ class Parking:
                 try:
                     self._send_event("stopped", body)
                 except BaseException:
+                    note_resumed(ident)
                     self.resume()  # nobody heard of this stop, so nobody could end it: let every thread run on
                     if resumed is not None:
                         resumed()
@@ -133,6 +135,7 @@ class Parking:
         try:
             parked.serve()
         finally:
+            note_resumed(ident)
             if resumed is not None:
                 resumed()
         return True

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator
 from types import CodeType
 
-from . import codes
+from . import PausedImportError, codes
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -113,7 +113,10 @@ class StatementHeads:
                 return heads.get(line)
         if self._text is None:
             return None
-        self._parsed.append(self._parse_around(self._text, line))
+        try:
+            self._parsed.append(self._parse_around(self._text, line))
+        except PausedImportError:  # a thread we hold paused (or this one) is importing ast or bisect:
+            return None  # unknown until it goes on (a step's or a probe's callback must not wait for it)
         return self._parsed[-1][2].get(line)
 
     def _parse_around(self, text: str, line: int) -> tuple[int, float, dict[int, int]]:
