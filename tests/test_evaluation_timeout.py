@@ -131,6 +131,24 @@ def test_no_interruption_ever_escapes_a_finished_request() -> None:
 
 
 @pytest.mark.unit
+def test_short_requests_in_a_row_wake_the_watchdog_once() -> None:
+    """Each request under a time limit was a wake-up of the watchdog thread (a thread hand-off per
+    ``scopes`` or ``variables``, benchmarks S10e) whenever the one before had ended before it looked:
+    the deadline it is woken for stays its plan, so the requests after it, due later, wake it no more."""
+    interrupter = Interrupter()
+    interrupter.start()
+    assert interrupter.run(lambda: "first", 10.0) == "first"
+    deadline = time.monotonic() + 10
+    while interrupter._waiter is None:  # the watchdog looks at the first request's deadline, then sleeps
+        assert time.monotonic() < deadline, "the watchdog never went back to sleep"
+        time.sleep(0.001)
+    sleeping = interrupter._waiter
+    for attempt in range(50):
+        assert interrupter.run(lambda attempt=attempt: attempt, 10.0) == attempt
+    assert interrupter._waiter is sleeping  # woken, it would sleep on a new lock
+
+
+@pytest.mark.unit
 def test_interrupt_ends_a_request_at_once() -> None:
     """What a DAP cancel uses: interrupt() from another thread raises in the running request now."""
     interrupter = Interrupter()

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
-from engine_helpers import run_to_exit
+from engine_helpers import launch_arguments, line_of, run_to_exit
 from inspection_helpers import PausedThread, Stop, make_inspector, stop_at, thread_frames
 
 from monadapter.agent import formatting
@@ -206,3 +206,110 @@ async def test_stack_trace_paging_through_the_adapter(client: DapClient, make_pr
         await client.request("scopes", {"frameId": 10_000})
     assert await run_to_exit(client, {"body": {"threadId": thread_id}}) == 0
     assert "done" in client.output("stdout")
+
+
+# --- where stackTrace is answered (agent/paused.py, PausedRequests.stack_trace_here) ---------------------
+
+
+async def test_frame_names_that_read_globals_are_made_on_the_paused_thread(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    """A stackTrace whose names read values (``format``) runs on the paused thread, as the program's
+    code it may run expects (here a ``dict`` subclass's ``get`` on the module's globals); one that
+    reads nothing of the program's is answered without it and reads no global."""
+    helper = make_program(
+        """
+        def work():
+            return 1  # stop here
+        """,
+        name="helper.py",
+    )
+    program = make_program(
+        f"""
+        import threading
+
+        readers = []
+
+        class Globals(dict):
+            def get(self, key, default=None):
+                readers.append(threading.get_ident())
+                return dict.get(self, key, default)
+
+        namespace = Globals(__name__="made")
+        exec(compile(open({str(helper)!r}).read(), {str(helper)!r}, "exec"), namespace)
+        namespace["work"]()
+        print("readers", set(readers) == {{threading.get_ident()}}, len(readers))
+        """
+    )
+    stopped = await client.launch_and_stop({helper: [line_of(helper, "# stop here")]}, **launch_arguments(program))
+    thread_id = stopped["body"]["threadId"]
+    named = await client.request("stackTrace", {"threadId": thread_id, "format": {"module": True}})
+    assert named["stackFrames"][0]["name"] == "made!work"
+    plain = await client.request("stackTrace", {"threadId": thread_id})
+    assert plain["stackFrames"][0]["name"] == "work"
+    assert await run_to_exit(client, {"body": {"threadId": thread_id}}) == 0
+    assert "readers True 1" in client.output("stdout")  # one get, on the program's own thread
+
+
+async def test_a_stack_trace_waits_for_the_request_its_thread_is_running(
+    client: DapClient, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A paused thread busy with a request (an evaluate that waits here) answers the stackTrace sent
+    after it once that request is answered, as before: its frames may be changing meanwhile."""
+    go = tmp_path / "go"
+    program = make_program(
+        f"""
+        import os, time
+
+        def hold():  # the test's signal: the file appears (bounded by evaluateTimeout)
+            while not os.path.exists({str(go)!r}):
+                time.sleep(0.01)
+            return "held"
+
+        x = 1  # stop here
+        """
+    )
+    thread_id, top = await stop_at(client, program, "# stop here")
+    evaluating = await client.send_request("evaluate", {"expression": "hold()", "frameId": top["id"]})
+    tracing = await client.send_request("stackTrace", {"threadId": thread_id})
+    await client.request("threads")  # answered on the I/O thread after it handled the stackTrace
+    assert tracing.seq not in client.answer_order and evaluating.seq not in client.answer_order
+    go.touch()
+    assert (await evaluating)["result"] == "'held'"
+    assert (await tracing)["stackFrames"][0]["line"] == top["line"]
+    assert client.answer_order.index(evaluating.seq) < client.answer_order.index(tracing.seq)
+    assert await run_to_exit(client, {"body": {"threadId": thread_id}}) == 0
+
+
+async def test_a_stack_trace_sent_right_after_a_continue_gets_a_clear_answer(
+    client: DapClient, make_program: Callable[..., Path]
+) -> None:
+    """continue and stackTrace pipelined: the stackTrace shows the next stop (the thread parked again)
+    or fails saying the thread is not paused; never a stack of a thread that runs, never a crash."""
+    program = make_program(
+        """
+        total = 0
+        for i in range(40):
+            total += i  # stop here
+        print("total", total)
+        """
+    )
+    thread_id, top = await stop_at(client, program, "# stop here")
+    outcomes = set()
+    for _ in range(30):
+        resumed = await client.send_request("continue", {"threadId": thread_id})
+        tracing = await client.send_request("stackTrace", {"threadId": thread_id})
+        await resumed
+        try:
+            frames = (await tracing)["stackFrames"]
+        except DapError as exc:
+            assert "not paused" in str(exc)
+            outcomes.add("not paused")
+        else:
+            assert [(frame["name"], frame["line"]) for frame in frames] == [("<module>", top["line"])]
+            outcomes.add("stopped again")
+        await client.wait_for_event("stopped")
+    assert outcomes  # which ones depends on the scheduler
+    await client.set_breakpoints(program, [])
+    assert await run_to_exit(client, {"body": {"threadId": thread_id}}) == 0
+    assert "total 780" in client.output("stdout")

@@ -79,7 +79,7 @@ class Debugger:
             "gotoTargets": lambda request: self.paused.goto_targets(request),
             "goto": lambda request: self.paused.goto(request),
             "disconnect": self._disconnect,
-            "stackTrace": lambda request: self.paused.on_thread(self.paused.stack_trace)(request),
+            "stackTrace": lambda request: self.paused.stack_trace_here(request),
             "scopes": lambda request: self.paused.on_thread(self.paused.scopes)(request),
             "variables": self._inspecting(lambda arguments: self.inspector.variables_json(arguments)),
             "evaluate": self._inspecting(lambda arguments: self.inspector.evaluate(arguments)),

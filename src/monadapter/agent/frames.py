@@ -2,8 +2,10 @@
 
 The engine calls these methods on the paused thread itself, inside its monitoring callback, so the code
 they run (a ``__repr__``, an evaluated expression) fires no monitoring events and sees the program's own
-thread-locals (architecture.md, "Agent threads"). Each method takes the request's ``arguments`` as the
-client sent them and returns the response body, or raises :class:`InspectError` with the message to show.
+thread-locals (architecture.md, "Agent threads"); a stackTrace that runs none of the program's code is
+answered on the I/O thread (PausedRequests.stack_trace_here). Each method takes the request's
+``arguments`` as the client sent them and returns the response body, or raises :class:`InspectError`
+with the message to show.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from monadapter.agent.wire import RawJSON
 
 _CO_VARARGS = 0x4
 _CO_VARKEYWORDS = 0x8
+
+
+#: The StackFrameFormat options under which a frame's name reads its values (``parameters``: a
+#: ``__repr__`` runs) or its globals (``module``: a ``dict`` subclass's ``get`` may run).
+_READING_OPTIONS = ("parameters", "parameterNames", "parameterTypes", "parameterValues", "module")
 
 
 def frame_name(frame: FrameType, line: int, options: Mapping[str, Any]) -> str:
@@ -117,6 +124,12 @@ class Inspector:
         # runs repl code so that a breakpoint in it stops (set by the Debugger: Parking.run_nested)
         self.run_console: Runner | None = None
         self._library = library
+
+    @staticmethod
+    def names_read_values(arguments: Mapping[str, Any]) -> bool:
+        """Whether the stackTrace ``arguments`` ask for frame names that read values (see :func:`frame_name`)."""
+        options = arguments.get("format")
+        return isinstance(options, dict) and any(options.get(key) is True for key in _READING_OPTIONS)
 
     @_reported
     def stack_trace(

@@ -177,6 +177,13 @@ class Sources:
         absolute = os.path.abspath(filename)
         return (self.paths.to_client(absolute) if self.paths is not None else None) or absolute
 
+    @staticmethod
+    def on_disk(code: CodeType) -> bool:
+        """Whether the Source of ``code`` is a file on disk, named by path: :meth:`source_for` then reads
+        nothing but the name (no loader's ``get_source``, which ``linecache`` may call, runs)."""
+        filename = code.co_filename
+        return not is_synthetic(filename) and os.path.isfile(filename)
+
     def source_for(self, code: CodeType) -> dict[str, Any]:
         """The DAP ``Source`` of a code object.
 
@@ -185,7 +192,7 @@ class Sources:
         breakpoints the client set on that path line up with frames.
         """
         filename = code.co_filename
-        if not is_synthetic(filename) and os.path.isfile(filename):
+        if self.on_disk(code):
             path = self.client_path(filename)
             return {"name": os.path.basename(path), "path": path}
         source = self.source_object(code)

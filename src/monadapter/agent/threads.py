@@ -158,6 +158,8 @@ class ParkedThread(Record):
         "stop_body",
         "stopped_again",
         "_jobs",
+        "_submitted",
+        "_finished",
     )
 
     def __init__(
@@ -187,6 +189,9 @@ class ParkedThread(Record):
         # console code run here stopped inside (a nested stop): the client is to be told of this stop again
         self.stopped_again = False
         self._jobs: SimpleQueue[Callable[[], None] | None] = SimpleQueue()
+        # jobs submitted (by the I/O thread) and finished (by this thread): each written by one thread only
+        self._submitted = 0
+        self._finished = 0
 
     def serve(self) -> None:
         """Run queued jobs until released. A job reports its own errors; one that raises anyway must
@@ -199,9 +204,18 @@ class ParkedThread(Record):
                 job()
             except Exception:
                 pass
+            finally:
+                self._finished += 1
 
     def submit(self, job: Callable[[], None]) -> None:
+        """Queue ``job`` to run on this thread (from the I/O thread, the one that submits)."""
+        self._submitted += 1
         self._jobs.put(job)
+
+    def idle(self) -> bool:
+        """Whether no job is queued or running here: the thread waits in :meth:`serve` and its frames
+        stay as they are until the I/O thread, which asks, submits one or resumes it."""
+        return self._finished == self._submitted
 
     def release(self) -> None:
         self._jobs.put(_RELEASE)
