@@ -144,8 +144,8 @@ OPTIONAL_ARGUMENTS = frozenset({"configurationDone", "threads", "disconnect", "t
 
 
 def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
-    """``message`` as a valid request, when it is one of the configuration requests (or a launch)
-    that the models certainly accept; else None, and the models decide."""
+    """``message`` as a valid request, when it is a request of a command in :data:`ARGUMENTS` (or a
+    ``launch``) that the models certainly accept; else None, and the models decide."""
     command = message.get("command")
     seq = message.get("seq")
     if message.get("type") != "request" or type(seq) is not int or seq < 0:
