@@ -43,3 +43,50 @@ async def test_a_request_that_imports_a_module_a_paused_thread_is_importing_fail
         frames = await client.stack_trace(stopped["body"]["threadId"])
         assert frames[0]["line"] == line_of(program, "# imported")
         assert await run_to_exit(client, stopped) == 0
+
+
+STEPPER = """
+    import threading
+    def importer():
+        import bisect  # the program's own bisect.py, which stops in helper.pause_here
+    worker = threading.Thread(target=importer)
+    worker.start()
+    for count in range(10**9):
+        total = (count +
+                 1)  # stepped over
+"""
+
+#: The program's own bisect.py (its directory is first on sys.path), which the agent's late ``import
+#: bisect`` finds too: the worker stops (a function breakpoint, which needs no statement heads) while
+#: its module code runs.
+SHADOW_BISECT = """
+    from helper import pause_here
+    pause_here()
+    from _bisect import bisect_left, bisect_right, insort_left, insort_right
+"""
+
+
+async def test_a_single_thread_step_while_another_thread_is_paused_importing_bisect_ends(tmp_path: Path) -> None:
+    """A step's callback finds statement heads with ``ast`` and ``bisect`` (sourcemap.StatementHeads):
+    a thread stepping alone while the worker stays paused inside ``bisect``'s import must not wait
+    for it; the step ends all the same."""
+    program = write_program(tmp_path, STEPPER)
+    write_program(tmp_path, SHADOW_BISECT, name="bisect.py")
+    write_program(tmp_path, "def pause_here():\n    return 1\n", name="helper.py")
+    async with session() as client:
+        launched = await client.send_request("launch", launch_arguments(program))
+        await client.wait_for_event("initialized")
+        await client.request("setFunctionBreakpoints", {"breakpoints": [{"name": "pause_here"}]})
+        await client.configuration_done()
+        await launched
+        stopped = await client.wait_for_event("stopped")
+        worker = stopped["body"]["threadId"]
+        threads = await client.request("threads")
+        main = next(thread["id"] for thread in threads["threads"] if thread["id"] != worker)
+        # main parks at the next line it reaches (a stackTrace waits for that: Parking.wait_parked), in
+        # the loop or in threading's code still: its step ends in the loop, whose statement heads the
+        # step's callback needs
+        assert await client.stack_trace(main)
+        await client.request("next", {"threadId": main, "singleThread": True})
+        stepped = await client.wait_for_event("stopped")
+        assert stepped["body"]["threadId"] == main and stepped["body"]["reason"] == "step"
