@@ -65,6 +65,12 @@ def event_text(raw: bytes) -> bytes | None:
     return raw[:tail]
 
 
+#: How many pieces (about as many messages) the client's writer keeps before it writes them, while
+#: more frames of one read wait: a stop's ~500 events go out in ~8 writes, the client reading each
+#: while the adapter makes the next (one write at the end of the read made it wait for all).
+RELAY_BATCH = 64
+
+
 #: What a relayed request's answer is handed to: the agent's answer (a successful one's body may be
 #: :class:`RawJSON`), or None when the agent went away first.
 Relay = Callable[[dict[str, Any] | None], Awaitable[None]]
@@ -185,7 +191,8 @@ class AgentLink:
         the requests still waiting fail (a relayed one is answered so, once the loop ended by itself).
 
         ``relay``: the client's writer, held while the frames of one read are handled, so that what
-        they make the session send (relayed answers and events) goes out in one write. With it, and no
+        they make the session send (relayed answers and events) goes out in one write, or one per
+        :data:`RELAY_BATCH` pieces (the client parses a batch while the next is made). With it, and no
         message log, an event in the channel's exact form reaches ``on_event`` undecoded, as
         ``{"type": "event", "text": ...}`` (:func:`event_text`): a stop's ~500 ``module`` and
         ``loadedSource`` events cost the adapter ~75 k instructions each decoded and encoded again.
@@ -194,6 +201,8 @@ class AgentLink:
         try:
             async for raw in read_frames(self._channel, self._reader, None if relay is None else relay.flush):
                 if relay is not None:
+                    if relay.held() >= RELAY_BATCH:  # the client reads these while we go on
+                        await relay.flush()
                     relay.hold()
                 if isinstance(raw, FramingError):
                     self._log.record_error("agent", str(raw))

@@ -298,6 +298,10 @@ class MessageWriter:
         if self._held is None:
             self._held = []
 
+    def held(self) -> int:
+        """How many pieces (wire.frame's) are kept for the next :meth:`flush`."""
+        return 0 if self._held is None else len(self._held)
+
     async def flush(self) -> None:
         """Write what was kept since :meth:`hold`, in one write, and send at once again."""
         await self._acquire()
