@@ -133,7 +133,12 @@ class Inspector:
 
     @_reported
     def stack_trace(
-        self, thread_id: int, frames: list[tuple[FrameType, int]], arguments: dict[str, Any]
+        self,
+        thread_id: int,
+        frames: list[tuple[FrameType, int]],
+        arguments: dict[str, Any],
+        *,
+        source_for: Callable[[CodeType], dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Answer stackTrace: ``frames`` are the thread's frames, innermost first, each with its current line.
 
@@ -141,7 +146,8 @@ class Inspector:
         ``startFrame``/``levels`` never shows them. Frames of code that is not the user's (with justMyCode,
         the default: the standard library, site-packages, frozen modules, as ``rules`` leave them; code
         steps never stop in) are marked as such: ``presentationHint`` "subtle" on the frame and
-        "deemphasize" on its source.
+        "deemphasize" on its source. ``source_for``: what gives each shown frame's Source, when not the
+        Inspector's own (the I/O thread's, which accepts only files on disk: PausedRequests.stack_trace_here).
         """
         visible = [(frame, line) for frame, line in frames if not is_own_file(frame.f_code.co_filename)]
         start = _count_argument(arguments, "startFrame")
@@ -156,7 +162,7 @@ class Inspector:
                 "line": line if isinstance(line, int) else 0,  # DAP wants a number; 0 means "no line"
                 "column": 1,
             }
-            source = self._source_for(frame.f_code)
+            source = (source_for or self._source_for)(frame.f_code)
             library = self._library(frame.f_code.co_filename)
             if library:
                 entry["presentationHint"] = "subtle"

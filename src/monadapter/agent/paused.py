@@ -19,6 +19,7 @@ from .wire import RawJSON
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
+    from types import CodeType
     from typing import Any
 
     from .debugger import Debugger
@@ -31,6 +32,10 @@ PARK_WAIT = 1.0
 #: Seconds the program's code run by one request (evaluate, a __repr__ or property while listing
 #: variables) may take before it is interrupted, unless the launch or attach says ``evaluateTimeout``.
 EVALUATE_TIMEOUT = 10.0
+
+
+class _NeedsThread(InspectError):
+    """A stackTrace the I/O thread began would read the program's code: the paused thread answers it."""
 
 
 class PausedRequests:
@@ -269,7 +274,8 @@ class PausedRequests:
         until this thread submits one or resumes it), the names read no values (no ``parameters`` or
         ``module`` format) and every frame's Source is a file on disk (no loader is asked for text).
         Only frames' code, lines and ``f_back`` are read then. Anything else goes to the paused thread
-        (:meth:`on_thread`). A hand-off less per stop: benchmarks S10e."""
+        (:meth:`on_thread`). A hand-off less per stop: benchmarks S10e. Only the shown frames' sources
+        are looked at (one ``stat`` each, as on the paused thread)."""
         arguments = request.arguments
         inspector = self._debugger.inspector  # made (imported) here, as on_thread does
         ident = self._debugger.ident_of(arguments.get("threadId"))
@@ -278,10 +284,20 @@ class PausedRequests:
             self.on_thread(self.stack_trace)(request)
             return
         stack = self._debugger.engine.user.stack_of(parked)
-        if not all(self._debugger.sources.on_disk(frame.f_code) for frame, _line in stack):
+        try:
+            body = inspector.stack_trace(parked.dap_id, stack, arguments, source_for=self._source_on_disk)
+        except _NeedsThread:
             self.on_thread(self.stack_trace)(request)
             return
-        try:
-            request.reply(inspector.stack_trace(parked.dap_id, stack, arguments))
         except InspectError as exc:
             request.fail(str(exc))
+            return
+        request.reply(body)
+
+    def _source_on_disk(self, code: CodeType) -> dict[str, Any]:
+        """The Source of a shown frame's code when it is a file on disk; else _NeedsThread (for other
+        code ``linecache`` may ask a loader for the text: the program's code)."""
+        sources = self._debugger.sources
+        if not sources.on_disk(code):
+            raise _NeedsThread(code.co_filename)
+        return sources.file_source(code.co_filename)

@@ -184,6 +184,11 @@ class Sources:
         filename = code.co_filename
         return not is_synthetic(filename) and os.path.isfile(filename)
 
+    def file_source(self, filename: str) -> dict[str, Any]:
+        """The DAP ``Source`` of a file on disk (see :meth:`on_disk`): its name and path."""
+        path = self.client_path(filename)
+        return {"name": os.path.basename(path), "path": path}
+
     def source_for(self, code: CodeType) -> dict[str, Any]:
         """The DAP ``Source`` of a code object.
 
@@ -193,8 +198,7 @@ class Sources:
         """
         filename = code.co_filename
         if self.on_disk(code):
-            path = self.client_path(filename)
-            return {"name": os.path.basename(path), "path": path}
+            return self.file_source(filename)
         source = self.source_object(code)
         if source is None:
             lines = _linecache_lines(filename)
