@@ -90,3 +90,58 @@ async def test_a_single_thread_step_while_another_thread_is_paused_importing_bis
         await client.request("next", {"threadId": main, "singleThread": True})
         stepped = await client.wait_for_event("stopped")
         assert stepped["body"]["threadId"] == main and stepped["body"]["reason"] == "step"
+
+
+FORK_WHILE_IMPORTING = """
+    import importlib.machinery, os, select, signal, sys, threading
+    blocked, proceed = threading.Event(), threading.Event()
+
+    class Held:
+        \"\"\"Holds the thread that runs selectors' code (socket's import does) before it runs.\"\"\"
+        def __init__(self, loader):
+            self.loader = loader
+        def create_module(self, spec):
+            return self.loader.create_module(spec)
+        def exec_module(self, module):
+            blocked.set()
+            proceed.wait(60)
+            self.loader.exec_module(module)
+
+    class Holdup:
+        def find_spec(self, name, path=None, target=None):
+            if name != "selectors" or threading.current_thread() is threading.main_thread():
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            spec.loader = Held(spec.loader)
+            return spec
+
+    sys.meta_path.insert(0, Holdup())
+    sys.modules.pop("selectors", None)
+    sys.modules.pop("socket", None)
+    importer = threading.Thread(target=lambda: __import__("socket"))
+    importer.start()
+    assert blocked.wait(60)  # it holds the import locks of socket and selectors
+    ready, written = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(written, b"ran")  # the child's own code: after the fork hooks, ours among them
+        os._exit(7)
+    proceed.set()
+    importer.join()
+    if not select.select([ready], [], [], 10)[0]:
+        os.kill(pid, signal.SIGKILL)  # its session start waited for ever
+    print("fork child exit code", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+async def test_a_forked_child_never_waits_for_an_import_lock_a_thread_the_fork_left_behind_held(
+    tmp_path: Path,
+) -> None:
+    """A forked child's session imports ``socket`` on the forking thread, in the fork hook; a lock
+    another parent thread held at the fork stays held in the child for ever (agent/children.py)."""
+    program = write_program(tmp_path, FORK_WHILE_IMPORTING)
+    async with session() as client:
+        await client.configuration_sequence(**launch_arguments(program, subProcess=True))
+        assert await run_to_exit(client) == 0
+        assert "fork child exit code 7\n" in client.output("stdout")
+        assert "a thread the fork did not copy was importing" in client.output("stderr")

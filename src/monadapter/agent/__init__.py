@@ -68,6 +68,8 @@ _hidden = False
 _late_importers: set[int] = set()
 #: Thread id -> its entry in importlib's ``_blocking_on`` (kept alive here) while we hold it paused.
 _paused: dict[int, list[Any]] = {}
+#: In a forked child: the parent's threads that owned an import lock at the fork (noted as paused).
+_gone: set[int] = set()
 
 
 class PausedImportError(ImportError):
@@ -112,6 +114,17 @@ def note_resumed(ident: int) -> None:
     waits.remove(_PAUSED_BY_US)
     if _PAUSED_BY_US not in waits:
         del _paused[ident]
+
+
+def note_gone_after_fork() -> None:
+    """In a forked child, on the forking thread, the only one left: a thread that owned an import lock
+    at the fork is gone and owns it for ever here, so it counts as paused (our imports fail, not wait)."""
+    me = get_ident()
+    for reference in list(getattr(_frozen_importlib, "_module_locks", {}).values()):
+        owner = getattr(reference(), "owner", None)
+        if owner is not None and owner != me and owner not in _paused:
+            _gone.add(owner)
+            note_paused(owner)
 
 
 def _import_other(
@@ -165,6 +178,10 @@ def _held_by_paused_threads() -> list[str]:
 
 
 def _paused_message(names: list[str]) -> str:
+    module_locks: dict[str, Any] = getattr(_frozen_importlib, "_module_locks", {})
+    owners = {getattr(reference(), "owner", None) for name in names if (reference := module_locks.get(name))}
+    if owners and owners <= _gone:
+        return f"a thread the fork did not copy was importing {', '.join(names)}: its import lock stays taken here"
     return (
         f"the program is paused while importing {', '.join(names)}: what this request needs imports it too,"
         " and can only once the program goes on"
