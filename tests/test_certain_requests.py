@@ -148,6 +148,8 @@ CERTAIN = [
     request("stepInTargets", {"frameId": 3}),
     request("gotoTargets", {"source": SOURCE_PATH, "line": 4}),
     request("goto", {"threadId": 1, "targetId": 2}),
+    request("cancel", {"requestId": 5}),
+    request("cancel"),
 ]
 UNSURE_OR_INVALID = [
     request("setBreakpoints", {"breakpoints": [{"line": 3}]}),
@@ -198,6 +200,7 @@ UNSURE_OR_INVALID = [
     request("setVariable", {"variablesReference": 7, "name": "x"}),
     request("completions", {"text": "os.pa"}),
     request("restartFrame", {"frameId": 3}),
+    request("cancel", {"requestId": -5}),
     request("dataBreakpointInfo", {"name": "x"}),
     {"seq": 3, "type": "request", "command": 7},
 ]

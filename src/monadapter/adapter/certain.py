@@ -138,9 +138,11 @@ ARGUMENTS: dict[str, Shape] = {
     "stepInTargets": ({"frameId": int}, frozenset({"frameId"})),
     "gotoTargets": ({"source": _object(SOURCE), "line": int, "column": int}, frozenset({"source", "line"})),
     "goto": ({"threadId": int, "targetId": int}, frozenset({"threadId", "targetId"})),
+    # a cancel must not wait for pydantic's import (~100 ms) to reach an evaluate stuck in a loop
+    "cancel": ({"requestId": non_negative, "progressId": str}, frozenset()),
 }
 #: The commands whose arguments may be absent (or null).
-OPTIONAL_ARGUMENTS = frozenset({"configurationDone", "threads", "disconnect", "terminate", "loadedSources"})
+OPTIONAL_ARGUMENTS = frozenset({"configurationDone", "threads", "disconnect", "terminate", "loadedSources", "cancel"})
 
 
 def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
