@@ -14,10 +14,14 @@ way every time, so the models accept what real clients send and read well:
 The output is then post-processed (see ``_postprocess``), again deterministically, and formatted
 by the black and isort that datamodel-code-generator runs, with their default settings.
 
+From the same adjusted schema it writes ``src/monadapter/adapter/shapes.py`` too (scripts/gen_shapes.py):
+the requests' arguments and the types they nest as plain data, which the adapter checks requests
+against without pydantic.
+
 Usage::
 
-    python scripts/gen_protocol.py            # (re)write the module
-    python scripts/gen_protocol.py --check    # exit 1 if the committed module is stale
+    python scripts/gen_protocol.py            # (re)write both modules
+    python scripts/gen_protocol.py --check    # exit 1 if a committed module is stale
 
 The schema is the copy vendored in the repository, ``third_party/dap/debugAdapterProtocol.json``
 (its origin and license are beside it); ``--schema PATH`` or ``$MONADAPTER_DAP_SCHEMA`` point
@@ -41,6 +45,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "src" / "monadapter" / "protocol" / "_generated.py"
+SHAPES_OUTPUT = REPO / "src" / "monadapter" / "adapter" / "shapes.py"
 SCHEMA_ENV = "MONADAPTER_DAP_SCHEMA"
 #: The official schema, vendored unchanged (third_party/dap/README.md says where it came from).
 VENDORED_SCHEMA = REPO / "third_party" / "dap" / "debugAdapterProtocol.json"
@@ -227,13 +232,14 @@ def _without_postponed_annotations(body: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write or check the generated module; return the exit status."""
+    """Write or check the generated modules; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--schema", help=f"path of debugAdapterProtocol.json (default: ${SCHEMA_ENV}, else the vendored copy)"
     )
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="module to write or check")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the module differs from a fresh generation")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="models' module to write or check")
+    parser.add_argument("--shapes-output", type=Path, default=SHAPES_OUTPUT, help="shapes' module to write or check")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a module differs from a fresh generation")
     args = parser.parse_args(argv)
     try:
         schema_path = find_schema(args.schema)
@@ -247,21 +253,32 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}: install the dev extra (pip install -e '.[dev]')", file=sys.stderr)
         return 2
+    # Beside this script (on sys.path when it runs); tests/dap_schema.py loads this module alone.
+    from gen_shapes import shapes_module
+
+    shapes = shapes_module(prepare_schema(json.loads(schema_path.read_text(encoding="utf-8"))))
+    outputs = {args.output: fresh, args.shapes_output: shapes}
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
-        if current == fresh:
-            return 0
-        diff = difflib.unified_diff(
-            current.splitlines(keepends=True),
-            fresh.splitlines(keepends=True),
-            f"{args.output} (committed)",
-            f"{args.output} (generated from {schema_path})",
-        )
-        sys.stderr.writelines(list(diff)[:60])
-        print(f"\n{args.output} is stale: run python scripts/gen_protocol.py", file=sys.stderr)
-        return 1
-    args.output.write_text(fresh, encoding="utf-8")
+        return max(_check(path, text, schema_path) for path, text in outputs.items())
+    for path, text in outputs.items():
+        path.write_text(text, encoding="utf-8")
     return 0
+
+
+def _check(path: Path, fresh: str, schema_path: Path) -> int:
+    """0 if ``path`` holds ``fresh``; else 1, with the start of the difference on stderr."""
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if current == fresh:
+        return 0
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        fresh.splitlines(keepends=True),
+        f"{path} (committed)",
+        f"{path} (generated from {schema_path})",
+    )
+    sys.stderr.writelines(list(diff)[:60])
+    print(f"\n{path} is stale: run python scripts/gen_protocol.py", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

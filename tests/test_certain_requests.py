@@ -15,16 +15,8 @@ from annotated_types import Ge
 from dap_schema import dap_log_dir  # noqa: F401 (a fixture: the session logs are schema-checked)
 
 from monadapter.adapter import children
-from monadapter.adapter.certain import (
-    ARGUMENTS,
-    FUNCTION_BREAKPOINT,
-    OPTIONAL_ARGUMENTS,
-    SOURCE,
-    SOURCE_BREAKPOINT,
-    certain_request,
-    non_negative,
-)
-from monadapter.adapter.early import Shape
+from monadapter.adapter.certain import ARGUMENTS, NESTED, OPTIONAL_ARGUMENTS, certain_request
+from monadapter.adapter.early import Shape, non_negative
 from monadapter.adapter.launch import AgentOptions
 from monadapter.client import DapClient, DapError, adapter_command
 from monadapter.protocol import REQUEST_COMMANDS, Request, RequestValidationError, parse_request
@@ -46,9 +38,7 @@ def model_fields(model: str) -> dict[str, Any]:
 
 
 SHAPES = [
-    (SOURCE, "Source"),
-    (SOURCE_BREAKPOINT, "SourceBreakpoint"),
-    (FUNCTION_BREAKPOINT, "FunctionBreakpoint"),
+    *((shape, name) for name, shape in NESTED.items()),
     *(
         (shape, f"{command[0].upper()}{command[1:]}Arguments")
         for command, shape in ARGUMENTS.items()

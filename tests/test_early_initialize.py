@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from dap_schema import dap_log_dir  # noqa: F401 (a fixture: the session logs are schema-checked)
 
-from monadapter.adapter.early import ARGUMENT_TYPES, certainly_valid
+from monadapter.adapter.early import INITIALIZE_ARGUMENTS, certainly_valid
 from monadapter.agent.wire import encode
 from monadapter.client import DapClient, DapError, adapter_command
 from monadapter.protocol import InitializeRequestArguments, RequestValidationError, parse_request
@@ -43,11 +43,12 @@ def initialize(arguments: Any, **fields: Any) -> dict[str, Any]:
 @pytest.mark.unit
 def test_the_early_table_of_initialize_arguments_is_the_schemas() -> None:
     fields = InitializeRequestArguments.model_fields
-    assert set(ARGUMENT_TYPES) == set(fields)
-    for name, expected in ARGUMENT_TYPES.items():
+    kinds, required = INITIALIZE_ARGUMENTS
+    assert set(kinds) == set(fields)
+    for name, expected in kinds.items():
         annotation = fields[name].annotation
-        assert annotation in (expected, expected | None), (name, annotation)
-        assert fields[name].is_required() == (name == "adapterID"), name
+        assert isinstance(expected, type) and annotation in (expected, expected | None), (name, annotation)
+        assert fields[name].is_required() == (name in required) == (name == "adapterID"), name
 
 
 CERTAIN = [

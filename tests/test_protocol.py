@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import os
 import subprocess
 import sys
 import textwrap
+import types
+import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
+from annotated_types import Ge
 from dap_schema import REPO, load_schema
+from pydantic.fields import FieldInfo
 
+from monadapter import protocol
+from monadapter.adapter import shapes
 from monadapter.protocol import (
     REQUEST_COMMANDS,
     InitializeRequestArguments,
@@ -23,7 +31,11 @@ from monadapter.protocol import (
     parse_request,
 )
 
+if TYPE_CHECKING:
+    from monadapter.adapter.shapes import Field
+
 GENERATOR = REPO / "scripts" / "gen_protocol.py"
+SHAPES_FILE = REPO / "src" / "monadapter" / "adapter" / "shapes.py"
 
 
 def request(command: str, arguments: Any = None, *, seq: int = 1, **extra: Any) -> dict[str, Any]:
@@ -63,7 +75,8 @@ def run_generator(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_generated_module_is_current() -> None:
-    """_generated.py is what the generator makes from the schema vendored in the repository."""
+    """_generated.py and adapter/shapes.py are what the generator makes from the schema vendored in
+    the repository."""
     result = run_generator("--check")
     assert result.returncode == 0, f"gen_protocol.py --check failed:\n{result.stderr}"
 
@@ -82,6 +95,65 @@ def test_generator_check_reports_a_stale_module(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "is stale: run python scripts/gen_protocol.py" in result.stderr
     assert stale.read_text(encoding="utf-8") == "# an old version\n"
+
+
+def test_generator_check_reports_stale_shapes(tmp_path: Path) -> None:
+    stale = tmp_path / "shapes.py"
+    stale.write_text(SHAPES_FILE.read_text(encoding="utf-8").replace('"minimum": 0', '"minimum": 1'))
+    result = run_generator("--check", "--shapes-output", str(stale))
+    assert result.returncode == 1
+    assert f"{stale} is stale: run python scripts/gen_protocol.py" in result.stderr
+    assert '-            "seq": {"type": "integer", "minimum": 1},' in result.stderr
+
+
+def expected_annotation(field: Field) -> Any:
+    """The annotation the models give a field of the shapes (``dict``: any dict[...])."""
+    if "enum" in field:
+        return Literal[field["enum"]]
+    if "ref" in field:
+        return getattr(protocol, field["ref"])
+    if "oneOf" in field:
+        return functools.reduce(operator.or_, (getattr(protocol, name) for name in field["oneOf"]))
+    if field["type"] == "array":
+        return list[expected_annotation(field["items"])]  # type: ignore[misc]
+    any_json = list[Any] | bool | int | float | dict[str, Any] | str
+    return {"string": str, "integer": int, "number": float, "boolean": bool, "any": any_json, "object": dict}[
+        field["type"]
+    ]
+
+
+def assert_field_is_the_models(field: Field, theirs: FieldInfo, where: str) -> None:
+    expected = expected_annotation(field)
+    annotation = theirs.annotation
+    if expected is dict:  # a free-form object
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # optional: X | None
+            (annotation,) = (arg for arg in typing.get_args(annotation) if arg is not type(None))
+        assert typing.get_origin(annotation) is dict, (where, theirs.annotation)
+    else:
+        assert annotation in (expected, expected | None), (where, annotation, expected)
+    assert theirs.metadata == ([Ge(field["minimum"])] if "minimum" in field else []), (where, theirs.metadata)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", list(shapes.DEFINITIONS))
+def test_the_generated_shapes_are_the_models(name: str) -> None:
+    """adapter/shapes.py, which the adapter checks requests against without pydantic, says what
+    the models do: the same fields, required ones, types, enums and minimums."""
+    fields, required = shapes.DEFINITIONS[name]
+    theirs = {field.alias or key: field for key, field in getattr(protocol, name).model_fields.items()}
+    assert set(fields) == set(theirs)
+    assert required == {key for key, field in theirs.items() if field.is_required()}
+    for key, field in fields.items():
+        assert_field_is_the_models(field, theirs[key], f"{name}.{key}")
+
+
+@pytest.mark.unit
+def test_the_generated_requests_arguments_are_the_models() -> None:
+    assert set(shapes.REQUESTS) == set(REQUEST_COMMANDS)
+    for command, (field, required) in shapes.REQUESTS.items():
+        theirs = REQUEST_COMMANDS[command].model_fields["arguments"]
+        assert_field_is_the_models(field, theirs, command)
+        assert theirs.is_required() == required, command
 
 
 @pytest.mark.unit

@@ -7,7 +7,8 @@ Importing pydantic and building the models these requests need costs ~600 M inst
 built its validator (~14 ms). :func:`certain_request` accepts a request of a command in
 :data:`ARGUMENTS` when the schema's model certainly accepts it as it is (exact JSON types, no field
 that pydantic would have to coerce or judge, such as a ``format`` or ``checksums``, extra fields
-that nest nothing; a test checks the tables against the models): it is then handled as
+that nest nothing; the fields come from adapter/shapes.py, which scripts/gen_protocol.py writes from
+the schema beside the models): it is then handled as
 ``protocol.parse_request`` would have it (a :class:`ParsedRequest` without models: the handlers read
 the message as the client sent it). Anything else, and every other command, is left to the models
 (None means "not sure", never "invalid"), so the errors a client gets are the models' as before.
@@ -24,125 +25,66 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from monadapter.adapter.early import Kind, Shape, fits, fits_shape, is_scalar
+from monadapter.adapter.early import SEQ_MINIMUM, Kind, Shape, fits_shape, never, shape_of
 from monadapter.adapter.headstart import certain_launch
 from monadapter.adapter.requests import ParsedRequest
-
-
-def _never(value: object) -> bool:
-    """A field the models check more closely than this module does (only null or absent is certain)."""
-    return False
-
-
-def non_negative(value: object) -> bool:
-    """An ``int`` the schema bounds below by 0 (``Field(ge=0)``)."""
-    return type(value) is int and value >= 0
-
-
-def _list_of(kind: Kind) -> Callable[[Any], bool]:
-    return lambda value: type(value) is list and all(fits(item, kind) for item in value)
+from monadapter.adapter.shapes import REQUESTS
 
 
 def _object(shape: Shape) -> Callable[[Any], bool]:
     return lambda value: fits_shape(value, shape)
 
 
-#: ``Source`` (a client sets breakpoints in a file by its path; ``sources``/``checksums`` nest).
-SOURCE: Shape = (
-    {
-        "name": str,
-        "path": str,
-        "sourceReference": non_negative,
-        "presentationHint": ("normal", "emphasize", "deemphasize"),
-        "origin": str,
-        "sources": _never,
-        "adapterData": is_scalar,
-        "checksums": _never,
-    },
-    frozenset(),
-)
-SOURCE_BREAKPOINT: Shape = (
-    {"line": int, "column": int, "condition": str, "hitCondition": str, "logMessage": str, "mode": str},
-    frozenset({"line"}),
-)
-GRANULARITY = ("statement", "line", "instruction")
-FUNCTION_BREAKPOINT: Shape = ({"name": str, "condition": str, "hitCondition": str}, frozenset({"name"}))
+#: The definitions whose objects are walked when an argument holds one, or a list of them: any other
+#: object nested in the arguments (a ``format``, ``filterOptions``), and any object nested in these
+#: (a source's ``sources`` and ``checksums``), is never certain: the models judge it.
+NESTED: dict[str, Shape] = {name: shape_of(name) for name in ("Source", "SourceBreakpoint", "FunctionBreakpoint")}
+_WALKED: dict[str, Kind] = {name: _object(shape) for name, shape in NESTED.items()}
 
-#: command -> the shape of its arguments.
-ARGUMENTS: dict[str, Shape] = {
-    "setBreakpoints": (
-        {
-            "source": _object(SOURCE),
-            "breakpoints": _list_of(_object(SOURCE_BREAKPOINT)),
-            "lines": _list_of(int),
-            "sourceModified": bool,
-        },
-        frozenset({"source"}),
-    ),
-    "setFunctionBreakpoints": ({"breakpoints": _list_of(_object(FUNCTION_BREAKPOINT))}, frozenset({"breakpoints"})),
-    "setExceptionBreakpoints": (
-        {"filters": _list_of(str), "filterOptions": _never, "exceptionOptions": _never},
-        frozenset({"filters"}),
-    ),
-    "configurationDone": ({}, frozenset()),
-    # what an editor sends at a stop, to inspect it and to resume
-    "threads": ({}, frozenset()),  # no arguments model: an object whose fields nest nothing
-    "stackTrace": ({"threadId": int, "startFrame": int, "levels": int, "format": _never}, frozenset({"threadId"})),
-    "scopes": ({"frameId": int}, frozenset({"frameId"})),
-    "variables": (
-        {
-            "variablesReference": non_negative,
-            "filter": ("indexed", "named"),
-            "start": int,
-            "count": int,
-            "format": _never,
-        },
-        frozenset({"variablesReference"}),
-    ),
-    "evaluate": (
-        {
-            "expression": str,
-            "frameId": int,
-            "line": int,
-            "column": int,
-            "source": _object(SOURCE),
-            "context": str,
-            "format": _never,
-        },
-        frozenset({"expression"}),
-    ),
-    "exceptionInfo": ({"threadId": int}, frozenset({"threadId"})),
-    "source": ({"source": _object(SOURCE), "sourceReference": non_negative}, frozenset({"sourceReference"})),
-    "continue": ({"threadId": int, "singleThread": bool}, frozenset({"threadId"})),
-    "next": ({"threadId": int, "singleThread": bool, "granularity": GRANULARITY}, frozenset({"threadId"})),
-    "stepIn": (
-        {"threadId": int, "singleThread": bool, "targetId": int, "granularity": GRANULARITY},
-        frozenset({"threadId"}),
-    ),
-    "stepOut": ({"threadId": int, "singleThread": bool, "granularity": GRANULARITY}, frozenset({"threadId"})),
-    "pause": ({"threadId": int}, frozenset({"threadId"})),
-    "disconnect": ({"restart": bool, "terminateDebuggee": bool, "suspendDebuggee": bool}, frozenset()),
-    "terminate": ({"restart": bool}, frozenset()),
-    # and what the user asks for now and then
-    "setVariable": (
-        {"variablesReference": non_negative, "name": str, "value": str, "format": _never},
-        frozenset({"variablesReference", "name", "value"}),
-    ),
-    "setExpression": (
-        {"expression": str, "value": str, "frameId": int, "format": _never},
-        frozenset({"expression", "value"}),
-    ),
-    "completions": ({"frameId": int, "text": str, "column": int, "line": int}, frozenset({"text", "column"})),
-    "modules": ({"startModule": int, "moduleCount": int}, frozenset()),
-    "loadedSources": ({}, frozenset()),
-    "stepInTargets": ({"frameId": int}, frozenset({"frameId"})),
-    "gotoTargets": ({"source": _object(SOURCE), "line": int, "column": int}, frozenset({"source", "line"})),
-    "goto": ({"threadId": int, "targetId": int}, frozenset({"threadId", "targetId"})),
-    # a cancel must not wait for pydantic's import (~100 ms) to reach an evaluate stuck in a loop
-    "cancel": ({"requestId": non_negative, "progressId": str}, frozenset()),
-}
+#: The commands told valid here: what an editor sends to configure a launch, at a stop to inspect it
+#: and to resume, and what the user asks for now and then.
+_COMMANDS = (
+    "setBreakpoints",
+    "setFunctionBreakpoints",
+    "setExceptionBreakpoints",
+    "configurationDone",
+    "threads",
+    "stackTrace",
+    "scopes",
+    "variables",
+    "evaluate",
+    "exceptionInfo",
+    "source",
+    "continue",
+    "next",
+    "stepIn",
+    "stepOut",
+    "pause",
+    "disconnect",
+    "terminate",
+    "setVariable",
+    "setExpression",
+    "completions",
+    "modules",
+    "loadedSources",
+    "stepInTargets",
+    "gotoTargets",
+    "goto",
+    "cancel",  # must not wait for pydantic's import (~100 ms) to reach an evaluate stuck in a loop
+)
+
+
+def _arguments(command: str) -> Shape:
+    """The shape of ``command``'s arguments; with no arguments model (``threads``), an object
+    whose fields nest nothing."""
+    ref = REQUESTS[command][0].get("ref")
+    return ({}, frozenset()) if ref is None else shape_of(ref, lambda field: _WALKED.get(field.get("ref", ""), never))
+
+
+#: command -> the shape of its arguments (from the schema's tables, adapter/shapes.py).
+ARGUMENTS: dict[str, Shape] = {command: _arguments(command) for command in _COMMANDS}
 #: The commands whose arguments may be absent (or null).
-OPTIONAL_ARGUMENTS = frozenset({"configurationDone", "threads", "disconnect", "terminate", "loadedSources", "cancel"})
+OPTIONAL_ARGUMENTS = frozenset(command for command in _COMMANDS if not REQUESTS[command][1])
 
 
 def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
@@ -150,7 +92,7 @@ def certain_request(message: dict[str, Any]) -> ParsedRequest | None:
     ``launch``) that the models certainly accept; else None, and the models decide."""
     command = message.get("command")
     seq = message.get("seq")
-    if message.get("type") != "request" or type(seq) is not int or seq < 0:
+    if message.get("type") != "request" or type(seq) is not int or seq < SEQ_MINIMUM:
         return None
     if command == "launch":
         return ParsedRequest(seq, command, None, None, message) if certain_launch(message) is not None else None

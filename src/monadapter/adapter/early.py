@@ -5,7 +5,8 @@ answer (our capabilities) depends on nothing the session loads. Importing anyio,
 pydantic is most of the adapter's start (benchmarks A1), so ``__main__`` first reads the client's
 first message itself, with plain blocking reads, and answers it here when it is an ``initialize``
 that the schema's model certainly accepts (:func:`certainly_valid`: exact JSON types only, nothing
-pydantic would have to coerce or refuse). The session, started after the imports, goes on from the
+pydantic would have to coerce or refuse, judged by the tables gen_protocol.py writes from the
+schema beside the models, adapter/shapes.py). The session, started after the imports, goes on from the
 next message. Anything else (another request, an ``initialize`` whose arguments pydantic must
 judge, a framing error, the end of input) is handed to the session unanswered, byte for byte, and
 is answered there as it always was.
@@ -20,37 +21,19 @@ import os
 import select
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from monadapter.adapter import shapes
 from monadapter.adapter.capabilities import capabilities
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
 from monadapter.agent.wire import MAX_REQUEST_BYTES, FramingError, MessageReader, decode, encode
 
+if TYPE_CHECKING:
+    from monadapter.adapter.shapes import Field
+
 #: How much is read from stdin at once (here and by the head start, adapter/headstart.py).
 RECEIVE_SIZE = 65536
 
-#: ``InitializeRequestArguments`` of the DAP schema (protocol/_generated.py): field -> JSON type.
-#: Every field is optional but ``adapterID``; a test checks this table against the model.
-ARGUMENT_TYPES: dict[str, type] = {
-    "clientID": str,
-    "clientName": str,
-    "adapterID": str,
-    "locale": str,
-    "linesStartAt1": bool,
-    "columnsStartAt1": bool,
-    "pathFormat": str,
-    "supportsVariableType": bool,
-    "supportsVariablePaging": bool,
-    "supportsRunInTerminalRequest": bool,
-    "supportsMemoryReferences": bool,
-    "supportsProgressReporting": bool,
-    "supportsInvalidatedEvent": bool,
-    "supportsMemoryEvent": bool,
-    "supportsArgsCanBeInterpretedByShell": bool,
-    "supportsStartDebuggingRequest": bool,
-    "supportsANSIStyling": bool,
-}
-_REQUIRED = "adapterID"
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -70,7 +53,7 @@ def certainly_valid(message: dict[str, Any]) -> bool:
     """Whether ``message`` is an ``initialize`` request that ``protocol.parse_request`` accepts
     as it is. False means "not sure", never "invalid": the session's validation decides then."""
     arguments = certain_arguments(message, "initialize")
-    return arguments is not None and fits_shape(arguments, (ARGUMENT_TYPES, frozenset({_REQUIRED})))
+    return arguments is not None and fits_shape(arguments, INITIALIZE_ARGUMENTS)
 
 
 def certain_arguments(message: dict[str, Any], command: str) -> dict[str, Any] | None:
@@ -82,7 +65,7 @@ def certain_arguments(message: dict[str, Any], command: str) -> dict[str, Any] |
         message.get("type") == "request"
         and message.get("command") == command
         and type(seq) is int
-        and seq >= 0
+        and seq >= SEQ_MINIMUM
         and type(arguments) is dict
     ):
         return arguments
@@ -125,6 +108,56 @@ def fits(value: object, kind: Kind) -> bool:
     if type(kind) is tuple:
         return type(value) is str and value in kind
     return kind(value)  # type: ignore[operator]
+
+
+_JSON_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
+
+
+def shape_of(definition: str, nested: Callable[[Field], Kind] | None = None) -> Shape:
+    """The shape of a schema definition's objects, read from the generated tables (adapter/shapes.py);
+    ``nested`` gives the kind of a field that is an object (else: never certain)."""
+    fields, required = shapes.DEFINITIONS[definition]
+    return {name: kind_of(field, nested) for name, field in fields.items()}, required
+
+
+def kind_of(field: Field, nested: Callable[[Field], Kind] | None = None) -> Kind:
+    """What a field of the schema certainly holds: its JSON type exactly, one of its enum's strings,
+    an int of at least its minimum; a value that nests nothing if the schema allows several types;
+    a list of items of a certain kind; an object as ``nested`` says: else pydantic must judge it."""
+    if "enum" in field:
+        return field["enum"]
+    if "minimum" in field:
+        return non_negative if field["minimum"] == 0 else never  # the schema bounds nothing else
+    kind = field["type"]
+    if kind in _JSON_TYPES:
+        return _JSON_TYPES[kind]
+    if kind == "any":
+        return is_scalar
+    if kind == "array":
+        item = kind_of(field["items"], nested)
+        return never if item is never else list_of(item)
+    return never if nested is None else nested(field)
+
+
+def never(value: object) -> bool:
+    """A field the models check more closely than this module does (only null or absent is certain)."""
+    return False
+
+
+def non_negative(value: object) -> bool:
+    """An ``int`` the schema bounds below by 0 (``Field(ge=0)``)."""
+    return type(value) is int and value >= 0
+
+
+def list_of(kind: Kind) -> Callable[[Any], bool]:
+    """A list whose every item is certainly of ``kind``."""
+    return lambda value: type(value) is list and all(fits(item, kind) for item in value)
+
+
+#: ``InitializeRequestArguments`` of the DAP schema.
+INITIALIZE_ARGUMENTS = shape_of("InitializeRequestArguments")
+#: The least ``seq`` the models accept (the schema says 1; the generator makes it 0 for dap-python).
+SEQ_MINIMUM: int = shapes.DEFINITIONS["Request"][0]["seq"]["minimum"]
 
 
 def answer_initialize(read_fd: int, write_fd: int, log: MessageLog) -> EarlyStart:
