@@ -137,6 +137,13 @@ def _import_other(
 ) -> ModuleType:
     """The program's import of ``name`` for our code, which never waits for a thread we hold paused
     (see the module's docstring, "Late imports")."""
+    module = sys.modules.get(absolute)
+    if (
+        module is not None
+        and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+        and (not fromlist or not hasattr(module, "__path__") or all(hasattr(module, item) for item in fromlist))
+    ):  # loaded, and so is what is imported from a package (a loaded submodule is its attribute)
+        return _program_import(name, globals, locals, fromlist, level)  # type: ignore[operator]
     ident = get_ident()
     outermost = ident not in _late_importers
     if outermost:
