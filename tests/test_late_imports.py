@@ -7,11 +7,17 @@ first stackTrace loads the agent's frame and value readers, which import ``datac
 from __future__ import annotations
 
 import dataclasses
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from engine_helpers import launch_arguments, line_of, run_to_exit, session, write_program
+from engine_helpers import WAIT, launch_arguments, line_of, run_to_exit, session, write_program
 
+import monadapter.agent as agent
 from monadapter.client import DapError
 
 #: The standard library's dataclasses.py: the debuggee runs this interpreter's, as the tests do.
@@ -97,7 +103,7 @@ FORK_WHILE_IMPORTING = """
     blocked, proceed = threading.Event(), threading.Event()
 
     class Held:
-        \"\"\"Holds the thread that runs selectors' code (socket's import does) before it runs.\"\"\"
+        \"\"\"Holds the thread that imports socket before socket's code runs.\"\"\"
         def __init__(self, loader):
             self.loader = loader
         def create_module(self, spec):
@@ -109,18 +115,17 @@ FORK_WHILE_IMPORTING = """
 
     class Holdup:
         def find_spec(self, name, path=None, target=None):
-            if name != "selectors" or threading.current_thread() is threading.main_thread():
+            if name != "socket" or threading.current_thread() is threading.main_thread():
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
             spec.loader = Held(spec.loader)
             return spec
 
     sys.meta_path.insert(0, Holdup())
-    sys.modules.pop("selectors", None)
     sys.modules.pop("socket", None)
     importer = threading.Thread(target=lambda: __import__("socket"))
     importer.start()
-    assert blocked.wait(60)  # it holds the import locks of socket and selectors
+    assert blocked.wait(60)  # it holds the import lock of socket
     ready, written = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -145,3 +150,120 @@ async def test_a_forked_child_never_waits_for_an_import_lock_a_thread_the_fork_l
         assert await run_to_exit(client) == 0
         assert "fork child exit code 7\n" in client.output("stdout")
         assert "a thread the fork did not copy was importing" in client.output("stderr")
+
+
+#: The globals of an import statement in one of our modules (our ``__import__`` reads its package).
+OURS = {"__name__": "monadapter.agent.probe", "__package__": "monadapter.agent"}
+
+
+@contextmanager
+def paused_while_importing(tmp_path: Path, name: str, code: str) -> Iterator[None]:
+    """A thread noted as paused (as Parking.park notes one) inside the import of the module ``name``,
+    whose ``code`` (a package's, for a dotted ``name``) waits there until the block ends."""
+    gate = types.ModuleType("late_imports_gate")
+    gate.ready, gate.go = threading.Event(), threading.Event()  # type: ignore[attr-defined]
+    directory = tmp_path / name.split(".")[0]
+    if "." in name:
+        directory.mkdir()
+        (directory / "__init__.py").write_text(code)
+        (directory / f"{name.split('.')[1]}.py").write_text("")
+    else:
+        (tmp_path / f"{name}.py").write_text(code)
+
+    def importer() -> None:
+        agent.note_paused(threading.get_ident())
+        try:
+            __import__(name)
+        finally:
+            agent.note_resumed(threading.get_ident())
+
+    thread = threading.Thread(target=importer)
+    sys.modules["late_imports_gate"] = gate
+    sys.path.insert(0, str(tmp_path))
+    try:
+        thread.start()
+        assert gate.ready.wait(WAIT)  # type: ignore[attr-defined]
+        yield
+    finally:
+        gate.go.set()  # type: ignore[attr-defined]
+        thread.join(WAIT)
+        sys.path.remove(str(tmp_path))
+        for module in [
+            module for module in sys.modules if module.split(".")[0] in (name.split(".")[0], "late_imports_gate")
+        ]:
+            del sys.modules[module]
+
+
+WAITS_IN_ITS_CODE = "import late_imports_gate as gate\ngate.ready.set()\ngate.go.wait(20)\n"
+
+
+@pytest.mark.unit
+def test_an_import_of_ours_of_a_module_a_paused_thread_is_running_fails_at_once(tmp_path: Path) -> None:
+    """The module is in sys.modules, partly run: importlib's wait for it is taken for a deadlock,
+    and the partly run module is not handed to our code."""
+    with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE):
+        with pytest.raises(agent.PausedImportError, match="the program is paused while importing late_imports_probe"):
+            agent.BUILTINS["__import__"]("late_imports_probe", OURS, None, (), 0)
+        assert threading.get_ident() not in agent._late_importers
+
+
+@pytest.mark.unit
+def test_an_import_of_ours_of_a_module_whose_package_a_paused_thread_is_running_fails_at_once(tmp_path: Path) -> None:
+    """``late_imports_pkg.sub`` is not in sys.modules yet, but its lock is taken (the paused thread
+    runs its package's code on the way): importlib raises its _DeadlockError instead of waiting.
+    (3.15 imports the package before it takes the submodule's lock: the package is partly run.)"""
+    with paused_while_importing(tmp_path, "late_imports_pkg.sub", WAITS_IN_ITS_CODE):
+        with pytest.raises(
+            agent.PausedImportError, match=r"paused while importing late_imports_pkg(, late_imports_pkg\.sub)?:"
+        ):
+            agent.BUILTINS["__import__"]("late_imports_pkg.sub", OURS, None, (), 0)
+
+
+@pytest.mark.unit
+def test_a_program_thread_still_waits_for_an_import_a_paused_thread_runs(tmp_path: Path) -> None:
+    """Only our imports see the paused thread as a deadlock: the program's own thread waits for it
+    as it would without us, and gets the whole module once the paused thread goes on."""
+    got: list[types.ModuleType] = []
+    with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE + "whole = True\n"):
+        program_thread = threading.Thread(target=lambda: got.append(__import__("late_imports_probe")))
+        program_thread.start()
+        lock = agent._frozen_importlib._module_locks["late_imports_probe"]()
+        waiting = threading.Event()
+        while not waiting.wait(0.01):  # until importlib notes it waiting for the lock (bounded by the test's timeout)
+            if lock in (agent._frozen_importlib._blocking_on.get(program_thread.ident) or ()):
+                waiting.set()
+        assert not got
+    program_thread.join(WAIT)
+    assert got and got[0].whole  # type: ignore[attr-defined]
+
+
+@pytest.mark.unit
+def test_two_threads_of_ours_loading_one_of_our_modules_wait_for_each_other_while_a_thread_is_paused(
+    tmp_path: Path,
+) -> None:
+    """A load of our own module is no late import: one thread waits for the other's (here: for the
+    lock the first holds), even while a paused thread is noted, and both get the one module."""
+    unloaded = sorted(
+        f"monadapter.agent.{path.stem}"
+        for path in Path(agent.__file__).parent.glob("*.py")
+        if f"monadapter.agent.{path.stem}" not in agent.MODULES and not path.stem.startswith("__")
+    )
+    if not unloaded:
+        pytest.skip("every module of the agent is loaded in this process already")
+    name = unloaded[0]
+    got: list[types.ModuleType] = []
+    with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE):
+        lock = agent._get_module_lock(name)
+        lock.acquire()  # as a first thread of ours loading it holds it
+        try:
+            loader = threading.Thread(target=lambda: got.append(agent.load(name)))
+            loader.start()
+            waiting = threading.Event()
+            while not waiting.wait(0.01):  # until importlib notes it waiting (bounded by the test's timeout)
+                if lock in (agent._frozen_importlib._blocking_on.get(loader.ident) or ()):
+                    waiting.set()
+            assert not got
+        finally:
+            lock.release()
+        loader.join(WAIT)
+    assert got == [agent.MODULES[name]]
