@@ -157,9 +157,10 @@ OURS = {"__name__": "monadapter.agent.probe", "__package__": "monadapter.agent"}
 
 
 @contextmanager
-def paused_while_importing(tmp_path: Path, name: str, code: str) -> Iterator[None]:
+def paused_while_importing(tmp_path: Path, name: str, code: str) -> Iterator[threading.Event]:
     """A thread noted as paused (as Parking.park notes one) inside the import of the module ``name``,
-    whose ``code`` (a package's, for a dotted ``name``) waits there until the block ends."""
+    whose ``code`` (a package's, for a dotted ``name``) waits there until the block ends or the
+    event given to it is set."""
     gate = types.ModuleType("late_imports_gate")
     gate.ready, gate.go = threading.Event(), threading.Event()  # type: ignore[attr-defined]
     directory = tmp_path / name.split(".")[0]
@@ -183,7 +184,7 @@ def paused_while_importing(tmp_path: Path, name: str, code: str) -> Iterator[Non
     try:
         thread.start()
         assert gate.ready.wait(WAIT)  # type: ignore[attr-defined]
-        yield
+        yield gate.go  # type: ignore[attr-defined]
     finally:
         gate.go.set()  # type: ignore[attr-defined]
         thread.join(WAIT)
@@ -224,7 +225,7 @@ def test_a_program_thread_still_waits_for_an_import_a_paused_thread_runs(tmp_pat
     """Only our imports see the paused thread as a deadlock: the program's own thread waits for it
     as it would without us, and gets the whole module once the paused thread goes on."""
     got: list[types.ModuleType] = []
-    with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE + "whole = True\n"):
+    with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE + "whole = True\n") as go:
         program_thread = threading.Thread(target=lambda: got.append(__import__("late_imports_probe")))
         program_thread.start()
         lock = agent._frozen_importlib._module_locks["late_imports_probe"]()
@@ -233,7 +234,8 @@ def test_a_program_thread_still_waits_for_an_import_a_paused_thread_runs(tmp_pat
             if lock in (agent._frozen_importlib._blocking_on.get(program_thread.ident) or ()):
                 waiting.set()
         assert not got
-    program_thread.join(WAIT)
+        go.set()
+        program_thread.join(WAIT)  # before the module and its directory go
     assert got and got[0].whole  # type: ignore[attr-defined]
 
 
@@ -267,3 +269,20 @@ def test_two_threads_of_ours_loading_one_of_our_modules_wait_for_each_other_whil
             lock.release()
         loader.join(WAIT)
     assert got == [agent.MODULES[name]]
+
+
+@pytest.mark.unit
+def test_a_bad_message_while_a_paused_thread_is_importing_json_is_still_a_bad_message(tmp_path: Path) -> None:
+    """wire's JSON errors are json.JSONDecodeError, imported at the first bad message: while json
+    cannot be imported, a plain ValueError, which the reader reports the same (BadBody)."""
+    from monadapter.agent.wire import BadBody, decode
+
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "json"}
+    for name in saved:
+        del sys.modules[name]
+    try:
+        with paused_while_importing(tmp_path, "json", WAITS_IN_ITS_CODE):
+            bad = decode(b'{"seq": ')
+    finally:
+        sys.modules.update(saved)
+    assert isinstance(bad, BadBody) and "Expecting value: char 7" in bad.error

@@ -150,8 +150,10 @@ def _loads(text: str) -> Any:
 
 
 def _json_error(message: str, text: str, position: int) -> NoReturn:
-    from json import JSONDecodeError  # here: only a bad message loads the json package
-
+    try:
+        from json import JSONDecodeError  # here: only a bad message loads the json package
+    except ImportError:  # a thread the agent holds paused is importing json (agent.PausedImportError)
+        raise ValueError(f"{message}: char {position}") from None
     raise JSONDecodeError(message, text, position)
 
 
