@@ -286,3 +286,21 @@ def test_a_bad_message_while_a_paused_thread_is_importing_json_is_still_a_bad_me
     finally:
         sys.modules.update(saved)
     assert isinstance(bad, BadBody) and "Expecting value: char 7" in bad.error
+
+
+@pytest.mark.unit
+def test_the_interrupter_loads_ctypes_again_once_a_paused_thread_no_longer_imports_it(tmp_path: Path) -> None:
+    """The interrupter loads ctypes once (evaluateTimeout's async exceptions): a load that failed
+    because a paused thread was importing ctypes is not taken for ctypes missing for good."""
+    from monadapter.agent.interrupt import Interrupter
+
+    interrupter = Interrupter()
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "ctypes"}
+    for name in saved:
+        del sys.modules[name]
+    try:
+        with paused_while_importing(tmp_path, "ctypes", WAITS_IN_ITS_CODE):
+            assert not interrupter._load()
+    finally:
+        sys.modules.update(saved)
+    assert interrupter._load()

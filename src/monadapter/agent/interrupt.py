@@ -31,6 +31,7 @@ import _thread
 from collections.abc import Callable
 from time import monotonic
 
+from monadapter.agent import PausedImportError
 from monadapter.agent.ownthread import OwnThread, running_idents
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
@@ -92,6 +93,8 @@ def _async_exception_function() -> Any:
         import ctypes
 
         function = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except PausedImportError:
+        raise  # ctypes is there, but a thread we hold paused is importing it
     except (ImportError, AttributeError):
         return None
     function.argtypes = (ctypes.c_ulong, ctypes.py_object)
@@ -166,7 +169,10 @@ class Interrupter:
     def _load(self) -> bool:
         """Load ctypes' setter (once); whether there is one."""
         if self._set_async is None:
-            self._raise_in = _async_exception_function()
+            try:
+                self._raise_in = _async_exception_function()
+            except PausedImportError:
+                return False  # none this time: ctypes is loaded at the next call, once the program went on
             self._set_async = _async_exception_setter(self._raise_in) if self._raise_in is not None else _unavailable
         return self._set_async is not _unavailable
 
