@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
+import time
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -195,6 +196,27 @@ def paused_while_importing(tmp_path: Path, name: str, code: str) -> Iterator[thr
             del sys.modules[module]
 
 
+@contextmanager
+def set_aside(package: str) -> Iterator[None]:
+    """Take the loaded standard-library ``package`` out of sys.modules for the block (a paused thread
+    imports one of the same name meanwhile), and put it back after."""
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == package}
+    for name in saved:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        sys.modules.update(saved)
+
+
+def wait_until_waiting_for(thread: threading.Thread, lock: object) -> None:
+    """Until importlib notes ``thread`` waiting for the import lock ``lock`` (``_blocking_on``)."""
+    deadline = time.monotonic() + WAIT
+    while lock not in (agent._frozen_importlib._blocking_on.get(thread.ident) or ()):
+        assert time.monotonic() < deadline, f"{thread.name} never waited for {lock!r}"
+        threading.Event().wait(0.005)  # a look every 5 ms: what it waits for has no event to wait on
+
+
 WAITS_IN_ITS_CODE = "import late_imports_gate as gate\ngate.ready.set()\ngate.go.wait(20)\n"
 
 
@@ -229,10 +251,7 @@ def test_a_program_thread_still_waits_for_an_import_a_paused_thread_runs(tmp_pat
         program_thread = threading.Thread(target=lambda: got.append(__import__("late_imports_probe")))
         program_thread.start()
         lock = agent._frozen_importlib._module_locks["late_imports_probe"]()
-        waiting = threading.Event()
-        while not waiting.wait(0.01):  # until importlib notes it waiting for the lock (bounded by the test's timeout)
-            if lock in (agent._frozen_importlib._blocking_on.get(program_thread.ident) or ()):
-                waiting.set()
+        wait_until_waiting_for(program_thread, lock)
         assert not got
         go.set()
         program_thread.join(WAIT)  # before the module and its directory go
@@ -260,10 +279,7 @@ def test_two_threads_of_ours_loading_one_of_our_modules_wait_for_each_other_whil
         try:
             loader = threading.Thread(target=lambda: got.append(agent.load(name)))
             loader.start()
-            waiting = threading.Event()
-            while not waiting.wait(0.01):  # until importlib notes it waiting (bounded by the test's timeout)
-                if lock in (agent._frozen_importlib._blocking_on.get(loader.ident) or ()):
-                    waiting.set()
+            wait_until_waiting_for(loader, lock)
             assert not got
         finally:
             lock.release()
@@ -277,14 +293,8 @@ def test_a_bad_message_while_a_paused_thread_is_importing_json_is_still_a_bad_me
     cannot be imported, a plain ValueError, which the reader reports the same (BadBody)."""
     from monadapter.agent.wire import BadBody, decode
 
-    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "json"}
-    for name in saved:
-        del sys.modules[name]
-    try:
-        with paused_while_importing(tmp_path, "json", WAITS_IN_ITS_CODE):
-            bad = decode(b'{"seq": ')
-    finally:
-        sys.modules.update(saved)
+    with set_aside("json"), paused_while_importing(tmp_path, "json", WAITS_IN_ITS_CODE):
+        bad = decode(b'{"seq": ')
     assert isinstance(bad, BadBody) and "Expecting value: char 7" in bad.error
 
 
@@ -295,12 +305,6 @@ def test_the_interrupter_loads_ctypes_again_once_a_paused_thread_no_longer_impor
     from monadapter.agent.interrupt import Interrupter
 
     interrupter = Interrupter()
-    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "ctypes"}
-    for name in saved:
-        del sys.modules[name]
-    try:
-        with paused_while_importing(tmp_path, "ctypes", WAITS_IN_ITS_CODE):
-            assert not interrupter._load()
-    finally:
-        sys.modules.update(saved)
+    with set_aside("ctypes"), paused_while_importing(tmp_path, "ctypes", WAITS_IN_ITS_CODE):
+        assert not interrupter._load()
     assert interrupter._load()
