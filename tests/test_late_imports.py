@@ -19,6 +19,7 @@ import pytest
 from engine_helpers import WAIT, launch_arguments, line_of, run_to_exit, session, write_program
 
 import monadapter.agent as agent
+from monadapter.agent import importlocks
 from monadapter.client import DapError
 
 #: The standard library's dataclasses.py: the debuggee runs this interpreter's, as the tests do.
@@ -173,11 +174,11 @@ def paused_while_importing(tmp_path: Path, name: str, code: str) -> Iterator[thr
         (tmp_path / f"{name}.py").write_text(code)
 
     def importer() -> None:
-        agent.note_paused(threading.get_ident())
+        importlocks.note_paused(threading.get_ident())
         try:
             __import__(name)
         finally:
-            agent.note_resumed(threading.get_ident())
+            importlocks.note_resumed(threading.get_ident())
 
     thread = threading.Thread(target=importer)
     sys.modules["late_imports_gate"] = gate
@@ -227,7 +228,7 @@ def test_an_import_of_ours_of_a_module_a_paused_thread_is_running_fails_at_once(
     with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE):
         with pytest.raises(agent.PausedImportError, match="the program is paused while importing late_imports_probe"):
             agent.BUILTINS["__import__"]("late_imports_probe", OURS, None, (), 0)
-        assert threading.get_ident() not in agent._late_importers
+        assert threading.get_ident() not in agent.LATE_IMPORTERS
 
 
 @pytest.mark.unit

@@ -22,10 +22,11 @@ AT_START = (
 #: while the engine's lock is held (breakpoints, at the first breakpoint set; data_watches and
 #: data_stops, at the first request about data breakpoints), or while a thread is paused (handles,
 #: exception_info, at the first request about a stop; pathmap and static with a configuration that
-#: needs them; gate in a child waiting for its session).
+#: needs them; gate in a child waiting for its session; importlocks at the first import of ours of a
+#: module not loaded yet, maybe a step's ast in its callback).
 LAZY = (
-    "breakpoints", "data_stops", "data_watches", "exception_info", "gate", "handles", "pathmap", "sourcemap",
-    "static",
+    "breakpoints", "data_stops", "data_watches", "exception_info", "gate", "handles", "importlocks", "pathmap",
+    "sourcemap", "static",
 )  # fmt: skip
 
 PROBE = """

@@ -22,14 +22,8 @@ a class's module up there). Whoever imports one of ours by its name later, as th
 ``monadapter.breakpoint()`` or pickle do, gets the very module the agent runs (:class:`_LiveFinder`),
 never a second copy with a state of its own.
 
-Late imports. A module not ours that our code imports after the program runs (``ast``, ``json``,
-``dataclasses``, ``traceback``...) goes through the program's import, under importlib's lock for its
-name. A program thread we hold paused in the middle of importing that module (a breakpoint or a step
-at its module level) holds that lock until resumed: our import waited for it for ever. So a thread we
-park says so to importlib's deadlock detection (:func:`note_paused`), for our imports only: one of ours
-that would wait for a lock a paused thread holds raises :class:`PausedImportError` instead, and so
-does one that finds the module partly run (the paused thread is the current one, or importlib took
-the wait for a deadlock). The request fails and says why; the session and the program go on.
+Late imports of modules not ours never wait for an import lock a thread we hold paused owns
+(:func:`_import_other`, agent/importlocks.py).
 """
 
 from __future__ import annotations
@@ -49,8 +43,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 _DeadlockError: type[Exception] = _frozen_importlib._DeadlockError  # type: ignore[attr-defined]
-#: importlib's list type of a thread's entry in its ``_blocking_on`` (3.12+; None if it changed)
-_BlockingList: type[list[Any]] | None = getattr(_frozen_importlib, "_List", None)
 _get_module_lock = _frozen_importlib._get_module_lock  # type: ignore[attr-defined]
 _get_supported_file_loaders = _frozen_importlib_external._get_supported_file_loaders  # type: ignore[attr-defined]
 
@@ -64,67 +56,14 @@ _program_import = BUILTINS["__import__"]
 _initializing: set[str] = set()
 #: Whether :func:`hide` was called: our modules stay out of ``sys.modules`` from then on.
 _hidden = False
-#: Threads running an import of ours of a module not ours now: they must not wait for a paused one.
-_late_importers: set[int] = set()
-#: Thread id -> its entry in importlib's ``_blocking_on`` (kept alive here) while we hold it paused.
-_paused: dict[int, list[Any]] = {}
-#: In a forked child: the parent's threads that owned an import lock at the fork (noted as paused).
-_gone: set[int] = set()
+#: Threads running an import of ours of a module not ours now (agent/importlocks.py).
+LATE_IMPORTERS: set[int] = set()
+#: Thread id -> its entry in importlib's ``_blocking_on`` while we hold it paused (importlocks.note_paused).
+PAUSED_THREADS: dict[int, list[Any]] = {}
 
 
 class PausedImportError(ImportError):
-    """An import of ours would wait for an import lock a thread we hold paused owns (or would get
-    the module that thread is still running): the request that needed it fails with this message."""
-
-
-class _PausedByUs:
-    """What a paused thread "waits for" in importlib's ``_blocking_on``: a lock whose owner, as
-    importlib's deadlock detection (``_has_deadlocked``) reads it, is the thread asking if that thread
-    is one of our late imports, so that its wait is a deadlock (``_DeadlockError``, not a wait for
-    ever); for any other thread (the program's) nobody, so that it waits as it would without us."""
-
-    __slots__ = ()
-
-    @property
-    def owner(self) -> int | None:
-        ident = get_ident()
-        return ident if ident in _late_importers else None
-
-
-_PAUSED_BY_US = _PausedByUs()
-
-
-def note_paused(ident: int) -> None:
-    """Thread ``ident`` (the current one) is held paused by us until :func:`note_resumed` (nested pauses
-    nest). Each thread touches only its own entry of ``_blocking_on``, as importlib's own code does."""
-    waits = _paused.get(ident)
-    if waits is None:
-        setdefault = getattr(getattr(_frozen_importlib, "_blocking_on", None), "setdefault", None)
-        if _BlockingList is None or setdefault is None:
-            return  # an importlib we do not know: no detection, as before
-        waits = _paused[ident] = setdefault(ident, _BlockingList())
-    waits.append(_PAUSED_BY_US)
-
-
-def note_resumed(ident: int) -> None:
-    """Thread ``ident`` (the current one) goes on: undo one :func:`note_paused`."""
-    waits = _paused.get(ident)
-    if waits is None:
-        return
-    waits.remove(_PAUSED_BY_US)
-    if _PAUSED_BY_US not in waits:
-        del _paused[ident]
-
-
-def note_gone_after_fork() -> None:
-    """In a forked child, on the forking thread, the only one left: a thread that owned an import lock
-    at the fork is gone and owns it for ever here, so it counts as paused (our imports fail, not wait)."""
-    me = get_ident()
-    for reference in list(getattr(_frozen_importlib, "_module_locks", {}).values()):
-        owner = getattr(reference(), "owner", None)
-        if owner is not None and owner != me and owner not in _paused:
-            _gone.add(owner)
-            note_paused(owner)
+    """An import of ours would wait for a thread we hold paused (agent/importlocks.py)."""
 
 
 def _import_other(
@@ -135,8 +74,8 @@ def _import_other(
     level: int,
     absolute: str,
 ) -> ModuleType:
-    """The program's import of ``name`` for our code, which never waits for a thread we hold paused
-    (see the module's docstring, "Late imports")."""
+    """The program's import of ``name`` for our code: never waits for a thread we hold paused
+    (agent/importlocks.py); a loaded module as is (no lock is taken then)."""
     module = sys.modules.get(absolute)
     if (
         module is not None
@@ -145,54 +84,20 @@ def _import_other(
     ):  # loaded, and so is what is imported from a package (a loaded submodule is its attribute)
         return _program_import(name, globals, locals, fromlist, level)  # type: ignore[operator]
     ident = get_ident()
-    outermost = ident not in _late_importers
+    outermost = ident not in LATE_IMPORTERS
     if outermost:
-        _late_importers.add(ident)
+        LATE_IMPORTERS.add(ident)
     try:
         module = _program_import(name, globals, locals, fromlist, level)  # type: ignore[operator]
     except _DeadlockError:
-        held = _held_by_paused_threads()
-        if not held:
-            raise  # a concurrent circular import no pause of ours is part of
-        raise PausedImportError(_paused_message(held)) from None
+        load(f"{__name__}.importlocks").raise_if_paused_held()
+        raise  # a concurrent circular import no pause of ours is part of
     finally:
         if outermost:
-            _late_importers.discard(ident)
-    for partly_run in (absolute, absolute.partition(".")[0]):
-        if _paused_in(partly_run):
-            raise PausedImportError(_paused_message([partly_run]))
+            LATE_IMPORTERS.discard(ident)
+    if PAUSED_THREADS:  # else nothing to check: importlocks.py is not loaded at start
+        load(f"{__name__}.importlocks").raise_if_partly_run(absolute)
     return module
-
-
-def _paused_in(name: str) -> bool:
-    """Whether module ``name``'s code is still running (importlib marks its spec so) on a thread we
-    hold paused (maybe the current one: its lock is re-entrant). Not one this thread runs otherwise:
-    ``site`` imports ``sitecustomize``, where a child's session starts, which imports ``site``."""
-    if not getattr(getattr(sys.modules.get(name), "__spec__", None), "_initializing", False):
-        return False
-    reference = getattr(_frozen_importlib, "_module_locks", {}).get(name)
-    return reference is not None and getattr(reference(), "owner", None) in _paused
-
-
-def _held_by_paused_threads() -> list[str]:
-    """The modules whose import lock a thread we hold paused owns."""
-    module_locks: dict[str, Any] = getattr(_frozen_importlib, "_module_locks", {})
-    held = []
-    for name, reference in list(module_locks.items()):
-        if getattr(reference(), "owner", None) in _paused:
-            held.append(name)
-    return sorted(held)
-
-
-def _paused_message(names: list[str]) -> str:
-    module_locks: dict[str, Any] = getattr(_frozen_importlib, "_module_locks", {})
-    owners = {getattr(reference(), "owner", None) for name in names if (reference := module_locks.get(name))}
-    if owners and owners <= _gone:
-        return f"a thread the fork did not copy was importing {', '.join(names)}: its import lock stays taken here"
-    return (
-        f"the program is paused while importing {', '.join(names)}: what this request needs imports it too,"
-        " and can only once the program goes on"
-    )
 
 
 def _ours(name: str) -> bool:

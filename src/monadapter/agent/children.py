@@ -29,7 +29,7 @@ import time
 from sys import _getframe  # bound once: the program may delete or replace sys._getframe
 from types import TracebackType
 
-from monadapter.agent import auth, exceptions, handshake, note_gone_after_fork
+from monadapter.agent import auth, exceptions, handshake
 from monadapter.agent.channel import Channel, open_connection
 from monadapter.agent.debugger import Debugger
 from monadapter.agent.wire import FramingError, MessageReader, encode
@@ -142,6 +142,8 @@ def _after_fork_in_child() -> None:
             channel.forget_after_fork()
             debugger.forget_after_fork()
         if os.environ.get(NOTIFY_ENV) and not _about_to_exec():
+            from monadapter.agent.importlocks import note_gone_after_fork  # forked children with a session only
+
             note_gone_after_fork()  # the session imports socket here: never wait for a lock the fork left taken
             program = _fork_program or (os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python")
             _start_session(f"{program} (fork)")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sys import is_finalizing
 from types import FrameType
 
-from . import exceptions, note_paused, note_resumed, ownthread
+from . import exceptions, ownthread
 from .stepping import Stepper, StepPlan
 from .threads import ParkedThread, Stack, ThreadIds
 
@@ -102,6 +102,8 @@ class Parking:
         with self.lock:
             if not self.active or (reason is None and not self.halt) or (reason is not None and self._ending):
                 return False
+            from .importlocks import note_paused, note_resumed  # at the first park (test_lazy_modules)
+
             note_paused(ident)  # until it goes on, no import of ours waits for an import lock it holds
             self.parked[ident] = parked
             self._parked_changed.notify_all()
