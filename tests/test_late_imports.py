@@ -309,3 +309,48 @@ def test_the_interrupter_loads_ctypes_again_once_a_paused_thread_no_longer_impor
     with set_aside("ctypes"), paused_while_importing(tmp_path, "ctypes", WAITS_IN_ITS_CODE):
         assert not interrupter._load()
     assert interrupter._load()
+
+
+@pytest.mark.unit
+def test_an_import_of_ours_already_waiting_for_a_thread_that_then_parks_fails(tmp_path: Path) -> None:
+    """Our import began waiting for a running thread's import (it owns the lock), and then that thread
+    parks (it halts at its next line after another thread's stop): the park wakes the waiters, and
+    ours finds the pause instead of waiting until the program goes on."""
+    code = "import late_imports_gate as gate\ngate.ready.set()\ngate.go.wait(20)\n"
+    code += "from monadapter.agent import importlocks\nimport threading\n"
+    code += "importlocks.note_paused(threading.get_ident())\ngate.parked.set()\ngate.resume.wait(20)\n"
+    code += "importlocks.note_resumed(threading.get_ident())\n"
+    gate = types.ModuleType("late_imports_gate")
+    gate.ready, gate.go, gate.parked, gate.resume = (threading.Event() for _ in range(4))  # type: ignore[attr-defined]
+    (tmp_path / "late_imports_probe.py").write_text(code)
+    failures: list[BaseException] = []
+
+    def ours() -> None:
+        try:
+            agent.BUILTINS["__import__"]("late_imports_probe", OURS, None, (), 0)
+        except BaseException as exc:
+            failures.append(exc)
+
+    sys.modules["late_imports_gate"] = gate
+    sys.path.insert(0, str(tmp_path))
+    running = threading.Thread(target=lambda: __import__("late_imports_probe"))
+    importer = threading.Thread(target=ours)
+    try:
+        running.start()
+        assert gate.ready.wait(WAIT)  # type: ignore[attr-defined]
+        importer.start()
+        wait_until_waiting_for(importer, agent._frozen_importlib._module_locks["late_imports_probe"]())
+        gate.go.set()  # type: ignore[attr-defined]
+        assert gate.parked.wait(WAIT)  # type: ignore[attr-defined]
+        importer.join(WAIT)
+        assert not importer.is_alive()
+        assert [type(exc) for exc in failures] == [agent.PausedImportError]
+        assert "paused while importing late_imports_probe" in str(failures[0])
+    finally:
+        gate.go.set()  # type: ignore[attr-defined]
+        gate.resume.set()  # type: ignore[attr-defined]
+        running.join(WAIT)
+        importer.join(WAIT)
+        sys.path.remove(str(tmp_path))
+        for name in ("late_imports_probe", "late_imports_gate"):
+            sys.modules.pop(name, None)

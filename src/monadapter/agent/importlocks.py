@@ -54,6 +54,31 @@ def note_paused(ident: int) -> None:
             return  # an importlib we do not know: no detection, as before
         waits = PAUSED_THREADS[ident] = setdefault(ident, _BLOCKING_LIST())
     waits.append(_PAUSED_BY_US)
+    _wake_waiters_of(ident)
+
+
+def _wake_waiters_of(ident: int) -> None:
+    """Wake the threads waiting for an import lock thread ``ident`` owns, as its release would (one
+    ``waiters`` entry, one ``wakeup`` release: each woken thread wakes the next), so that each looks
+    again: one of our late imports that began waiting while ``ident`` still ran now finds the pause
+    (a deadlock for it); any other waits again. Skipped for a lock whose guard is taken just now."""
+    for reference in list(_module_locks().values()):
+        lock = reference()
+        if getattr(lock, "owner", None) != ident:
+            continue
+        guard, waiters, wakeup = (
+            getattr(lock, "lock", None),
+            getattr(lock, "waiters", None),
+            getattr(lock, "wakeup", None),
+        )
+        if guard is None or wakeup is None or not isinstance(waiters, list) or not guard.acquire(False):
+            continue
+        try:
+            if waiters:
+                waiters.pop()
+                wakeup.release()
+        finally:
+            guard.release()
 
 
 def note_resumed(ident: int) -> None:
