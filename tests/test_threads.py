@@ -663,10 +663,15 @@ async def test_a_thread_started_during_a_stop_of_the_only_thread_is_halted(tmp_p
         AUX_LINE
         + """
     import _thread
+    ran = threading.Event()
+    def say():
+        print("late ran")
+        ran.set()
     def spawn():
-        late = threading.Thread(target=print, args=("late ran",), name="late")
+        late = threading.Thread(target=say, name="late")
         _thread.start_new_thread(late.start, ())
     here = 1  # stop
+    ran.wait(60)  # the program's own exit would not wait for a thread threading has not registered yet
     """,
     )
     async with session() as client:
