@@ -259,22 +259,33 @@ def test_a_program_thread_still_waits_for_an_import_a_paused_thread_runs(tmp_pat
     assert got and got[0].whole  # type: ignore[attr-defined]
 
 
+@contextmanager
+def our_module_unloaded(name: str) -> Iterator[None]:
+    """Our module ``name`` as if no thread had loaded it yet (whichever tests ran before in this
+    process), and as it was afterwards: the copy loaded meanwhile is dropped."""
+    child = name.rpartition(".")[2]
+    before = agent.MODULES.pop(name, None)
+    attribute = agent.__dict__.pop(child, None)
+    try:
+        yield
+    finally:
+        agent.MODULES.pop(name, None)
+        agent.__dict__.pop(child, None)
+        if before is not None:
+            agent.MODULES[name] = before
+        if attribute is not None:
+            setattr(agent, child, attribute)
+
+
 @pytest.mark.unit
 def test_two_threads_of_ours_loading_one_of_our_modules_wait_for_each_other_while_a_thread_is_paused(
     tmp_path: Path,
 ) -> None:
     """A load of our own module is no late import: one thread waits for the other's (here: for the
     lock the first holds), even while a paused thread is noted, and both get the one module."""
-    unloaded = sorted(
-        f"monadapter.agent.{path.stem}"
-        for path in Path(agent.__file__).parent.glob("*.py")
-        if f"monadapter.agent.{path.stem}" not in agent.MODULES and not path.stem.startswith("__")
-    )
-    if not unloaded:
-        pytest.skip("every module of the agent is loaded in this process already")
-    name = unloaded[0]
+    name = "monadapter.agent.evaluate_names"  # a module with no state; set aside if this process loaded it
     got: list[types.ModuleType] = []
-    with paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE):
+    with our_module_unloaded(name), paused_while_importing(tmp_path, "late_imports_probe", WAITS_IN_ITS_CODE):
         lock = agent._get_module_lock(name)
         lock.acquire()  # as a first thread of ours loading it holds it
         try:
@@ -285,7 +296,7 @@ def test_two_threads_of_ours_loading_one_of_our_modules_wait_for_each_other_whil
         finally:
             lock.release()
         loader.join(WAIT)
-    assert got == [agent.MODULES[name]]
+        assert got == [agent.MODULES[name]]
 
 
 @pytest.mark.unit
