@@ -264,3 +264,38 @@ async def test_under_listen_a_second_client_is_refused_and_one_that_vanishes_fre
         assert program.finish() == 0
     finally:
         program.kill()
+
+
+#: Runs in its own process: a session (a real Debugger on a socket pair) configured before or after
+#: the runner reaches the program's main code, in the one order given on the command line.
+TOLD_ONCE = """
+import socket, sys
+from monadapter.agent import attached
+from monadapter.agent.channel import Channel
+from monadapter.agent.debugger import Debugger
+
+ours, _adapter_side = socket.socketpair()
+debugger = Debugger(Channel(ours))
+code = compile("pass", "/program.py", "exec")
+
+def runner():  # stands where agent/runner.py's run stands: it calls set_main_code
+    attached.set_main_code(code)
+
+if sys.argv[1] == "main code first":
+    runner()
+    attached._configured(debugger)
+else:
+    attached._configured(debugger)
+    runner()
+user = debugger.engine.user
+print(user.main_code is code, user.is_launcher_code(runner.__code__))
+"""
+
+
+@pytest.mark.parametrize("order", ["main code first", "session first"])
+def test_a_session_learns_where_the_program_starts_in_either_order(order: str) -> None:
+    """Whichever of a client's configurationDone and the runner's start comes first, the session is told
+    the main code (stacks end there) and the runner's frames (the launcher's). Told neither before when
+    the runner started between the session's look and its being set (CI: runpy's frames shown)."""
+    result = subprocess.run([sys.executable, "-c", TOLD_ONCE, order], capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True True\n", "")

@@ -49,8 +49,10 @@ class _State:
         self.changed = threading.Condition(self.lock)
         #: our runner runs the program (python -m monadapter --listen FILE): it reports the program's end
         self.runner = False
-        #: the program's main code, once our runner is about to run it
+        #: the program's main code, once our runner is about to run it, and the runner's frame that
+        #: runs it (it and its callers are the launcher's: Engine.program_starting)
         self.main_code: types.CodeType | None = None
+        self.runner_frame: types.FrameType | None = None
         self.at_exit_registered = False
         #: how many clients finished configuring: wait_for_client returns for one that came and went
         self.configured = 0
@@ -122,8 +124,6 @@ def run_session(channel: Channel) -> None:
         if channel.closed().is_set():  # configured, then detached at once: the program must not wait on
             _configured(None)
             return
-        if _state.main_code is not None:  # stacks end at the program's main code
-            running.engine.program_starting(_state.main_code, stop_on_entry=False)
         if not _state.runner:  # python runs the program: its end is reported through sys.excepthook
             children.report_uncaught()
         if running.options.get("redirectOutput") is not False:
@@ -150,13 +150,22 @@ def run_session(channel: Channel) -> None:
 
 def _configured(running: Debugger | None) -> None:
     """A client finished configuring: wake wait_for_client (``running``, the session it attached, is
-    None when the client already left)."""
+    None when the client already left).
+
+    Stacks end at the program's main code: when our runner already runs it, the session is told here;
+    else :func:`set_main_code` tells it. Which of the two does is decided under the lock, so a program
+    that starts while a client attaches is told exactly once (not never: then runpy's frames showed
+    under the program's)."""
     with _state.lock:
         _state.configured += 1
+        main_code = runner_frame = None
         if running is not None:
             _state.session = running
+            main_code, runner_frame = _state.main_code, _state.runner_frame
             _register_at_exit()
         _state.changed.notify_all()
+    if running is not None and main_code is not None:
+        running.engine.program_starting(main_code, stop_on_entry=False, launcher=runner_frame)
 
 
 def _register_at_exit() -> None:
@@ -197,9 +206,11 @@ def use_runner() -> None:
 
 
 def set_main_code(code: types.CodeType) -> None:
-    """Our runner is about to run the program's main code (``python -m monadapter --listen FILE``)."""
-    _state.main_code = code
-    session = _state.session
+    """Our runner is about to run the program's main code (``python -m monadapter --listen FILE``);
+    a session that is configured already is told here, a later one in :func:`_configured`."""
+    with _state.lock:
+        _state.main_code, _state.runner_frame = code, sys._getframe(1)
+        session = _state.session
     if session is not None:
         session.program_starting(code)
 
