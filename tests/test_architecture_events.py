@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from monadapter.agent.engine import AUX_CANDIDATES, DEBUGGER_ID, EVENTS, TOOL_NAME, Engine
+from monadapter.agent.engine import Engine
 from monadapter.agent.exceptions import ExceptionFilters
 from monadapter.agent.sources import Sources
+from monadapter.agent.wiring import AUX_CANDIDATES, DEBUGGER_ID, EVENTS, TOOL_NAME
 
 pytestmark = pytest.mark.unit  # the in-process tier: no process started
 

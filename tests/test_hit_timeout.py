@@ -20,11 +20,12 @@ from engine_helpers import launch_arguments, line_of, session, top_frame, write_
 from inspection_helpers import finish
 
 from monadapter.agent.breakpoints import Breakpoint, LineProbe, render_log
-from monadapter.agent.engine import AUX_CANDIDATES, Engine
+from monadapter.agent.engine import Engine
 from monadapter.agent.hitwatch import HitWatch, expression_frame
 from monadapter.agent.interrupt import Interrupter
 from monadapter.agent.outcome import HitOutcome
 from monadapter.agent.sources import Sources
+from monadapter.agent.wiring import AUX_CANDIDATES
 
 PROGRAM = """
     import threading

@@ -15,7 +15,7 @@ AT_START = (
     "auth", "breakpoint_table", "callerframe", "channel", "children", "coderules", "codes",
     "debugger", "engine", "exception_stops", "exceptions", "halting",
     "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "quiet", "records",
-    "outcome", "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire",
+    "outcome", "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire", "wiring",
 )  # fmt: skip
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's
 #: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .sourcemap import SourceMap
 
 #: How the table's probes reach sys.monitoring: ``arm(state, code, events_before, rearm)`` after
-#: ``state.probes`` changed (engine.Tools.apply_probes); a test passes a function that records the calls.
+#: ``state.probes`` changed (wiring.Tools.apply_probes); a test passes a function that records the calls.
 Arm = Callable[[CodeState, CodeType, int, bool], None]
 
 

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from . import exceptions, ownthread
 from .channel import Channel, Request
 from .coderules import Rules, RulesError
-from .engine import Engine, ToolBusyError
+from .engine import Engine
 from .interrupt import Interrupter
 from .modules import LoadedCode
 from .ownthread import OwnThread
 from .sources import Sources, pin_tokenize
 from .threads import ParkedThread
+from .wiring import ToolBusyError
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     StepKind = Literal["over", "in", "out", "into_call"]
 
 #: How the Stepper's watches reach sys.monitoring: ``watch(state, code, events_before, rearm)`` after
-#: the watcher counts of ``state`` changed (engine.Tools.apply_events); a test passes a recorder.
+#: the watcher counts of ``state`` changed (wiring.Tools.apply_events); a test passes a recorder.
 Watch = Callable[[CodeState, CodeType, int, bool], None]
 
 

@@ -3,7 +3,7 @@ exception filters, each changed under the engine's lock.
 
 These are the debugger's requests into the engine's concerns (agent/debugger.py calls them on the
 I/O thread, never a callback). They are apart from ``Engine`` so that agent/engine.py keeps the
-mechanism alone (tool ids, EVENTS, the callbacks; issue 12's "classes of a few hundred lines"):
+mechanism alone (the start, the stop, the callbacks; issue 12's "classes of a few hundred lines"):
 each is the lock around one concern's change, and, where the change turns events on or off, the
 aux id's global events set again (``sync_aux``, which EVENTS' predicates decide).
 """
