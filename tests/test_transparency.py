@@ -598,3 +598,40 @@ async def test_the_stack_above_the_programs_own_frames_is_our_start_script_and_r
     async with session() as client:
         assert await client.run_to_end(**launch, cwd=str(tmp_path)) == 0
         assert json.loads(client.output("stdout")) == {"module": ours + own, "inspect": len(ours) + 1, "back": False}
+
+
+async def test_syntax_warnings_of_the_programs_files_are_shown_as_often_as_in_a_plain_run(tmp_path: Path) -> None:
+    """Our compile and parse of a file with breakpoints (its lines, a multi-line statement's head) show
+    none of its warnings: python shows them once as it compiles the file (both files compile in each
+    run: no bytecode is written), and once is what the program's stderr holds under the debugger too.
+    Before, each warning showed two or three times more ("<unknown>:N" from ast.parse among them)."""
+    helper = tmp_path / "helper.py"
+    helper.write_text(
+        'import re\n\ndef digits(text):\n    found = re.findall(\n        "\\d+", text\n    )\n    return found\n'
+    )
+    program = write_program(
+        tmp_path,
+        """
+        import sys
+        sys.dont_write_bytecode = True
+        import helper
+
+        def main():
+            pattern = (
+                "\\w+" if helper.digits("a1") else None
+            )
+            print(pattern, helper.digits("x12y3"))
+
+        main()
+        """,
+    )
+    breakpoints = {program: [6], helper: [4]}  # each a multi-line statement's first line
+    async with session() as client:
+        code, stops = await run_continuing(
+            client, [], breakpoints=breakpoints, **launch_arguments(program, cwd=str(tmp_path))
+        )
+        debugged = (code, client.output("stdout"), client.output("stderr"))
+    assert len(stops) == 3
+    plain = plain_run(program)
+    assert plain[2].count("SyntaxWarning") == 2, plain
+    assert debugged == plain

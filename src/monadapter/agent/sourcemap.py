@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from _thread import allocate_lock, get_ident
+from collections.abc import Callable, Iterator
 from types import CodeType
 
 from . import PausedImportError, codes
@@ -25,6 +26,7 @@ from . import PausedImportError, codes
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
     import ast
+    import warnings
 
 #: How many defs or classes one text's heads are found in, each parsed alone, before the whole text is.
 _PIECES = 32
@@ -128,7 +130,7 @@ class StatementHeads:
         import bisect
 
         if len(self._parsed) >= _PIECES:
-            return 1, float("inf"), statement_heads(ast.parse(text).body)
+            return 1, float("inf"), statement_heads(quietly(ast.parse, text).body)
         text_lines: list[str] = []
         outer_than = float("inf")  # a def that ends before ``line`` lies inside any def that holds it
         for first in reversed(self._scopes[: bisect.bisect_right(self._scopes, line)]):
@@ -147,14 +149,14 @@ class StatementHeads:
             if indent == 0:
                 break
             outer_than = indent
-        return 1, float("inf"), statement_heads(ast.parse(text).body)
+        return 1, float("inf"), statement_heads(quietly(ast.parse, text).body)
 
 
 @functools.lru_cache(maxsize=8)
 def _map_text(text: str, filename: str, on_disk: bool) -> SourceMap:
     top = _cached_code(filename) if on_disk else None
     if top is None:
-        top = compile(text, filename, "exec", dont_inherit=True)
+        top = quietly(compile, text, filename, "exec", dont_inherit=True)
     lines: set[int] = set()
     scopes: set[int] = set()
     for code in codes.walk(top):
@@ -239,7 +241,7 @@ def _parse_statement(text_lines: list[str], first: int, indent: int) -> tuple[as
     if indent:
         piece, offset = "if 1:\n" + piece, first - 2
     try:
-        body = ast.parse(piece).body
+        body = quietly(ast.parse, piece).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if indent:
@@ -277,3 +279,52 @@ def statement_heads(body: list[ast.stmt], offset: int = 0) -> dict[int, int]:
         if end > node.lineno:
             heads[node.lineno + offset] = max(end + offset, heads.get(node.lineno + offset, 0))
     return heads
+
+
+#: Threads compiling or parsing a program's text for us now (:func:`quietly`).
+_QUIET: set[int] = set()
+_hook_lock = allocate_lock()
+_hooked = False
+
+
+def quietly[T](parse: Callable[..., T], *args: object, **options: object) -> T:
+    """``parse(*args, **options)``, our compile or ``ast.parse`` of the program's text, with the warnings
+    it raises (``SyntaxWarning: invalid escape sequence``, ``"is" with a literal``) not shown: python
+    shows them itself when it compiles that text, so ours would show each one twice, or once more
+    than a plain run when the code loads from its bytecode cache (a program's stderr would differ
+    under the debugger). Only this thread's warnings are held back, while it parses: no program code
+    runs then, so each one is ours. Under ``-W error`` a warning is still an error, as for python."""
+    _hook_warnings()
+    ident = get_ident()
+    _QUIET.add(ident)
+    try:
+        return parse(*args, **options)
+    finally:
+        _QUIET.discard(ident)
+
+
+def _hook_warnings() -> None:
+    """Pass what ``warnings`` shows through :func:`_shown` once: the one place a warning of the
+    compiler or the parser goes that names no module to filter on (``warnings._showwarnmsg``, which
+    the C warning code calls). ``warnings`` is imported for it when the program has not (3.13's
+    ``threading`` imports it); when a thread we hold paused is importing it, not this time."""
+    global _hooked
+    with _hook_lock:
+        if _hooked:
+            return
+        try:
+            import warnings
+        except PausedImportError:
+            return
+        warnings._showwarnmsg = _shown(warnings._showwarnmsg)  # type: ignore[attr-defined]
+        _hooked = True
+
+
+def _shown(show: Callable[[warnings.WarningMessage], None]) -> Callable[[warnings.WarningMessage], None]:
+    """``show``, but for the threads in :data:`_QUIET`."""
+
+    def _showwarnmsg(message: warnings.WarningMessage) -> None:
+        if get_ident() not in _QUIET:
+            show(message)
+
+    return _showwarnmsg
