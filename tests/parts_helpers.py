@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+import monadapter.agent as agent
 from monadapter.agent.registry import CodeState
 
 
@@ -57,3 +60,21 @@ def frame_of(function_name: str) -> FrameType:
         frame = frame.f_back
     assert frame is not None, function_name
     return frame
+
+
+@contextmanager
+def our_module_unloaded(name: str) -> Iterator[None]:
+    """Our module ``name`` as if no thread had loaded it yet (whichever tests ran before in this
+    process), and as it was afterwards: the copy loaded meanwhile is dropped."""
+    child = name.rpartition(".")[2]
+    before = agent.MODULES.pop(name, None)
+    attribute = agent.__dict__.pop(child, None)
+    try:
+        yield
+    finally:
+        agent.MODULES.pop(name, None)
+        agent.__dict__.pop(child, None)
+        if before is not None:
+            agent.MODULES[name] = before
+        if attribute is not None:
+            setattr(agent, child, attribute)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import WAIT, launch_arguments, line_of, run_to_exit, session, write_program
+from parts_helpers import our_module_unloaded
 
 import monadapter.agent as agent
 from monadapter.agent import importlocks
@@ -257,24 +258,6 @@ def test_a_program_thread_still_waits_for_an_import_a_paused_thread_runs(tmp_pat
         go.set()
         program_thread.join(WAIT)  # before the module and its directory go
     assert got and got[0].whole  # type: ignore[attr-defined]
-
-
-@contextmanager
-def our_module_unloaded(name: str) -> Iterator[None]:
-    """Our module ``name`` as if no thread had loaded it yet (whichever tests ran before in this
-    process), and as it was afterwards: the copy loaded meanwhile is dropped."""
-    child = name.rpartition(".")[2]
-    before = agent.MODULES.pop(name, None)
-    attribute = agent.__dict__.pop(child, None)
-    try:
-        yield
-    finally:
-        agent.MODULES.pop(name, None)
-        agent.__dict__.pop(child, None)
-        if before is not None:
-            agent.MODULES[name] = before
-        if attribute is not None:
-            setattr(agent, child, attribute)
 
 
 @pytest.mark.unit

@@ -6,8 +6,9 @@ import sys
 import threading
 
 import pytest
-from parts_helpers import Events, Recorder
+from parts_helpers import Events, Recorder, our_module_unloaded
 
+import monadapter.agent as agent
 from monadapter.agent.parking import Parking
 from monadapter.agent.registry import CodeRegistry
 from monadapter.agent.sources import Sources
@@ -18,6 +19,8 @@ from monadapter.agent.usercode import UserCode
 pytestmark = pytest.mark.unit  # the in-process tier: no process started
 
 WAIT = 10.0
+#: The module the first park loads.
+IMPORTLOCKS = "monadapter.agent.importlocks"
 
 
 def parking() -> tuple[Parking, Events]:
@@ -47,6 +50,33 @@ def test_a_parked_thread_waits_until_resumed_and_halts_the_others() -> None:
     assert [released.ident for released in park.resume()] == [thread.ident]
     thread.join(WAIT)
     assert results == [True] and not park.halt
+
+
+def test_the_first_park_halts_the_other_threads_before_it_loads_a_module() -> None:
+    """The first park of a session loads agent/importlocks.py. A load takes milliseconds and reads a
+    file, which lets the other threads run: loaded before the halt was in force (``changed``, the
+    engine's signal to switch the halt's LINE on), they ran on meanwhile, and one that reached a
+    breakpoint of its own reported its stop during the first (so under load in
+    tests/test_threads.py, where two threads start side by side, most runs on a loaded machine)."""
+    loaded_at_halt: list[bool] = []
+    sources = Sources()
+    stepper = Stepper(CodeRegistry(sources), sources, UserCode(), Recorder(), lambda: None)
+    park = Parking(ThreadIds(), stepper, Events(), lambda: loaded_at_halt.append(IMPORTLOCKS in agent.MODULES))
+    park.active = True
+
+    def worker() -> None:
+        frame = sys._getframe()
+        park.park(threading.get_ident(), frame, frame.f_lineno or 0, "breakpoint")
+
+    with our_module_unloaded(IMPORTLOCKS):
+        thread = threading.Thread(target=worker)
+        thread.start()
+        assert thread.ident is not None and park.wait_parked(thread.ident, WAIT) is not None
+        assert IMPORTLOCKS in agent.MODULES  # loaded by that park
+        park.resume()
+        thread.join(WAIT)
+    assert not thread.is_alive()
+    assert loaded_at_halt[0] is False
 
 
 def test_nothing_parks_while_inactive_and_a_silent_stop_needs_a_halt() -> None:

@@ -102,17 +102,21 @@ class Parking:
         with self.lock:
             if not self.active or (reason is None and not self.halt) or (reason is not None and self._ending):
                 return False
-            from .importlocks import note_paused, note_resumed  # at the first park (test_lazy_modules)
-
-            note_paused(ident)  # until it goes on, no import of ours waits for an import lock it holds
             self.parked[ident] = parked
-            self._parked_changed.notify_all()
             if reason is not None:
                 self.running_alone.clear()
                 parked.returned = self._stepper.end_all(ident, reason)
             self.running_alone.discard(ident)
             self.halt = True
-            self._changed()
+            self._changed()  # from here every other user thread halts at its next line
+            # loaded at the first park (test_lazy_modules) only now: the load takes milliseconds (it
+            # reads a file, letting the others run), in which they ran on to stops of their own
+            from .importlocks import note_paused, note_resumed
+
+            # until it goes on, no import of ours waits for an import lock it holds (one that our
+            # threads began since it was registered above is woken to look again)
+            note_paused(ident)
+            self._parked_changed.notify_all()
             # inside console code: its time limit waits from before the client can hear of this stop
             # (a cancel sent on seeing it must find the evaluation held: Interrupter.hold)
             resumed = self.nested_stop(ident) if ident in self.evaluating and self.nested_stop is not None else None
