@@ -7,6 +7,7 @@ debuggee; nothing is mocked. Programs are dedented text written to a temporary d
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import textwrap
 from collections.abc import AsyncIterator
@@ -14,10 +15,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from monadapter.client import DapClient, adapter_command
+from monadapter.client import DapClient, DapConnectionClosed, DapTimeout, adapter_command
 
 #: Seconds for every wait of a test (each test also has pytest-timeout's 60 s).
 WAIT = 20.0
+#: Seconds a failed test waits for its debuggee to end, to report how it ended (debuggee_report).
+END_WAIT = 5.0
 
 
 def write_program(directory: Path, text: str, name: str = "prog.py") -> Path:
@@ -41,7 +44,28 @@ async def session(**initialize_arguments: Any) -> AsyncIterator[DapClient]:
     """An initialized client talking to a fresh adapter over stdio."""
     async with DapClient.spawn(adapter_command(), timeout=WAIT) as client:
         await client.initialize(**initialize_arguments)
-        yield client
+        try:
+            yield client
+        except Exception as exc:
+            exc.add_note(await debuggee_report(client))
+            raise
+
+
+async def debuggee_report(client: DapClient) -> str:
+    """What a failed test's debuggee wrote on stderr and how it ended (its exit code, or the signal
+    that killed it), waiting up to END_WAIT for its end: 'the debuggee ended before it answered'
+    alone does not say whether it crashed or ended as the program does."""
+    exited = [event for event in client.events if event["event"] == "exited"]
+    if not exited:
+        with contextlib.suppress(DapTimeout, DapConnectionClosed, ValueError):
+            exited.append(await client.wait_for_event("exited", timeout=END_WAIT))
+    if not exited:
+        ending = f"not ended {END_WAIT:g} s after the failure"
+    else:
+        code = exited[0]["body"].get("exitCode")
+        signal = code - 128 if isinstance(code, int) and code > 128 else None  # the adapter's 128 + N
+        ending = f"exit code {code}" + (f" (signal {signal} if it was killed)" if signal else "")
+    return f"the debuggee: {ending}; its stderr:\n{client.output('stderr') or '(nothing)'}"
 
 
 def launch_arguments(program: Path, **extra: Any) -> dict[str, Any]:
@@ -67,9 +91,19 @@ async def evaluate_in_top_frame(client: DapClient, stopped: dict[str, Any], expr
 
 
 async def next_stop(client: DapClient, stopped: dict[str, Any]) -> dict[str, Any]:
-    """Continue all threads from ``stopped`` and return the next ``stopped`` event."""
-    await client.continue_(stopped["body"]["threadId"])
-    return await client.wait_for_event("stopped")
+    """Continue all threads from ``stopped`` and return the next stop: the first ``stopped`` event
+    reported after the continue's answer. The agent reports every stop either before a resume's answer
+    (the resume ends it) or after it, and then it is in force (``Parking.answered``): a stop of
+    another thread reported during this one is over once continued, and is never returned here as if
+    it were the next (a test that wants it looks at it before continuing)."""
+    pending = await client.send_request("continue", {"threadId": stopped["body"]["threadId"]})
+    await pending
+    answered = client.events_before[pending.seq]
+    try:
+        return await client.wait_for_event("stopped", lambda event: client.events.index(event) >= answered)
+    except DapTimeout as exc:
+        ended = [event["body"] for event in client.events[:answered] if event["event"] == "stopped"]
+        raise AssertionError(f"no stop after the continue; the stops reported before its answer: {ended}") from exc
 
 
 async def run_to_exit(client: DapClient, stopped: dict[str, Any] | None = None) -> int:

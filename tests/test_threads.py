@@ -105,12 +105,69 @@ async def test_a_stop_halts_every_other_thread(tmp_path: Path) -> None:
 
 
 async def test_two_threads_hitting_breakpoints_are_both_reported(tmp_path: Path) -> None:
+    """Two threads reach a breakpoint at once: the second one's stop is reported during the first,
+    both are in force together (each thread answers about its own frames), one continue ends both.
+
+    Each thread arrives and waits for the start on one line of C calls only, so it reports no line
+    between arriving and the breakpoint's: it runs on to it however the threads are scheduled, and
+    the breakpoint line is the one where the first stop's halt finds it. (Written with the threads
+    started side by side, the second one was sometimes still in threading's start-up, halted there,
+    and reported after the continue, sometimes at its breakpoint already: a test that took its stop
+    for the next one asked about a thread that had run to its end, 'the debuggee ended before it
+    answered'.)"""
+    program = write_program(
+        tmp_path,
+        textwrap.dedent("""
+        import queue, threading
+        arrived, go = queue.SimpleQueue(), threading.Lock()
+        go.acquire()
+        def work(tag):
+            arrived.put(tag); go.acquire(); go.release()  # arrive and wait: C calls, no line between
+            value = tag * 2  # work body
+            return value
+        threads = [threading.Thread(target=work, args=(n,), name=f"worker-{n}") for n in (2, 1)]
+        for thread in threads:
+            thread.start()
+        arrived.get(timeout=60), arrived.get(timeout=60)
+        go.release()
+        for thread in threads:
+            thread.join()
+        print("both done")
+    """),
+    )
+    body = line_of(program, "# work body")
+    async with session() as client:
+        first = await client.launch_and_stop({program: [body]}, **launch_arguments(program))
+        second = await client.wait_for_event("stopped")
+        reported = {}
+        for stopped in (first, second):
+            assert stopped["body"]["reason"] == "breakpoint"
+            assert await stop_location(client, stopped) == ("work", body)
+            reported[await evaluate_in_top_frame(client, stopped, "tag")] = stopped["body"]["threadId"]
+        assert set(reported) == {"1", "2"}
+        assert len(set(reported.values())) == 2
+        assert await run_to_exit(client, second) == 0
+        assert "both done" in client.output("stdout")
+        assert len([event for event in client.events if event["event"] == "stopped"]) == 2
+
+
+async def test_a_thread_reaching_its_breakpoint_after_another_stopped_there_is_reported_after_the_continue(
+    tmp_path: Path,
+) -> None:
+    """worker-1 waits (in C) until worker-2 has run its breakpoint line: it reaches its own only
+    after the continue, and that stop is the next one."""
     program = write_program(
         tmp_path,
         textwrap.dedent("""
         import threading
+        first_ran = threading.Lock()
+        first_ran.acquire()
         def work(tag):
+            if tag == 1:
+                first_ran.acquire()
             value = tag * 2  # work body
+            if tag == 2:
+                first_ran.release()
             return value
     """)
         + RUN_TWO_WORKERS,
@@ -121,11 +178,10 @@ async def test_two_threads_hitting_breakpoints_are_both_reported(tmp_path: Path)
         reported = {}
         for _ in range(2):
             assert await stop_location(client, stopped) == ("work", body)
-            tag = await evaluate_in_top_frame(client, stopped, "tag")
-            reported[tag] = stopped["body"]["threadId"]
+            reported[await evaluate_in_top_frame(client, stopped, "tag")] = stopped["body"]["threadId"]
             if len(reported) < 2:
                 stopped = await next_stop(client, stopped)
-        assert set(reported) == {"1", "2"}
+        assert list(reported) == ["2", "1"]
         assert len(set(reported.values())) == 2
         assert await run_to_exit(client, stopped) == 0
         assert "both done" in client.output("stdout")
