@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,6 +16,9 @@ from anyio.abc import SocketStream
 from monadapter.agent.wire import BadBody, MessageReader, decode, encode
 from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout
 from monadapter.client_connection import _decoded
+from monadapter.client_link import Link, Received
+
+WAIT = 30.0
 
 
 async def test_events_received_earlier_are_not_lost(client: DapClient, make_program: Callable[..., Path]) -> None:
@@ -153,16 +157,20 @@ async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
     assert environment["MONADAPTER_ADDED"] == "1" and "HOME" not in environment
 
 
+async def never_opened(received: Received) -> tuple[Link, None]:
+    raise AssertionError("a client of a unit test is never entered")
+
+
 @pytest.mark.unit
 async def test_a_wait_finds_its_event_among_thousands_of_others_in_order() -> None:
     """Events already received are found by name, in arrival order, each returned once, whatever
     else came (5,000 breakpoint events); a predicate skips what it rejects and leaves it for later."""
-    client = DapClient(lambda: None)
+    client = DapClient(never_opened)
     for number in range(5000):
-        await client._file({"type": "event", "event": "breakpoint", "body": {"n": number}})
+        client._file({"type": "event", "event": "breakpoint", "body": {"n": number}})
         if number in (10, 20, 30):
-            await client._file({"type": "event", "event": "stopped", "body": {"n": number}})
-    await client._file({"type": "event", "event": "exited", "body": {"n": -1}})
+            client._file({"type": "event", "event": "stopped", "body": {"n": number}})
+    client._file({"type": "event", "event": "exited", "body": {"n": -1}})
     late = await client.wait_for_event("stopped", lambda event: event["body"]["n"] > 15)
     first = await client.wait_for_event("stopped")
     either = await client.wait_for_any_event("exited", "stopped")
@@ -196,3 +204,77 @@ def test_the_client_reads_a_body_as_wire_decode_does(raw: bytes) -> None:
         assert isinstance(got, BadBody) and got.error == expected.error
     else:
         assert json.dumps(got) == json.dumps(expected)  # NaN compares unequal to itself
+
+
+async def test_a_bad_message_is_raised_by_the_next_wait_and_what_follows_it_is_still_read() -> None:
+    """asyncio reads for the client: a frame that is no JSON object is raised by the wait that looks
+    next (never into asyncio's callback), and the messages after it are filed as ever."""
+
+    async def adapter(stream: SocketStream) -> None:
+        async with stream:
+            await stream.send(encode({"seq": 1, "type": "event", "event": "one"}))
+            await stream.send(b"Content-Length: 5\r\n\r\n[1,2]")
+            await stream.send(encode({"seq": 2, "type": "event", "event": "two"}))
+            await anyio.sleep_forever()  # serve_once ends it
+
+    async for port in serve_once(adapter):
+        async with DapClient.connect("127.0.0.1", port) as client:
+            with pytest.raises(ValueError, match="the adapter sent a bad message: message body is a JSON list"):
+                await client.wait_for_event("two")
+            assert (await client.wait_for_event("two"))["seq"] == 2
+            assert (await client.wait_for_event("one"))["seq"] == 1
+
+
+async def test_a_send_waits_while_the_adapter_reads_nothing_and_ends_once_it_reads() -> None:
+    """Flow control: a send returns while asyncio holds little unsent, and waits while the adapter
+    reads nothing (once the socket's buffers and asyncio's high-water mark are full) until it reads."""
+    chunk = b"x" * (1 << 20)
+    may_read = anyio.Event()
+    done = anyio.Event()
+    all_read = anyio.Event()
+    sent = received = 0
+
+    async def adapter(stream: SocketStream) -> None:
+        nonlocal received
+        async with stream:
+            await may_read.wait()
+            with contextlib.suppress(anyio.EndOfStream):
+                while True:
+                    received += len(await stream.receive())
+            all_read.set()
+            await anyio.sleep_forever()  # serve_once ends it
+
+    async for port in serve_once(adapter):
+        async with DapClient.connect("127.0.0.1", port) as client:
+
+            async def send() -> None:
+                nonlocal sent
+                while not may_read.is_set():  # the kernel's buffers hold a few MiB at most
+                    await client.send_raw(chunk)
+                    sent += len(chunk)
+                done.set()
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(send)
+                with anyio.fail_after(WAIT):
+                    while not (client._link is not None and client._link.paused):
+                        await anyio.sleep(0.01)  # until asyncio says the adapter reads too slowly
+                assert not done.is_set()  # the send waits in drain until asyncio resumes writing
+                may_read.set()
+                with anyio.fail_after(WAIT):
+                    await done.wait()
+        with anyio.fail_after(WAIT):
+            await all_read.wait()  # the close wrote what was left
+    assert received == sent > 0
+
+
+async def test_a_send_once_the_adapter_closed_the_connection_raises_connection_closed() -> None:
+    async def adapter(stream: SocketStream) -> None:
+        await stream.aclose()
+
+    async for port in serve_once(adapter):
+        async with DapClient.connect("127.0.0.1", port) as client:
+            with pytest.raises(DapConnectionClosed):
+                await client.wait_for_event("never-sent")
+            with pytest.raises(DapConnectionClosed, match="the connection to the adapter is closed"):
+                await client.send_request("threads")

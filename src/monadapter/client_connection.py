@@ -1,35 +1,39 @@
-"""The protocol side of :mod:`monadapter.client`: the transport, ``seq``, responses, events and the reverse
-requests a client answers, and the errors a wait ends with.
+"""The protocol side of :mod:`monadapter.client`: the transport, ``seq``, responses, events and the
+reverse requests a client answers, and the errors a wait ends with.
 
 Apart from the typed requests and test conveniences (client.py's :class:`~monadapter.client.DapClient`)
 so that each module holds one concern; import these names from :mod:`monadapter.client`, which
 re-exports them.
 
 The client runs no background task (so it can be entered and left from different tasks, as
-pytest fixtures do). Whoever waits reads: a waiter takes the read lock, reads one message, files
-it (responses by ``request_seq``, events into :attr:`DapConnection.events`, reverse requests answered
-at once) and wakes the other waiters. No event is ever lost: :meth:`DapConnection.wait_for_event`
-looks at what was already received first. Every wait has a timeout.
+pytest fixtures do). asyncio reads for it (client_link.py): each chunk the adapter sends is filed
+as it comes, from the event loop's own callback (responses by ``request_seq``, events into
+:attr:`DapConnection.events`, reverse requests answered at once), and the waiters are woken to look
+again. No event is ever lost: :meth:`DapConnection.wait_for_event` looks at what was already
+received first. Every wait has a timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import socket
 import subprocess
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Self
 
 import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process, SocketAttribute
 from pydantic_core import from_json
 
-from monadapter.agent.wire import STREAM_READ_SIZE, BadBody, MessageReader, decode, encode
+from monadapter.agent.wire import BadBody, MessageReader, decode, encode
+from monadapter.client_link import AdapterProcess, Link, Received, open_process, open_tcp, wake
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
 
 Predicate = Callable[[dict[str, Any]], bool]
+#: Opens the connection, giving it what asyncio reads: the link, and the adapter process when one
+#: was started.
+Opener = Callable[[Received], Awaitable[tuple[Link, AdapterProcess | None]]]
 
 
 def _decoded(raw: bytes) -> dict[str, Any] | BadBody:
@@ -84,17 +88,18 @@ class DapConnection:
     """The protocol side of a DAP client session: the transport, ``seq``, responses, events and the
     reverse requests it answers. :class:`DapClient` adds the typed requests and test conveniences."""
 
-    def __init__(self, opener: Callable[[], Any], *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, opener: Opener, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._opener = opener
         self.timeout = timeout
-        self._receive: ByteReceiveStream | None = None
-        self._send: ByteSendStream | None = None
-        self._process: Process | None = None
+        self._link: Link | None = None
+        self._process: AdapterProcess | None = None
         self._reader = MessageReader()
-        self._read_lock = anyio.Lock()
-        self._send_lock = anyio.Lock()
-        #: set when a waiter that read wakes the others (made by the first of them to wait)
-        self._progress: anyio.Event | None = None
+        #: one future per wait in progress, each resolved (and the list emptied) when something was
+        #: filed, the connection ended or reading failed: the waiters look again
+        self._waiters: list[asyncio.Future[None]] = []
+        #: what went wrong reading (a bad frame, a reverse request that could not be answered): the
+        #: next wait raises it, as the wait that read it did when waiters read themselves
+        self._failure: Exception | None = None
         self._seq = 0
         self._responses: dict[int, dict[str, Any]] = {}
         #: request seq -> how many events came before its response: what a client saw before an
@@ -134,14 +139,11 @@ class DapConnection:
     def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> Self:
         """A client for the adapter listening at ``host:port`` (connects on ``async with``)."""
 
-        async def open_tcp() -> tuple[Any, Any, None]:
+        async def opener(received: Received) -> tuple[Link, None]:
             with anyio.fail_after(timeout):
-                stream = await anyio.connect_tcp(host, port)
-            raw = stream.extra(SocketAttribute.raw_socket)
-            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small messages, each awaited
-            return stream, stream, None
+                return await open_tcp(host, port, received), None
 
-        client = cls(open_tcp, timeout=timeout)
+        client = cls(opener, timeout=timeout)
         client._sibling = lambda: cls.connect(host, port, timeout=timeout)
         return client
 
@@ -149,18 +151,15 @@ class DapConnection:
     def spawn(cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any) -> Self:
         """A client for an adapter process started as ``argv`` and spoken to over its stdio."""
 
-        async def open_process() -> tuple[Any, Any, Process]:
-            process = await anyio.open_process(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, **process_options
-            )
-            return process.stdout, process.stdin, process
+        async def opener(received: Received) -> tuple[Link, AdapterProcess]:
+            return await open_process(argv, received, **process_options)
 
-        client = cls(open_process, timeout=timeout)
+        client = cls(opener, timeout=timeout)
         client._sibling = lambda: cls.spawn(argv, timeout=timeout, **process_options)
         return client
 
     async def __aenter__(self) -> Self:
-        self._receive, self._send, self._process = await self._opener()
+        self._link, self._process = await self._opener(self._received)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -170,16 +169,16 @@ class DapConnection:
         """Close the connection, stop a spawned adapter and any runInTerminal processes."""
         with anyio.CancelScope(shield=True):
             self._closed = True
-            if self._send is not None:
-                await self._send.aclose()
-            if self._receive is not None and self._receive is not self._send:  # type: ignore[comparison-overlap]
-                await self._receive.aclose()
+            self._wake()
+            if self._link is not None:
+                await self._link.aclose(self.timeout)
             if self._process is not None:
                 with anyio.move_on_after(self.timeout):
                     await self._process.wait()
                 if self._process.returncode is None:
                     self._process.kill()
                     await self._process.wait()
+                self._process.close()
             for process in self.terminal_processes:
                 if process.poll() is None:
                     process.kill()
@@ -209,23 +208,37 @@ class DapConnection:
         return await (await self.send_request(command, arguments, timeout=timeout))
 
     async def send_message(self, message: dict[str, Any]) -> int:
-        """Send any message (``seq`` is assigned here) and return its seq."""
-        try:  # uncontended, the lock is taken without a checkpoint (the adapter's MessageWriter does so too)
-            self._send_lock.acquire_nowait()
-        except anyio.WouldBlock:
-            await self._send_lock.acquire()
-        try:
-            self._seq += 1
-            seq = message["seq"] = self._seq
-            await self.send_raw(encode(message))
-            return seq
-        finally:
-            self._send_lock.release()
+        """Send any message (``seq`` is assigned here) and return its seq.
+
+        Raises:
+            DapConnectionClosed: the connection can no longer be written to.
+        """
+        seq = self._write(message)
+        link = self._link
+        if link is not None and link.paused:
+            await link.drain()
+        return seq
+
+    def _write(self, message: dict[str, Any]) -> int:
+        """Number ``message`` and hand it to the link, with no await between the two: messages go
+        out in the order of their seqs without a lock."""
+        self._seq += 1
+        seq = message["seq"] = self._seq
+        self._write_raw(encode(message))
+        return seq
 
     async def send_raw(self, data: bytes) -> None:
         """Send bytes as they are: for tests of malformed input."""
-        assert self._send is not None, "use the client inside 'async with'"
-        await self._send.send(data)
+        self._write_raw(data)
+        assert self._link is not None
+        await self._link.drain()
+
+    def _write_raw(self, data: bytes) -> None:
+        link = self._link
+        assert link is not None, "use the client inside 'async with'"
+        if link.lost or self._closed:
+            raise DapConnectionClosed("the connection to the adapter is closed")
+        link.send(data)
 
     async def response(self, seq: int, *, timeout: float | None = None) -> dict[str, Any]:
         """Wait for the whole response to request ``seq`` (success or not)."""
@@ -287,57 +300,81 @@ class DapConnection:
     # --- reading ---------------------------------------------------------------------------
 
     async def _wait_until(self, check: Callable[[], Any], what: str, timeout: float | None) -> Any:
-        """Read messages until ``check()`` returns something other than None, and return it.
+        """Wait until ``check()`` returns something other than None, and return it.
 
         Cheap on the path of every request (benchmarks time cycles through this client): what is
-        there already is returned without a timer, the free read lock is taken without a checkpoint,
-        the timer is a bare cancel scope (``anyio.fail_after`` wraps one in a generator's context
-        manager), and the event that wakes other waiters is made only when one waits.
+        there already is returned without a timer; otherwise one timer for the whole wait, and a
+        future per look that asyncio's read callback resolves once it filed something.
         """
+        failure = self._failure
+        if failure is not None:
+            self._failure = None
+            raise failure
         found = check()
         if found is not None:
             return found
         limit = timeout or self.timeout
-        with anyio.CancelScope(deadline=anyio.current_time() + limit):
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] | None = None
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+        timer = loop.call_later(limit, expire)
+        try:
             while True:
+                if self._closed:
+                    raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
+                if expired:
+                    raise DapTimeout(f"timed out after {limit:g} s waiting for {what}")
+                waiter = loop.create_future()
+                self._waiters.append(waiter)
+                await waiter
+                failure = self._failure
+                if failure is not None:  # found while filing what came: raised before what came after it
+                    self._failure = None
+                    raise failure
                 found = check()
                 if found is not None:
                     return found
-                if self._closed:
-                    raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
-                if self._read_lock.locked():
-                    if self._progress is None:
-                        self._progress = anyio.Event()
-                    await self._progress.wait()  # somebody else is reading: look again after
-                    continue
-                self._read_lock.acquire_nowait()  # free: seen just now, and nothing ran since
-                try:
-                    await self._read_some()
-                finally:  # wake the other waiters even if this one was cancelled
-                    self._read_lock.release()
-                    progress, self._progress = self._progress, None
-                    if progress is not None:
-                        progress.set()
-        # only the scope's deadline ends the loop without a return or an exception
-        raise DapTimeout(f"timed out after {limit:g} s waiting for {what}")
+        finally:
+            timer.cancel()
+            if waiter is not None and not waiter.done():  # cancelled while it waited
+                waiter.cancel()
+                self._waiters.remove(waiter)
 
-    async def _read_some(self) -> None:
-        """Read one chunk and file every whole message in it."""
-        assert self._receive is not None
-        try:
-            data = await self._receive.receive(STREAM_READ_SIZE)
-        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            data = b""
-        self._reader.feed(data)
+    def _received(self, data: bytes) -> None:
+        """What asyncio read (``b""``: the end): file every whole message in it, then wake the waiters."""
+        reader = self._reader
+        reader.feed(data)
         if not data:
             self._closed = True
-        while (raw := self._reader.next_frame()) is not None:
-            message = _decoded(raw)
-            if isinstance(message, BadBody):
-                raise ValueError(f"the adapter sent a bad message: {message.error}")
-            await self._file(message)
+        filed = not data
+        while True:
+            try:
+                raw = reader.next_frame()
+                if raw is None:
+                    break
+                message = _decoded(raw)
+                if isinstance(message, BadBody):
+                    raise ValueError(f"the adapter sent a bad message: {message.error}")
+                self._file(message)
+            except Exception as exc:  # a bad frame or message: raised to the next wait, never into asyncio
+                if self._failure is None:
+                    self._failure = exc
+            filed = True
+        if filed:
+            self._wake()
 
-    async def _file(self, message: dict[str, Any]) -> None:
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        wake(waiters)
+
+    def _file(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "response":
             self._responses[message.get("request_seq", -1)] = message
@@ -350,9 +387,9 @@ class DapConnection:
                 self._untaken.setdefault(name, []).append(len(self.events) - 1)
         elif kind == "request":
             self.reverse_requests.append(message)
-            await self._answer_reverse_request(message)
+            self._answer_reverse_request(message)
 
-    async def _answer_reverse_request(self, request: dict[str, Any]) -> None:
+    def _answer_reverse_request(self, request: dict[str, Any]) -> None:
         """runInTerminal: really start the command; startDebugging: note it, and say yes when following children."""
         command = request.get("command")
         response: dict[str, Any] = {
@@ -383,4 +420,7 @@ class DapConnection:
             response.update(success=False, message="this client does not follow child processes (follow_children)")
         elif command != "startDebugging":
             response.update(success=False, message=f"unknown reverse request {command!r}")
-        await self.send_message(response)
+        try:
+            self._write(response)
+        except DapConnectionClosed:
+            pass  # the adapter is gone: nobody to answer
