@@ -4,10 +4,12 @@ right after the handshake, a reader that falls behind, a peer that does not read
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -15,8 +17,8 @@ import pytest
 
 from monadapter.adapter import peerauth, sockets
 from monadapter.adapter.headstart import loopback_listener
-from monadapter.agent import gate
-from monadapter.agent.wire import encode
+from monadapter.agent import gate, wire
+from monadapter.agent.wire import MessageReader, encode
 
 pytestmark = pytest.mark.unit
 
@@ -75,10 +77,10 @@ async def test_what_the_listener_sends_right_after_its_proof_is_read_with_it(ser
             peer.result(WAIT).close()
 
 
-async def test_a_reader_that_falls_behind_pauses_the_peer_and_loses_nothing() -> None:
-    sent = pattern(BIG)
-    listener = loopback_listener()
-    with listener:
+@asynccontextmanager
+async def sending(sent: bytes) -> AsyncIterator[tuple[sockets.SocketChannel, Future[None]]]:
+    """The channel of a connection whose peer (a thread: its future) sends ``sent`` at once."""
+    with loopback_listener() as listener:
 
         def peer() -> None:
             with socket.create_connection(("127.0.0.1", sockets.local_port(listener))) as sock:
@@ -86,7 +88,12 @@ async def test_a_reader_that_falls_behind_pauses_the_peer_and_loses_nothing() ->
 
         sender = in_thread(peer)
         accepted, _ = await asyncio.get_running_loop().sock_accept(listener)
-        channel = await sockets.accepted(accepted)
+        yield await sockets.accepted(accepted), sender
+
+
+async def test_a_reader_that_falls_behind_pauses_the_peer_and_loses_nothing() -> None:
+    sent = pattern(BIG)
+    async with sending(sent) as (channel, sender):
         protocol = channel._protocol
         await until(lambda: protocol.reading_paused)  # never, with an unbounded buffer
         # one read of the transport (256 KiB at most) may have come after the limit was reached
@@ -100,6 +107,34 @@ async def test_a_reader_that_falls_behind_pauses_the_peer_and_loses_nothing() ->
         await channel.aclose()
     assert len(received) == len(sent)
     assert received == sent
+
+
+async def test_frames_read_into_a_reader_that_falls_behind_pause_the_peer_and_lose_nothing() -> None:
+    """receive_into (the agent link's reads): what waited for ``receive`` goes into the reader first; a
+    reader whose frames are not taken pauses the peer; taking them (as read_frames does) reads on, a
+    long frame straight into its body, and every frame arrives whole and in order."""
+    frames = [encode({"seq": seq, "type": "event", "event": "output"}) for seq in range(1, 4001)]
+    frames[2000] = encode({"seq": 2001, "type": "response", "body": {"text": pattern(3_000_000).hex()}})
+    async with sending(b"".join(frames)) as (channel, sender):
+        protocol = channel._protocol
+        await until(lambda: protocol.reading_paused)  # chunks for ``receive``, none taken
+        reader = MessageReader()
+        with anyio.fail_after(WAIT):
+            await channel.receive_into(reader)  # takes the chunks; reads on into the reader
+            await until(lambda: protocol.reading_paused)  # the reader's frames are not taken
+        assert reader.held < sockets.UNREAD_LIMIT + wire.SCRATCH_BYTES
+        assert not sender.done()
+        seqs: list[int] = []
+        with anyio.fail_after(WAIT):
+            while not reader.at_eof:
+                while (raw := reader.next_frame()) is not None:
+                    seqs.append(json.loads(raw)["seq"])
+                    if seqs[-1] == 2001:
+                        assert type(raw) is bytearray and raw == frames[2000].partition(b"\r\n\r\n")[2]
+                await channel.receive_into(reader)
+        sender.result(WAIT)
+        await channel.aclose()
+    assert seqs == list(range(1, 4001))
 
 
 async def test_a_send_to_a_peer_that_does_not_read_waits_and_goes_out_whole(server: socket.socket) -> None:

@@ -77,6 +77,31 @@ def test_chunks_fed_past_the_end_of_a_long_frame_before_it_is_taken_are_kept() -
     assert reader.at_eof
 
 
+@pytest.mark.parametrize("size", [1, 1000, 65536, 300_001])
+def test_bytes_read_into_the_readers_space_are_read_as_fed_bytes(size: int) -> None:
+    """``space``/``received`` (a socket's ``recv_into``): at most ``size`` bytes per read, in the
+    room the reader offers (a long frame's body, else its scratch), give the same messages as ``feed``;
+    a long frame is the bytearray it was read into, never touched by the reader again."""
+    data = encode(MESSAGE) + encode(LONG) + encode(OTHER) + encode(LONG) + encode(MESSAGE)
+    reader = MessageReader()
+    out: list[Any] = []
+    taken = 0
+    while taken < len(data):
+        space = reader.space()
+        count = min(size, len(space), len(data) - taken)
+        space[:count] = data[taken : taken + count]
+        del space
+        reader.received(count)
+        taken += count
+        while (raw := reader.next_frame()) is not None:
+            out.append(raw)
+    reader.feed(b"")
+    assert [json.loads(raw) for raw in out] == [MESSAGE, LONG, OTHER, LONG, MESSAGE]
+    if size < len(encode(LONG)):
+        assert type(out[1]) is bytearray and out[1] is not out[3]
+    assert reader.held == 0 and reader.at_eof
+
+
 def test_end_of_stream_in_the_middle_of_a_long_body_is_not_recoverable() -> None:
     reader = MessageReader()
     data = encode(LONG)

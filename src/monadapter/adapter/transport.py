@@ -44,6 +44,9 @@ class ByteChannel(Protocol):
 
     async def receive(self) -> bytes: ...
 
+    async def receive_into(self, reader: MessageReader) -> None:
+        """Wait for bytes and feed them to ``reader`` (``b""`` at the end of the stream)."""
+
     async def send(self, pieces: list[bytes | memoryview]) -> None: ...
 
     async def aclose(self) -> None: ...
@@ -114,6 +117,9 @@ class StdioChannel:
                 continue  # our stdin is non-blocking (set by the client) and was not ready after all
             except OSError:
                 return b""
+
+    async def receive_into(self, reader: MessageReader) -> None:
+        reader.feed(await self.receive())
 
     def _readable(self) -> None:
         """The event loop's callback while stdin is watched and readable: read what is there (it does
@@ -193,7 +199,7 @@ async def read_frames(
     channel: ByteChannel,
     reader: MessageReader | None = None,
     idle: Callable[[], Awaitable[None]] | None = None,
-) -> AsyncGenerator[bytes | FramingError]:
+) -> AsyncGenerator[bytes | bytearray | FramingError]:
     """Yield the undecoded body of each frame, or a framing error, read from ``channel`` until end of
     stream; ``reader``: one that may hold bytes already (the handshake's), else a new one; ``idle``
     is awaited whenever every frame read so far has been handled, before the next read."""
@@ -213,7 +219,7 @@ async def read_frames(
         if not reader.at_eof:
             if idle is not None:
                 await idle()
-            reader.feed(await channel.receive())
+            await channel.receive_into(reader)
 
 
 class MessageWriter:
