@@ -81,7 +81,7 @@ class Debugger:
             "goto": lambda request: self.paused.goto(request),
             "disconnect": self._disconnect,
             "stackTrace": lambda request: self.paused.stack_trace_here(request),
-            "scopes": lambda request: self.paused.on_thread(self.paused.scopes)(request),
+            "scopes": lambda request: self.paused.scopes_here(request),
             "variables": self._inspecting(lambda arguments: self.inspector.variables_json(arguments)),
             "evaluate": self._inspecting(lambda arguments: self.inspector.evaluate(arguments)),
             "setVariable": self._inspecting(lambda arguments: self.inspector.set_variable(arguments)),

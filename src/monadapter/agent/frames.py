@@ -11,7 +11,7 @@ with the message to show.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from types import CodeType, FrameType
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from monadapter.agent.evaluate import Runner, assign_expression, evaluate_expres
 from monadapter.agent.expander import Expander
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.frame_locals import is_function_frame
-from monadapter.agent.handles import Handles, InspectError
+from monadapter.agent.handles import Handles, InspectError, NeedsThread
 from monadapter.agent.presentation import Presentation
 from monadapter.agent.set_variable import assign_child
 from monadapter.agent.tasks import SCOPE_NAME as TASKS_SCOPE
@@ -172,17 +172,23 @@ class Inspector:
         return {"stackFrames": stack_frames, "totalFrames": len(visible)}
 
     @_reported
-    def scopes(self, arguments: dict[str, Any], *, return_value: tuple[str, Any] | None = None) -> dict[str, Any]:
+    def scopes(
+        self, arguments: dict[str, Any], *, return_value: tuple[str, Any] | None = None, here: bool = False
+    ) -> dict[str, Any]:
         """Answer scopes: Locals then Globals; a module-level frame gets only Globals; then, on a thread
         that runs an asyncio event loop, the loop's tasks (agent/tasks.py).
 
         Module code's locals *are* its globals, so listing them twice would only double the work of every
         stop. ``return_value`` (name, value) shows as a read-only ``(return) name`` entry at the top of the
-        frame's first scope.
+        frame's first scope. ``here``: asked on the I/O thread, which raises NeedsThread, before anything is
+        read, for a frame whose scopes could run the program's code (:func:`_scopes_may_run_code`).
         """
         frame_id = arguments.get("frameId")
         frame = self._frame(frame_id)
         thread_id = self._owner(frame_id)
+        with_tasks = "asyncio" in sys.modules  # no asyncio in the program: no cost
+        if here and (with_tasks or _scopes_may_run_code(frame)):
+            raise NeedsThread("scopes")
         expander = self._expander(thread_id, arguments)
         module_level = not is_function_frame(frame) and frame.f_locals is frame.f_globals
         scopes: list[dict[str, Any]] = []
@@ -205,7 +211,7 @@ class Inspector:
             if which == "locals":
                 scope["presentationHint"] = "locals"
             scopes.append(scope)
-        tasks = tasks_node() if "asyncio" in sys.modules else None  # no asyncio in the program: no cost
+        tasks = tasks_node() if with_tasks else None
         if tasks is not None:
             scopes.append(
                 {
@@ -320,6 +326,25 @@ class Inspector:
         value_format = arguments.get("format")
         hex_ints = isinstance(value_format, dict) and value_format.get("hex") is True
         return Expander(self.handles, thread_id, self._presentation, hex_ints=hex_ints)
+
+
+def _scopes_may_run_code(frame: FrameType) -> bool:
+    """Whether listing the scopes of ``frame`` might run the program's code; False only when its globals
+    are a plain ``dict``, its locals are a function's (or, at module level, those globals) and every
+    name in both is a plain ``str``. Then what :meth:`Inspector.scopes` reads is C code alone: the
+    namespaces' items, ``str`` methods of the names, ``type`` of the values and ``issubclass`` of built-in
+    classes (``presentation_kind``). A class body's namespace may be any mapping (``__prepare__``), a
+    ``dict`` subclass's ``items`` and a ``str`` subclass's ``startswith`` the program's own."""
+    namespace = frame.f_globals
+    if type(namespace) is not dict:
+        return True
+    if is_function_frame(frame):
+        local_names: Iterable[Any] = frame.f_locals
+    elif frame.f_locals is namespace:
+        local_names = ()
+    else:
+        return True
+    return any(type(name) is not str for name in local_names) or any(type(name) is not str for name in namespace)
 
 
 def _count_argument(arguments: Mapping[str, Any], name: str) -> int:

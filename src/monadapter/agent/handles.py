@@ -19,6 +19,11 @@ class InspectError(Exception):
     """A user-facing failure of an inspection request; the message becomes the DAP error response."""
 
 
+class NeedsThread(InspectError):
+    """An answer begun on the I/O thread would run the program's code: the paused thread gives it
+    (agent/paused.py, ``PausedRequests.stack_trace_here`` and ``scopes_here``)."""
+
+
 class Handles:
     """frameId and variablesReference registry. An id stays valid until the thread that owns it resumes.
 
