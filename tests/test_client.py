@@ -16,7 +16,7 @@ from anyio.abc import SocketStream
 from monadapter.agent.wire import BadBody, MessageReader, decode, encode
 from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout
 from monadapter.client_connection import _decoded
-from monadapter.client_link import Link, Received
+from monadapter.client_link import Link, Sink
 
 WAIT = 30.0
 
@@ -157,7 +157,7 @@ async def test_reverse_requests_are_answered(tmp_path: Path) -> None:
     assert environment["MONADAPTER_ADDED"] == "1" and "HOME" not in environment
 
 
-async def never_opened(received: Received) -> tuple[Link, None]:
+async def never_opened(sink: Sink) -> tuple[Link, None]:
     raise AssertionError("a client of a unit test is never entered")
 
 

@@ -25,7 +25,7 @@ import anyio
 from pydantic_core import from_json
 
 from monadapter.agent.wire import BadBody, MessageReader, decode, encode
-from monadapter.client_link import AdapterProcess, Link, Received, open_process, open_tcp, wake
+from monadapter.client_link import AdapterProcess, Link, Sink, open_process, open_tcp, wake
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
@@ -33,7 +33,7 @@ DEFAULT_TIMEOUT = 10.0
 Predicate = Callable[[dict[str, Any]], bool]
 #: Opens the connection, giving it what asyncio reads: the link, and the adapter process when one
 #: was started.
-Opener = Callable[[Received], Awaitable[tuple[Link, AdapterProcess | None]]]
+Opener = Callable[[Sink], Awaitable[tuple[Link, AdapterProcess | None]]]
 
 
 def _decoded(raw: bytes | bytearray) -> dict[str, Any] | BadBody:
@@ -139,9 +139,9 @@ class DapConnection:
     def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT) -> Self:
         """A client for the adapter listening at ``host:port`` (connects on ``async with``)."""
 
-        async def opener(received: Received) -> tuple[Link, None]:
+        async def opener(sink: Sink) -> tuple[Link, None]:
             with anyio.fail_after(timeout):
-                return await open_tcp(host, port, received), None
+                return await open_tcp(host, port, sink), None
 
         client = cls(opener, timeout=timeout)
         client._sibling = lambda: cls.connect(host, port, timeout=timeout)
@@ -151,15 +151,15 @@ class DapConnection:
     def spawn(cls, argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, **process_options: Any) -> Self:
         """A client for an adapter process started as ``argv`` and spoken to over its stdio."""
 
-        async def opener(received: Received) -> tuple[Link, AdapterProcess]:
-            return await open_process(argv, received, **process_options)
+        async def opener(sink: Sink) -> tuple[Link, AdapterProcess]:
+            return await open_process(argv, sink, **process_options)
 
         client = cls(opener, timeout=timeout)
         client._sibling = lambda: cls.spawn(argv, timeout=timeout, **process_options)
         return client
 
     async def __aenter__(self) -> Self:
-        self._link, self._process = await self._opener(self._received)
+        self._link, self._process = await self._opener(self)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -347,13 +347,21 @@ class DapConnection:
                 waiter.cancel()
                 self._waiters.remove(waiter)
 
-    def _received(self, data: bytes) -> None:
-        """What asyncio read (``b""``: the end): file every whole message in it, then wake the waiters."""
+    def space(self) -> memoryview:
+        """Where the link reads the next bytes into (client_link.Sink): the reader's room, a long frame's
+        body straight into its own."""
+        return self._reader.space()
+
+    def received(self, count: int) -> None:
+        """``count`` bytes came into :meth:`space` (0: the end): file every whole message, then wake the
+        waiters."""
         reader = self._reader
-        reader.feed(data)
-        if not data:
+        if count:
+            reader.received(count)
+        else:
+            reader.feed(b"")
             self._closed = True
-        filed = not data
+        filed = not count
         while True:
             try:
                 raw = reader.next_frame()

@@ -8,8 +8,11 @@ then a checkpoint (a loop turn), and the stream was asked again for every chunk.
 what it reads to the connection in the turn it read it, a send is a ``write`` (written at once when
 nothing waits unsent) that waits only while asyncio holds more than its high-water mark unsent, and
 an adapter process's pipes are made here and connected as plain pipes (asyncio's subprocess
-transport only watches the process's exit). docs/architecture.md, "The headless client", has the
-numbers.
+transport only watches the process's exit). What comes is read straight into the client's
+``MessageReader`` (:class:`Sink`): a socket with ``recv_into`` (``asyncio.BufferedProtocol``), the
+adapter's stdout with ``os.readv`` when the event loop says it is readable (asyncio's pipe transport
+reads into a fresh 256 KiB bytes object each time: ~800 page faults for a 1.4 MB ``variables``
+answer, benchmarks S11). docs/architecture.md, "The headless client", has the numbers.
 
 asyncio only: the client runs on asyncio's loop (``asyncio.run``, or ``anyio.run`` with its default
 backend), not on trio.
@@ -20,11 +23,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-#: Called with each chunk read, in order, then once with ``b""`` when the adapter's side is over.
-Received = Callable[[bytes], None]
+
+class Sink(Protocol):
+    """Where a link puts what it reads (the client's ``MessageReader``, and what files its messages)."""
+
+    def space(self) -> memoryview:
+        """Where the next bytes read go (``MessageReader.space``)."""
+
+    def received(self, count: int) -> None:
+        """``count`` bytes were read into the last :meth:`space`; 0: the adapter's side is over."""
 
 
 def wake(futures: list[asyncio.Future[None]]) -> None:
@@ -34,15 +44,16 @@ def wake(futures: list[asyncio.Future[None]]) -> None:
             future.set_result(None)
 
 
-class Link(asyncio.Protocol):
+class Link(asyncio.BufferedProtocol):
     """Both directions of one connection to an adapter.
 
-    A TCP connection's protocol itself; an adapter process's pipes each get a small protocol
-    (:class:`_WritePipe`, :class:`_ReadPipe`) that passes what it sees on to the link.
+    A TCP connection's protocol itself; an adapter process's stdin gets a small protocol
+    (:class:`_WritePipe`) that passes what it sees on to the link, its stdout a reader of ours
+    (:class:`_ReadPipe`).
     """
 
-    def __init__(self, received: Received) -> None:
-        self._received = received
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
         self._writer: asyncio.WriteTransport | None = None
         self._transports: list[asyncio.BaseTransport] = []
         self._ended = False
@@ -91,8 +102,11 @@ class Link(asyncio.Protocol):
         self._writer = transport
         self._opened(transport)
 
-    def data_received(self, data: bytes) -> None:
-        self._received(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._sink.space()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._sink.received(nbytes)
 
     def eof_received(self) -> bool:
         """The adapter shut its side: keep ours open for writing (a half-closed connection, as a
@@ -111,7 +125,7 @@ class Link(asyncio.Protocol):
         """Nothing more will be read."""
         if not self._ended:
             self._ended = True
-            self._received(b"")
+            self._sink.received(0)
 
     def _lose(self) -> None:
         """Nothing more can be written."""
@@ -166,22 +180,49 @@ class _WritePipe(asyncio.BaseProtocol):
         self._link.resume_writing()
 
 
-class _ReadPipe(asyncio.Protocol):
-    """The protocol of the adapter process's stdout: what it reads, and its end, for the link."""
+class _ReadPipe(asyncio.ReadTransport):
+    """The adapter process's stdout, watched by the event loop and read with ``os.readv`` into the
+    link's sink when readable; a transport of the link's, closed with it."""
 
-    def __init__(self, link: Link) -> None:
+    def __init__(self, link: Link, fd: int) -> None:
+        super().__init__()
         self._link = link
-        self.data_received = link.data_received  # type: ignore[method-assign]  # one call less per chunk
+        self._fd = fd
+        self._loop = asyncio.get_running_loop()
+        os.set_blocking(fd, False)
+        self._loop.add_reader(fd, self._readable)
+        link._opened(self)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._link._opened(transport)
-
-    def eof_received(self) -> None:
+    def _readable(self) -> None:
+        try:
+            count = os.readv(self._fd, [self._link._sink.space()])
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            count = 0
+        if count:
+            self._link._sink.received(count)
+            return
+        self.close()
         self._link._end()
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def is_closing(self) -> bool:
+        return self._fd < 0
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            self._loop.remove_reader(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+            self._loop.call_soon(self._lost)
+
+    def _lost(self) -> None:
+        """As asyncio's pipe transport ends: nothing more is read, and the link is told it is done."""
         self._link._end()
         self._link._transport_done()
+
+    def abort(self) -> None:
+        self.close()
 
 
 class AdapterProcess(asyncio.SubprocessProtocol):
@@ -229,16 +270,16 @@ class AdapterProcess(asyncio.SubprocessProtocol):
             self._transport.close()
 
 
-async def open_tcp(host: str, port: int, received: Received) -> Link:
+async def open_tcp(host: str, port: int, sink: Sink) -> Link:
     """A link over a TCP connection to ``host:port`` (asyncio's socket transports set TCP_NODELAY:
     small messages, each awaited)."""
     _, link = await asyncio.get_running_loop().create_connection(
-        lambda: Link(received), host, port, happy_eyeballs_delay=0.25
+        lambda: Link(sink), host, port, happy_eyeballs_delay=0.25
     )
     return link
 
 
-async def open_process(argv: Sequence[str], received: Received, **options: Any) -> tuple[Link, AdapterProcess]:
+async def open_process(argv: Sequence[str], sink: Sink, **options: Any) -> tuple[Link, AdapterProcess]:
     """Start ``argv`` (``options`` as :class:`subprocess.Popen` takes them) with pipes for its stdin and
     stdout, which become a link; its stderr is ours."""
     loop = asyncio.get_running_loop()
@@ -256,17 +297,18 @@ async def open_process(argv: Sequence[str], received: Received, **options: Any) 
     finally:
         os.close(stdin_read)
         os.close(stdout_write)
-    link = Link(received)
+    link = Link(sink)
     writing = open(stdin_write, "wb", buffering=0)  # noqa: SIM115  # its transport closes it
-    reading = open(stdout_read, "rb", buffering=0)  # noqa: SIM115
     try:
+        _ReadPipe(link, stdout_read)
+        stdout_read = -1  # the link's now
         await loop.connect_write_pipe(lambda: _WritePipe(link), writing)
-        await loop.connect_read_pipe(lambda: _ReadPipe(link), reading)
     except BaseException:
         for transport in link._transports:
             transport.close()
         writing.close()
-        reading.close()
+        if stdout_read >= 0:
+            os.close(stdout_read)
         process.close()
         raise
     return link, process
