@@ -103,6 +103,37 @@ async def test_a_program_under_listen_runs_at_once_and_clients_attach_while_it_r
         program.kill()
 
 
+async def test_a_stop_before_configuration_done_shows_the_programs_frames_only(
+    adapter: AdapterAddress, make_program: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A running program stops at a breakpoint as soon as it is set, before the client's
+    configurationDone; its stack then already ends at the program's main code (runpy's frames showed
+    under it before: the session learned the main code only once configured)."""
+    path = make_program(LOOPING)
+    program = RunningProgram(
+        [sys.executable, "-m", "monadapter", "--listen", "127.0.0.1:0", "--access-token", TOKEN, str(path)],
+        cwd=tmp_path,
+    )
+    try:
+        port = int(program.wait_for_line("stderr", "monadapter agent listening on 127.0.0.1:").rsplit(":", 1)[1])
+        async with DapClient.connect(adapter.host, adapter.port) as client:
+            await client.initialize()
+            attached = await client.send_request("attach", connect_to(port, TOKEN))
+            await client.wait_for_event("initialized")
+            await client.set_breakpoints(path, [LOOP_LINE])
+            stopped = await client.wait_for_event("stopped")
+            frames = await client.stack_trace(stopped["body"]["threadId"])
+            assert [(frame["name"], frame["source"].get("path")) for frame in frames] == [
+                ("work", str(path)),
+                ("<module>", str(path)),
+            ]
+            await client.configuration_done()
+            await attached
+            await client.disconnect()
+    finally:
+        program.kill()
+
+
 async def test_wait_for_client_runs_the_program_after_configuration_done(
     client: DapClient, make_program: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -266,8 +297,8 @@ async def test_under_listen_a_second_client_is_refused_and_one_that_vanishes_fre
         program.kill()
 
 
-#: Runs in its own process: a session (a real Debugger on a socket pair) configured before or after
-#: the runner reaches the program's main code, in the one order given on the command line.
+#: Runs in its own process: a session (a real Debugger on a socket pair) starting before or after the
+#: runner reaches the program's main code, in the one order given on the command line; then configured.
 TOLD_ONCE = """
 import socket, sys
 from monadapter.agent import attached
@@ -283,19 +314,23 @@ def runner():  # stands where agent/runner.py's run stands: it calls set_main_co
 
 if sys.argv[1] == "main code first":
     runner()
-    attached._configured(debugger)
+    attached._started(debugger)
 else:
-    attached._configured(debugger)
+    attached._started(debugger)
     runner()
 user = debugger.engine.user
 print(user.main_code is code, user.is_launcher_code(runner.__code__))
+attached._configured(debugger)
+print(user.main_code is code)
 """
 
 
 @pytest.mark.parametrize("order", ["main code first", "session first"])
 def test_a_session_learns_where_the_program_starts_in_either_order(order: str) -> None:
-    """Whichever of a client's configurationDone and the runner's start comes first, the session is told
-    the main code (stacks end there) and the runner's frames (the launcher's). Told neither before when
-    the runner started between the session's look and its being set (CI: runpy's frames shown)."""
+    """Whichever of a session's start and the runner's start comes first, the session knows the main
+    code (stacks end there) and the runner's frames (the launcher's) before it serves its client, who
+    may set a breakpoint the program stops at before configurationDone. Before, the session learned
+    them only once configured, and a stack asked for earlier showed runpy's frames under the
+    program's (CI, 3.14 and 3.15: test_a_program_under_listen_runs_at_once_and_clients_attach_while_it_runs)."""
     result = subprocess.run([sys.executable, "-c", TOLD_ONCE, order], capture_output=True, text=True, timeout=30)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "True True\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True True\nTrue\n", "")

@@ -43,6 +43,8 @@ class _State:
         self.lock = threading.Lock()
         self.listener: Listener | None = None
         self.session: Debugger | None = None  # the attached session's debugger, set while it lasts
+        #: the same from its start, before its client is done configuring (it may stop the program then)
+        self.debugger: Debugger | None = None
         self.claimed = False  # a session is starting or running
         self.marker: socket.socket | None = None  # bound while claimed (inject.session_marker)
         #: notified whenever a session is set up or ends
@@ -69,6 +71,7 @@ def _forget_after_fork() -> None:
     _state.lock = threading.Lock()
     _state.changed = threading.Condition(_state.lock)
     _state.session = None
+    _state.debugger = None
     _state.claimed = False
     _state.listener = None
 
@@ -118,6 +121,7 @@ def run_session(channel: Channel) -> None:
         debugger = handshake.start_debugger(channel)
         if debugger is None:
             return
+        _started(debugger)
         running = handshake.serve_until_configured(channel, debugger)
         if running is None:
             return
@@ -144,28 +148,34 @@ def run_session(channel: Channel) -> None:
                 _state.marker.close()
                 _state.marker = None
             _state.session = None
+            _state.debugger = None
             _state.claimed = False
             _state.changed.notify_all()
 
 
+def _started(debugger: Debugger) -> None:
+    """A session's debugger is made, before it serves its client (which may set a breakpoint the
+    program stops at before configurationDone): when our runner runs the program's main code
+    already, the debugger's stacks end at it; else :func:`set_main_code` tells it. Which of the two
+    does is decided under the lock, so a program that starts while a client attaches is told exactly
+    once (not never, and not only at configurationDone: a stack asked for before that showed runpy's
+    frames under the program's)."""
+    with _state.lock:
+        _state.debugger = debugger
+        main_code, runner_frame = _state.main_code, _state.runner_frame
+    if main_code is not None:
+        debugger.engine.user.program_starts_at(main_code, runner_frame)
+
+
 def _configured(running: Debugger | None) -> None:
     """A client finished configuring: wake wait_for_client (``running``, the session it attached, is
-    None when the client already left).
-
-    Stacks end at the program's main code: when our runner already runs it, the session is told here;
-    else :func:`set_main_code` tells it. Which of the two does is decided under the lock, so a program
-    that starts while a client attaches is told exactly once (not never: then runpy's frames showed
-    under the program's)."""
+    None when the client already left)."""
     with _state.lock:
         _state.configured += 1
-        main_code = runner_frame = None
         if running is not None:
             _state.session = running
-            main_code, runner_frame = _state.main_code, _state.runner_frame
             _register_at_exit()
         _state.changed.notify_all()
-    if running is not None and main_code is not None:
-        running.engine.program_starting(main_code, stop_on_entry=False, launcher=runner_frame)
 
 
 def _register_at_exit() -> None:
@@ -206,13 +216,18 @@ def use_runner() -> None:
 
 
 def set_main_code(code: types.CodeType) -> None:
-    """Our runner is about to run the program's main code (``python -m monadapter --listen FILE``);
-    a session that is configured already is told here, a later one in :func:`_configured`."""
+    """Our runner is about to run the program's main code (``python -m monadapter --listen FILE``).
+    A configured session is told as a launched program's debugger is (``stopOnEntry`` included:
+    ``--wait-for-client``); one still configuring only where stacks end (its code is found by its
+    PY_START, as any code's); a later one in :func:`_started`."""
+    runner_frame = sys._getframe(1)
     with _state.lock:
-        _state.main_code, _state.runner_frame = code, sys._getframe(1)
-        session = _state.session
+        _state.main_code, _state.runner_frame = code, runner_frame
+        session, debugger = _state.session, _state.debugger
     if session is not None:
         session.program_starting(code)
+    elif debugger is not None:
+        debugger.engine.user.program_starts_at(code, runner_frame)
 
 
 class Listener:

@@ -465,13 +465,10 @@ class Engine:
 
     # -- the program's start (the debugger's requests are StopSettings', agent/stop_settings.py) --------
 
-    def program_starting(self, code: CodeType, *, stop_on_entry: bool, launcher: FrameType | None = None) -> None:
-        """The runner is about to exec the program's main code on this thread, or (``launcher``: the
-        runner's frame, from an attaching session's thread) runs it already. Every frame below here, or
-        from ``launcher`` down, is the launcher's (runpy's too, under ``python -m monadapter.agent``:
-        not in our files)."""
-        self.user.main_code = code
-        self.user.add_launcher_frames(launcher or _getframe(1))
+    def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
+        """The runner is about to exec the program's main code on this thread. Every frame below here
+        is the launcher's (runpy's too, under ``python -m monadapter.agent``: not in our files)."""
+        self.user.program_starts_at(code, _getframe(1))
         with self._lock:
             self._register_tree(code)
         if stop_on_entry:

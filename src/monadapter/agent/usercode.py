@@ -59,6 +59,12 @@ class UserCode:
             self.verdicts[filename] = skipped
         return skipped
 
+    def program_starts_at(self, code: CodeType, launcher: FrameType | None) -> None:
+        """The program's main code is ``code``, run from ``launcher``: stacks end at its frame, and
+        ``launcher`` and its callers are the launcher's."""
+        self.main_code = code
+        self.add_launcher_frames(launcher)
+
     def add_launcher_frames(self, frame: FrameType | None) -> None:
         """Count the code of ``frame`` and its callers as the launcher's (never user code)."""
         while frame is not None:
