@@ -130,7 +130,7 @@ async def test_frames_read_into_a_reader_that_falls_behind_pause_the_peer_and_lo
                 while (raw := reader.next_frame()) is not None:
                     seqs.append(json.loads(raw)["seq"])
                     if seqs[-1] == 2001:
-                        assert type(raw) is bytearray and raw == frames[2000].partition(b"\r\n\r\n")[2]
+                        assert type(raw) is bytes and raw == frames[2000].partition(b"\r\n\r\n")[2]
                 await channel.receive_into(reader)
         sender.result(WAIT)
         await channel.aclose()

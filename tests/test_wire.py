@@ -81,7 +81,7 @@ def test_chunks_fed_past_the_end_of_a_long_frame_before_it_is_taken_are_kept() -
 def test_bytes_read_into_the_readers_space_are_read_as_fed_bytes(size: int) -> None:
     """``space``/``received`` (a socket's ``recv_into``): at most ``size`` bytes per read, in the
     room the reader offers (a long frame's body, else its scratch), give the same messages as ``feed``;
-    a long frame is the bytearray it was read into, never touched by the reader again."""
+    a long frame is the very bytes it was read into, never touched by the reader again."""
     data = encode(MESSAGE) + encode(LONG) + encode(OTHER) + encode(LONG) + encode(MESSAGE)
     reader = MessageReader()
     out: list[Any] = []
@@ -98,7 +98,7 @@ def test_bytes_read_into_the_readers_space_are_read_as_fed_bytes(size: int) -> N
     reader.feed(b"")
     assert [json.loads(raw) for raw in out] == [MESSAGE, LONG, OTHER, LONG, MESSAGE]
     if size < len(encode(LONG)):
-        assert type(out[1]) is bytearray and out[1] is not out[3]
+        assert type(out[1]) is bytes and out[1] is not out[3]
     assert reader.held == 0 and reader.at_eof
 
 

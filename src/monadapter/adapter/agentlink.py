@@ -32,7 +32,7 @@ _EVENT_HEAD = re.compile(rb'\{"type":"event","event":"[A-Za-z0-9_]+",')
 _SEQ_TAIL = re.compile(rb',"seq":[0-9]{1,18}\}')
 
 
-def split_answer(raw: bytes | bytearray) -> tuple[int, str, RawJSON] | None:
+def split_answer(raw: bytes) -> tuple[int, str, RawJSON] | None:
     """Return (request_seq, command, body) of a successful agent answer in the channel's exact form, else None.
 
     Only the envelope is read: the head by a regular expression anchored at the start, the tail
@@ -53,7 +53,7 @@ def split_answer(raw: bytes | bytearray) -> tuple[int, str, RawJSON] | None:
     return int(head[1]), head[2].decode("ascii"), RawJSON(memoryview(raw)[head.end() - 1 : tail + 1])
 
 
-def event_text(raw: bytes | bytearray) -> bytes | bytearray | None:
+def event_text(raw: bytes) -> bytes | None:
     """The text of an agent event up to its ``seq``, when it is in the channel's exact form
     (``{"type":"event","event":"E",...,"seq":M}``, ``seq`` last) and not an agent-only event: the
     event as the client gets it, but for its own ``seq`` (:meth:`MessageWriter.forward`). Else None."""
@@ -237,7 +237,7 @@ class AgentLink:
             if pending.relay_to is not None:
                 await pending.relay_to(None)
 
-    async def _passed_through(self, raw: bytes | bytearray) -> bool:
+    async def _passed_through(self, raw: bytes) -> bool:
         """Hand an answer to its pending pass-through request undecoded, if it is one; say whether it was."""
         answer = split_answer(raw)
         if answer is None:

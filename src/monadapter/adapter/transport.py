@@ -199,7 +199,7 @@ async def read_frames(
     channel: ByteChannel,
     reader: MessageReader | None = None,
     idle: Callable[[], Awaitable[None]] | None = None,
-) -> AsyncGenerator[bytes | bytearray | FramingError]:
+) -> AsyncGenerator[bytes | FramingError]:
     """Yield the undecoded body of each frame, or a framing error, read from ``channel`` until end of
     stream; ``reader``: one that may hold bytes already (the handshake's), else a new one; ``idle``
     is awaited whenever every frame read so far has been handled, before the next read."""

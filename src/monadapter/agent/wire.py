@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from _json import encode_basestring, make_encoder, make_scanner
+from io import BytesIO
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class BadBody:
 
     __slots__ = ("error", "raw")
 
-    def __init__(self, error: str, raw: bytes | bytearray) -> None:
+    def __init__(self, error: str, raw: bytes) -> None:
         self.error = error
         self.raw = raw
 
@@ -227,7 +228,7 @@ def _utf8(json_text: str) -> bytes:
         return json_text.encode("utf-8", "backslashreplace")
 
 
-def decode(raw: bytes | bytearray) -> dict[str, Any] | BadBody:
+def decode(raw: bytes) -> dict[str, Any] | BadBody:
     """Return the message a frame's body holds, or a :class:`BadBody` when it is not a JSON object."""
     try:
         message = _loads(raw.decode("utf-8"))
@@ -252,12 +253,16 @@ class MessageReader:
 
     def __init__(self, *, max_body: int = MAX_BODY_BYTES) -> None:
         self._buffer = bytearray()
-        #: the body of the frame being completed, made whole-sized once its header is read, and filled as
-        #: the chunks come (``_filled`` bytes so far); None when no frame is. Each chunk is copied in as
-        #: it is fed and can be freed at once: chunks kept until the frame was whole, then joined, made a
-        #: process hold a long frame twice, each time in fresh memory (a 1.4 MB ``variables`` answer cost
-        #: the adapter and the client ~730 page faults each, ~2-5 us apiece on this machine: benchmarks S11)
-        self._body: bytearray | None = None
+        #: the body of the frame being completed: a ``bytes`` of its whole size, made once its header is
+        #: read, that a BytesIO holds and lets us fill through ``_body``, its writable view, as the chunks
+        #: come (``_filled`` bytes so far); None when no frame is. Each chunk is copied in as it is fed and
+        #: can be freed at once, and the frame is that very ``bytes`` (``getvalue`` of an unshared buffer
+        #: copies nothing; pydantic's parser copies a bytearray first). Chunks kept until the frame was
+        #: whole, then joined, made a process hold a long frame twice, each time in fresh memory (a
+        #: 1.4 MB ``variables`` answer cost the adapter and the client ~730 page faults each, ~2-5 us
+        #: apiece on this machine: benchmarks S11)
+        self._gathered: BytesIO | None = None
+        self._body: memoryview | None = None
         self._filled = 0
         #: what :meth:`space` gives when no body is being gathered (made at the first such read)
         self._scratch: bytearray | None = None
@@ -325,18 +330,15 @@ class MessageReader:
             return bytes(self._body) if self._filled == len(self._body) else None
         probe = MessageReader(max_body=self.max_body)
         probe.feed(self._buffer)
-        found = probe.next_frame()
-        return None if found is None else bytes(found)
+        return probe.next_frame()
 
     def next_message(self) -> dict[str, Any] | BadBody | None:
         """Return the next whole message, or ``None`` when more bytes are needed."""
         raw = self.next_frame()
         return None if raw is None else decode(raw)
 
-    def next_frame(self) -> bytes | bytearray | None:
-        """Return the body of the next whole frame, undecoded, or ``None`` when more bytes are needed: bytes,
-        or for a frame that came in several chunks the bytearray it was gathered in (never touched again
-        by the reader).
+    def next_frame(self) -> bytes | None:
+        """Return the body of the next whole frame, undecoded, or ``None`` when more bytes are needed.
 
         A ``Content-Length`` over :attr:`max_body` raises a FramingError that is not recoverable:
         nothing of the body is kept, and the reader takes no more bytes (its user closes the stream).
@@ -370,8 +372,10 @@ class MessageReader:
             if self._eof:
                 self._buffer.clear()
                 raise FramingError("stream ended in the middle of a message body", recoverable=False)
-            # the body's whole size at once (at most max_body: what the peer may make us hold anyway)
-            body = self._body = bytearray(length)
+            # the body's whole size at once (at most max_body: what the peer may make us hold anyway;
+            # ``bytes(n)`` is zeroed memory the system gives, touched only as it is filled)
+            self._gathered = BytesIO(bytes(length))
+            body = self._body = self._gathered.getbuffer()
             self._filled = len(self._buffer) - start
             with memoryview(self._buffer) as view:
                 body[: self._filled] = view[start:]
@@ -381,18 +385,20 @@ class MessageReader:
         del self._buffer[: start + length]
         return raw
 
-    def _long_frame(self) -> bytearray | None:
-        """The body being gathered in ``_body``, once it is whole (what followed it is in ``_buffer``)."""
-        body = self._body
-        assert body is not None
-        if self._filled < len(body):
-            if self._eof:
-                self._body = None
-                self._buffer.clear()
-                raise FramingError("stream ended in the middle of a message body", recoverable=False)
-            return None
-        self._body = None
-        return body
+    def _long_frame(self) -> bytes | None:
+        """The body being gathered, once it is whole (what followed it is in ``_buffer``)."""
+        body, gathered = self._body, self._gathered
+        assert body is not None and gathered is not None
+        whole = self._filled == len(body)
+        if not whole:
+            if not self._eof:
+                return None
+            self._buffer.clear()
+        body.release()
+        self._body = self._gathered = None
+        if not whole:
+            raise FramingError("stream ended in the middle of a message body", recoverable=False)
+        return gathered.getvalue()  # the bytes filled, not a copy (but while a view of a read is alive)
 
     def _content_length(self, header: bytes, end: int) -> int:
         """Parse the header block; on error drop it (the stream resumes after it).
