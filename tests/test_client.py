@@ -278,3 +278,32 @@ async def test_a_send_once_the_adapter_closed_the_connection_raises_connection_c
                 await client.wait_for_event("never-sent")
             with pytest.raises(DapConnectionClosed, match="the connection to the adapter is closed"):
                 await client.send_request("threads")
+
+
+async def test_waits_side_by_side_each_end_at_their_own_deadline() -> None:
+    """The connection's one timer serves every wait: a short wait beside a long one times out on time,
+    and the long one, woken then, waits on and gets its event."""
+    may_send = anyio.Event()
+    got: dict[str, Any] = {}
+
+    async def adapter(stream: SocketStream) -> None:
+        async with stream:
+            await may_send.wait()
+            await stream.send(encode({"seq": 1, "type": "event", "event": "later"}))
+            await anyio.sleep_forever()  # serve_once ends it
+
+    async for port in serve_once(adapter):
+        async with DapClient.connect("127.0.0.1", port) as client:
+
+            async def long_wait() -> None:
+                got["later"] = await client.wait_for_event("later", timeout=WAIT)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(long_wait)
+                with pytest.raises(DapTimeout, match="timed out after 0.2 s waiting for a 'never-sent' event"):
+                    await client.wait_for_event("never-sent", timeout=0.2)
+                assert not got
+                may_send.set()
+            assert got["later"]["seq"] == 1
+            with pytest.raises(DapTimeout):  # a wait after them still has a timer
+                await client.wait_for_event("never-sent", timeout=0.2)
