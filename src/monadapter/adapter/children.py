@@ -58,7 +58,8 @@ async def follow_children(session: Session, plan: LaunchPlan) -> LaunchPlan:
     no such variable at all (the adapter may itself run under a debuggee that follows children)."""
     if not follows_children(plan.arguments, session.client_arguments):
         return plan.with_notify(None)
-    made = session.head_start.take_notify() if session.head_start is not None else None
+    head_start = session.lifecycle.head_start
+    made = head_start.take_notify() if head_start is not None else None
     # the head start's, named in the environment of the process it started; else a new one
     listener, token = made if made is not None else (loopback_listener(), auth.new_token())
     port = sockets.local_port(listener)

@@ -94,7 +94,7 @@ async def _relay(session: Session, request: ParsedRequest, after: Callable[[], N
 
     session.answers.note(request.seq, request.command)
     try:
-        await session.require_agent().send_request(dict(request.raw), relay_to=answered)
+        await session.lifecycle.require_agent().send_request(dict(request.raw), relay_to=answered)
     except Exception as exc:
         session.answers.sent(request.seq)
         await _fail(session, request, exc)

@@ -61,10 +61,10 @@ async def launch(session: Session, request: ParsedRequest) -> Later:
 
 def _begin(session: Session, connecting: Coroutine[Any, Any, None]) -> Later:
     """launch and attach alike: one debuggee per session, the response after configurationDone."""
-    if session.launch_started:
+    if session.lifecycle.launch_started:
         connecting.close()
         raise AdapterError("this session already has a debuggee")
-    session.launch_started = True
+    session.lifecycle.launch_started = True
     return Later(_start(session, connecting))
 
 
@@ -82,7 +82,7 @@ async def _launch(session: Session, message: dict[str, Any]) -> None:
         from monadapter.adapter.launch import plan_launch  # pydantic's launch model: only when needed
 
         plan = await plan_launch(arguments)
-    await session.start_debuggee(await follow_children(session, plan))
+    await session.lifecycle.start(await follow_children(session, plan))
 
 
 async def _start(session: Session, connected: Awaitable[None]) -> Body:
@@ -91,10 +91,10 @@ async def _start(session: Session, connected: Awaitable[None]) -> Body:
     try:
         await connected
     except BaseException:
-        await session.abandon_launch()
+        await session.lifecycle.abandon()
         raise
     await session.send_event("initialized")
-    await session.wait_configured()
+    await session.lifecycle.wait_configured()
     return None
 
 
@@ -106,12 +106,12 @@ async def attach(session: Session, request: ParsedRequest) -> Later:
 async def _attach(session: Session, arguments: dict[str, Any]) -> None:
     from monadapter.adapter.launch import parse_attach_arguments  # pydantic's attach model: only when needed
 
-    await session.attach_debuggee(parse_attach_arguments(arguments), arguments)
+    await session.lifecycle.attach(parse_attach_arguments(arguments), arguments)
 
 
 async def configuration_done(session: Session, request: ParsedRequest) -> Relay:
     """Relay to the agent (which then runs the program); the launch response follows ours."""
-    return Relay(after=session.configured.set)
+    return Relay(after=session.lifecycle.configured.set)
 
 
 async def disconnect(session: Session, request: ParsedRequest) -> Body:
@@ -121,15 +121,17 @@ async def disconnect(session: Session, request: ParsedRequest) -> Body:
     # before the debuggee ends: a launch it fails meanwhile ("exited before the debugger connected")
     # is one the disconnect cancelled, answered ``cancelled`` (DueAnswers.settle)
     session.answers.disconnecting = True
-    await session.end_debuggee(terminate=terminate is not False, disconnect_arguments=arguments)
-    await session.answers.settle(session.configured)  # the requests sent before this one are answered before it
+    await session.lifecycle.end(terminate=terminate is not False, disconnect_arguments=arguments)
+    await session.answers.settle(
+        session.lifecycle.configured
+    )  # the requests sent before this one are answered before it
     session.finished.set()
     return None
 
 
 async def terminate(session: Session, request: ParsedRequest) -> Body:
     """Ask the debuggee to end (SIGTERM, then SIGKILL); exited/terminated events follow."""
-    debuggee = session.require_debuggee()
+    debuggee = session.lifecycle.require_debuggee()
     if debuggee.attached:
         raise AdapterError("an attached program is not ours to terminate: disconnect leaves it running")
     session.start_soon(debuggee.terminate)
@@ -152,7 +154,7 @@ async def cancel(session: Session, request: ParsedRequest) -> Body:
     request_id = arguments_of(request).get("requestId")
     if not isinstance(request_id, int) or isinstance(request_id, bool):
         return None
-    agent = session.require_agent()
+    agent = session.lifecycle.require_agent()
     seq = agent.relayed_seq(request_id)
     if seq is None:
         raise AdapterError(f"request {request_id} is not running: nothing to cancel")

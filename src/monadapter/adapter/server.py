@@ -44,7 +44,7 @@ async def serve_stdio(early: EarlyStart, head_start: HeadStart | None = None) ->
         session = Session(StdioChannel(0, dap_out), early.log, dispatch, background, early.reader, sent=early.sent)
         if early.client_arguments is not None:
             session.client_arguments = early.client_arguments
-        session.head_start = head_start
+        session.lifecycle.head_start = head_start
         await session.run()
         background.cancel_scope.cancel()
 
