@@ -12,10 +12,11 @@ from engine_helpers import launch_arguments, run_continuing, session, write_prog
 #: ``setBreakpoints`` for its file and no exception filter (benchmarks S1's session). A module added
 #: here costs every debuggee its code; load it when a request needs it instead, where possible.
 AT_START = (
-    "auth", "breakpoint_table", "callerframe", "channel", "children", "coderules", "codes",
+    "auth", "breakpoint_requests", "breakpoint_table", "callerframe", "channel", "children", "coderules", "codes",
     "debugger", "engine", "exception_stops", "exceptions", "halting",
     "handshake", "interrupt", "launcher", "modules", "ownthread", "parking", "quiet", "records",
-    "outcome", "registry", "runner", "sources", "stepping", "stop_settings", "threads", "usercode", "wire", "wiring",
+    "outcome", "registry", "run_control", "runner", "sources", "stepping", "stop_settings", "threads", "usercode",
+    "wire", "wiring",
 )  # fmt: skip
 #: Our modules loaded later that may be loaded inside a monitoring callback (sourcemap: by a step's
 #: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or

@@ -123,12 +123,12 @@ def _register_fork_hook() -> None:
 def _before_fork() -> None:
     """Runs in the forking thread first of all before-fork hooks (they run last registered first)."""
     if _current is not None:
-        _current[0].fork_starting()
+        _current[0].own_threads.fork_starting()
 
 
 def _after_fork_in_parent() -> None:
     if _current is not None:
-        _current[0].fork_ended()
+        _current[0].own_threads.fork_ended()
 
 
 def _after_fork_in_child() -> None:

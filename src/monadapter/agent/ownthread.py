@@ -1,4 +1,4 @@
-"""The agent's own threads, started so that the program never sees them.
+"""The agent's own threads: started unseen by the program, and known (OwnThreads) so that they never stop.
 
 Standard library only. A ``threading.Thread`` is listed by ``threading.enumerate()`` and counted
 by ``threading.active_count()``, and any of its code that asks for ``threading.current_thread()``
@@ -13,6 +13,7 @@ Their bodies run unseen by the program's profilers and tracers too (agent/quiet.
 from __future__ import annotations
 
 import _thread
+from _thread import get_ident  # bound once: the program may patch threading
 from collections.abc import Callable
 
 from monadapter.agent.quiet import unmonitored
@@ -53,3 +54,45 @@ class OwnThread:
             body()
         finally:
             _running.discard(ident)
+
+
+class OwnThreads:
+    """The idents of the threads that are one debugger's and never stop: those ``ours`` gives (the
+    channel's I/O thread, the connection watcher, the interrupter's watchdog; None until started),
+    our threads that were there before the debugger (an attach listener's, agent/attached.py), and
+    a thread while it forks.
+
+    Asked in callbacks (every breakpoint hit, every line while threads halt), so the set is kept
+    once all of ``ours`` run; before that it is rebuilt on each call.
+    """
+
+    __slots__ = ("_forking", "_ours", "_own")
+
+    def __init__(self, ours: Callable[[], tuple[int | None, ...]]) -> None:
+        self._ours = ours
+        self._own: set[int] | None = None
+        self._forking: int | None = None  # the thread between os.fork's before and after hooks
+
+    def idents(self) -> set[int]:
+        """The idents of the threads that never stop now."""
+        if self._own is None:
+            ours = self._ours()
+            own = {ident for ident in (*ours, self._forking) if ident is not None}
+            own |= running_idents()
+            if None in ours or self._forking is not None:
+                return own
+            self._own = own
+        return self._own
+
+    def fork_starting(self) -> None:
+        """``os.register_at_fork(before=...)``: this thread forks. The child runs Python (the at-fork
+        hooks of threading and others) under a copy of our callbacks before our hook drops the session
+        there, and nobody could resume a stop in it; so until the fork returned, in the parent and in
+        the child, this thread counts as one of ours and never stops."""
+        self._forking = get_ident()
+        self._own = None
+
+    def fork_ended(self) -> None:
+        """``os.register_at_fork(after_in_parent=...)``: the fork returned; the thread is the user's again."""
+        self._forking = None
+        self._own = None
