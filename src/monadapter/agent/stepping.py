@@ -98,8 +98,16 @@ class Stepper:
         ``over`` needs every LINE of the frame's code (revived with the per-code 0 -> LINE re-arm)
         and its PY_RETURN; ``out`` and ``in`` need only PY_RETURN (a return ends them in the caller,
         on the line of the call); ``in`` also needs the aux id's global LINE (``stepping_in``).
+
+        With no plan to drop and none to set (the end of every repl evaluation, Parking.run_nested)
+        nothing the events depend on changed, and they are not decided again: that recounted the
+        threads, so a ``_thread`` thread the console code started turned the halt's LINE on if it
+        had begun to run by then, and a ``threading.Thread`` it started then halted before its
+        ``thread`` event (Engine._on_aux_py_start) or not, by chance (3.12 CI under load).
         """
         old = self.plans.pop(ident, None)
+        if old is None and plan is None:
+            return
         if old is not None:
             self._watch(old, -1)
         if plan is not None:
