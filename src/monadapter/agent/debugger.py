@@ -88,7 +88,7 @@ class Debugger:
             "disconnect": self._disconnect,
             "stackTrace": lambda request: self.paused.stack_trace_here(request),
             "scopes": lambda request: self.paused.scopes_here(request),
-            "variables": self._inspecting(lambda arguments: self.inspector.variables_json(arguments)),
+            "variables": lambda request: self.paused.variables_here(request),
             "evaluate": self._inspecting(lambda arguments: self.inspector.evaluate(arguments)),
             "setVariable": self._inspecting(lambda arguments: self.inspector.set_variable(arguments)),
             "setExpression": self._inspecting(lambda arguments: self.inspector.set_expression(arguments)),

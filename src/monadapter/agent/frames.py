@@ -22,11 +22,13 @@ from monadapter.agent.expander import Expander
 from monadapter.agent.formatting import describe_exception, display, type_name
 from monadapter.agent.frame_locals import is_function_frame
 from monadapter.agent.handles import Handles, InspectError, NeedsThread
+from monadapter.agent.plain_items import PLAIN_CLASSES
 from monadapter.agent.presentation import Presentation
 from monadapter.agent.set_variable import assign_child
 from monadapter.agent.tasks import SCOPE_NAME as TASKS_SCOPE
 from monadapter.agent.tasks import tasks_node
 from monadapter.agent.value_members import scope_members
+from monadapter.agent.variable_entries import facts_known
 from monadapter.agent.variable_refs import PropertyRef, ScopeRef, ValueRef
 from monadapter.agent.wire import RawJSON
 
@@ -228,13 +230,17 @@ class Inspector:
         return self.variables_json(arguments).decoded()
 
     @_reported
-    def variables_json(self, arguments: dict[str, Any]) -> RawJSON:
+    def variables_json(self, arguments: dict[str, Any], *, here: bool = False) -> RawJSON:
         """Answer variables: the children of a scope or value, paged by ``filter``, ``start`` and ``count``.
 
-        The body comes as JSON text (the channel sends it as it is): see :meth:`Expander.item`.
+        The body comes as JSON text (the channel sends it as it is): see :meth:`Expander.item`. ``here``:
+        asked on the I/O thread, which raises NeedsThread, before anything is listed, unless the
+        reference is a function's locals that :func:`_locals_run_no_code` lists with C code alone.
         """
         reference = arguments.get("variablesReference")
         ref = self._ref(reference)
+        if here and not (isinstance(ref, ScopeRef) and _locals_run_no_code(ref, facts_known)):
+            raise NeedsThread("variables")
         filter = arguments.get("filter")
         if filter not in (None, "named", "indexed"):
             raise InspectError(f"filter must be 'named' or 'indexed', got {filter!r}")
@@ -345,6 +351,35 @@ def _scopes_may_run_code(frame: FrameType) -> bool:
     else:
         return True
     return any(type(name) is not str for name in local_names) or any(type(name) is not str for name in namespace)
+
+
+#: The most items a container among the locals may hold for them to be listed off the paused thread
+#: (each is looked at first): past it, the paused thread lists them as before.
+_FEW_ITEMS = 1000
+
+
+def _locals_run_no_code(ref: ScopeRef, known: Callable[[type], bool]) -> bool:
+    """Whether listing ``ref`` (``variables``) runs C code alone: it is a function's locals, with no return
+    value shown, every name a plain ``str`` and every value plain (``plain_items.PLAIN_CLASSES``) or an
+    exact ``list``, ``tuple`` or ``dict`` of at most :data:`_FEW_ITEMS` plain items, of a class whose
+    facts ``known`` says were read already (``TypeFacts.of`` tells containers by ``issubclass`` of
+    ``collections.abc`` classes, whose checks may call a ``__subclasscheck__`` of the program's). Then the
+    listing reads ``type()`` of the values, their ``repr`` (formatting.display: C for these, element by
+    element for the containers), ``len``, and the classes' C descriptors (value_members.attributes)."""
+    if ref.which != "locals" or ref.return_value is not None or not is_function_frame(ref.frame):
+        return False
+    for name, value in ref.frame.f_locals.items():
+        kind = type(value)
+        if type(name) is not str or not known(kind):
+            return False
+        if kind in PLAIN_CLASSES:
+            continue
+        if kind not in (list, tuple, dict) or len(value) > _FEW_ITEMS:
+            return False
+        items = (*value.keys(), *value.values()) if kind is dict else value
+        if any(type(item) not in PLAIN_CLASSES for item in items):
+            return False
+    return True
 
 
 def _count_argument(arguments: Mapping[str, Any], name: str) -> int:

@@ -1,7 +1,8 @@
 """Requests about a paused thread's frames (stackTrace, scopes, variables, evaluate, completions,
 exceptionInfo, stepInTargets, goto) and their cancellation: each is queued to the paused thread
-itself, which answers it inside its monitoring callback, but a stackTrace or scopes that runs none of
-the program's code, answered here on the I/O thread (docs/architecture.md, "Agent threads")."""
+itself, which answers it inside its monitoring callback, but a stackTrace, scopes or variables that
+runs none of the program's code, answered here on the I/O thread (docs/architecture.md, "Agent
+threads")."""
 
 from __future__ import annotations
 
@@ -234,6 +235,21 @@ class PausedRequests:
             self.scopes,
         )
 
+    def variables_here(self, request: Request) -> None:
+        """variables, answered here on the I/O thread when listing them runs none of the program's code
+        (a function's locals of plain values: ``frames._locals_run_no_code``) and the reference's thread
+        is parked and idle; anything else on the paused thread. A hand-off less per stop an editor
+        inspects: benchmarks S10e."""
+        reference = request.arguments.get("variablesReference")
+        dap_id = self._debugger.handles.thread_of(reference) if isinstance(reference, int) else None
+        inspector = self._debugger.inspector
+        self._here_or_on_thread(
+            request,
+            self._debugger.ident_of(dap_id),
+            lambda _parked, arguments: inspector.variables_json(arguments, here=True),
+            lambda _parked, arguments: inspector.variables_json(arguments),
+        )
+
     def _is_top_frame(self, parked: ParkedThread, frame_id: Any) -> bool:
         try:
             return self._debugger.handles.get(frame_id, what="frameId") is parked.frame
@@ -306,8 +322,8 @@ class PausedRequests:
         self,
         request: Request,
         ident: int | None,
-        here: Callable[[ParkedThread, dict[str, Any]], dict[str, Any]],
-        on_thread: Callable[[ParkedThread, dict[str, Any]], dict[str, Any]],
+        here: Callable[[ParkedThread, dict[str, Any]], dict[str, Any] | RawJSON],
+        on_thread: Callable[[ParkedThread, dict[str, Any]], dict[str, Any] | RawJSON],
     ) -> None:
         """Answer ``request`` with ``here(parked, arguments)`` on this (the I/O) thread when the thread
         ``ident`` is parked and idle and ``here`` does not raise NeedsThread; else with ``on_thread`` on

@@ -78,6 +78,12 @@ class TypeFacts:
 _LASTING: dict[int, TypeFacts] = {}
 
 
+def facts_known(klass: type) -> bool:
+    """Whether the facts of ``klass`` were read already and are kept for good (so reading them again
+    runs nothing)."""
+    return object.__hash__(klass) in _LASTING
+
+
 class VariableWriter:
     """Builds the DAP ``Variable`` of one value for one request, registering its reference for one thread.
 
