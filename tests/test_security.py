@@ -311,7 +311,8 @@ async def test_log_files_are_private_and_hold_no_env_values_or_tokens(
     logs = tmp_path / "new" / "logs"
     program = make_program("import os; print(len(os.environ['API_TOKEN']))")
     token = auth.new_token()
-    server = AdapterProcess("--log-dir", str(logs), "--access-token", token)
+    # one "=": a token may start with "-" (URL-safe base64), which a separate argument would make an option
+    server = AdapterProcess("--log-dir", str(logs), f"--access-token={token}")
     try:
         async with DapClient.connect(server.host, server.port) as client:
             await client.initialize()
