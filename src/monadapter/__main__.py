@@ -152,43 +152,51 @@ def main(argv: list[str] | None = None) -> int:
             "reach it can run programs as you",
             file=sys.stderr,
         )
-    try:
-        early = _answer_initialize_early(options.log_dir) if sock is None else None
-        import logging
+    _end_quietly_on_signals()
+    early = _answer_initialize_early(options.log_dir) if sock is None else None
+    import logging
 
-        import anyio
+    import anyio
 
-        head_start = _head_start(early)
-        from monadapter.adapter import server
+    head_start = _head_start(early)
+    from monadapter.adapter import server
 
-        head_start = head_start or _head_start(early)
-        logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
-        if early is not None:
-            anyio.run(server.serve_stdio, early, head_start)
-        elif sock is not None:
-            import threading
+    head_start = head_start or _head_start(early)
+    logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
+    if early is not None:
+        anyio.run(server.serve_stdio, early, head_start)
+    elif sock is not None:
+        import threading
 
-            # a server's clients may come later: load what requests need (pydantic, the DAP models)
-            # meanwhile. Not for stdio, whose first request is already waiting: the import would
-            # only compete with the one the request makes for the interpreter lock.
-            threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
-            anyio.run(server.serve_tcp, sock, options.log_dir, options.access_token)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a TCP server is meant to stop: no traceback
+        # a server's clients may come later: load what requests need (pydantic, the DAP models)
+        # meanwhile. Not for stdio, whose first request is already waiting: the import would
+        # only compete with the one the request makes for the interpreter lock.
+        threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
+        anyio.run(server.serve_tcp, sock, options.log_dir, options.access_token)
     return 0
+
+
+def _end_quietly_on_signals() -> None:
+    """Until the server watches for them (server._stop_on_signal), SIGTERM, SIGHUP and Ctrl-C's
+    SIGINT end the adapter at once, with code 0, as they end a session that has nothing to stop yet.
+
+    SIGINT too: python's own KeyboardInterrupt, raised while a module is being imported (anyio,
+    asyncio: the adapter imports for ~0.1 s after it answered ``initialize``), ended the process by
+    SIGINT (exit -2) even where it was caught (tests/test_server.py). And a handler of ours for
+    it also keeps asyncio's from being installed, so that the server watches SIGINT as it watches
+    SIGTERM: every session shuts down, terminating the debuggees it launched."""
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _exit_quietly)
 
 
 def _answer_initialize_early(log_dir: Path | None) -> EarlyStart:
     """On stdio, answer the client's first request (initialize) before anyio and pydantic load
-    (adapter/early.py). Until the session watches for them, SIGTERM and SIGHUP end the adapter at
-    once, with code 0, as they end a session that has nothing to stop yet."""
-    import signal
-
+    (adapter/early.py)."""
     from monadapter.adapter.early import answer_initialize
     from monadapter.adapter.messagelog import MessageLog
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _exit_quietly)
     return answer_initialize(0, 1, MessageLog.open(log_dir))
 
 

@@ -63,9 +63,9 @@ async def serve_tcp(sock: socket.socket, log_dir: Path | None, access_token: str
 
 
 async def _stop_on_signal(scope: CancelScope) -> None:
-    """SIGTERM/SIGHUP (an editor closing us, a terminal going away) end the adapter as Ctrl-C
-    does: every session shuts down, terminating the debuggees it launched."""
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as signals:
+    """SIGTERM/SIGHUP (an editor closing us, a terminal going away) and Ctrl-C's SIGINT end the
+    adapter: every session shuts down, terminating the debuggees it launched."""
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP, signal.SIGINT) as signals:
         async for _ in signals:
             scope.cancel()
             return
