@@ -15,7 +15,7 @@ from pathlib import Path
 
 import anyio
 from anyio import CancelScope
-from anyio.abc import TaskGroup
+from anyio.abc import TaskGroup, TaskStatus
 
 from monadapter.adapter import sockets
 from monadapter.adapter.early import EarlyStart
@@ -34,13 +34,13 @@ async def serve_stdio(early: EarlyStart, head_start: HeadStart | None = None) ->
     stdout is kept for DAP only: its file descriptor is duplicated for the session and fd 1 is
     pointed at stderr, so a stray print anywhere in the process cannot corrupt the protocol.
     """
-    from monadapter.adapter.dispatcher import dispatch
-    from monadapter.adapter.session import Session
-
-    dap_out = os.dup(1)
-    os.dup2(2, 1)
     async with anyio.create_task_group() as background:
-        background.start_soon(_stop_on_signal, background.cancel_scope)
+        await background.start(_stop_on_signal, background.cancel_scope)
+        from monadapter.adapter.dispatcher import dispatch
+        from monadapter.adapter.session import Session
+
+        dap_out = os.dup(1)
+        os.dup2(2, 1)
         session = Session(StdioChannel(0, dap_out), early.log, dispatch, background, early.reader, sent=early.sent)
         if early.client_arguments is not None:
             session.client_arguments = early.client_arguments
@@ -54,7 +54,7 @@ async def serve_tcp(sock: socket.socket, log_dir: Path | None, access_token: str
     with ``access_token``, a session launches or attaches only for a client that gives it."""
     sock.setblocking(False)
     async with anyio.create_task_group() as background:
-        background.start_soon(_stop_on_signal, background.cancel_scope)
+        await background.start(_stop_on_signal, background.cancel_scope)
 
         async def handle(channel: SocketChannel) -> None:
             await _serve_connection(channel, log_dir, background, access_token)
@@ -62,10 +62,15 @@ async def serve_tcp(sock: socket.socket, log_dir: Path | None, access_token: str
         await sockets.serve(sock, handle, background)
 
 
-async def _stop_on_signal(scope: CancelScope) -> None:
+async def _stop_on_signal(scope: CancelScope, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
     """SIGTERM/SIGHUP (an editor closing us, a terminal going away) and Ctrl-C's SIGINT end the
-    adapter: every session shuts down, terminating the debuggees it launched."""
+    adapter: every session shuts down, terminating the debuggees it launched.
+
+    Started (``task_status``) once it watches them, before anything else runs: until then the
+    handler of ``__main__._end_quietly_on_signals`` raises SystemExit, which must not come while a
+    thread of ours reads stdin (asyncio's end would wait for that thread for ever)."""
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP, signal.SIGINT) as signals:
+        task_status.started()
         async for _ in signals:
             scope.cancel()
             return

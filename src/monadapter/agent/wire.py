@@ -8,8 +8,8 @@ standard-library only so the agent can use it inside any debuggee. It does no I/
 from __future__ import annotations
 
 import re
+from _io import BytesIO  # io itself is not loaded at start on 3.14+ (tests/test_transparency.py)
 from _json import encode_basestring, make_encoder, make_scanner
-from io import BytesIO
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
