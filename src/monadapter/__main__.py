@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             "reach it can run programs as you",
             file=sys.stderr,
         )
-    _end_quietly_on_signals()
+    from monadapter.adapter import early_signals
+
+    early_signals.end_quietly()
     early = _answer_initialize_early(options.log_dir) if sock is None else None
     import logging
 
@@ -176,21 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _end_quietly_on_signals() -> None:
-    """Until the server watches for them (server._stop_on_signal), SIGTERM, SIGHUP and Ctrl-C's
-    SIGINT end the adapter at once, with code 0, as they end a session that has nothing to stop yet.
-
-    SIGINT too: python's own KeyboardInterrupt, raised while a module is being imported (anyio,
-    asyncio: the adapter imports for ~0.1 s after it answered ``initialize``), ended the process by
-    SIGINT (exit -2) even where it was caught (tests/test_server.py). And a handler of ours for
-    it also keeps asyncio's from being installed, so that the server watches SIGINT as it watches
-    SIGTERM: every session shuts down, terminating the debuggees it launched."""
-    import signal
-
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, _exit_quietly)
-
-
 def _answer_initialize_early(log_dir: Path | None) -> EarlyStart:
     """On stdio, answer the client's first request (initialize) before anyio and pydantic load
     (adapter/early.py)."""
@@ -208,10 +195,6 @@ def _head_start(early: EarlyStart | None) -> HeadStart | None:
     from monadapter.adapter import headstart
 
     return headstart.start(early)
-
-
-def _exit_quietly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
 
 
 def _warm_up() -> None:

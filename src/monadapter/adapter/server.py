@@ -17,7 +17,7 @@ import anyio
 from anyio import CancelScope
 from anyio.abc import TaskGroup, TaskStatus
 
-from monadapter.adapter import sockets
+from monadapter.adapter import early_signals, sockets
 from monadapter.adapter.early import EarlyStart
 from monadapter.adapter.headstart import HeadStart
 from monadapter.adapter.messagelog import MessageLog
@@ -67,10 +67,14 @@ async def _stop_on_signal(scope: CancelScope, *, task_status: TaskStatus[None] =
     adapter: every session shuts down, terminating the debuggees it launched.
 
     Started (``task_status``) once it watches them, before anything else runs: until then the
-    handler of ``__main__._end_quietly_on_signals`` raises SystemExit, which must not come while a
-    thread of ours reads stdin (asyncio's end would wait for that thread for ever)."""
+    handler of adapter/early_signals.py raises SystemExit, which must not come while a thread of
+    ours reads stdin (asyncio's end would wait for that thread for ever). One that came before and
+    whose SystemExit was swallowed (raised in a weakref callback) ends the adapter now."""
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP, signal.SIGINT) as signals:
         task_status.started()
+        if early_signals.received is not None:
+            scope.cancel()
+            return
         async for _ in signals:
             scope.cancel()
             return
