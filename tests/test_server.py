@@ -326,6 +326,33 @@ def test_a_signal_right_after_initialize_ends_the_adapter_with_code_0(signum: in
         assert code == 0 and "Traceback" not in stderr, (code, stderr)
 
 
+#: A signal of the adapter's early window handled inside a weakref callback, where the SystemExit of
+#: its handler cannot propagate (as inside importlib's module-lock callback, seen in CI).
+SIGNAL_IN_A_WEAKREF_CALLBACK = """
+import os, signal, weakref
+from monadapter.adapter import early_signals
+early_signals.end_quietly()
+class C: pass
+c = C()
+def callback(_):
+    os.kill(os.getpid(), signal.SIGINT)
+    for _ in range(1000):  # the handler runs here, between this callback's bytecodes
+        pass
+ref = weakref.ref(c, callback)
+del c
+print("ran on", early_signals.received == signal.SIGINT)
+"""
+
+
+def test_an_early_signal_whose_exit_is_swallowed_is_noted_and_not_printed() -> None:
+    """The server, once it watches signals, ends for a signal noted before (server._stop_on_signal);
+    python's "Exception ignored ... SystemExit" report of it was printed on stderr before."""
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNAL_IN_A_WEAKREF_CALLBACK], capture_output=True, text=True, timeout=30
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ran on True\n", "")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 async def test_a_signal_ends_a_stdio_adapter_and_the_debuggee_it_launched(
     make_program: Callable[..., Path], signum: int
