@@ -15,6 +15,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from monadapter.agent.wiring import AUX_CANDIDATES, DEBUGGER_ID, TOOL_NAME
 from monadapter.client import DapClient, DapConnectionClosed, DapTimeout, adapter_command
 
 #: Seconds for every wait of a test (each test also has pytest-timeout's 60 s).
@@ -138,3 +141,15 @@ async def run_continuing(
         await client.continue_(thread_id)
     await client.wait_for_event("terminated")
     return int(event["body"]["exitCode"]), stops
+
+
+def our_tool_ids_free() -> None:
+    """Before a test starts a real engine in the pytest process: our tool ids must be free. Held by
+    monadapter, an earlier test leaked them (an engine never stopped): a failure. Held by another tool
+    (pdb's monitoring backend, a profiler run over the tests): a skip that names it, as the engine
+    would refuse to start beside it (ToolBusyError)."""
+    holders = {tool: sys.monitoring.get_tool(tool) for tool in (DEBUGGER_ID, *AUX_CANDIDATES)}
+    assert TOOL_NAME not in holders.values(), f"our tool ids leaked by an earlier test: {holders}"
+    taken = {tool: name for tool, name in holders.items() if name is not None}
+    if taken:
+        pytest.skip(f"another tool holds our sys.monitoring ids in this process: {taken}")

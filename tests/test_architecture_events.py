@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from engine_helpers import our_tool_ids_free
 
 from monadapter.agent.engine import Engine
 from monadapter.agent.exceptions import ExceptionFilters
@@ -81,8 +82,7 @@ def test_every_function_the_architecture_names_exists() -> None:
 @pytest.fixture
 def engine() -> Iterator[Engine]:
     """A real engine started in this process (its tool ids and events), stopped after the test."""
-    if any(M.get_tool(tool) is not None for tool in (DEBUGGER_ID, *AUX_CANDIDATES)):
-        pytest.skip("another tool holds one of our ids in this process")
+    our_tool_ids_free()
     started = Engine(Sources(), lambda _event, _body: None, lambda: set())
     started.start()
     yield started

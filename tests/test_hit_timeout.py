@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from engine_helpers import launch_arguments, line_of, session, top_frame, write_program
+from engine_helpers import launch_arguments, line_of, our_tool_ids_free, session, top_frame, write_program
 from inspection_helpers import finish
 
 from monadapter.agent.breakpoints import Breakpoint, LineProbe, render_log
@@ -25,7 +25,6 @@ from monadapter.agent.hitwatch import HitWatch, expression_frame
 from monadapter.agent.interrupt import Interrupter
 from monadapter.agent.outcome import HitOutcome
 from monadapter.agent.sources import Sources
-from monadapter.agent.wiring import AUX_CANDIDATES
 
 PROGRAM = """
     import threading
@@ -161,8 +160,7 @@ def test_a_condition_ended_at_its_edge_never_raises_into_the_program(tmp_path: P
     the program's code: a thread may see it one switch point late (3.13+ look at it at the next one),
     after the condition returned, and our LINE callback catches it there (``except HitTimeout``)
     before it returns. (Without that clause, 1 to 3 of these 40 runs raised into the program.)"""
-    if any(sys.monitoring.get_tool(tool) is not None for tool in (sys.monitoring.DEBUGGER_ID, *AUX_CANDIDATES)):
-        pytest.skip("another tool holds one of our ids in this process")
+    our_tool_ids_free()
     path = write_program(tmp_path, EDGES, "edges.py")
     spec = importlib.util.spec_from_file_location("edges", path)
     assert spec is not None and spec.loader is not None
