@@ -14,6 +14,7 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_helpers import WAIT, launch_arguments, line_of, run_to_exit, session, write_program
@@ -348,3 +349,50 @@ def test_an_import_of_ours_already_waiting_for_a_thread_that_then_parks_fails(tm
         sys.path.remove(str(tmp_path))
         for name in ("late_imports_probe", "late_imports_gate"):
             sys.modules.pop(name, None)
+
+
+EVALUATOR = """
+    import threading
+    def importer():
+        import slowmod  # stops inside slowmod's module code
+    worker = threading.Thread(target=importer)
+    worker.start()
+    while worker.is_alive():
+        pass  # main is halted here, in Python code, while the worker is paused
+    import slowmod
+    print("imported", slowmod.VALUE)
+"""
+
+
+@pytest.mark.parametrize(
+    ("context", "source"), [("watch", "__import__('slowmod').VALUE"), ("repl", "from slowmod import VALUE")]
+)
+async def test_evaluating_an_import_of_a_module_another_paused_thread_is_importing_fails_and_says_why(
+    tmp_path: Path, context: str, source: str
+) -> None:
+    """The program's own ``import`` run by ``evaluate`` on one paused thread waited for ever for the
+    import lock of another paused thread (a lock wait is not interrupted by evaluateTimeout). It now
+    gets what importlib gives a circular import, the partly run module, and using it fails saying
+    that the program is paused while importing it; both threads go on when continued."""
+    program = write_program(tmp_path, EVALUATOR)
+    module = write_program(tmp_path, "VALUE = 41 + 1  # inside\n", name="slowmod.py")
+    async with session() as client:
+        stopped = await client.launch_and_stop(
+            {module: [line_of(module, "# inside")]}, **launch_arguments(program, evaluateTimeout=0)
+        )
+        worker = stopped["body"]["threadId"]
+        threads = await client.request("threads")
+        main = next(thread["id"] for thread in threads["threads"] if thread["id"] != worker)
+        frame = (await client.stack_trace(main))[0]["id"]  # waits until main is parked in its loop
+
+        async def evaluate(text: str, how: str) -> dict[str, Any]:
+            arguments = {"expression": text, "frameId": frame, "context": how}
+            return await client.request("evaluate", arguments, timeout=WAIT)
+
+        with pytest.raises(DapError, match="the program is paused while importing slowmod"):
+            await evaluate(source, context)
+        await evaluate("import slowmod", "repl")  # the partly run module, at once
+        assert (await evaluate("slowmod.__name__", "watch"))["result"] == "'slowmod'"
+        await client.continue_(worker)
+        assert await run_to_exit(client) == 0
+        assert "imported 42\n" in client.output("stdout")

@@ -56,7 +56,9 @@ _program_import = BUILTINS["__import__"]
 _initializing: set[str] = set()
 #: Whether :func:`hide` was called: our modules stay out of ``sys.modules`` from then on.
 _hidden = False
-#: Threads running an import of ours of a module not ours now (agent/importlocks.py).
+#: Threads whose imports must not wait for a thread we hold paused (agent/importlocks.py): one running
+#: an import of ours of a module not ours, or a request on a paused thread (the program's code an
+#: ``evaluate`` runs there: ``PausedRequests.on_thread``).
 LATE_IMPORTERS: set[int] = set()
 #: Thread id -> its entry in importlib's ``_blocking_on`` while we hold it paused (importlocks.note_paused).
 PAUSED_THREADS: dict[int, list[Any]] = {}
@@ -98,6 +100,27 @@ def _import_other(
     if PAUSED_THREADS:  # else nothing to check: importlocks.py is not loaded at start
         load(f"{__name__}.importlocks").raise_if_partly_run(absolute)
     return module
+
+
+def paused_import_text(exc: BaseException) -> str | None:
+    """Why ``exc`` came, when the program's code a request ran imported a module a thread we hold
+    paused is importing: importlib's deadlock error (an import that would have waited for that
+    thread: the request's thread is in :data:`LATE_IMPORTERS`), or the AttributeError or ImportError
+    of the partly run module importlib hands back then, as for a circular import. None otherwise."""
+    if not PAUSED_THREADS:
+        return None
+    importlocks = load(f"{__name__}.importlocks")
+    module = getattr(exc, "obj", None) if isinstance(exc, AttributeError) else None
+    try:
+        if isinstance(exc, _DeadlockError):
+            importlocks.raise_if_paused_held()
+        elif isinstance(module, ModuleType):
+            importlocks.raise_if_partly_run(module.__name__)
+        elif isinstance(exc, ImportError) and isinstance(exc.name, str):
+            importlocks.raise_if_partly_run(exc.name)
+    except PausedImportError as paused:
+        return f"{paused} ({type(exc).__name__}: {exc})"
+    return None
 
 
 def _ours(name: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monadapter.agent import paused_import_text
 from monadapter.agent.static import qualname
 
 #: Longest value string sent for a variable, a watch or a hover; longer ones end in "...".
@@ -23,7 +24,11 @@ _CYCLE: dict[type, str] = {list: "[...]", tuple: "(...)", set: "{...}", frozense
 
 
 def describe_exception(exc: BaseException) -> str:
-    """Return ``"Type: message"`` for ``exc``, even when its ``__str__`` raises."""
+    """Return ``"Type: message"`` for ``exc``, even when its ``__str__`` raises; for importlib's
+    deadlock error of an import that would have waited for a thread we hold paused, which one."""
+    paused = paused_import_text(exc)
+    if paused is not None:
+        return paused
     try:
         message = str(exc)
     except Exception:  # a broken __str__ must not turn one failure into another

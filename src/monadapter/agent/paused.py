@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable
 
+from . import LATE_IMPORTERS
 from .channel import Request
 from .codes import path_key
 from .exception_info import exception_info
@@ -154,6 +155,11 @@ class PausedRequests:
                 return answer(parked, arguments)
 
             def job() -> None:
+                # the program's imports it runs fail, not wait for ever, where they would wait for
+                # another thread we hold paused (agent/importlocks.py); a nested request's is its own
+                outermost = parked.ident not in LATE_IMPORTERS
+                if outermost:
+                    LATE_IMPORTERS.add(parked.ident)
                 try:
                     request.reply(self._debugger.interrupter.run(run, self.evaluate_timeout()))
                 except InspectError as exc:
@@ -169,6 +175,8 @@ class PausedRequests:
                 except Exception as exc:
                     request.fail(f"{request.command} failed: {type(exc).__name__}: {exc}")
                 finally:
+                    if outermost:
+                        LATE_IMPORTERS.discard(parked.ident)
                     with self._jobs_lock:
                         self._running_jobs.pop(request.seq, None)
                         self._cancelled.discard(request.seq)
