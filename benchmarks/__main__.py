@@ -11,7 +11,7 @@ from pathlib import Path
 
 import anyio
 
-from benchmarks import report, scale_workloads
+from benchmarks import isolation, report, scale_workloads
 from benchmarks.dap_driver import DapDebugger
 from benchmarks.jobs import Context, Driver
 from benchmarks.pdb_driver import Pdb
@@ -106,6 +106,11 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([args.python, "-m", "compileall", "-q", str(scale_workloads.GENERATED)], check=True)
     debuggers = _debuggers([n.strip() for n in args.debuggers.split(",") if n.strip()], args.python)
     machine = report.machine_description()  # before the run, so the load average is the machine's own
+    if not isolation.adopt_orphans():
+        print(
+            "cannot adopt orphaned processes here: a run's processes whose parent exited are not waited for",
+            file=sys.stderr,
+        )
     with tempfile.TemporaryDirectory(prefix="monadapter-bench-") as scratch:
         ctx = Context(python=args.python, scratch=Path(scratch), smoke=args.smoke)
         results = anyio.run(

@@ -88,7 +88,8 @@ class DapDebugger(Driver):
             result = new_result_path(ctx)
             launched_at = time.perf_counter()
             launch = await session.start_request("launch", self._launch_arguments(program, result, ctx))
-            await session.event("initialized")
+            # a launch that fails (its debuggee exited before its agent started) is answered first
+            await session.event("initialized", unexpected=("exited", "terminated"), answer=launch)
             started = time.perf_counter()
             await self._set_breakpoints(session, breakpoints, [program.path])
             if marks is not None:

@@ -2,8 +2,9 @@
 
 The client is the one the project's tests use; this wrapper adds what a measurement needs: every
 failure becomes :class:`~benchmarks.jobs.Unsupported` with the adapter's message (so the table
-can say why a cell is empty), a wait for a stop ends early when the program ends instead, and a
-debuggee left running by a run that was cut off is killed so it cannot slow the next one.
+can say why a cell is empty), a wait for a stop ends early when the program ends instead (and the
+wait for ``initialized`` when the launch fails, quoting the debuggee's stderr), and a debuggee left
+running by a run that was cut off is killed so it cannot slow the next one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeo
 _UNEXPECTED_CHECK = 0.25
 #: Seconds the client gives the adapter to exit after its stdin closed, before killing it.
 _CLOSE_GRACE = 5.0
+#: Seconds a wait ended by the program's end gives the request that failed with it to say why.
+_ANSWER_GRACE = 2.0
+#: How much of the debuggee's last line on stderr an error message quotes.
+_STDERR_QUOTED = 300
 
 
 class DapSession:
@@ -32,6 +37,8 @@ class DapSession:
         self._client = client
         self._timeout = timeout
         self._disconnected = False
+        #: bodies of responses read early by :meth:`event` (seq -> body), for :meth:`response`
+        self._early: dict[int, dict[str, Any]] = {}
 
     async def start_request(self, command: str, arguments: dict[str, Any]) -> PendingResponse:
         """Send a request now (``launch`` answers only after ``configurationDone``); see :meth:`response`."""
@@ -40,6 +47,8 @@ class DapSession:
 
     async def response(self, pending: PendingResponse) -> dict[str, Any]:
         """The body of a request sent with :meth:`start_request`."""
+        if pending.seq in self._early:
+            return self._early.pop(pending.seq)
         try:
             return await pending.result(self._timeout)
         except DapError as exc:
@@ -51,8 +60,13 @@ class DapSession:
         """Send a request and return its response body."""
         return await self.response(await self.start_request(command, arguments))
 
-    async def event(self, name: str, *, unexpected: Sequence[str] = ()) -> dict[str, Any]:
-        """The body of the next ``name`` event; an ``unexpected`` event arriving first ends the run.
+    async def event(
+        self, name: str, *, unexpected: Sequence[str] = (), answer: PendingResponse | None = None
+    ) -> dict[str, Any]:
+        """The body of the next ``name`` event; an ``unexpected`` event arriving first ends the run,
+        and so does a failed ``answer``: a request whose response comes first only when it failed
+        (``launch``, before ``initialized``). The run then ends with the adapter's message and the
+        end of the debuggee's stderr, at once rather than when the wait times out.
 
         The client waits for one event name at a time, so the wait goes in short slices and looks
         for the unexpected ones in between; the event itself is returned as soon as it is read.
@@ -67,11 +81,30 @@ class DapSession:
                     pass
                 except DapConnectionClosed as exc:
                     raise Unsupported(str(exc)) from None
+                if answer is not None and answer.seq in self._client.answer_order and answer.seq not in self._early:
+                    self._early[answer.seq] = await self._answer_or_why(answer)
                 for event in self._client.events[seen:]:
                     if event.get("event") in unexpected:
+                        if answer is not None and answer.seq not in self._early:
+                            with anyio.move_on_after(_ANSWER_GRACE):  # a launch that failed says why
+                                self._early[answer.seq] = await self._answer_or_why(answer)
                         raise Unsupported(
                             f"got '{event['event']}' {event.get('body') or ''} while waiting for '{name}'"
+                            + self._stderr_tail()
                         )
+
+    async def _answer_or_why(self, pending: PendingResponse) -> dict[str, Any]:
+        """The body of ``pending``'s response; when it failed, the failure with the debuggee's stderr."""
+        try:
+            return await self.response(pending)
+        except Unsupported as exc:
+            raise Unsupported(f"{exc}{self._stderr_tail()}") from None
+
+    def _stderr_tail(self) -> str:
+        """The last line the debuggee wrote to stderr (a traceback's exception), for a message
+        saying why a run ended."""
+        lines = self._client.output("stderr").strip().splitlines()
+        return f"; its stderr ended: {lines[-1][-_STDERR_QUOTED:]!r}" if lines else ""
 
     @property
     def debuggee_pid(self) -> int | None:

@@ -5,6 +5,11 @@ over all debuggers alike. The order of the debuggers rotates from one repeat to 
 debugger that failed a scenario once, or was cut off for being too slow, is not asked again; one
 whose runs of a scenario have used up the cell budget stops after two runs (the table shows
 ``n=``), so a debugger that is many times slower cannot eat the time of the whole run.
+
+After every run (plain or under a debugger) the runner waits until every process that run
+started is gone, killing what is left after a few seconds (benchmarks/isolation.py): a debuggee
+or launcher still running or exiting would otherwise be timed with the next run. The log says
+what was left, how long it took to go, and what was killed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
+from benchmarks import isolation
 from benchmarks.jobs import Context, Driver, Measurements, NotApplicable, Unsupported
 from benchmarks.plain import PlainPython
 from benchmarks.scenarios import Scenario
@@ -66,9 +72,11 @@ async def run_all(
     cutoff: float,
     cell_budget: float,
     progress: Callable[[str], None],
+    settle_timeout: float = isolation.SETTLE_TIMEOUT,
 ) -> Results:
     """Measure ``repeats`` times; a single debugger run longer than ``cutoff`` seconds is abandoned,
-    and a cell that has taken ``cell_budget`` seconds over at least two runs is not run again."""
+    and a cell that has taken ``cell_budget`` seconds over at least two runs is not run again. The
+    processes a run leaves get ``settle_timeout`` seconds to exit before the next run, then are killed."""
     results = Results()
     spent: dict[tuple[str, str], float] = defaultdict(float)
     plain = PlainPython()
@@ -82,6 +90,7 @@ async def run_all(
             if program is not None and program.name not in plain_done:
                 plain_done.add(program.name)
                 results.plain[program.name].append(await plain.run(program, ctx))
+                await _settle(f"[{repeat + 1}/{repeats}] {scenario.key:<16} {'plain':<10}", progress, settle_timeout)
             for debugger in order:
                 key = (scenario.key, debugger.name)
                 if key in results.outcomes or (
@@ -91,15 +100,15 @@ async def run_all(
                 run_started = time.perf_counter()
                 outcome, measured = await _measure_once(debugger, scenario, ctx, scenario.cutoff or cutoff)
                 spent[key] += time.perf_counter() - run_started
+                cell = f"[{repeat + 1}/{repeats}] {scenario.key:<16} {debugger.name:<10}"
                 if outcome is not None:
                     results.outcomes[key] = outcome
-                    progress(
-                        f"[{repeat + 1}/{repeats}] {scenario.key:<16} {debugger.name:<10} {outcome.kind}: {outcome.message}"
-                    )
+                    progress(f"{cell} {outcome.kind}: {outcome.message}")
                 else:
                     assert measured is not None
                     results.samples[key].append(measured)
-                    progress(f"[{repeat + 1}/{repeats}] {scenario.key:<16} {debugger.name:<10} {_brief(measured)}")
+                    progress(f"{cell} {_brief(measured)}")
+                await _settle(cell, progress, settle_timeout)
     results.seconds = time.perf_counter() - started
     return results
 
@@ -119,6 +128,13 @@ async def _measure_once(
         return Outcome("not supported", str(exc)), None
     except Exception as exc:  # a broken run must not end the whole benchmark: report it instead
         return Outcome("error", f"{type(exc).__name__}: {exc}"), None
+
+
+async def _settle(cell: str, progress: Callable[[str], None], timeout: float) -> None:
+    """Wait until the processes of the run just logged as ``cell`` are gone; log any it left."""
+    settled = await isolation.settle(timeout)
+    if settled.found:
+        progress(f"{cell} left processes: {settled}")
 
 
 def _brief(measured: Measurements) -> str:
