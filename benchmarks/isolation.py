@@ -89,8 +89,13 @@ def _table() -> dict[int, tuple[int, str]]:
 
 
 def _command(pid: int) -> str:
+    """The command line of ``pid``; the bracketed name alone for one that is exiting (its command
+    line is gone by then)."""
     try:
-        raw = Path(_PROC, str(pid), "cmdline").read_bytes()
+        raw = (
+            Path(_PROC, str(pid), "cmdline").read_bytes()
+            or b"[" + Path(_PROC, str(pid), "comm").read_bytes().strip() + b"]"
+        )
     except OSError:
         return "?"
     return raw.rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace")[:_COMMAND_SHOWN]
