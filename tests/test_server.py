@@ -353,6 +353,32 @@ def test_an_early_signal_whose_exit_is_swallowed_is_noted_and_not_printed() -> N
     assert (result.returncode, result.stdout, result.stderr) == (0, "ran on True\n", "")
 
 
+#: A signal of the adapter's early window that lands once the server runs, inside its task group,
+#: before it watches signals (server._stop_on_signal): seen in CI under load, after ``initialize``.
+SIGNAL_INSIDE_THE_SERVERS_TASK_GROUP = """
+import os, signal, anyio
+from monadapter.__main__ import run_server
+from monadapter.adapter import early_signals
+early_signals.end_quietly()
+async def serve():
+    async with anyio.create_task_group():
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs here, inside the task group
+            pass
+        print("ran on")
+run_server(serve)
+"""
+
+
+def test_an_early_signal_inside_the_servers_task_group_ends_the_adapter_with_code_0() -> None:
+    """The task group wraps the early handler's SystemExit in an exception group: the adapter ended
+    with code 1 and a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNAL_INSIDE_THE_SERVERS_TASK_GROUP], capture_output=True, text=True, timeout=30
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 async def test_a_signal_ends_a_stdio_adapter_and_the_debuggee_it_launched(
     make_program: Callable[..., Path], signum: int

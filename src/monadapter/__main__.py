@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # argparse, pathlib and tempfile are imported where used: wit
     # before the answer to initialize delays it.
     import argparse
     import socket
+    from collections.abc import Awaitable, Callable
     from pathlib import Path
     from typing import NoReturn
 
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     early = _answer_initialize_early(options.log_dir) if sock is None else None
     import logging
 
-    import anyio
+    import anyio  # noqa: F401  # run_server's: imported here, between the two looks for a launch to head-start
 
     head_start = _head_start(early)
     from monadapter.adapter import server
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     head_start = head_start or _head_start(early)
     logging.basicConfig(format="monadapter: %(levelname)s: %(message)s")
     if early is not None:
-        anyio.run(server.serve_stdio, early, head_start)
+        run_server(server.serve_stdio, early, head_start)
     elif sock is not None:
         import threading
 
@@ -174,8 +175,27 @@ def main(argv: list[str] | None = None) -> int:
         # meanwhile. Not for stdio, whose first request is already waiting: the import would
         # only compete with the one the request makes for the interpreter lock.
         threading.Thread(target=_warm_up, name="monadapter.warm-up", daemon=True).start()
-        anyio.run(server.serve_tcp, sock, options.log_dir, options.access_token)
+        run_server(server.serve_tcp, sock, options.log_dir, options.access_token)
     return 0
+
+
+def run_server[*Args](serve: Callable[[*Args], Awaitable[object]], *args: *Args) -> None:
+    """``anyio.run(serve, *args)``. A signal that lands after the server started but before it watches
+    signals (server._stop_on_signal) raises the early handler's SystemExit inside the server's task
+    group, which wraps it: it ends the adapter as that SystemExit (code 0), not as an exception group
+    with a traceback (seen in CI under load)."""
+    import anyio
+
+    try:
+        anyio.run(serve, *args)
+    except BaseExceptionGroup as group:
+        exits, rest = group.split(SystemExit)
+        if exits is None or rest is not None:
+            raise
+        leaf: BaseException = exits
+        while isinstance(leaf, BaseExceptionGroup):
+            leaf = leaf.exceptions[0]
+        raise leaf from None
 
 
 def _answer_initialize_early(log_dir: Path | None) -> EarlyStart:
