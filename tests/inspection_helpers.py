@@ -1,4 +1,4 @@
-"""Real paused frames for the Inspector tests: a thread stopped inside a function, answering calls on itself.
+"""Real paused frames for the StackReader and Inspector tests: a thread stopped inside a function, answering calls on itself.
 
 This is the situation the engine creates: the debuggee thread waits inside a monitoring callback and runs
 the inspection requests queued to it. Here the thread waits inside ``pause()``, called by the program
@@ -21,6 +21,7 @@ from engine_helpers import launch_arguments, line_of, top_frame
 from monadapter.agent.codes import is_library_file
 from monadapter.agent.frames import Inspector
 from monadapter.agent.handles import Handles
+from monadapter.agent.stack import StackReader
 from monadapter.client import DapClient
 
 WAIT = 10.0
@@ -34,7 +35,9 @@ def source_for(code: CodeType) -> dict[str, Any]:
 
 
 def make_inspector(**options: Any) -> Inspector:
-    return Inspector(Handles(), source_for=source_for, options=options, library=is_library_file)
+    """An Inspector on a StackReader of its own (``inspector.stack``), as the Debugger makes them."""
+    stack = StackReader(Handles(), source_for=source_for, options=options, library=is_library_file)
+    return Inspector(stack, options=options)
 
 
 class PausedThread:
@@ -110,7 +113,8 @@ def thread_frames(frame: FrameType) -> list[tuple[FrameType, int]]:
 
 
 class Stop:
-    """A paused program plus an Inspector, with shortcuts that send requests on the paused thread."""
+    """A paused program plus a StackReader and an Inspector, with shortcuts that send requests on the
+    paused thread."""
 
     def __init__(self, program: Callable[[Callable[[], None]], Any], **options: Any) -> None:
         self.inspector = make_inspector(**options)
@@ -129,7 +133,8 @@ class Stop:
         return self.paused.frame
 
     def stack_trace(self, **arguments: Any) -> dict[str, Any]:
-        return self.paused.call(self.inspector.stack_trace, self.paused.ident, thread_frames(self.frame), arguments)
+        stack = self.inspector.stack
+        return self.paused.call(stack.stack_trace, self.paused.ident, thread_frames(self.frame), arguments)
 
     @property
     def frame_id(self) -> int:
@@ -139,7 +144,8 @@ class Stop:
     def scopes(self, return_value: tuple[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         """Return the scopes of the paused frame by name."""
         frame_id = self.frame_id
-        body = self.paused.call(lambda: self.inspector.scopes({"frameId": frame_id}, return_value=return_value))
+        stack = self.inspector.stack
+        body = self.paused.call(lambda: stack.scopes({"frameId": frame_id}, return_value=return_value))
         return {scope["name"]: scope for scope in body["scopes"]}
 
     def variables(self, reference: int, **arguments: Any) -> list[dict[str, Any]]:

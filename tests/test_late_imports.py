@@ -1,8 +1,9 @@
 """Modules the agent imports late, after the program runs, never wait for an import lock a thread we
 hold paused owns (agent/__init__.py, ``_import``): such a request fails and says why, and the session
-and the program go on. A paused thread in the middle of importing ``dataclasses`` (a breakpoint at
-module level of the standard library's own file) holds importlib's lock for it until resumed; the
-first stackTrace loads the agent's frame and value readers, which import ``dataclasses``."""
+and the program go on. A paused thread in the middle of importing ``dataclasses`` or ``typing`` (a
+breakpoint at module level of the standard library's own file) holds importlib's lock for it until
+resumed: a stop's stack and scopes need neither (agent/stack.py), the value readers (agent/frames.py:
+variables, evaluate) import both."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 import types
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,34 +26,55 @@ import monadapter.agent as agent
 from monadapter.agent import importlocks
 from monadapter.client import DapError
 
-#: The standard library's dataclasses.py: the debuggee runs this interpreter's, as the tests do.
-DATACLASSES = Path(dataclasses.__file__)
+#: The standard library's dataclasses.py and typing.py: the debuggee runs this interpreter's, as the
+#: tests do. Each is imported by a program that imports it (the agent loads neither at start).
+STANDARD = {"dataclasses": Path(dataclasses.__file__), "typing": Path(typing.__file__)}
 
 PROGRAM = """
-    import dataclasses
-    done = dataclasses.is_dataclass(1)  # imported
+    import {name}
+    done = {name}.__name__  # imported
 """
 
 
-async def test_a_request_that_imports_a_module_a_paused_thread_is_importing_fails_and_says_why(
-    tmp_path: Path,
+@pytest.mark.parametrize("name", sorted(STANDARD))
+async def test_a_stop_inside_the_import_of_a_module_the_value_readers_import_shows_its_stack_and_scopes(
+    tmp_path: Path, name: str
 ) -> None:
-    program = write_program(tmp_path, PROGRAM)
-    inside = line_of(DATACLASSES, "__all__ = [")
+    """A breakpoint at module level of the standard library's ``dataclasses.py`` or ``typing.py``
+    (justMyCode off): the paused thread holds importlib's lock for that module until resumed. The
+    stack is shown (the module's frame, importlib's, the program's, each at its line) and so are the
+    scopes; a variables request, whose readers import that module, fails saying why; the session and
+    the program go on, and once the import is done the same request succeeds."""
+    program = write_program(tmp_path, PROGRAM.format(name=name))
+    module = STANDARD[name]
+    inside = line_of(module, "__all__ = [")
     async with session() as client:
         stopped = await client.launch_and_stop(
-            {str(DATACLASSES): [inside], program: [line_of(program, "# imported")]},
+            {str(module): [inside], program: [line_of(program, "# imported")]},
             **launch_arguments(program, justMyCode=False),
         )
         thread_id = stopped["body"]["threadId"]
-        with pytest.raises(DapError, match="the program is paused while importing dataclasses"):
-            await client.request("stackTrace", {"threadId": thread_id}, timeout=10)
-        threads = await client.request("threads")  # the agent still answers
+        threads = await client.request("threads")
         assert [thread["id"] for thread in threads["threads"]] == [thread_id]
+        frames = await client.stack_trace(thread_id)
+        top, bottom = frames[0], frames[-1]
+        assert (top["name"], top["source"]["path"], top["line"]) == ("<module>", str(module), inside)
+        assert (bottom["name"], bottom["source"]["path"]) == ("<module>", str(program))
+        assert bottom["line"] == line_of(program, f"import {name}")
+        assert all(frame["source"]["name"].startswith("<frozen importlib") for frame in frames[1:-1]), frames
+        scopes = await client.scopes(top["id"])
+        assert [scope["name"] for scope in scopes] == ["Globals"]  # module code: its locals are its globals
+        assert scopes[0]["namedVariables"] > 0
+        with pytest.raises(DapError, match=f"the program is paused while importing {name}"):
+            await client.variables(scopes[0]["variablesReference"])
+        assert await client.stack_trace(thread_id, levels=1) == [top]  # the session goes on
         await client.continue_(thread_id)
         stopped = await client.wait_for_event("stopped")  # the program went on, finished its import
         frames = await client.stack_trace(stopped["body"]["threadId"])
         assert frames[0]["line"] == line_of(program, "# imported")
+        scopes = await client.scopes(frames[0]["id"])
+        shown = {variable["name"] for variable in await client.variables(scopes[0]["variablesReference"])}
+        assert name in shown
         assert await run_to_exit(client, stopped) == 0
 
 

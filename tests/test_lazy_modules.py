@@ -26,12 +26,15 @@ AT_START = (
 #: first statement head, or by the first code of a file with breakpoints waiting, in PY_START), or
 #: while the engine's lock is held (breakpoints, at the first breakpoint set; data_watches and
 #: data_stops, at the first request about data breakpoints), or while a thread is paused (handles,
-#: exception_info, at the first request about a stop; pathmap and static with a configuration that
-#: needs them; gate in a child waiting for its session; importlocks at the first import of ours of a
-#: module not loaded yet, maybe a step's ast in its callback).
+#: exception_info, at the first request about a stop; stack and what it uses, formatting, presentation,
+#: static, tasks, value_members and variable_refs, at the first stackTrace or scopes, which are shown
+#: even while a thread is paused importing a module the value readers import, dataclasses or typing,
+#: tests/test_late_imports.py; pathmap and static with a configuration that needs them; gate in a child
+#: waiting for its session; importlocks at the first import of ours of a module not loaded yet, maybe
+#: a step's ast in its callback).
 LAZY = (
-    "breakpoints", "data_stops", "data_watches", "exception_info", "gate", "handles", "importlocks", "pathmap",
-    "sourcemap", "static",
+    "breakpoints", "data_stops", "data_watches", "exception_info", "formatting", "gate", "handles", "importlocks",
+    "pathmap", "presentation", "sourcemap", "stack", "static", "tasks", "value_members", "variable_refs",
 )  # fmt: skip
 
 PROBE = """

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from engine_helpers import launch_arguments, line_of
 
-from monadapter.agent.frames import _FEW_ITEMS, _locals_run_no_code, _scopes_may_run_code
+from monadapter.agent.frames import _FEW_ITEMS, _locals_run_no_code
+from monadapter.agent.stack import _scopes_may_run_code
 from monadapter.agent.variable_refs import ScopeRef
 from monadapter.client import DapClient
 

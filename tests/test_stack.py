@@ -1,4 +1,4 @@
-"""stackTrace answered by the Inspector on real paused frames, and the Handles registry behind frame ids."""
+"""stackTrace answered by the StackReader on real paused frames, and the Handles registry behind frame ids."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_frames_of_monadapter_code_are_never_shown() -> None:
         frames = captured[0]
         own = [f for f, _ in frames if f.f_code.co_filename == formatting.__file__]
         assert own, "the captured stack should run through formatting.py"
-        body = stop.paused.call(stop.inspector.stack_trace, stop.paused.ident, frames, {})
+        body = stop.paused.call(stop.inspector.stack.stack_trace, stop.paused.ident, frames, {})
         names = [frame["name"] for frame in body["stackFrames"]]
         prefix = "test_frames_of_monadapter_code_are_never_shown.<locals>."
         assert names[:2] == [prefix + "Spy.__repr__", prefix + "program"]
@@ -162,14 +162,15 @@ def test_handles_give_unique_ids_across_threads() -> None:
 @pytest.mark.unit
 def test_ids_of_a_resumed_thread_are_refused_by_every_request() -> None:
     inspector = make_inspector()
+    stack = inspector.stack
     paused = PausedThread(nested)
-    body = paused.call(inspector.stack_trace, paused.ident, thread_frames(paused.frame), {})
+    body = paused.call(stack.stack_trace, paused.ident, thread_frames(paused.frame), {})
     frame_id = body["stackFrames"][0]["id"]
-    scopes = paused.call(lambda: inspector.scopes({"frameId": frame_id}))["scopes"]
+    scopes = paused.call(lambda: stack.scopes({"frameId": frame_id}))["scopes"]
     inspector.handles.clear_thread(paused.ident)
     paused.resume()
     with pytest.raises(InspectError, match="unknown frameId"):
-        inspector.scopes({"frameId": frame_id})
+        stack.scopes({"frameId": frame_id})
     with pytest.raises(InspectError, match="unknown variablesReference"):
         inspector.variables({"variablesReference": scopes[0]["variablesReference"]})
     with pytest.raises(InspectError, match="unknown frameId"):

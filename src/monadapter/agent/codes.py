@@ -10,12 +10,13 @@ import sys
 import types
 from collections.abc import Iterator
 from stat import S_ISLNK
-from types import CodeType
+from types import CodeType, FrameType
 
 #: ``dis.opmap["RESUME"]`` and ``["CACHE"]`` without ``dis`` (~0.2 MB in every debuggee, benchmarks A2):
 #: a function without cells starts with its RESUME, and CACHE is 0 (3.11+; test_sysmon_facts checks both).
 _RESUME_OPCODE = (lambda: None).__code__.co_code[0]
 _CACHE_OPCODE = 0
+_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: the code keeps its locals in fast slots (a function body)
 #: The identity key of a code object for our registries. ``object.__hash__`` is the address-based
 #: hash (a bit rotation of the address: distinct for distinct live objects), like ``id()``, but
 #: ``id()`` raises the audit event "builtins.id": with our audit hook installed (agent/sources.py)
@@ -83,6 +84,12 @@ def is_library_file(filename: str) -> bool:
     if filename.startswith("<"):
         return filename.startswith("<frozen ")
     return path_key(filename).startswith(_LIBRARY_ROOTS)
+
+
+def is_function_frame(frame: FrameType) -> bool:
+    """True when the frame keeps its locals in fast slots (a function body, not module or class code).
+    Here, not in frame_locals.py (which imports ``contextlib``): a stop's scopes need it (agent/stack.py)."""
+    return bool(frame.f_code.co_flags & _CO_OPTIMIZED)
 
 
 def walk(code: CodeType) -> Iterator[CodeType]:

@@ -12,9 +12,10 @@ import builtins
 from types import CodeType, FrameType, MemberDescriptorType, ModuleType
 from typing import Any
 
+from .codes import is_function_frame
 from .data_watches import MISSING, Target
 from .evaluate_names import attribute_expression
-from .frame_locals import fast_local_names, is_function_frame
+from .frame_locals import fast_local_names
 from .handles import Handles
 from .registry import file_key
 from .static import MISSING as NOT_DEFINED

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .frames import Inspector
     from .handles import Handles
     from .paused import PausedRequests
+    from .stack import StackReader
     from .wire import RawJSON
 
 
@@ -61,6 +62,7 @@ class Debugger:
         self.engine.parking.nested_stop = self.interrupter.hold
         #: the adapter detached (``disconnect``): the program is to run on without it
         self.detached = False
+        self._stack_reader_made: StackReader | None = None
         self._inspector_made: Inspector | None = None
         # the time limit the interrupter ends conditions and logpoint expressions after (None: it does not look)
         self._hits_timeout: float | None = None
@@ -131,8 +133,14 @@ class Debugger:
         return self._paused
 
     def _inspecting(self, answer: Callable[[dict[str, Any]], dict[str, Any] | RawJSON]) -> Callable[[Request], None]:
-        """The handler of a request the inspector answers on the paused thread (PausedRequests.on_thread)."""
-        return lambda request: self.paused.on_thread(lambda _parked, arguments: answer(arguments))(request)
+        """The handler of a request the inspector answers on the paused thread (PausedRequests.on_thread);
+        the inspector is made (imported) first, here on the I/O thread."""
+
+        def handler(request: Request) -> None:
+            self.inspector  # noqa: B018  # made here, not inside the paused thread's callback
+            self.paused.on_thread(lambda _parked, arguments: answer(arguments))(request)
+
+        return handler
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -176,22 +184,36 @@ class Debugger:
         except RulesError:  # the adapter refuses bad rules: only a hand-written attach gets here
             rules = Rules()
         self.engine.user.configure(just_my_code=options.get("justMyCode") is not False, rules=rules)
-        self._inspector_made = None  # made again with these options when next needed
+        self._stack_reader_made = self._inspector_made = None  # made again with these options when next needed
         self.watch_hits()  # evaluateTimeout may have changed
 
     @property
-    def inspector(self) -> Inspector:
-        """What reads frames and values (agent/frames.py and the modules it uses), made at the first
-        request that needs it: a program that never stops never loads them (benchmarks A2, memory)."""
-        if self._inspector_made is None:
-            from .frames import Inspector
+    def stack_reader(self) -> StackReader:
+        """What answers stackTrace and scopes (agent/stack.py), made at the first request that needs it
+        (on the I/O thread): a program that never stops never loads it (benchmarks A2, memory). It
+        imports no module the agent had not loaded at start, so a stop's stack is shown even while a
+        thread we hold paused is importing one the value readers need (``dataclasses``, ``typing``)."""
+        if self._stack_reader_made is None:
+            from .stack import StackReader
 
-            self._inspector_made = Inspector(
+            self._stack_reader_made = StackReader(
                 self.handles,
                 source_for=self.sources.source_for,
                 options=self._options,
                 library=self.engine.user.skipped,
             )
+        return self._stack_reader_made
+
+    @property
+    def inspector(self) -> Inspector:
+        """What reads values (agent/frames.py and the modules it uses: ``dataclasses``, ``typing``,
+        ``ast``...), made at the first request that reads them (variables, evaluate, setVariable,
+        setExpression), on the I/O thread: a program that never stops never loads them (benchmarks A2,
+        memory), and a stop's stack does not wait for them."""
+        if self._inspector_made is None:
+            from .frames import Inspector
+
+            self._inspector_made = Inspector(self.stack_reader, options=self._options)
             parking = self.engine.parking
             self._inspector_made.run_console = lambda call: parking.run_nested(get_ident(), call)
         return self._inspector_made

@@ -13,8 +13,9 @@ from types import (
 )
 from typing import Any
 
+from monadapter.agent.codes import is_function_frame
 from monadapter.agent.formatting import describe_exception, type_name
-from monadapter.agent.frame_locals import fast_local_names, is_function_frame, writable_locals, write_name
+from monadapter.agent.frame_locals import fast_local_names, writable_locals, write_name
 from monadapter.agent.handles import InspectError
 from monadapter.agent.interrupt import EvaluationTimeout
 from monadapter.agent.static import MISSING, binds_in_c, class_lookup, instance_dict, qualname

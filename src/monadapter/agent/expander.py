@@ -152,7 +152,7 @@ class Expander(VariableWriter):
 
     def _top_level(self, ref: ScopeRef | ValueRef, members: list[tuple[str, Any]]) -> tuple[Segment, Segment]:
         """Return the runs of group nodes and of the members shown inline."""
-        groups, inline = self.layout(members)
+        groups, inline = self.presentation.layout(members)
         return (
             (len(groups), lambda low, high: [self._group_entry(ref, g) for g in groups[low:high]]),
             (len(inline), lambda low, high: [self._member(ref, n, v) for n, v in inline[low:high]]),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from monadapter.agent import paused_import_text
 from monadapter.agent.static import qualname
+
+TYPE_CHECKING = False  # typing is for mypy only: a stop's stack is shown with this module (agent/stack.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Longest value string sent for a variable, a watch or a hover; longer ones end in "...".
 REPR_LIMIT = 512

@@ -13,14 +13,10 @@ from functools import lru_cache
 from types import FrameType
 from typing import Any, Literal
 
+from monadapter.agent.codes import is_function_frame
+
 _IS_PY313 = sys.version_info >= (3, 13)
 _MISSING = object()
-_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: the code keeps its locals in fast slots (a function body)
-
-
-def is_function_frame(frame: FrameType) -> bool:
-    """True when the frame keeps its locals in fast slots (a function body, not module or class code)."""
-    return bool(frame.f_code.co_flags & _CO_OPTIMIZED)
 
 
 def fast_local_names(frame: FrameType) -> set[str]:

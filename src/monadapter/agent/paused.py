@@ -131,7 +131,7 @@ class PausedRequests:
         request's ``threadId``, ``frameId`` or ``variablesReference``; failures become error replies."""
 
         def handler(request: Request) -> None:
-            self._debugger.inspector  # noqa: B018  # made (imported) here on the I/O thread, not inside a paused thread's callback
+            self._debugger.handles  # noqa: B018  # made here on the I/O thread, not inside a paused thread's callback
             arguments = request.arguments
             dap_id = arguments.get("threadId")
             if not isinstance(dap_id, int):
@@ -143,7 +143,7 @@ class PausedRequests:
                 running = self._debugger.engine.user.running_stack(ident) if ident is not None else []
                 if request.command == "stackTrace" and running and dap_id is not None:
                     # blocked in native code: it stops when it returns to Python; show where it is now
-                    request.reply(self._debugger.inspector.stack_trace(dap_id, running, arguments))
+                    request.reply(self._debugger.stack_reader.stack_trace(dap_id, running, arguments))
                     return
                 request.fail(f"{request.command} needs a paused thread: thread {dap_id!r} is not paused")
                 return
@@ -225,15 +225,16 @@ class PausedRequests:
             parked, arguments.get("frameId")
         )
         shown = parked.returned if top and self._debugger.options.get("showReturnValue") else None
-        return self._debugger.inspector.scopes(arguments, return_value=shown, here=here)
+        return self._debugger.stack_reader.scopes(arguments, return_value=shown, here=here)
 
     def scopes_here(self, request: Request) -> None:
         """scopes, answered here on the I/O thread when that runs none of the program's code: the
         frame's thread is parked and idle (as for :meth:`stack_trace_here`), the program has not imported
         asyncio (the tasks scope asks its event loop), its globals are a plain ``dict``, its locals a
-        function's (or those globals) and every name a plain ``str`` (``frames._scopes_may_run_code``).
+        function's (or those globals) and every name a plain ``str`` (``stack._scopes_may_run_code``).
         Anything else goes to the paused thread. A hand-off less per stop an editor inspects:
         benchmarks S10e."""
+        self._debugger.stack_reader  # noqa: B018  # made (imported) here on the I/O thread
         frame_id = request.arguments.get("frameId")
         dap_id = self._debugger.handles.thread_of(frame_id) if isinstance(frame_id, int) else None
         self._here_or_on_thread(
@@ -300,7 +301,7 @@ class PausedRequests:
         return info
 
     def stack_trace(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
-        return self._debugger.inspector.stack_trace(
+        return self._debugger.stack_reader.stack_trace(
             parked.dap_id, self._debugger.engine.user.stack_of(parked), arguments
         )
 
@@ -312,6 +313,7 @@ class PausedRequests:
         Only frames' code, lines and ``f_back`` are read then. Anything else goes to the paused thread
         (:meth:`on_thread`). A hand-off less per stop: benchmarks S10e. Only the shown frames' sources
         are looked at (one ``stat`` each, as on the paused thread)."""
+        self._debugger.stack_reader  # noqa: B018  # made (imported) here on the I/O thread
         self._here_or_on_thread(
             request,
             self._debugger.ident_of(request.arguments.get("threadId")),
@@ -320,11 +322,11 @@ class PausedRequests:
         )
 
     def _stack_trace_here(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
-        inspector = self._debugger.inspector
-        if inspector.names_read_values(arguments):
+        reader = self._debugger.stack_reader
+        if reader.names_read_values(arguments):
             raise NeedsThread("format")
         stack = self._debugger.engine.user.stack_of(parked)
-        return inspector.stack_trace(parked.dap_id, stack, arguments, source_for=self._source_on_disk)
+        return reader.stack_trace(parked.dap_id, stack, arguments, source_for=self._source_on_disk)
 
     def _here_or_on_thread(
         self,
@@ -335,8 +337,8 @@ class PausedRequests:
     ) -> None:
         """Answer ``request`` with ``here(parked, arguments)`` on this (the I/O) thread when the thread
         ``ident`` is parked and idle and ``here`` does not raise NeedsThread; else with ``on_thread`` on
-        the paused thread (:meth:`on_thread`)."""
-        self._debugger.inspector  # noqa: B018  # made (imported) here, as on_thread does
+        the paused thread (:meth:`on_thread`). What either needs is made (imported) by the caller, here
+        on the I/O thread."""
         parked = self._debugger.engine.parking.parked.get(ident) if ident is not None else None
         if parked is not None and parked.idle():
             try:

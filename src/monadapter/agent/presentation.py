@@ -1,18 +1,25 @@
 """Where named children are shown (debugpy's ``variablePresentation`` groups), with what DAP ``kind`` and
 ``visibility``, and the names of the entries the debugger adds (group nodes, ``len()``, return values).
 
-Kept apart from the expander: frames.py reads the launch option once per session, and setVariable must
-know the made-up names to refuse them.
+Kept apart from the expander: the stack reader (agent/stack.py) reads the launch option once per session
+and lays out a stop's scopes with it, and setVariable must know the made-up names to refuse them. A
+slotted class on agent/records.py's bases, not a dataclass, and ``typing`` for mypy only: a stop's
+scopes are shown while a thread is paused importing either (tests/test_late_imports.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping
 
+from monadapter.agent.records import Value
 from monadapter.agent.static import TYPE_MRO, is_dunder, is_immutable, kind_of_type
 from monadapter.agent.value_members import mangle_prefix
+
+TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (see above)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Placement = Literal["group", "inline", "hide"]
 
 #: Title of each group node, by the category name used in ``variablePresentation``.
 GROUP_TITLES = {
@@ -27,17 +34,22 @@ LEN_NAME = "len()"
 RETURN_PREFIX = "(return) "
 
 
-Placement = Literal["group", "inline", "hide"]
-
-
-@dataclass(frozen=True)
-class Presentation:
+class Presentation(Value):
     """Where each category of named children goes: debugpy's ``variablePresentation`` launch option."""
 
-    special: Placement = "group"
-    function: Placement = "group"
-    klass: Placement = "group"
-    protected: Placement = "inline"
+    __slots__ = ("function", "klass", "protected", "special")
+
+    def __init__(
+        self,
+        special: Placement = "group",
+        function: Placement = "group",
+        klass: Placement = "group",
+        protected: Placement = "inline",
+    ) -> None:
+        self.special = special
+        self.function = function
+        self.klass = klass
+        self.protected = protected
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Presentation:
@@ -70,6 +82,19 @@ class Presentation:
         if name.startswith("_"):
             return self.protected, "protected"
         return "inline", ""
+
+    def layout(self, members: Iterable[tuple[str, Any]]) -> tuple[list[str], list[tuple[str, Any]]]:
+        """Split named members into the groups that have members and the members shown inline."""
+        groups: list[str] = []
+        inline: list[tuple[str, Any]] = []
+        for name, value in members:
+            placement, category = self.place(name, value)
+            if placement == "inline":
+                inline.append((name, value))
+            elif placement == "group" and category not in groups:
+                groups.append(category)
+        groups.sort(key=list(GROUP_TITLES).index)
+        return groups, inline
 
 
 #: classes nothing about which can change (static.is_immutable) and whose metaclass is ``type`` (so

@@ -15,9 +15,12 @@ import functools
 import os
 import sys
 from types import AsyncGeneratorType, CoroutineType, FrameType, GeneratorType
-from typing import Any
 
 from .variable_refs import Synthetic
+
+TYPE_CHECKING = False  # typing is for mypy only: a stop's scopes read with this module (agent/stack.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Longest await chain or coroutine stack we follow (a cycle of futures must not hang a request).
 MAX_DEPTH = 64

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence, Set
 from types import MemberDescriptorType
-from typing import Any, Literal
 
 from monadapter.agent.static import TYPE_DICT, TYPE_MRO, class_lookup, class_name, first_definitions, instance_dict
 from monadapter.agent.variable_refs import ScopeRef, Synthetic
+
+TYPE_CHECKING = False  # typing is for mypy only: a stop's scopes read with this module (agent/stack.py)
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 _TEXT_TYPES = (str, bytes, bytearray, memoryview, range)
 

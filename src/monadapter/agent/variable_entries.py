@@ -7,7 +7,6 @@ need one value's entry and nothing of paging.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from types import FrameType
@@ -15,7 +14,7 @@ from typing import Any, Literal
 
 from monadapter.agent.formatting import display
 from monadapter.agent.handles import Handles
-from monadapter.agent.presentation import GROUP_TITLES, Presentation, presentation_of_type
+from monadapter.agent.presentation import Presentation, presentation_of_type
 from monadapter.agent.static import MISSING, bind_special, class_lookup, class_specials, is_immutable, qualname
 from monadapter.agent.value_members import (
     attributes,
@@ -161,7 +160,7 @@ class VariableWriter:
         """Return (indexed, named) children of ``value``; (0, 0) means it does not expand."""
         container = self.facts(type(value)).container
         indexed = item_count(value, container)
-        groups, inline = self.layout(self.members(value))
+        groups, inline = self.presentation.layout(self.members(value))
         named = len(groups) + len(inline)
         if indexed or named:
             named += container is not None  # the len() entry
@@ -195,16 +194,3 @@ class VariableWriter:
                     except Exception:  # a C getter with nothing to give (an unset __abstractmethods__)
                         continue
         return found
-
-    def layout(self, members: Iterable[tuple[str, Any]]) -> tuple[list[str], list[tuple[str, Any]]]:
-        """Split named members into the groups that have members and the members shown inline."""
-        groups: list[str] = []
-        inline: list[tuple[str, Any]] = []
-        for name, value in members:
-            placement, category = self.presentation.place(name, value)
-            if placement == "inline":
-                inline.append((name, value))
-            elif placement == "group" and category not in groups:
-                groups.append(category)
-        groups.sort(key=list(GROUP_TITLES).index)
-        return groups, inline

@@ -1,17 +1,23 @@
 """What a ``variablesReference`` stands for (a scope of a frame, a value, a property not read yet), and the
 values the debugger makes up or stands in among children.
 
-Its own module so that what hands references out (frames.py, the expander), what follows them
+Its own module so that what hands references out (stack.py, frames.py, the expander), what follows them
 (set_variable.py, data_targets.py) and what builds made-up values (tasks.py) share these classes without
-importing the code that lists children.
+importing the code that lists children. Slotted classes on agent/records.py's bases, not
+``dataclasses``, and ``typing`` for mypy only: a thread paused while importing either must not keep a
+stop's stack and scopes from being shown (tests/test_late_imports.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import FrameType
-from typing import Any, Literal
+
+from .records import Record
+
+TYPE_CHECKING = False  # typing is for mypy only: a stop's scopes need these classes (agent/stack.py)
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 
 class Synthetic:
@@ -33,42 +39,60 @@ class Synthetic:
         return self.summary
 
 
-@dataclass(frozen=True, eq=False)
-class ScopeRef:
+class ScopeRef(Record):
     """The Locals or Globals scope of a frame, or one group inside it."""
 
-    frame: FrameType
-    which: Literal["locals", "globals"]
-    return_value: tuple[str, Any] | None = None
-    group: str | None = None
+    __slots__ = ("frame", "group", "return_value", "which")
+
+    def __init__(
+        self,
+        frame: FrameType,
+        which: Literal["locals", "globals"],
+        return_value: tuple[str, Any] | None = None,
+        group: str | None = None,
+    ) -> None:
+        self.frame = frame
+        self.which = which
+        self.return_value = return_value
+        self.group = group
 
 
-@dataclass(frozen=True, eq=False)
-class ValueRef:
+class ValueRef(Record):
     """A value whose children can be listed; ``frame`` is where setVariable evaluates new values."""
 
-    frame: FrameType | None
-    value: Any
-    evaluate_name: str | None
-    group: str | None = None
+    __slots__ = ("evaluate_name", "frame", "group", "value")
+
+    def __init__(
+        self, frame: FrameType | None, value: Any, evaluate_name: str | None, group: str | None = None
+    ) -> None:
+        self.frame = frame
+        self.value = value
+        self.evaluate_name = evaluate_name
+        self.group = group
 
 
-@dataclass(frozen=True, eq=False)
-class PropertyRef:
+class PropertyRef(Record):
     """A property of ``owner`` not yet read: expanding it runs the getter (the lazy entry's only child)."""
 
-    frame: FrameType | None
-    owner: Any
-    name: str
-    descriptor: property
-    evaluate_name: str | None
+    __slots__ = ("descriptor", "evaluate_name", "frame", "name", "owner")
+
+    def __init__(
+        self, frame: FrameType | None, owner: Any, name: str, descriptor: property, evaluate_name: str | None
+    ) -> None:
+        self.frame = frame
+        self.owner = owner
+        self.name = name
+        self.descriptor = descriptor
+        self.evaluate_name = evaluate_name
 
 
-@dataclass(frozen=True, eq=False)
-class Unread:
+class Unread(Record):
     """Stands for a property among an object's members, so that listing them runs no getter."""
 
-    descriptor: property
+    __slots__ = ("descriptor",)
+
+    def __init__(self, descriptor: property) -> None:
+        self.descriptor = descriptor
 
 
 Ref = ScopeRef | ValueRef | PropertyRef
