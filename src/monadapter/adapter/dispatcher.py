@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 _ENDED_BY_DISCONNECT = (AgentGoneError, LaunchError, NoDebuggeeError)
 
 
-async def dispatch(session: Session, message: dict[str, Any]) -> None:
-    """Handle one decoded client message."""
+async def dispatch(session: Session, message: dict[str, Any], text: bytes) -> None:
+    """Handle one decoded client message; ``text``: its JSON text as the client sent it (what a
+    relayed request goes to the agent as)."""
     kind = message.get("type")
     if kind == "response":
         session.answer_reverse_request(message)
@@ -62,7 +63,7 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
         await _fail(session, request, exc)
         return
     if isinstance(result, Relay):
-        await _relay(session, request, result.after)
+        await _relay(session, request, text, result.after)
     elif isinstance(result, Later):
         # due from now on: a disconnect read next must find it, even before the task has started
         scope = anyio.CancelScope()
@@ -72,8 +73,8 @@ async def dispatch(session: Session, message: dict[str, Any]) -> None:
         await session.respond(request.seq, request.command, result)
 
 
-async def _relay(session: Session, request: ParsedRequest, after: Callable[[], None] | None) -> None:
-    """Forward ``request`` to the agent; its answer is sent from the agent link's reading loop, which
+async def _relay(session: Session, request: ParsedRequest, text: bytes, after: Callable[[], None] | None) -> None:
+    """Forward ``request`` (``text``, as the client wrote it) to the agent; its answer is sent from the agent link's reading loop, which
     answers it too when the agent goes away first (``cancelled`` if a disconnect made it go)."""
 
     async def answered(response: dict[str, Any] | None) -> None:
@@ -94,7 +95,7 @@ async def _relay(session: Session, request: ParsedRequest, after: Callable[[], N
 
     session.answers.note(request.seq, request.command)
     try:
-        await session.lifecycle.require_agent().send_request(dict(request.raw), relay_to=answered)
+        await session.lifecycle.require_agent().relay(request.seq, request.command, text, answered)
     except Exception as exc:
         session.answers.sent(request.seq)
         await _fail(session, request, exc)

@@ -71,6 +71,9 @@ class MessageLog:
 
     def __init__(self, file: TextIO | None) -> None:
         self._file = file
+        #: True while lines are written: a relay decodes a passed-through body only for the log, and
+        #: the hot paths look at this attribute before they call :meth:`record` (a call per message)
+        self.enabled = file is not None
 
     @classmethod
     def open(cls, log_dir: Path | None) -> MessageLog:
@@ -83,11 +86,6 @@ class MessageLog:
         os.fchmod(descriptor, 0o600)  # a file left from an earlier adapter of the same pid keeps its mode otherwise
         # a lone surrogate (in a value's repr) can only stand inside a JSON string, where \udXXX is its escape
         return cls(os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace", buffering=1))
-
-    @property
-    def enabled(self) -> bool:
-        """True when lines are written: a relay decodes a passed-through body only for the log."""
-        return self._file is not None
 
     def record(self, direction: str, message: dict[str, Any]) -> None:
         """Log one message going ``direction``."""
@@ -106,6 +104,7 @@ class MessageLog:
         if self._file is not None:
             self._file.close()
             self._file = None
+            self.enabled = False
 
     def _write(self, line: dict[str, Any]) -> None:
         self._file.write(json.dumps(line, ensure_ascii=False, default=repr) + "\n")  # type: ignore[union-attr]

@@ -10,8 +10,7 @@ disconnects, a debuggee that was not detached is terminated.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import aclosing
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import anyio
@@ -22,16 +21,17 @@ from monadapter.adapter.answers import DueAnswers
 from monadapter.adapter.errors import AdapterError
 from monadapter.adapter.lifecycle import DebuggeeLifecycle
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, CLIENT_TO_ADAPTER, MessageLog
-from monadapter.adapter.transport import ByteChannel, MessageWriter, read_messages
-from monadapter.agent.wire import MAX_REQUEST_BYTES, BadBody, FramingError, MessageReader, RawJSON
+from monadapter.adapter.transport import ByteChannel, MessageWriter, take_frame
+from monadapter.agent.wire import MAX_REQUEST_BYTES, BadBody, FramingError, MessageReader, RawJSON, decode
 
 #: How long the client may take to answer a reverse request (runInTerminal).
 REVERSE_REQUEST_TIMEOUT = 30.0
 
 
-#: What a session hands each client message to (``dispatcher.dispatch``, given by the server: the
-#: dispatcher's handlers act on sessions, so the session does not import them).
-Dispatch = Callable[["Session", dict[str, Any]], Awaitable[None]]
+#: What a session hands each client message to, with its JSON text as the client sent it
+#: (``dispatcher.dispatch``, given by the server: the dispatcher's handlers act on sessions, so the
+#: session does not import them).
+Dispatch = Callable[["Session", dict[str, Any], bytes], Awaitable[None]]
 
 
 class Session:
@@ -79,8 +79,7 @@ class Session:
             async with anyio.create_task_group() as task_group:
                 self._task_group = task_group
                 try:
-                    async with aclosing(read_messages(self._channel, self._reader)) as messages:
-                        await self._serve(messages)
+                    await self._serve()
                 finally:
                     with anyio.CancelScope(shield=True):
                         await self._shut_down()
@@ -88,18 +87,30 @@ class Session:
         finally:
             self.log.close()
 
-    async def _serve(self, messages: AsyncIterator[dict[str, Any] | BadBody | FramingError]) -> None:
+    async def _serve(self) -> None:
         """Dispatch the client's messages one by one until the stream ends or a disconnect."""
-        async for item in messages:
-            if isinstance(item, FramingError):
-                self.log.record_error("client", str(item))
-                await self.important(f"monadapter: unreadable message: {item}")
-            elif isinstance(item, BadBody):
+        reader = self._reader
+        while True:
+            raw = take_frame(reader)
+            if raw is None:
+                if reader.at_eof:
+                    return
+                await self._channel.receive_into(reader)
+                continue
+            if isinstance(raw, FramingError):
+                self.log.record_error("client", str(raw))
+                await self.important(f"monadapter: unreadable message: {raw}")
+                if not raw.recoverable:
+                    return
+                continue
+            item = decode(raw)
+            if isinstance(item, BadBody):
                 self.log.record_error("client", item.error)
                 await self.important(f"monadapter: unreadable message: {item.error}")
             else:
-                self.log.record(CLIENT_TO_ADAPTER, item)
-                await self._dispatch(self, item)
+                if self.log.enabled:
+                    self.log.record(CLIENT_TO_ADAPTER, item)
+                await self._dispatch(self, item, raw)
             if self.finished.is_set():
                 return
 

@@ -176,8 +176,50 @@ def frame(message: dict[str, Any]) -> list[bytes | memoryview]:
     body = message.get("body")
     if type(body) is not RawJSON:
         return [_whole(_utf8(dumps(message)))]
-    envelope = _utf8(dumps({key: value for key, value in message.items() if key != "body"}))
-    return _framed([envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":', *body.pieces, b"}"])
+    head = _answer_head(message)
+    if head is None:
+        envelope = _utf8(dumps({key: value for key, value in message.items() if key != "body"}))
+        head = envelope[:-1] + b',"body":' if len(envelope) > 2 else b'{"body":'
+    return _framed([head, *body.pieces, b"}"])
+
+
+#: The keys of a successful answer with a :class:`RawJSON` body, in the order the adapter's and the
+#: agent's answers have them (the agent's has no ``seq`` yet: ``numbered`` puts it in).
+_ANSWER_KEYS = ("type", "request_seq", "command", "success", "body", "seq")
+_UNNUMBERED_ANSWER_KEYS = _ANSWER_KEYS[:-1]
+
+
+def _answer_head(message: dict[str, Any]) -> bytes | None:
+    """The text :func:`frame` puts before a :class:`RawJSON` body, ``{"type":"response",...,"body":``,
+    made by ``%``-formatting when ``message`` is a successful answer of the usual form (keys in
+    :data:`_ANSWER_KEYS`' order, ``int`` numbers, a command of ASCII letters and digits, which JSON
+    writes as they are), else None. The same bytes ``dumps`` writes, for ~a tenth of its cost: the
+    envelope of every answer the adapter relays (benchmarks S10e)."""
+    keys = tuple(message)
+    if keys != _ANSWER_KEYS and keys != _UNNUMBERED_ANSWER_KEYS:
+        return None
+    command, request_seq = message["command"], message["request_seq"]
+    if (
+        message["type"] != "response"
+        or message["success"] is not True
+        or type(command) is not str
+        or not (command.isascii() and command.isalnum())
+        or type(request_seq) is not int
+    ):
+        return None
+    if len(keys) == len(_UNNUMBERED_ANSWER_KEYS):
+        return b'{"type":"response","request_seq":%d,"command":"%s","success":true,"body":' % (
+            request_seq,
+            command.encode("ascii"),
+        )
+    seq = message["seq"]
+    if type(seq) is not int:
+        return None
+    return b'{"type":"response","request_seq":%d,"command":"%s","success":true,"seq":%d,"body":' % (
+        request_seq,
+        command.encode("ascii"),
+        seq,
+    )
 
 
 def numbered(framed: list[bytes | memoryview], seq: int, *, raw_body: bool = False) -> list[bytes | memoryview]:
