@@ -149,6 +149,8 @@ class AgentLink:
         self._writer = MessageWriter(channel, log, ADAPTER_TO_AGENT)
         self._pending: dict[int, PendingRequest] = {}
         self.closed = anyio.Event()
+        #: ``closed`` is set: looked at before every request sent (a bool, not a call)
+        self.gone = False
 
     async def send_request(self, message: dict[str, Any]) -> PendingRequest:
         """Send an adapter-made request (its ``seq`` is ours) and return its pending answer.
@@ -157,7 +159,7 @@ class AgentLink:
             AgentGoneError: the agent is gone already.
         """
         pending = PendingRequest(str(message.get("command")))
-        if self.closed.is_set():
+        if self.gone:
             raise AgentGoneError(pending.command)
         seq = await self._writer.send(message, before_write=lambda seq: self._pending.__setitem__(seq, pending))
         self._check_sent(seq, pending)
@@ -173,7 +175,7 @@ class AgentLink:
             AgentGoneError: the agent is gone already.
         """
         pending = PendingRequest(command, relay_to=relay_to, client_seq=client_seq)
-        if self.closed.is_set():
+        if self.gone:
             raise AgentGoneError(command)
         # the text up to the end of its last member: the closing brace (a valid request is an object)
         head = text.rstrip(b" \t\n\r")[:-1]
@@ -182,7 +184,7 @@ class AgentLink:
 
     def _check_sent(self, seq: int, pending: PendingRequest) -> None:
         """Raise AgentGoneError if the agent went away while request ``seq`` waited to be sent."""
-        if self.closed.is_set() and self._pending.pop(seq, None) is not None:
+        if self.gone and self._pending.pop(seq, None) is not None:
             raise AgentGoneError(pending.command)
 
     def relayed_seq(self, client_seq: int) -> int | None:
@@ -254,6 +256,7 @@ class AgentLink:
         finally:
             if relay is not None:
                 await relay.flush()  # what the last read made the session send (none if cancelled)
+            self.gone = True
             self.closed.set()
             left = list(self._pending.values())
             self._pending.clear()

@@ -17,7 +17,7 @@ from monadapter.adapter import access
 from monadapter.adapter.agentlink import answer_body
 from monadapter.adapter.certain import certain_request
 from monadapter.adapter.errors import AdapterError, AgentGoneError, AgentRequestFailed, LaunchError, NoDebuggeeError
-from monadapter.adapter.handlers import HANDLERS, Later, Relay, relay
+from monadapter.adapter.handlers import HANDLERS, Later, Relay
 from monadapter.adapter.requests import ParsedRequest, RequestValidationError
 
 if TYPE_CHECKING:  # for typing only: the session imports none of these (no import cycle)
@@ -54,9 +54,12 @@ async def dispatch(session: Session, message: dict[str, Any], text: bytes) -> No
         refusal, close = denied
         await session.respond_error(request.seq, request.command, refusal)
         if close:
-            session.finished.set()
+            session.finished = True
         return
-    handler = HANDLERS.get(request.command, relay)
+    handler = HANDLERS.get(request.command)
+    if handler is None:  # any other valid request: the agent answers it
+        await _relay(session, request, text, None)
+        return
     try:
         result = await handler(session, request)
     except Exception as exc:

@@ -125,7 +125,7 @@ async def disconnect(session: Session, request: ParsedRequest) -> Body:
     await session.answers.settle(
         session.lifecycle.configured
     )  # the requests sent before this one are answered before it
-    session.finished.set()
+    session.finished = True
     return None
 
 
@@ -136,14 +136,6 @@ async def terminate(session: Session, request: ParsedRequest) -> Body:
         raise AdapterError("an attached program is not ours to terminate: disconnect leaves it running")
     session.start_soon(debuggee.terminate)
     return None
-
-
-async def relay(session: Session, request: ParsedRequest) -> Relay:
-    """Any request the adapter does not answer itself: the agent answers it (see :class:`Relay`)."""
-    return _RELAY
-
-
-_RELAY = Relay()
 
 
 async def cancel(session: Session, request: ParsedRequest) -> Body:

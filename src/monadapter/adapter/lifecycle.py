@@ -62,7 +62,7 @@ class DebuggeeLifecycle:
 
     def require_agent(self) -> AgentLink:
         """The connected agent, or NoDebuggeeError."""
-        if self.agent is None or self.agent.closed.is_set():
+        if self.agent is None or self.agent.gone:
             raise NoDebuggeeError()
         return self.agent
 

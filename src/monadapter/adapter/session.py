@@ -61,7 +61,8 @@ class Session:
         self._task_group: TaskGroup | None = None
         self._reverse: dict[int, PendingRequest] = {}
         self.client_arguments: dict[str, Any] = {}
-        self.finished = anyio.Event()
+        #: the client disconnected, or was refused for good: the session reads no more
+        self.finished = False
         #: the session is shutting down: events are dropped
         self.closed = False
         #: the server's ``--access-token``: launch and attach must carry it (adapter/access.py)
@@ -111,7 +112,7 @@ class Session:
                 if self.log.enabled:
                     self.log.record(CLIENT_TO_ADAPTER, item)
                 await self._dispatch(self, item, raw)
-            if self.finished.is_set():
+            if self.finished:
                 return
 
     async def _shut_down(self) -> None:
