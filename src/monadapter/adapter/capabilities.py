@@ -107,7 +107,7 @@ def capabilities() -> dict[str, Any]:
         "supportsTerminateDebuggee": True,
         # cancel of a request relayed to the agent and still running on a paused thread (an endless
         # evaluate): the adapter finds the agent's seq of it (adapter/handlers.py cancel), the agent
-        # interrupts it (agent/paused.py PausedRequests.cancel, agent/interrupt.py).
+        # interrupts it (agent/paused_jobs.py PausedJobs.cancel, agent/interrupt.py).
         "supportsCancelRequest": True,
         **AGENT_CAPABILITIES,
     }

@@ -58,7 +58,7 @@ _initializing: set[str] = set()
 _hidden = False
 #: Threads whose imports must not wait for a thread we hold paused (agent/importlocks.py): one running
 #: an import of ours of a module not ours, or a request on a paused thread (the program's code an
-#: ``evaluate`` runs there: ``PausedRequests.on_thread``).
+#: ``evaluate`` runs there: ``PausedJobs.on_thread``).
 LATE_IMPORTERS: set[int] = set()
 #: Thread id -> its entry in importlib's ``_blocking_on`` while we hold it paused (importlocks.note_paused).
 PAUSED_THREADS: dict[int, list[Any]] = {}

@@ -63,7 +63,7 @@ class BreakpointRequests:
             )
             return
         self._debugger.inspector  # noqa: B018  # its modules, which data_targets imports, loaded here on the I/O thread
-        self._debugger.paused.on_thread(self._data_target)(request)
+        self._debugger.paused.jobs.on_thread(self._data_target)(request)
 
     def _data_target(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         from .data_targets import resolve  # the inspector's modules are loaded by now (data_breakpoint_info)

@@ -76,7 +76,7 @@ class Debugger:
             "setFunctionBreakpoints": breakpoints.set_function_breakpoints,
             "dataBreakpointInfo": breakpoints.data_breakpoint_info,
             "setDataBreakpoints": breakpoints.set_data_breakpoints,
-            "exceptionInfo": lambda request: self.paused.on_thread(self.paused.exception_info)(request),
+            "exceptionInfo": lambda request: self.paused.jobs.on_thread(self.paused.exception_info)(request),
             "threads": run.threads,
             "source": breakpoints.source,
             "continue": run.continue_,
@@ -84,7 +84,7 @@ class Debugger:
             "next": lambda request: run.step(request, "over"),
             "stepIn": lambda request: run.step(request, "in"),
             "stepOut": lambda request: run.step(request, "out"),
-            "stepInTargets": lambda request: self.paused.on_thread(self.paused.step_in_targets)(request),
+            "stepInTargets": lambda request: self.paused.jobs.on_thread(self.paused.step_in_targets)(request),
             "gotoTargets": lambda request: self.paused.goto_targets(request),
             "goto": lambda request: self.paused.goto(request),
             "disconnect": self._disconnect,
@@ -95,7 +95,7 @@ class Debugger:
             "setVariable": self._inspecting(lambda arguments: self.inspector.set_variable(arguments)),
             "setExpression": self._inspecting(lambda arguments: self.inspector.set_expression(arguments)),
             "completions": lambda request: self.paused.completions(request),
-            "cancel": lambda request: self.paused.cancel(request),
+            "cancel": lambda request: self.paused.jobs.cancel(request),
             "modules": lambda request: request.reply(self.loaded.modules(request.arguments)),
             "loadedSources": lambda request: request.reply(self.loaded.loaded_sources()),
         }
@@ -122,8 +122,9 @@ class Debugger:
 
     @property
     def paused(self) -> PausedRequests:
-        """The requests a paused thread answers (agent/paused.py), made at the first one, on the I/O
-        thread: a program that never stops never loads them (benchmarks A2)."""
+        """The requests a paused thread answers (agent/paused.py) and their jobs (``jobs``,
+        agent/paused_jobs.py), made at the first one, on the I/O thread: a program that never stops
+        never loads them (benchmarks A2)."""
         if self._paused is None:
             from .paused import PausedRequests
 
@@ -133,12 +134,12 @@ class Debugger:
         return self._paused
 
     def _inspecting(self, answer: Callable[[dict[str, Any]], dict[str, Any] | RawJSON]) -> Callable[[Request], None]:
-        """The handler of a request the inspector answers on the paused thread (PausedRequests.on_thread);
+        """The handler of a request the inspector answers on the paused thread (PausedJobs.on_thread);
         the inspector is made (imported) first, here on the I/O thread."""
 
         def handler(request: Request) -> None:
             self.inspector  # noqa: B018  # made here, not inside the paused thread's callback
-            self.paused.on_thread(lambda _parked, arguments: answer(arguments))(request)
+            self.paused.jobs.on_thread(lambda _parked, arguments: answer(arguments))(request)
 
         return handler
 
@@ -246,7 +247,7 @@ class Debugger:
         """While a condition or logpoint expression is set and evaluateTimeout is not 0, the
         interrupter's watchdog ends one that runs past it (agent/hitwatch.py); otherwise it does not
         look. Called when breakpoints or options change."""
-        timeout = self.paused.evaluate_timeout() if self.engine.settings.runs_expressions() else None
+        timeout = self.paused.jobs.evaluate_timeout() if self.engine.settings.runs_expressions() else None
         if timeout != self._hits_timeout:
             self._hits_timeout = timeout
             if timeout is None:

@@ -97,7 +97,7 @@ def _run(frame: FrameType, code: CodeType, *, real_globals: bool, run: Runner | 
                 return (run or _call)(lambda: _awaited(eval(code, global_ns, local_ns)))
             return (run or _call)(lambda: eval(code, global_ns, local_ns))
         except (EvaluationTimeout, InspectError):
-            raise  # the request ends with it (PausedRequests.on_thread says why); ours says what it refused
+            raise  # the request ends with it (PausedJobs.on_thread says why); ours says what it refused
         except BaseException as exc:  # the program's own SystemExit or KeyboardInterrupt included: report it
             raise InspectError(describe_exception(exc)) from None
 

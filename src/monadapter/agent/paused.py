@@ -1,23 +1,19 @@
 """Requests about a paused thread's frames (stackTrace, scopes, variables, evaluate, completions,
-exceptionInfo, stepInTargets, goto) and their cancellation: each is queued to the paused thread
-itself, which answers it inside its monitoring callback, but a stackTrace, scopes or variables that
-runs none of the program's code, answered here on the I/O thread (docs/architecture.md, "Agent
-threads")."""
+exceptionInfo, stepInTargets, gotoTargets, goto): what each answers. Where it runs (on the paused
+thread itself, inside its monitoring callback, or here on the I/O thread when that runs none of the
+program's code), its time limit and its cancellation are PausedJobs' (agent/paused_jobs.py;
+docs/architecture.md, "Agent threads")."""
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 
-from . import LATE_IMPORTERS
 from .channel import Request
 from .codes import path_key
 from .exception_info import exception_info
 from .handles import InspectError, NeedsThread
-from .interrupt import EvaluationTimeout
+from .paused_jobs import PausedJobs
 from .threads import ParkedThread
-from .wire import RawJSON
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -29,22 +25,15 @@ if TYPE_CHECKING:
 
 #: A file named in a traceback's text.
 _TRACEBACK_FILE = re.compile(r'File "([^"\n]+)"')
-#: Seconds a frame request waits for its thread to reach its next line and park during a stop.
-PARK_WAIT = 1.0
-#: Seconds the program's code run by one request (evaluate, a __repr__ or property while listing
-#: variables) may take before it is interrupted, unless the launch or attach says ``evaluateTimeout``.
-EVALUATE_TIMEOUT = 10.0
 
 
 class PausedRequests:
-    """The debugger's requests answered by a paused thread, and the jobs running on paused threads."""
+    """The answers of the debugger's requests about a paused thread's frames; ``jobs`` runs them."""
 
     def __init__(self, debugger: Debugger) -> None:
         self._debugger = debugger
-        # requests run on paused threads: seq -> ident while one runs; seqs cancelled (``cancel``)
-        self._jobs_lock = threading.Lock()
-        self._running_jobs: dict[int, int] = {}
-        self._cancelled: set[int] = set()
+        #: where and how long each answer runs, and its cancel
+        self.jobs = PausedJobs(debugger)
 
     def step_in_targets(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         """The calls the top frame's line is still to make (step_targets.py); other frames have none
@@ -124,100 +113,6 @@ class PausedRequests:
 
         parked.submit(job)
 
-    def on_thread(
-        self, answer: Callable[[ParkedThread, dict[str, Any]], dict[str, Any] | RawJSON]
-    ) -> Callable[[Request], None]:
-        """Wrap ``answer(parked, arguments) -> body`` so it runs on the paused thread named by the
-        request's ``threadId``, ``frameId`` or ``variablesReference``; failures become error replies."""
-
-        def handler(request: Request) -> None:
-            self._debugger.handles  # noqa: B018  # made here on the I/O thread, not inside a paused thread's callback
-            arguments = request.arguments
-            dap_id = arguments.get("threadId")
-            if not isinstance(dap_id, int):
-                reference = arguments.get("frameId", arguments.get("variablesReference"))
-                dap_id = self._debugger.handles.thread_of(reference) if isinstance(reference, int) else None
-            ident = self._debugger.ident_of(dap_id)
-            parked = self._debugger.engine.parking.wait_parked(ident, PARK_WAIT) if ident is not None else None
-            if parked is None:
-                running = self._debugger.engine.user.running_stack(ident) if ident is not None else []
-                if request.command == "stackTrace" and running and dap_id is not None:
-                    # blocked in native code: it stops when it returns to Python; show where it is now
-                    request.reply(self._debugger.stack_reader.stack_trace(dap_id, running, arguments))
-                    return
-                request.fail(f"{request.command} needs a paused thread: thread {dap_id!r} is not paused")
-                return
-
-            def run() -> dict[str, Any] | RawJSON:
-                # registered with the interrupter by now: a cancel from here on interrupts it
-                if request.seq in self._cancelled:
-                    raise EvaluationTimeout("cancelled")
-                return answer(parked, arguments)
-
-            def job() -> None:
-                # the program's imports it runs fail, not wait for ever, where they would wait for
-                # another thread we hold paused (agent/importlocks.py); a nested request's is its own
-                outermost = parked.ident not in LATE_IMPORTERS
-                if outermost:
-                    LATE_IMPORTERS.add(parked.ident)
-                try:
-                    request.reply(self._debugger.interrupter.run(run, self.evaluate_timeout()))
-                except InspectError as exc:
-                    request.fail(str(exc))
-                except EvaluationTimeout as exc:
-                    if request.seq in self._cancelled:
-                        self._fail_cancelled(request)
-                    else:
-                        request.fail(
-                            f"{request.command} interrupted: {exc}; the program's code it ran (an expression, a "
-                            "__repr__, a property) stopped half-way"
-                        )
-                except Exception as exc:
-                    request.fail(f"{request.command} failed: {type(exc).__name__}: {exc}")
-                finally:
-                    if outermost:
-                        LATE_IMPORTERS.discard(parked.ident)
-                    with self._jobs_lock:
-                        self._running_jobs.pop(request.seq, None)
-                        self._cancelled.discard(request.seq)
-                    self._debugger.engine.parking.announce_again(parked)  # after console code that stopped inside
-
-            with self._jobs_lock:  # from now on a cancel can reach it, queued or running
-                self._running_jobs[request.seq] = parked.ident
-            parked.submit(job)
-
-        return handler
-
-    def cancel(self, request: Request) -> None:
-        """``cancel`` of a request queued to or running on a paused thread (the adapter gives our seq
-        of it): the program's code it runs is interrupted at once (agent/interrupt.py), and the request
-        fails with the message ``cancelled`` (DAP's word for it). A request that already ended, or
-        one answered on the I/O thread, cannot be cancelled: the cancel fails saying so."""
-        seq = request.arguments.get("requestId")
-        with self._jobs_lock:
-            ident = self._running_jobs.get(seq) if isinstance(seq, int) else None
-            if ident is None or not isinstance(seq, int):
-                request.fail(f"request {seq!r} is not running on a paused thread: nothing to cancel")
-                return
-            self._cancelled.add(seq)
-        self._debugger.interrupter.interrupt(ident, "cancelled")
-        request.reply()
-
-    @staticmethod
-    def _fail_cancelled(request: Request) -> None:
-        """The answer of a cancelled request: ``message`` is DAP's ``cancelled``; the text shown says
-        what happened to the program's state."""
-        text = (
-            f"{request.command} cancelled: the program's code it ran was interrupted (what it changed before "
-            "that stays changed); the paused frame is otherwise as it was"
-        )
-        request.fail("cancelled", {"error": {"id": 1, "format": text, "showUser": True}})
-
-    def evaluate_timeout(self) -> float | None:
-        """``evaluateTimeout`` of the launch or attach (0: no limit), else EVALUATE_TIMEOUT."""
-        value = self._debugger.options.get("evaluateTimeout", EVALUATE_TIMEOUT)
-        return float(value) if isinstance(value, int | float) and value > 0 else None
-
     def scopes(self, parked: ParkedThread, arguments: dict[str, Any], *, here: bool = False) -> dict[str, Any]:
         """Scopes; after a step out of a function, its return value heads the top frame's first scope
         when the client asked for showReturnValue. ``here``: on the I/O thread (:meth:`scopes_here`)."""
@@ -237,7 +132,7 @@ class PausedRequests:
         self._debugger.stack_reader  # noqa: B018  # made (imported) here on the I/O thread
         frame_id = request.arguments.get("frameId")
         dap_id = self._debugger.handles.thread_of(frame_id) if isinstance(frame_id, int) else None
-        self._here_or_on_thread(
+        self.jobs.here_or_on_thread(
             request,
             self._debugger.ident_of(dap_id),
             lambda parked, arguments: self.scopes(parked, arguments, here=True),
@@ -252,7 +147,7 @@ class PausedRequests:
         reference = request.arguments.get("variablesReference")
         dap_id = self._debugger.handles.thread_of(reference) if isinstance(reference, int) else None
         inspector = self._debugger.inspector
-        self._here_or_on_thread(
+        self.jobs.here_or_on_thread(
             request,
             self._debugger.ident_of(dap_id),
             lambda _parked, arguments: inspector.variables_json(arguments, here=True),
@@ -272,9 +167,9 @@ class PausedRequests:
         if request.arguments.get("frameId") is None:
             request.reply(complete(None, request.arguments))
             return
-        self.on_thread(lambda _parked, arguments: complete(frame_of(self._debugger.handles, arguments), arguments))(
-            request
-        )
+        self.jobs.on_thread(
+            lambda _parked, arguments: complete(frame_of(self._debugger.handles, arguments), arguments)
+        )(request)
 
     def exception_info(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
         if parked.exception is None:
@@ -311,14 +206,16 @@ class PausedRequests:
         until this thread submits one or resumes it), the names read no values (no ``parameters`` or
         ``module`` format) and every frame's Source is a file on disk (no loader is asked for text).
         Only frames' code, lines and ``f_back`` are read then. Anything else goes to the paused thread
-        (:meth:`on_thread`). A hand-off less per stop: benchmarks S10e. Only the shown frames' sources
-        are looked at (one ``stat`` each, as on the paused thread)."""
+        (``PausedJobs.on_thread``), or, when it does not park in time, shows where it runs now
+        (:meth:`_running_stack_trace`). A hand-off less per stop: benchmarks S10e. Only the shown frames'
+        sources are looked at (one ``stat`` each, as on the paused thread)."""
         self._debugger.stack_reader  # noqa: B018  # made (imported) here on the I/O thread
-        self._here_or_on_thread(
+        self.jobs.here_or_on_thread(
             request,
             self._debugger.ident_of(request.arguments.get("threadId")),
             self._stack_trace_here,
             self.stack_trace,
+            self._running_stack_trace,
         )
 
     def _stack_trace_here(self, parked: ParkedThread, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -328,30 +225,11 @@ class PausedRequests:
         stack = self._debugger.engine.user.stack_of(parked)
         return reader.stack_trace(parked.dap_id, stack, arguments, source_for=self._source_on_disk)
 
-    def _here_or_on_thread(
-        self,
-        request: Request,
-        ident: int | None,
-        here: Callable[[ParkedThread, dict[str, Any]], dict[str, Any] | RawJSON],
-        on_thread: Callable[[ParkedThread, dict[str, Any]], dict[str, Any] | RawJSON],
-    ) -> None:
-        """Answer ``request`` with ``here(parked, arguments)`` on this (the I/O) thread when the thread
-        ``ident`` is parked and idle and ``here`` does not raise NeedsThread; else with ``on_thread`` on
-        the paused thread (:meth:`on_thread`). What either needs is made (imported) by the caller, here
-        on the I/O thread."""
-        parked = self._debugger.engine.parking.parked.get(ident) if ident is not None else None
-        if parked is not None and parked.idle():
-            try:
-                body = here(parked, request.arguments)
-            except NeedsThread:
-                pass
-            except InspectError as exc:
-                request.fail(str(exc))
-                return
-            else:
-                request.reply(body)
-                return
-        self.on_thread(on_thread)(request)
+    def _running_stack_trace(self, ident: int, dap_id: int, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        """stackTrace of a thread that did not park in time, blocked in native code (it stops when it
+        returns to Python): where it is now; None when it does not run at all."""
+        running = self._debugger.engine.user.running_stack(ident)
+        return self._debugger.stack_reader.stack_trace(dap_id, running, arguments) if running else None
 
     def _source_on_disk(self, code: CodeType) -> dict[str, Any]:
         """The Source of a shown frame's code when it is a file on disk; else NeedsThread (for other
