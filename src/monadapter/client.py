@@ -14,8 +14,8 @@ starts (:meth:`DapClient.spawn`)::
 
 The client runs no background task and every wait has a timeout (client_connection.py says how it
 reads). This module is the public face: the typed requests and test conveniences of :class:`DapClient`;
-the protocol side, :class:`DapConnection`, its errors and :class:`PendingResponse` live in
-client_connection.py and are re-exported here, where tests and users import them from.
+the protocol side, :class:`DapConnection` and :class:`PendingResponse` (client_connection.py), and
+its errors (client_errors.py) are re-exported here, where tests and users import them from.
 """
 
 from __future__ import annotations
@@ -26,15 +26,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from monadapter.client_connection import (
-    DEFAULT_TIMEOUT,
-    DapConnection,
-    DapConnectionClosed,
-    DapError,
-    DapTimeout,
-    PendingResponse,
-    Predicate,
-)
+from monadapter.client_connection import DEFAULT_TIMEOUT, DapConnection, PendingResponse, Predicate
+from monadapter.client_errors import DapConnectionClosed, DapError, DapTimeout
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -66,7 +59,7 @@ class DapClient(DapConnection):
             arguments = starts[self._children_taken - 1].get("arguments")
             return arguments if isinstance(arguments, dict) else {}
 
-        return await self._wait_until(find, "a startDebugging request", timeout)
+        return await self._waits.until(find, "a startDebugging request", timeout or self.timeout)
 
     def child_client(self) -> Self:
         """A new client (enter it with ``async with``) for a child session, as an editor makes one:

@@ -8,14 +8,13 @@ re-exports them.
 The client runs no background task (so it can be entered and left from different tasks, as
 pytest fixtures do). asyncio reads for it (client_link.py): each chunk the adapter sends is filed
 as it comes, from the event loop's own callback (responses by ``request_seq``, events into
-:attr:`DapConnection.events`, reverse requests answered at once), and the waiters are woken to look
-again. No event is ever lost: :meth:`DapConnection.wait_for_event` looks at what was already
+:attr:`DapConnection.events`, reverse requests answered at once), and the waits (client_waits.py)
+are woken to look again. No event is ever lost: :meth:`DapConnection.wait_for_event` looks at what was already
 received first. Every wait has a timeout.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 from collections.abc import Awaitable, Callable, Generator
@@ -25,7 +24,9 @@ import anyio
 from pydantic_core import from_json
 
 from monadapter.agent.wire import BadBody, MessageReader, decode, encode
-from monadapter.client_link import AdapterProcess, Link, Sink, open_process, open_tcp, wake
+from monadapter.client_errors import DapConnectionClosed, DapError
+from monadapter.client_link import AdapterProcess, Link, Sink, open_process, open_tcp
+from monadapter.client_waits import Waits
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
@@ -51,22 +52,6 @@ def _decoded(raw: bytes) -> dict[str, Any] | BadBody:
     except ValueError:
         return decode(raw)
     return message if isinstance(message, dict) else decode(raw)
-
-
-class DapError(Exception):
-    """The adapter answered a request with ``success: false``; ``response`` is that answer."""
-
-    def __init__(self, response: dict[str, Any]) -> None:
-        super().__init__(response.get("message") or f"{response.get('command')} failed")
-        self.response = response
-
-
-class DapTimeout(TimeoutError):
-    """A wait ran out of time; the message says what was awaited."""
-
-
-class DapConnectionClosed(ConnectionError):
-    """The adapter closed the connection while the client was waiting for something."""
 
 
 class PendingResponse:
@@ -96,16 +81,7 @@ class DapConnection:
         self._link: Link | None = None
         self._process: AdapterProcess | None = None
         self._reader = MessageReader()
-        #: one future per wait in progress, each resolved (and the list emptied) when something was
-        #: filed, the connection ended or reading failed: the waiters look again
-        self._waiters: list[asyncio.Future[None]] = []
-        #: what went wrong reading (a bad frame, a reverse request that could not be answered): the
-        #: next wait raises it, as the wait that read it did when waiters read themselves
-        self._failure: Exception | None = None
-        #: one timer for every wait (:meth:`_wait_until`), due at the earliest deadline it was asked for
-        #: and left armed when a wait ends; the loop it was made in
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._waits = Waits()
         self._seq = 0
         self._responses: dict[int, dict[str, Any]] = {}
         #: request seq -> how many events came before its response: what a client saw before an
@@ -113,7 +89,6 @@ class DapConnection:
         self.events_before: dict[int, int] = {}
         #: the seqs of the requests answered, in the order their responses came
         self.answer_order: list[int] = []
-        self._closed = False
         #: every event received, in order
         self.events: list[dict[str, Any]] = []
         #: event name -> indexes in ``events`` of the events of that name wait_for_event has not
@@ -174,11 +149,7 @@ class DapConnection:
     async def aclose(self) -> None:
         """Close the connection, stop a spawned adapter and any runInTerminal processes."""
         with anyio.CancelScope(shield=True):
-            self._closed = True
-            self._wake()
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._waits.close()
             if self._link is not None:
                 await self._link.aclose(self.timeout)
             if self._process is not None:
@@ -245,16 +216,18 @@ class DapConnection:
     def _write_raw(self, data: bytes) -> None:
         link = self._link
         assert link is not None, "use the client inside 'async with'"
-        if link.lost or self._closed:
+        if link.lost or self._waits.closed:
             raise DapConnectionClosed("the connection to the adapter is closed")
         link.send(data)
 
     async def response(self, seq: int, *, timeout: float | None = None) -> dict[str, Any]:
         """Wait for the whole response to request ``seq`` (success or not)."""
-        return await self._wait_until(lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout)
+        return await self._waits.until(
+            lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout or self.timeout
+        )
 
     async def _response_body(self, seq: int, command: str, timeout: float) -> dict[str, Any]:
-        response = await self._wait_until(
+        response = await self._waits.until(
             lambda: self._responses.pop(seq, None), f"the response to {command!r}", timeout
         )
         if not response.get("success"):
@@ -288,7 +261,7 @@ class DapConnection:
                     return event
             return None
 
-        return await self._wait_until(find, f"a {' or '.join(map(repr, names))} event", timeout)
+        return await self._waits.until(find, f"a {' or '.join(map(repr, names))} event", timeout or self.timeout)
 
     def output(self, category: str | None = None) -> str:
         """All ``output`` event text received so far (of ``category`` when given), concatenated."""
@@ -300,73 +273,13 @@ class DapConnection:
 
     async def wait_for_output(self, text: str, *, category: str | None = None, timeout: float | None = None) -> str:
         """Wait until ``text`` appears in the output (of ``category``); return all output so far."""
-        return await self._wait_until(
+        return await self._waits.until(
             lambda: self.output(category) if text in self.output(category) else None,
             f"output containing {text!r}",
-            timeout,
+            timeout or self.timeout,
         )
 
     # --- reading ---------------------------------------------------------------------------
-
-    async def _wait_until(self, check: Callable[[], Any], what: str, timeout: float | None) -> Any:
-        """Wait until ``check()`` returns something other than None, and return it.
-
-        Cheap on the path of every request (benchmarks time cycles through this client): what is
-        there already is returned without a timer; otherwise a future per look, which asyncio's read
-        callback resolves once it filed something, and the connection's one timer (:meth:`_arm`).
-        """
-        failure = self._failure
-        if failure is not None:
-            self._failure = None
-            raise failure
-        found = check()
-        if found is not None:
-            return found
-        limit = timeout or self.timeout
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + limit
-        waiter: asyncio.Future[None] | None = None
-        try:
-            while True:
-                if self._closed:
-                    raise DapConnectionClosed(f"the adapter closed the connection while waiting for {what}")
-                if loop.time() >= deadline:
-                    raise DapTimeout(f"timed out after {limit:g} s waiting for {what}")
-                self._arm(loop, deadline)
-                waiter = loop.create_future()
-                self._waiters.append(waiter)
-                await waiter
-                failure = self._failure
-                if failure is not None:  # found while filing what came: raised before what came after it
-                    self._failure = None
-                    raise failure
-                found = check()
-                if found is not None:
-                    return found
-        finally:
-            if waiter is not None and not waiter.done():  # cancelled while it waited
-                waiter.cancel()
-                self._waiters.remove(waiter)
-
-    def _arm(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
-        """Make the connection's timer wake the waiters by ``deadline``; each then looks at its own.
-
-        One timer for all waits, moved only to an earlier deadline and never cancelled when a wait
-        ends: a timer per wait (``call_later``, then ``cancel``) cost ~20 k instructions a wait on 3.13,
-        a tenth of the client's share of a benchmarks S10e cycle, most of it asyncio's upkeep of its
-        heap of cancelled timers. A wait woken before its deadline waits again.
-        """
-        timer = self._timer
-        if timer is not None and self._timer_loop is loop and timer.when() <= deadline:
-            return
-        if timer is not None:
-            timer.cancel()
-        self._timer = loop.call_at(deadline, self._timer_fired)
-        self._timer_loop = loop
-
-    def _timer_fired(self) -> None:
-        self._timer = None
-        self._wake()
 
     def space(self) -> memoryview:
         """Where the link reads the next bytes into (client_link.Sink): the reader's room, a long frame's
@@ -381,7 +294,7 @@ class DapConnection:
             reader.received(count)
         else:
             reader.feed(b"")
-            self._closed = True
+            self._waits.closed = True
         filed = not count
         while True:
             try:
@@ -393,15 +306,10 @@ class DapConnection:
                     raise ValueError(f"the adapter sent a bad message: {message.error}")
                 self._file(message)
             except Exception as exc:  # a bad frame or message: raised to the next wait, never into asyncio
-                if self._failure is None:
-                    self._failure = exc
+                self._waits.fail(exc)
             filed = True
         if filed:
-            self._wake()
-
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        wake(waiters)
+            self._waits.wake()
 
     def _file(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
