@@ -15,7 +15,7 @@ from anyio.abc import SocketStream
 
 from monadapter.agent.wire import BadBody, MessageReader, decode, encode
 from monadapter.client import DapClient, DapConnectionClosed, DapError, DapTimeout
-from monadapter.client_connection import _decoded
+from monadapter.client_inbox import _decoded
 from monadapter.client_link import Link, Sink
 
 WAIT = 30.0
@@ -167,10 +167,10 @@ async def test_a_wait_finds_its_event_among_thousands_of_others_in_order() -> No
     else came (5,000 breakpoint events); a predicate skips what it rejects and leaves it for later."""
     client = DapClient(never_opened)
     for number in range(5000):
-        client._file({"type": "event", "event": "breakpoint", "body": {"n": number}})
+        client._inbox.file({"type": "event", "event": "breakpoint", "body": {"n": number}})
         if number in (10, 20, 30):
-            client._file({"type": "event", "event": "stopped", "body": {"n": number}})
-    client._file({"type": "event", "event": "exited", "body": {"n": -1}})
+            client._inbox.file({"type": "event", "event": "stopped", "body": {"n": number}})
+    client._inbox.file({"type": "event", "event": "exited", "body": {"n": -1}})
     late = await client.wait_for_event("stopped", lambda event: event["body"]["n"] > 15)
     first = await client.wait_for_event("stopped")
     either = await client.wait_for_any_event("exited", "stopped")

@@ -13,7 +13,7 @@ starts (:meth:`DapClient.spawn`)::
         stopped = await client.wait_for_event("stopped")
 
 The client runs no background task and every wait has a timeout (client_connection.py says how it
-reads). This module is the public face: the typed requests and test conveniences of :class:`DapClient`;
+is made). This module is the public face: the typed requests and test conveniences of :class:`DapClient`;
 the protocol side, :class:`DapConnection` and :class:`PendingResponse` (client_connection.py), and
 its errors (client_errors.py) are re-exported here, where tests and users import them from.
 """
@@ -26,8 +26,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from monadapter.client_connection import DEFAULT_TIMEOUT, DapConnection, PendingResponse, Predicate
+from monadapter.client_connection import DEFAULT_TIMEOUT, DapConnection, PendingResponse
 from monadapter.client_errors import DapConnectionClosed, DapError, DapTimeout
+from monadapter.client_inbox import Predicate
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -50,16 +51,9 @@ class DapClient(DapConnection):
     async def wait_for_child(self, *, timeout: float | None = None) -> dict[str, Any]:
         """The arguments (``request``, ``configuration``) of the next ``startDebugging`` request not
         returned before: a child process waits for a session (the client already said yes)."""
-
-        def find() -> dict[str, Any] | None:
-            starts = [request for request in self.reverse_requests if request.get("command") == "startDebugging"]
-            if len(starts) <= self._children_taken:
-                return None
-            self._children_taken += 1
-            arguments = starts[self._children_taken - 1].get("arguments")
-            return arguments if isinstance(arguments, dict) else {}
-
-        return await self._waits.until(find, "a startDebugging request", timeout or self.timeout)
+        return await self._waits.until(
+            self._inbox.take_child_start, "a startDebugging request", timeout or self.timeout
+        )
 
     def child_client(self) -> Self:
         """A new client (enter it with ``async with``) for a child session, as an editor makes one:

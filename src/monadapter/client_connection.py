@@ -1,57 +1,36 @@
-"""The protocol side of :mod:`monadapter.client`: the transport, ``seq``, responses, events and the
-reverse requests a client answers, and the errors a wait ends with.
+"""The protocol side of :mod:`monadapter.client`: the requests sent to an adapter and the waits for
+what comes back, apart from the typed requests and test conveniences (client.py's
+:class:`~monadapter.client.DapClient`); import these names from :mod:`monadapter.client`.
 
-Apart from the typed requests and test conveniences (client.py's :class:`~monadapter.client.DapClient`)
-so that each module holds one concern; import these names from :mod:`monadapter.client`, which
-re-exports them.
-
-The client runs no background task (so it can be entered and left from different tasks, as
-pytest fixtures do). asyncio reads for it (client_link.py): each chunk the adapter sends is filed
-as it comes, from the event loop's own callback (responses by ``request_seq``, events into
-:attr:`DapConnection.events`, reverse requests answered at once), and the waits (client_waits.py)
-are woken to look again. No event is ever lost: :meth:`DapConnection.wait_for_event` looks at what was already
-received first. Every wait has a timeout.
+:class:`DapConnection` opens and closes the connection (client_link.py's bytes) and numbers what it
+sends; the other parts each hold one concern: what the adapter sent, filed as asyncio reads it
+(client_inbox.py), the waits for it (client_waits.py) and the answers to the adapter's reverse
+requests (client_reverse.py). The client runs no background task (so it can be entered and left
+from different tasks, as pytest fixtures do), and every wait has a timeout.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Awaitable, Callable, Generator
+from functools import partial
 from typing import Any, Self
 
 import anyio
-from pydantic_core import from_json
 
-from monadapter.agent.wire import BadBody, MessageReader, decode, encode
+from monadapter.agent.wire import encode
 from monadapter.client_errors import DapConnectionClosed, DapError
+from monadapter.client_inbox import Inbox, Predicate
 from monadapter.client_link import AdapterProcess, Link, Sink, open_process, open_tcp
+from monadapter.client_reverse import ReverseRequestHandler
 from monadapter.client_waits import Waits
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
 
-Predicate = Callable[[dict[str, Any]], bool]
 #: Opens the connection, giving it what asyncio reads: the link, and the adapter process when one
 #: was started.
 Opener = Callable[[Sink], Awaitable[tuple[Link, AdapterProcess | None]]]
-
-
-def _decoded(raw: bytes) -> dict[str, Any] | BadBody:
-    """The message a frame's body holds, as :func:`~monadapter.agent.wire.decode` gives it.
-
-    Read by pydantic's JSON parser (the adapter depends on pydantic already) first: it takes ~40 % fewer
-    instructions than ``json``'s, ~55 M for a 1.4 MB ``variables`` answer (benchmarks S11), and what it
-    reads it reads as ``json`` does. What it refuses (a lone surrogate's escape, which ``json`` reads
-    as that surrogate; bytes that are not JSON) or reads as no object goes to ``decode``. It caches
-    only keys' strings: values (the 10,000 different ``value`` and ``evaluateName`` texts of a
-    variables page) hashed into its cache cost ~30 % of the parse and are rarely met again.
-    """
-    try:
-        message = from_json(raw, cache_strings="keys")
-    except ValueError:
-        return decode(raw)
-    return message if isinstance(message, dict) else decode(raw)
 
 
 class PendingResponse:
@@ -72,47 +51,23 @@ class PendingResponse:
 
 
 class DapConnection:
-    """The protocol side of a DAP client session: the transport, ``seq``, responses, events and the
-    reverse requests it answers. :class:`DapClient` adds the typed requests and test conveniences."""
+    """The protocol side of a DAP client session: the connection opened and closed, requests sent,
+    the waits for their responses and for events, what was received, and how reverse requests are
+    answered. :class:`DapClient` adds the typed requests and test conveniences."""
 
     def __init__(self, opener: Opener, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self._opener = opener
         self.timeout = timeout
         self._link: Link | None = None
         self._process: AdapterProcess | None = None
-        self._reader = MessageReader()
-        self._waits = Waits()
         self._seq = 0
-        self._responses: dict[int, dict[str, Any]] = {}
-        #: request seq -> how many events came before its response: what a client saw before an
-        #: answer (a ``stopped`` event before a continue's answer is a stop that continue ended)
-        self.events_before: dict[int, int] = {}
-        #: the seqs of the requests answered, in the order their responses came
-        self.answer_order: list[int] = []
-        #: every event received, in order
-        self.events: list[dict[str, Any]] = []
-        #: event name -> indexes in ``events`` of the events of that name wait_for_event has not
-        #: returned yet, in order: a wait looks only at those, so thousands of other events (one
-        #: ``breakpoint`` event per breakpoint of a large file) cost nothing per read
-        self._untaken: dict[str, list[int]] = {}
-        #: every reverse request the adapter sent (runInTerminal, startDebugging), in order
-        self.reverse_requests: list[dict[str, Any]] = []
-        #: processes started for runInTerminal; killed when the client closes
-        self.terminal_processes: list[subprocess.Popen[bytes]] = []
+        self._waits = Waits()
+        self._reverse = ReverseRequestHandler()
+        self._inbox = Inbox(self._waits, self._answer)
         #: the capabilities from the initialize response
         self.capabilities: dict[str, Any] = {}
         #: makes a client for a child session: to the same adapter server, or a new adapter process
         self._sibling: Callable[[], Self] | None = None
-        self._children_taken = 0  # how many startDebugging requests wait_for_child returned
-        #: say yes to startDebugging (then open each child's session: wait_for_child, attached_child);
-        #: off, the client declines, and a child process runs on undebugged at once instead of
-        #: waiting for a session nobody opens
-        self.follow_children = False
-        #: run runInTerminal's command as Emacs dap-mode does: its arguments joined with spaces,
-        #: unquoted, through ``sh -c``, in its cwd, without its env
-        self.terminal_joins_arguments = False
-        #: stdin of the runInTerminal processes (``subprocess.PIPE`` to type into the program)
-        self.terminal_stdin: int | None = None
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -140,7 +95,7 @@ class DapConnection:
         return client
 
     async def __aenter__(self) -> Self:
-        self._link, self._process = await self._opener(self)
+        self._link, self._process = await self._opener(self._inbox)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -159,10 +114,7 @@ class DapConnection:
                     self._process.kill()
                     await self._process.wait()
                 self._process.close()
-            for process in self.terminal_processes:
-                if process.poll() is None:
-                    process.kill()
-                process.wait()
+            self._reverse.close()
 
     # --- requests --------------------------------------------------------------------------
 
@@ -220,16 +172,21 @@ class DapConnection:
             raise DapConnectionClosed("the connection to the adapter is closed")
         link.send(data)
 
+    def _answer(self, request: dict[str, Any]) -> None:
+        """Answer a reverse request as the inbox files it (from asyncio's read callback)."""
+        try:
+            self._write(self._reverse.answer(request))
+        except DapConnectionClosed:
+            pass  # the adapter is gone: nobody to answer
+
     async def response(self, seq: int, *, timeout: float | None = None) -> dict[str, Any]:
         """Wait for the whole response to request ``seq`` (success or not)."""
-        return await self._waits.until(
-            lambda: self._responses.pop(seq, None), f"the response to request {seq}", timeout or self.timeout
-        )
+        take = partial(self._inbox.responses.pop, seq, None)
+        return await self._waits.until(take, f"the response to request {seq}", timeout or self.timeout)
 
     async def _response_body(self, seq: int, command: str, timeout: float) -> dict[str, Any]:
-        response = await self._waits.until(
-            lambda: self._responses.pop(seq, None), f"the response to {command!r}", timeout
-        )
+        take = partial(self._inbox.responses.pop, seq, None)
+        response = await self._waits.until(take, f"the response to {command!r}", timeout)
         if not response.get("success"):
             raise DapError(response)
         body = response.get("body")
@@ -251,113 +208,78 @@ class DapConnection:
     ) -> dict[str, Any]:
         """Return the first event called one of ``names`` (matching ``predicate``) not returned before:
         ``wait_for_any_event("stopped", "exited")`` follows a program that may stop or end."""
-
-        def find() -> dict[str, Any] | None:
-            waiting = sorted(index for name in names for index in self._untaken.get(name, ()))
-            for index in waiting:
-                event = self.events[index]
-                if predicate is None or predicate(event):
-                    self._untaken[event["event"]].remove(index)
-                    return event
-            return None
-
-        return await self._waits.until(find, f"a {' or '.join(map(repr, names))} event", timeout or self.timeout)
+        take = partial(self._inbox.take_event, names, predicate)
+        return await self._waits.until(take, f"a {' or '.join(map(repr, names))} event", timeout or self.timeout)
 
     def output(self, category: str | None = None) -> str:
         """All ``output`` event text received so far (of ``category`` when given), concatenated."""
-        return "".join(
-            event["body"]["output"]
-            for event in self.events
-            if event.get("event") == "output" and (category is None or event["body"].get("category") == category)
-        )
+        return self._inbox.output(category)
 
     async def wait_for_output(self, text: str, *, category: str | None = None, timeout: float | None = None) -> str:
         """Wait until ``text`` appears in the output (of ``category``); return all output so far."""
+        output = self._inbox.output
         return await self._waits.until(
-            lambda: self.output(category) if text in self.output(category) else None,
+            lambda: output(category) if text in output(category) else None,
             f"output containing {text!r}",
             timeout or self.timeout,
         )
 
-    # --- reading ---------------------------------------------------------------------------
+    # --- what was received -----------------------------------------------------------------
 
-    def space(self) -> memoryview:
-        """Where the link reads the next bytes into (client_link.Sink): the reader's room, a long frame's
-        body straight into its own."""
-        return self._reader.space()
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event received, in order."""
+        return self._inbox.events
 
-    def received(self, count: int) -> None:
-        """``count`` bytes came into :meth:`space` (0: the end): file every whole message, then wake the
-        waiters."""
-        reader = self._reader
-        if count:
-            reader.received(count)
-        else:
-            reader.feed(b"")
-            self._waits.closed = True
-        filed = not count
-        while True:
-            try:
-                raw = reader.next_frame()
-                if raw is None:
-                    break
-                message = _decoded(raw)
-                if isinstance(message, BadBody):
-                    raise ValueError(f"the adapter sent a bad message: {message.error}")
-                self._file(message)
-            except Exception as exc:  # a bad frame or message: raised to the next wait, never into asyncio
-                self._waits.fail(exc)
-            filed = True
-        if filed:
-            self._waits.wake()
+    @property
+    def events_before(self) -> dict[int, int]:
+        """Request seq -> how many events came before its response: what a client saw before an
+        answer (a ``stopped`` event before a continue's answer is a stop that continue ended)."""
+        return self._inbox.events_before
 
-    def _file(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "response":
-            self._responses[message.get("request_seq", -1)] = message
-            self.answer_order.append(message.get("request_seq", -1))
-            self.events_before[message.get("request_seq", -1)] = len(self.events)
-        elif kind == "event":
-            self.events.append(message)
-            name = message.get("event")
-            if isinstance(name, str):
-                self._untaken.setdefault(name, []).append(len(self.events) - 1)
-        elif kind == "request":
-            self.reverse_requests.append(message)
-            self._answer_reverse_request(message)
+    @property
+    def answer_order(self) -> list[int]:
+        """The seqs of the requests answered, in the order their responses came."""
+        return self._inbox.answer_order
 
-    def _answer_reverse_request(self, request: dict[str, Any]) -> None:
-        """runInTerminal: really start the command; startDebugging: note it, and say yes when following children."""
-        command = request.get("command")
-        response: dict[str, Any] = {
-            "type": "response",
-            "request_seq": request.get("seq"),
-            "command": command,
-            "success": True,
-        }
-        if command == "runInTerminal":
-            arguments = request.get("arguments") or {}
-            env = dict(os.environ)
-            for name, value in (arguments.get("env") or {}).items():
-                if value is None:
-                    env.pop(name, None)
-                else:
-                    env[name] = value
-            argv: list[str] = arguments["args"]
-            if self.terminal_joins_arguments:
-                argv, env = ["sh", "-c", " ".join(argv)], dict(os.environ)
-            try:
-                process = subprocess.Popen(argv, cwd=arguments.get("cwd") or None, env=env, stdin=self.terminal_stdin)
-            except OSError as exc:
-                response.update(success=False, message=f"could not start {arguments['args'][:1]}: {exc}")
-            else:
-                self.terminal_processes.append(process)
-                response["body"] = {"processId": process.pid}
-        elif command == "startDebugging" and not self.follow_children:
-            response.update(success=False, message="this client does not follow child processes (follow_children)")
-        elif command != "startDebugging":
-            response.update(success=False, message=f"unknown reverse request {command!r}")
-        try:
-            self._write(response)
-        except DapConnectionClosed:
-            pass  # the adapter is gone: nobody to answer
+    @property
+    def reverse_requests(self) -> list[dict[str, Any]]:
+        """Every reverse request the adapter sent (runInTerminal, startDebugging), in order."""
+        return self._inbox.reverse_requests
+
+    # --- how reverse requests are answered (client_reverse.py) -------------------------------
+
+    @property
+    def terminal_processes(self) -> list[subprocess.Popen[bytes]]:
+        """Processes started for runInTerminal; killed when the client closes."""
+        return self._reverse.terminal_processes
+
+    @property
+    def follow_children(self) -> bool:
+        """Say yes to startDebugging (then open each child's session: wait_for_child, attached_child);
+        off (the default), the client declines, and a child process runs on undebugged at once
+        instead of waiting for a session nobody opens."""
+        return self._reverse.follow_children
+
+    @follow_children.setter
+    def follow_children(self, value: bool) -> None:
+        self._reverse.follow_children = value
+
+    @property
+    def terminal_joins_arguments(self) -> bool:
+        """Run runInTerminal's command as Emacs dap-mode does: its arguments joined with spaces,
+        unquoted, through ``sh -c``, in its cwd, without its env."""
+        return self._reverse.terminal_joins_arguments
+
+    @terminal_joins_arguments.setter
+    def terminal_joins_arguments(self, value: bool) -> None:
+        self._reverse.terminal_joins_arguments = value
+
+    @property
+    def terminal_stdin(self) -> int | None:
+        """Stdin of the runInTerminal processes (``subprocess.PIPE`` to type into the program)."""
+        return self._reverse.terminal_stdin
+
+    @terminal_stdin.setter
+    def terminal_stdin(self, value: int | None) -> None:
+        self._reverse.terminal_stdin = value
