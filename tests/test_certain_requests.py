@@ -243,7 +243,7 @@ async def test_a_session_that_configures_stops_and_steps_as_editors_do_loads_no_
     program = tmp_path / "prog.py"
     program.write_text(PROGRAM)
     async with DapClient.spawn([*adapter_command(), "--log-dir", str(dap_log_dir)]) as client:
-        adapter = client._process
+        adapter = client._channel.process
         assert adapter is not None
         await client.initialize(adapterID="x")
         launched = await client.launch(program=str(program), justMyCode=True)

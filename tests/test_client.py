@@ -257,7 +257,7 @@ async def test_a_send_waits_while_the_adapter_reads_nothing_and_ends_once_it_rea
             async with anyio.create_task_group() as group:
                 group.start_soon(send)
                 with anyio.fail_after(WAIT):
-                    while not (client._link is not None and client._link.paused):
+                    while not (client._channel.link is not None and client._channel.link.paused):
                         await anyio.sleep(0.01)  # until asyncio says the adapter reads too slowly
                 assert not done.is_set()  # the send waits in drain until asyncio resumes writing
                 may_read.set()

@@ -44,9 +44,9 @@ async def test_stdio_session_runs_a_program_and_disconnect_ends_the_adapter(make
         assert await client.run_to_end(program=str(program)) == 0
         assert client.output("stdout") == "over stdio\n"
         await client.disconnect()
-        assert client._process is not None
+        assert client._channel.process is not None
         with anyio.fail_after(10):
-            assert await client._process.wait() == 0
+            assert await client._channel.process.wait() == 0
 
 
 async def test_initialize_answers_the_capabilities(client: DapClient) -> None:
@@ -389,10 +389,10 @@ async def test_a_signal_ends_a_stdio_adapter_and_the_debuggee_it_launched(
         await client.configuration_sequence(program=str(program))
         await client.wait_for_output("running")
         pid = (await client.wait_for_event("process"))["body"]["systemProcessId"]
-        assert client._process is not None
-        client._process.send_signal(signum)
+        assert client._channel.process is not None
+        client._channel.process.send_signal(signum)
         with anyio.fail_after(ADAPTER_TIMEOUT):
-            assert await client._process.wait() == 0
+            assert await client._channel.process.wait() == 0
     assert not alive(pid)
 
 

@@ -2,23 +2,23 @@
 what comes back, apart from the typed requests and test conveniences (client.py's
 :class:`~monadapter.client.DapClient`); import these names from :mod:`monadapter.client`.
 
-:class:`DapConnection` opens and closes the connection (client_link.py's bytes) and numbers what it
-sends; the other parts each hold one concern: what the adapter sent, filed as asyncio reads it
-(client_inbox.py), the waits for it (client_waits.py) and the answers to the adapter's reverse
-requests (client_reverse.py). The client runs no background task (so it can be entered and left
-from different tasks, as pytest fixtures do), and every wait has a timeout.
+:class:`DapConnection` is the face of parts that each hold one concern: the connection from its
+opening to its close (client_channel.py, over client_link.py's bytes), what the adapter sent, filed
+as asyncio reads it (client_inbox.py), the waits for it (client_waits.py) and the answers to the
+adapter's reverse requests (client_reverse.py). The client runs no background task (so it can be
+entered and left from different tasks, as pytest fixtures do), and every wait has a timeout.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any, Self
 
 import anyio
 
-from monadapter.agent.wire import encode
+from monadapter.client_channel import AdapterChannel, Opener
 from monadapter.client_errors import DapConnectionClosed, DapError
 from monadapter.client_inbox import Inbox, Predicate
 from monadapter.client_link import AdapterProcess, Link, Sink, open_process, open_tcp
@@ -27,10 +27,6 @@ from monadapter.client_waits import Waits
 
 #: Default seconds for every wait.
 DEFAULT_TIMEOUT = 10.0
-
-#: Opens the connection, giving it what asyncio reads: the link, and the adapter process when one
-#: was started.
-Opener = Callable[[Sink], Awaitable[tuple[Link, AdapterProcess | None]]]
 
 
 class PendingResponse:
@@ -51,17 +47,14 @@ class PendingResponse:
 
 
 class DapConnection:
-    """The protocol side of a DAP client session: the connection opened and closed, requests sent,
-    the waits for their responses and for events, what was received, and how reverse requests are
-    answered. :class:`DapClient` adds the typed requests and test conveniences."""
+    """The protocol side of a DAP client session: requests sent, the waits for their responses and
+    for events, what was received, and how reverse requests are answered. :class:`DapClient` adds
+    the typed requests and test conveniences."""
 
     def __init__(self, opener: Opener, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self._opener = opener
         self.timeout = timeout
-        self._link: Link | None = None
-        self._process: AdapterProcess | None = None
-        self._seq = 0
         self._waits = Waits()
+        self._channel = AdapterChannel(opener, self._waits)
         self._reverse = ReverseRequestHandler()
         self._inbox = Inbox(self._waits, self._answer)
         #: the capabilities from the initialize response
@@ -95,7 +88,7 @@ class DapConnection:
         return client
 
     async def __aenter__(self) -> Self:
-        self._link, self._process = await self._opener(self._inbox)
+        await self._channel.open(self._inbox)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -105,15 +98,7 @@ class DapConnection:
         """Close the connection, stop a spawned adapter and any runInTerminal processes."""
         with anyio.CancelScope(shield=True):
             self._waits.close()
-            if self._link is not None:
-                await self._link.aclose(self.timeout)
-            if self._process is not None:
-                with anyio.move_on_after(self.timeout):
-                    await self._process.wait()
-                if self._process.returncode is None:
-                    self._process.kill()
-                    await self._process.wait()
-                self._process.close()
+            await self._channel.aclose(self.timeout)
             self._reverse.close()
 
     # --- requests --------------------------------------------------------------------------
@@ -145,37 +130,23 @@ class DapConnection:
         Raises:
             DapConnectionClosed: the connection can no longer be written to.
         """
-        seq = self._write(message)
-        link = self._link
+        channel = self._channel
+        seq = channel.write(message)
+        link = channel.link
         if link is not None and link.paused:
             await link.drain()
         return seq
 
-    def _write(self, message: dict[str, Any]) -> int:
-        """Number ``message`` and hand it to the link, with no await between the two: messages go
-        out in the order of their seqs without a lock."""
-        self._seq += 1
-        seq = message["seq"] = self._seq
-        self._write_raw(encode(message))
-        return seq
-
     async def send_raw(self, data: bytes) -> None:
         """Send bytes as they are: for tests of malformed input."""
-        self._write_raw(data)
-        assert self._link is not None
-        await self._link.drain()
-
-    def _write_raw(self, data: bytes) -> None:
-        link = self._link
-        assert link is not None, "use the client inside 'async with'"
-        if link.lost or self._waits.closed:
-            raise DapConnectionClosed("the connection to the adapter is closed")
-        link.send(data)
+        self._channel.write_raw(data)
+        assert self._channel.link is not None
+        await self._channel.link.drain()
 
     def _answer(self, request: dict[str, Any]) -> None:
         """Answer a reverse request as the inbox files it (from asyncio's read callback)."""
         try:
-            self._write(self._reverse.answer(request))
+            self._channel.write(self._reverse.answer(request))
         except DapConnectionClosed:
             pass  # the adapter is gone: nobody to answer
 
