@@ -12,13 +12,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
-from monadapter.adapter.agentlink import RELAY_BATCH, event_text
+from monadapter.adapter import sockets
+from monadapter.adapter.agentlink import RELAY_BATCH, AgentLink, event_text
 from monadapter.adapter.messagelog import ADAPTER_TO_CLIENT, MessageLog
 from monadapter.adapter.transport import MessageWriter, StdioChannel
 from monadapter.agent.channel import Channel
-from monadapter.agent.wire import MessageReader, encode
+from monadapter.agent.wire import MessageReader, RawJSON, encode
 from monadapter.client import DapClient, adapter_command
 
 WAIT = 10.0
@@ -172,3 +174,51 @@ def test_a_stops_announcements_go_to_the_client_in_one_write(tmp_path: Path) -> 
         adapter.stdin.close()
         with theirs:
             adapter.wait(WAIT)
+
+
+async def test_a_relayed_request_reaches_the_agent_as_the_client_wrote_it_with_our_seq() -> None:
+    """A client's request goes to the agent as its text, the adapter's ``seq`` added after the client's
+    (AgentLink.relay, MessageWriter.forward): a real agent Channel reads our seq and the client's
+    arguments, and answers it; the answer reaches the relay with its body undecoded."""
+    ours, theirs = socket.socketpair()
+    seen: list[tuple[int, dict[str, Any]]] = []
+    agent = Channel(theirs)
+
+    def evaluate(request: Any) -> None:
+        seen.append((request.seq, request.arguments))
+        request.reply({"result": request.arguments["expression"], "variablesReference": 0})
+
+    agent.register("evaluate", evaluate)
+    agent.start()
+    # the client's own spacing, escapes and seq; whitespace after the object
+    text = b' {"seq": 7, "type":"request", "command":"evaluate",\n "arguments":{"expression":"\\u00e9 \\"}\\""}} \r\n'
+    answers: list[dict[str, Any] | None] = []
+    answered = anyio.Event()
+
+    async def relay_to(response: dict[str, Any] | None) -> None:
+        answers.append(response)
+        answered.set()
+
+    link = AgentLink(await sockets.accepted(ours), MessageLog(None))
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(link.run, _no_events)
+            await link.relay(7, "evaluate", text, relay_to)
+            await link.relay(7, "evaluate", text, relay_to)  # the same client seq twice: each is ours
+            with anyio.fail_after(WAIT):
+                while len(answers) < 2:
+                    await answered.wait()
+                    answered = anyio.Event()
+            group.cancel_scope.cancel()
+    finally:
+        await link.aclose()
+        agent.close()
+    assert seen == [(1, {"expression": 'é "}"'}), (2, {"expression": 'é "}"'})]
+    for response in answers:
+        assert response is not None and response["request_seq"] in (1, 2)
+        assert isinstance(response["body"], RawJSON)
+        assert response["body"].decoded() == {"result": 'é "}"', "variablesReference": 0}
+
+
+async def _no_events(event: dict[str, Any]) -> None:
+    raise AssertionError(f"no event expected: {event}")
