@@ -6,6 +6,7 @@ off as the table says."""
 from __future__ import annotations
 
 import importlib
+import operator
 import re
 import sys
 from collections.abc import Iterator
@@ -45,7 +46,7 @@ def test_every_global_row_names_a_predicate_and_every_callback_exists() -> None:
     for row in EVENTS:
         if row.scope == "global" and row.when != "always":
             owner, _, predicate = row.when.rpartition(".")
-            assert callable(getattr(getattr(engine, owner) if owner else engine, predicate)), row
+            assert callable(getattr(operator.attrgetter(owner)(engine) if owner else engine, predicate)), row
         module, _, function = row.callback.rpartition(".")
         owner = importlib.import_module(f"monadapter.agent.{module}") if module else engine  # some are closures
         assert callable(getattr(owner, function)), row
@@ -101,7 +102,7 @@ def test_the_aux_id_is_held_for_the_whole_session_and_its_events_follow_the_tabl
     ):
         engine.settings.set_exception_filters(ExceptionFilters.from_arguments({"filters": filters}))
         assert M.get_events(aux) == events, filters
-    engine.parking.request_stop("pause", -1)  # a thread that never runs: nothing parks
+    engine.parking.halt.request_stop("pause", -1)  # a thread that never runs: nothing parks
     assert M.get_events(aux) == E.LINE
     engine.parking.release_all()
     assert M.get_events(aux) == 0 and M.get_tool(aux) == TOOL_NAME

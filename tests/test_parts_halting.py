@@ -63,7 +63,7 @@ class Parts:
 
 def test_a_pause_request_parks_the_next_line_with_its_reason_and_the_users_frame(tmp_path: Path) -> None:
     parts = Parts(tmp_path)
-    parts.parking.request_stop("pause", None)
+    parts.parking.halt.request_stop("pause", None)
     thread, results = parts.run_work()
     assert thread.ident is not None
     parked = parts.parking.wait_parked(thread.ident, WAIT)
@@ -82,7 +82,7 @@ def test_a_halted_thread_on_a_breakpoint_line_is_left_to_debugger_ids_line_callb
     state = parts.registry.state(parts.code)
     assert state is not None
     state.probes = {2: ()}
-    parts.parking.halt = True
+    parts.parking.halt.on = True
     thread, results = parts.run_work()
     thread.join(WAIT)
     assert results == [None] and parts.events.sent == [] and parts.parking.parked == {}
@@ -93,7 +93,7 @@ def test_a_silent_stop_on_a_watched_line_tells_debugger_ids_callback_to_skip_tha
     state = parts.registry.state(parts.code)
     assert state is not None
     state.line_watchers = 1
-    parts.parking.halt = True
+    parts.parking.halt.on = True
     thread, _results = parts.run_work()
     assert thread.ident is not None
     parked = parts.parking.wait_parked(thread.ident, WAIT)
@@ -107,7 +107,7 @@ def test_a_silent_stop_on_a_watched_line_tells_debugger_ids_callback_to_skip_tha
 
 def test_our_own_threads_and_files_never_park(tmp_path: Path) -> None:
     parts = Parts(tmp_path, own_threads={threading.get_ident()})
-    parts.parking.request_stop("pause", None)
-    assert parts.halting.line(parts.code, 2) is None and parts.parking.stop_request is not None
+    parts.parking.halt.request_stop("pause", None)
+    assert parts.halting.line(parts.code, 2) is None and parts.parking.halt.request is not None
     own_code = halting.Halting.line.__code__
     assert parts.halting.line(own_code, own_code.co_firstlineno) is sys.monitoring.DISABLE

@@ -45,11 +45,11 @@ def test_a_parked_thread_waits_until_resumed_and_halts_the_others() -> None:
     parked = park.wait_parked(thread.ident, WAIT)
     assert parked is not None and parked.frame.f_code.co_name == "worker"
     assert events.sent[0][0] == "stopped" and events.sent[0][1]["reason"] == "pause"
-    assert park.halts(threading.get_ident()) and park.stopping()
+    assert park.halt.halts(threading.get_ident()) and park.halt.stopping()
     assert results == []
     assert [released.ident for released in park.resume()] == [thread.ident]
     thread.join(WAIT)
-    assert results == [True] and not park.halt
+    assert results == [True] and not park.halt.on
 
 
 def test_the_first_park_halts_the_other_threads_before_it_loads_a_module() -> None:
@@ -91,12 +91,12 @@ def test_nothing_parks_while_inactive_and_a_silent_stop_needs_a_halt() -> None:
 def test_a_stop_request_is_taken_by_one_thread_only() -> None:
     park, _events = parking()
     park.active = True
-    park.request_stop("pause", None)
-    assert park.stopping()
-    assert park.take_stop_request(123) == "pause"
-    assert park.take_stop_request(456) is None
-    park.request_stop("entry", 7)
-    assert park.take_stop_request(8) is None and park.take_stop_request(7) == "entry"
+    park.halt.request_stop("pause", None)
+    assert park.halt.stopping()
+    assert park.halt.take_request(123) == "pause"
+    assert park.halt.take_request(456) is None
+    park.halt.request_stop("entry", 7)
+    assert park.halt.take_request(8) is None and park.halt.take_request(7) == "entry"
 
 
 def test_console_code_that_parks_again_is_a_nested_stop() -> None:
@@ -136,7 +136,7 @@ def test_console_code_that_parks_again_is_a_nested_stop() -> None:
         assert park._parked_changed.wait_for(lambda: park.parked.get(ident) is not outer, WAIT)
     assert park.evaluating == {ident: [outer]}
     assert [released.ident for released in park.resume()] == [ident]  # only the nested stop
-    assert other.ident in park.parked and park.halt
+    assert other.ident in park.parked and park.halt.on
     assert answered.wait(WAIT)
     assert results == [7] and park.parked[ident] is outer and not park.evaluating
     stops = [body for event, body in events.sent if event == "stopped"]

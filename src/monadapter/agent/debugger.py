@@ -269,7 +269,7 @@ class Debugger:
     def breakpoint_hook(self, *args: Any, **kwargs: Any) -> None:
         """``breakpoint()`` (or ``monadapter.breakpoint()``) in the program: stop this thread at the
         next line it runs (reason "breakpoint"), which is the line after the call in the caller."""
-        self.engine.parking.request_stop("breakpoint", get_ident())
+        self.engine.parking.halt.request_stop("breakpoint", get_ident())
 
     # -- requests ----------------------------------------------------------------------------
 

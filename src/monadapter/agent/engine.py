@@ -97,6 +97,7 @@ class Engine:
         self._plans = self.stepper.plans
         self._parked_by_aux = self.halting.parked_by_aux
         self._skipped_files = self.user.verdicts
+        self._halt = self.parking.halt
         #: the RAISE callback, a closure (EVENTS names it like the methods)
         self._on_aux_raise = self._raise_callback()
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
@@ -423,9 +424,9 @@ class Engine:
                 if ending is not None:
                     self.parking.park_on_exception(ident, ending[0], ending[1], "uncaught")
         if code is THREAD_BOOTSTRAP:
-            if self.parking.halt and not self.tools.aux_current & E.LINE:
+            if self._halt.on and not self.tools.aux_current & E.LINE:
                 # a thread starting while a stop found no other thread to halt (started by console code
-                # or by a thread the count missed, Parking.others_may_run): the aux id's LINE goes on
+                # or by a thread the count missed, Halt.others_may_run): the aux id's LINE goes on
                 # now, and it parks at its first line
                 with self._lock:
                     self._sync_aux()
@@ -472,4 +473,4 @@ class Engine:
         with self._lock:
             self._register_tree(code)
         if stop_on_entry:
-            self.parking.request_stop("entry", get_ident())
+            self.parking.halt.request_stop("entry", get_ident())

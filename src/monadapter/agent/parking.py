@@ -1,5 +1,6 @@
-"""Thread parking: which user threads are held in our callbacks, the halt that stops the others, the stop
-a pause or an entry stop asks for, and resuming (continue, steps)."""
+"""Thread parking: which user threads are held in our callbacks, holding one there (its stop reported)
+until it is resumed, console code that stops inside a stop, and resuming (continue, steps). Which
+threads are to park at their next line is the halt's (agent/halting.py, ``Halt``)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,10 @@ from collections.abc import Callable
 from sys import is_finalizing
 from types import FrameType
 
-from . import exceptions, ownthread
+from . import exceptions
+from .halting import Halt
 from .stepping import Stepper, StepPlan
 from .threads import ParkedThread, Stack, ThreadIds
-
-#: the ``threading.Thread`` made for a thread threading did not start (a thread of C code, or the main
-#: thread of an embedding program), which ``_thread._count()`` does not count
-_DummyThread: type = threading._DummyThread
 
 TYPE_CHECKING = False  # typing is for mypy only: not imported at run time (benchmarks A2)
 if TYPE_CHECKING:
@@ -28,7 +26,7 @@ if TYPE_CHECKING:
 class Parking:
     """The stop state of all threads, guarded by ``lock`` (the engine's one lock).
 
-    A stop is in force while ``halt`` is set: every other user thread parks at its next line (the
+    A stop is in force while ``halt.on``: every other user thread parks at its next line (the
     engine keeps the aux id's global LINE on for that while one may run, ``changed`` tells it to
     look) unless it was resumed alone (singleThread). Needs no sys.monitoring: a test parks real threads with ``park``
     and resumes them from another thread.
@@ -51,16 +49,12 @@ class Parking:
         self._changed = changed
         # False before the engine starts and after it stops: nothing parks then
         self.active = False
-        # maps threading ident -> the thread parked in one of our callbacks
+        # maps threading ident -> the thread parked in one of our callbacks (never replaced)
         self.parked: dict[int, ParkedThread] = {}
-        # every user thread must park at its next line
-        self.halt = False
+        #: which other threads park at their next line, and the stop a pause or an entry asks for
+        self.halt = Halt(self, changed)
         # the program is ending (our last atexit handler runs): no new stop is reported (see program_ended)
         self._ending = False
-        # (reason, ident or None for any thread): the next user line reached reports a stop
-        self.stop_request: tuple[str, int | None] | None = None
-        # threads resumed alone (singleThread) while the others stay parked
-        self.running_alone: set[int] = set()
         # called when threads are resumed, before they run (the data breakpoints' values seen then)
         self.resumed: Callable[[], None] | None = None
         # maps ident -> the stops (outermost first) of a thread running console code (run_nested)
@@ -100,15 +94,13 @@ class Parking:
             ident, self._thread_ids.dap_id(ident), frame, line, event, exception=exception, stack=stack
         )
         with self.lock:
-            if not self.active or (reason is None and not self.halt) or (reason is not None and self._ending):
+            if not self.active or (reason is None and not self.halt.on) or (reason is not None and self._ending):
                 return False
             self.parked[ident] = parked
             if reason is not None:
-                self.running_alone.clear()
+                self.halt.running_alone.clear()
                 parked.returned = self._stepper.end_all(ident, reason)
-            self.running_alone.discard(ident)
-            self.halt = True
-            self._changed()  # from here every other user thread halts at its next line
+            self.halt.hold_others(ident)
             # loaded at the first park (test_lazy_modules) only now: the load takes milliseconds (it
             # reads a file, letting the others run), in which they ran on to stops of their own
             from .importlocks import note_paused, note_resumed
@@ -172,9 +164,7 @@ class Parking:
                 if self.parked.get(ident) is not outer and not outlived:
                     outer.stopped_again = True
                     self.parked[ident] = outer
-                    self.running_alone.discard(ident)
-                    self.halt = True
-                    self._changed()
+                    self.halt.hold_others(ident)
                     self._parked_changed.notify_all()
             if outlived:
                 outer.release()  # disconnected meanwhile: the first stop ends too
@@ -204,50 +194,6 @@ class Parking:
             description=exceptions.describe(exception),
         )
 
-    def stopping(self) -> bool:
-        """Threads are to park at their next line: a pause or entry stop waits for any thread's, or a
-        stop is in force and a user thread that is not parked may run (``others_may_run``)."""
-        return self.stop_request is not None or (self.halt and self.others_may_run())
-
-    def others_may_run(self) -> bool:
-        """Whether a user thread that is not parked may run Python code now, and must then park at its
-        next line. The engine turns the aux id's global LINE on for a stop only then: switching a global
-        event makes CPython re-instrument the code on every stack and every code object that runs next
-        (on and off again were ~300k instructions, half the debuggee's share of a stop and continue,
-        benchmarks S10, 3.13), and a program with one thread has nobody to halt.
-
-        Counted, not listed (no audit event): threads started with ``_thread`` (those of
-        ``threading`` too) and running (``_thread._count()``), less ours, against the parked ones; the
-        main thread may run unless it is parked. A parked thread that is not a ``threading.Thread``
-        (started with ``_thread`` alone, or a thread of C code) makes the count unsure: yes then. Not
-        seen: a thread started with ``_thread`` that has not begun to run, and a thread of C code that
-        calls into Python later; a ``threading.Thread`` starting while threads are halted makes the
-        engine ask again (``Engine._on_aux_py_start``)."""
-        parked = self.parked
-        main = threading.main_thread().ident
-        if main not in parked:
-            return True
-        for ident in parked:
-            thread = threading._active.get(ident)  # type: ignore[attr-defined]
-            if ident != main and (not isinstance(thread, threading.Thread) or isinstance(thread, _DummyThread)):
-                return True
-        return _thread._count() - ownthread.running_count() > len(parked) - 1
-
-    def halts(self, ident: int) -> bool:
-        """Whether ``ident`` must park at its next line because another thread stopped."""
-        return self.halt and ident not in self.running_alone
-
-    def take_stop_request(self, ident: int) -> str | None:
-        """The reason of the stop request ``ident`` satisfies now, taking it (no other thread will)."""
-        request = self.stop_request
-        if request is None or (request[1] is not None and request[1] != ident):
-            return None
-        with self.lock:
-            if self.stop_request != request:
-                return None
-            self.stop_request = None
-        return request[0]
-
     # -- requests -------------------------------------------------------------------------------------
 
     def answered(self) -> threading.RLock:
@@ -259,15 +205,6 @@ class Parking:
         the client had already seen answered."""
         return self.lock
 
-    def request_stop(self, reason: str, ident: int | None = None) -> None:
-        """Stop the next user line run by ``ident`` (any thread when None) with ``reason`` ("pause",
-        "entry"), and halt every other thread. Threads blocked in C stop when they return to Python."""
-        with self.lock:
-            if not self.active:
-                return
-            self.stop_request = (reason, ident)
-            self._changed()
-
     def resume(self, ident: int | None = None) -> list[ParkedThread]:
         """Release every parked thread (``ident`` None, ending the halt) or one (singleThread); returns
         those released."""
@@ -276,16 +213,16 @@ class Parking:
                 # a nested stop: only the threads stopped inside console code run on (they finish it)
                 nested = [i for i, stops in self.evaluating.items() if self.parked.get(i) not in (None, stops[-1])]
                 released = [self.parked.pop(i) for i in nested]
-                self.running_alone.update(nested)
+                self.halt.running_alone.update(nested)
             elif ident is None:
                 released = list(self.parked.values())
                 self.parked.clear()
-                self.halt = False
-                self.running_alone.clear()
+                self.halt.on = False
+                self.halt.running_alone.clear()
             else:
                 parked = self.parked.pop(ident, None)
                 released = [parked] if parked is not None else []
-                self.running_alone.add(ident)
+                self.halt.running_alone.add(ident)
             if self.resumed is not None and released:
                 self.resumed()
             self._changed()
@@ -336,7 +273,7 @@ class Parking:
     def release_all(self) -> None:
         """Lift every stop and step and let all threads run (disconnect, interpreter exit)."""
         with self.lock:
-            self.stop_request = None
+            self.halt.request = None
             self._releases += 1
             self.evaluating.clear()
             for stepping in list(self._stepper.plans):
@@ -350,7 +287,7 @@ class Parking:
         """The parked thread ``ident``, waiting up to ``timeout`` while a stop is in force: a thread
         that runs Python parks at its next line, but a client may ask about it a moment before."""
         with self._parked_changed:
-            self._parked_changed.wait_for(lambda: ident in self.parked or not self.halt, timeout)
+            self._parked_changed.wait_for(lambda: ident in self.parked or not self.halt.on, timeout)
             return self.parked.get(ident)
 
     def forget_other_threads(self) -> None:
@@ -360,5 +297,5 @@ class Parking:
         self.lock = threading.RLock()
         self._parked_changed = threading.Condition(self.lock)
         self.parked.clear()
-        self.halt = False
-        self.stop_request = None
+        self.halt.on = False
+        self.halt.request = None

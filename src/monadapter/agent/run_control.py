@@ -87,5 +87,5 @@ class RunControl:
                 "stopped", {"reason": "pause", "threadId": parked.dap_id, "allThreadsStopped": True}
             )
             return
-        debugger.engine.parking.request_stop("pause", ident)
+        debugger.engine.parking.halt.request_stop("pause", ident)
         request.reply()

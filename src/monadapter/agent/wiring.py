@@ -80,7 +80,7 @@ EVENTS: tuple[Wiring, ...] = (
     Wiring("debugger", E.LINE, "local", "_on_line", "code with a breakpoint line or a frame stepped over", False),
     Wiring("debugger", E.PY_RETURN, "local", "_on_py_return", "code of a frame stepped over or out of"),
     Wiring("debugger", E.CALL, "local", "_on_call", "code of a frame stepping into one chosen call"),
-    Wiring("aux", E.LINE, "global", "_on_aux_line", "parking.stopping", False),
+    Wiring("aux", E.LINE, "global", "_on_aux_line", "parking.halt.stopping", False),
     Wiring("aux", E.LINE, "global", "_on_aux_line", "stepper.stepping_in", False),
     Wiring("aux", E.PY_START, "global", "_on_aux_py_start", "stepper.stepping_in"),
     Wiring(
