@@ -222,3 +222,38 @@ async def test_a_relayed_request_reaches_the_agent_as_the_client_wrote_it_with_o
 
 async def _no_events(event: dict[str, Any]) -> None:
     raise AssertionError(f"no event expected: {event}")
+
+
+async def test_a_writer_waiting_for_its_turn_keeps_the_order_and_a_cancelled_one_sends_nothing() -> None:
+    """While a send waits for a full stdout to drain, the others wait for their turn (transport._Turn)
+    and go out after it in the order they came; one cancelled while it waits sends nothing, takes
+    no seq and holds up nobody."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        writer = MessageWriter(StdioChannel(ours.fileno(), ours.fileno()), MessageLog(None), ADAPTER_TO_CLIENT)
+        big = {"type": "event", "event": "output", "body": {"output": "x" * (1 << 20)}}
+        async with anyio.create_task_group() as group:
+            group.start_soon(writer.send, big)  # fills the socket: waits for the reader
+            await anyio.sleep(0)
+            cancelled = anyio.CancelScope()
+
+            async def second() -> None:
+                with cancelled:
+                    await writer.send({"type": "event", "event": "output", "body": {"output": "never"}})
+
+            group.start_soon(second)
+            group.start_soon(writer.send, {"type": "event", "event": "output", "body": {"output": "third"}})
+            await anyio.sleep(0)
+            await anyio.sleep(0)
+            cancelled.cancel()
+            theirs.setblocking(False)
+            reader = MessageReader()
+            got: list[dict[str, Any]] = []
+            with anyio.fail_after(WAIT):
+                while len(got) < 2:
+                    await anyio.wait_readable(theirs)
+                    reader.feed(theirs.recv(1 << 20))
+                    got += [json.loads(raw) for raw in iter(reader.next_frame, None)]
+    assert [(m["seq"], m["body"]["output"][:5]) for m in got] == [(1, "xxxxx"), (2, "third")]
+    assert cancelled.cancelled_caught
