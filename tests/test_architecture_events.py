@@ -48,7 +48,8 @@ def test_every_global_row_names_a_predicate_and_every_callback_exists() -> None:
             owner, _, predicate = row.when.rpartition(".")
             assert callable(getattr(operator.attrgetter(owner)(engine) if owner else engine, predicate)), row
         module, _, function = row.callback.rpartition(".")
-        owner = importlib.import_module(f"monadapter.agent.{module}") if module else engine  # some are closures
+        tool_owner = engine if row.tool == "debugger" else engine.aux_callbacks
+        owner = importlib.import_module(f"monadapter.agent.{module}") if module else tool_owner  # some are closures
         assert callable(getattr(owner, function)), row
 
 

@@ -29,7 +29,7 @@ PROGRAM = """
         value = 1
         results.append(aux_line(halting, work.__code__, 2))
 
-    def aux_line(halting, code, line):  # stands where Engine._on_aux_line (registered bare) calls it
+    def aux_line(halting, code, line):  # stands where AuxCallbacks._on_aux_line (registered bare) calls it
         return halting.line(code, line)
 """
 

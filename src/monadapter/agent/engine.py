@@ -1,5 +1,6 @@
 """The debug engine: the callbacks EVENTS (agent/wiring.py) names, each handing its event to the concern
-that decides it, and the session's start and end on our tool ids."""
+that decides it (DEBUGGER_ID's: the Engine's own; the aux id's: AuxCallbacks), and the session's start
+and end on our tool ids."""
 
 from __future__ import annotations
 
@@ -51,10 +52,11 @@ CALLER_DEPTH = 2
 
 
 class Engine:
-    """Owns DEBUGGER_ID and one aux tool id for the whole session (EVENTS says what each carries);
-    each event goes to the concern that decides it: the code registry, the breakpoint table, the
-    stepper, the user-code policy, exception stops, thread parking, halting at the next line, data
-    breakpoint stops."""
+    """Owns DEBUGGER_ID and one aux tool id for the whole session (EVENTS says what each carries) and
+    the concerns that decide their events: the code registry, the breakpoint table, the stepper, the
+    user-code policy, exception stops, thread parking, halting at the next line, data breakpoint
+    stops. DEBUGGER_ID's callbacks (breakpoints and steps) are its methods; the aux id's are
+    ``aux_callbacks``'."""
 
     def __init__(
         self,
@@ -76,8 +78,6 @@ class Engine:
         self.parking = Parking(self.thread_ids, self.stepper, send_event, self._sync_aux)
         #: data breakpoints: none until the first request about them (``_load_data``)
         self.data: DataWatches | NoDataWatches = NO_DATA_WATCHES
-        #: their stops, made with them: read only while ``data.watches`` holds any
-        self.data_stops: DataStops
         self.exception_stops = ExceptionStops(self.user)
         self.halting = Halting(self.registry, self.user, self.stepper, self.parking, own_threads)
         #: the debugger's requests: breakpoints, data breakpoints, exception filters
@@ -96,10 +96,8 @@ class Engine:
         self._codes = self.registry.codes
         self._plans = self.stepper.plans
         self._parked_by_aux = self.halting.parked_by_aux
-        self._skipped_files = self.user.verdicts
-        self._halt = self.parking.halt
-        #: the RAISE callback, a closure (EVENTS names it like the methods)
-        self._on_aux_raise = self._raise_callback()
+        #: the aux id's callbacks (exceptions, threads, the halt, data breakpoints)
+        self.aux_callbacks = AuxCallbacks(self, send_event, own_threads, self._report, self._sync_aux)
         # called with each ``<module>`` code on first sight: imports, exec, eval (modules.LoadedCode)
         self.module_code_hook: Callable[[CodeType], None] | None = module_started
         # the state of the code _on_line saw last: a hot line's code is found without code_key, whose
@@ -126,7 +124,7 @@ class Engine:
         # the frames starting us are the launcher's; a program that fails to compile never reaches
         # program_starting, and its SystemExit(1) must not stop as raised in the launcher's frames
         self.user.add_launcher_frames(_getframe(1))
-        self.tools.register(self, self._report)
+        self.tools.register(self, self.aux_callbacks, self._report)
         if self.tools.aux is not None:
             self.tools.ending_probes = exceptions.ending_probes()
             for code in self.tools.ending_probes:
@@ -170,10 +168,11 @@ class Engine:
             from .data_watches import DataWatches
 
             data = DataWatches(self.registry, self.breakpoints.new_id, self.tools.apply_aux, self._send_event)
-            self.data_stops = DataStops(
+            self.aux_callbacks.data_stops = DataStops(
                 data, self.halting, self.parking, self._output, self._own_threads, self._sync_aux
             )
             self.parking.resumed = data.refresh
+            self.aux_callbacks.data = data
             self.data = data
             self._aux_switches = Tools.switches(self, "aux")
         return data
@@ -184,7 +183,7 @@ class Engine:
         if self.parking.active:
             self.tools.set_aux(Tools.global_events(self._aux_switches))
 
-    # -- callbacks: thin dispatchers (EVENTS says when each is on) ------------------------------------
+    # -- DEBUGGER_ID's callbacks: thin dispatchers (EVENTS says when each is on) ------------------------
 
     def _on_py_start(self, code: CodeType, offset: int) -> Any:
         """DEBUGGER_ID global PY_START: first sight of a code object: index it and its nested code, arm
@@ -333,6 +332,76 @@ class Engine:
                 self.stepper.call_reached(ident, _getframe(CALLER_DEPTH), offset)
         return None
 
+    # -- arming: the only places that set local events ----------------------------------------------
+
+    def _register_tree(self, root: CodeType) -> None:
+        """Index ``root`` and its nested code; arm breakpoints of their files. Caller holds the lock."""
+        added = self.registry.register_tree(root)
+        if added:
+            self.breakpoints.code_added(added)
+            self.data.code_added(added)
+
+    def _output(self, category: str, text: str, code: CodeType, line: int) -> None:
+        self._send_event(
+            "output", {"category": category, "output": text, "source": self.sources.source_for(code), "line": line}
+        )
+
+    # -- the program's start (the debugger's requests are StopSettings', agent/stop_settings.py) --------
+
+    def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
+        """The runner is about to exec the program's main code on this thread. Every frame below here
+        is the launcher's (runpy's too, under ``python -m monadapter.agent``: not in our files)."""
+        self.user.program_starts_at(code, _getframe(1))
+        with self._lock:
+            self._register_tree(code)
+        if stop_on_entry:
+            self.parking.halt.request_stop("entry", get_ident())
+
+
+class AuxCallbacks:
+    """The aux id's callbacks (EVENTS' aux rows), each handing its event to the concern that decides
+    it: exception stops (RAISE, PY_UNWIND, the ending probes' PY_START), threading's bootstrap (the
+    ``thread`` events), halting at the next line and data breakpoints (LINE, PY_RETURN), a step
+    leaving by an exception (PY_UNWIND). Apart from the Engine because none of them is DEBUGGER_ID's
+    breakpoint or step mechanism; they read the engine's concerns, bound once here (so each callback
+    looks up no more than it did as an Engine method), and the data breakpoints the engine makes at
+    the first request about them (``Engine._load_data`` sets ``data_stops`` and then ``data``)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        send_event: Callable[[str, dict[str, Any]], None],
+        own_threads: Callable[[], set[int]],
+        report: ErrorReport,
+        sync_aux: Callable[[], None],
+    ) -> None:
+        self._send_event = send_event
+        self._own_threads = own_threads
+        self._report = report
+        self._sync_aux = sync_aux
+        self.thread_ids = engine.thread_ids
+        self.tools = engine.tools
+        self.user = engine.user
+        self.stepper = engine.stepper
+        self.parking = engine.parking
+        self.exception_stops = engine.exception_stops
+        self.halting = engine.halting
+        #: data breakpoints: the engine's, replaced with it (``Engine._load_data``)
+        self.data: DataWatches | NoDataWatches = engine.data
+        #: their stops, made with them: read only while ``data.watches`` holds any
+        self.data_stops: DataStops
+        # the concerns' dicts and the halt the callbacks read, bound once (each is never replaced)
+        self._codes = engine.registry.codes
+        self._plans = engine.stepper.plans
+        self._skipped_files = engine.user.verdicts
+        self._halt = engine.parking.halt
+        #: the RAISE callback, a closure (EVENTS names it like the methods)
+        self._on_aux_raise = self._raise_callback()
+
+    @property
+    def _lock(self) -> threading.RLock:
+        return self.parking.lock
+
     def _on_aux_py_unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
         """Aux global PY_UNWIND (it cannot be local, docs/sys-monitoring/global_only_events.py): a
         stepped frame leaving by an exception continues the step in its caller; an exception leaving
@@ -449,28 +518,3 @@ class Engine:
         thread = announced(bootstrap)
         if thread is not None and get_ident() not in self._own_threads():
             self._send_event("thread", {"reason": reason, "threadId": self.thread_ids.dap_id_of(thread)})
-
-    # -- arming: the only places that set local events ----------------------------------------------
-
-    def _register_tree(self, root: CodeType) -> None:
-        """Index ``root`` and its nested code; arm breakpoints of their files. Caller holds the lock."""
-        added = self.registry.register_tree(root)
-        if added:
-            self.breakpoints.code_added(added)
-            self.data.code_added(added)
-
-    def _output(self, category: str, text: str, code: CodeType, line: int) -> None:
-        self._send_event(
-            "output", {"category": category, "output": text, "source": self.sources.source_for(code), "line": line}
-        )
-
-    # -- the program's start (the debugger's requests are StopSettings', agent/stop_settings.py) --------
-
-    def program_starting(self, code: CodeType, *, stop_on_entry: bool) -> None:
-        """The runner is about to exec the program's main code on this thread. Every frame below here
-        is the launcher's (runpy's too, under ``python -m monadapter.agent``: not in our files)."""
-        self.user.program_starts_at(code, _getframe(1))
-        with self._lock:
-            self._register_tree(code)
-        if stop_on_entry:
-            self.parking.halt.request_stop("entry", get_ident())

@@ -80,7 +80,7 @@ class Halt:
         (started with ``_thread`` alone, or a thread of C code) makes the count unsure: yes then. Not
         seen: a thread started with ``_thread`` that has not begun to run, and a thread of C code that
         calls into Python later; a ``threading.Thread`` starting while threads are halted makes the
-        engine ask again (``Engine._on_aux_py_start``)."""
+        engine ask again (``AuxCallbacks._on_aux_py_start``)."""
         parked = self._parking.parked
         main = threading.main_thread().ident
         if main not in parked:

@@ -103,7 +103,7 @@ class Stepper:
         nothing the events depend on changed, and they are not decided again: that recounted the
         threads, so a ``_thread`` thread the console code started turned the halt's LINE on if it
         had begun to run by then, and a ``threading.Thread`` it started then halted before its
-        ``thread`` event (Engine._on_aux_py_start) or not, by chance (3.12 CI under load).
+        ``thread`` event (AuxCallbacks._on_aux_py_start) or not, by chance (3.12 CI under load).
         """
         old = self.plans.pop(ident, None)
         if old is None and plan is None:

@@ -221,15 +221,16 @@ class Tools:
     def tool(self, name: str) -> int | None:
         return DEBUGGER_ID if name == "debugger" else self.aux
 
-    def register(self, owner: object, report: ErrorReport) -> None:
-        """Register ``owner``'s method for each (tool, event) of EVENTS, guarded unless the row says not."""
+    def register(self, debugger: object, aux: object, report: ErrorReport) -> None:
+        """Register, for each (tool, event) of EVENTS, the method its row names of ``debugger`` (for
+        DEBUGGER_ID's rows) or ``aux`` (the aux id's), guarded unless the row says not."""
         registered: set[tuple[int, int]] = set()
         for row in EVENTS:
             tool = self.tool(row.tool)
             if tool is None or (tool, row.event) in registered or "." in row.callback:
                 continue
             registered.add((tool, row.event))
-            method = getattr(owner, row.callback)
+            method = getattr(debugger if row.tool == "debugger" else aux, row.callback)
             M.register_callback(tool, row.event, guarded(method, row.event, report) if row.guard else method)
 
     @staticmethod
