@@ -97,9 +97,12 @@ describe('probePython', () => {
     });
 
     test('gives up on an interpreter that does not answer in time', TIMEOUT, async () => {
-        const result = await probePython(choosePython(PYTHON, undefined), { timeoutMs: 1 });
+        // A Python that hangs: its own `-c` runs first and never reaches the probe's. (A 1 ms limit on
+        // a working Python was not enough: under load the answer came before node's timer ran.)
+        const hanging = { ...choosePython(PYTHON, undefined), args: ['-c', 'import time; time.sleep(60)'] };
+        const result = await probePython(hanging, { timeoutMs: 200 });
         assert.equal(result.ok, false);
-        assert.match(result.message, /did not answer within 0.001 s when asked for its version/);
+        assert.match(result.message, /did not answer within 0.2 s when asked for its version/);
     });
 
     test('rejects something that is not Python', TIMEOUT, async () => {
