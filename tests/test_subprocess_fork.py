@@ -42,7 +42,9 @@ async def test_forked_children_run_undebugged_without_subprocess(
     # the parent's own stop, after every child ran: no child ever spoke on the parent's connection
     frames = await client.stack_trace(stopped["body"]["threadId"])
     assert (frames[0]["name"], frames[0]["line"]) == ("<module>", 17)
-    assert "[0, 2, 4, 6]\nfork child exit code 7\n" in client.output("stdout")
+    # what the program printed comes through its stdout pipe, the stop over the agent's connection:
+    # either may reach the client first
+    await client.wait_for_output("[0, 2, 4, 6]\nfork child exit code 7\n", category="stdout", timeout=30)
     await client.continue_(stopped["body"]["threadId"])
     exited = await client.wait_for_event("exited", timeout=30)
     assert exited["body"]["exitCode"] == 3
