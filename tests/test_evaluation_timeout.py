@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_helpers import launch_arguments, line_of, session, top_frame, write_program
@@ -128,6 +129,30 @@ def test_no_interruption_ever_escapes_a_finished_request() -> None:
         # in whatever the thread runs then): the exception raised on entering the clean-up did that
         assert all(request.done for request in interrupter._running.values()), attempt
     assert interrupted and finished, (interrupted, finished)
+
+
+class _HeldUpAfterRegistering(Interrupter):
+    """An interrupter whose requests' thread is held up right after the request is registered, until
+    the watchdog fires it, as the scheduler can hold it up under load (the request's deadline passes
+    before its code even starts)."""
+
+    def _register(self, request: Any) -> None:
+        super()._register(request)
+        end = time.monotonic() + 10
+        while not request.fired and time.monotonic() < end:
+            pass  # the watchdog's exception is raised in here
+
+
+@pytest.mark.unit
+def test_a_request_whose_deadline_passes_before_its_code_starts_leaves_nothing_to_fire() -> None:
+    """The exception raised before ``run`` reached its ``try`` left the request registered and not
+    done: the watchdog raised it again every second, in whatever the thread ran afterwards (seen in CI
+    on 3.12 under load: in a later test of the same pytest worker)."""
+    interrupter = _HeldUpAfterRegistering()
+    interrupter.start()
+    with pytest.raises(EvaluationTimeout):
+        interrupter.run(lambda: None, 0.001)
+    assert all(request.done for request in interrupter._running.values())
 
 
 @pytest.mark.unit

@@ -156,8 +156,12 @@ class Interrupter:
         deadline = monotonic() + timeout if timeout else INFINITY
         reason = f"did not finish within {timeout:g} s (evaluateTimeout)" if timeout else "cancelled"
         request = _Request(ident, deadline, reason)
-        self._register(request)
         try:
+            # registered inside the try: once registered it may be fired at once (its deadline can
+            # pass before the call starts: a thread held up under load), and what is raised then must
+            # end it too, else the watchdog fired it again every REPEAT seconds, in whatever the thread
+            # ran next. The watchdog fires only once our lock is released, after the ``with`` in there.
+            self._register(request)
             return call()
         finally:
             # Said here, not in _end: entering _end is a check point where a pending exception is
