@@ -7,7 +7,6 @@ import ast
 import sys
 from pathlib import Path
 
-import pytest
 from engine_helpers import launch_arguments, run_continuing, session, write_program
 
 from monadapter.agent import drop_annotate
